@@ -1,0 +1,54 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "AlsaSwift",
+    products: [
+        .library(name: "AlsaSwift", targets: ["AlsaSwift"]),
+        .library(name: "AlsaSimulation", targets: ["AlsaSimulation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        // alsa-lib, for named devices (default, plughw:, dmix...). Its headers cannot share a
+        // translation unit with the kernel UAPI, so each gets a Clang module of its own.
+        .systemLibrary(
+            name: "CAlsa",
+            pkgConfig: "alsa",
+            providers: [.apt(["libasound2-dev"])]
+        ),
+        // The kernel PCM ABI (<sound/asound.h>): ioctl numbers, mmap offsets and field accessors
+        // that Swift cannot import from function-like macros and bitfield arrays.
+        .target(name: "CAlsaKernel"),
+        .target(
+            name: "AlsaSwift",
+            dependencies: [
+                "CAlsa",
+                "CAlsaKernel",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // A simulated kernel behind the same syscall seam the real transport uses.
+        .target(
+            name: "AlsaSimulation",
+            dependencies: [
+                "AlsaSwift",
+                "CAlsaKernel",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "AlsaSwiftTests",
+            dependencies: [
+                "AlsaSwift",
+                "AlsaSimulation",
+                "CAlsaKernel",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+    ]
+)

@@ -1,0 +1,51 @@
+import CAlsaKernel
+
+/// The `info` word of hw_params (`SNDRV_PCM_INFO_*`): what the driver declares about the device.
+public struct PCMInfoFlags: OptionSet, Sendable, Hashable, CustomStringConvertible {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public static let mmap = PCMInfoFlags(rawValue: ALSA_INFO_MMAP)
+    public static let mmapValid = PCMInfoFlags(rawValue: ALSA_INFO_MMAP_VALID)
+    public static let double = PCMInfoFlags(rawValue: ALSA_INFO_DOUBLE)
+    public static let batch = PCMInfoFlags(rawValue: ALSA_INFO_BATCH)
+    /// The driver wants to see every `appl_ptr` move (its `.ack`): the control record is never mapped.
+    public static let syncApplPtr = PCMInfoFlags(rawValue: ALSA_INFO_SYNC_APPLPTR)
+    public static let interleaved = PCMInfoFlags(rawValue: ALSA_INFO_INTERLEAVED)
+    public static let nonInterleaved = PCMInfoFlags(rawValue: ALSA_INFO_NONINTERLEAVED)
+    public static let complex = PCMInfoFlags(rawValue: ALSA_INFO_COMPLEX)
+    public static let blockTransfer = PCMInfoFlags(rawValue: ALSA_INFO_BLOCK_TRANSFER)
+    public static let overrange = PCMInfoFlags(rawValue: ALSA_INFO_OVERRANGE)
+    public static let resume = PCMInfoFlags(rawValue: ALSA_INFO_RESUME)
+    public static let pause = PCMInfoFlags(rawValue: ALSA_INFO_PAUSE)
+    public static let halfDuplex = PCMInfoFlags(rawValue: ALSA_INFO_HALF_DUPLEX)
+    public static let jointDuplex = PCMInfoFlags(rawValue: ALSA_INFO_JOINT_DUPLEX)
+    public static let syncStart = PCMInfoFlags(rawValue: ALSA_INFO_SYNC_START)
+    public static let noPeriodWakeup = PCMInfoFlags(rawValue: ALSA_INFO_NO_PERIOD_WAKEUP)
+    public static let hasLinkAbsoluteTime = PCMInfoFlags(rawValue: ALSA_INFO_HAS_LINK_ATIME)
+    /// The buffer is not coherent with the device: pointers and data must move through SYNC_PTR,
+    /// and the kernel refuses to map the status and control records.
+    public static let explicitSync = PCMInfoFlags(rawValue: ALSA_INFO_EXPLICIT_SYNC)
+    public static let noRewinds = PCMInfoFlags(rawValue: ALSA_INFO_NO_REWINDS)
+
+    private static let names: [(PCMInfoFlags, String)] = [
+        (.mmap, "MMAP"), (.mmapValid, "MMAP_VALID"), (.double, "DOUBLE"), (.batch, "BATCH"),
+        (.syncApplPtr, "SYNC_APPLPTR"), (.interleaved, "INTERLEAVED"), (.nonInterleaved, "NONINTERLEAVED"),
+        (.complex, "COMPLEX"), (.blockTransfer, "BLOCK_TRANSFER"), (.overrange, "OVERRANGE"),
+        (.resume, "RESUME"), (.pause, "PAUSE"), (.halfDuplex, "HALF_DUPLEX"), (.jointDuplex, "JOINT_DUPLEX"),
+        (.syncStart, "SYNC_START"), (.noPeriodWakeup, "NO_PERIOD_WAKEUP"),
+        (.hasLinkAbsoluteTime, "HAS_LINK_ATIME"), (.explicitSync, "EXPLICIT_SYNC"), (.noRewinds, "NO_REWINDS"),
+    ]
+
+    /// Flag names joined by `|`, with any unnamed bits in hex.
+    public var description: String {
+        var rest = rawValue
+        var parts: [String] = []
+        for (flag, name) in Self.names where contains(flag) {
+            parts.append(name)
+            rest &= ~flag.rawValue
+        }
+        if rest != 0 { parts.append("0x" + String(rest, radix: 16)) }
+        return parts.isEmpty ? "none" : parts.joined(separator: "|")
+    }
+}

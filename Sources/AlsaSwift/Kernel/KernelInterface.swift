@@ -1,0 +1,32 @@
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The only door between AlsaSwift and the kernel: the six system calls a PCM needs.
+///
+/// `LinuxKernel` passes them straight to the system; `SimulatedKernel` (module `AlsaSimulation`)
+/// answers them with a model of the ALSA PCM core. Everything above this protocol (negotiation,
+/// the sync strategy, recovery) is written once and runs unchanged on both.
+///
+/// Implementations report failure by throwing the kernel's errno, exactly as the system call would
+/// have set it; they never retry, log or interpret. Calls on the audio path (`ioctl`, `poll`) must
+/// not allocate or lock in the real implementation.
+public protocol KernelInterface: AnyObject, Sendable {
+    /// `open(2)` of a device node.
+    func open(_ path: String, flags: Int32) throws(Errno) -> FileDescriptor
+    /// `close(2)`.
+    func close(_ fd: FileDescriptor) throws(Errno)
+    /// `ioctl(2)` with a pointer argument (or nil for `_IO` requests). Returns the call's
+    /// non-negative result.
+    func ioctl(_ fd: FileDescriptor, _ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32
+    /// `mmap(2)` of `length` bytes shared at `offset`.
+    func mmap(_ fd: FileDescriptor, length: Int, protection: Int32, offset: Int) throws(Errno) -> UnsafeMutableRawPointer
+    /// `munmap(2)`.
+    func munmap(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno)
+    /// `poll(2)` on `count` descriptors; returns how many have events.
+    func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeoutMilliseconds: Int32) throws(Errno) -> Int32
+}

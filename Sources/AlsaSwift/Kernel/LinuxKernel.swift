@@ -1,0 +1,54 @@
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The real kernel: each seam call is one system call, nothing more.
+public final class LinuxKernel: KernelInterface {
+    /// The process-wide instance; it has no state.
+    public static let shared = LinuxKernel()
+
+    public init() {}
+
+    public func open(_ path: String, flags: Int32) throws(Errno) -> FileDescriptor {
+        let fd = path.withCString { Glibc.open($0, flags | O_CLOEXEC) }
+        guard fd >= 0 else { throw Errno(rawValue: Glibc.errno) }
+        return FileDescriptor(rawValue: fd)
+    }
+
+    public func close(_ fd: FileDescriptor) throws(Errno) {
+        // Linux releases the descriptor even when close reports an error; never retry it.
+        guard Glibc.close(fd.rawValue) == 0 else { throw Errno(rawValue: Glibc.errno) }
+    }
+
+    public func ioctl(_ fd: FileDescriptor, _ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
+        let result: Int32
+        if let argument {
+            result = Glibc.ioctl(fd.rawValue, request, argument)
+        } else {
+            result = Glibc.ioctl(fd.rawValue, request)
+        }
+        guard result >= 0 else { throw Errno(rawValue: Glibc.errno) }
+        return result
+    }
+
+    public func mmap(_ fd: FileDescriptor, length: Int, protection: Int32, offset: Int) throws(Errno) -> UnsafeMutableRawPointer {
+        guard let address = Glibc.mmap(nil, length, protection, MAP_SHARED, fd.rawValue, off_t(offset)),
+              address != MAP_FAILED
+        else { throw Errno(rawValue: Glibc.errno) }
+        return address
+    }
+
+    public func munmap(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno) {
+        guard Glibc.munmap(address, length) == 0 else { throw Errno(rawValue: Glibc.errno) }
+    }
+
+    public func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
+        let result = Glibc.poll(descriptors, nfds_t(count), timeoutMilliseconds)
+        guard result >= 0 else { throw Errno(rawValue: Glibc.errno) }
+        return result
+    }
+}

@@ -1,0 +1,49 @@
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension KernelPCM {
+    /// The descriptor and events to poll for this PCM, for event loops that wait on many files.
+    public var pollDescriptorValue: pollfd { pollDescriptor.pointee }
+
+    /// Waits until at least `avail_min` frames can be transferred, or the timeout passes.
+    /// Returns false on timeout. An error condition on the descriptor (xrun, suspend, disconnect)
+    /// is turned into the matching error, or recovered under the automatic policy (then true).
+    /// `timeoutMilliseconds` -1 waits without limit.
+    public func wait(timeoutMilliseconds: Int32 = -1) throws(AlsaError) -> Bool {
+        try file.checkUsable(.poll)
+        pollDescriptor.pointee.revents = 0
+        let ready: Int32
+        do {
+            ready = try pollLoop(timeoutMilliseconds)
+        } catch {
+            throw AlsaError(.poll, error)
+        }
+        guard ready > 0 else { return false }
+        let events = Int32(pollDescriptor.pointee.revents)
+        if events & (POLLERR | POLLNVAL | POLLHUP) != 0 {
+            let current = try state
+            do {
+                try checkRunnable(current)
+            } catch {
+                var recoveries = 0
+                try handleTransferError(error, attempt: &recoveries)
+            }
+        }
+        return true
+    }
+
+    private func pollLoop(_ timeout: Int32) throws(Errno) -> Int32 {
+        while true {
+            do {
+                return try file.kernel.poll(pollDescriptor, count: 1, timeoutMilliseconds: timeout)
+            } catch {
+                // A signal ended the wait early; the caller's loop will wait again if needed.
+                if error == .interrupted { return 0 }
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,316 @@
+import SystemPackage
+import CAlsaKernel
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Options for opening a PCM on the direct kernel transport.
+public struct PCMOpenOptions: Sendable, Equatable {
+    /// Transfers and waits return EAGAIN instead of sleeping.
+    public var nonBlocking: Bool
+    /// Records to move through SYNC_PTR even when the kernel would map them.
+    public var forceSyncPtr: PCMRecords
+    public var recovery: RecoveryPolicy
+    /// The clock of the kernel's timestamps.
+    public var timestampType: TimestampType
+
+    public init(nonBlocking: Bool = false, forceSyncPtr: PCMRecords = [], recovery: RecoveryPolicy = .report,
+                timestampType: TimestampType = .monotonic) {
+        self.nonBlocking = nonBlocking
+        self.forceSyncPtr = forceSyncPtr
+        self.recovery = recovery
+        self.timestampType = timestampType
+    }
+}
+
+/// A PCM substream opened directly on the kernel (`/dev/snd/pcmC<card>D<device>{p,c}`), with no
+/// alsa-lib in between.
+///
+/// One owner at a time: the handle is not `Sendable`; move it to the thread that runs the audio.
+/// It closes its descriptor and mappings when it is deinitialised.
+public final class KernelPCM {
+    public let direction: StreamDirection
+    public let options: PCMOpenOptions
+    /// The PCM protocol version the kernel speaks (PVERSION).
+    public let kernelProtocol: UInt32
+    public let deviceInfo: PCMDeviceInfo
+    /// What the device offers, from HW_REFINE of the whole space at open.
+    public let capabilities: HardwareCapabilities
+    /// The granted configuration, once `configure` succeeded.
+    public private(set) var setup: HardwareSetup?
+    public private(set) var softwareParameters: SoftwareParameters?
+    /// Xruns and suspends recovered under `RecoveryPolicy.automatic` or through `recover(from:)`.
+    public internal(set) var xrunCount = 0
+    public internal(set) var suspendCount = 0
+
+    let file: DeviceFile
+    let pointers: PointerExchange
+    /// The data buffer, when the access is mmap.
+    var dataMapping: UnsafeMutableRawPointer?
+    var dataMappingLength = 0
+    /// Per-channel byte offset and step in the data buffer (CHANNEL_INFO), for mmap access.
+    var channelAreas: [(offset: Int, step: Int)] = []
+    /// Frames granted by the last `beginTransfer`, which `commitTransfer` may not exceed.
+    var pendingTransfer: (offset: Int, frames: Int)?
+    /// The pollfd handed to the seam; allocated once.
+    let pollDescriptor: UnsafeMutablePointer<pollfd>
+
+    /// Opens `/dev/snd/pcmC<card>D<device>p` (or `c`).
+    public convenience init(card: Int, device: Int, direction: StreamDirection, options: PCMOpenOptions = PCMOpenOptions(),
+                            kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
+        try self.init(path: KernelPCM.devicePath(card: card, device: device, direction: direction),
+                      direction: direction, options: options, kernel: kernel)
+    }
+
+    public static func devicePath(card: Int, device: Int, direction: StreamDirection) -> String {
+        "/dev/snd/pcmC\(card)D\(device)\(direction.nodeSuffix)"
+    }
+
+    /// Opens a PCM device node by path.
+    public init(path: String, direction: StreamDirection, options: PCMOpenOptions = PCMOpenOptions(),
+                kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
+        self.direction = direction
+        self.options = options
+        let fd: FileDescriptor
+        do {
+            fd = try kernel.open(path, flags: O_RDWR | (options.nonBlocking ? O_NONBLOCK : 0))
+        } catch {
+            throw AlsaError(.open, error, context: path)
+        }
+        let file = DeviceFile(kernel: kernel, fd: fd)
+        pollDescriptor = .allocate(capacity: 1)
+        pollDescriptor.initialize(to: pollfd(fd: fd.rawValue, events: Int16(direction == .playback ? POLLOUT : POLLIN), revents: 0))
+        do {
+            var version: Int32 = 0
+            try file.ioctl(.protocolVersion, ALSA_IOCTL_PVERSION, &version)
+            let kernelProtocol = UInt32(bitPattern: version)
+            // Announce our protocol so the kernel may map the status record of SYNC_APPLPTR drivers;
+            // kernels older than 2.0.14 do not know the call.
+            var announced: UInt32? = nil
+            if kernelProtocol >= alsa_protocol_version(2, 0, 14) {
+                var ours = Int32(bitPattern: ALSA_PCM_VERSION)
+                try file.ioctl(.userProtocolVersion, ALSA_IOCTL_USER_PVERSION, &ours)
+                announced = ALSA_PCM_VERSION
+            }
+            var info = snd_pcm_info()
+            try file.ioctl(.info, ALSA_IOCTL_INFO, &info)
+            if kernelProtocol >= alsa_protocol_version(2, 0, 12) {
+                var type = options.timestampType.rawValue
+                try file.ioctl(.timestampType, ALSA_IOCTL_TTSTAMP, &type)
+            }
+            var space = HardwareParameters.any
+            try file.ioctl(.hwRefine, ALSA_IOCTL_HW_REFINE, &space.raw)
+            let capabilities = HardwareCapabilities(refined: space)
+            self.pointers = try PointerExchange(file: file, info: capabilities.info, kernelProtocol: kernelProtocol,
+                                                announcedProtocol: announced, forced: options.forceSyncPtr)
+            self.kernelProtocol = kernelProtocol
+            self.deviceInfo = PCMDeviceInfo(info)
+            self.capabilities = capabilities
+            self.file = file
+        } catch {
+            pollDescriptor.deallocate()
+            try? file.close()
+            throw error
+        }
+    }
+
+    deinit {
+        try? close()
+        pollDescriptor.deallocate()
+    }
+
+    /// Unmaps everything and closes the descriptor. Later calls fail with EBADF. Safe to call twice.
+    public func close() throws(AlsaError) {
+        guard !file.isClosed else { return }
+        unmapData()
+        pointers.release()
+        try file.close()
+    }
+
+    /// The sync path of each record, and why. Tools print this.
+    public var syncStrategy: SyncStrategy { pointers.strategy }
+
+    /// True once the kernel reported the device gone (ENODEV): the handle is dead.
+    public var isDisconnected: Bool { file.isDisconnected }
+
+    // MARK: configuration
+
+    /// Negotiates `request` with the device (nearest match for each number), installs it with
+    /// HW_PARAMS, installs default software parameters and prepares the stream. Returns what was
+    /// granted, which may differ from what was asked.
+    @discardableResult
+    public func configure(_ request: HardwareRequest) throws(AlsaError) -> HardwareSetup {
+        unmapData()
+        let file = self.file
+        let negotiation = Negotiation { (p: inout HardwareParameters) throws(AlsaError) in
+            p.requestFullRefine()
+            try file.ioctl(.hwRefine, ALSA_IOCTL_HW_REFINE, &p.raw)
+        }
+        var params = try negotiation.run(request)
+        params.requestFullRefine()
+        try file.ioctl(.hwParams, ALSA_IOCTL_HW_PARAMS, &params.raw)
+        let granted = try HardwareSetup(fixed: params)
+        setup = granted
+        try pointers.apply(info: granted.info)
+        try installSoftwareParameters(.defaults(for: granted, direction: direction))
+        if granted.access.isMmap { try mapData(granted) }
+        try prepare()
+        return granted
+    }
+
+    /// Installs software parameters (thresholds, avail_min, timestamps). The kernel's `boundary` is
+    /// kept from its answer.
+    public func installSoftwareParameters(_ parameters: SoftwareParameters) throws(AlsaError) {
+        var record = parameters.kernelRecord
+        record.boundary = softwareParameters?.boundary ?? 0
+        try file.ioctl(.swParams, ALSA_IOCTL_SW_PARAMS, &record)
+        softwareParameters = SoftwareParameters(kernelRecord: record)
+    }
+
+    /// Releases the hardware configuration (HW_FREE); the PCM returns to OPEN.
+    public func freeHardware() throws(AlsaError) {
+        unmapData()
+        try file.ioctl(.hwFree, ALSA_IOCTL_HW_FREE, nil)
+        setup = nil
+        softwareParameters = nil
+    }
+
+    private func mapData(_ setup: HardwareSetup) throws(AlsaError) {
+        let length = setup.bufferBytes
+        let base = try file.mmap(.mmapData, length: length, protection: PROT_READ | PROT_WRITE,
+                                 offset: ALSA_MMAP_OFFSET_DATA)
+        dataMapping = base
+        dataMappingLength = length
+        var areas: [(offset: Int, step: Int)] = []
+        for channel in 0..<setup.channels {
+            var info = snd_pcm_channel_info()
+            info.channel = channel
+            do {
+                try file.ioctl(.channelInfo, ALSA_IOCTL_CHANNEL_INFO, &info)
+            } catch {
+                unmapData()
+                throw error
+            }
+            areas.append((offset: Int(info.offset) + Int(info.first / 8), step: Int(info.step / 8)))
+        }
+        channelAreas = areas
+    }
+
+    func unmapData() {
+        pendingTransfer = nil
+        if let base = dataMapping {
+            dataMapping = nil
+            try? file.munmap(base, length: dataMappingLength)
+        }
+        channelAreas = []
+    }
+
+    // MARK: state and position
+
+    /// The stream's state, as the kernel has it now (no hardware sync).
+    public var state: PCMState {
+        get throws(AlsaError) {
+            try pointers.pull()
+            return pointers.state
+        }
+    }
+
+    /// Frames that can be transferred now, after synchronising with the hardware (phase 1).
+    public func avail() throws(AlsaError) -> Int {
+        let setup = try requireSetup(.status)
+        try pointers.query(hardwareSync: true)
+        return available(setup)
+    }
+
+    /// Frames between the app and the hardware (DELAY; syncs captured data for the CPU).
+    public func delay() throws(AlsaError) -> Int {
+        var frames = 0
+        try file.ioctl(.delay, ALSA_IOCTL_DELAY, &frames)
+        return frames
+    }
+
+    /// The kernel's STATUS record.
+    public func status() throws(AlsaError) -> PCMStatus {
+        var record = snd_pcm_status()
+        try file.ioctl(.status, ALSA_IOCTL_STATUS, &record)
+        return PCMStatus(record)
+    }
+
+    /// Frames transferable from the records as they stand (no call).
+    func available(_ setup: HardwareSetup) -> Int {
+        let boundary = Int(bitPattern: softwareParameters?.boundary ?? 0)
+        let hw = Int(bitPattern: pointers.hwPtr)
+        let appl = Int(bitPattern: pointers.applPtr)
+        var avail = direction == .playback ? hw + Int(setup.bufferSize) - appl : hw - appl
+        if avail < 0 { avail += boundary } else if avail >= boundary && boundary > 0 { avail -= boundary }
+        return avail
+    }
+
+    func requireSetup(_ operation: PCMOperation) throws(AlsaError) -> HardwareSetup {
+        guard let setup else {
+            throw AlsaError(operation, .badFileDescriptorState, context: "the PCM has no hardware configuration; call configure first")
+        }
+        return setup
+    }
+
+    // MARK: lifecycle
+
+    public func prepare() throws(AlsaError) {
+        try file.ioctl(.prepare, ALSA_IOCTL_PREPARE, nil)
+        pendingTransfer = nil
+        pointers.kernelMovedApplPtr()
+    }
+
+    public func start() throws(AlsaError) {
+        try file.ioctl(.start, ALSA_IOCTL_START, nil)
+    }
+
+    /// Stops at once, discarding pending frames.
+    public func drop() throws(AlsaError) {
+        try file.ioctl(.drop, ALSA_IOCTL_DROP, nil)
+        pendingTransfer = nil
+        pointers.kernelMovedApplPtr()
+    }
+
+    /// Plays out what is queued, then stops. Blocks unless the PCM is non-blocking (then EAGAIN while
+    /// draining).
+    public func drain() throws(AlsaError) {
+        try file.ioctl(.drain, ALSA_IOCTL_DRAIN, nil)
+    }
+
+    public func pause(_ paused: Bool) throws(AlsaError) {
+        var flag: Int32 = paused ? 1 : 0
+        try file.ioctl(.pause, ALSA_IOCTL_PAUSE, &flag)
+    }
+
+    public func resume() throws(AlsaError) {
+        try file.ioctl(.resume, ALSA_IOCTL_RESUME, nil)
+    }
+
+    /// Moves `appl_ptr` back to `hw_ptr`, dropping queued frames without stopping.
+    public func reset() throws(AlsaError) {
+        try file.ioctl(.reset, ALSA_IOCTL_RESET, nil)
+        pointers.kernelMovedApplPtr()
+    }
+
+    /// Moves `appl_ptr` forward by up to `frames` (FORWARD); returns the frames moved.
+    @discardableResult
+    public func forward(_ frames: Int) throws(AlsaError) -> Int {
+        var count = UInt(max(frames, 0))
+        // The kernel writes the frames it moved back into the argument.
+        try file.ioctl(.forward, ALSA_IOCTL_FORWARD, &count)
+        pointers.kernelMovedApplPtr()
+        return Int(bitPattern: count)
+    }
+
+    /// Moves `appl_ptr` back by up to `frames` (REWIND); returns the frames moved.
+    @discardableResult
+    public func rewind(_ frames: Int) throws(AlsaError) -> Int {
+        var count = UInt(max(frames, 0))
+        // The kernel writes the frames it moved back into the argument.
+        try file.ioctl(.rewind, ALSA_IOCTL_REWIND, &count)
+        pointers.kernelMovedApplPtr()
+        return Int(bitPattern: count)
+    }
+}

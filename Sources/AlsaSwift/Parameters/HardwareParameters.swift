@@ -1,0 +1,99 @@
+import CAlsaKernel
+
+/// The kernel's `struct snd_pcm_hw_params`: a configuration space of masks (access, format,
+/// subformat) and intervals (channels, rate, period and buffer sizes...). HW_REFINE narrows it,
+/// HW_PARAMS fixes it. A value type, 608 bytes on 64-bit Linux.
+public struct HardwareParameters: @unchecked Sendable {
+    // `@unchecked`: the C struct holds only integers, so copies share nothing.
+    var raw = snd_pcm_hw_params()
+
+    /// The whole space: every mask bit set, every interval [0, UInt32.max], every parameter asked
+    /// to be refined.
+    public static var any: HardwareParameters {
+        var p = HardwareParameters()
+        for param in ALSA_HW_PARAM_FIRST_MASK...ALSA_HW_PARAM_LAST_MASK {
+            alsa_mask_fill(alsa_hw_mask(&p.raw, param))
+        }
+        for param in ALSA_HW_PARAM_FIRST_INTERVAL...ALSA_HW_PARAM_LAST_INTERVAL {
+            let interval = alsa_hw_interval(&p.raw, param)!
+            interval.pointee = snd_interval()
+            interval.pointee.min = 0
+            interval.pointee.max = .max
+        }
+        p.raw.rmask = .max
+        p.raw.cmask = 0
+        p.raw.info = .max
+        return p
+    }
+
+    /// The info word the kernel returned with the last refine or hw_params.
+    public var info: PCMInfoFlags { PCMInfoFlags(rawValue: raw.info) }
+    /// Significant bits per sample the kernel reported (0 when unknown).
+    public var significantBits: UInt32 { raw.msbits }
+    public var rateNumerator: UInt32 { raw.rate_num }
+    public var rateDenominator: UInt32 { raw.rate_den }
+    public var fifoSize: UInt { raw.fifo_size }
+
+    // MARK: masks
+
+    func maskContains(_ param: Int32, _ bit: Int32) -> Bool {
+        withUnsafePointer(to: raw) { alsa_mask_test(alsa_hw_mask_const($0, param), UInt32(bit)) }
+    }
+
+    func maskBits(_ param: Int32) -> [Int32] {
+        (0..<ALSA_MASK_MAX).filter { maskContains(param, $0) }
+    }
+
+    mutating func setMaskOnly(_ param: Int32, _ bit: Int32) {
+        let mask = alsa_hw_mask(&raw, param)
+        alsa_mask_clear(mask)
+        alsa_mask_set(mask, UInt32(bit))
+    }
+
+    // MARK: intervals
+
+    /// The integer values an interval parameter still allows, with open bounds closed, or nil when
+    /// it is empty.
+    func range(_ param: Int32) -> ClosedRange<UInt32>? {
+        let interval = withUnsafePointer(to: raw) { alsa_hw_interval_const($0, param)!.pointee }
+        if interval.empty != 0 { return nil }
+        let low = interval.openmin != 0 ? interval.min &+ 1 : interval.min
+        let high = interval.openmax != 0 ? interval.max &- 1 : interval.max
+        return low <= high ? low...high : nil
+    }
+
+    mutating func setRange(_ param: Int32, _ values: ClosedRange<UInt32>) {
+        let interval = alsa_hw_interval(&raw, param)!
+        interval.pointee.min = values.lowerBound
+        interval.pointee.max = values.upperBound
+        interval.pointee.openmin = 0
+        interval.pointee.openmax = 0
+        interval.pointee.empty = 0
+    }
+
+    mutating func setMinimum(_ param: Int32, _ value: UInt32) {
+        let interval = alsa_hw_interval(&raw, param)!
+        if interval.pointee.min < value || (interval.pointee.min == value && interval.pointee.openmin != 0) {
+            interval.pointee.min = value
+            interval.pointee.openmin = 0
+        }
+    }
+
+    mutating func setMaximum(_ param: Int32, _ value: UInt32) {
+        let interval = alsa_hw_interval(&raw, param)!
+        if interval.pointee.max > value || (interval.pointee.max == value && interval.pointee.openmax != 0) {
+            interval.pointee.max = value
+            interval.pointee.openmax = 0
+        }
+    }
+
+    /// The single value of a parameter the kernel has fixed (after HW_PARAMS), or nil if it is
+    /// still a range.
+    func value(_ param: Int32) -> UInt32? {
+        guard let r = range(param), r.lowerBound == r.upperBound else { return nil }
+        return r.lowerBound
+    }
+
+    /// Asks for every parameter to be refined on the next HW_REFINE / HW_PARAMS.
+    mutating func requestFullRefine() { raw.rmask = .max }
+}

@@ -1,0 +1,89 @@
+import SystemPackage
+import CAlsaKernel
+
+/// How one of the two kernel records (status: state and `hw_ptr`; control: `appl_ptr` and
+/// `avail_min`) travels between the kernel and this process.
+public enum RecordPath: Sendable, Equatable, CustomStringConvertible {
+    /// The kernel's record is mapped into this process: reads and writes cost no system call.
+    case mapped
+    /// The record is exchanged with `SNDRV_PCM_IOCTL_SYNC_PTR`, for the given reason.
+    case syncPtr(SyncPtrReason)
+
+    public var isMapped: Bool { self == .mapped }
+
+    public var description: String {
+        switch self {
+        case .mapped: "mapped"
+        case .syncPtr(let reason): "SYNC_PTR (\(reason))"
+        }
+    }
+}
+
+/// Why a record goes through SYNC_PTR instead of a mapping.
+public enum SyncPtrReason: Sendable, Equatable, CustomStringConvertible {
+    /// The negotiated `info` has `SNDRV_PCM_INFO_EXPLICIT_SYNC`: the buffer is not coherent, so every
+    /// pointer move must pass through the kernel, which syncs the data with it. The library does not
+    /// even try to map the record.
+    case explicitSync
+    /// The driver set `SNDRV_PCM_INFO_SYNC_APPLPTR`: it must see every `appl_ptr` move (control
+    /// record; the status record too when the protocol we announced is older than 2.0.14).
+    case syncApplPtr
+    /// The kernel refused the mapping with this errno. ENXIO on every architecture but x86, PowerPC
+    /// and Alpha, and for the control record of 32-bit processes on 64-bit kernels.
+    case mmapRefused(Errno)
+    /// The caller asked for SYNC_PTR.
+    case forced
+
+    public var description: String {
+        switch self {
+        case .explicitSync: "device requires explicit sync"
+        case .syncApplPtr: "driver tracks appl_ptr (SYNC_APPLPTR)"
+        case .mmapRefused(let errno): "kernel refused the mapping: \(errno)"
+        case .forced: "forced by the caller"
+        }
+    }
+}
+
+/// The records a caller can force through SYNC_PTR.
+public struct PCMRecords: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let status = PCMRecords(rawValue: 1)
+    public static let control = PCMRecords(rawValue: 2)
+    public static let both: PCMRecords = [.status, .control]
+}
+
+/// The strategy in effect for a PCM, per record, with the reasons. Public so tools can print it.
+public struct SyncStrategy: Sendable, Equatable, CustomStringConvertible {
+    public var status: RecordPath
+    public var control: RecordPath
+    /// The device declared EXPLICIT_SYNC (read from the negotiated info, not inferred).
+    public var deviceRequiresExplicitSync: Bool
+
+    /// Whether any pointer exchange costs a system call.
+    public var usesSyncPtr: Bool { !status.isMapped || !control.isMapped }
+
+    public var description: String {
+        if status == control { return "status and control: \(status)" }
+        return "status: \(status); control: \(control)"
+    }
+
+    /// The paths that can be decided without trying a mapping: nil means "try to map it".
+    /// Mirrors the kernel's `pcm_status_mmap_allowed` / `pcm_control_mmap_allowed`, so a mapping the
+    /// kernel is known to refuse is never attempted.
+    static func predetermined(info: PCMInfoFlags, announcedProtocol: UInt32?, forced: PCMRecords)
+        -> (status: RecordPath?, control: RecordPath?)
+    {
+        func decide(_ record: PCMRecords) -> RecordPath? {
+            if forced.contains(record) { return .syncPtr(.forced) }
+            if info.contains(.explicitSync) { return .syncPtr(.explicitSync) }
+            if info.contains(.syncApplPtr) {
+                if record == .control { return .syncPtr(.syncApplPtr) }
+                let modern = alsa_protocol_version(2, 0, 14)
+                if (announcedProtocol ?? 0) < modern { return .syncPtr(.syncApplPtr) }
+            }
+            return nil
+        }
+        return (decide(.status), decide(.control))
+    }
+}

@@ -1,0 +1,190 @@
+/*
+ * The Linux kernel's ALSA PCM ABI, as Swift needs it.
+ *
+ * <sound/asound.h> spells ioctl numbers and formats as function-like or cast macros, and keeps
+ * hw_params masks and intervals in arrays of bitfield structs. Swift imports none of that, so this
+ * header re-exports each value as a constant and gives index-based accessors. Nothing here decides
+ * anything: policy lives in the Swift layer above the syscall seam.
+ */
+#ifndef ALSASWIFT_CALSAKERNEL_H
+#define ALSASWIFT_CALSAKERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/ioctl.h> /* asound.h uses _IOR/_IOW/_IOWR without including this */
+#include <sound/asound.h>
+
+/* ---- ioctl requests ---------------------------------------------------------------------- */
+static const unsigned long ALSA_IOCTL_PVERSION = SNDRV_PCM_IOCTL_PVERSION;
+static const unsigned long ALSA_IOCTL_INFO = SNDRV_PCM_IOCTL_INFO;
+static const unsigned long ALSA_IOCTL_TSTAMP = SNDRV_PCM_IOCTL_TSTAMP;
+static const unsigned long ALSA_IOCTL_TTSTAMP = SNDRV_PCM_IOCTL_TTSTAMP;
+static const unsigned long ALSA_IOCTL_USER_PVERSION = SNDRV_PCM_IOCTL_USER_PVERSION;
+static const unsigned long ALSA_IOCTL_HW_REFINE = SNDRV_PCM_IOCTL_HW_REFINE;
+static const unsigned long ALSA_IOCTL_HW_PARAMS = SNDRV_PCM_IOCTL_HW_PARAMS;
+static const unsigned long ALSA_IOCTL_HW_FREE = SNDRV_PCM_IOCTL_HW_FREE;
+static const unsigned long ALSA_IOCTL_SW_PARAMS = SNDRV_PCM_IOCTL_SW_PARAMS;
+static const unsigned long ALSA_IOCTL_STATUS = SNDRV_PCM_IOCTL_STATUS;
+static const unsigned long ALSA_IOCTL_DELAY = SNDRV_PCM_IOCTL_DELAY;
+static const unsigned long ALSA_IOCTL_HWSYNC = SNDRV_PCM_IOCTL_HWSYNC;
+static const unsigned long ALSA_IOCTL_SYNC_PTR = SNDRV_PCM_IOCTL_SYNC_PTR;
+static const unsigned long ALSA_IOCTL_STATUS_EXT = SNDRV_PCM_IOCTL_STATUS_EXT;
+static const unsigned long ALSA_IOCTL_CHANNEL_INFO = SNDRV_PCM_IOCTL_CHANNEL_INFO;
+static const unsigned long ALSA_IOCTL_PREPARE = SNDRV_PCM_IOCTL_PREPARE;
+static const unsigned long ALSA_IOCTL_RESET = SNDRV_PCM_IOCTL_RESET;
+static const unsigned long ALSA_IOCTL_START = SNDRV_PCM_IOCTL_START;
+static const unsigned long ALSA_IOCTL_DROP = SNDRV_PCM_IOCTL_DROP;
+static const unsigned long ALSA_IOCTL_DRAIN = SNDRV_PCM_IOCTL_DRAIN;
+static const unsigned long ALSA_IOCTL_PAUSE = SNDRV_PCM_IOCTL_PAUSE;
+static const unsigned long ALSA_IOCTL_REWIND = SNDRV_PCM_IOCTL_REWIND;
+static const unsigned long ALSA_IOCTL_RESUME = SNDRV_PCM_IOCTL_RESUME;
+static const unsigned long ALSA_IOCTL_XRUN = SNDRV_PCM_IOCTL_XRUN;
+static const unsigned long ALSA_IOCTL_FORWARD = SNDRV_PCM_IOCTL_FORWARD;
+static const unsigned long ALSA_IOCTL_WRITEI_FRAMES = SNDRV_PCM_IOCTL_WRITEI_FRAMES;
+static const unsigned long ALSA_IOCTL_READI_FRAMES = SNDRV_PCM_IOCTL_READI_FRAMES;
+static const unsigned long ALSA_IOCTL_WRITEN_FRAMES = SNDRV_PCM_IOCTL_WRITEN_FRAMES;
+static const unsigned long ALSA_IOCTL_READN_FRAMES = SNDRV_PCM_IOCTL_READN_FRAMES;
+
+/* ---- mmap offsets (the _NEW records exist from PCM protocol 2.0.15; on 64-bit the layouts
+ *      of OLD and NEW are identical, so the older offsets serve older kernels) ------------- */
+static const long ALSA_MMAP_OFFSET_DATA = SNDRV_PCM_MMAP_OFFSET_DATA;
+static const long ALSA_MMAP_OFFSET_STATUS_OLD = SNDRV_PCM_MMAP_OFFSET_STATUS_OLD;
+static const long ALSA_MMAP_OFFSET_CONTROL_OLD = SNDRV_PCM_MMAP_OFFSET_CONTROL_OLD;
+static const long ALSA_MMAP_OFFSET_STATUS_NEW = SNDRV_PCM_MMAP_OFFSET_STATUS_NEW;
+static const long ALSA_MMAP_OFFSET_CONTROL_NEW = SNDRV_PCM_MMAP_OFFSET_CONTROL_NEW;
+
+/* ---- protocol -------------------------------------------------------------------------- */
+static const unsigned int ALSA_PCM_VERSION = SNDRV_PCM_VERSION;
+static inline unsigned int alsa_protocol_version(unsigned int major, unsigned int minor,
+                                                 unsigned int subminor)
+{
+    return SNDRV_PROTOCOL_VERSION(major, minor, subminor);
+}
+
+/* ---- SYNC_PTR flags (APPL and AVAIL_MIN are inverted: set = "return the kernel's value") - */
+static const unsigned int ALSA_SYNC_PTR_HWSYNC = SNDRV_PCM_SYNC_PTR_HWSYNC;
+static const unsigned int ALSA_SYNC_PTR_APPL = SNDRV_PCM_SYNC_PTR_APPL;
+static const unsigned int ALSA_SYNC_PTR_AVAIL_MIN = SNDRV_PCM_SYNC_PTR_AVAIL_MIN;
+
+/* ---- info flags ------------------------------------------------------------------------ */
+static const unsigned int ALSA_INFO_MMAP = SNDRV_PCM_INFO_MMAP;
+static const unsigned int ALSA_INFO_MMAP_VALID = SNDRV_PCM_INFO_MMAP_VALID;
+static const unsigned int ALSA_INFO_DOUBLE = SNDRV_PCM_INFO_DOUBLE;
+static const unsigned int ALSA_INFO_BATCH = SNDRV_PCM_INFO_BATCH;
+static const unsigned int ALSA_INFO_SYNC_APPLPTR = SNDRV_PCM_INFO_SYNC_APPLPTR;
+static const unsigned int ALSA_INFO_INTERLEAVED = SNDRV_PCM_INFO_INTERLEAVED;
+static const unsigned int ALSA_INFO_NONINTERLEAVED = SNDRV_PCM_INFO_NONINTERLEAVED;
+static const unsigned int ALSA_INFO_COMPLEX = SNDRV_PCM_INFO_COMPLEX;
+static const unsigned int ALSA_INFO_BLOCK_TRANSFER = SNDRV_PCM_INFO_BLOCK_TRANSFER;
+static const unsigned int ALSA_INFO_OVERRANGE = SNDRV_PCM_INFO_OVERRANGE;
+static const unsigned int ALSA_INFO_RESUME = SNDRV_PCM_INFO_RESUME;
+static const unsigned int ALSA_INFO_PAUSE = SNDRV_PCM_INFO_PAUSE;
+static const unsigned int ALSA_INFO_HALF_DUPLEX = SNDRV_PCM_INFO_HALF_DUPLEX;
+static const unsigned int ALSA_INFO_JOINT_DUPLEX = SNDRV_PCM_INFO_JOINT_DUPLEX;
+static const unsigned int ALSA_INFO_SYNC_START = SNDRV_PCM_INFO_SYNC_START;
+static const unsigned int ALSA_INFO_NO_PERIOD_WAKEUP = SNDRV_PCM_INFO_NO_PERIOD_WAKEUP;
+static const unsigned int ALSA_INFO_HAS_LINK_ATIME = SNDRV_PCM_INFO_HAS_LINK_ATIME;
+static const unsigned int ALSA_INFO_EXPLICIT_SYNC = SNDRV_PCM_INFO_EXPLICIT_SYNC;
+static const unsigned int ALSA_INFO_NO_REWINDS = SNDRV_PCM_INFO_NO_REWINDS;
+
+/* ---- hw_params parameter indices --------------------------------------------------------- */
+static const int ALSA_HW_PARAM_ACCESS = SNDRV_PCM_HW_PARAM_ACCESS;
+static const int ALSA_HW_PARAM_FORMAT = SNDRV_PCM_HW_PARAM_FORMAT;
+static const int ALSA_HW_PARAM_SUBFORMAT = SNDRV_PCM_HW_PARAM_SUBFORMAT;
+static const int ALSA_HW_PARAM_FIRST_MASK = SNDRV_PCM_HW_PARAM_FIRST_MASK;
+static const int ALSA_HW_PARAM_LAST_MASK = SNDRV_PCM_HW_PARAM_LAST_MASK;
+static const int ALSA_HW_PARAM_SAMPLE_BITS = SNDRV_PCM_HW_PARAM_SAMPLE_BITS;
+static const int ALSA_HW_PARAM_FRAME_BITS = SNDRV_PCM_HW_PARAM_FRAME_BITS;
+static const int ALSA_HW_PARAM_CHANNELS = SNDRV_PCM_HW_PARAM_CHANNELS;
+static const int ALSA_HW_PARAM_RATE = SNDRV_PCM_HW_PARAM_RATE;
+static const int ALSA_HW_PARAM_PERIOD_TIME = SNDRV_PCM_HW_PARAM_PERIOD_TIME;
+static const int ALSA_HW_PARAM_PERIOD_SIZE = SNDRV_PCM_HW_PARAM_PERIOD_SIZE;
+static const int ALSA_HW_PARAM_PERIOD_BYTES = SNDRV_PCM_HW_PARAM_PERIOD_BYTES;
+static const int ALSA_HW_PARAM_PERIODS = SNDRV_PCM_HW_PARAM_PERIODS;
+static const int ALSA_HW_PARAM_BUFFER_TIME = SNDRV_PCM_HW_PARAM_BUFFER_TIME;
+static const int ALSA_HW_PARAM_BUFFER_SIZE = SNDRV_PCM_HW_PARAM_BUFFER_SIZE;
+static const int ALSA_HW_PARAM_BUFFER_BYTES = SNDRV_PCM_HW_PARAM_BUFFER_BYTES;
+static const int ALSA_HW_PARAM_TICK_TIME = SNDRV_PCM_HW_PARAM_TICK_TIME;
+static const int ALSA_HW_PARAM_FIRST_INTERVAL = SNDRV_PCM_HW_PARAM_FIRST_INTERVAL;
+static const int ALSA_HW_PARAM_LAST_INTERVAL = SNDRV_PCM_HW_PARAM_LAST_INTERVAL;
+static const int ALSA_MASK_MAX = SNDRV_MASK_MAX;
+
+/* ---- stream, state, tstamp ------------------------------------------------------------- */
+static const int ALSA_STREAM_PLAYBACK = SNDRV_PCM_STREAM_PLAYBACK;
+static const int ALSA_STREAM_CAPTURE = SNDRV_PCM_STREAM_CAPTURE;
+static const int ALSA_TSTAMP_NONE = SNDRV_PCM_TSTAMP_NONE;
+static const int ALSA_TSTAMP_ENABLE = SNDRV_PCM_TSTAMP_ENABLE;
+static const int ALSA_TSTAMP_TYPE_GETTIMEOFDAY = SNDRV_PCM_TSTAMP_TYPE_GETTIMEOFDAY;
+static const int ALSA_TSTAMP_TYPE_MONOTONIC = SNDRV_PCM_TSTAMP_TYPE_MONOTONIC;
+static const int ALSA_TSTAMP_TYPE_MONOTONIC_RAW = SNDRV_PCM_TSTAMP_TYPE_MONOTONIC_RAW;
+
+/* ---- hw_params accessors ----------------------------------------------------------------- */
+/* A mask parameter's bits (params is one of ACCESS, FORMAT, SUBFORMAT). */
+static inline struct snd_mask *alsa_hw_mask(struct snd_pcm_hw_params *params, int param)
+{
+    return &params->masks[param - SNDRV_PCM_HW_PARAM_FIRST_MASK];
+}
+static inline const struct snd_mask *alsa_hw_mask_const(const struct snd_pcm_hw_params *params,
+                                                        int param)
+{
+    return &params->masks[param - SNDRV_PCM_HW_PARAM_FIRST_MASK];
+}
+static inline bool alsa_mask_test(const struct snd_mask *mask, unsigned int bit)
+{
+    return bit < SNDRV_MASK_MAX && (mask->bits[bit >> 5] & (1u << (bit & 31))) != 0;
+}
+static inline void alsa_mask_set(struct snd_mask *mask, unsigned int bit)
+{
+    if (bit < SNDRV_MASK_MAX)
+        mask->bits[bit >> 5] |= 1u << (bit & 31);
+}
+static inline void alsa_mask_reset(struct snd_mask *mask, unsigned int bit)
+{
+    if (bit < SNDRV_MASK_MAX)
+        mask->bits[bit >> 5] &= ~(1u << (bit & 31));
+}
+static inline void alsa_mask_fill(struct snd_mask *mask)
+{
+    for (size_t i = 0; i < sizeof(mask->bits) / sizeof(mask->bits[0]); i++)
+        mask->bits[i] = ~0u;
+}
+static inline void alsa_mask_clear(struct snd_mask *mask)
+{
+    for (size_t i = 0; i < sizeof(mask->bits) / sizeof(mask->bits[0]); i++)
+        mask->bits[i] = 0;
+}
+static inline bool alsa_mask_is_empty(const struct snd_mask *mask)
+{
+    for (size_t i = 0; i < sizeof(mask->bits) / sizeof(mask->bits[0]); i++)
+        if (mask->bits[i])
+            return false;
+    return true;
+}
+
+/* An interval parameter (SAMPLE_BITS ... TICK_TIME). */
+static inline struct snd_interval *alsa_hw_interval(struct snd_pcm_hw_params *params, int param)
+{
+    return &params->intervals[param - SNDRV_PCM_HW_PARAM_FIRST_INTERVAL];
+}
+static inline const struct snd_interval *
+alsa_hw_interval_const(const struct snd_pcm_hw_params *params, int param)
+{
+    return &params->intervals[param - SNDRV_PCM_HW_PARAM_FIRST_INTERVAL];
+}
+
+/* ---- channel-info / transfer records -------------------------------------------------- */
+/* Byte offsets the Swift layout tests compare with MemoryLayout (the kernel ABI is fixed). */
+static const size_t ALSA_SIZEOF_SYNC_PTR = sizeof(struct snd_pcm_sync_ptr);
+static const size_t ALSA_SIZEOF_HW_PARAMS = sizeof(struct snd_pcm_hw_params);
+static const size_t ALSA_SIZEOF_SW_PARAMS = sizeof(struct snd_pcm_sw_params);
+static const size_t ALSA_SIZEOF_STATUS = sizeof(struct snd_pcm_status);
+static const size_t ALSA_SIZEOF_MMAP_STATUS = sizeof(struct snd_pcm_mmap_status);
+static const size_t ALSA_SIZEOF_MMAP_CONTROL = sizeof(struct snd_pcm_mmap_control);
+static const size_t ALSA_SIZEOF_INFO = sizeof(struct snd_pcm_info);
+static const size_t ALSA_OFFSETOF_HW_PARAMS_INFO = offsetof(struct snd_pcm_hw_params, info);
+static const size_t ALSA_OFFSETOF_SYNC_PTR_CONTROL = offsetof(struct snd_pcm_sync_ptr, c);
+
+/* The PCM protocol version this package was compiled against. */
+unsigned int alsa_swift_compiled_pcm_version(void);
+
+#endif
