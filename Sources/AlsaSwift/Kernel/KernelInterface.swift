@@ -6,7 +6,7 @@ import Glibc
 import Musl
 #endif
 
-/// The only door between AlsaSwift and the kernel: the six system calls a PCM needs.
+/// The only door between AlsaSwift and the kernel: the system calls a PCM needs.
 ///
 /// `LinuxKernel` passes them straight to the system; `SimulatedKernel` (module `AlsaSimulation`)
 /// answers them with a model of the ALSA PCM core. Everything above this protocol (negotiation,
@@ -18,10 +18,14 @@ import Musl
 public protocol KernelInterface: AnyObject, Sendable {
     /// `open(2)` of a device node.
     func open(_ path: String, flags: Int32) throws(Errno) -> FileDescriptor
+    /// `fcntl(F_SETFL)` setting or clearing O_NONBLOCK. A PCM is opened non-blocking, so that a busy
+    /// device fails at once instead of waiting, then switched to the mode the caller asked for.
+    func setNonBlocking(_ fd: FileDescriptor, _ nonBlocking: Bool) throws(Errno)
     /// `close(2)`.
     func close(_ fd: FileDescriptor) throws(Errno)
-    /// `ioctl(2)` with a pointer argument (or nil for `_IO` requests). Returns the call's
-    /// non-negative result.
+    /// `ioctl(2)`. `argument` points at the request's record, or is nil for `_IO` requests. The few
+    /// requests that take a value rather than a pointer (PAUSE) carry it in the pointer's bits, as
+    /// the C call does. Returns the call's non-negative result.
     func ioctl(_ fd: FileDescriptor, _ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32
     /// `mmap(2)` of `length` bytes shared at `offset`.
     func mmap(_ fd: FileDescriptor, length: Int, protection: Int32, offset: Int) throws(Errno) -> UnsafeMutableRawPointer

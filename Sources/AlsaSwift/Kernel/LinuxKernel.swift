@@ -19,6 +19,13 @@ public final class LinuxKernel: KernelInterface {
         return FileDescriptor(rawValue: fd)
     }
 
+    public func setNonBlocking(_ fd: FileDescriptor, _ nonBlocking: Bool) throws(Errno) {
+        let flags = fcntl(fd.rawValue, F_GETFL)
+        guard flags >= 0 else { throw Errno(rawValue: Glibc.errno) }
+        let wanted = nonBlocking ? flags | O_NONBLOCK : flags & ~O_NONBLOCK
+        guard wanted == flags || fcntl(fd.rawValue, F_SETFL, wanted) == 0 else { throw Errno(rawValue: Glibc.errno) }
+    }
+
     public func close(_ fd: FileDescriptor) throws(Errno) {
         // Linux releases the descriptor even when close reports an error; never retry it.
         guard Glibc.close(fd.rawValue) == 0 else { throw Errno(rawValue: Glibc.errno) }

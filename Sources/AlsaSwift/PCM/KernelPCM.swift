@@ -74,9 +74,18 @@ public final class KernelPCM {
         self.options = options
         let fd: FileDescriptor
         do {
-            fd = try kernel.open(path, flags: O_RDWR | (options.nonBlocking ? O_NONBLOCK : 0))
+            // Always open non-blocking: a busy substream then fails with EBUSY instead of waiting.
+            fd = try kernel.open(path, flags: O_RDWR | O_NONBLOCK)
         } catch {
             throw AlsaError(.open, error, context: path)
+        }
+        if !options.nonBlocking {
+            do {
+                try kernel.setNonBlocking(fd, false)
+            } catch {
+                try? kernel.close(fd)
+                throw AlsaError(.open, error, context: path)
+            }
         }
         let file = DeviceFile(kernel: kernel, fd: fd)
         pollDescriptor = .allocate(capacity: 1)
@@ -141,7 +150,11 @@ public final class KernelPCM {
     /// granted, which may differ from what was asked.
     @discardableResult
     public func configure(_ request: HardwareRequest) throws(AlsaError) -> HardwareSetup {
+        // Whatever happens below, the old configuration is gone once HW_REFINE starts narrowing a
+        // new one; the setup is published only when every step succeeded.
         unmapData()
+        setup = nil
+        softwareParameters = nil
         let file = self.file
         let negotiation = Negotiation { (p: inout HardwareParameters) throws(AlsaError) in
             p.requestFullRefine()
@@ -151,11 +164,18 @@ public final class KernelPCM {
         params.requestFullRefine()
         try file.ioctl(.hwParams, ALSA_IOCTL_HW_PARAMS, &params.raw)
         let granted = try HardwareSetup(fixed: params)
-        setup = granted
-        try pointers.apply(info: granted.info)
-        try installSoftwareParameters(.defaults(for: granted, direction: direction))
-        if granted.access.isMmap { try mapData(granted) }
-        try prepare()
+        do {
+            try pointers.apply(info: granted.info)
+            try installSoftwareParameters(.defaults(for: granted, direction: direction))
+            if granted.access.isMmap { try mapData(granted) }
+            setup = granted
+            try prepare()
+        } catch {
+            unmapData()
+            setup = nil
+            softwareParameters = nil
+            throw error
+        }
         return granted
     }
 
@@ -230,6 +250,14 @@ public final class KernelPCM {
         return frames
     }
 
+    /// Frames transferable now and the kernel's timestamp of that position (the status record's
+    /// `tstamp`, on the clock chosen at open), after synchronising with the hardware.
+    public func availWithTimestamp() throws(AlsaError) -> (avail: Int, timestamp: Duration) {
+        let setup = try requireSetup(.status)
+        try pointers.query(hardwareSync: true)
+        return (available(setup), Duration(pointers.timestamp))
+    }
+
     /// The kernel's STATUS record.
     public func status() throws(AlsaError) -> PCMStatus {
         var record = snd_pcm_status()
@@ -280,8 +308,8 @@ public final class KernelPCM {
     }
 
     public func pause(_ paused: Bool) throws(AlsaError) {
-        var flag: Int32 = paused ? 1 : 0
-        try file.ioctl(.pause, ALSA_IOCTL_PAUSE, &flag)
+        // PAUSE takes its flag as the ioctl's value argument, not through a pointer.
+        try file.ioctl(.pause, ALSA_IOCTL_PAUSE, UnsafeMutableRawPointer(bitPattern: paused ? 1 : 0))
     }
 
     public func resume() throws(AlsaError) {

@@ -1,0 +1,61 @@
+import CAlsaKernel
+import SystemPackage
+
+/// A kind of seam call.
+public enum SimulatedCall: Sendable, Hashable {
+    case open, close, ioctl, mmap, munmap, poll, setNonBlocking
+}
+
+/// One seam call as the simulated kernel saw it.
+public struct SimulatedCallRecord: Sendable, Equatable {
+    public var call: SimulatedCall
+    public var request: UInt?
+    /// The kernel's name of an ioctl without `SNDRV_PCM_IOCTL_`, e.g. "SYNC_PTR".
+    public var requestName: String?
+    /// For SYNC_PTR: the flags user space passed.
+    public var syncPtrFlags: UInt32?
+    /// For SYNC_PTR with APPL clear: the appl_ptr user space pushed.
+    public var applPtr: UInt?
+    public var mmapOffset: Int?
+    /// nil when the call succeeded.
+    public var errno: Errno?
+}
+
+/// What the device side of a substream saw since it was opened.
+public struct DeviceObservation: Sendable, Equatable {
+    /// Playback: frames consumed below appl_ptr (committed). Capture: frames produced.
+    public var frames: UInt64 = 0
+    /// FNV-1a 64 over the bytes of those frames, in order, as the device saw them.
+    public var checksum: UInt64 = FrameChecksum.seed
+    /// Playback: frames the device reached beyond appl_ptr (not in the checksum).
+    public var underrunFrames: UInt64 = 0
+    public var xruns = 0
+}
+
+/// The checksum the simulated device keeps, for tests to compute the same way.
+public enum FrameChecksum {
+    public static let seed: UInt64 = 0xcbf2_9ce4_8422_2325
+    static let prime: UInt64 = 0x0000_0100_0000_01b3
+
+    public static func fnv1a(_ bytes: UnsafeRawBufferPointer, into hash: inout UInt64) {
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* prime
+        }
+    }
+}
+
+enum RequestNames {
+    static let table: [UInt: String] = [
+        ALSA_IOCTL_PVERSION: "PVERSION", ALSA_IOCTL_INFO: "INFO", ALSA_IOCTL_TSTAMP: "TSTAMP",
+        ALSA_IOCTL_TTSTAMP: "TTSTAMP", ALSA_IOCTL_USER_PVERSION: "USER_PVERSION", ALSA_IOCTL_HW_REFINE: "HW_REFINE",
+        ALSA_IOCTL_HW_PARAMS: "HW_PARAMS", ALSA_IOCTL_HW_FREE: "HW_FREE", ALSA_IOCTL_SW_PARAMS: "SW_PARAMS",
+        ALSA_IOCTL_STATUS: "STATUS", ALSA_IOCTL_DELAY: "DELAY", ALSA_IOCTL_HWSYNC: "HWSYNC",
+        ALSA_IOCTL_SYNC_PTR: "SYNC_PTR", ALSA_IOCTL_STATUS_EXT: "STATUS_EXT", ALSA_IOCTL_CHANNEL_INFO: "CHANNEL_INFO",
+        ALSA_IOCTL_PREPARE: "PREPARE", ALSA_IOCTL_RESET: "RESET", ALSA_IOCTL_START: "START", ALSA_IOCTL_DROP: "DROP",
+        ALSA_IOCTL_DRAIN: "DRAIN", ALSA_IOCTL_PAUSE: "PAUSE", ALSA_IOCTL_REWIND: "REWIND", ALSA_IOCTL_RESUME: "RESUME",
+        ALSA_IOCTL_XRUN: "XRUN", ALSA_IOCTL_FORWARD: "FORWARD", ALSA_IOCTL_WRITEI_FRAMES: "WRITEI_FRAMES",
+        ALSA_IOCTL_READI_FRAMES: "READI_FRAMES", ALSA_IOCTL_WRITEN_FRAMES: "WRITEN_FRAMES",
+        ALSA_IOCTL_READN_FRAMES: "READN_FRAMES",
+    ]
+}

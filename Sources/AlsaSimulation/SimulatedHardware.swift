@@ -1,0 +1,73 @@
+import CAlsaKernel
+
+/// What a simulated sound device offers: the `snd_pcm_hardware` a driver declares, plus the
+/// machine's architecture (which decides whether the kernel may map the PCM records at all).
+public struct SimulatedHardware: Sendable, Equatable {
+    /// `runtime->hw.info` (ALSA_INFO_* bits).
+    public var info: UInt32
+    /// Bits `1 << SNDRV_PCM_ACCESS_*` the device accepts.
+    public var accessMask: UInt32
+    /// `SNDRV_PCM_FORMAT_*` values.
+    public var formats: [Int32]
+    public var channels: ClosedRange<UInt32>
+    public var rates: Rates
+    public var periodBytes: ClosedRange<UInt32>
+    public var periods: ClosedRange<UInt32>
+    public var bufferBytesMax: UInt32
+    public var architecture: Architecture
+    public var resume: ResumeBehaviour
+    public var name: String
+
+    public enum Rates: Sendable, Equatable {
+        case continuous(ClosedRange<UInt32>)
+        case list([UInt32])
+    }
+
+    public enum Architecture: Sendable, Equatable {
+        /// x86 (and PowerPC, Alpha): the kernel may map the status and control records.
+        case x86
+        /// Every other architecture: the kernel refuses both mappings with ENXIO.
+        case arm64
+    }
+
+    public enum ResumeBehaviour: Sendable, Equatable {
+        case supported
+        /// RESUME fails with ENOSYS: the app must PREPARE.
+        case unsupported
+        /// RESUME fails with EAGAIN this many times (the device is still waking up), then works.
+        case busy(times: Int)
+    }
+
+    static let mmapAccesses: UInt32 = 1 << 0 | 1 << 1
+    static let readWriteAccesses: UInt32 = 1 << 3 | 1 << 4
+
+    /// Like snd-dummy on a 6.1 kernel: info 0x00040103, U8 and S16_LE, 5500–48000 Hz, 1–2 channels,
+    /// 64 KiB of buffer. The dummy declares only INTERLEAVED, but its read/write path and the
+    /// kernel's default channel info serve non-interleaved access too.
+    public static var dummy: SimulatedHardware {
+        SimulatedHardware(info: ALSA_INFO_MMAP | ALSA_INFO_MMAP_VALID | ALSA_INFO_INTERLEAVED | ALSA_INFO_RESUME,
+                          accessMask: mmapAccesses | readWriteAccesses,
+                          formats: [1, 2], channels: 1...2, rates: .continuous(5500...48000),
+                          periodBytes: 64...65536, periods: 1...1024, bufferBytesMax: 65536,
+                          architecture: .x86, resume: .supported, name: "Dummy PCM")
+    }
+
+    /// A device with non-coherent DMA buffers: it declares EXPLICIT_SYNC.
+    public static var explicitSync: SimulatedHardware {
+        SimulatedHardware(info: ALSA_INFO_MMAP | ALSA_INFO_MMAP_VALID | ALSA_INFO_INTERLEAVED | ALSA_INFO_NONINTERLEAVED
+                            | ALSA_INFO_PAUSE | ALSA_INFO_RESUME | ALSA_INFO_EXPLICIT_SYNC,
+                          accessMask: mmapAccesses | readWriteAccesses,
+                          formats: [1, 2, 10, 14, 32], channels: 1...8,
+                          rates: .list([8000, 11025, 16000, 22050, 32000, 44100, 48000, 88200, 96000, 192000]),
+                          periodBytes: 64...262_144, periods: 2...1024, bufferBytesMax: 1 << 20,
+                          architecture: .x86, resume: .supported, name: "ExplicitSync PCM")
+    }
+
+    /// A driver that must see every appl_ptr move (like SOF): SYNC_APPLPTR.
+    public static var syncApplPtr: SimulatedHardware {
+        var hardware = dummy
+        hardware.info |= ALSA_INFO_SYNC_APPLPTR
+        hardware.name = "SyncApplPtr PCM"
+        return hardware
+    }
+}

@@ -1,0 +1,93 @@
+import AlsaSwift
+import Foundation
+import Testing
+
+/// Results a worker thread hands back; written once by the worker, read after it signalled.
+private final class WorkerResult: @unchecked Sendable {
+    var bytes: [UInt8] = []
+    var error: (any Error)?
+}
+
+/// snd-aloop: what is played into device 0 comes out of device 1, sample for sample.
+@Suite(.enabled(if: RigEnvironment.loopback != nil, Comment(rawValue: RigEnvironment.skipMessage)), .serialized)
+struct LoopbackIntegrationTests {
+    let card = RigEnvironment.loopback ?? 0
+    static let request = HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2, rate: 48_000,
+                                         periodSize: 1024, periodCount: 4)
+
+    @Test(arguments: [AccessType.readWriteInterleaved, .mmapInterleaved])
+    func aKnownSignalComesBackBitExact(access: AccessType) throws {
+        let card = self.card
+        let frames = 48_000
+        let captureFrames = frames + 48_000 / 2
+        let captured = WorkerResult()
+        let ready = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            do {
+                let pcm = try KernelPCM(card: card, device: 1, direction: .capture)
+                var request = Self.request
+                request.access = access
+                try pcm.configure(request)
+                try pcm.start()
+                ready.signal()
+                if access.isMmap {
+                    while captured.bytes.count < captureFrames * 4 {
+                        _ = try pcm.wait(timeoutMilliseconds: 1000)
+                        let area = try pcm.beginTransfer(maxFrames: captureFrames - captured.bytes.count / 4)
+                        captured.bytes += UnsafeRawBufferPointer(area.interleaved)
+                        try pcm.commitTransfer(area.frames)
+                    }
+                } else {
+                    captured.bytes = try captureReadWrite(pcm, frames: captureFrames)
+                }
+            } catch {
+                captured.error = error
+                ready.signal()
+            }
+            done.signal()
+        }
+        thread.start()
+        ready.wait()
+        let pcm = try KernelPCM(card: card, device: 0, direction: .playback)
+        var request = Self.request
+        request.access = access
+        try pcm.configure(request)
+        if access.isMmap { try playMmapAnyLayout(pcm, frames: frames) } else { try playReadWrite(pcm, frames: frames) }
+        try pcm.drain()
+        done.wait()
+        if let error = captured.error { throw error }
+
+        let expected = (0..<(frames * 4)).map(patternByte)
+        let head = Array(expected[0..<64])
+        let bytes = captured.bytes
+        let start = stride(from: 0, to: bytes.count - 64, by: 4).first { Array(bytes[$0..<($0 + 64)]) == head }
+        #expect(start != nil, "the signal never appeared in the capture")
+        if let start {
+            #expect(bytes.count - start >= expected.count)
+            #expect(Array(bytes[start..<min(bytes.count, start + expected.count)]) == expected)
+        }
+    }
+}
+
+/// A QEMU-emulated PCI sound card with a real driver and real DMA (AC97 through snd-intel8x0, or
+/// ES1370), played through the library.
+@Suite(.enabled(if: RigEnvironment.ac97 != nil, Comment(rawValue: RigEnvironment.skipMessage)), .serialized)
+struct PCICardIntegrationTests {
+    @Test func playbackThroughARealDMADriver() throws {
+        let pcm = try KernelPCM(card: RigEnvironment.ac97 ?? 0, device: 0, direction: .playback,
+                                options: PCMOpenOptions(recovery: .automatic))
+        let granted = try pcm.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2,
+                                                        rate: 48_000, periodSize: 1024, periodCount: 4))
+        #expect(granted.format == .s16LE)
+        try playReadWrite(pcm, frames: Int(granted.rate))
+        try pcm.drain()
+        let mmap = try KernelPCM(card: RigEnvironment.ac97 ?? 0, device: 0, direction: .playback)
+        if mmap.capabilities.accessTypes.contains(.mmapInterleaved) {
+            try mmap.configure(HardwareRequest(access: .mmapInterleaved, format: .s16LE, channels: 2, rate: 48_000,
+                                               periodSize: 1024, periodCount: 4))
+            try playMmapAnyLayout(mmap, frames: 48_000)
+            try mmap.drain()
+        }
+    }
+}

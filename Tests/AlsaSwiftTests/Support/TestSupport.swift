@@ -1,0 +1,41 @@
+import AlsaSimulation
+import AlsaSwift
+import CAlsaKernel
+import SystemPackage
+
+/// A fresh simulated machine with one card whose device 0 has `hardware`.
+func makeKernel(_ hardware: SimulatedHardware = .dummy) -> SimulatedKernel {
+    SimulatedKernel(card: 0, hardware: hardware)
+}
+
+func openPCM(_ kernel: SimulatedKernel, _ direction: StreamDirection = .playback,
+             options: PCMOpenOptions = PCMOpenOptions()) throws(AlsaError) -> KernelPCM {
+    try KernelPCM(card: 0, device: 0, direction: direction, options: options, kernel: kernel)
+}
+
+/// S16_LE stereo 48 kHz, 256-frame periods, 4 periods: the benchmark configuration of the project.
+func standardRequest(_ access: AccessType) -> HardwareRequest {
+    HardwareRequest(access: access, format: .s16LE, channels: 2, rate: 48_000, periodSize: 256, periodCount: 4)
+}
+
+extension SimulatedKernel {
+    /// The SYNC_PTR calls in the trace, in order.
+    var syncPtrCalls: [SimulatedCallRecord] { trace.filter { $0.requestName == "SYNC_PTR" } }
+    /// Every ioctl in the trace, by name.
+    var ioctlNames: [String] { trace.filter { $0.call == .ioctl }.map { $0.requestName ?? "?" } }
+}
+
+/// A deterministic, non-repeating test signal: byte `index` of the stream.
+func patternByte(_ index: Int) -> UInt8 {
+    UInt8(truncatingIfNeeded: (index &* 2_654_435_761) >> 13 ^ index)
+}
+
+/// Checksums bytes the way the simulated device does.
+struct StreamChecksum {
+    var value = FrameChecksum.seed
+    mutating func add(_ bytes: UnsafeRawBufferPointer) { FrameChecksum.fnv1a(bytes, into: &value) }
+}
+
+let syncPtrQueryFlags = ALSA_SYNC_PTR_HWSYNC | ALSA_SYNC_PTR_APPL | ALSA_SYNC_PTR_AVAIL_MIN
+let syncPtrCommitFlags = ALSA_SYNC_PTR_AVAIL_MIN
+let syncPtrPullFlags = ALSA_SYNC_PTR_APPL | ALSA_SYNC_PTR_AVAIL_MIN
