@@ -132,8 +132,10 @@ struct HardwareRefinement {
         let access = alsa_hw_mask(params, ALSA_HW_PARAM_ACCESS)!
         alsa_mask_clear(access)
         for bit in 0..<32 where s.access & (1 << UInt32(bit)) != 0 { alsa_mask_set(access, UInt32(bit)) }
+        // Like snd_pcm_hw_constraint_mask64, only the low 64 format bits are constrained; the kernel
+        // returns bits 64...255 exactly as user space sent them.
         let format = alsa_hw_mask(params, ALSA_HW_PARAM_FORMAT)!
-        alsa_mask_clear(format)
+        for bit in 0..<64 { alsa_mask_reset(format, UInt32(bit)) }
         for bit in 0..<64 where s.formats & (1 << UInt64(bit)) != 0 { alsa_mask_set(format, UInt32(bit)) }
         let subformat = alsa_hw_mask(params, ALSA_HW_PARAM_SUBFORMAT)!
         alsa_mask_clear(subformat)

@@ -82,3 +82,13 @@ import Testing
         #expect(coherent.status == nil && coherent.control == nil)
     }
 }
+
+/// Found on the real kernel: format bits above 63 come back as sent, so capabilities must not
+/// read them as formats.
+@Suite struct FormatMaskTests {
+    @Test func formatBitsAboveTheKernelsRangeAreNotReported() throws {
+        let pcm = try openPCM(makeKernel(.dummy))
+        #expect(pcm.capabilities.formats == [.u8, .s16LE])
+        #expect(pcm.capabilities.formats.allSatisfy { $0.rawValue < 64 })
+    }
+}

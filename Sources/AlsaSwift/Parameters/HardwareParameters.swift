@@ -11,8 +11,12 @@ public struct HardwareParameters: @unchecked Sendable {
     /// to be refined.
     public static var any: HardwareParameters {
         var p = HardwareParameters()
+        // Only the first 64 bits of each mask: the kernel constrains formats as a 64-bit mask and
+        // leaves higher bits as they came, so filling all 256 would report formats that do not exist.
         for param in ALSA_HW_PARAM_FIRST_MASK...ALSA_HW_PARAM_LAST_MASK {
-            alsa_mask_fill(alsa_hw_mask(&p.raw, param))
+            let mask = alsa_hw_mask(&p.raw, param)!
+            alsa_mask_clear(mask)
+            for bit in 0..<Self.maskBitsUsed { alsa_mask_set(mask, bit) }
         }
         for param in ALSA_HW_PARAM_FIRST_INTERVAL...ALSA_HW_PARAM_LAST_INTERVAL {
             let interval = alsa_hw_interval(&p.raw, param)!
@@ -41,8 +45,11 @@ public struct HardwareParameters: @unchecked Sendable {
     }
 
     func maskBits(_ param: Int32) -> [Int32] {
-        (0..<ALSA_MASK_MAX).filter { maskContains(param, $0) }
+        (0..<Int32(Self.maskBitsUsed)).filter { maskContains(param, $0) }
     }
+
+    /// Formats, accesses and subformats all fit in 64 bits (SNDRV_PCM_FORMAT_LAST is below 64).
+    static let maskBitsUsed: UInt32 = 64
 
     mutating func setMaskOnly(_ param: Int32, _ bit: Int32) {
         let mask = alsa_hw_mask(&raw, param)

@@ -65,7 +65,10 @@ struct LoopbackIntegrationTests {
         #expect(start != nil, "the signal never appeared in the capture")
         if let start {
             #expect(bytes.count - start >= expected.count)
-            #expect(Array(bytes[start..<min(bytes.count, start + expected.count)]) == expected)
+            let got = bytes[start..<min(bytes.count, start + expected.count)]
+            let firstDifference = zip(got, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            let differing = zip(got, expected).filter { $0.0 != $0.1 }.count
+            #expect(firstDifference == nil, "first differing byte \(firstDifference ?? -1) of \(expected.count), \(differing) differ, capture starts at byte \(start)")
         }
     }
 }
@@ -82,6 +85,7 @@ struct PCICardIntegrationTests {
         #expect(granted.format == .s16LE)
         try playReadWrite(pcm, frames: Int(granted.rate))
         try pcm.drain()
+        try pcm.close()  // the substream is exclusive
         let mmap = try KernelPCM(card: RigEnvironment.ac97 ?? 0, device: 0, direction: .playback)
         if mmap.capabilities.accessTypes.contains(.mmapInterleaved) {
             try mmap.configure(HardwareRequest(access: .mmapInterleaved, format: .s16LE, channels: 2, rate: 48_000,
