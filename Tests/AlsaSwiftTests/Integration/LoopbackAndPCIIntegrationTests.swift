@@ -19,7 +19,8 @@ struct LoopbackIntegrationTests {
     func aKnownSignalComesBackBitExact(access: AccessType) throws {
         let card = self.card
         let frames = 48_000
-        let captureFrames = frames + 48_000 / 2
+        let padding = 48_000 / 2
+        let captureFrames = frames + padding + 48_000
         let captured = WorkerResult()
         let ready = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
@@ -54,6 +55,9 @@ struct LoopbackIntegrationTests {
         request.access = access
         try pcm.configure(request)
         if access.isMmap { try playMmapAnyLayout(pcm, frames: frames) } else { try playReadWrite(pcm, frames: frames) }
+        // Keep the stream running past the signal: snd-aloop moves data in timer ticks and may drop
+        // what a draining stream had not yet passed over the cable.
+        try playSilence(pcm, frames: padding)
         try pcm.drain()
         done.wait()
         if let error = captured.error { throw error }
@@ -69,6 +73,24 @@ struct LoopbackIntegrationTests {
             let firstDifference = zip(got, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
             let differing = zip(got, expected).filter { $0.0 != $0.1 }.count
             #expect(firstDifference == nil, "first differing byte \(firstDifference ?? -1) of \(expected.count), \(differing) differ, capture starts at byte \(start)")
+        }
+    }
+}
+
+/// Plays `frames` frames of silence with the PCM's access (interleaved).
+private func playSilence(_ pcm: KernelPCM, frames total: Int) throws {
+    let frameBytes = pcm.setup!.frameBytes
+    var written = 0
+    while written < total {
+        if pcm.setup!.access.isMmap {
+            if try pcm.state == .running { _ = try pcm.wait(timeoutMilliseconds: 1000) }
+            let area = try pcm.beginTransfer(maxFrames: total - written)
+            area.interleaved.initializeMemory(as: UInt8.self, repeating: 0)
+            try pcm.commitTransfer(area.frames)
+            written += area.frames
+        } else {
+            let chunk = [UInt8](repeating: 0, count: min(1024, total - written) * frameBytes)
+            written += try chunk.withUnsafeBytes { try pcm.writeInterleaved($0) }
         }
     }
 }
