@@ -75,24 +75,12 @@ import Testing
     @Test func negativeControlPlaybackWithoutDeviceSyncAfterWritingIsCaught() throws {
         let kernel = makeKernel(.explicitSync)
         let pcm = try openPCM(kernel)
-        let setup = try pcm.configure(standardRequest(.mmapInterleaved))
-        var checksum = StreamChecksum()
-        var written = 0
-        let total = 256 * 40
-        while written < total {
-            if written > 0 { _ = try pcm.wait() }
-            let area = try pcm.beginTransfer(maxFrames: total - written)
-            let frames = area.frames
-            try pcm.commitTransfer(frames)  // wrong: phase 2 before the data is in the buffer
-            let bytes = area.interleaved
-            for i in 0..<bytes.count { bytes[i] = patternByte(written * setup.frameBytes + i) }
-            checksum.add(UnsafeRawBufferPointer(bytes))
-            written += frames
-        }
+        try pcm.configure(standardRequest(.mmapInterleaved))
+        let written = try Self.playCommittingBeforeWriting(pcm, frames: 256 * 40)
         try pcm.drain()
         let device = kernel.playbackObservation()
-        #expect(device.frames == UInt64(total))
-        #expect(device.checksum != checksum.value)
+        #expect(device.frames == 256 * 40)
+        #expect(device.checksum != written)
     }
 
     /// The same wrong client on a coherent device plays correctly: the checksum difference above is
@@ -100,22 +88,28 @@ import Testing
     @Test func theSameOrderIsHarmlessOnACoherentDevice() throws {
         let kernel = makeKernel(.dummy)
         let pcm = try openPCM(kernel)
-        let setup = try pcm.configure(standardRequest(.mmapInterleaved))
+        try pcm.configure(standardRequest(.mmapInterleaved))
+        let written = try Self.playCommittingBeforeWriting(pcm, frames: 256 * 40)
+        try pcm.drain()
+        #expect(kernel.playbackObservation().checksum == written)
+    }
+
+    /// The wrong client: phase 2 before the data is in the buffer, so no device sync follows the
+    /// writes. Returns the checksum of what it wrote.
+    static func playCommittingBeforeWriting(_ pcm: KernelPCM, frames total: Int) throws -> UInt64 {
+        let frameBytes = pcm.setup!.frameBytes
         var checksum = StreamChecksum()
         var written = 0
-        let total = 256 * 40
         while written < total {
             if written > 0 { _ = try pcm.wait() }
             let area = try pcm.beginTransfer(maxFrames: total - written)
-            let frames = area.frames
-            try pcm.commitTransfer(frames)
+            try pcm.commitTransfer(area.frames)
             let bytes = area.interleaved
-            for i in 0..<bytes.count { bytes[i] = patternByte(written * setup.frameBytes + i) }
+            for i in 0..<bytes.count { bytes[i] = patternByte(written * frameBytes + i) }
             checksum.add(UnsafeRawBufferPointer(bytes))
-            written += frames
+            written += area.frames
         }
-        try pcm.drain()
-        #expect(kernel.playbackObservation().checksum == checksum.value)
+        return checksum.value
     }
 
     /// A capture client that learns `hw_ptr` without HWSYNC (no CPU sync) reads stale memory.

@@ -325,19 +325,19 @@ public final class KernelPCM {
     /// Moves `appl_ptr` forward by up to `frames` (FORWARD); returns the frames moved.
     @discardableResult
     public func forward(_ frames: Int) throws(AlsaError) -> Int {
-        var count = UInt(max(frames, 0))
-        // The kernel writes the frames it moved back into the argument.
-        try file.ioctl(.forward, ALSA_IOCTL_FORWARD, &count)
-        pointers.kernelMovedApplPtr()
-        return Int(bitPattern: count)
+        try moveApplPtr(.forward, ALSA_IOCTL_FORWARD, frames)
     }
 
     /// Moves `appl_ptr` back by up to `frames` (REWIND); returns the frames moved.
     @discardableResult
     public func rewind(_ frames: Int) throws(AlsaError) -> Int {
+        try moveApplPtr(.rewind, ALSA_IOCTL_REWIND, frames)
+    }
+
+    private func moveApplPtr(_ operation: PCMOperation, _ request: UInt, _ frames: Int) throws(AlsaError) -> Int {
         var count = UInt(max(frames, 0))
         // The kernel writes the frames it moved back into the argument.
-        try file.ioctl(.rewind, ALSA_IOCTL_REWIND, &count)
+        try file.ioctl(operation, request, &count)
         pointers.kernelMovedApplPtr()
         return Int(bitPattern: count)
     }
