@@ -1,7 +1,7 @@
 import CAlsaKernel
 import SystemPackage
 
-/// A kind of seam call.
+/// A kind of seam call. `setNonBlocking` is the seam's fcntl(F_SETFL) call.
 public enum SimulatedCall: Sendable, Hashable {
     case open, close, ioctl, mmap, munmap, poll, setNonBlocking
 }
@@ -19,29 +19,16 @@ public struct SimulatedCallRecord: Sendable, Equatable {
     public var mmapOffset: Int?
     /// nil when the call succeeded.
     public var errno: Errno?
-}
 
-/// What the device side of a substream saw since it was opened.
-public struct DeviceObservation: Sendable, Equatable {
-    /// Playback: frames consumed below appl_ptr (committed). Capture: frames produced.
-    public var frames: UInt64 = 0
-    /// FNV-1a 64 over the bytes of those frames, in order, as the device saw them.
-    public var checksum: UInt64 = FrameChecksum.seed
-    /// Playback: frames the device reached beyond appl_ptr (not in the checksum).
-    public var underrunFrames: UInt64 = 0
-    public var xruns = 0
-}
-
-/// The checksum the simulated device keeps, for tests to compute the same way.
-public enum FrameChecksum {
-    public static let seed: UInt64 = 0xcbf2_9ce4_8422_2325
-    static let prime: UInt64 = 0x0000_0100_0000_01b3
-
-    public static func fnv1a(_ bytes: UnsafeRawBufferPointer, into hash: inout UInt64) {
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash = hash &* prime
-        }
+    public init(call: SimulatedCall, request: UInt? = nil, requestName: String? = nil, syncPtrFlags: UInt32? = nil,
+                applPtr: UInt? = nil, mmapOffset: Int? = nil, errno: Errno? = nil) {
+        self.call = call
+        self.request = request
+        self.requestName = requestName
+        self.syncPtrFlags = syncPtrFlags
+        self.applPtr = applPtr
+        self.mmapOffset = mmapOffset
+        self.errno = errno
     }
 }
 
@@ -57,5 +44,6 @@ enum RequestNames {
         ALSA_IOCTL_XRUN: "XRUN", ALSA_IOCTL_FORWARD: "FORWARD", ALSA_IOCTL_WRITEI_FRAMES: "WRITEI_FRAMES",
         ALSA_IOCTL_READI_FRAMES: "READI_FRAMES", ALSA_IOCTL_WRITEN_FRAMES: "WRITEN_FRAMES",
         ALSA_IOCTL_READN_FRAMES: "READN_FRAMES",
+        0x4004_4160: "LINK", 0x0000_4161: "UNLINK",
     ]
 }

@@ -2,12 +2,15 @@ import CAlsaKernel
 import Glibc
 import SystemPackage
 
-/// The ioctls of the PCM core (sound/core/pcm_native.c, pcm_lib.c) on one substream.
+/// The ioctls of the PCM core (sound/core/pcm_native.c, pcm_lib.c) on one open substream.
+/// Records are read and written through the raw argument pointer, as copy_from_user and
+/// copy_to_user would; a failing ioctl leaves the caller's record as the kernel would.
 struct PCMCore {
     let kernel: SimulatedKernel
     let s: Substream
 
     func ioctl(_ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
+        // After an unplug the file's operations are replaced by ones that refuse everything.
         if s.disconnected { throw .noDevice }
         func arg<T>(_ type: T.Type) throws(Errno) -> UnsafeMutablePointer<T> {
             guard let argument else { throw .badAddress }
@@ -17,58 +20,78 @@ struct PCMCore {
         case ALSA_IOCTL_PVERSION: try arg(Int32.self).pointee = Int32(bitPattern: ALSA_PCM_VERSION)
         case ALSA_IOCTL_USER_PVERSION: s.userProtocol = UInt32(bitPattern: try arg(Int32.self).pointee)
         case ALSA_IOCTL_INFO: try info(arg(snd_pcm_info.self))
+        case ALSA_IOCTL_TSTAMP: break  // kept for compatibility only; the kernel accepts and ignores it
         case ALSA_IOCTL_TTSTAMP:
             let type = try arg(Int32.self).pointee
-            guard (0...2).contains(type) else { throw .invalidArgument }
+            guard (0...ALSA_TSTAMP_TYPE_MONOTONIC_RAW).contains(type) else { throw .invalidArgument }
             s.timestampType = type
-        case ALSA_IOCTL_HW_REFINE: try refine(arg(snd_pcm_hw_params.self), install: false)
-        case ALSA_IOCTL_HW_PARAMS: try refine(arg(snd_pcm_hw_params.self), install: true)
+        case ALSA_IOCTL_HW_REFINE:
+            let params = try arg(snd_pcm_hw_params.self)
+            do throws(Interval.Empty) {
+                try HardwareRefinement(hardware: s.hardware).refine(params)
+            } catch {
+                throw .invalidArgument
+            }
+        case ALSA_IOCTL_HW_PARAMS: try hwParams(arg(snd_pcm_hw_params.self))
         case ALSA_IOCTL_HW_FREE:
             guard [State.setup, State.prepared].contains(s.state), s.dataMappings == 0 else { throw .badFileDescriptorState }
             s.setup = nil
-            s.freeBuffers()
+            s.releaseBuffers()
             s.state = State.open
         case ALSA_IOCTL_SW_PARAMS: try swParams(arg(snd_pcm_sw_params.self))
         case ALSA_IOCTL_SYNC_PTR: try syncPtr(arg(snd_pcm_sync_ptr.self))
         case ALSA_IOCTL_HWSYNC: try hwsync()
         case ALSA_IOCTL_DELAY:
-            try hwsync()
-            try arg(Int.self).pointee = s.capture ? s.avail : s.hwAvail
+            let delay = try arg(Int.self)
+            try hwsync { delay.pointee = s.capture ? s.avail : s.hwAvail }
         case ALSA_IOCTL_STATUS, ALSA_IOCTL_STATUS_EXT: try status(arg(snd_pcm_status.self))
         case ALSA_IOCTL_CHANNEL_INFO: try channelInfo(arg(snd_pcm_channel_info.self))
         case ALSA_IOCTL_PREPARE: try prepare()
-        case ALSA_IOCTL_RESET:
-            guard [State.running, State.prepared, State.paused, State.suspended].contains(s.state) else { throw .badFileDescriptorState }
-            s.applPtr = s.hwPtr
+        case ALSA_IOCTL_RESET: try reset()
         case ALSA_IOCTL_START: try start()
-        case ALSA_IOCTL_DROP:
-            guard s.state != State.open else { throw .badFileDescriptorState }
-            if s.state != State.setup { s.state = State.setup }
+        case ALSA_IOCTL_DROP: try drop()
         case ALSA_IOCTL_DRAIN: try drain()
         case ALSA_IOCTL_PAUSE: try pause(push: Int(bitPattern: argument) != 0)
         case ALSA_IOCTL_RESUME: try resume()
         case ALSA_IOCTL_XRUN:
-            guard s.state == State.running else { throw .badFileDescriptorState }
-            s.state = State.xrun
-            s.observation.xruns += 1
+            switch s.state {
+            case State.xrun: break
+            case State.running: xrun()
+            default: throw .badFileDescriptorState
+            }
         case ALSA_IOCTL_FORWARD, ALSA_IOCTL_REWIND: try move(arg(UInt.self), forward: request == ALSA_IOCTL_FORWARD)
         case ALSA_IOCTL_WRITEI_FRAMES, ALSA_IOCTL_READI_FRAMES:
+            // The kernel picks the direction from the stream, not from the request number.
             let x = try arg(snd_xferi.self)
+            guard s.state != State.open else { throw .badFileDescriptorState }
+            x.pointee.result = 0
+            let frames = Int(x.pointee.frames)
             let buffer = x.pointee.buf
-            x.pointee.result = try transfer(frames: Int(x.pointee.frames), interleaved: true,
-                                            write: request == ALSA_IOCTL_WRITEI_FRAMES) { offset, frame, bytes in
-                (buffer! + frame * bytes.frameBytes, offset)
+            do throws(Errno) {
+                x.pointee.result = try transfer(frames: frames, interleaved: true, user: buffer.map { [$0] })
+            } catch {
+                x.pointee.result = -Int(error.rawValue)
+                throw error
             }
         case ALSA_IOCTL_WRITEN_FRAMES, ALSA_IOCTL_READN_FRAMES:
             let x = try arg(snd_xfern.self)
-            let buffers = x.pointee.bufs
-            x.pointee.result = try transfer(frames: Int(x.pointee.frames), interleaved: false,
-                                            write: request == ALSA_IOCTL_WRITEN_FRAMES) { _, _, _ in (buffers.map { UnsafeMutableRawPointer($0) }!, 0) }
+            guard s.state != State.open, let setup = s.setup else { throw .badFileDescriptorState }
+            x.pointee.result = 0
+            guard let bufs = x.pointee.bufs else { throw .badAddress }
+            let planes = (0..<setup.channels).map { bufs[$0] }
+            do throws(Errno) {
+                x.pointee.result = try transfer(frames: Int(x.pointee.frames), interleaved: false, user: planes)
+            } catch {
+                x.pointee.result = -Int(error.rawValue)
+                throw error
+            }
         default:
-            throw .inappropriateIOCTLForDevice  // ENOTTY: not a PCM ioctl
+            throw .inappropriateIOCTLForDevice  // ENOTTY: not a PCM ioctl (LINK needs a second device)
         }
         return 0
     }
+
+    // MARK: information
 
     private func info(_ r: UnsafeMutablePointer<snd_pcm_info>) {
         r.pointee = snd_pcm_info()
@@ -77,7 +100,7 @@ struct PCMCore {
         r.pointee.subdevice = 0
         r.pointee.stream = s.capture ? ALSA_STREAM_CAPTURE : ALSA_STREAM_PLAYBACK
         r.pointee.subdevices_count = 1
-        r.pointee.subdevices_avail = 0
+        r.pointee.subdevices_avail = 0  // our one subdevice is the one this file holds
         withUnsafeMutableBytes(of: &r.pointee.id) { copy("Simulated", into: $0) }
         withUnsafeMutableBytes(of: &r.pointee.name) { copy(s.hardware.name, into: $0) }
         withUnsafeMutableBytes(of: &r.pointee.subname) { copy("subdevice #0", into: $0) }
@@ -87,26 +110,75 @@ struct PCMCore {
         for (i, byte) in text.utf8.prefix(bytes.count - 1).enumerated() { bytes[i] = byte }
     }
 
-    private func refine(_ p: UnsafeMutablePointer<snd_pcm_hw_params>, install: Bool) throws(Errno) {
-        if install {
-            guard [State.open, State.setup, State.prepared].contains(s.state), s.dataMappings == 0 else { throw .badFileDescriptorState }
+    private func channelInfo(_ r: UnsafeMutablePointer<snd_pcm_channel_info>) throws(Errno) {
+        guard s.state != State.open, let setup = s.setup else { throw .badFileDescriptorState }
+        let channel = r.pointee.channel
+        guard channel < UInt32(setup.channels) else { throw .invalidArgument }
+        r.pointee = snd_pcm_channel_info()
+        r.pointee.channel = channel
+        guard s.hardware.info & ALSA_INFO_MMAP != 0 else {
+            r.pointee.offset = .max  // -1: no mapping to describe
+            return
         }
-        do {
-            try HardwareRefinement(hardware: s.hardware).refine(p, choose: install)
+        let width = UInt32(setup.sampleBytes * 8)
+        if setup.interleavedLayout {
+            r.pointee.first = channel * width
+            r.pointee.step = UInt32(setup.channels) * width
+        } else {
+            r.pointee.first = channel * UInt32(setup.dmaBytes / setup.channels) * 8
+            r.pointee.step = width
+        }
+    }
+
+    private func status(_ r: UnsafeMutablePointer<snd_pcm_status>) {
+        // A pointer update, but no DMA sync.
+        if s.isRunning { s.updateHardwarePointer() }
+        r.pointee = snd_pcm_status()
+        r.pointee.state = s.state
+        r.pointee.suspended_state = s.status.pointee.suspended_state
+        r.pointee.appl_ptr = s.applPtr
+        r.pointee.hw_ptr = s.hwPtr
+        r.pointee.tstamp = s.status.pointee.tstamp
+        guard s.state != State.open else { return }
+        r.pointee.avail = UInt(s.avail)
+        r.pointee.avail_max = max(s.availMax, UInt(s.avail))
+        s.availMax = 0
+        r.pointee.delay = s.isRunning ? (s.capture ? s.avail : s.hwAvail) : 0
+    }
+
+    // MARK: parameters
+
+    private func hwParams(_ p: UnsafeMutablePointer<snd_pcm_hw_params>) throws(Errno) {
+        guard [State.open, State.setup, State.prepared].contains(s.state), s.dataMappings == 0 else {
+            throw .badFileDescriptorState
+        }
+        do throws(Interval.Empty) {
+            try HardwareRefinement(hardware: s.hardware).choose(p)
         } catch {
+            // The kernel treats the hardware as unusable after a failed HW_PARAMS.
+            s.setup = nil
+            s.releaseBuffers()
+            s.state = State.open
             throw .invalidArgument
         }
-        guard install else { return }
-        func value(_ param: Int32) -> Int { Int(alsa_hw_interval(p, param)!.pointee.min) }
-        let access = Int32(alsa_hw_mask(p, ALSA_HW_PARAM_ACCESS)!.pointee.bits.0.trailingZeroBitCount)
-        var format: Int32 = 0
-        while !alsa_mask_test(alsa_hw_mask(p, ALSA_HW_PARAM_FORMAT), UInt32(format)) { format += 1 }
-        let frameBits = value(ALSA_HW_PARAM_FRAME_BITS), channels = value(ALSA_HW_PARAM_CHANNELS)
-        let setup = Substream.Setup(access: access, format: format, channels: channels, rate: value(ALSA_HW_PARAM_RATE),
-                                    periodSize: value(ALSA_HW_PARAM_PERIOD_SIZE), bufferSize: value(ALSA_HW_PARAM_BUFFER_SIZE),
-                                    frameBytes: frameBits / 8, sampleBytes: frameBits / 8 / channels)
+        func value(_ param: Int32) -> Int {
+            let i = alsa_hw_interval(p, param)!.pointee
+            return Int(i.openmin != 0 && i.openmax == 0 ? i.max : i.min)
+        }
+        func lowest(_ param: Int32) -> Int32 {
+            var bit: Int32 = 0
+            while !alsa_mask_test(alsa_hw_mask(p, param), UInt32(bit)) { bit += 1 }
+            return bit
+        }
+        let format = lowest(ALSA_HW_PARAM_FORMAT)
+        let channels = value(ALSA_HW_PARAM_CHANNELS)
+        let sampleBits = Int(HardwareRefinement.physicalWidth[Int(format)] ?? 8)
+        let setup = Substream.Setup(access: lowest(ALSA_HW_PARAM_ACCESS), format: format, channels: channels,
+                                    rate: value(ALSA_HW_PARAM_RATE), periodSize: value(ALSA_HW_PARAM_PERIOD_SIZE),
+                                    bufferSize: value(ALSA_HW_PARAM_BUFFER_SIZE),
+                                    frameBytes: sampleBits * channels / 8, sampleBytes: max(sampleBits / 8, 1))
         s.setup = setup
-        s.allocateBuffers(bytes: setup.bufferSize * setup.frameBytes)
+        s.allocateBuffers(bytes: setup.dmaBytes)
         // The kernel's boundary: the largest buffer_size * 2^n that keeps pointer arithmetic in a long.
         var boundary = UInt(setup.bufferSize)
         while boundary * 2 <= UInt(Int.max) - UInt(setup.bufferSize) { boundary *= 2 }
@@ -114,27 +186,38 @@ struct PCMCore {
         s.startThreshold = 1
         s.stopThreshold = UInt(setup.bufferSize)
         s.availMin = UInt(setup.periodSize)
+        s.resetPointers()
         s.state = State.setup
     }
 
     private func swParams(_ r: UnsafeMutablePointer<snd_pcm_sw_params>) throws(Errno) {
         guard let setup = s.setup, s.state != State.open else { throw .badFileDescriptorState }
         let p = r.pointee
-        guard p.tstamp_mode <= ALSA_TSTAMP_ENABLE, p.avail_min != 0, p.tstamp_type <= 2 else { throw .invalidArgument }
+        guard p.tstamp_mode >= 0, p.tstamp_mode <= ALSA_TSTAMP_ENABLE else { throw .invalidArgument }
+        if p.proto >= alsa_protocol_version(2, 0, 12) && p.tstamp_type > UInt32(ALSA_TSTAMP_TYPE_MONOTONIC_RAW) {
+            throw .invalidArgument
+        }
+        guard p.avail_min != 0 else { throw .invalidArgument }
         if p.silence_size >= s.boundary {
             guard p.silence_threshold == 0 else { throw .invalidArgument }
         } else {
-            guard p.silence_size <= p.silence_threshold, p.silence_threshold <= UInt(setup.bufferSize) else { throw .invalidArgument }
+            guard p.silence_size <= p.silence_threshold, p.silence_threshold <= UInt(setup.bufferSize) else {
+                throw .invalidArgument
+            }
         }
         s.availMin = p.avail_min
         s.startThreshold = p.start_threshold
         s.stopThreshold = p.stop_threshold
         r.pointee.boundary = s.boundary
+        // A new stop threshold takes effect at once on a running stream.
+        if s.isRunning { s.updateState() }
     }
 
-    /// snd_pcm_hwsync: the state check, the pointer update, then the CPU sync, which runs even when
-    /// the state check failed.
-    private func hwsync() throws(Errno) {
+    // MARK: pointers
+
+    /// snd_pcm_delay/snd_pcm_hwsync: the state check and pointer update, then the CPU sync, which
+    /// runs even when the state check failed. `body` runs only on success, before the sync.
+    private func hwsync(_ body: () -> Void = {}) throws(Errno) {
         var failure: Errno?
         switch s.state {
         case State.running: s.updateHardwarePointer()
@@ -144,8 +227,21 @@ struct PCMCore {
         case State.xrun: failure = .brokenPipe
         default: failure = .badFileDescriptorState
         }
+        if failure == nil { body() }
         s.syncForCPU()
         if let failure { throw failure }
+    }
+
+    /// pcm_lib_apply_appl_ptr: the driver's .ack would see the new value here.
+    private func applyApplPtr(_ value: UInt) throws(Errno) {
+        guard value != s.applPtr else { return }
+        guard value < s.boundary else { throw .invalidArgument }
+        if s.hardware.info & ALSA_INFO_NO_REWINDS != 0, let setup = s.setup {
+            let diff = Int(value) - Int(s.applPtr)
+            let distance = diff >= 0 ? diff : Int(s.boundary) + diff
+            if distance > setup.bufferSize { throw .invalidArgument }
+        }
+        s.applPtr = value
     }
 
     private func syncPtr(_ r: UnsafeMutablePointer<snd_pcm_sync_ptr>) throws(Errno) {
@@ -153,89 +249,133 @@ struct PCMCore {
         let userAppl = r.pointee.c.control.appl_ptr
         let userAvailMin = r.pointee.c.control.avail_min
         if flags & ALSA_SYNC_PTR_HWSYNC != 0 { try hwsync() }  // on error nothing is copied back
-        if flags & ALSA_SYNC_PTR_APPL == 0 {
-            guard s.boundary == 0 || userAppl < s.boundary else { throw .invalidArgument }
-            s.applPtr = userAppl  // pcm_lib_apply_appl_ptr: the driver's .ack sees it here
-        }
+        if flags & ALSA_SYNC_PTR_APPL == 0 { try applyApplPtr(userAppl) }
         if flags & ALSA_SYNC_PTR_AVAIL_MIN == 0 { s.availMin = userAvailMin }
-        r.pointee.s.status = s.statusPage.pointee
-        r.pointee.c.control = s.controlPage.pointee
+        let status = s.status.pointee
+        let control = s.control.pointee
         if flags & ALSA_SYNC_PTR_APPL == 0 { s.syncForDevice() }
+        r.pointee.s.status.state = status.state
+        r.pointee.s.status.hw_ptr = status.hw_ptr
+        r.pointee.s.status.tstamp = status.tstamp
+        r.pointee.s.status.suspended_state = status.suspended_state
+        r.pointee.s.status.audio_tstamp = status.audio_tstamp
+        r.pointee.c.control.appl_ptr = control.appl_ptr
+        r.pointee.c.control.avail_min = control.avail_min
     }
 
-    private func status(_ r: UnsafeMutablePointer<snd_pcm_status>) {
-        if s.state == State.running { s.updateHardwarePointer() }  // a pointer update, but no DMA sync
-        r.pointee = snd_pcm_status()
-        r.pointee.state = s.state
-        r.pointee.suspended_state = s.statusPage.pointee.suspended_state
-        r.pointee.appl_ptr = s.applPtr
-        r.pointee.hw_ptr = s.hwPtr
-        r.pointee.avail = UInt(s.avail)
-        r.pointee.avail_max = UInt(s.avail)
-        r.pointee.delay = s.capture ? s.avail : s.hwAvail
-        r.pointee.tstamp = s.statusPage.pointee.tstamp
-    }
-
-    private func channelInfo(_ r: UnsafeMutablePointer<snd_pcm_channel_info>) throws(Errno) {
-        guard let setup = s.setup else { throw .badFileDescriptorState }
-        let channel = Int(r.pointee.channel)
-        guard channel < setup.channels else { throw .invalidArgument }
-        let width = UInt32(setup.sampleBytes * 8)
-        r.pointee.offset = 0
-        if setup.access == 0 || setup.access == 3 {
-            r.pointee.first = UInt32(channel) * width
-            r.pointee.step = UInt32(setup.channels) * width
-        } else {
-            r.pointee.first = UInt32(channel * setup.bufferSize * setup.sampleBytes * 8)
-            r.pointee.step = width
+    /// FORWARD and REWIND: at most what can be moved, then a device sync.
+    private func move(_ frames: UnsafeMutablePointer<UInt>, forward: Bool) throws(Errno) {
+        let wanted = frames.pointee
+        frames.pointee = 0
+        guard wanted > 0 else { return }
+        var state: Errno?
+        switch s.state {
+        case State.running: s.updateHardwarePointer()
+        case State.draining where !s.capture: s.updateHardwarePointer()
+        case State.prepared, State.paused: break
+        case State.suspended: state = .streamPipe
+        case State.xrun: state = .brokenPipe
+        default: state = .badFileDescriptorState
         }
+        if let state { throw state }
+        let limit = forward ? s.avail : s.hwAvail
+        guard limit > 0 else { return }
+        let n = Int(min(wanted, UInt(limit)))
+        try applyApplPtr(s.wrap(Int(s.applPtr) + (forward ? n : -n)))
+        s.syncForDevice()
+        frames.pointee = UInt(n)
     }
+
+    // MARK: state changes
 
     private func prepare() throws(Errno) {
         switch s.state {
         case State.open, State.disconnected: throw .badFileDescriptorState
+        case State.running: throw .resourceBusy
+        case State.draining where !s.capture: throw .resourceBusy
         default: break
         }
         s.resetPointers()
         s.state = State.prepared
     }
 
-    private func start() throws(Errno) {
+    private func reset() throws(Errno) {
+        guard [State.running, State.prepared, State.paused, State.suspended].contains(s.state), let setup = s.setup else {
+            throw .badFileDescriptorState
+        }
+        if s.state == State.running {
+            s.updateHardwarePointer()
+            guard s.state == State.running else { throw .brokenPipe }
+            // snd_pcm_lib_ioctl_reset keeps only the position in the ring.
+            s.hwPtr %= UInt(setup.bufferSize)
+            s.dmaPosition %= UInt(setup.bufferSize)
+        }
+        s.applPtr = s.hwPtr
+    }
+
+    func start() throws(Errno) {
         guard s.state == State.prepared else { throw .badFileDescriptorState }
+        // snd_pcm_playback_data: nothing to play is EPIPE, unless the stream never stops.
         if !s.capture && s.stopThreshold < s.boundary && s.hwAvail <= 0 { throw .brokenPipe }
         s.state = State.running
         s.captureFrame = 0
+        s.framesIntoPeriod = 0
+    }
+
+    private func xrun() {
+        s.state = State.xrun
+        s.observation.xruns += 1
+    }
+
+    private func drop() throws(Errno) {
+        guard s.state != State.open, s.state != State.disconnected else { throw .badFileDescriptorState }
+        if s.isRunning { s.updateHardwarePointer() }
+        s.state = State.setup
     }
 
     private func drain() throws(Errno) {
         switch s.state {
-        case State.open, State.disconnected: throw .badFileDescriptorState
-        case State.suspended: throw .streamPipe
-        case State.setup: return
-        case State.xrun:
-            s.state = State.setup
-            return
+        case State.open, State.disconnected, State.suspended: throw .badFileDescriptorState
+        case State.paused: s.state = State.running
         default: break
         }
         if s.capture {
-            s.state = State.setup
-            return
+            // A capture stream stops; what was captured stays readable until it is read.
+            if s.state == State.running {
+                s.updateHardwarePointer()
+                if s.state == State.running { s.state = s.avail > 0 ? State.draining : State.setup }
+            }
+        } else {
+            switch s.state {
+            case State.prepared:
+                if s.hwAvail > 0 {
+                    s.state = State.draining
+                    s.framesIntoPeriod = 0
+                } else {
+                    s.state = State.setup
+                }
+            case State.running: s.state = State.draining
+            case State.xrun: s.state = State.setup
+            default: break
+            }
         }
-        if s.state == State.prepared {
-            guard s.hwAvail > 0 else { s.state = State.setup; return }
-            s.state = State.running
-        }
-        if s.state == State.paused { s.state = State.running }
-        s.state = State.draining
+        // Non-blocking: the caller polls for the end of the drain.
         if s.nonBlocking { throw .resourceTemporarilyUnavailable }
-        while s.state == State.draining { kernel.sleepOnePeriod(s) }
+        var periods = 0
+        while s.state == State.draining && !s.capture {
+            kernel.sleepOnePeriod(s)
+            periods += 1
+            if periods > 1 << 20 { throw .ioError }
+        }
+        if s.state == State.suspended { throw .streamPipe }
     }
 
     private func pause(push: Bool) throws(Errno) {
         guard s.hardware.info & ALSA_INFO_PAUSE != 0 else { throw .noFunction }
         if push {
             guard s.state == State.running else { throw .badFileDescriptorState }
-            s.state = State.paused
+            s.updateHardwarePointer()
+            if s.state == State.running { s.state = State.paused }
         } else {
             guard s.state == State.paused else { throw .badFileDescriptorState }
             s.state = State.running
@@ -247,86 +387,109 @@ struct PCMCore {
         guard s.state == State.suspended else { throw .badFileDescriptorState }
         switch s.hardware.resume {
         case .unsupported: throw .noFunction
-        case .busy(let times) where times > 0:
-            kernelResumeAttempts += 1
-            if kernelResumeAttempts <= times { throw .resourceTemporarilyUnavailable }
+        case .busy(let times) where s.resumeAttempts < times:
+            s.resumeAttempts += 1
+            throw .resourceTemporarilyUnavailable
         default: break
         }
-        s.state = s.statusPage.pointee.suspended_state
+        s.state = s.status.pointee.suspended_state
     }
 
-    private var kernelResumeAttempts: Int {
-        get { s.resumeAttempts }
-        nonmutating set { s.resumeAttempts = newValue }
-    }
+    // MARK: read and write
 
-    private func move(_ frames: UnsafeMutablePointer<UInt>, forward: Bool) throws(Errno) {
-        guard [State.prepared, State.running, State.paused, State.draining].contains(s.state) else {
-            throw s.state == State.xrun ? .brokenPipe : s.state == State.suspended ? .streamPipe : .badFileDescriptorState
+    /// __snd_pcm_lib_xfer: copies between the user's buffer(s) and the DMA buffer at appl_ptr,
+    /// waiting (advancing the virtual clock) in blocking mode, starting the stream at its threshold.
+    /// `user` holds one interleaved buffer, or one buffer per channel; nil plays silence.
+    private func transfer(frames: Int, interleaved: Bool, user: [UnsafeMutableRawPointer?]?) throws(Errno) -> Int {
+        guard let setup = s.setup, let dma = s.dma?.base else { throw .badFileDescriptorState }
+        if interleaved {
+            guard setup.access == 3 || setup.channels == 1 else { throw .invalidArgument }
+        } else {
+            guard setup.access == 4 else { throw .invalidArgument }
         }
-        let limit = forward ? s.avail : s.hwAvail
-        let n = min(Int(frames.pointee), max(limit, 0))
-        s.applPtr = s.wrap(Int(s.applPtr) + (forward ? n : -n))
-        s.syncForDevice()
-        frames.pointee = UInt(n)
+        if user == nil && s.capture { throw .invalidArgument }
+        guard frames > 0 else { return 0 }
+        try accessible()
+        if s.state == State.running { s.updateHardwarePointer() }
+        if s.capture && s.state == State.prepared && UInt(frames) >= s.startThreshold { try start() }
+        var done = 0
+        var avail = s.avail
+        var waits = 0
+        func finish(_ error: Errno) throws(Errno) -> Int {
+            if done > 0 { return done }
+            throw error
+        }
+        while done < frames {
+            if avail <= 0 {
+                if s.nonBlocking { return try finish(.resourceTemporarilyUnavailable) }
+                // wait_for_avail: time passes a period at a time while the caller sleeps.
+                switch s.state {
+                case State.suspended: return try finish(.streamPipe)
+                case State.xrun: return try finish(.brokenPipe)
+                case State.draining where !s.capture: return try finish(.brokenPipe)
+                case State.open, State.setup, State.disconnected: return try finish(.badFileDescriptorState)
+                case State.running: break
+                default: return try finish(.ioError)  // nothing will ever move: the kernel times out
+                }
+                waits += 1
+                if waits > 1 << 20 { return try finish(.ioError) }
+                kernel.sleepOnePeriod(s)
+                avail = s.avail
+                continue
+            }
+            let offset = Int(s.applPtr % UInt(setup.bufferSize))
+            let n = min(frames - done, avail, setup.bufferSize - offset)
+            if s.capture { s.syncForCPU() }
+            copyFrames(n, ringOffset: offset, userOffset: done, interleaved: interleaved, user: user, setup, dma)
+            if !s.capture { s.syncForDevice() }
+            do throws(Errno) {
+                try accessible()
+                try applyApplPtr(s.wrap(Int(s.applPtr) + n))
+            } catch {
+                return try finish(error)
+            }
+            done += n
+            avail -= n
+            if !s.capture && s.state == State.prepared && UInt(s.hwAvail) >= s.startThreshold { try start() }
+        }
+        s.updateState()
+        return done
     }
 
-    /// __snd_pcm_lib_xfer: copy between the user's buffer(s) and the DMA buffer at appl_ptr, waiting
-    /// (advancing the clock) in blocking mode, starting the stream at its threshold.
-    private func transfer(frames: Int, interleaved: Bool, write: Bool,
-                          _ source: (Int, Int, Substream.Setup) -> (UnsafeMutableRawPointer, Int)) throws(Errno) -> Int {
-        guard let setup = s.setup, let dma = s.dmaBuffer else { throw .badFileDescriptorState }
-        guard write != s.capture else { throw .badFileDescriptorState }
-        let wantAccess: Int32 = interleaved ? 3 : 4
-        guard setup.access == wantAccess else { throw .invalidArgument }
+    /// pcm_accessible_state.
+    private func accessible() throws(Errno) {
         switch s.state {
-        case State.prepared, State.running, State.paused: break
+        case State.prepared, State.running, State.paused: return
         case State.xrun: throw .brokenPipe
         case State.suspended: throw .streamPipe
         default: throw .badFileDescriptorState
         }
-        if s.capture && s.state == State.prepared && UInt(frames) >= s.startThreshold { try start() }
-        var done = 0
-        var idle = 0
-        while done < frames {
-            if s.state == State.running { s.updateHardwarePointer() }
-            if s.state == State.xrun { if done > 0 { break }; throw .brokenPipe }
-            if s.state == State.suspended { if done > 0 { break }; throw .streamPipe }
-            if !write { s.syncForCPU() }
-            let n = min(frames - done, s.avail, setup.bufferSize - Int(s.applPtr % UInt(setup.bufferSize)))
-            if n > 0 {
-                idle = 0
-                let ringOffset = Int(s.applPtr % UInt(setup.bufferSize))
-                if interleaved {
-                    let (user, _) = source(ringOffset, done, setup)
-                    let ring = dma + ringOffset * setup.frameBytes
-                    if write { ring.copyMemory(from: user, byteCount: n * setup.frameBytes) } else { user.copyMemory(from: ring, byteCount: n * setup.frameBytes) }
-                } else {
-                    let (planes, _) = source(ringOffset, done, setup)
-                    let channels = planes.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
-                    for c in 0..<setup.channels {
-                        guard let plane = channels[c] else { throw .badAddress }
-                        let ring = dma + (c * setup.bufferSize + ringOffset) * setup.sampleBytes
-                        let user = plane + done * setup.sampleBytes
-                        if write { ring.copyMemory(from: user, byteCount: n * setup.sampleBytes) } else { user.copyMemory(from: ring, byteCount: n * setup.sampleBytes) }
-                    }
-                }
-                s.applPtr = s.wrap(Int(s.applPtr) + n)
-                if write { s.syncForDevice() }
-                done += n
-                if write && s.state == State.prepared && UInt(s.hwAvail) >= s.startThreshold { try start() }
+    }
+
+    private func copyFrames(_ n: Int, ringOffset: Int, userOffset: Int, interleaved: Bool, user: [UnsafeMutableRawPointer?]?,
+                            _ setup: Substream.Setup, _ dma: UnsafeMutableRawPointer) {
+        let silence: UInt8 = setup.format == 1 ? 0x80 : 0  // U8 is unsigned: its silence is mid-scale
+        if interleaved {
+            let ring = dma + ringOffset * setup.frameBytes
+            let bytes = n * setup.frameBytes
+            guard let buffer = user?.first ?? nil else {
+                ring.initializeMemory(as: UInt8.self, repeating: silence, count: bytes)
+                return
+            }
+            let other = buffer + userOffset * setup.frameBytes
+            if s.capture { other.copyMemory(from: ring, byteCount: bytes) } else { ring.copyMemory(from: other, byteCount: bytes) }
+            return
+        }
+        for channel in 0..<setup.channels {
+            let ring = dma + (channel * setup.bufferSize + ringOffset) * setup.sampleBytes
+            let bytes = n * setup.sampleBytes
+            // A missing channel buffer means silence for that channel, as in the kernel.
+            guard let plane = user?[channel] else {
+                if !s.capture { ring.initializeMemory(as: UInt8.self, repeating: silence, count: bytes) }
                 continue
             }
-            if s.nonBlocking { if done > 0 { break }; throw .resourceTemporarilyUnavailable }
-            guard s.state == State.running else {
-                // Nothing will ever move: the kernel gives up after its timeout with EIO.
-                if done > 0 { break }
-                throw .ioError
-            }
-            idle += 1
-            if idle > 100_000 { throw .ioError }
-            kernel.sleepOnePeriod(s)
+            let other = plane + userOffset * setup.sampleBytes
+            if s.capture { other.copyMemory(from: ring, byteCount: bytes) } else { ring.copyMemory(from: other, byteCount: bytes) }
         }
-        return done
     }
 }

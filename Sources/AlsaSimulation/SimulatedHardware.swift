@@ -5,7 +5,8 @@ import CAlsaKernel
 public struct SimulatedHardware: Sendable, Equatable {
     /// `runtime->hw.info` (ALSA_INFO_* bits).
     public var info: UInt32
-    /// Bits `1 << SNDRV_PCM_ACCESS_*` the device accepts.
+    /// Bits `1 << SNDRV_PCM_ACCESS_*` the device accepts. The kernel also derives accesses from
+    /// `info` (INTERLEAVED, NONINTERLEAVED, MMAP); refinement offers only those in both.
     public var accessMask: UInt32
     /// `SNDRV_PCM_FORMAT_*` values.
     public var formats: [Int32]
@@ -38,18 +39,33 @@ public struct SimulatedHardware: Sendable, Equatable {
         case busy(times: Int)
     }
 
+    public init(info: UInt32, accessMask: UInt32, formats: [Int32], channels: ClosedRange<UInt32>, rates: Rates,
+                periodBytes: ClosedRange<UInt32>, periods: ClosedRange<UInt32>, bufferBytesMax: UInt32,
+                architecture: Architecture = .x86, resume: ResumeBehaviour = .supported, name: String = "Simulated PCM") {
+        self.info = info
+        self.accessMask = accessMask
+        self.formats = formats
+        self.channels = channels
+        self.rates = rates
+        self.periodBytes = periodBytes
+        self.periods = periods
+        self.bufferBytesMax = bufferBytesMax
+        self.architecture = architecture
+        self.resume = resume
+        self.name = name
+    }
+
     static let mmapAccesses: UInt32 = 1 << 0 | 1 << 1
     static let readWriteAccesses: UInt32 = 1 << 3 | 1 << 4
 
     /// Like snd-dummy on a 6.1 kernel: info 0x00040103, U8 and S16_LE, 5500–48000 Hz, 1–2 channels,
-    /// 64 KiB of buffer. The dummy declares only INTERLEAVED, but its read/write path and the
-    /// kernel's default channel info serve non-interleaved access too.
+    /// 64 KiB of buffer. Being INTERLEAVED only, it offers MMAP_INTERLEAVED and RW_INTERLEAVED.
     public static var dummy: SimulatedHardware {
         SimulatedHardware(info: ALSA_INFO_MMAP | ALSA_INFO_MMAP_VALID | ALSA_INFO_INTERLEAVED | ALSA_INFO_RESUME,
-                          accessMask: mmapAccesses | readWriteAccesses,
+                          accessMask: 1 << 0 | 1 << 3,
                           formats: [1, 2], channels: 1...2, rates: .continuous(5500...48000),
                           periodBytes: 64...65536, periods: 1...1024, bufferBytesMax: 65536,
-                          architecture: .x86, resume: .supported, name: "Dummy PCM")
+                          architecture: .x86, resume: .supported, name: "Simulated PCM")
     }
 
     /// A device with non-coherent DMA buffers: it declares EXPLICIT_SYNC.

@@ -1,6 +1,7 @@
 import AlsaSwift
 import CAlsaKernel
 import Foundation
+import Glibc
 import SystemPackage
 
 /// A model of the Linux ALSA PCM core (6.1 semantics) behind AlsaSwift's syscall seam.
@@ -8,22 +9,32 @@ import SystemPackage
 /// Device nodes `/dev/snd/pcmC<card>D<device>{p,c}` exist for every device added. Time is virtual:
 /// the DMA engines move only when a test calls `advance`, or when a caller would sleep in the kernel
 /// (blocking transfers, blocking drain, poll with a timeout), which advances the clock a period at a
-/// time until the wait would end. Nothing sleeps.
+/// time until the wait would end. Nothing sleeps, and no thread is needed.
 ///
 /// Thread safety: every entry point takes one lock, so a kernel may be shared between threads.
 public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
-    private let lock = NSRecursiveLock()
+    private let lock = NSLock()
     private var substreams: [String: Substream] = [:]
     private var files: [Int32: Substream] = [:]
     private var nextDescriptor: Int32 = 100
-    private var regions: [UnsafeMutableRawPointer: (substream: Substream, data: Bool)] = [:]
-    private var faults: [(errno: Errno, call: SimulatedCall, request: UInt?, remaining: Int)] = []
+    private var regions: [UnsafeMutableRawPointer: Region] = [:]
+    private var faults = FaultQueue()
     private var records: [SimulatedCallRecord] = []
+
+    /// One mapped address. The same record page mapped twice is one region with two users.
+    private struct Region {
+        let memory: SharedMemory
+        let substream: Substream
+        let generation: Int
+        let data: Bool
+        var users: Int
+    }
 
     public init(card: Int32 = 0, hardware: SimulatedHardware = .dummy) {
         addDevice(card: card, device: 0, hardware: hardware)
     }
 
+    /// Adds (or, after an unplug, plugs in again) the playback and capture nodes of a device.
     public func addDevice(card: Int32, device: Int32, hardware: SimulatedHardware) {
         locked {
             for capture in [false, true] {
@@ -37,51 +48,53 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         "/dev/snd/pcmC\(card)D\(device)\(capture ? "c" : "p")"
     }
 
-    /// The deterministic capture signal: byte `byte` of capture frame `frame`, frames counted from
-    /// the stream's START. The project's explicit-sync test driver produces the same signal.
-    public static func captureSample(frame: UInt64, byte: Int) -> UInt8 {
-        UInt8(truncatingIfNeeded: (frame &* 31 &+ UInt64(byte) &* 7) ^ (frame >> 8))
-    }
-
     // MARK: the test's controls
 
     /// Moves every running DMA engine by `frames`.
-    public func advance(frames: Int) { locked { for s in substreams.values where s.isOpen { s.run(frames: frames) } } }
+    public func advance(frames: Int) {
+        locked { for s in openSubstreams { s.run(frames: frames) } }
+    }
 
     /// Moves every running DMA engine by `periods` of its own period size.
     public func advance(periods: Int) {
-        locked { for s in substreams.values where s.isOpen { s.run(frames: periods * (s.setup?.periodSize ?? 0)) } }
+        locked { for s in openSubstreams { s.run(frames: periods * (s.setup?.periodSize ?? 0)) } }
     }
 
     /// The next `times` calls of `call` (and `request`, for ioctls) fail with `errno` without running.
     public func inject(_ errno: Errno, into call: SimulatedCall, request: UInt? = nil, times: Int = 1) {
-        locked { faults.append((errno, call, request, times)) }
+        locked { faults.arm(errno, call: call, request: request, times: times) }
     }
 
-    /// A system suspend: every set-up stream goes to SUSPENDED, remembering its state.
+    /// A system suspend: every stream with a configuration in use goes to SUSPENDED, remembering
+    /// its state for RESUME.
     public func suspendAll() {
         locked {
-            for s in substreams.values where s.isOpen && [State.prepared, State.running, State.paused, State.draining].contains(s.state) {
-                s.statusPage.pointee.suspended_state = s.state
+            let suspendable = [State.prepared, State.running, State.paused, State.draining, State.xrun]
+            for s in openSubstreams where !s.disconnected && suspendable.contains(s.state) {
+                s.status.pointee.suspended_state = s.state
                 s.state = State.suspended
+                s.resumeAttempts = 0
             }
         }
     }
 
-    /// An unplug: every open stream becomes DISCONNECTED; every later call on it but close fails with ENODEV.
+    /// An unplug of every card: open streams become DISCONNECTED, every later call on their files
+    /// but close fails with ENODEV (poll reports POLLERR|POLLNVAL), and the nodes disappear until
+    /// `addDevice` plugs a device in again.
     public func disconnectAll() {
         locked {
-            for s in substreams.values where s.isOpen {
+            for s in openSubstreams {
                 s.disconnected = true
                 s.state = State.disconnected
             }
+            for s in substreams.values { s.removed = true }
         }
     }
 
     public var trace: [SimulatedCallRecord] { locked { records } }
     public func clearTrace() { locked { records.removeAll() } }
     public var openDescriptorCount: Int { locked { files.count } }
-    public var mappedRegionCount: Int { locked { regions.count } }
+    public var mappedRegionCount: Int { locked { regions.values.reduce(0) { $0 + $1.users } } }
 
     public func playbackObservation(card: Int32 = 0, device: Int32 = 0) -> DeviceObservation {
         locked { substreams[Self.devicePath(card: card, device: device, capture: false)]?.observation ?? DeviceObservation() }
@@ -97,7 +110,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         try locked { () throws(Errno) -> FileDescriptor in
             var record = SimulatedCallRecord(call: .open)
             try checkFault(&record, .open, nil)
-            guard let s = substreams[path] else { return try fail(&record, .noSuchFileOrDirectory) }
+            guard let s = substreams[path], !s.removed else { return try fail(&record, .noSuchFileOrDirectory) }
             guard !s.isOpen else { return try fail(&record, .resourceBusy) }
             s.open(nonBlocking: flags & O_NONBLOCK != 0)
             let fd = nextDescriptor
@@ -112,10 +125,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         try locked { () throws(Errno) in
             var record = SimulatedCallRecord(call: .close)
             guard let s = files.removeValue(forKey: fd.rawValue) else { return try fail(&record, .badFileDescriptor) }
-            // Linux releases the descriptor even when close reports an error.
-            s.isOpen = false
-            s.disconnected = false
-            if s.dataMappings == 0 { s.freeBuffers() }
+            // Linux releases the descriptor even when close reports an error. Mappings stay valid.
+            s.close()
             try checkFault(&record, .close, nil)
             records.append(record)
         }
@@ -133,7 +144,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
 
     public func ioctl(_ fd: FileDescriptor, _ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
         try locked { () throws(Errno) -> Int32 in
-            var record = SimulatedCallRecord(call: .ioctl, request: request, requestName: RequestNames.table[request] ?? "0x\(String(request, radix: 16))")
+            var record = SimulatedCallRecord(call: .ioctl, request: request,
+                                             requestName: RequestNames.table[request] ?? "0x\(String(request, radix: 16))")
             if request == ALSA_IOCTL_SYNC_PTR, let argument {
                 let sync = argument.assumingMemoryBound(to: snd_pcm_sync_ptr.self).pointee
                 record.syncPtrFlags = sync.flags
@@ -157,43 +169,55 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
             var record = SimulatedCallRecord(call: .mmap, mmapOffset: offset)
             try checkFault(&record, .mmap, nil)
             guard let s = files[fd.rawValue] else { return try fail(&record, .badFileDescriptor) }
+            // mmap(2) itself: a length and a page-aligned offset.
+            guard length > 0, offset >= 0, offset % SharedMemory.pageSize == 0 else { return try fail(&record, .invalidArgument) }
             if s.disconnected { return try fail(&record, .noDevice) }
-            let x86 = s.hardware.architecture == .x86
-            let info = s.hardware.info
-            let address: UnsafeMutableRawPointer
-            var data = false
-            switch offset {
-            case ALSA_MMAP_OFFSET_STATUS_NEW, ALSA_MMAP_OFFSET_STATUS_OLD:
-                // pcm_status_mmap_allowed()
-                let refused = !x86 || info & ALSA_INFO_EXPLICIT_SYNC != 0
-                    || (s.userProtocol < alsa_protocol_version(2, 0, 14) && info & ALSA_INFO_SYNC_APPLPTR != 0)
-                if refused { return try fail(&record, .noSuchAddressOrDevice) }
-                guard protection & PROT_WRITE == 0, protection & PROT_READ != 0, length == Substream.pageSize else {
-                    return try fail(&record, .invalidArgument)
+            do throws(Errno) {
+                let (memory, address, data) = try map(s, length: length, protection: protection, offset: offset)
+                if var region = regions[address] {
+                    region.users += 1
+                    regions[address] = region
+                } else {
+                    regions[address] = Region(memory: memory, substream: s, generation: s.generation, data: data, users: 1)
                 }
-                address = UnsafeMutableRawPointer(s.statusPage)
-            case ALSA_MMAP_OFFSET_CONTROL_NEW, ALSA_MMAP_OFFSET_CONTROL_OLD:
-                // pcm_control_mmap_allowed()
-                if !x86 || info & (ALSA_INFO_EXPLICIT_SYNC | ALSA_INFO_SYNC_APPLPTR) != 0 {
-                    return try fail(&record, .noSuchAddressOrDevice)
-                }
-                guard protection & PROT_READ != 0, length == Substream.pageSize else { return try fail(&record, .invalidArgument) }
-                address = UnsafeMutableRawPointer(s.controlPage)
-            case ALSA_MMAP_OFFSET_DATA:
-                guard s.state != State.open, let setup = s.setup, let buffer = s.dmaBuffer else { return try fail(&record, .badFileDescriptorState) }
-                guard info & ALSA_INFO_MMAP != 0 else { return try fail(&record, .noSuchAddressOrDevice) }
-                guard setup.access <= 2, length <= s.dmaLength else { return try fail(&record, .invalidArgument) }
-                address = buffer
-                data = true
-                s.dataMappings += 1
-            default:
-                return try fail(&record, .invalidArgument)
+                if data { s.dataMappings += 1 }
+                records.append(record)
+                return address
+            } catch {
+                return try fail(&record, error)
             }
-            // A record page can be mapped more than once; each mapping is one region here.
-            if regions[address] != nil && !data { return try fail(&record, .invalidArgument) }
-            regions[address] = (s, data)
-            records.append(record)
-            return address
+        }
+    }
+
+    /// snd_pcm_mmap: the records where the kernel allows them (x86 only), else the data buffer.
+    private func map(_ s: Substream, length: Int, protection: Int32, offset: Int) throws(Errno)
+        -> (SharedMemory, UnsafeMutableRawPointer, Bool) {
+        let x86 = s.hardware.architecture == .x86
+        let info = s.hardware.info
+        switch offset {
+        case ALSA_MMAP_OFFSET_STATUS_NEW, ALSA_MMAP_OFFSET_STATUS_OLD:
+            // pcm_status_mmap_allowed(); on 64-bit the OLD offset falls through to NEW.
+            let refused = !x86 || info & ALSA_INFO_EXPLICIT_SYNC != 0
+                || (s.userProtocol < alsa_protocol_version(2, 0, 14) && info & ALSA_INFO_SYNC_APPLPTR != 0)
+            if refused { throw .noSuchAddressOrDevice }
+            // The status page is the kernel's: readable, never writable by user space.
+            guard protection & PROT_READ != 0, protection & PROT_WRITE == 0, length == SharedMemory.pageSize else {
+                throw .invalidArgument
+            }
+            return (s.statusMemory, s.statusMemory.base, false)
+        case ALSA_MMAP_OFFSET_CONTROL_NEW, ALSA_MMAP_OFFSET_CONTROL_OLD:
+            // pcm_control_mmap_allowed()
+            if !x86 || info & (ALSA_INFO_EXPLICIT_SYNC | ALSA_INFO_SYNC_APPLPTR) != 0 { throw .noSuchAddressOrDevice }
+            guard protection & PROT_READ != 0, length == SharedMemory.pageSize else { throw .invalidArgument }
+            return (s.controlMemory, s.controlMemory.base, false)
+        default:
+            // snd_pcm_mmap_data
+            let readable = s.capture ? protection & PROT_READ != 0 : protection & (PROT_READ | PROT_WRITE) != 0
+            guard readable else { throw .invalidArgument }
+            guard s.state != State.open, let setup = s.setup, let dma = s.dma else { throw .badFileDescriptorState }
+            guard info & ALSA_INFO_MMAP != 0 else { throw .noSuchAddressOrDevice }
+            guard setup.access <= 2, length <= dma.length, offset <= dma.length - length else { throw .invalidArgument }
+            return (dma, dma.base + offset, true)
         }
     }
 
@@ -201,10 +225,11 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         try locked { () throws(Errno) in
             var record = SimulatedCallRecord(call: .munmap)
             try checkFault(&record, .munmap, nil)
-            guard let region = regions.removeValue(forKey: address) else { return try fail(&record, .invalidArgument) }
-            if region.data {
+            guard var region = regions[address] else { return try fail(&record, .invalidArgument) }
+            region.users -= 1
+            regions[address] = region.users > 0 ? region : nil
+            if region.data && region.substream.isOpen && region.substream.generation == region.generation {
                 region.substream.dataMappings -= 1
-                if !region.substream.isOpen && region.substream.dataMappings == 0 { region.substream.freeBuffers() }
             }
             records.append(record)
         }
@@ -215,36 +240,45 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
             var record = SimulatedCallRecord(call: .poll)
             try checkFault(&record, .poll, nil)
             records.append(record)
-            // Waiting: advance the clock a period at a time until something is ready or the timeout passes.
+            // Sleeping: the clock runs a period at a time until something is ready or the timeout passes.
             var waitedFrames = 0
             while true {
                 var ready: Int32 = 0
                 for i in 0..<count {
-                    descriptors[i].revents = files[descriptors[i].fd].map { Int16(truncatingIfNeeded: events(of: $0)) } ?? Int16(POLLNVAL)
+                    let fd = descriptors[i].fd
+                    guard fd >= 0 else {
+                        descriptors[i].revents = 0
+                        continue
+                    }
+                    let always = POLLERR | POLLHUP | POLLNVAL
+                    let mask = files[fd].map(events(of:)) ?? POLLNVAL
+                    descriptors[i].revents = Int16(truncatingIfNeeded: mask & (Int32(descriptors[i].events) | always))
                     if descriptors[i].revents != 0 { ready += 1 }
                 }
                 if ready > 0 || timeoutMilliseconds == 0 { return ready }
-                let running = (0..<count).compactMap { files[descriptors[$0].fd] }
-                    .filter { $0.state == State.running || ($0.state == State.draining && !$0.capture) }
-                guard let clock = running.first, let setup = clock.setup else { return 0 }
+                let clocks = (0..<count).compactMap { files[descriptors[$0].fd] }.filter { $0.isRunning && !$0.disconnected }
+                // Nothing that could wake the caller is moving: report a timeout rather than hang.
+                guard let clock = clocks.first, let setup = clock.setup else { return 0 }
                 let limit = timeoutMilliseconds < 0 ? setup.rate * 3600 : Int(timeoutMilliseconds) * setup.rate / 1000
                 if waitedFrames >= limit { return 0 }
-                let step = setup.periodSize - clock.framesIntoPeriod
-                for s in substreams.values where s.isOpen { s.run(frames: step) }
+                let step = min(setup.periodSize - clock.framesIntoPeriod, limit - waitedFrames)
+                for s in openSubstreams { s.run(frames: step) }
                 waitedFrames += step
             }
         }
     }
 
-    /// snd_pcm_playback_poll / snd_pcm_capture_poll.
+    /// snd_pcm_poll (and snd_disconnect_poll once the card is gone). It reads the kernel's hw_ptr
+    /// as the last interrupt left it, without a pointer update.
     private func events(of s: Substream) -> Int32 {
+        if s.disconnected { return POLLERR | POLLNVAL }
         let ok = s.capture ? POLLIN | POLLRDNORM : POLLOUT | POLLWRNORM
-        if s.disconnected { return ok | POLLERR }
         switch s.state {
         case State.running, State.prepared, State.paused:
             return s.avail >= Int(s.availMin) ? ok : 0
         case State.draining:
-            return s.capture ? ok : 0
+            guard s.capture else { return 0 }
+            return s.avail > 0 ? ok : ok | POLLERR
         default:
             return ok | POLLERR
         }
@@ -252,18 +286,18 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
 
     // MARK: plumbing
 
-    func locked<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+    /// Every open file's substream (each substream is open at most once).
+    private var openSubstreams: [Substream] { Array(files.values) }
+
+    private func locked<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()
     }
 
     private func checkFault(_ record: inout SimulatedCallRecord, _ call: SimulatedCall, _ request: UInt?) throws(Errno) {
-        guard let index = faults.firstIndex(where: { $0.call == call && ($0.request == nil || $0.request == request) }) else { return }
-        let errno = faults[index].errno
-        faults[index].remaining -= 1
-        if faults[index].remaining <= 0 { faults.remove(at: index) }
-        _ = try fail(&record, errno) as Int32
+        guard let errno = faults.take(call, request: request) else { return }
+        try fail(&record, errno)
     }
 
     private func fail<T>(_ record: inout SimulatedCallRecord, _ errno: Errno) throws(Errno) -> T {
@@ -278,9 +312,10 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         throw errno
     }
 
-    /// Runs the clock by one period of `s` (a caller sleeping in the kernel).
+    /// Runs the clock to the next period interrupt of `s`: a caller sleeping in the kernel. Called
+    /// from inside an ioctl, with the lock already held.
     func sleepOnePeriod(_ s: Substream) {
         let step = (s.setup?.periodSize ?? 1) - s.framesIntoPeriod
-        for other in substreams.values where other.isOpen { other.run(frames: step) }
+        for other in openSubstreams { other.run(frames: step) }
     }
 }

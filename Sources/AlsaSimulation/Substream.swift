@@ -1,26 +1,54 @@
 import CAlsaKernel
 import Glibc
 
-/// One PCM substream of the simulated kernel: its runtime (state, records, buffer, parameters)
-/// and its device side (the DMA engine, and for non-coherent hardware a separate device copy).
+/// Zeroed, page-aligned memory. Mappings hold a reference, so memory a process still has mapped
+/// stays valid after the file that produced it was closed or reconfigured, as pages do on Linux.
+final class SharedMemory {
+    static let pageSize = 4096
+
+    let base: UnsafeMutableRawPointer
+    let length: Int
+
+    init(bytes: Int) {
+        length = max(Self.pageSize, (bytes + Self.pageSize - 1) / Self.pageSize * Self.pageSize)
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, Self.pageSize, length) == 0, let raw else { fatalError("out of memory") }
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: length)
+        base = raw
+    }
+
+    deinit { free(base) }
+}
+
+/// One PCM substream of the simulated kernel: the device node, the runtime of the file that has
+/// it open (state, records, buffer, parameters), and its device side (the DMA engine, and for
+/// non-coherent hardware a separate device copy of the buffer).
 final class Substream {
     let card: Int32
     let device: Int32
     let capture: Bool
     let hardware: SimulatedHardware
 
-    // The open file, if any.
+    /// The node was unplugged: it no longer exists for open().
+    var removed = false
+
+    // The open file.
     var isOpen = false
+    /// Bumped at every open, so mappings of an earlier runtime are told apart from this one's.
+    var generation = 0
     var nonBlocking = false
     var userProtocol: UInt32 = 0
     var disconnected = false
+    var timestampType: Int32 = 0
 
-    // runtime->status and runtime->control: page-aligned so that user space can map them.
-    let statusPage: UnsafeMutablePointer<snd_pcm_mmap_status>
-    let controlPage: UnsafeMutablePointer<snd_pcm_mmap_control>
-    static let pageSize = 4096
+    // runtime->status and runtime->control: a page each, fresh for every open, as the kernel
+    // allocates them with the runtime.
+    private(set) var statusMemory = SharedMemory(bytes: SharedMemory.pageSize)
+    private(set) var controlMemory = SharedMemory(bytes: SharedMemory.pageSize)
+    var status: UnsafeMutablePointer<snd_pcm_mmap_status> { statusMemory.base.assumingMemoryBound(to: snd_pcm_mmap_status.self) }
+    var control: UnsafeMutablePointer<snd_pcm_mmap_control> { controlMemory.base.assumingMemoryBound(to: snd_pcm_mmap_control.self) }
 
-    // The configuration, once HW_PARAMS succeeded.
+    /// The configuration, once HW_PARAMS succeeded.
     struct Setup {
         var access: Int32
         var format: Int32
@@ -30,31 +58,32 @@ final class Substream {
         var bufferSize: Int
         var frameBytes: Int
         var sampleBytes: Int
+
+        var interleavedLayout: Bool { access != 1 && access != 4 }
+        var dmaBytes: Int { bufferSize * frameBytes }
     }
     var setup: Setup?
     var boundary: UInt = 0
     var startThreshold: UInt = 1
     var stopThreshold: UInt = 0
-    var timestampType: Int32 = 0
+    var availMax: UInt = 0
 
-    /// The DMA buffer (what the data mmap maps and read/write copy to and from).
-    var dmaBuffer: UnsafeMutableRawPointer?
-    var dmaLength = 0
+    /// The DMA buffer: what the data mmap maps and what read/write copy to and from.
+    var dma: SharedMemory?
     /// The device's own view when the hardware is not coherent (EXPLICIT_SYNC); nil otherwise.
-    var deviceCopy: UnsafeMutableRawPointer?
+    var deviceCopy: SharedMemory?
+    /// Live data mappings of this runtime (the kernel's mmap_count).
     var dataMappings = 0
 
-    /// Where the DMA engine is (mod boundary); the kernel's hw_ptr only catches up at period
-    /// interrupts and hardware syncs.
+    /// Where the DMA engine is (mod boundary). The kernel's hw_ptr only catches up with it at
+    /// period interrupts and explicit pointer updates.
     var dmaPosition: UInt = 0
-    /// Frames moved since the last period interrupt.
     var framesIntoPeriod = 0
-    /// Capture frames produced since the last START (the signal's frame number).
+    /// Capture frames produced since the last START: the signal's frame number.
     var captureFrame: UInt64 = 0
-    /// Virtual time of this substream, for timestamps.
     var nanoseconds: UInt64 = 0
     var observation = DeviceObservation()
-    /// RESUME calls answered so far, for `ResumeBehaviour.busy`.
+    /// RESUME attempts refused since the last suspend, for `ResumeBehaviour.busy`.
     var resumeAttempts = 0
 
     init(card: Int32, device: Int32, capture: Bool, hardware: SimulatedHardware) {
@@ -62,101 +91,101 @@ final class Substream {
         self.device = device
         self.capture = capture
         self.hardware = hardware
-        var raw: UnsafeMutableRawPointer?
-        posix_memalign(&raw, Self.pageSize, Self.pageSize)
-        statusPage = raw!.initializeMemory(as: snd_pcm_mmap_status.self, repeating: snd_pcm_mmap_status(), count: 1)
-        posix_memalign(&raw, Self.pageSize, Self.pageSize)
-        controlPage = raw!.initializeMemory(as: snd_pcm_mmap_control.self, repeating: snd_pcm_mmap_control(), count: 1)
-    }
-
-    deinit {
-        free(statusPage)
-        free(controlPage)
-        freeBuffers()
     }
 
     var explicitSync: Bool { hardware.info & ALSA_INFO_EXPLICIT_SYNC != 0 }
 
     var state: Int32 {
-        get { statusPage.pointee.state }
-        set { statusPage.pointee.state = newValue }
+        get { status.pointee.state }
+        set { status.pointee.state = newValue }
     }
     var hwPtr: UInt {
-        get { statusPage.pointee.hw_ptr }
-        set { statusPage.pointee.hw_ptr = newValue }
+        get { status.pointee.hw_ptr }
+        set { status.pointee.hw_ptr = newValue }
     }
     var applPtr: UInt {
-        get { controlPage.pointee.appl_ptr }
-        set { controlPage.pointee.appl_ptr = newValue }
+        get { control.pointee.appl_ptr }
+        set { control.pointee.appl_ptr = newValue }
     }
     var availMin: UInt {
-        get { controlPage.pointee.avail_min }
-        set { controlPage.pointee.avail_min = newValue }
+        get { control.pointee.avail_min }
+        set { control.pointee.avail_min = newValue }
     }
 
+    /// snd_pcm_running: the DMA engine is moving.
+    var isRunning: Bool { state == State.running || (state == State.draining && !capture) }
+
+    /// A new runtime for a new open file.
     func open(nonBlocking: Bool) {
         isOpen = true
+        generation += 1
         self.nonBlocking = nonBlocking
         userProtocol = 0
-        setup = nil
+        disconnected = false
+        timestampType = 0
+        statusMemory = SharedMemory(bytes: SharedMemory.pageSize)
+        controlMemory = SharedMemory(bytes: SharedMemory.pageSize)
         state = State.open
-        hwPtr = 0
-        applPtr = 0
         availMin = 1
+        setup = nil
+        boundary = 0
+        startThreshold = 1
+        stopThreshold = 0
+        availMax = 0
+        releaseBuffers()
+        resetPointers()
+        captureFrame = 0
+        nanoseconds = 0
         observation = DeviceObservation()
-        freeBuffers()
+        resumeAttempts = 0
     }
 
-    func freeBuffers() {
-        if let dmaBuffer { free(dmaBuffer) }
-        if let deviceCopy { free(deviceCopy) }
-        dmaBuffer = nil
+    func close() {
+        isOpen = false
+        disconnected = false
+        setup = nil
+        releaseBuffers()
+    }
+
+    /// Drops this runtime's references; live mappings keep their own.
+    func releaseBuffers() {
+        dma = nil
         deviceCopy = nil
-        dmaLength = 0
+        dataMappings = 0
     }
 
     func allocateBuffers(bytes: Int) {
-        freeBuffers()
-        let length = (bytes + Self.pageSize - 1) / Self.pageSize * Self.pageSize
-        var raw: UnsafeMutableRawPointer?
-        posix_memalign(&raw, Self.pageSize, length)
-        raw!.initializeMemory(as: UInt8.self, repeating: 0, count: length)
-        dmaBuffer = raw
-        dmaLength = length
-        if explicitSync {
-            posix_memalign(&raw, Self.pageSize, length)
-            raw!.initializeMemory(as: UInt8.self, repeating: 0, count: length)
-            deviceCopy = raw
-        }
+        dma = SharedMemory(bytes: bytes)
+        deviceCopy = explicitSync ? SharedMemory(bytes: bytes) : nil
     }
 
     // MARK: coherency
 
-    /// SNDRV_DMA_SYNC_DEVICE: flush the CPU's writes so the device sees them (playback only matters).
+    /// SNDRV_DMA_SYNC_DEVICE: a flush, so the device sees what the CPU wrote. A no-op on a
+    /// capture buffer (DMA_FROM_DEVICE), as in the kernel.
     func syncForDevice() {
-        guard let deviceCopy, let dmaBuffer, !capture else { return }
-        deviceCopy.copyMemory(from: dmaBuffer, byteCount: dmaLength)
+        guard let deviceCopy, let dma, !capture else { return }
+        deviceCopy.base.copyMemory(from: dma.base, byteCount: dma.length)
     }
 
-    /// SNDRV_DMA_SYNC_CPU: make what the device wrote visible to the CPU (capture only matters).
+    /// SNDRV_DMA_SYNC_CPU: an invalidate, so the CPU sees what the device wrote. A no-op on a
+    /// playback buffer (DMA_TO_DEVICE).
     func syncForCPU() {
-        guard let deviceCopy, let dmaBuffer, capture else { return }
-        dmaBuffer.copyMemory(from: deviceCopy, byteCount: dmaLength)
+        guard let deviceCopy, let dma, capture else { return }
+        dma.base.copyMemory(from: deviceCopy.base, byteCount: dma.length)
     }
-
-    /// The memory the device reads and writes.
-    var deviceView: UnsafeMutableRawPointer? { deviceCopy ?? dmaBuffer }
 
     // MARK: pointers
 
     func wrap(_ value: Int) -> UInt {
         let b = Int(boundary)
+        guard b > 0 else { return 0 }
         var v = value % b
         if v < 0 { v += b }
         return UInt(v)
     }
 
-    /// Frames user space can transfer, from the kernel's hw_ptr.
+    /// snd_pcm_avail: frames user space can transfer, from the kernel's hw_ptr.
     var avail: Int {
         guard let setup else { return 0 }
         let hw = Int(hwPtr), appl = Int(applPtr)
@@ -164,58 +193,81 @@ final class Substream {
         return Int(wrap(hw + setup.bufferSize - appl))
     }
 
-    /// Frames queued for the device.
+    /// snd_pcm_hw_avail: frames queued for (playback) or not yet produced by (capture) the device.
     var hwAvail: Int { (setup?.bufferSize ?? 0) - avail }
 
-    /// The pointer callback: the kernel's hw_ptr catches up with the DMA engine, and an xrun or the
-    /// end of a drain is detected (snd_pcm_update_hw_ptr).
+    /// snd_pcm_update_hw_ptr: the kernel's hw_ptr catches up with the DMA engine, then the state
+    /// is checked for an xrun or the end of a drain.
     func updateHardwarePointer() {
-        guard setup != nil, state == State.running || state == State.draining else { return }
+        guard setup != nil, isRunning else { return }
         hwPtr = dmaPosition
-        statusPage.pointee.tstamp = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
-        if !capture && state == State.draining && avail >= setup!.bufferSize {
-            state = State.setup
-            return
-        }
-        if UInt(avail) >= stopThreshold && state == State.running {
+        status.pointee.tstamp = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+        updateState()
+    }
+
+    /// snd_pcm_update_state.
+    func updateState() {
+        guard let setup else { return }
+        let avail = UInt(max(self.avail, 0))
+        availMax = max(availMax, avail)
+        if state == State.draining {
+            if avail >= UInt(setup.bufferSize) { state = State.setup }
+        } else if state == State.running && avail >= stopThreshold {
             state = State.xrun
             observation.xruns += 1
         }
     }
 
-    /// The DMA engine moves `frames` frames; a period interrupt at every period boundary.
+    /// Where byte `byte` of the frame at ring position `position` lives in the buffer.
+    func byteOffset(position: Int, byte: Int, _ setup: Setup) -> Int {
+        if setup.interleavedLayout { return position * setup.frameBytes + byte }
+        let channel = byte / setup.sampleBytes
+        return (channel * setup.bufferSize + position) * setup.sampleBytes + byte % setup.sampleBytes
+    }
+
+    /// The DMA engine moves `frames` frames, with a period interrupt at every period boundary.
     func run(frames: Int) {
-        guard let setup, let view = deviceView else { return }
+        guard let setup, let view = (deviceCopy ?? dma)?.base else { return }
         var remaining = frames
-        while remaining > 0, state == State.running || (state == State.draining && !capture) {
+        while remaining > 0, isRunning {
             let step = min(remaining, setup.periodSize - framesIntoPeriod)
-            for _ in 0..<step {
-                let offset = Int(dmaPosition % UInt(setup.bufferSize)) * setup.frameBytes
-                let frame = UnsafeMutableRawBufferPointer(start: view + offset, count: setup.frameBytes)
-                if capture {
-                    for b in 0..<setup.frameBytes { frame[b] = SimulatedKernel.captureSample(frame: captureFrame, byte: b) }
-                    captureFrame += 1
-                    observation.frames += 1
-                    FrameChecksum.fnv1a(UnsafeRawBufferPointer(frame), into: &observation.checksum)
-                } else if wrap(Int(applPtr) - Int(dmaPosition)) > 0 && Int(wrap(Int(applPtr) - Int(dmaPosition))) <= setup.bufferSize {
-                    observation.frames += 1
-                    FrameChecksum.fnv1a(UnsafeRawBufferPointer(frame), into: &observation.checksum)
-                } else {
-                    observation.underrunFrames += 1
-                }
-                dmaPosition = wrap(Int(dmaPosition) + 1)
-            }
+            for _ in 0..<step { moveOneFrame(setup, view) }
             nanoseconds += UInt64(step) * 1_000_000_000 / UInt64(max(setup.rate, 1))
             remaining -= step
             framesIntoPeriod += step
-            if framesIntoPeriod == setup.periodSize {
+            if framesIntoPeriod >= setup.periodSize {
                 framesIntoPeriod = 0
                 updateHardwarePointer()
             }
         }
     }
 
-    /// snd_pcm_do_reset: both pointers back to the DMA engine's place in a fresh stream.
+    private func moveOneFrame(_ setup: Setup, _ view: UnsafeMutableRawPointer) {
+        let position = Int(dmaPosition % UInt(setup.bufferSize))
+        if capture {
+            for b in 0..<setup.frameBytes {
+                let sample = SimulatedKernel.captureSample(frame: captureFrame, byte: b)
+                view.storeBytes(of: sample, toByteOffset: byteOffset(position: position, byte: b, setup), as: UInt8.self)
+                FrameChecksum.add(sample, into: &observation.checksum)
+            }
+            captureFrame += 1
+            observation.frames += 1
+        } else {
+            let queued = wrap(Int(applPtr) - Int(dmaPosition))
+            if queued > 0 && queued <= UInt(setup.bufferSize) {
+                for b in 0..<setup.frameBytes {
+                    let byte = view.load(fromByteOffset: byteOffset(position: position, byte: b, setup), as: UInt8.self)
+                    FrameChecksum.add(byte, into: &observation.checksum)
+                }
+                observation.frames += 1
+            } else {
+                observation.underrunFrames += 1
+            }
+        }
+        dmaPosition = wrap(Int(dmaPosition) + 1)
+    }
+
+    /// The pointers of a freshly prepared stream: both at 0, the DMA engine at the ring's start.
     func resetPointers() {
         dmaPosition = 0
         framesIntoPeriod = 0

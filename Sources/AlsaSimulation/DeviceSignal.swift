@@ -1,0 +1,43 @@
+/// What the device side of a substream saw since the substream was opened.
+public struct DeviceObservation: Sendable, Equatable {
+    /// Playback: frames consumed below appl_ptr (committed). Capture: frames produced.
+    public var frames: UInt64 = 0
+    /// FNV-1a 64 over the bytes of those frames, in order, as the device saw them. A frame's bytes
+    /// are taken channel by channel, whatever the buffer layout, so the checksum does not depend
+    /// on the access type.
+    public var checksum: UInt64 = FrameChecksum.seed
+    /// Playback: frames the device reached beyond appl_ptr (not in the checksum).
+    public var underrunFrames: UInt64 = 0
+    public var xruns = 0
+
+    public init(frames: UInt64 = 0, checksum: UInt64 = FrameChecksum.seed, underrunFrames: UInt64 = 0, xruns: Int = 0) {
+        self.frames = frames
+        self.checksum = checksum
+        self.underrunFrames = underrunFrames
+        self.xruns = xruns
+    }
+}
+
+/// The checksum the simulated device keeps, for tests to compute the same way.
+public enum FrameChecksum {
+    public static let seed: UInt64 = 0xcbf2_9ce4_8422_2325
+    static let prime: UInt64 = 0x0000_0100_0000_01b3
+
+    public static func fnv1a(_ bytes: UnsafeRawBufferPointer, into hash: inout UInt64) {
+        for byte in bytes { add(byte, into: &hash) }
+    }
+
+    static func add(_ byte: UInt8, into hash: inout UInt64) {
+        hash ^= UInt64(byte)
+        hash = hash &* prime
+    }
+}
+
+extension SimulatedKernel {
+    /// The deterministic capture signal: byte `byte` of capture frame `frame`. Frames are counted
+    /// from the stream's START (each START begins again at 0), like the project's explicit-sync test
+    /// driver, which produces the same signal on a real kernel.
+    public static func captureSample(frame: UInt64, byte: Int) -> UInt8 {
+        UInt8(truncatingIfNeeded: (frame &* 31 &+ UInt64(byte) &* 7) ^ (frame >> 8))
+    }
+}
