@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
     ],
     targets: [
         // alsa-lib, for named devices (default, plughw:, dmix...). Its headers cannot share a
@@ -21,12 +22,17 @@ let package = Package(
         // The kernel PCM ABI (<sound/asound.h>): ioctl numbers, mmap offsets and field accessors
         // that Swift cannot import from function-like macros and bitfield arrays.
         .target(name: "CAlsaKernel"),
+        // A C handler for alsa-lib's variadic error callback, so its messages reach AlsaError
+        // instead of stderr.
+        .target(name: "CAlsaSupport", dependencies: ["CAlsa"]),
         .target(
             name: "AlsaSwift",
             dependencies: [
                 "CAlsa",
                 "CAlsaKernel",
+                "CAlsaSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Atomics", package: "swift-atomics"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -16,7 +16,9 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     private let lock = NSLock()
     private var substreams: [String: Substream] = [:]
     private var files: [Int32: Substream] = [:]
-    private var nextDescriptor: Int32 = 100
+    /// Simulated descriptors are numbered far above anything the host hands out, so a poll set may
+    /// mix them with real descriptors (an eventfd that wakes a poller) without ambiguity.
+    private var nextDescriptor: Int32 = 1 << 24
     private var regions: [UnsafeMutableRawPointer: Region] = [:]
     private var faults = FaultQueue()
     private var records: [SimulatedCallRecord] = []
@@ -235,12 +237,19 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         }
     }
 
+    /// poll(2) over simulated PCM descriptors and, like the real system call, over any host
+    /// descriptor in the same set (an eventfd or pipe that wakes a poller thread).
+    ///
+    /// While a simulated stream that could wake the caller is running, the clock runs a period at a
+    /// time until something is ready or the timeout passes (virtual time; host descriptors are
+    /// checked at each step). When nothing simulated is moving, the call blocks in the host's poll
+    /// on the host descriptors, without holding the kernel's lock; with none, it reports a timeout
+    /// rather than hang.
     public func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
-        try locked { () throws(Errno) -> Int32 in
+        let outcome = try locked { () throws(Errno) -> Int32? in
             var record = SimulatedCallRecord(call: .poll)
             try checkFault(&record, .poll, nil)
             records.append(record)
-            // Sleeping: the clock runs a period at a time until something is ready or the timeout passes.
             var waitedFrames = 0
             while true {
                 var ready: Int32 = 0
@@ -250,15 +259,17 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                         descriptors[i].revents = 0
                         continue
                     }
-                    let always = POLLERR | POLLHUP | POLLNVAL
-                    let mask = files[fd].map(events(of:)) ?? POLLNVAL
-                    descriptors[i].revents = Int16(truncatingIfNeeded: mask & (Int32(descriptors[i].events) | always))
+                    if let s = files[fd] {
+                        let always = POLLERR | POLLHUP | POLLNVAL
+                        descriptors[i].revents = Int16(truncatingIfNeeded: events(of: s) & (Int32(descriptors[i].events) | always))
+                    } else {
+                        descriptors[i].revents = Self.hostEvents(descriptors[i])
+                    }
                     if descriptors[i].revents != 0 { ready += 1 }
                 }
                 if ready > 0 || timeoutMilliseconds == 0 { return ready }
                 let clocks = (0..<count).compactMap { files[descriptors[$0].fd] }.filter { $0.isRunning && !$0.disconnected }
-                // Nothing that could wake the caller is moving: report a timeout rather than hang.
-                guard let clock = clocks.first, let setup = clock.setup else { return 0 }
+                guard let clock = clocks.first, let setup = clock.setup else { return nil }
                 let limit = timeoutMilliseconds < 0 ? setup.rate * 3600 : Int(timeoutMilliseconds) * setup.rate / 1000
                 if waitedFrames >= limit { return 0 }
                 let step = min(setup.periodSize - clock.framesIntoPeriod, limit - waitedFrames)
@@ -266,6 +277,29 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 waitedFrames += step
             }
         }
+        if let outcome { return outcome }
+        return try pollHostDescriptors(descriptors, count: count, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// The readiness of a host descriptor now (a zero-timeout poll of that one descriptor).
+    private static func hostEvents(_ descriptor: pollfd) -> Int16 {
+        var probe = pollfd(fd: descriptor.fd, events: descriptor.events, revents: 0)
+        return Glibc.poll(&probe, 1, 0) > 0 ? probe.revents : 0
+    }
+
+    /// Nothing simulated can become ready: sleep in the host's poll on the host descriptors only
+    /// (simulated ones are masked out by negating them, which poll(2) ignores), lock released.
+    private func pollHostDescriptors(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int,
+                                     timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
+        let simulated = locked { (0..<count).map { descriptors[$0].fd >= 0 && files[descriptors[$0].fd] != nil } }
+        guard simulated.contains(false) else { return 0 }
+        var hostSet = (0..<count).map { i in
+            pollfd(fd: simulated[i] || descriptors[i].fd < 0 ? -1 : descriptors[i].fd, events: descriptors[i].events, revents: 0)
+        }
+        let result = Glibc.poll(&hostSet, nfds_t(count), timeoutMilliseconds)
+        if result < 0 { throw Errno(rawValue: Glibc.errno) }
+        for i in 0..<count { descriptors[i].revents = hostSet[i].revents }
+        return result
     }
 
     /// snd_pcm_poll (and snd_disconnect_poll once the card is gone). It reads the kernel's hw_ptr

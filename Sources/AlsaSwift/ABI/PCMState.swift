@@ -32,3 +32,17 @@ public enum StreamDirection: Int32, Sendable, CustomStringConvertible {
 
     public var description: String { self == .playback ? "playback" : "capture" }
 }
+
+extension PCMState {
+    /// The error a transfer meets in this state (what the kernel would answer), or nil when frames
+    /// can move.
+    var transferError: AlsaError? {
+        switch self {
+        case .prepared, .running, .paused, .draining: nil
+        case .xrun: AlsaError(.transfer, .brokenPipe)
+        case .suspended: AlsaError(.transfer, .streamPipe)
+        case .disconnected: AlsaError(.transfer, .noDevice)
+        case .open, .setup: AlsaError(.transfer, .badFileDescriptorState)
+        }
+    }
+}

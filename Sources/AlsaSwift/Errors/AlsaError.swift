@@ -97,6 +97,8 @@ public enum PCMOperation: String, Sendable, Equatable {
     case configure
     /// A transfer call whose arguments did not fit the stream's setup.
     case transfer
+    case mmapBegin = "snd_pcm_mmap_begin"
+    case mmapCommit = "snd_pcm_mmap_commit"
 }
 
 // Glibc spells these as macros that Swift imports as Int32; keep the values in one place.

@@ -52,9 +52,8 @@ extension KernelPCM {
         let offset = Int(pointers.applPtr % UInt(setup.bufferSize))
         let frames = max(0, min(avail, Int(setup.bufferSize) - offset, maxFrames))
         pendingTransfer = (offset, frames)
-        return channelAreas.withUnsafeBufferPointer { areas in
-            MmapArea(frames: frames, offset: offset, base: base, areas: areas, frameBytes: setup.frameBytes)
-        }
+        return MmapArea(frames: frames, offset: offset, base: base, areas: UnsafeBufferPointer(channelAreas),
+                        frameBytes: setup.frameBytes)
     }
 
     /// Ends an mmap transfer of `frames` frames (at most what `beginTransfer` granted): phase 2 (with
@@ -88,12 +87,6 @@ extension KernelPCM {
 
     /// Turns a state read from the records into the error the kernel would give a transfer.
     func checkRunnable(_ state: PCMState) throws(AlsaError) {
-        switch state {
-        case .prepared, .running, .paused, .draining: return
-        case .xrun: throw AlsaError(.transfer, .brokenPipe)
-        case .suspended: throw AlsaError(.transfer, .streamPipe)
-        case .disconnected: throw AlsaError(.transfer, .noDevice)
-        case .open, .setup: throw AlsaError(.transfer, .badFileDescriptorState)
-        }
+        if let error = state.transferError { throw error }
     }
 }

@@ -8,6 +8,20 @@ extension KernelPCM {
     /// The descriptor and events to poll for this PCM, for event loops that wait on many files.
     public var pollDescriptorValue: pollfd { pollDescriptor.pointee }
 
+    public var pollDescriptorCount: Int { 1 }
+
+    public func fillPollDescriptors(_ descriptors: UnsafeMutableBufferPointer<pollfd>) throws(AlsaError) -> Int {
+        try file.checkUsable(.poll)
+        guard descriptors.count >= 1 else { throw AlsaError(.poll, .invalidArgument) }
+        descriptors[0] = pollfd(fd: pollDescriptor.pointee.fd, events: pollDescriptor.pointee.events, revents: 0)
+        return 1
+    }
+
+    /// A kernel PCM's descriptor reports its own events: they need no translation.
+    public func pollEvents(_ descriptors: UnsafeMutableBufferPointer<pollfd>) throws(AlsaError) -> Int16 {
+        descriptors.first?.revents ?? 0
+    }
+
     /// Waits until at least `avail_min` frames can be transferred, or the timeout passes.
     /// Returns false on timeout. An error condition on the descriptor (xrun, suspend, disconnect)
     /// is turned into the matching error, or recovered under the automatic policy (then true).

@@ -29,8 +29,11 @@ public struct PCMOpenOptions: Sendable, Equatable {
 ///
 /// One owner at a time: the handle is not `Sendable`; move it to the thread that runs the audio.
 /// It closes its descriptor and mappings when it is deinitialised.
-public final class KernelPCM {
+public final class KernelPCM: PCM {
+    /// The device node's path.
+    public let name: String
     public let direction: StreamDirection
+    public var transport: PCMTransport { .direct }
     public let options: PCMOpenOptions
     /// The PCM protocol version the kernel speaks (PVERSION).
     public let kernelProtocol: UInt32
@@ -50,7 +53,8 @@ public final class KernelPCM {
     var dataMapping: UnsafeMutableRawPointer?
     var dataMappingLength = 0
     /// Per-channel byte offset and step in the data buffer (CHANNEL_INFO), for mmap access.
-    var channelAreas: [(offset: Int, step: Int)] = []
+    /// Allocated at configure, so that `MmapArea` can point at it without copying on the audio path.
+    var channelAreas = UnsafeMutableBufferPointer<(offset: Int, step: Int)>(start: nil, count: 0)
     /// Frames granted by the last `beginTransfer`, which `commitTransfer` may not exceed.
     var pendingTransfer: (offset: Int, frames: Int)?
     /// The pollfd handed to the seam; allocated once.
@@ -70,6 +74,7 @@ public final class KernelPCM {
     /// Opens a PCM device node by path.
     public init(path: String, direction: StreamDirection, options: PCMOpenOptions = PCMOpenOptions(),
                 kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
+        self.name = path
         self.direction = direction
         self.options = options
         let fd: FileDescriptor
@@ -140,6 +145,16 @@ public final class KernelPCM {
     /// The sync path of each record, and why. Tools print this.
     public var syncStrategy: SyncStrategy { pointers.strategy }
 
+    public var recoveryPolicy: RecoveryPolicy { options.recovery }
+
+    public var syncReport: SyncReport {
+        SyncReport(transport: .direct,
+                   hardware: HardwareAddress(card: Int(deviceInfo.card), device: Int(deviceInfo.device),
+                                             subdevice: Int(deviceInfo.subdevice)),
+                   deviceRequiresExplicitSync: (setup?.info ?? capabilities.info).contains(.explicitSync),
+                   strategy: pointers.strategy)
+    }
+
     /// True once the kernel reported the device gone (ENODEV): the handle is dead.
     public var isDisconnected: Bool { file.isDisconnected }
 
@@ -150,6 +165,7 @@ public final class KernelPCM {
     /// granted, which may differ from what was asked.
     @discardableResult
     public func configure(_ request: HardwareRequest) throws(AlsaError) -> HardwareSetup {
+        try request.validate()
         // Whatever happens below, the old configuration is gone once HW_REFINE starts narrowing a
         // new one; the setup is published only when every step succeeded.
         unmapData()
@@ -202,7 +218,8 @@ public final class KernelPCM {
                                  offset: ALSA_MMAP_OFFSET_DATA)
         dataMapping = base
         dataMappingLength = length
-        var areas: [(offset: Int, step: Int)] = []
+        channelAreas = .allocate(capacity: Int(setup.channels))
+        channelAreas.initialize(repeating: (offset: 0, step: 0))
         for channel in 0..<setup.channels {
             var info = snd_pcm_channel_info()
             info.channel = channel
@@ -212,9 +229,8 @@ public final class KernelPCM {
                 unmapData()
                 throw error
             }
-            areas.append((offset: Int(info.offset) + Int(info.first / 8), step: Int(info.step / 8)))
+            channelAreas[Int(channel)] = (offset: Int(info.offset) + Int(info.first / 8), step: Int(info.step / 8))
         }
-        channelAreas = areas
     }
 
     func unmapData() {
@@ -223,7 +239,8 @@ public final class KernelPCM {
             dataMapping = nil
             try? file.munmap(base, length: dataMappingLength)
         }
-        channelAreas = []
+        channelAreas.deallocate()
+        channelAreas = UnsafeMutableBufferPointer(start: nil, count: 0)
     }
 
     // MARK: state and position

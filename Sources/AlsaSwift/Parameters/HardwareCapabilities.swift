@@ -18,6 +18,21 @@ public struct HardwareCapabilities: Sendable, Equatable {
     /// and data must move through SYNC_PTR.
     public var requiresExplicitSync: Bool { info.contains(.explicitSync) }
 
+    public init(accessTypes: [AccessType], formats: [SampleFormat], channels: ClosedRange<UInt32>, rate: ClosedRange<UInt32>,
+                periodSize: ClosedRange<UInt32>, periods: ClosedRange<UInt32>, bufferSize: ClosedRange<UInt32>,
+                periodTime: ClosedRange<UInt32>, bufferTime: ClosedRange<UInt32>, info: PCMInfoFlags) {
+        self.accessTypes = accessTypes
+        self.formats = formats
+        self.channels = channels
+        self.rate = rate
+        self.periodSize = periodSize
+        self.periods = periods
+        self.bufferSize = bufferSize
+        self.periodTime = periodTime
+        self.bufferTime = bufferTime
+        self.info = info
+    }
+
     init(refined p: HardwareParameters) {
         accessTypes = p.maskBits(ALSA_HW_PARAM_ACCESS).compactMap { AccessType(rawValue: $0) }
         formats = p.maskBits(ALSA_HW_PARAM_FORMAT).map { SampleFormat(rawValue: $0) }

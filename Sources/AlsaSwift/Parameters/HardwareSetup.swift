@@ -27,6 +27,20 @@ public struct HardwareRequest: Sendable, Equatable {
     }
 }
 
+extension HardwareRequest {
+    /// Refuses what no device can grant, before any transport sees it.
+    func validate() throws(AlsaError) {
+        let numbers: [(String, UInt32?)] = [("channels", channels), ("rate", rate), ("period size", periodSize),
+                                            ("period count", periodCount), ("buffer size", bufferSize)]
+        for (name, value) in numbers where value == 0 {
+            throw AlsaError(.configure, .invalidArgument, context: "\(name) 0 is impossible")
+        }
+        guard format.physicalBits != nil else {
+            throw AlsaError(.configure, .invalidArgument, context: "format \(format) has no fixed sample width")
+        }
+    }
+}
+
 /// What the kernel granted with HW_PARAMS.
 public struct HardwareSetup: Sendable, Equatable, CustomStringConvertible {
     public var access: AccessType
@@ -59,6 +73,21 @@ public struct HardwareSetup: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         "\(access) \(format) \(channels)ch \(rate)Hz, period \(periodSize) x \(periodCount) = buffer \(bufferSize) frames, info \(info)"
+    }
+
+    public init(access: AccessType, format: SampleFormat, channels: UInt32, rate: UInt32,
+                rateFraction: (numerator: UInt32, denominator: UInt32)? = nil, periodSize: UInt32, periodCount: UInt32,
+                bufferSize: UInt32, significantBits: UInt32, info: PCMInfoFlags) {
+        self.access = access
+        self.format = format
+        self.channels = channels
+        self.rate = rate
+        self.rateFraction = rateFraction
+        self.periodSize = periodSize
+        self.periodCount = periodCount
+        self.bufferSize = bufferSize
+        self.significantBits = significantBits
+        self.info = info
     }
 
     init(fixed p: HardwareParameters) throws(AlsaError) {

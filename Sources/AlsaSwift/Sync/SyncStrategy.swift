@@ -33,6 +33,9 @@ public enum SyncPtrReason: Sendable, Equatable, CustomStringConvertible {
     case mmapRefused(Errno)
     /// The caller asked for SYNC_PTR.
     case forced
+    /// alsa-lib exchanges the record through SYNC_PTR though the kernel would map it: its `hw`
+    /// plugin's `sync_ptr_ioctl` option (reported for alsa-lib PCMs only).
+    case libraryOption
 
     public var description: String {
         switch self {
@@ -40,6 +43,7 @@ public enum SyncPtrReason: Sendable, Equatable, CustomStringConvertible {
         case .syncApplPtr: "driver tracks appl_ptr (SYNC_APPLPTR)"
         case .mmapRefused(let errno): "kernel refused the mapping: \(errno)"
         case .forced: "forced by the caller"
+        case .libraryOption: "alsa-lib's sync_ptr_ioctl option"
         }
     }
 }

@@ -1,0 +1,152 @@
+import CAlsa
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension AlsaLibPCM {
+    @discardableResult
+    public func writeInterleaved(_ buffer: UnsafeRawBufferPointer) throws(AlsaError) -> Int {
+        let frames = try interleavedFrames(buffer.count, .writeInterleaved, expecting: .playback)
+        guard frames > 0, let base = buffer.baseAddress else { return 0 }
+        return try transfer(.writeInterleaved) { snd_pcm_writei($0, base, snd_pcm_uframes_t(frames)) }
+    }
+
+    @discardableResult
+    public func readInterleaved(into buffer: UnsafeMutableRawBufferPointer) throws(AlsaError) -> Int {
+        let frames = try interleavedFrames(buffer.count, .readInterleaved, expecting: .capture)
+        guard frames > 0, let base = buffer.baseAddress else { return 0 }
+        return try transfer(.readInterleaved) { snd_pcm_readi($0, base, snd_pcm_uframes_t(frames)) }
+    }
+
+    @discardableResult
+    public func writeNonInterleaved(_ channels: UnsafeBufferPointer<UnsafeMutableRawPointer?>, frames: Int) throws(AlsaError) -> Int {
+        try nonInterleaved(.writeNonInterleaved, channels, frames: frames, expecting: .playback) { pcm, buffers, count in
+            snd_pcm_writen(pcm, buffers, count)
+        }
+    }
+
+    @discardableResult
+    public func readNonInterleaved(into channels: UnsafeBufferPointer<UnsafeMutableRawPointer?>, frames: Int) throws(AlsaError) -> Int {
+        try nonInterleaved(.readNonInterleaved, channels, frames: frames, expecting: .capture) { pcm, buffers, count in
+            snd_pcm_readn(pcm, buffers, count)
+        }
+    }
+
+    private func nonInterleaved(_ operation: PCMOperation, _ channels: UnsafeBufferPointer<UnsafeMutableRawPointer?>, frames: Int,
+                                expecting direction: StreamDirection,
+                                _ body: (OpaquePointer, UnsafeMutablePointer<UnsafeMutableRawPointer?>, snd_pcm_uframes_t) -> Int) throws(AlsaError) -> Int {
+        let setup = try requireSetup(operation)
+        guard self.direction == direction, setup.access == .readWriteNonInterleaved else { throw AlsaError(operation, .invalidArgument) }
+        guard channels.count == Int(setup.channels), frames >= 0 else { throw AlsaError(.transfer, .invalidArgument) }
+        guard frames > 0, let base = channels.baseAddress else { return 0 }
+        let buffers = UnsafeMutablePointer(mutating: base)
+        return try transfer(operation) { body($0, buffers, snd_pcm_uframes_t(frames)) }
+    }
+
+    private func interleavedFrames(_ byteCount: Int, _ operation: PCMOperation, expecting direction: StreamDirection) throws(AlsaError) -> Int {
+        let setup = try requireSetup(operation)
+        guard self.direction == direction, setup.access == .readWriteInterleaved else { throw AlsaError(operation, .invalidArgument) }
+        guard byteCount % setup.frameBytes == 0 else { throw AlsaError(.transfer, .invalidArgument) }
+        return byteCount / setup.frameBytes
+    }
+
+    /// One read/write call with the recovery policy applied.
+    private func transfer(_ operation: PCMOperation, _ body: (OpaquePointer) -> Int) throws(AlsaError) -> Int {
+        var recoveries = 0
+        while true {
+            do {
+                return try call(operation, body)
+            } catch {
+                try RecoveryProcedure.handleTransferError(self, error, attempt: &recoveries)
+            }
+        }
+    }
+
+    // MARK: mmap
+
+    /// `snd_pcm_avail_update` then `snd_pcm_mmap_begin`: the contiguous frames that can be filled
+    /// (playback) or read (capture) now, at most `maxFrames`. Starts a prepared capture stream.
+    public func beginTransfer(maxFrames: Int = .max) throws(AlsaError) -> MmapArea {
+        let setup = try requireSetup(.transfer)
+        guard setup.access == .mmapInterleaved || setup.access == .mmapNonInterleaved else {
+            throw AlsaError(.transfer, .invalidArgument)
+        }
+        var recoveries = 0
+        var avail = 0
+        while true {
+            do throws(AlsaError) {
+                let current = try state
+                if let error = current.transferError { throw error }
+                if direction == .capture && current == .prepared { try start() }
+                avail = try call(.mmapBegin) { snd_pcm_avail_update($0) }
+                break
+            } catch {
+                try RecoveryProcedure.handleTransferError(self, error, attempt: &recoveries)
+            }
+        }
+        var areas: UnsafePointer<snd_pcm_channel_area_t>?
+        var offset: snd_pcm_uframes_t = 0
+        var frames = snd_pcm_uframes_t(max(0, min(avail, maxFrames)))
+        try call(.mmapBegin) { Int(snd_pcm_mmap_begin($0, &areas, &offset, &frames)) }
+        guard let areas, let base = areas[0].addr else { throw AlsaError(.mmapBegin, .invalidArgument) }
+        for channel in 0..<mmapAreas.count {
+            let area = areas[channel]
+            let start = area.addr.map { $0 - base } ?? 0
+            mmapAreas[channel] = (offset: start + Int(area.first / 8), step: Int(area.step / 8))
+        }
+        pendingTransfer = (Int(offset), Int(frames))
+        return MmapArea(frames: Int(frames), offset: Int(offset), base: base, areas: UnsafeBufferPointer(mmapAreas),
+                        frameBytes: setup.frameBytes)
+    }
+
+    /// `snd_pcm_mmap_commit` of `frames` frames. Starts a prepared playback stream once the start
+    /// threshold is queued, as the direct transport does.
+    public func commitTransfer(_ frames: Int) throws(AlsaError) {
+        let setup = try requireSetup(.transfer)
+        guard let pending = pendingTransfer, frames >= 0, frames <= pending.frames else {
+            throw AlsaError(.transfer, .invalidArgument)
+        }
+        pendingTransfer = nil
+        do {
+            try call(.mmapCommit) { snd_pcm_mmap_commit($0, snd_pcm_uframes_t(pending.offset), snd_pcm_uframes_t(frames)) }
+        } catch {
+            var recoveries = 0
+            try RecoveryProcedure.handleTransferError(self, error, attempt: &recoveries)
+            return
+        }
+        if direction == .playback, frames > 0, try state == .prepared {
+            let queued = Int(setup.bufferSize) - (try call(.mmapCommit) { snd_pcm_avail_update($0) })
+            if queued >= Int(softwareParameters?.startThreshold ?? UInt(setup.bufferSize)) { try start() }
+        }
+    }
+
+    // MARK: waiting
+
+    /// `snd_pcm_wait`: true when the PCM is ready, false on timeout. An xrun or suspend met while
+    /// waiting is recovered under the automatic policy (then true), else thrown.
+    public func wait(timeoutMilliseconds: Int32 = -1) throws(AlsaError) -> Bool {
+        do {
+            return try call(.poll) { Int(snd_pcm_wait($0, timeoutMilliseconds)) } > 0
+        } catch {
+            if error.kind == .interrupted { return false }
+            var recoveries = 0
+            try RecoveryProcedure.handleTransferError(self, error, attempt: &recoveries)
+            return true
+        }
+    }
+
+    public var pollDescriptorCount: Int { pollSet.count }
+
+    public func fillPollDescriptors(_ descriptors: UnsafeMutableBufferPointer<pollfd>) throws(AlsaError) -> Int {
+        guard descriptors.count >= pollSet.count else { throw AlsaError(.poll, .invalidArgument) }
+        return try call(.poll) { Int(snd_pcm_poll_descriptors($0, descriptors.baseAddress, UInt32(descriptors.count))) }
+    }
+
+    /// `snd_pcm_poll_descriptors_revents`: the PCM's events from what poll returned.
+    public func pollEvents(_ descriptors: UnsafeMutableBufferPointer<pollfd>) throws(AlsaError) -> Int16 {
+        var events: UInt16 = 0
+        try call(.poll) { Int(snd_pcm_poll_descriptors_revents($0, descriptors.baseAddress, UInt32(descriptors.count), &events)) }
+        return Int16(bitPattern: events)
+    }
+}

@@ -1,0 +1,213 @@
+import CAlsa
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A PCM opened through alsa-lib by any ALSA name: `default`, `plughw:1,0`, `dmix`, `pulse`, a
+/// name from `~/.asoundrc`. Same interface as the direct transport (`PCM`), same Swift types.
+///
+/// alsa-lib hides `SNDRV_PCM_INFO_EXPLICIT_SYNC`; `syncReport` asks the kernel PCM behind the name
+/// directly (through the descriptor alsa-lib polls) whether the device requires explicit sync,
+/// and reads this process's mappings to tell which path each record took.
+///
+/// One owner at a time (not `Sendable`). Closes on deinit.
+public final class AlsaLibPCM: PCM {
+    public let name: String
+    public let direction: StreamDirection
+    public var transport: PCMTransport { .alsaLib }
+    public let options: PCMOpenOptions
+    public var recoveryPolicy: RecoveryPolicy { options.recovery }
+    public let capabilities: HardwareCapabilities
+    public private(set) var setup: HardwareSetup?
+    public private(set) var softwareParameters: SoftwareParameters?
+    public internal(set) var xrunCount = 0
+    public internal(set) var suspendCount = 0
+    public private(set) var isDisconnected = false
+
+    /// The alsa-lib handle; nil once closed.
+    var handle: OpaquePointer?
+    /// What the kernel PCM behind the name declared, read once at open.
+    let hardwareProbe: KernelPCMProbe?
+    /// mmap channel areas (relative to the first channel's address), refreshed by `beginTransfer`;
+    /// allocated at configure so the audio path allocates nothing.
+    var mmapAreas = UnsafeMutableBufferPointer<(offset: Int, step: Int)>(start: nil, count: 0)
+    var pendingTransfer: (offset: Int, frames: Int)?
+    /// The configuration the PCM was opened with, kept while alsa-lib may refer to it.
+    let localConfiguration: LocalConfiguration?
+    /// Poll descriptors for `wait`, allocated once.
+    let pollSet: UnsafeMutableBufferPointer<pollfd>
+
+    /// Opens `name` for `direction`. Non-blocking at first, so that a busy device fails with EBUSY
+    /// instead of hanging, then switched to the mode `options` asks for. `forceSyncPtr` does not
+    /// apply (alsa-lib decides its own record paths); use the direct transport for that.
+    ///
+    /// `configuration` is alsa-lib configuration text (the syntax of `~/.asoundrc`) loaded on top of
+    /// the system's for this open only, so an app can define a PCM without touching the user's
+    /// files, e.g. `pcm.capture { type file slave.pcm "hw:0" file "/tmp/out.raw" }`.
+    public init(name: String, direction: StreamDirection, configuration: String? = nil,
+                options: PCMOpenOptions = PCMOpenOptions()) throws(AlsaError) {
+        _ = LibraryCall.installErrorCapture
+        self.name = name
+        self.direction = direction
+        self.options = options
+        let stream = direction == .playback ? SND_PCM_STREAM_PLAYBACK : SND_PCM_STREAM_CAPTURE
+        let tree = try configuration.map { (text: String) throws(AlsaError) in try LocalConfiguration(text: text) }
+        let pcm = try Self.open(name, stream, tree)
+        localConfiguration = tree
+        do throws(AlsaError) {
+            if !options.nonBlocking { try LibraryCall.check(snd_pcm_nonblock(pcm, 0), .open) }
+            capabilities = try Self.readCapabilities(pcm)
+            let count = Int(snd_pcm_poll_descriptors_count(pcm))
+            guard count > 0 else { throw AlsaError(.poll, .invalidArgument, context: "\(name) has no poll descriptor") }
+            pollSet = .allocate(capacity: count)
+            pollSet.initialize(repeating: pollfd())
+            _ = try LibraryCall.check(snd_pcm_poll_descriptors(pcm, pollSet.baseAddress, UInt32(count)), .poll)
+        } catch {
+            snd_pcm_close(pcm)
+            throw error
+        }
+        handle = pcm
+        hardwareProbe = KernelPCMProbe(descriptors: UnsafeBufferPointer(pollSet))
+    }
+
+    private static func open(_ name: String, _ stream: snd_pcm_stream_t, _ tree: LocalConfiguration?) throws(AlsaError) -> OpaquePointer {
+        var pcm: OpaquePointer?
+        let opened: Int32
+        if let tree {
+            opened = snd_pcm_open_lconf(&pcm, name, stream, SND_PCM_NONBLOCK, tree.pointer)
+        } else {
+            opened = snd_pcm_open(&pcm, name, stream, SND_PCM_NONBLOCK)
+        }
+        guard opened >= 0, let pcm else {
+            throw LibraryCall.error(Int(opened), .open, context: LibraryCall.takeMessage().map { "\(name): \($0)" } ?? name)
+        }
+        return pcm
+    }
+
+    deinit {
+        try? close()
+        mmapAreas.deallocate()
+        pollSet.deallocate()
+    }
+
+    public func close() throws(AlsaError) {
+        guard let pcm = handle else { return }
+        handle = nil
+        setup = nil
+        softwareParameters = nil
+        try LibraryCall.check(snd_pcm_close(pcm), .close)
+    }
+
+    /// The live handle, or the error a closed or vanished PCM gives.
+    func live(_ operation: PCMOperation) throws(AlsaError) -> OpaquePointer {
+        guard let handle else { throw AlsaError(operation, .badFileDescriptor, context: "the PCM is closed") }
+        if isDisconnected { throw AlsaError(operation, .noDevice) }
+        return handle
+    }
+
+    /// Runs an alsa-lib call that returns a negative errno on failure; ENODEV marks the PCM dead.
+    @discardableResult
+    func call(_ operation: PCMOperation, _ body: (OpaquePointer) -> Int) throws(AlsaError) -> Int {
+        let pcm = try live(operation)
+        let result = body(pcm)
+        if result < 0 {
+            let error = LibraryCall.error(result, operation)
+            if error.kind == .disconnected { isDisconnected = true }
+            throw error
+        }
+        return result
+    }
+
+    public var syncReport: SyncReport {
+        guard let probe = hardwareProbe else {
+            return SyncReport(transport: .alsaLib, hardware: nil, deviceRequiresExplicitSync: nil, strategy: nil)
+        }
+        return SyncReport(transport: .alsaLib, hardware: probe.address,
+                          deviceRequiresExplicitSync: probe.info.contains(.explicitSync),
+                          strategy: probe.strategyInEffect())
+    }
+
+    // MARK: state and position
+
+    public var state: PCMState {
+        get throws(AlsaError) {
+            let pcm = try live(.status)
+            let state = PCMState(kernelValue: Int32(snd_pcm_state(pcm).rawValue))
+            if state == .disconnected { isDisconnected = true }
+            return state
+        }
+    }
+
+    public func avail() throws(AlsaError) -> Int {
+        try call(.status) { snd_pcm_avail($0) }
+    }
+
+    public func availWithTimestamp() throws(AlsaError) -> (avail: Int, timestamp: Duration) {
+        var frames: snd_pcm_uframes_t = 0
+        var stamp = timespec()
+        // htimestamp reads what the last pointer update left; update it first, as avail() does.
+        try call(.status) { snd_pcm_avail($0) }
+        try call(.status) { Int(snd_pcm_htimestamp($0, &frames, &stamp)) }
+        return (Int(frames), Duration(stamp))
+    }
+
+    public func delay() throws(AlsaError) -> Int {
+        var frames: snd_pcm_sframes_t = 0
+        try call(.delay) { Int(snd_pcm_delay($0, &frames)) }
+        return frames
+    }
+
+    // MARK: lifecycle
+
+    public func prepare() throws(AlsaError) {
+        try call(.prepare) { Int(snd_pcm_prepare($0)) }
+        pendingTransfer = nil
+    }
+
+    public func start() throws(AlsaError) { try call(.start) { Int(snd_pcm_start($0)) } }
+
+    public func drop() throws(AlsaError) {
+        try call(.drop) { Int(snd_pcm_drop($0)) }
+        pendingTransfer = nil
+    }
+
+    public func drain() throws(AlsaError) { try call(.drain) { Int(snd_pcm_drain($0)) } }
+
+    public func pause(_ paused: Bool) throws(AlsaError) { try call(.pause) { Int(snd_pcm_pause($0, paused ? 1 : 0)) } }
+
+    public func resume() throws(AlsaError) { try call(.resume) { Int(snd_pcm_resume($0)) } }
+
+    public func reset() throws(AlsaError) { try call(.reset) { Int(snd_pcm_reset($0)) } }
+
+    @discardableResult
+    public func forward(_ frames: Int) throws(AlsaError) -> Int {
+        try call(.forward) { snd_pcm_forward($0, snd_pcm_uframes_t(max(frames, 0))) }
+    }
+
+    @discardableResult
+    public func rewind(_ frames: Int) throws(AlsaError) -> Int {
+        try call(.rewind) { snd_pcm_rewind($0, snd_pcm_uframes_t(max(frames, 0))) }
+    }
+
+    public func recover(from error: AlsaError) throws(AlsaError) {
+        if try RecoveryProcedure.recover(self, from: error) == .xrun {
+            xrunCount += 1
+        } else {
+            suspendCount += 1
+        }
+    }
+
+    func requireSetup(_ operation: PCMOperation) throws(AlsaError) -> HardwareSetup {
+        guard let setup else {
+            throw AlsaError(operation, .badFileDescriptorState, context: "the PCM has no hardware configuration; call configure first")
+        }
+        return setup
+    }
+
+    func setConfiguration(_ setup: HardwareSetup?, _ software: SoftwareParameters?) {
+        self.setup = setup
+        self.softwareParameters = software
+    }
+}

@@ -1,0 +1,98 @@
+import CAlsaKernel
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The kernel PCM behind an alsa-lib handle, found through the descriptors alsa-lib polls (for
+/// `hw`, `plughw`, `plug` and other plugins over a hardware PCM, that is the substream's own file).
+///
+/// alsa-lib strips EXPLICIT_SYNC and SYNC_APPLPTR from what it shows, so the probe asks the kernel
+/// directly: HW_REFINE of the whole space on the same descriptor, which changes nothing in the
+/// stream's configuration or state. Which record paths alsa-lib ended up with is read from this
+/// process's mappings of the device node.
+struct KernelPCMProbe: Sendable {
+    let address: HardwareAddress
+    /// The driver's info word, straight from the kernel.
+    let info: PCMInfoFlags
+    /// `/dev/snd/pcmC<card>D<device>{p,c}`.
+    let devicePath: String
+
+    /// nil when no descriptor is a kernel PCM (dmix polls a timer, `null` polls /dev/null...).
+    init?(descriptors: UnsafeBufferPointer<pollfd>) {
+        for descriptor in descriptors {
+            guard descriptor.fd >= 0, let path = Self.path(of: descriptor.fd), path.hasPrefix("/dev/snd/pcmC") else { continue }
+            let fd = FileDescriptor(rawValue: descriptor.fd)
+            var pcmInfo = snd_pcm_info()
+            var space = HardwareParameters.any
+            space.requestFullRefine()
+            do throws(Errno) {
+                _ = try LinuxKernel.shared.ioctl(fd, ALSA_IOCTL_INFO, &pcmInfo)
+                _ = try LinuxKernel.shared.ioctl(fd, ALSA_IOCTL_HW_REFINE, &space.raw)
+            } catch {
+                continue
+            }
+            address = HardwareAddress(card: Int(pcmInfo.card), device: Int(pcmInfo.device), subdevice: Int(pcmInfo.subdevice))
+            info = space.info
+            devicePath = path
+            return
+        }
+        return nil
+    }
+
+    /// The path each record takes in this process: mapped when a mapping of the device node at the
+    /// record's offset exists, else SYNC_PTR with the reason that explains it.
+    func strategyInEffect() -> SyncStrategy {
+        let mapped = mappedRecords()
+        func path(_ record: PCMRecords) -> RecordPath {
+            if mapped.contains(record) { return .mapped }
+            if info.contains(.explicitSync) { return .syncPtr(.explicitSync) }
+            if info.contains(.syncApplPtr) && record == .control { return .syncPtr(.syncApplPtr) }
+            #if arch(x86_64) || arch(i386) || arch(powerpc64) || arch(powerpc64le)
+            return .syncPtr(.libraryOption)
+            #else
+            return .syncPtr(.mmapRefused(.noSuchAddressOrDevice))
+            #endif
+        }
+        return SyncStrategy(status: path(.status), control: path(.control),
+                            deviceRequiresExplicitSync: info.contains(.explicitSync))
+    }
+
+    /// Records of `devicePath` mapped in this process, from /proc/self/maps.
+    private func mappedRecords() -> PCMRecords {
+        guard let maps = Self.readFile("/proc/self/maps") else { return [] }
+        let status: Set<Substring> = ["80000000", "82000000"]
+        let control: Set<Substring> = ["81000000", "83000000"]
+        var found: PCMRecords = []
+        for line in maps.split(separator: "\n") where line.hasSuffix(devicePath) {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 6 else { continue }
+            if status.contains(fields[2]) { found.insert(.status) }
+            if control.contains(fields[2]) { found.insert(.control) }
+        }
+        return found
+    }
+
+    private static func path(of fd: Int32) -> String? {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { buffer -> String? in
+            let length = readlink("/proc/self/fd/\(fd)", buffer.baseAddress!, buffer.count - 1)
+            guard length > 0 else { return nil }
+            buffer[length] = 0
+            return String(cString: buffer.baseAddress!)
+        }
+    }
+
+    static func readFile(_ path: String) -> String? {
+        guard let fd = try? FileDescriptor.open(path, .readOnly) else { return nil }
+        defer { try? fd.close() }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            guard let count = try? chunk.withUnsafeMutableBytes({ try fd.read(into: $0) }) else { return nil }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

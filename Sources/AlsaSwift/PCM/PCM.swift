@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An open PCM stream, whichever transport carries it: the direct kernel transport (`KernelPCM`)
+/// or alsa-lib (`AlsaLibPCM`). Code written against this protocol switches transport by device
+/// name, not by code (`PCMDevice.open`).
+///
+/// Thread safety: a PCM is owned by one thread at a time and is not `Sendable`. To feed it from
+/// other threads use `RenderThread` and its `SampleRing`, or the `async` stream types.
+public protocol PCM: AnyObject {
+    /// The name it was opened with (`hw:0,0`, `default`, a device path...).
+    var name: String { get }
+    var direction: StreamDirection { get }
+    var transport: PCMTransport { get }
+    /// What the device offers through this transport (for alsa-lib names: after its plugins).
+    var capabilities: HardwareCapabilities { get }
+    /// The granted configuration, once `configure` succeeded.
+    var setup: HardwareSetup? { get }
+    var softwareParameters: SoftwareParameters? { get }
+    var recoveryPolicy: RecoveryPolicy { get }
+    /// Xruns and suspends recovered, automatically or through `recover(from:)`.
+    var xrunCount: Int { get }
+    var suspendCount: Int { get }
+    /// Whether the hardware behind this PCM requires explicit sync, and how the records move.
+    var syncReport: SyncReport { get }
+    /// True once the device is known to be gone: every later call fails.
+    var isDisconnected: Bool { get }
+
+    /// Negotiates `request` (access and format exact, the numbers as near as allowed), installs it
+    /// with default software parameters, prepares the stream and returns what was granted.
+    @discardableResult
+    func configure(_ request: HardwareRequest) throws(AlsaError) -> HardwareSetup
+    func installSoftwareParameters(_ parameters: SoftwareParameters) throws(AlsaError)
+    func freeHardware() throws(AlsaError)
+
+    var state: PCMState { get throws(AlsaError) }
+    /// Frames transferable now, after synchronising with the hardware.
+    func avail() throws(AlsaError) -> Int
+    /// Frames transferable now and the timestamp of that position.
+    func availWithTimestamp() throws(AlsaError) -> (avail: Int, timestamp: Duration)
+    /// Frames between the application and the hardware.
+    func delay() throws(AlsaError) -> Int
+
+    func prepare() throws(AlsaError)
+    func start() throws(AlsaError)
+    func drop() throws(AlsaError)
+    func drain() throws(AlsaError)
+    func pause(_ paused: Bool) throws(AlsaError)
+    func resume() throws(AlsaError)
+    func reset() throws(AlsaError)
+    @discardableResult func forward(_ frames: Int) throws(AlsaError) -> Int
+    @discardableResult func rewind(_ frames: Int) throws(AlsaError) -> Int
+
+    @discardableResult func writeInterleaved(_ buffer: UnsafeRawBufferPointer) throws(AlsaError) -> Int
+    @discardableResult func readInterleaved(into buffer: UnsafeMutableRawBufferPointer) throws(AlsaError) -> Int
+    @discardableResult func writeNonInterleaved(_ channels: UnsafeBufferPointer<UnsafeMutableRawPointer?>, frames: Int) throws(AlsaError) -> Int
+    @discardableResult func readNonInterleaved(into channels: UnsafeBufferPointer<UnsafeMutableRawPointer?>, frames: Int) throws(AlsaError) -> Int
+
+    /// Starts an mmap transfer: the contiguous frames that can be filled or read now.
+    func beginTransfer(maxFrames: Int) throws(AlsaError) -> MmapArea
+    /// Ends an mmap transfer of `frames` frames (at most what `beginTransfer` granted).
+    func commitTransfer(_ frames: Int) throws(AlsaError)
+
+    /// Waits until `avail_min` frames can be transferred; false on timeout. -1 waits without limit.
+    func wait(timeoutMilliseconds: Int32) throws(AlsaError) -> Bool
+    /// How many descriptors `fillPollDescriptors` writes.
+    var pollDescriptorCount: Int { get }
+    /// Writes the descriptors and events to poll for this PCM into `descriptors`; returns the count.
+    func fillPollDescriptors(_ descriptors: UnsafeMutableBufferPointer<pollfd>) throws(AlsaError) -> Int
+    /// Turns what poll(2) returned for those descriptors into this PCM's events (POLLOUT, POLLIN,
+    /// POLLERR...). Plugins such as dmix poll a timer, so the raw events are not the PCM's.
+    func pollEvents(_ descriptors: UnsafeMutableBufferPointer<pollfd>) throws(AlsaError) -> Int16
+
+    /// Brings the stream back after an xrun (PREPARE) or a suspend (RESUME, else PREPARE).
+    func recover(from error: AlsaError) throws(AlsaError)
+    /// Releases the device. Safe to call twice; deinit does it too.
+    func close() throws(AlsaError)
+}
+
+extension PCM {
+    public func beginTransfer() throws(AlsaError) -> MmapArea { try beginTransfer(maxFrames: .max) }
+    public func wait() throws(AlsaError) -> Bool { try wait(timeoutMilliseconds: -1) }
+}
+
+/// Which code moves the samples.
+public enum PCMTransport: Sendable, Equatable, CustomStringConvertible {
+    /// AlsaSwift's own kernel transport: ioctls, mmap and SYNC_PTR on `/dev/snd/pcmC*D*`.
+    case direct
+    /// alsa-lib (`snd_pcm_*`), with its plugins and configuration.
+    case alsaLib
+
+    public var description: String { self == .direct ? "direct kernel transport" : "alsa-lib" }
+}
+
+/// A kernel PCM substream: `hw:card,device,subdevice`.
+public struct HardwareAddress: Sendable, Equatable, CustomStringConvertible {
+    public var card: Int
+    public var device: Int
+    public var subdevice: Int
+
+    public init(card: Int, device: Int, subdevice: Int) {
+        self.card = card
+        self.device = device
+        self.subdevice = subdevice
+    }
+
+    public var description: String { "hw:\(card),\(device),\(subdevice)" }
+}
+
+/// What a PCM says about explicit sync: whether the device requires it (read from the kernel's
+/// own info word, which alsa-lib hides) and the path each record takes in this process.
+public struct SyncReport: Sendable, Equatable, CustomStringConvertible {
+    public var transport: PCMTransport
+    /// The kernel substream behind the PCM, when there is one this process can see.
+    public var hardware: HardwareAddress?
+    /// nil when no kernel PCM is visible behind the name (dmix, pulse, null...).
+    public var deviceRequiresExplicitSync: Bool?
+    /// nil when the records are not this process's to see (no kernel PCM behind the name).
+    public var strategy: SyncStrategy?
+
+    public init(transport: PCMTransport, hardware: HardwareAddress?, deviceRequiresExplicitSync: Bool?, strategy: SyncStrategy?) {
+        self.transport = transport
+        self.hardware = hardware
+        self.deviceRequiresExplicitSync = deviceRequiresExplicitSync
+        self.strategy = strategy
+    }
+
+    public var description: String {
+        guard let hardware, let strategy else {
+            return "\(transport): no kernel PCM visible behind this name; explicit sync unknown"
+        }
+        let need = deviceRequiresExplicitSync == true ? "requires explicit sync" : "does not require explicit sync"
+        return "\(transport) on \(hardware), device \(need); \(strategy)"
+    }
+}
