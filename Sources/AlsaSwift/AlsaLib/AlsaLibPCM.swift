@@ -25,6 +25,7 @@ public final class AlsaLibPCM: PCM {
     public internal(set) var xrunCount = 0
     public internal(set) var suspendCount = 0
     public private(set) var isDisconnected = false
+    public private(set) lazy var isNonBlocking = options.nonBlocking
 
     /// The alsa-lib handle; nil once closed.
     var handle: OpaquePointer?
@@ -118,6 +119,11 @@ public final class AlsaLibPCM: PCM {
             throw error
         }
         return result
+    }
+
+    public func setNonBlocking(_ nonBlocking: Bool) throws(AlsaError) {
+        try call(.open) { Int(snd_pcm_nonblock($0, nonBlocking ? 1 : 0)) }
+        isNonBlocking = nonBlocking
     }
 
     public var syncReport: SyncReport {

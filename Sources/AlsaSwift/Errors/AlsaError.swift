@@ -27,6 +27,7 @@ public struct AlsaError: Error, Sendable, Equatable, CustomStringConvertible {
         case .interrupted: return .interrupted
         case .resourceBusy: return .busy
         case .invalidArgument: return .invalidArgument
+        case .canceled: return .cancelled
         default: return .other
         }
     }
@@ -48,6 +49,8 @@ public struct AlsaError: Error, Sendable, Equatable, CustomStringConvertible {
         case busy
         /// The kernel refused a parameter or pointer value: EINVAL.
         case invalidArgument
+        /// The task waiting on the device was cancelled: ECANCELED (async API only).
+        case cancelled
         case other
     }
 

@@ -158,6 +158,19 @@ public final class KernelPCM: PCM {
     /// True once the kernel reported the device gone (ENODEV): the handle is dead.
     public var isDisconnected: Bool { file.isDisconnected }
 
+    public private(set) lazy var isNonBlocking = options.nonBlocking
+
+    /// Switches O_NONBLOCK on the descriptor (fcntl).
+    public func setNonBlocking(_ nonBlocking: Bool) throws(AlsaError) {
+        try file.checkUsable(.open)
+        do {
+            try file.kernel.setNonBlocking(file.fd, nonBlocking)
+        } catch {
+            throw AlsaError(.open, error, context: "fcntl(O_NONBLOCK)")
+        }
+        isNonBlocking = nonBlocking
+    }
+
     // MARK: configuration
 
     /// Negotiates `request` with the device (nearest match for each number), installs it with

@@ -26,6 +26,9 @@ public protocol PCM: AnyObject {
     var syncReport: SyncReport { get }
     /// True once the device is known to be gone: every later call fails.
     var isDisconnected: Bool { get }
+    /// Whether transfers, waits and drain return EAGAIN instead of sleeping.
+    var isNonBlocking: Bool { get }
+    func setNonBlocking(_ nonBlocking: Bool) throws(AlsaError)
 
     /// Negotiates `request` (access and format exact, the numbers as near as allowed), installs it
     /// with default software parameters, prepares the stream and returns what was granted.

@@ -111,10 +111,17 @@ final class PointerExchange {
         }
     }
 
-    /// Unmaps both records and frees the SYNC_PTR record. Errors are ignored: this runs on close.
+    /// Unmaps both records. Errors are ignored: this runs on close.
+    /// The record stays allocated until deinit, and both record pointers point back into it, so a
+    /// call on a closed PCM meets EBADF (every exchange checks the file first) instead of freed or
+    /// unmapped memory.
     func release() {
         try? unmap(.status)
         try? unmap(.control)
+    }
+
+    deinit {
+        release()
         record.deinitialize(count: 1)
         record.deallocate()
     }
@@ -131,6 +138,7 @@ final class PointerExchange {
     /// interrupt and the buffer is coherent, so no call is needed unless `hardwareSync` asks for the
     /// exact position now.
     func query(hardwareSync: Bool) throws(AlsaError) {
+        try file.checkUsable(.syncPtr)
         if !strategy.status.isMapped {
             let flags = (hardwareSync ? ALSA_SYNC_PTR_HWSYNC : 0) | ALSA_SYNC_PTR_APPL | ALSA_SYNC_PTR_AVAIL_MIN
             do {
@@ -151,6 +159,7 @@ final class PointerExchange {
 
     /// Phase 2.
     func commit(applPtr: UInt) throws(AlsaError) {
+        try file.checkUsable(.syncPtr)
         if strategy.control.isMapped {
             control.pointee.appl_ptr = applPtr
             return
@@ -162,6 +171,7 @@ final class PointerExchange {
 
     /// A side-effect-free read of both records (no-op when both are mapped).
     func pull() throws(AlsaError) {
+        try file.checkUsable(.syncPtr)
         guard usesSyncPtr else { return }
         try exchange(ALSA_SYNC_PTR_APPL | ALSA_SYNC_PTR_AVAIL_MIN)
         controlIsStale = false

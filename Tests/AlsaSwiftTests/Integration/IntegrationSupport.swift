@@ -5,7 +5,7 @@ import Foundation
 /// per channel). Returns the FNV-1a checksum of the bytes written in stream order (interleaved
 /// frames), which is what a device that plays them consumes.
 @discardableResult
-func playReadWrite(_ pcm: KernelPCM, frames total: Int, firstByte: Int = 0) throws -> UInt64 {
+func playReadWrite(_ pcm: any PCM, frames total: Int, firstByte: Int = 0) throws -> UInt64 {
     let setup = pcm.setup!
     let period = Int(setup.periodSize)
     let frameBytes = setup.frameBytes
@@ -39,7 +39,7 @@ func playReadWrite(_ pcm: KernelPCM, frames total: Int, firstByte: Int = 0) thro
 
 /// The mmap loop for either layout: wait, begin, fill every channel, commit.
 @discardableResult
-func playMmapAnyLayout(_ pcm: KernelPCM, frames total: Int, firstByte: Int = 0, commitBeforeWriting: Bool = false) throws -> UInt64 {
+func playMmapAnyLayout(_ pcm: any PCM, frames total: Int, firstByte: Int = 0, commitBeforeWriting: Bool = false) throws -> UInt64 {
     let setup = pcm.setup!
     let frameBytes = setup.frameBytes
     let channels = Int(setup.channels)
@@ -68,7 +68,7 @@ func playMmapAnyLayout(_ pcm: KernelPCM, frames total: Int, firstByte: Int = 0, 
 }
 
 /// Reads `frames` frames with read/write transfers (interleaved).
-func captureReadWrite(_ pcm: KernelPCM, frames total: Int) throws -> [UInt8] {
+func captureReadWrite(_ pcm: any PCM, frames total: Int) throws -> [UInt8] {
     let setup = pcm.setup!
     var chunk = [UInt8](repeating: 0, count: Int(setup.periodSize) * setup.frameBytes)
     var captured: [UInt8] = []

@@ -6,7 +6,7 @@ import SystemPackage
 /// The mmap playback loop an app writes with AlsaSwift: wait, begin, fill, commit.
 /// Returns the checksum of every byte written, to compare with the device's.
 @discardableResult
-func playMmap(_ pcm: KernelPCM, frames total: Int, startingAt firstByte: Int = 0, waitFirst: Bool = true) throws -> UInt64 {
+func playMmap(_ pcm: any PCM, frames total: Int, startingAt firstByte: Int = 0, waitFirst: Bool = true) throws -> UInt64 {
     let frameBytes = pcm.setup!.frameBytes
     var checksum = StreamChecksum()
     var written = 0
@@ -25,7 +25,7 @@ func playMmap(_ pcm: KernelPCM, frames total: Int, startingAt firstByte: Int = 0
 }
 
 /// The mmap capture loop: wait, begin, read, commit. Returns the captured bytes.
-func captureMmap(_ pcm: KernelPCM, frames total: Int) throws -> [UInt8] {
+func captureMmap(_ pcm: any PCM, frames total: Int) throws -> [UInt8] {
     var captured: [UInt8] = []
     var read = 0
     while read < total {

@@ -1,0 +1,33 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension PCM {
+    /// Plays out what is queued, but for no longer than `timeoutMilliseconds`; past that the
+    /// stream is dropped. Returns true when the drain completed. Never hangs, even on a device that
+    /// has stopped moving: the PCM is switched to non-blocking mode for the drain and back after.
+    @discardableResult
+    public func drain(timeoutMilliseconds: Int) throws(AlsaError) -> Bool {
+        let wasNonBlocking = isNonBlocking
+        if !wasNonBlocking { try setNonBlocking(true) }
+        defer { if !wasNonBlocking { try? setNonBlocking(false) } }
+        do {
+            try drain()
+            if try state != .draining { return true }
+        } catch {
+            guard error.kind == .wouldBlock else { throw error }
+        }
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMilliseconds)
+        while try state == .draining {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            if remaining <= .zero {
+                try drop()
+                return false
+            }
+            // The kernel wakes pollers when the drain ends; the cap only bounds a silent stall.
+            let slice = min(remaining, .milliseconds(100)).components
+            _ = try? wait(timeoutMilliseconds: Int32(max(1, slice.seconds * 1000 + slice.attoseconds / 1_000_000_000_000_000)))
+        }
+        return true
+    }
+}
