@@ -41,12 +41,21 @@ struct KernelPCMProbe: Sendable {
         return nil
     }
 
-    /// The path each record takes in this process: mapped when a mapping of the device node at the
-    /// record's offset exists, else SYNC_PTR with the reason that explains it.
+    /// The path each record takes in this process: mapped when this process maps the device node
+    /// at the record's offset, else SYNC_PTR with the reason that explains it.
+    ///
+    /// /proc/self/maps names the node, not the open file. When several descriptors of this process
+    /// have the same node open (two substreams of one device), the mappings are attributed only when
+    /// they are unambiguous: as many as descriptors (all mapped) or none (none mapped). Otherwise
+    /// the path is the one the kernel's rules give for this device.
     func strategyInEffect() -> SyncStrategy {
-        let mapped = mappedRecords()
+        let mappings = mappedRecordCounts()
+        let openFiles = Self.descriptorCount(of: devicePath)
+        let predicted = SyncStrategy.predetermined(info: info, announcedProtocol: alsa_protocol_version(2, 0, 14), forced: [])
         func path(_ record: PCMRecords) -> RecordPath {
-            if mapped.contains(record) { return .mapped }
+            let mapped = record == .status ? mappings.status : mappings.control
+            if mapped > 0 && mapped >= openFiles { return .mapped }
+            if mapped > 0 { return (record == .status ? predicted.status : predicted.control) ?? .mapped }
             if info.contains(.explicitSync) { return .syncPtr(.explicitSync) }
             if info.contains(.syncApplPtr) && record == .control { return .syncPtr(.syncApplPtr) }
             #if arch(x86_64) || arch(i386) || arch(powerpc64) || arch(powerpc64le)
@@ -59,19 +68,31 @@ struct KernelPCMProbe: Sendable {
                             deviceRequiresExplicitSync: info.contains(.explicitSync))
     }
 
-    /// Records of `devicePath` mapped in this process, from /proc/self/maps.
-    private func mappedRecords() -> PCMRecords {
-        guard let maps = Self.readFile("/proc/self/maps") else { return [] }
+    /// Mappings of `devicePath` at the status and control offsets in this process.
+    private func mappedRecordCounts() -> (status: Int, control: Int) {
+        guard let maps = Self.readFile("/proc/self/maps") else { return (0, 0) }
         let status: Set<Substring> = ["80000000", "82000000"]
         let control: Set<Substring> = ["81000000", "83000000"]
-        var found: PCMRecords = []
+        var found = (status: 0, control: 0)
         for line in maps.split(separator: "\n") where line.hasSuffix(devicePath) {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count >= 6 else { continue }
-            if status.contains(fields[2]) { found.insert(.status) }
-            if control.contains(fields[2]) { found.insert(.control) }
+            if status.contains(fields[2]) { found.status += 1 }
+            if control.contains(fields[2]) { found.control += 1 }
         }
         return found
+    }
+
+    /// How many of this process's descriptors have `path` open.
+    private static func descriptorCount(of path: String) -> Int {
+        guard let directory = opendir("/proc/self/fd") else { return 1 }
+        defer { closedir(directory) }
+        var count = 0
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if let fd = Int32(name), Self.path(of: fd) == path { count += 1 }
+        }
+        return max(count, 1)
     }
 
     private static func path(of fd: Int32) -> String? {

@@ -15,8 +15,25 @@ struct LoopbackIntegrationTests {
     static let request = HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2, rate: 48_000,
                                          periodSize: 1024, periodCount: 4)
 
-    @Test(arguments: [AccessType.readWriteInterleaved, .mmapInterleaved])
-    func aKnownSignalComesBackBitExact(access: AccessType) throws {
+    /// Who plays into the cable: the direct transport, alsa-lib on `hw:`, or alsa-lib's `plughw:`.
+    /// The capture side is always the direct transport on device 1. (The card's `default` is
+    /// plug → softvol → dmix; dmix re-times the stream, so it is checked apart, below.)
+    enum Player: String, Sendable, CustomTestStringConvertible {
+        case direct, alsaLibHw, alsaLibPlughw
+        var testDescription: String { rawValue }
+
+        func open(card: Int) throws -> any PCM {
+            switch self {
+            case .direct: try KernelPCM(card: card, device: 0, direction: .playback)
+            case .alsaLibHw: try AlsaLibPCM(name: "hw:\(card),0,0", direction: .playback)
+            case .alsaLibPlughw: try AlsaLibPCM(name: "plughw:\(card),0,0", direction: .playback)
+            }
+        }
+    }
+
+    @Test(arguments: [(Player.direct, AccessType.readWriteInterleaved), (.direct, .mmapInterleaved),
+                      (.alsaLibHw, .readWriteInterleaved), (.alsaLibHw, .mmapInterleaved), (.alsaLibPlughw, .readWriteInterleaved)])
+    func aKnownSignalComesBackBitExact(player: Player, access: AccessType) throws {
         let card = self.card
         let frames = 48_000
         let padding = 48_000 / 2
@@ -50,7 +67,7 @@ struct LoopbackIntegrationTests {
         }
         thread.start()
         ready.wait()
-        let pcm = try KernelPCM(card: card, device: 0, direction: .playback)
+        let pcm = try player.open(card: card)
         var request = Self.request
         request.access = access
         try pcm.configure(request)
@@ -77,8 +94,21 @@ struct LoopbackIntegrationTests {
     }
 }
 
+extension LoopbackIntegrationTests {
+    @Test("the card's default (dmix) plays, and reports that no kernel PCM is visible behind it")
+    func defaultThroughDmix() throws {
+        let pcm = try AlsaLibPCM(name: "default:CARD=\(card)", direction: .playback)
+        let setup = try pcm.configure(HardwareRequest(format: .s16LE, channels: 2, rate: 48_000, periodSize: 1024, periodCount: 4))
+        #expect(setup.rate == 48_000)
+        let report = pcm.syncReport
+        #expect(report.hardware == nil && report.deviceRequiresExplicitSync == nil && report.strategy == nil)
+        try playReadWrite(pcm, frames: 48_000)
+        #expect(try pcm.drain(timeoutMilliseconds: 5_000))
+    }
+}
+
 /// Plays `frames` frames of silence with the PCM's access (interleaved).
-private func playSilence(_ pcm: KernelPCM, frames total: Int) throws {
+private func playSilence(_ pcm: any PCM, frames total: Int) throws {
     let frameBytes = pcm.setup!.frameBytes
     var written = 0
     while written < total {
