@@ -94,20 +94,7 @@ struct PCMCore {
     // MARK: information
 
     private func info(_ r: UnsafeMutablePointer<snd_pcm_info>) {
-        r.pointee = snd_pcm_info()
-        r.pointee.card = s.card
-        r.pointee.device = UInt32(s.device)
-        r.pointee.subdevice = 0
-        r.pointee.stream = s.capture ? ALSA_STREAM_CAPTURE : ALSA_STREAM_PLAYBACK
-        r.pointee.subdevices_count = 1
-        r.pointee.subdevices_avail = 0  // our one subdevice is the one this file holds
-        withUnsafeMutableBytes(of: &r.pointee.id) { copy("Simulated", into: $0) }
-        withUnsafeMutableBytes(of: &r.pointee.name) { copy(s.hardware.name, into: $0) }
-        withUnsafeMutableBytes(of: &r.pointee.subname) { copy("subdevice #0", into: $0) }
-    }
-
-    private func copy(_ text: String, into bytes: UnsafeMutableRawBufferPointer) {
-        for (i, byte) in text.utf8.prefix(bytes.count - 1).enumerated() { bytes[i] = byte }
+        s.fillInfo(r)
     }
 
     private func channelInfo(_ r: UnsafeMutablePointer<snd_pcm_channel_info>) throws(Errno) {

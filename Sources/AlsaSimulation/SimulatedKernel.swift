@@ -16,6 +16,9 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     private let lock = NSLock()
     private var substreams: [String: Substream] = [:]
     private var files: [Int32: Substream] = [:]
+    /// Open control devices: descriptor → card.
+    private var controls: [Int32: Int32] = [:]
+    private var cardIdentities: [Int32: SimulatedCardIdentity] = [:]
     /// Simulated descriptors are numbered far above anything the host hands out, so a poll set may
     /// mix them with real descriptors (an eventfd that wakes a poller) without ambiguity.
     private var nextDescriptor: Int32 = 1 << 24
@@ -45,6 +48,13 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
             }
         }
     }
+
+    /// What card `card` reports through its control device.
+    public func setIdentity(_ identity: SimulatedCardIdentity, card: Int32) {
+        locked { cardIdentities[card] = identity }
+    }
+
+    public static func controlPath(card: Int32) -> String { "/dev/snd/controlC\(card)" }
 
     public static func devicePath(card: Int32, device: Int32, capture: Bool) -> String {
         "/dev/snd/pcmC\(card)D\(device)\(capture ? "c" : "p")"
@@ -93,9 +103,15 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         }
     }
 
+    /// A stalled machine: no DMA engine moves while a caller waits in poll (a device whose
+    /// interrupts stopped). poll then sleeps on host descriptors only, so code that must not hang
+    /// on a dead device (a poller woken through a pipe) can be tested. `advance` still works.
+    public func stall(_ stalled: Bool) { locked { isStalled = stalled } }
+    private var isStalled = false
+
     public var trace: [SimulatedCallRecord] { locked { records } }
     public func clearTrace() { locked { records.removeAll() } }
-    public var openDescriptorCount: Int { locked { files.count } }
+    public var openDescriptorCount: Int { locked { files.count + controls.count } }
     public var mappedRegionCount: Int { locked { regions.values.reduce(0) { $0 + $1.users } } }
 
     public func playbackObservation(card: Int32 = 0, device: Int32 = 0) -> DeviceObservation {
@@ -112,6 +128,14 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         try locked { () throws(Errno) -> FileDescriptor in
             var record = SimulatedCallRecord(call: .open)
             try checkFault(&record, .open, nil)
+            if let card = controlCard(path) {
+                guard !plugged(card).isEmpty else { return try fail(&record, .noSuchFileOrDirectory) }
+                let fd = nextDescriptor
+                nextDescriptor += 1
+                controls[fd] = card
+                records.append(record)
+                return FileDescriptor(rawValue: fd)
+            }
             guard let s = substreams[path], !s.removed else { return try fail(&record, .noSuchFileOrDirectory) }
             guard !s.isOpen else { return try fail(&record, .resourceBusy) }
             s.open(nonBlocking: flags & O_NONBLOCK != 0)
@@ -126,6 +150,11 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     public func close(_ fd: FileDescriptor) throws(Errno) {
         try locked { () throws(Errno) in
             var record = SimulatedCallRecord(call: .close)
+            if controls.removeValue(forKey: fd.rawValue) != nil {
+                try checkFault(&record, .close, nil)
+                records.append(record)
+                return
+            }
             guard let s = files.removeValue(forKey: fd.rawValue) else { return try fail(&record, .badFileDescriptor) }
             // Linux releases the descriptor even when close reports an error. Mappings stay valid.
             s.close()
@@ -154,6 +183,16 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 if sync.flags & ALSA_SYNC_PTR_APPL == 0 { record.applPtr = sync.c.control.appl_ptr }
             }
             try checkFault(&record, .ioctl, request)
+            if let card = controls[fd.rawValue] {
+                let device = ControlDevice(card: card, identity: cardIdentities[card] ?? SimulatedCardIdentity(), substreams: plugged(card))
+                do throws(Errno) {
+                    let result = try device.ioctl(request, argument)
+                    records.append(record)
+                    return result
+                } catch {
+                    return try fail(&record, error)
+                }
+            }
             guard let s = files[fd.rawValue] else { return try fail(&record, .badFileDescriptor) }
             let result: Int32
             do throws(Errno) {
@@ -262,6 +301,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                     if let s = files[fd] {
                         let always = POLLERR | POLLHUP | POLLNVAL
                         descriptors[i].revents = Int16(truncatingIfNeeded: events(of: s) & (Int32(descriptors[i].events) | always))
+                    } else if controls[fd] != nil {
+                        descriptors[i].revents = 0  // no control events are modelled
                     } else {
                         descriptors[i].revents = Self.hostEvents(descriptors[i])
                     }
@@ -269,7 +310,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 }
                 if ready > 0 || timeoutMilliseconds == 0 { return ready }
                 let clocks = (0..<count).compactMap { files[descriptors[$0].fd] }.filter { $0.isRunning && !$0.disconnected }
-                guard let clock = clocks.first, let setup = clock.setup else { return nil }
+                guard !isStalled, let clock = clocks.first, let setup = clock.setup else { return nil }
                 let limit = timeoutMilliseconds < 0 ? setup.rate * 3600 : Int(timeoutMilliseconds) * setup.rate / 1000
                 if waitedFrames >= limit { return 0 }
                 let step = min(setup.periodSize - clock.framesIntoPeriod, limit - waitedFrames)
@@ -291,8 +332,18 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     /// (simulated ones are masked out by negating them, which poll(2) ignores), lock released.
     private func pollHostDescriptors(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int,
                                      timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
-        let simulated = locked { (0..<count).map { descriptors[$0].fd >= 0 && files[descriptors[$0].fd] != nil } }
-        guard simulated.contains(false) else { return 0 }
+        let simulated = locked {
+            (0..<count).map { descriptors[$0].fd >= 0 && (files[descriptors[$0].fd] != nil || controls[descriptors[$0].fd] != nil) }
+        }
+        guard simulated.contains(false) else {
+            // Only simulated descriptors, none of which can wake: a stalled machine sleeps out the
+            // timeout in real time, as the kernel would (a second at most for "forever", so a test
+            // that waits without limit fails instead of hanging); otherwise report the timeout now.
+            if locked({ isStalled }) && timeoutMilliseconds != 0 {
+                usleep(useconds_t(timeoutMilliseconds < 0 ? 1_000_000 : Int(timeoutMilliseconds) * 1000))
+            }
+            return 0
+        }
         var hostSet = (0..<count).map { i in
             pollfd(fd: simulated[i] || descriptors[i].fd < 0 ? -1 : descriptors[i].fd, events: descriptors[i].events, revents: 0)
         }
@@ -319,6 +370,18 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     }
 
     // MARK: plumbing
+
+    /// The card of a control device path, if `path` is one.
+    private func controlCard(_ path: String) -> Int32? {
+        let prefix = "/dev/snd/controlC"
+        guard path.hasPrefix(prefix) else { return nil }
+        return Int32(path.dropFirst(prefix.count))
+    }
+
+    /// The card's substreams that are plugged in.
+    private func plugged(_ card: Int32) -> [Substream] {
+        substreams.values.filter { $0.card == card && !$0.removed }
+    }
 
     /// Every open file's substream (each substream is open at most once).
     private var openSubstreams: [Substream] { Array(files.values) }

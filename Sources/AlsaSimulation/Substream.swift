@@ -281,3 +281,25 @@ enum State {
     static let open: Int32 = 0, setup: Int32 = 1, prepared: Int32 = 2, running: Int32 = 3, xrun: Int32 = 4,
                draining: Int32 = 5, paused: Int32 = 6, suspended: Int32 = 7, disconnected: Int32 = 8
 }
+
+extension Substream {
+    /// snd_pcm_info(): what INFO on the PCM, and PCM_INFO on the control device, report. The one
+    /// subdevice is available while no file holds it.
+    func fillInfo(_ r: UnsafeMutablePointer<snd_pcm_info>) {
+        r.pointee = snd_pcm_info()
+        r.pointee.card = card
+        r.pointee.device = UInt32(device)
+        r.pointee.subdevice = 0
+        r.pointee.stream = capture ? ALSA_STREAM_CAPTURE : ALSA_STREAM_PLAYBACK
+        r.pointee.subdevices_count = 1
+        r.pointee.subdevices_avail = isOpen ? 0 : 1
+        withUnsafeMutableBytes(of: &r.pointee.id) { copyCString("Simulated", into: $0) }
+        withUnsafeMutableBytes(of: &r.pointee.name) { copyCString(hardware.name, into: $0) }
+        withUnsafeMutableBytes(of: &r.pointee.subname) { copyCString("subdevice #0", into: $0) }
+    }
+}
+
+/// Copies `text` into a fixed C char array, always leaving a terminator.
+func copyCString(_ text: String, into bytes: UnsafeMutableRawBufferPointer) {
+    for (i, byte) in text.utf8.prefix(bytes.count - 1).enumerated() { bytes[i] = byte }
+}

@@ -9,6 +9,8 @@ _Static_assert(sizeof(struct snd_pcm_mmap_status) == 56, "mmap status is 56 byte
 _Static_assert(sizeof(struct snd_pcm_mmap_control) == 16, "mmap control is 16 bytes on LP64");
 _Static_assert(offsetof(struct snd_pcm_sync_ptr, c) == 72, "control union at 72 on LP64");
 #endif
+_Static_assert(sizeof(struct snd_ctl_card_info) == 376, "control card info is 376 bytes");
+_Static_assert(sizeof(struct snd_pcm_info) == 288, "PCM info is 288 bytes");
 
 /* Reports the protocol version the package was compiled against (for diagnostics). */
 unsigned int alsa_swift_compiled_pcm_version(void) { return SNDRV_PCM_VERSION; }

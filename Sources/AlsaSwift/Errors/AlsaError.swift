@@ -102,6 +102,11 @@ public enum PCMOperation: String, Sendable, Equatable {
     case transfer
     case mmapBegin = "snd_pcm_mmap_begin"
     case mmapCommit = "snd_pcm_mmap_commit"
+    case controlCardInfo = "CTL CARD_INFO"
+    case controlNextDevice = "CTL PCM_NEXT_DEVICE"
+    case controlPCMInfo = "CTL PCM_INFO"
+    case controlPreferSubdevice = "CTL PCM_PREFER_SUBDEVICE"
+    case nameHints = "snd_device_name_hint"
 }
 
 // Glibc spells these as macros that Swift imports as Int32; keep the values in one place.

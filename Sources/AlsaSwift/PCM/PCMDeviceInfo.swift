@@ -24,13 +24,7 @@ public struct PCMDeviceInfo: Sendable, Equatable {
         subdevicesAvailable = r.subdevices_avail
     }
 
-    /// Decodes a fixed C char array that may lack its terminator.
-    private static func string<T>(_ tuple: T) -> String {
-        withUnsafeBytes(of: tuple) { bytes in
-            let end = bytes.firstIndex(of: 0) ?? bytes.count
-            return String(decoding: bytes[..<end], as: UTF8.self)
-        }
-    }
+    private static func string<T>(_ tuple: T) -> String { CString.decode(tuple) }
 }
 
 /// The kernel's STATUS record: positions, counts and timestamps at one instant.

@@ -45,6 +45,14 @@ static const unsigned long ALSA_IOCTL_READI_FRAMES = SNDRV_PCM_IOCTL_READI_FRAME
 static const unsigned long ALSA_IOCTL_WRITEN_FRAMES = SNDRV_PCM_IOCTL_WRITEN_FRAMES;
 static const unsigned long ALSA_IOCTL_READN_FRAMES = SNDRV_PCM_IOCTL_READN_FRAMES;
 
+/* ---- control device (/dev/snd/controlC<card>): card identity and PCM enumeration -------- */
+static const unsigned long ALSA_IOCTL_CTL_PVERSION = SNDRV_CTL_IOCTL_PVERSION;
+static const unsigned long ALSA_IOCTL_CTL_CARD_INFO = SNDRV_CTL_IOCTL_CARD_INFO;
+static const unsigned long ALSA_IOCTL_CTL_PCM_NEXT_DEVICE = SNDRV_CTL_IOCTL_PCM_NEXT_DEVICE;
+static const unsigned long ALSA_IOCTL_CTL_PCM_INFO = SNDRV_CTL_IOCTL_PCM_INFO;
+static const unsigned long ALSA_IOCTL_CTL_PCM_PREFER_SUBDEVICE = SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE;
+static const unsigned int ALSA_CTL_VERSION = SNDRV_CTL_VERSION;
+
 /* ---- mmap offsets (the _NEW records exist from PCM protocol 2.0.15; on 64-bit the layouts
  *      of OLD and NEW are identical, so the older offsets serve older kernels) ------------- */
 static const long ALSA_MMAP_OFFSET_DATA = SNDRV_PCM_MMAP_OFFSET_DATA;
