@@ -67,7 +67,7 @@ final class PollReactor: Sendable {
 
     /// Suspends until one of `descriptors` has events (their `revents` are then filled in) or the
     /// task is cancelled. Returns false when cancelled.
-    func wait(for descriptors: UnsafeMutableBufferPointer<pollfd>) async -> Bool {
+    nonisolated(nonsending) func wait(for descriptors: UnsafeMutableBufferPointer<pollfd>) async -> Bool {
         let id = state.withLock { s in
             defer { s.nextID += 1 }
             return s.nextID

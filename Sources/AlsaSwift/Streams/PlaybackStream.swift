@@ -1,0 +1,137 @@
+/// The simple way to play sound: open a device by name, write `Float` samples, drain.
+///
+/// ```swift
+/// let stream = try PlaybackStream(device: "default", request: StreamRequest(rate: 48_000, channels: 2))
+/// try stream.write(samples)          // interleaved Float, blocks until queued
+/// try await stream.write(samples)    // the same, suspending the task instead of a thread
+/// try stream.drain(timeout: .seconds(2))
+/// ```
+///
+/// The format is negotiated with fallbacks (`StreamRequest.formats`) and converted from `Float`
+/// in one period of scratch allocated at open; xruns are recovered and counted. Not `Sendable`:
+/// one task or thread uses a stream at a time. For a callback on a real-time thread, hand the
+/// configured PCM to `RenderThread`.
+public final class PlaybackStream {
+    let core: StreamCore
+
+    /// What the device granted.
+    public var configuration: StreamConfiguration { core.configuration }
+    /// Xruns (underruns) met and recovered so far.
+    public var xrunCount: Int { core.pcm.xrunCount }
+
+    /// Opens `device` (any ALSA name; `hw:` names use the direct kernel transport unless
+    /// `transport` says otherwise) and negotiates `request`.
+    public convenience init(device: String = "default", request: StreamRequest = StreamRequest(),
+                            transport: PCMDevice.TransportChoice = .automatic,
+                            kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
+        let pcm = try PCMDevice.open(device, direction: .playback,
+                                     options: PCMOpenOptions(nonBlocking: true, recovery: .automatic),
+                                     transport: transport, kernel: kernel)
+        try self.init(pcm: pcm, request: request, kernel: kernel)
+    }
+
+    /// Takes an opened playback PCM (its recovery policy should be `.automatic`) and negotiates
+    /// `request` on it.
+    public init(pcm: any PCM, request: StreamRequest = StreamRequest(),
+                kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
+        guard pcm.direction == .playback else { throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) is not a playback PCM") }
+        core = try StreamCore(pcm: pcm, request: request, kernel: kernel)
+    }
+
+    /// Queues interleaved samples (a whole number of frames), blocking until all are queued.
+    public func write(_ samples: UnsafeBufferPointer<Float>) throws(AlsaError) {
+        let total = try checkedFrames(samples)
+        var done = 0
+        while done < total {
+            let moved = try transfer(samples, from: done)
+            if moved == 0 { try core.waitBlocking() }
+            done += moved
+        }
+    }
+
+    /// Queues interleaved samples, suspending the task (no thread waits) until all are queued.
+    /// Cancelling the task ends the write with ECANCELED (kind `.cancelled`); frames queued
+    /// before stay queued.
+    nonisolated(nonsending) public func write(_ samples: UnsafeBufferPointer<Float>) async throws(AlsaError) {
+        let total = try checkedFrames(samples)
+        var done = 0
+        while done < total {
+            if Task.isCancelled { throw AlsaError(.poll, .canceled) }
+            let moved = try transfer(samples, from: done)
+            if moved == 0 { try await core.waitSuspending() }
+            done += moved
+        }
+    }
+
+    public func write(_ buffer: InterleavedAudioBuffer) throws(AlsaError) {
+        try buffer.samples.withUnsafeBufferPointer { (samples) throws(AlsaError) in try write(samples) }
+    }
+
+    nonisolated(nonsending) public func write(_ buffer: InterleavedAudioBuffer) async throws(AlsaError) {
+        let samples = buffer.samples
+        let count = samples.count
+        let copy = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+        defer { copy.deallocate() }
+        _ = copy.initialize(from: samples)
+        try await write(UnsafeBufferPointer(copy))
+    }
+
+    /// Plays out what is queued, for at most `timeout`; then drops the rest. True when it all played.
+    @discardableResult
+    public func drain(timeout: Duration = .seconds(5)) throws(AlsaError) -> Bool {
+        if try core.isPrepared {
+            // Fewer frames than the start threshold were queued: start so that they play.
+            if try core.pcm.avail() < Int(configuration.bufferSize) { try core.pcm.start() } else { return true }
+        }
+        let ms = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        let done = try core.pcm.drain(timeoutMilliseconds: Int(ms))
+        try core.pcm.prepare()
+        return done
+    }
+
+    /// Stops at once, discarding what is queued; the stream can be written again.
+    public func stop() throws(AlsaError) {
+        try core.pcm.drop()
+        try core.pcm.prepare()
+    }
+
+    /// Frames queued and not yet played (the current output latency).
+    public func delay() throws(AlsaError) -> Int { try core.pcm.delay() }
+
+    /// Releases the device now rather than at deinit.
+    public func close() throws(AlsaError) { try core.pcm.close() }
+
+    private func checkedFrames(_ samples: UnsafeBufferPointer<Float>) throws(AlsaError) -> Int {
+        guard samples.count % core.channels == 0 else {
+            throw AlsaError(.transfer, .invalidArgument, context: "\(samples.count) samples are not a whole number of \(core.channels)-channel frames")
+        }
+        return samples.count / core.channels
+    }
+
+    /// Moves as many frames as the device takes now (at most a period); 0 when it is full.
+    private func transfer(_ samples: UnsafeBufferPointer<Float>, from frame: Int) throws(AlsaError) -> Int {
+        let pcm = core.pcm
+        let remaining = samples.count / core.channels - frame
+        var moved = 0
+        if configuration.setup.access.isMmap {
+            let area = try pcm.beginTransfer(maxFrames: min(remaining, core.periodFrames))
+            if area.frames > 0 {
+                try SampleConversion.encode(UnsafeBufferPointer(rebasing: samples[frame * core.channels..<(frame + area.frames) * core.channels]),
+                                            as: configuration.format, into: area.interleaved)
+            }
+            try pcm.commitTransfer(area.frames)
+            moved = area.frames
+        } else {
+            let frames = min(remaining, core.periodFrames)
+            let bytes = UnsafeMutableRawBufferPointer(rebasing: core.scratch[0..<frames * core.frameBytes])
+            try SampleConversion.encode(UnsafeBufferPointer(rebasing: samples[frame * core.channels..<(frame + frames) * core.channels]),
+                                        as: configuration.format, into: bytes)
+            do {
+                moved = try pcm.writeInterleaved(UnsafeRawBufferPointer(bytes))
+            } catch {
+                guard error.kind == .wouldBlock else { throw error }
+            }
+        }
+        return moved
+    }
+}

@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What playback and capture streams share: the negotiated PCM, one period of device-format
+/// scratch, the poll set, and the two ways of waiting (a blocking poll, or suspending the task on
+/// the kernel's `PollReactor`). Everything is allocated at open; transfers allocate nothing.
+final class StreamCore {
+    let pcm: any PCM
+    let configuration: StreamConfiguration
+    let channels: Int
+    let frameBytes: Int
+    let periodFrames: Int
+    let scratch: UnsafeMutableRawBufferPointer
+    let descriptors: UnsafeMutableBufferPointer<pollfd>
+    let reactor: PollReactor
+
+    init(pcm: any PCM, request: StreamRequest, kernel: any KernelInterface) throws(AlsaError) {
+        let capabilities = pcm.capabilities
+        guard let format = request.formats.first(where: { capabilities.formats.contains($0) && SampleConversion.isSupported($0) }) else {
+            throw AlsaError(.configure, .invalidArgument,
+                            context: "\(pcm.name) offers none of \(request.formats.map(\.name).joined(separator: ", ")); it offers \(capabilities.formats.map(\.name).joined(separator: ", "))")
+        }
+        let access: AccessType
+        let offersReadWrite = capabilities.accessTypes.contains(.readWriteInterleaved)
+        let offersMmap = capabilities.accessTypes.contains(.mmapInterleaved)
+        switch (offersReadWrite, offersMmap) {
+        case (true, true): access = request.preferMmap ? .mmapInterleaved : .readWriteInterleaved
+        case (true, false): access = .readWriteInterleaved
+        case (false, true): access = .mmapInterleaved
+        case (false, false):
+            throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) offers no interleaved access")
+        }
+        let latencyFrames = request.latency.components.seconds * Int64(request.rate)
+            + request.latency.components.attoseconds / 1_000_000_000 * Int64(request.rate) / 1_000_000_000
+        let bufferFrames = UInt32(clamping: max(latencyFrames, 16))
+        let periods = max(request.periodsPerBuffer, 2)
+        let setup = try pcm.configure(HardwareRequest(access: access, format: format, channels: request.channels, rate: request.rate,
+                                                      periodSize: max(bufferFrames / periods, 1), bufferSize: bufferFrames))
+        try pcm.setNonBlocking(true)
+        self.pcm = pcm
+        configuration = StreamConfiguration(deviceName: pcm.name, transport: pcm.transport, setup: setup, syncReport: pcm.syncReport)
+        channels = Int(setup.channels)
+        frameBytes = setup.frameBytes
+        periodFrames = Int(setup.periodSize)
+        scratch = .allocate(byteCount: periodFrames * frameBytes, alignment: 16)
+        descriptors = .allocate(capacity: max(pcm.pollDescriptorCount, 1))
+        descriptors.initialize(repeating: pollfd())
+        reactor = PollReactor.shared(for: kernel)
+    }
+
+    deinit {
+        try? pcm.close()
+        scratch.deallocate()
+        descriptors.deallocate()
+    }
+
+    /// Blocks in poll(2) until the PCM can move frames (or reports an error condition, which the
+    /// next transfer turns into an error or a recovery).
+    func waitBlocking() throws(AlsaError) {
+        _ = try pcm.wait(timeoutMilliseconds: -1)
+    }
+
+    /// Suspends the task, not a thread, until the PCM can move frames. Cancellation ends the wait
+    /// with ECANCELED.
+    nonisolated(nonsending) func waitSuspending() async throws(AlsaError) {
+        while true {
+            let count = try pcm.fillPollDescriptors(descriptors)
+            let woken = await reactor.wait(for: UnsafeMutableBufferPointer(rebasing: descriptors[0..<count]))
+            guard woken else { throw AlsaError(.poll, .canceled) }
+            let events = Int32(try pcm.pollEvents(UnsafeMutableBufferPointer(rebasing: descriptors[0..<count])))
+            if events != 0 { return }
+        }
+    }
+
+    var isPrepared: Bool {
+        get throws(AlsaError) { try pcm.state == .prepared }
+    }
+}

@@ -1,0 +1,125 @@
+import AlsaSimulation
+import Foundation
+import Testing
+@testable import AlsaSwift
+
+@Suite("Render thread")
+struct RenderThreadTests {
+    static func value(_ index: Int) -> Float { Float((index &* 7919) % 60_000 - 30_000) / 32_768 }
+
+    /// Waits (really) until `condition` holds or two seconds pass.
+    static func eventually(_ condition: () -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + .seconds(2)
+        while !condition() {
+            if ContinuousClock.now > deadline { return false }
+            Thread.sleep(forTimeInterval: 0.001)
+        }
+        return true
+    }
+
+    @Test("a callback fed through the lock-free ring plays every frame, in order, into the device buffer",
+          arguments: [AccessType.mmapInterleaved, .readWriteInterleaved])
+    func ringFedPlayback(access: AccessType) throws {
+        let kernel = makeKernel(.explicitSync)
+        let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
+        let setup = try pcm.configure(HardwareRequest(access: access, format: .floatLE, channels: 2, rate: 48_000, periodSize: 480, periodCount: 4))
+        let total = 48_000 * 2
+        let ring = SampleRing(minimumCapacity: total)
+        let producer = Thread {
+            let samples = (0..<total).map(Self.value)
+            var offset = 0
+            while offset < total { offset += samples[offset...].withUnsafeBufferPointer { ring.write($0) } }
+        }
+        producer.start()
+        #expect(Self.eventually { ring.readable == total })
+        let starved = ManagedCounter()
+        let thread = try RenderThread(pcm: pcm) { context in
+            let got = ring.read(into: context.samples)
+            if got < context.samples.count {
+                starved.add()
+                for i in got..<context.samples.count { context.samples[i] = 0 }
+            }
+        }
+        #expect(Self.eventually { ring.readable == 0 })
+        thread.stop()
+        #expect(thread.isFinished && thread.failure == nil)
+        #expect(thread.priorityOutcome == .normal)
+        let device = kernel.playbackObservation()
+        let frames = Int(device.frames)
+        #expect(frames >= 24_000, "the device played \(frames) frames")
+        var expected = StreamChecksum()
+        let played = (0..<min(frames * 2, total)).map(Self.value)
+        played.withUnsafeBytes { expected.add($0) }
+        if frames * 2 <= total { #expect(device.checksum == expected.value) }
+        #expect(thread.xrunCount == 0)
+        #expect(kernel.openDescriptorCount == 0, "the thread closes the PCM it owns")
+        _ = setup
+    }
+
+    @Test("stop returns promptly even when the device has stalled")
+    func stopWhenStalled() throws {
+        let kernel = makeKernel(.explicitSync)
+        let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
+        try pcm.configure(HardwareRequest(format: .floatLE, channels: 2, rate: 48_000, periodSize: 480, periodCount: 4))
+        let rendered = ManagedCounter()
+        let thread = try RenderThread(pcm: pcm, priority: .realtime(10)) { context in
+            rendered.add()
+            for i in 0..<context.samples.count { context.samples[i] = 0 }
+        }
+        #expect(Self.eventually { rendered.value > 10 })
+        // The device stops moving: the thread sleeps in poll until stop wakes it through its pipe.
+        kernel.stall(true)
+        let before = rendered.value
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(rendered.value <= before + 4, "a stalled device wakes nobody")
+        let started = ContinuousClock.now
+        thread.stop()
+        #expect(ContinuousClock.now - started < .seconds(1))
+        #expect(thread.isFinished)
+        switch thread.priorityOutcome {
+        case .realtime(10), .refused: break
+        default: Issue.record("priority outcome \(String(describing: thread.priorityOutcome))")
+        }
+    }
+
+    @Test("a capture callback receives the device's frames in order")
+    func capture() throws {
+        let kernel = makeKernel()
+        let pcm = try KernelPCM(card: 0, device: 0, direction: .capture, kernel: kernel)
+        try pcm.configure(HardwareRequest(format: .s16LE, channels: 2, rate: 48_000, periodSize: 480, periodCount: 4))
+        let ring = SampleRing(minimumCapacity: 9600)
+        let thread = try RenderThread(pcm: pcm) { context in ring.write(UnsafeBufferPointer(context.samples)) }
+        #expect(Self.eventually { ring.readable >= 9600 })
+        thread.stop()
+        var samples = [Float](repeating: 0, count: 9600)
+        #expect(samples.withUnsafeMutableBufferPointer { ring.read(into: $0) } == 9600)
+        let expected = expectedCapture(startFrame: 0, frames: 4800, frameBytes: 4)
+        let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channels: 2) }
+        #expect(samples == decoded.samples)
+    }
+
+    @Test("a render thread refuses an unconfigured PCM or a layout it cannot fill")
+    func refusals() throws {
+        func refusal(_ pcm: sending KernelPCM) -> AlsaError? {
+            do {
+                _ = try RenderThread(pcm: pcm) { _ in }
+                return nil
+            } catch {
+                return error
+            }
+        }
+        let unconfigured = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: makeKernel())
+        #expect(refusal(unconfigured)?.kind == .badState)
+        let planar = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: makeKernel(.explicitSync))
+        try planar.configure(HardwareRequest(access: .readWriteNonInterleaved, format: .floatLE, channels: 2, rate: 48_000))
+        #expect(refusal(planar)?.context?.contains("interleaved") == true)
+    }
+}
+
+/// A counter shared with a render callback.
+final class ManagedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}

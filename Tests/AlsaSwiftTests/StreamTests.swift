@@ -1,0 +1,145 @@
+import AlsaSimulation
+import Foundation
+import Testing
+@testable import AlsaSwift
+
+/// The app-facing streams on the simulated kernel: negotiation with fallbacks, Float conversion
+/// reaching the device exactly, blocking and `async` writes, cancellation, capture as an
+/// AsyncSequence.
+@Suite("Streams")
+struct StreamTests {
+    /// k / 32768 for a spread of k: exact in every supported format.
+    static func signal(frames: Int, channels: Int = 2) -> [Float] {
+        (0..<frames * channels).map { Float(($0 &* 7919) % 60_000 - 30_000) / 32_768 }
+    }
+
+    static func deviceChecksum(_ samples: [Float], as format: SampleFormat) throws -> UInt64 {
+        let bytes = try InterleavedAudioBuffer(channels: 2, samples: samples).encoded(as: format)
+        var checksum = StreamChecksum()
+        bytes.withUnsafeBytes { checksum.add($0) }
+        return checksum.value
+    }
+
+    @Test("negotiation falls back to a format the device has and reports what it got")
+    func negotiation() throws {
+        let kernel = makeKernel()
+        let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(rate: 44_100, channels: 2, latency: .milliseconds(100)), kernel: kernel)
+        let got = stream.configuration
+        #expect(got.format == .s16LE, "the dummy offers U8 and S16_LE; S16_LE is the best of them")
+        #expect(got.rate == 44_100 && got.channels == 2)
+        #expect(got.bufferSize == 4410 && got.periodSize == 1102)
+        #expect(got.transport == .direct && got.syncReport.deviceRequiresExplicitSync == false)
+        #expect(got.description.contains("S16_LE 2ch 44100 Hz"))
+        let none = #expect(throws: AlsaError.self) {
+            try PlaybackStream(device: "hw:0,0", request: StreamRequest(formats: [.floatLE, .s32LE]), kernel: makeKernel())
+        }
+        #expect(none?.context?.contains("offers none of FLOAT_LE, S32_LE") == true)
+    }
+
+    @Test("blocking writes reach the device exactly, read/write and mmap, plain and explicit-sync",
+          arguments: [(SimulatedHardware.dummy, false), (.dummy, true), (.explicitSync, false), (.explicitSync, true)])
+    func blockingWrite(hardware: SimulatedHardware, mmap: Bool) throws {
+        let kernel = makeKernel(hardware)
+        let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(preferMmap: mmap), kernel: kernel)
+        #expect(stream.configuration.setup.access == (mmap ? .mmapInterleaved : .readWriteInterleaved))
+        let samples = Self.signal(frames: 48_000)
+        try samples.withUnsafeBufferPointer { try stream.write($0) }
+        #expect(try stream.drain(timeout: .seconds(5)))
+        let device = kernel.playbackObservation()
+        #expect(device.frames == 48_000)
+        #expect(device.checksum == (try Self.deviceChecksum(samples, as: stream.configuration.format)))
+        #expect(stream.xrunCount == 0 && device.xruns == 0)
+        if hardware == .explicitSync {
+            #expect(stream.configuration.format == .floatLE)
+            #expect(stream.configuration.syncReport.strategy?.control == .syncPtr(.explicitSync))
+        }
+    }
+
+    @Test("async writes suspend on the poll reactor and reach the device exactly")
+    func asyncWrite() async throws {
+        let kernel = makeKernel(.explicitSync)
+        let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(40)), kernel: kernel)
+        let samples = Self.signal(frames: 24_000)
+        let copy = UnsafeMutableBufferPointer<Float>.allocate(capacity: samples.count)
+        defer { copy.deallocate() }
+        _ = copy.initialize(from: samples)
+        try await stream.write(UnsafeBufferPointer(copy))
+        try await stream.write(try InterleavedAudioBuffer(channels: 2, samples: Array(samples[0..<4800])))
+        #expect(try stream.drain(timeout: .seconds(5)))
+        let device = kernel.playbackObservation()
+        #expect(device.frames == 26_400)
+        #expect(device.checksum == (try Self.deviceChecksum(samples + samples[0..<4800], as: stream.configuration.format)))
+    }
+
+    @Test("cancelling a suspended write ends it with ECANCELED, promptly")
+    func cancellation() async throws {
+        let kernel = makeKernel(.explicitSync)
+        let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(40)), kernel: kernel)
+        let samples = Self.signal(frames: 1920)
+        try samples.withUnsafeBufferPointer { try stream.write($0) }
+        try stream.core.pcm.pause(true)  // a paused device never makes room: only cancellation ends the wait
+        let outcome = Task { () -> AlsaError? in
+            let copy = UnsafeMutableBufferPointer<Float>.allocate(capacity: samples.count)
+            defer { copy.deallocate() }
+            _ = copy.initialize(from: samples)
+            do {
+                try await stream.write(UnsafeBufferPointer(copy))
+                return nil
+            } catch let error as AlsaError {
+                return error
+            } catch {
+                return nil
+            }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let started = ContinuousClock.now
+        outcome.cancel()
+        let error = await outcome.value
+        #expect(error?.kind == .cancelled)
+        #expect(ContinuousClock.now - started < .seconds(1))
+    }
+
+    @Test("drain on a stalled device gives up at its timeout instead of hanging, and drops the rest")
+    func drainOnStalledDevice() throws {
+        let kernel = makeKernel()
+        let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(100)), kernel: kernel)
+        let samples = Self.signal(frames: 9600)
+        try samples.withUnsafeBufferPointer { try stream.write($0) }
+        kernel.stall(true)
+        let started = ContinuousClock.now
+        #expect(try stream.drain(timeout: .milliseconds(300)) == false)
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .milliseconds(250) && waited < .seconds(2), "waited \(waited)")
+        #expect(try stream.core.pcm.state == .prepared, "dropped and prepared for the next write")
+    }
+
+    @Test("captured audio arrives as an AsyncSequence of buffers, exactly as the device produced it")
+    func captureSequence() async throws {
+        let kernel = makeKernel()
+        let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(rate: 48_000, channels: 2), kernel: kernel)
+        #expect(stream.configuration.format == .s16LE)
+        var captured: [Float] = []
+        var buffers = 0
+        for try await buffer in stream.buffers(frames: 480) {
+            #expect(buffer.frames == 480 && buffer.channels == 2)
+            captured += buffer.samples
+            buffers += 1
+            if buffers == 10 { break }
+        }
+        let expected = expectedCapture(startFrame: 0, frames: 4800, frameBytes: 4)
+        let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channels: 2) }
+        #expect(captured == decoded.samples)
+    }
+
+    @Test("blocking capture reads fill the buffer with the device's frames")
+    func blockingCapture() throws {
+        let kernel = makeKernel(.explicitSync)
+        let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(rate: 48_000, channels: 2, formats: [.s16LE], preferMmap: true), kernel: kernel)
+        #expect(stream.configuration.setup.access == .mmapInterleaved)
+        var samples = [Float](repeating: 0, count: 9600)
+        try samples.withUnsafeMutableBufferPointer { try stream.read(into: $0) }
+        let expected = expectedCapture(startFrame: 0, frames: 4800, frameBytes: 4)
+        let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channels: 2) }
+        #expect(samples == decoded.samples)
+    }
+}
