@@ -29,7 +29,7 @@ struct StreamTests {
         #expect(got.rate == 44_100 && got.channels == 2)
         #expect(got.bufferSize == 4410 && got.periodSize == 1102)
         #expect(got.transport == .direct && got.syncReport.deviceRequiresExplicitSync == false)
-        #expect(got.description.contains("S16_LE 2ch 44100 Hz"))
+        #expect(got.description.contains("S16_LE 2ch 44100 Hz") && got.description.contains("(100 ms)"))
         let none = #expect(throws: AlsaError.self) {
             try PlaybackStream(device: "hw:0,0", request: StreamRequest(formats: [.floatLE, .s32LE]), kernel: makeKernel())
         }

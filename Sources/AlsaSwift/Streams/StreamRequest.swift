@@ -43,7 +43,7 @@ public struct StreamConfiguration: Sendable, Equatable, CustomStringConvertible 
     public var latency: Duration { setup.bufferDuration }
 
     public var description: String {
-        let ms = Double(latency.components.attoseconds / 1_000_000_000_000) / 1_000_000 + Double(latency.components.seconds) * 1000
+        let ms = Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15
         return "\(deviceName) via \(transport): \(format) \(channels)ch \(rate) Hz, \(setup.access), period \(periodSize) frames, buffer \(bufferSize) frames (\(Int(ms.rounded())) ms); \(syncReport)"
     }
 }
