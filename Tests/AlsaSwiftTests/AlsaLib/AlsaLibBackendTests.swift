@@ -94,6 +94,24 @@ struct AlsaLibBackendTests {
         #expect(captured == samples)
     }
 
+    @Test("a PlaybackStream over alsa-lib writes exactly the Float samples it was given")
+    func streamThroughAlsaLib() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("alsaswift-\(UUID()).raw").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let samples = (0..<9600).map { Float($0 % 200 - 100) / 128 }
+        do {
+            let pcm = try AlsaLibPCM(name: "swiftfile", direction: .playback, configuration: Self.filePCM(path),
+                                     options: PCMOpenOptions(nonBlocking: true, recovery: .automatic))
+            let stream = try PlaybackStream(pcm: pcm, request: StreamRequest(rate: 48_000, channels: 2))
+            #expect(stream.configuration.format == .floatLE && stream.configuration.transport == .alsaLib)
+            try samples.withUnsafeBufferPointer { try stream.write($0) }
+            try stream.drain(timeout: .seconds(1))
+            try stream.close()
+        }
+        let recorded = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(recorded == samples.withUnsafeBytes { Data($0) })
+    }
+
     @Test("an unknown name fails with alsa-lib's reason in the error, and nothing reaches stderr")
     func unknownName() throws {
         let before = LibraryCall.messageCount
