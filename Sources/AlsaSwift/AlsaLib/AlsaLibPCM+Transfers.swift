@@ -104,9 +104,7 @@ extension AlsaLibPCM {
     /// threshold is queued, as the direct transport does.
     public func commitTransfer(_ frames: Int) throws(AlsaError) {
         let setup = try requireSetup(.transfer)
-        guard let pending = pendingTransfer, frames >= 0, frames <= pending.frames else {
-            throw AlsaError(.transfer, .invalidArgument)
-        }
+        let pending = try MmapCommitRules.validate(frames, against: pendingTransfer)
         pendingTransfer = nil
         do {
             try call(.mmapCommit) { snd_pcm_mmap_commit($0, snd_pcm_uframes_t(pending.offset), snd_pcm_uframes_t(frames)) }
@@ -115,9 +113,9 @@ extension AlsaLibPCM {
             try RecoveryProcedure.handleTransferError(self, error, attempt: &recoveries)
             return
         }
-        if direction == .playback, frames > 0, try state == .prepared {
-            let queued = Int(setup.bufferSize) - (try call(.mmapCommit) { snd_pcm_avail_update($0) })
-            if queued >= Int(softwareParameters?.startThreshold ?? UInt(setup.bufferSize)) { try start() }
+        guard frames > 0, direction == .playback else { return }
+        try MmapCommitRules.startPlaybackIfDue(self, setup: setup, state: try state) { () throws(AlsaError) in
+            try call(.mmapCommit) { snd_pcm_avail_update($0) }
         }
     }
 

@@ -213,16 +213,11 @@ private final class RenderLoop: @unchecked Sendable {
     private func renderPlayback() throws(AlsaError) -> Int {
         let limit = Int(setup.periodSize)
         if setup.access.isMmap {
-            let area = try recovering { () throws(AlsaError) in try pcm.beginTransfer(maxFrames: limit) }
-            guard area.frames > 0 else {
-                try pcm.commitTransfer(0)
-                return 0
+            return try mmapPeriod { (area) throws(AlsaError) in
+                render(area.frames)
+                try SampleConversion.encode(UnsafeBufferPointer(rebasing: floats[0..<area.frames * channels]), as: setup.format,
+                                            into: area.interleaved)
             }
-            render(area.frames)
-            try SampleConversion.encode(UnsafeBufferPointer(rebasing: floats[0..<area.frames * channels]), as: setup.format,
-                                        into: area.interleaved)
-            try recovering { () throws(AlsaError) in try pcm.commitTransfer(area.frames) }
-            return area.frames
         }
         let frames = min(limit, try recovering { () throws(AlsaError) in try pcm.avail() })
         guard frames > 0 else { return 0 }
@@ -242,16 +237,11 @@ private final class RenderLoop: @unchecked Sendable {
     private func consumeCapture() throws(AlsaError) -> Int {
         let limit = Int(setup.periodSize)
         if setup.access.isMmap {
-            let area = try recovering { () throws(AlsaError) in try pcm.beginTransfer(maxFrames: limit) }
-            guard area.frames > 0 else {
-                try pcm.commitTransfer(0)
-                return 0
+            return try mmapPeriod { (area) throws(AlsaError) in
+                try SampleConversion.decode(UnsafeRawBufferPointer(area.interleaved), as: setup.format,
+                                            into: UnsafeMutableBufferPointer(rebasing: floats[0..<area.frames * channels]))
+                render(area.frames)
             }
-            try SampleConversion.decode(UnsafeRawBufferPointer(area.interleaved), as: setup.format,
-                                        into: UnsafeMutableBufferPointer(rebasing: floats[0..<area.frames * channels]))
-            try recovering { () throws(AlsaError) in try pcm.commitTransfer(area.frames) }
-            render(area.frames)
-            return area.frames
         }
         let target = UnsafeMutableRawBufferPointer(rebasing: bytes[0..<limit * setup.frameBytes])
         let frames: Int
@@ -266,6 +256,18 @@ private final class RenderLoop: @unchecked Sendable {
                                     into: UnsafeMutableBufferPointer(rebasing: floats[0..<frames * channels]))
         render(frames)
         return frames
+    }
+
+    /// One mmap round of up to a period: begin, `body` on the area, commit. Returns the frames moved.
+    private func mmapPeriod(_ body: (MmapArea) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
+        let area = try recovering { () throws(AlsaError) in try pcm.beginTransfer(maxFrames: Int(setup.periodSize)) }
+        guard area.frames > 0 else {
+            try pcm.commitTransfer(0)
+            return 0
+        }
+        try body(area)
+        try recovering { () throws(AlsaError) in try pcm.commitTransfer(area.frames) }
+        return area.frames
     }
 
     private func render(_ frames: Int) {

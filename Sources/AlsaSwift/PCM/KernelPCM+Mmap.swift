@@ -62,9 +62,7 @@ extension KernelPCM {
     /// threshold is reached, since a pointer move never starts it.
     public func commitTransfer(_ frames: Int) throws(AlsaError) {
         let setup = try requireSetup(.transfer)
-        guard let pending = pendingTransfer, frames >= 0, frames <= pending.frames else {
-            throw AlsaError(.transfer, .invalidArgument)
-        }
+        _ = try MmapCommitRules.validate(frames, against: pendingTransfer)
         pendingTransfer = nil
         guard frames > 0 else { return }
         let boundary = softwareParameters?.boundary ?? UInt(setup.bufferSize)
@@ -77,12 +75,7 @@ extension KernelPCM {
             try handleTransferError(error, attempt: &recoveries)
             return
         }
-        if direction == .playback && pointers.state == .prepared {
-            let queued = Int(setup.bufferSize) - available(setup)
-            if queued >= Int(softwareParameters?.startThreshold ?? UInt(setup.bufferSize)) {
-                try start()
-            }
-        }
+        try MmapCommitRules.startPlaybackIfDue(self, setup: setup, state: pointers.state) { () throws(AlsaError) in available(setup) }
     }
 
     /// Turns a state read from the records into the error the kernel would give a transfer.

@@ -17,22 +17,18 @@ public final class CaptureStream {
     public convenience init(device: String = "default", request: StreamRequest = StreamRequest(),
                             transport: PCMDevice.TransportChoice = .automatic,
                             kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
-        let pcm = try PCMDevice.open(device, direction: .capture,
-                                     options: PCMOpenOptions(nonBlocking: true, recovery: .automatic),
-                                     transport: transport, kernel: kernel)
-        try self.init(pcm: pcm, request: request, kernel: kernel)
+        try self.init(pcm: try StreamCore.open(device, .capture, transport: transport, kernel: kernel), request: request, kernel: kernel)
     }
 
     public init(pcm: any PCM, request: StreamRequest = StreamRequest(),
                 kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
-        guard pcm.direction == .capture else { throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) is not a capture PCM") }
-        core = try StreamCore(pcm: pcm, request: request, kernel: kernel)
+        core = try StreamCore(pcm: pcm, direction: .capture, request: request, kernel: kernel)
     }
 
     /// Fills `samples` (a whole number of frames) with captured interleaved samples, blocking
     /// until it is full. Starts the stream on first use.
     public func read(into samples: UnsafeMutableBufferPointer<Float>) throws(AlsaError) {
-        let total = try checkedFrames(samples.count)
+        let total = try core.frames(inSamples: samples.count)
         var done = 0
         while done < total {
             let moved = try transfer(into: samples, at: done)
@@ -44,7 +40,7 @@ public final class CaptureStream {
     /// The same, suspending the task instead of a thread. Cancellation throws ECANCELED (kind
     /// `.cancelled`); the frames read so far are in `samples`.
     nonisolated(nonsending) public func read(into samples: UnsafeMutableBufferPointer<Float>) async throws(AlsaError) {
-        let total = try checkedFrames(samples.count)
+        let total = try core.frames(inSamples: samples.count)
         var done = 0
         while done < total {
             if Task.isCancelled { throw AlsaError(.poll, .canceled) }
@@ -75,12 +71,6 @@ public final class CaptureStream {
 
     public func close() throws(AlsaError) { try core.pcm.close() }
 
-    private func checkedFrames(_ count: Int) throws(AlsaError) -> Int {
-        guard count % core.channels == 0 else {
-            throw AlsaError(.transfer, .invalidArgument, context: "\(count) samples are not a whole number of \(core.channels)-channel frames")
-        }
-        return count / core.channels
-    }
 
     /// Moves the frames captured so far (at most a period, at most what fits); 0 when none.
     private func transfer(into samples: UnsafeMutableBufferPointer<Float>, at frame: Int) throws(AlsaError) -> Int {

@@ -24,23 +24,19 @@ public final class PlaybackStream {
     public convenience init(device: String = "default", request: StreamRequest = StreamRequest(),
                             transport: PCMDevice.TransportChoice = .automatic,
                             kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
-        let pcm = try PCMDevice.open(device, direction: .playback,
-                                     options: PCMOpenOptions(nonBlocking: true, recovery: .automatic),
-                                     transport: transport, kernel: kernel)
-        try self.init(pcm: pcm, request: request, kernel: kernel)
+        try self.init(pcm: try StreamCore.open(device, .playback, transport: transport, kernel: kernel), request: request, kernel: kernel)
     }
 
     /// Takes an opened playback PCM (its recovery policy should be `.automatic`) and negotiates
     /// `request` on it.
     public init(pcm: any PCM, request: StreamRequest = StreamRequest(),
                 kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
-        guard pcm.direction == .playback else { throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) is not a playback PCM") }
-        core = try StreamCore(pcm: pcm, request: request, kernel: kernel)
+        core = try StreamCore(pcm: pcm, direction: .playback, request: request, kernel: kernel)
     }
 
     /// Queues interleaved samples (a whole number of frames), blocking until all are queued.
     public func write(_ samples: UnsafeBufferPointer<Float>) throws(AlsaError) {
-        let total = try checkedFrames(samples)
+        let total = try core.frames(inSamples: samples.count)
         var done = 0
         while done < total {
             let moved = try transfer(samples, from: done)
@@ -53,7 +49,7 @@ public final class PlaybackStream {
     /// Cancelling the task ends the write with ECANCELED (kind `.cancelled`); frames queued
     /// before stay queued.
     nonisolated(nonsending) public func write(_ samples: UnsafeBufferPointer<Float>) async throws(AlsaError) {
-        let total = try checkedFrames(samples)
+        let total = try core.frames(inSamples: samples.count)
         var done = 0
         while done < total {
             if Task.isCancelled { throw AlsaError(.poll, .canceled) }
@@ -101,12 +97,6 @@ public final class PlaybackStream {
     /// Releases the device now rather than at deinit.
     public func close() throws(AlsaError) { try core.pcm.close() }
 
-    private func checkedFrames(_ samples: UnsafeBufferPointer<Float>) throws(AlsaError) -> Int {
-        guard samples.count % core.channels == 0 else {
-            throw AlsaError(.transfer, .invalidArgument, context: "\(samples.count) samples are not a whole number of \(core.channels)-channel frames")
-        }
-        return samples.count / core.channels
-    }
 
     /// Moves as many frames as the device takes now (at most a period); 0 when it is full.
     private func transfer(_ samples: UnsafeBufferPointer<Float>, from frame: Int) throws(AlsaError) -> Int {

@@ -15,7 +15,18 @@ final class StreamCore {
     let descriptors: UnsafeMutableBufferPointer<pollfd>
     let reactor: PollReactor
 
-    init(pcm: any PCM, request: StreamRequest, kernel: any KernelInterface) throws(AlsaError) {
+    /// Opens `device` the way streams want it: non-blocking (they wait on poll themselves) and
+    /// recovering xruns inside transfers.
+    static func open(_ device: String, _ direction: StreamDirection, transport: PCMDevice.TransportChoice,
+                     kernel: any KernelInterface) throws(AlsaError) -> any PCM {
+        try PCMDevice.open(device, direction: direction, options: PCMOpenOptions(nonBlocking: true, recovery: .automatic),
+                           transport: transport, kernel: kernel)
+    }
+
+    init(pcm: any PCM, direction: StreamDirection, request: StreamRequest, kernel: any KernelInterface) throws(AlsaError) {
+        guard pcm.direction == direction else {
+            throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) is not a \(direction) PCM")
+        }
         let capabilities = pcm.capabilities
         guard let format = request.formats.first(where: { capabilities.formats.contains($0) && SampleConversion.isSupported($0) }) else {
             throw AlsaError(.configure, .invalidArgument,
@@ -71,6 +82,14 @@ final class StreamCore {
             let events = Int32(try pcm.pollEvents(UnsafeMutableBufferPointer(rebasing: descriptors[0..<count])))
             if events != 0 { return }
         }
+    }
+
+    /// Frames in `count` interleaved samples; refused unless whole.
+    func frames(inSamples count: Int) throws(AlsaError) -> Int {
+        guard count % channels == 0 else {
+            throw AlsaError(.transfer, .invalidArgument, context: "\(count) samples are not a whole number of \(channels)-channel frames")
+        }
+        return count / channels
     }
 
     var isPrepared: Bool {
