@@ -6,10 +6,15 @@ let package = Package(
     products: [
         .library(name: "AlsaSwift", targets: ["AlsaSwift"]),
         .library(name: "AlsaSimulation", targets: ["AlsaSimulation"]),
+        .executable(name: "alsa-play", targets: ["alsa-play"]),
+        .executable(name: "alsa-record", targets: ["alsa-record"]),
+        .executable(name: "alsa-tone", targets: ["alsa-tone"]),
+        .executable(name: "alsa-info", targets: ["alsa-info"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // alsa-lib, for named devices (default, plughw:, dmix...). Its headers cannot share a
@@ -46,11 +51,35 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // The example tools: WAV files, the commands and what they share. Each executable is a thin
+        // main over its command, so the tests can drive the commands in-process.
+        .target(
+            name: "AlsaTools",
+            dependencies: [
+                "AlsaSwift",
+                "AlsaSimulation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Examples/AlsaTools",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(name: "alsa-play", dependencies: ["AlsaTools"], path: "Examples/alsa-play",
+                          swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(name: "alsa-record", dependencies: ["AlsaTools"], path: "Examples/alsa-record",
+                          swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(name: "alsa-tone", dependencies: ["AlsaTools"], path: "Examples/alsa-tone",
+                          swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(name: "alsa-info", dependencies: ["AlsaTools"], path: "Examples/alsa-info",
+                          swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(
             name: "AlsaSwiftTests",
             dependencies: [
                 "AlsaSwift",
                 "AlsaSimulation",
+                "AlsaTools",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "CAlsaKernel",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],

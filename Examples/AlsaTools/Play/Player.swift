@@ -1,0 +1,106 @@
+import AlsaSimulation
+import AlsaSwift
+
+/// Plays one WAV file to an opened PCM: negotiates the file's own format when the device has it
+/// (the bytes then go to the device untouched), else the best format it has, converting through
+/// `Float`. Channels and rate must be the device's: only alsa-lib's plug names resample.
+public struct Player {
+    public struct Report: Sendable {
+        public var setup: HardwareSetup
+        public var converted: Bool
+        public var frames: Int
+        public var xruns: Int
+        public var interrupted: Bool
+        /// FNV-1a 64 of the bytes sent to the device, in order: what a device that played them all saw.
+        public var checksum: UInt64
+    }
+
+    /// The device format for `file` among `offered`, and whether samples must be converted.
+    public static func deviceFormat(for file: WAVFormat, offered: [SampleFormat]) -> (format: SampleFormat, convert: Bool)? {
+        if offered.contains(file.sampleFormat) { return (file.sampleFormat, false) }
+        let candidates: [SampleFormat] = [.floatLE, .s32LE, .s24_3LE, .s24LE, .s16LE, .u8]
+        return candidates.first(where: offered.contains).map { ($0, true) }
+    }
+
+    public let pcm: any PCM
+    public let options: DeviceOptions
+    public var status: StatusLine
+    public var onConfigured: (HardwareSetup, Bool) -> Void = { _, _ in }
+
+    public init(pcm: any PCM, options: DeviceOptions, status: StatusLine) {
+        self.pcm = pcm
+        self.options = options
+        self.status = status
+    }
+
+    public func play(_ file: WAVReader) throws -> Report {
+        let format = file.format
+        guard let (deviceFormat, convert) = Self.deviceFormat(for: format, offered: pcm.capabilities.formats) else {
+            throw ToolFailure("\(pcm.name) offers no format this player can convert to (it offers \(pcm.capabilities.formats.map(\.name).joined(separator: ", ")))")
+        }
+        let setup = try pcm.configure(options.request(format: deviceFormat, channels: UInt32(format.channels), rate: UInt32(format.sampleRate)))
+        guard setup.channels == UInt32(format.channels) else {
+            throw ToolFailure("\(pcm.name) cannot play \(format.channels) channels (it offers \(pcm.capabilities.channels)); try a plughw: or default device")
+        }
+        guard setup.rate == UInt32(format.sampleRate) else {
+            throw ToolFailure("\(pcm.name) runs at \(setup.rate) Hz, the file at \(format.sampleRate) Hz; try a plughw: or default device, which resample")
+        }
+        onConfigured(setup, convert)
+
+        let chunk = Int(setup.periodSize)
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * format.bytesPerFrame, alignment: 16)
+        let device = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * setup.frameBytes, alignment: 16)
+        let floats = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk * format.channels)
+        defer {
+            raw.deallocate()
+            device.deallocate()
+            floats.deallocate()
+        }
+        var checksum = FrameChecksum.seed
+        var played = 0
+        while !Interruption.requested {
+            let frames = try file.read(frames: chunk, into: raw)
+            if frames == 0 { break }
+            var bytes = UnsafeRawBufferPointer(rebasing: raw[0..<frames * format.bytesPerFrame])
+            if convert {
+                let samples = UnsafeMutableBufferPointer(rebasing: floats[0..<frames * format.channels])
+                try SampleConversion.decode(bytes, as: format.sampleFormat, into: samples)
+                let out = UnsafeMutableRawBufferPointer(rebasing: device[0..<frames * setup.frameBytes])
+                try SampleConversion.encode(UnsafeBufferPointer(samples), as: deviceFormat, into: out)
+                bytes = UnsafeRawBufferPointer(out)
+            }
+            FrameChecksum.fnv1a(bytes, into: &checksum)
+            try write(bytes, frameBytes: setup.frameBytes)
+            played += frames
+            status.update("▶ \(clock(Double(played) / Double(setup.rate))) / \(clock(file.duration))  frame \(played)/\(file.frameCount)  xruns \(pcm.xrunCount)")
+        }
+        let interrupted = Interruption.requested
+        if interrupted {
+            try pcm.drop()
+        } else {
+            try pcm.drain(timeoutMilliseconds: Int(setup.bufferDuration.components.seconds) * 1000 + 2000)
+        }
+        status.update("▶ \(clock(Double(played) / Double(setup.rate))) / \(clock(file.duration))  frame \(played)/\(file.frameCount)  xruns \(pcm.xrunCount)", force: true)
+        status.finish()
+        return Report(setup: setup, converted: convert, frames: played, xruns: pcm.xrunCount, interrupted: interrupted, checksum: checksum)
+    }
+
+    /// Queues `bytes` (whole frames) with the access the PCM was configured for.
+    private func write(_ bytes: UnsafeRawBufferPointer, frameBytes: Int) throws {
+        var offset = 0
+        if pcm.setup?.access.isMmap == true {
+            while offset < bytes.count && !Interruption.requested {
+                if try pcm.state == .running { _ = try pcm.wait(timeoutMilliseconds: 500) }
+                let area = try pcm.beginTransfer(maxFrames: (bytes.count - offset) / frameBytes)
+                let count = area.frames * frameBytes
+                area.interleaved.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
+                try pcm.commitTransfer(area.frames)
+                offset += count
+            }
+        } else {
+            while offset < bytes.count && !Interruption.requested {
+                offset += try pcm.writeInterleaved(UnsafeRawBufferPointer(rebasing: bytes[offset...])) * frameBytes
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import AlsaSimulation
+import AlsaSwift
+import ArgumentParser
+
+/// How every tool names and opens a device.
+public struct DeviceOptions: ParsableArguments, Sendable {
+    @Option(name: [.customShort("D"), .long], help: "An ALSA PCM name (default, plughw:1,0, hw:0,0…) or `sim` for the simulated explicit-sync device.")
+    public var device: String = "default"
+
+    @Option(help: "auto (hw: names on AlsaSwift's direct kernel transport, others on alsa-lib), alsa-lib or direct.")
+    public var transport: TransportName = .auto
+
+    @Flag(help: "Exchange the status and control records through SYNC_PTR even where the kernel would map them (direct transport).")
+    public var forceSyncPtr = false
+
+    @Flag(help: "Move samples through the mmapped buffer (begin/commit) instead of read/write calls.")
+    public var mmap = false
+
+    @Option(help: "Frames per period.")
+    public var period: UInt32?
+
+    @Option(help: "Frames in the ring buffer.")
+    public var buffer: UInt32?
+
+    @Option(help: "Buffer length in milliseconds, when --buffer is not given.")
+    public var latency: UInt32?
+
+    public init() {}
+
+    public enum TransportName: String, ExpressibleByArgument, Sendable, CaseIterable {
+        case auto
+        case alsaLib = "alsa-lib"
+        case direct
+
+        var choice: PCMDevice.TransportChoice {
+            switch self {
+            case .auto: .automatic
+            case .alsaLib: .alsaLib
+            case .direct: .direct
+            }
+        }
+    }
+
+    public func validate() throws {
+        if period == 0 || buffer == 0 || latency == 0 { throw ValidationError("--period, --buffer and --latency must be positive") }
+        if mmap && transport == .alsaLib && device == "sim" { throw ValidationError("the simulated device has no alsa-lib transport") }
+        if forceSyncPtr && transport == .alsaLib { throw ValidationError("--force-sync-ptr applies to the direct transport only") }
+    }
+
+    public var isSimulated: Bool { device == "sim" }
+
+    /// Opens the device: the simulated kernel's explicit-sync device for `sim` (returned so the
+    /// tool can read its device-side checksum), else the name on the chosen transport.
+    public func open(_ direction: StreamDirection, nonBlocking: Bool = false) throws(AlsaError) -> OpenedDevice {
+        let options = PCMOpenOptions(nonBlocking: nonBlocking, forceSyncPtr: forceSyncPtr ? .both : [], recovery: .automatic)
+        if isSimulated {
+            let kernel = SimulatedKernel(card: 0, hardware: .explicitSync)
+            kernel.setIdentity(SimulatedCardIdentity(id: "Sim", driver: "AlsaSwiftSim", name: "AlsaSwift simulated card"), card: 0)
+            let pcm = try PCMDevice.open("hw:0,0", direction: direction, options: options, transport: .direct, kernel: kernel)
+            return OpenedDevice(pcm: pcm, simulator: kernel)
+        }
+        return OpenedDevice(pcm: try PCMDevice.open(device, direction: direction, options: options, transport: transport.choice), simulator: nil)
+    }
+
+    /// A request for `format`, `channels` and `rate` with this command line's access and sizes.
+    public func request(format: SampleFormat, channels: UInt32, rate: UInt32) -> HardwareRequest {
+        var bufferSize = buffer
+        if bufferSize == nil, let latency { bufferSize = UInt32(UInt64(latency) * UInt64(rate) / 1000) }
+        if bufferSize == nil && period == nil { bufferSize = rate / 10 }  // 100 ms unless told
+        let periodSize = period ?? bufferSize.map { max($0 / 4, 1) }
+        return HardwareRequest(access: mmap ? .mmapInterleaved : .readWriteInterleaved, format: format, channels: channels,
+                               rate: rate, periodSize: periodSize, bufferSize: bufferSize)
+    }
+}
+
+/// An opened PCM, and the simulated kernel behind it when the device is `sim`.
+public struct OpenedDevice {
+    public let pcm: any PCM
+    public let simulator: SimulatedKernel?
+}

@@ -1,0 +1,3 @@
+import AlsaTools
+
+AlsaTone.main()

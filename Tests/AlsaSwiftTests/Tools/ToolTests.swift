@@ -1,0 +1,172 @@
+import AlsaSimulation
+import AlsaSwift
+import ArgumentParser
+import Foundation
+import Testing
+@testable import AlsaTools
+
+/// The example tools, in-process: argument handling, and each tool end to end on the simulated
+/// explicit-sync device. Serialized: the tools share the process-wide Ctrl-C flag.
+@Suite("Example tools", .serialized)
+struct ToolTests {
+    init() { Interruption.reset() }
+
+    @Test("arguments are parsed and bad ones refused with a reason")
+    func arguments() throws {
+        let play = try AlsaPlay.parse(["-D", "hw:1,0", "--transport", "direct", "--mmap", "--force-sync-ptr", "--period", "256", "--buffer", "1024", "-q", "a.wav", "b.wav"])
+        #expect(play.device.device == "hw:1,0" && play.device.transport == .direct && play.device.mmap && play.device.forceSyncPtr)
+        #expect(play.files == ["a.wav", "b.wav"] && play.quiet)
+        #expect(play.device.request(format: .s16LE, channels: 2, rate: 48_000)
+                == HardwareRequest(access: .mmapInterleaved, format: .s16LE, channels: 2, rate: 48_000, periodSize: 256, bufferSize: 1024))
+        #expect(try AlsaPlay.parse(["--latency", "40", "x.wav"]).device.request(format: .s16LE, channels: 2, rate: 48_000).bufferSize == 1920)
+        let bad: [(any ParsableCommand.Type, [String])] = [
+            (AlsaPlay.self, []),
+            (AlsaPlay.self, ["--period", "0", "x.wav"]),
+            (AlsaPlay.self, ["--transport", "pulse", "x.wav"]),
+            (AlsaPlay.self, ["--transport", "alsa-lib", "--force-sync-ptr", "x.wav"]),
+            (AlsaRecord.self, ["--duration", "0", "x.wav"]),
+            (AlsaRecord.self, ["--format", "s12", "x.wav"]),
+            (AlsaRecord.self, []),
+            (AlsaTone.self, ["--frequency", "30000"]),
+            (AlsaTone.self, ["--level=3"]),
+            (AlsaTone.self, ["--output", "x.wav"]),
+            (AlsaInfo.self, ["-D", "hw:0"]),
+        ]
+        for (command, arguments) in bad {
+            #expect(throws: (any Error).self, "\(command) \(arguments)") { _ = try command.parseAsRoot(arguments) }
+        }
+        let record = try AlsaRecord.parse(["-d", "2.5", "-f", "s24", "-r", "44100", "-c", "1", "out.wav"])
+        #expect(record.duration == 2.5 && record.format.sampleFormat == .s24_3LE && record.rate == 44_100 && record.channels == 1)
+        let tone = try AlsaTone.parse(["-s", "sweep", "-f", "100", "--to", "1000", "--level=-6"])
+        #expect(tone.signal == .sweep && tone.frequency == 100 && tone.to == 1000 && tone.level == -6 && tone.duration == nil)
+    }
+
+    static func writeWAV(_ format: WAVFormat, frames: Int) throws -> (path: String, data: [UInt8]) {
+        let path = WAVTests.temporary("tool")
+        let data = WAVTests.bytes(count: frames * format.bytesPerFrame, seed: 5)
+        let writer = try WAVWriter(path: path, format: format)
+        try data.withUnsafeBytes { try writer.append($0) }
+        try writer.finish()
+        return (path, data)
+    }
+
+    @Test("the player sends a file's bytes untouched when the device has its format, and the device gets them all",
+          arguments: [false, true])
+    func playNative(mmap: Bool) throws {
+        let (path, data) = try Self.writeWAV(WAVFormat(encoding: .integer, channels: 2, sampleRate: 48_000, containerBits: 24), frames: 24_000)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var options = try DeviceOptions.parse(["-D", "sim"])
+        options.mmap = mmap
+        let opened = try options.open(.playback)
+        let report = try Player(pcm: opened.pcm, options: options, status: StatusLine(quiet: true)).play(try WAVReader(path: path))
+        #expect(!report.converted && report.setup.format == .s24_3LE)
+        #expect(report.setup.access == (mmap ? .mmapInterleaved : .readWriteInterleaved))
+        var expected = FrameChecksum.seed
+        data.withUnsafeBytes { FrameChecksum.fnv1a($0, into: &expected) }
+        #expect(report.checksum == expected && report.frames == 24_000)
+        let device = try #require(opened.simulator).playbackObservation()
+        #expect(device.checksum == expected && device.frames == 24_000)
+    }
+
+    @Test("a format the device lacks is converted through Float, and the whole command reports a match")
+    func playConverted() throws {
+        let (path, _) = try Self.writeWAV(WAVFormat(encoding: .float, channels: 1, sampleRate: 44_100, containerBits: 64), frames: 10_000)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let options = try DeviceOptions.parse(["-D", "sim"])
+        let opened = try options.open(.playback)
+        let report = try Player(pcm: opened.pcm, options: options, status: StatusLine(quiet: true)).play(try WAVReader(path: path))
+        #expect(report.converted && report.setup.format == .floatLE)
+        #expect(try #require(opened.simulator).playbackObservation().checksum == report.checksum)
+        let command = try AlsaPlay.parse(["-D", "sim", "-q", path])
+        try command.run()
+    }
+
+    @Test("a malformed file stops the player with the file's error, not a crash")
+    func playMalformed() throws {
+        let path = WAVTests.temporary("bad")
+        _ = FileManager.default.createFile(atPath: path, contents: Data(WAVTests.file([("fmt ", WAVTests.fmt(tag: 0x55)), ("data", [0, 0, 0, 0])])))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let command = try AlsaPlay.parse(["-D", "sim", "-q", path])
+        #expect(throws: WAVError.unsupportedEncoding(tag: 0x55)) { try command.run() }
+    }
+
+    @Test("the recorder stores the device's frames exactly; an interrupted recording is a valid WAV of every frame")
+    func record() throws {
+        let path = WAVTests.temporary("rec")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let command = try AlsaRecord.parse(["-D", "sim", "-d", "0.25", "-q", path])
+        try command.run()
+        let reader = try WAVReader(path: path)
+        #expect(reader.format == WAVFormat(encoding: .integer, channels: 2, sampleRate: 48_000, containerBits: 16))
+        #expect(reader.frameCount == 12_000)
+        #expect(try WAVTests.readAll(reader) == expectedCapture(startFrame: 0, frames: 12_000, frameBytes: 4))
+
+        // Open-ended, then Ctrl-C: everything captured up to the stop is in the file.
+        let stopper = Thread {
+            Thread.sleep(forTimeInterval: 0.05)
+            Interruption.request()
+        }
+        stopper.start()
+        let options = try DeviceOptions.parse(["-D", "sim"])
+        let opened = try options.open(.capture)
+        let report = try Recorder(pcm: opened.pcm, options: options, status: StatusLine(quiet: true))
+            .record(to: path, format: .s16LE, channels: 2, rate: 48_000, frames: nil)
+        Interruption.reset()
+        #expect(report.interrupted && report.frames > 0)
+        let stopped = try WAVReader(path: path)
+        #expect(stopped.frameCount == report.frames)
+        #expect(try WAVTests.readAll(stopped) == expectedCapture(startFrame: 0, frames: report.frames, frameBytes: 4))
+    }
+
+    @Test("tone signals are what they say")
+    func tones() {
+        func render(_ signal: ToneGenerator.Signal, frames: Int, channels: Int = 2) -> [Float] {
+            var generator = ToneGenerator(signal: signal, rate: 8_000, channels: channels, frequency: 1_000, sweepTo: 3_000, segment: 0.5, levelDB: 0)
+            var samples = [Float](repeating: 9, count: frames * channels)
+            samples.withUnsafeMutableBufferPointer { generator.fill($0) }
+            return samples
+        }
+        let sine = render(.sine, frames: 8)
+        let expected: [Float] = [0, 0.70710677, 1, 0.70710677, 0, -0.70710677, -1, -0.70710677]
+        for (f, value) in expected.enumerated() {
+            #expect(abs(sine[2 * f] - value) < 1e-5 && sine[2 * f] == sine[2 * f + 1])
+        }
+        let speakers = render(.channels, frames: 8_000, channels: 2)
+        #expect(speakers[0..<8_000].enumerated().allSatisfy { $0.offset % 2 == 1 ? $0.element == 0 : true }, "first half second: left only")
+        #expect(speakers[8_000...].enumerated().allSatisfy { $0.offset % 2 == 0 ? $0.element == 0 : true }, "then right only")
+        for noise in [ToneGenerator.Signal.white, .pink] {
+            let samples = render(noise, frames: 4_000, channels: 1)
+            #expect(samples.allSatisfy { $0 >= -1 && $0 <= 1 } && Set(samples).count > 3_000, "\(noise)")
+            #expect(samples == render(noise, frames: 4_000, channels: 1), "reproducible")
+        }
+        let sweep = render(.sweep, frames: 4_000, channels: 1)
+        let early = sweep[0..<400].indices.filter { $0 > 0 && sweep[$0 - 1] < 0 && sweep[$0] >= 0 }.count
+        let late = sweep[3_600..<4_000].indices.filter { $0 > 3_600 && sweep[$0 - 1] < 0 && sweep[$0] >= 0 }.count
+        #expect(late > early * 2, "the sweep rises: \(early) → \(late) crossings per 50 ms")
+    }
+
+    @Test("the tone tool plays to the simulated device, and writes a WAV file")
+    func toneTool() throws {
+        let command = try AlsaTone.parse(["-D", "sim", "-s", "pink", "-d", "0.2", "-q"])
+        try command.run()
+        let path = WAVTests.temporary("tone")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try AlsaTone.parse(["-s", "sine", "--to", "2000", "-d", "0.5", "-r", "8000", "-c", "1", "-q", "-o", path])
+        try writer.run()
+        let reader = try WAVReader(path: path)
+        #expect(reader.frameCount == 4_000 && reader.format.sampleRate == 8_000 && reader.format.channels == 1)
+    }
+
+    @Test("info lists the simulated machine, with explicit sync and record paths, as text and JSON")
+    func info() throws {
+        let report = try AlsaInfo.report(simulated: true, probe: true, hints: false)
+        #expect(report.cards.map(\.id) == ["Sim", "SimSync"])
+        let sync = try #require(report.cards[1].devices.first?.playback)
+        #expect(sync.explicitSync == true && sync.statusRecord == "SYNC_PTR (device requires explicit sync)")
+        #expect(report.cards[0].devices[0].playback?.controlRecord == "mapped")
+        #expect(report.text.contains("explicit sync: REQUIRED"))
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any]
+        let cards = try #require(json?["cards"] as? [[String: Any]])
+        #expect(cards.count == 2 && cards[1]["driver"] as? String == "AlsaSwiftSim")
+    }
+}
