@@ -1,0 +1,100 @@
+import AlsaSimulation
+import AlsaSwift
+import Foundation
+import Testing
+@testable import AlsaTools
+
+/// The example tools on the real kernel.
+extension LoopbackIntegrationTests {
+    @Test("alsa-play into snd-aloop while alsa-record captures the other side: the WAV comes back sample for sample")
+    func playerToRecorder() throws {
+        let card = RigEnvironment.loopback ?? 0
+        let signalFrames = 48_000
+        let format = WAVFormat(encoding: .integer, channels: 2, sampleRate: 48_000, containerBits: 16)
+        let signal = (0..<signalFrames * 4).map(patternByte)
+        // Silence after the signal: snd-aloop may drop what a draining stream had not yet passed over.
+        let source = WAVTests.temporary("aloop-src")
+        let recorded = WAVTests.temporary("aloop-rec")
+        defer {
+            try? FileManager.default.removeItem(atPath: source)
+            try? FileManager.default.removeItem(atPath: recorded)
+        }
+        let writer = try WAVWriter(path: source, format: format)
+        try (signal + [UInt8](repeating: 0, count: 24_000 * 4)).withUnsafeBytes { try writer.append($0) }
+        try writer.finish()
+
+        let recordOptions = try DeviceOptions.parse(["-D", "hw:\(card),1,0"])
+        let failure = WorkerFailure()
+        let done = DispatchSemaphore(value: 0)
+        let recorder = Thread {
+            do {
+                let opened = try recordOptions.open(.capture)
+                _ = try Recorder(pcm: opened.pcm, options: recordOptions, status: StatusLine(quiet: true))
+                    .record(to: recorded, format: .s16LE, channels: 2, rate: 48_000, frames: 48_000 * 3)
+            } catch {
+                failure.error = error
+            }
+            done.signal()
+        }
+        recorder.start()
+        Thread.sleep(forTimeInterval: 0.3)
+        try AlsaPlay.parse(["-D", "hw:\(card),0,0", "-q", source]).run()
+        done.wait()
+        if let error = failure.error { throw error }
+
+        let captured = try WAVTests.readAll(try WAVReader(path: recorded))
+        let head = Array(signal[0..<64])
+        let start = stride(from: 0, to: captured.count - 64, by: 4).first { Array(captured[$0..<($0 + 64)]) == head }
+        let offset = try #require(start, "the signal never appeared in the recording")
+        #expect(captured.count - offset >= signal.count)
+        let got = Array(captured[offset..<min(captured.count, offset + signal.count)])
+        let firstDifference = zip(got, signal).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        #expect(firstDifference == nil, "first differing byte \(firstDifference ?? -1) of \(signal.count)")
+    }
+}
+
+extension ExplicitSyncDriverTests {
+    @Test("alsa-play to the explicit-sync driver: the device's checksum is the file's")
+    func playerToExplicitSyncDriver() throws {
+        let format = WAVFormat(encoding: .integer, channels: 2, sampleRate: 48_000, containerBits: 16)
+        let data = (0..<48_000 * 2 * 4).map(patternByte)
+        let path = WAVTests.temporary("es")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try WAVWriter(path: path, format: format)
+        try data.withUnsafeBytes { try writer.append($0) }
+        try writer.finish()
+        for mmap in [false, true] {
+            try AlsaPlay.parse(["-D", "hw:\(card),0", "-q", path] + (mmap ? ["--mmap"] : [])).run()
+            let device = RigEnvironment.explicitSyncCounters(card: card)
+            var expected = FrameChecksum.seed
+            data.withUnsafeBytes { FrameChecksum.fnv1a($0, into: &expected) }
+            #expect(device["playback_frames"] == 96_000, "mmap \(mmap)")
+            #expect(device["playback_checksum"] == expected, "mmap \(mmap)")
+            #expect(device["playback_xruns"] == 0, "mmap \(mmap)")
+        }
+    }
+}
+
+extension DummyIntegrationTests {
+    @Test("alsa-info lists every card of the machine, with the explicit-sync one flagged, as text and JSON")
+    func infoListsEveryCard() throws {
+        let report = try AlsaInfo.report(simulated: false, probe: true, hints: true)
+        #expect(report.cards.map(\.index) == RigEnvironment.cards.map(\.index))
+        #expect(report.cards.map(\.driver) == RigEnvironment.cards.map(\.driver))
+        #expect(report.cards.allSatisfy { $0.problem == nil && !$0.devices.isEmpty })
+        if let explicit = report.cards.first(where: { $0.driver == "ExplicitSync" }) {
+            #expect(explicit.devices[0].playback?.explicitSync == true)
+            #expect(explicit.devices[0].playback?.statusRecord == "SYNC_PTR (device requires explicit sync)")
+        }
+        let dummy = try #require(report.cards.first { $0.driver == "Dummy" })
+        #expect(dummy.devices.count == 4 && dummy.devices[0].playback?.formats == ["U8", "S16_LE"])
+        #expect(report.text.contains("card \(dummy.index): Dummy"))
+        #expect(report.hints?.contains { $0.name.contains("CARD=Dummy") } == true)
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any]
+        #expect((json?["cards"] as? [Any])?.count == RigEnvironment.cards.count)
+    }
+}
+
+private final class WorkerFailure: @unchecked Sendable {
+    var error: (any Error)?
+}
