@@ -152,12 +152,13 @@ final class PollReactor: Sendable {
                 var drained = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
                 while Glibc.read(wakeup, &drained, 32) == 32 {}
             }
-            let resumed = state.withLock { s -> [UnsafeContinuation<Bool, Never>]? in
+            // Resumed under the lock: resuming only schedules the task, and collecting the ready ones
+            // in an array first would allocate on every round.
+            let keepRunning = state.withLock { s -> Bool in
                 if idle && ready == 0 && s.waiters.isEmpty {
                     s.threadRunning = false
-                    return nil
+                    return false
                 }
-                var ready: [UnsafeContinuation<Bool, Never>] = []
                 // Match by id: waiters cancelled meanwhile are gone, ones added meanwhile were not
                 // polled this round and simply stay.
                 for (id, position) in s.polled {
@@ -166,22 +167,20 @@ final class PollReactor: Sendable {
                     let events = UnsafeMutableBufferPointer(rebasing: s.pollSet[position..<position + waiter.descriptors.count])
                     guard events.contains(where: { $0.revents != 0 }) else { continue }
                     for k in 0..<events.count { waiter.descriptors[k].revents = events[k].revents }
-                    ready.append(waiter.continuation)
                     s.waiters.remove(at: index)
+                    waiter.continuation.resume(returning: true)
                 }
-                return ready
+                return true
             }
-            // nil: idle long enough; this thread ends (a later waiter starts another).
-            guard let resumed else { return }
-            for continuation in resumed { continuation.resume(returning: true) }
+            // Idle long enough: this thread ends (a later waiter starts another).
+            guard keepRunning else { return }
         }
     }
 
     private func resumeAll() {
-        let all = state.withLock { s -> [UnsafeContinuation<Bool, Never>] in
-            defer { s.waiters.removeAll(keepingCapacity: true) }
-            return s.waiters.map(\.continuation)
+        state.withLock { s in
+            for waiter in s.waiters { waiter.continuation.resume(returning: true) }
+            s.waiters.removeAll(keepingCapacity: true)
         }
-        for continuation in all { continuation.resume(returning: true) }
     }
 }
