@@ -90,7 +90,7 @@ public struct Player {
         var offset = 0
         if pcm.setup?.access.isMmap == true {
             while offset < bytes.count && !Interruption.requested {
-                if try pcm.state == .running { _ = try pcm.wait(timeoutMilliseconds: 500) }
+                _ = try pcm.wait(timeoutMilliseconds: 500)  // at once while there is room
                 let area = try pcm.beginTransfer(maxFrames: (bytes.count - offset) / frameBytes)
                 let count = area.frames * frameBytes
                 area.interleaved.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))

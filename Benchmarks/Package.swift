@@ -1,0 +1,24 @@
+// swift-tools-version: 6.1
+// AlsaSwift's benchmarks, a package of their own so the library's build stays lean. See
+// BENCHMARKS.md and Scripts/benchmarks, which runs them beside alsa-lib's figures.
+import PackageDescription
+
+let package = Package(
+    name: "AlsaSwiftBenchmarks",
+    dependencies: [
+        .package(name: "AlsaSwift", path: ".."),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The AlsaSwift side of every per-period measurement: the same loop as CBaseline/alsa_loop.c.
+        .executableTarget(
+            name: "alsa-loop",
+            dependencies: [
+                .product(name: "AlsaSwift", package: "AlsaSwift"),
+                .product(name: "AlsaSimulation", package: "AlsaSwift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+    ]
+)

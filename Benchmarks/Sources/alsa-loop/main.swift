@@ -1,0 +1,202 @@
+import AlsaSimulation
+import AlsaSwift
+import ArgumentParser
+import Atomics
+import Foundation
+
+/// The AlsaSwift side of the benchmarks: the same period-by-period loop as the alsa-lib baseline
+/// (Benchmarks/CBaseline/alsa_loop.c), S16_LE stereo at 48 kHz, 4 periods per buffer. Prints one
+/// line of key=value pairs. With libmalloccount.so preloaded it counts heap allocations in the
+/// steady window (after the warm-up periods), the same way the baseline does.
+struct AlsaLoop: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "alsa-loop")
+
+    enum Backend: String, ExpressibleByArgument { case direct, alsaLib = "alsa-lib", async, render }
+    enum Access: String, ExpressibleByArgument { case mmap, rw }
+    enum Direction: String, ExpressibleByArgument { case playback, capture }
+
+    @Argument(help: "hw:C,D, an alsa-lib name, `sim` (coherent) or `sim-explicit` (explicit sync).") var device: String = "sim"
+    @Argument var access: Access = .mmap
+    @Argument var direction: Direction = .playback
+    @Argument var periods: Int = 1000
+    @Option var backend: Backend = .direct
+    @Option var warmup: Int = 8
+    @Option var period: UInt32 = 256
+    @Flag var syncPtr = false
+    @Option var seconds: Double?
+    @Flag var stopOnXrun = false
+    @Option(help: "Measure Float conversion throughput for this format instead (S16_LE, S24_3LE, S32_LE).") var convert: String?
+    @Option var samples: Int = 20_000_000
+
+    func run() throws {
+        if let convert { return try conversionThroughput(convert) }
+        let total = seconds.map { Int($0 * 48_000 / Double(period)) } ?? periods
+        let kernel: any KernelInterface
+        var name = device
+        switch device {
+        case "sim":
+            kernel = SimulatedKernel(card: 0, hardware: .dummy)
+            name = "hw:0,0"
+        case "sim-explicit":
+            kernel = SimulatedKernel(card: 0, hardware: .explicitSync)
+            name = "hw:0,0"
+        default:
+            kernel = LinuxKernel.shared
+        }
+        let options = PCMOpenOptions(forceSyncPtr: syncPtr ? .both : [], recovery: .automatic)
+        let pcm = try PCMDevice.open(name, direction: direction == .playback ? .playback : .capture, options: options,
+                                     transport: backend == .alsaLib || !(name.hasPrefix("hw:")) ? .alsaLib : .direct, kernel: kernel)
+        let request = HardwareRequest(access: access == .mmap ? .mmapInterleaved : .readWriteInterleaved, format: .s16LE,
+                                      channels: 2, rate: 48_000, periodSize: period, periodCount: 4)
+        let sync = pcm.syncReport.strategy.map { "\($0)" } ?? "n/a"
+        let result: (allocations: UInt?, xruns: Int)
+        switch backend {
+        case .direct, .alsaLib:
+            try pcm.configure(request)
+            result = try transferLoop(pcm, total: total)
+        case .async:
+            result = try asyncLoop(pcm, kernel: kernel, total: total)
+        case .render:
+            try pcm.configure(request)
+            result = try renderLoop(pcm, total: total)
+        }
+        print("side=alsaswift backend=\(backend.rawValue) periods=\(total) xruns=\(result.xruns) steady_allocations=\(result.allocations.map(String.init) ?? "n/a:0") sync=\"\(sync)\"")
+    }
+
+    /// Blocking transfers, one period at a time, as the baseline does.
+    func transferLoop(_ pcm: any PCM, total: Int) throws -> (UInt?, Int) {
+        let frames = Int(period)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: frames * 4, alignment: 16)
+        defer { buffer.deallocate() }
+        buffer.initializeMemory(as: UInt8.self, repeating: 0)
+        let playback = direction == .playback
+        let mmap = access == .mmap
+        if !playback { try pcm.start() }
+        var before: UInt? = nil
+        for i in 0..<(warmup + total) {
+            if i == warmup { before = Allocations.count }
+            var left = frames
+            while left > 0 {
+                if mmap {
+                    // poll returns at once while there is room (a prepared stream included), so no
+                    // state query is needed: with SYNC_PTR records it would cost a call per period.
+                    _ = try pcm.wait(timeoutMilliseconds: 1000)
+                    let area = try pcm.beginTransfer(maxFrames: left)
+                    let bytes = area.frames * 4
+                    if playback {
+                        area.interleaved.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: bytes)
+                    } else {
+                        buffer.baseAddress!.copyMemory(from: area.interleaved.baseAddress!, byteCount: bytes)
+                    }
+                    try pcm.commitTransfer(area.frames)
+                    left -= area.frames
+                } else if playback {
+                    left -= try pcm.writeInterleaved(UnsafeRawBufferPointer(rebasing: buffer[0..<(left * 4)]))
+                } else {
+                    left -= try pcm.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(left * 4)]))
+                }
+            }
+            if stopOnXrun && pcm.xrunCount > 0 { break }
+        }
+        let after = Allocations.count
+        if playback { _ = try? pcm.drain(timeoutMilliseconds: 2000) }
+        return (before.flatMap { b in after.map { $0 - b } }, pcm.xrunCount)
+    }
+
+    /// `PlaybackStream.write` awaited a period at a time: the poll reactor path.
+    func asyncLoop(_ pcm: any PCM, kernel: any KernelInterface, total: Int) throws -> (UInt?, Int) {
+        let periodTime = Duration.nanoseconds(Int64(period) * 4 * 1_000_000_000 / 48_000)
+        let stream = try PlaybackStream(pcm: pcm, request: StreamRequest(rate: 48_000, channels: 2, latency: periodTime,
+                                                                          formats: [.s16LE], preferMmap: access == .mmap),
+                                        kernel: kernel)
+        let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: Int(stream.configuration.periodSize) * 2)
+        defer { samples.deallocate() }
+        samples.initialize(repeating: 0)
+        let box = ResultBox()
+        let done = DispatchSemaphore(value: 0)
+        let warmup = self.warmup
+        nonisolated(unsafe) let unsafeStream = stream
+        nonisolated(unsafe) let unsafeSamples = samples
+        Task {
+            var before: UInt? = nil
+            do {
+                for i in 0..<(warmup + total) {
+                    if i == warmup { before = Allocations.count }
+                    try await unsafeStream.write(UnsafeBufferPointer(unsafeSamples))
+                }
+                let after = Allocations.count
+                box.allocations = before.flatMap { b in after.map { $0 - b } }
+            } catch {
+                box.error = error
+            }
+            done.signal()
+        }
+        done.wait()
+        if let error = box.error { throw error }
+        _ = try? stream.drain(timeout: .seconds(2))
+        return (box.allocations, stream.xrunCount)
+    }
+
+    /// A render callback on a real-time thread (SCHED_FIFO when permitted) fills every period.
+    func renderLoop(_ pcm: sending any PCM, total: Int) throws -> (UInt?, Int) {
+        let rendered = ManagedAtomic<Int>(0)
+        let thread = try RenderThread(pcm: pcm, priority: .realtime(50)) { context in
+            rendered.wrappingIncrement(ordering: .relaxed)
+            for i in 0..<context.samples.count { context.samples[i] = 0 }
+        }
+        while rendered.load(ordering: .relaxed) < warmup { usleep(1000) }
+        let before = Allocations.count
+        let start = rendered.load(ordering: .relaxed)
+        while rendered.load(ordering: .relaxed) < start + total { usleep(1000) }
+        let after = Allocations.count
+        thread.stop()
+        if let failure = thread.failure { throw failure }
+        return (before.flatMap { b in after.map { $0 - b } }, thread.xrunCount)
+    }
+
+    /// Float ↔ format conversion throughput, best of five rounds, in samples per second.
+    func conversionThroughput(_ name: String) throws {
+        let formats: [String: SampleFormat] = ["S16_LE": .s16LE, "S24_3LE": .s24_3LE, "S32_LE": .s32LE, "S24_LE": .s24LE, "U8": .u8]
+        guard let format = formats[name] else { throw ValidationError("unknown format \(name)") }
+        let chunk = 8192
+        let floats = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk)
+        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * 4, alignment: 16)
+        defer { floats.deallocate(); bytes.deallocate() }
+        for i in 0..<chunk { floats[i] = Float(i % 2000 - 1000) / 1000 }
+        var best = (encode: Double.infinity, decode: Double.infinity)
+        let width = format.physicalBits! / 8
+        for _ in 0..<5 {
+            var start = ContinuousClock.now
+            for _ in 0..<(samples / chunk) {
+                try SampleConversion.encode(UnsafeBufferPointer(floats), as: format, into: UnsafeMutableRawBufferPointer(rebasing: bytes[0..<(chunk * width)]))
+            }
+            best.encode = min(best.encode, seconds(ContinuousClock.now - start))
+            start = ContinuousClock.now
+            for _ in 0..<(samples / chunk) {
+                try SampleConversion.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<(chunk * width)]), as: format, into: floats)
+            }
+            best.decode = min(best.decode, seconds(ContinuousClock.now - start))
+        }
+        let n = Double(samples / chunk * chunk)
+        print(String(format: "format=%@ samples=%d from_float_per_s=%.0f to_float_per_s=%.0f", name, samples, n / best.encode, n / best.decode))
+    }
+
+    func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+}
+
+final class ResultBox: @unchecked Sendable {
+    var allocations: UInt?
+    var error: (any Error)?
+}
+
+/// The preloaded interposer's counter, when there is one.
+enum Allocations {
+    private typealias Counter = @convention(c) () -> UInt
+    private static let counter: Counter? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_count_calls") else { return nil }
+        return unsafeBitCast(symbol, to: Counter.self)
+    }()
+    static var count: UInt? { counter?() }
+}
+
+AlsaLoop.main()
