@@ -69,8 +69,12 @@ struct AlsaLoop: ParsableCommand {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: frames * 4, alignment: 16)
         defer { buffer.deallocate() }
         buffer.initializeMemory(as: UInt8.self, repeating: 0)
+        // Command-line values are copied out first: reading an ArgumentParser property costs a
+        // generic metadata lookup, which would be counted as the library's.
         let playback = direction == .playback
         let mmap = access == .mmap
+        let stopOnXrun = self.stopOnXrun
+        let warmup = self.warmup
         if !playback { try pcm.start() }
         var before: UInt? = nil
         for i in 0..<(warmup + total) {

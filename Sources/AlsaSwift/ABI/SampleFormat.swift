@@ -60,7 +60,17 @@ public struct SampleFormat: RawRepresentable, Hashable, Sendable, CustomStringCo
 
     /// Bits one sample occupies in the buffer, or nil for a format this library cannot size
     /// (compressed, DSD...): such a format can be listed but not configured.
-    public var physicalBits: Int? { widths?.physical }
+    public var physicalBits: Int? {
+        // A plain switch: this is read on the audio path (frame sizes), the table below is not.
+        switch rawValue {
+        case 0, 1: 8
+        case 2...5: 16
+        case 32...37: 24
+        case 6...15: 32
+        case 16, 17: 64
+        default: nil
+        }
+    }
     /// Bits that carry signal.
     public var significantBits: Int? { widths?.significant }
     /// The kernel's name, or `FORMAT(n)` for one this library does not name.

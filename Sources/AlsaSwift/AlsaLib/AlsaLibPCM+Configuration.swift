@@ -175,6 +175,7 @@ extension AlsaLibPCM {
     }
 
     public func freeHardware() throws(AlsaError) {
+        knownRunning = false
         try call(.hwFree) { Int(snd_pcm_hw_free($0)) }
         pendingTransfer = nil
         setConfiguration(nil, nil)

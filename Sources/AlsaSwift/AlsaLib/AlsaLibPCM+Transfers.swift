@@ -58,6 +58,7 @@ extension AlsaLibPCM {
             do {
                 return try call(operation, body)
             } catch {
+                knownRunning = false
                 try RecoveryProcedure.handleTransferError(self, error, attempt: &recoveries)
             }
         }
@@ -76,12 +77,16 @@ extension AlsaLibPCM {
         var avail = 0
         while true {
             do throws(AlsaError) {
-                let current = try state
-                if let error = current.transferError { throw error }
-                if direction == .capture && current == .prepared { try start() }
+                if !knownRunning {
+                    let current = try state
+                    if let error = current.transferError { throw error }
+                    if direction == .capture && current == .prepared { try start() }
+                    if current == .running { knownRunning = true }
+                }
                 avail = try call(.mmapBegin) { snd_pcm_avail_update($0) }
                 break
             } catch {
+                knownRunning = false
                 try RecoveryProcedure.handleTransferError(self, error, attempt: &recoveries)
             }
         }
@@ -109,11 +114,12 @@ extension AlsaLibPCM {
         do {
             try call(.mmapCommit) { snd_pcm_mmap_commit($0, snd_pcm_uframes_t(pending.offset), snd_pcm_uframes_t(frames)) }
         } catch {
+            knownRunning = false
             var recoveries = 0
             try RecoveryProcedure.handleTransferError(self, error, attempt: &recoveries)
             return
         }
-        guard frames > 0, direction == .playback else { return }
+        guard frames > 0, direction == .playback, !knownRunning else { return }
         try MmapCommitRules.startPlaybackIfDue(self, setup: setup, state: try state) { () throws(AlsaError) in
             try call(.mmapCommit) { snd_pcm_avail_update($0) }
         }

@@ -13,6 +13,9 @@ import Glibc
 /// and reads this process's mappings to tell which path each record took.
 ///
 /// One owner at a time (not `Sendable`). Closes on deinit.
+///
+/// State read on the audio path is marked `@exclusivity(unchecked)`: the handle has one owner, so
+/// the runtime's dynamic exclusivity check (a call per access) guards nothing here.
 public final class AlsaLibPCM: PCM {
     public let name: String
     public let direction: StreamDirection
@@ -20,21 +23,24 @@ public final class AlsaLibPCM: PCM {
     public let options: PCMOpenOptions
     public var recoveryPolicy: RecoveryPolicy { options.recovery }
     public let capabilities: HardwareCapabilities
-    public private(set) var setup: HardwareSetup?
-    public private(set) var softwareParameters: SoftwareParameters?
-    public internal(set) var xrunCount = 0
+    @exclusivity(unchecked) public private(set) var setup: HardwareSetup?
+    @exclusivity(unchecked) public private(set) var softwareParameters: SoftwareParameters?
+    @exclusivity(unchecked) public internal(set) var xrunCount = 0
     public internal(set) var suspendCount = 0
-    public private(set) var isDisconnected = false
+    @exclusivity(unchecked) public private(set) var isDisconnected = false
     public private(set) lazy var isNonBlocking = options.nonBlocking
 
     /// The alsa-lib handle; nil once closed.
-    var handle: OpaquePointer?
+    @exclusivity(unchecked) var handle: OpaquePointer?
     /// What the kernel PCM behind the name declared, read once at open.
     let hardwareProbe: KernelPCMProbe?
     /// mmap channel areas (relative to the first channel's address), refreshed by `beginTransfer`;
     /// allocated at configure so the audio path allocates nothing.
-    var mmapAreas = UnsafeMutableBufferPointer<(offset: Int, step: Int)>(start: nil, count: 0)
-    var pendingTransfer: (offset: Int, frames: Int)?
+    @exclusivity(unchecked) var mmapAreas = UnsafeMutableBufferPointer<(offset: Int, step: Int)>(start: nil, count: 0)
+    @exclusivity(unchecked) var pendingTransfer: (offset: Int, frames: Int)?
+    /// True from a successful start until anything that can stop the stream: while it holds, the
+    /// mmap path asks alsa-lib for no state (an xrun still shows in avail_update's answer).
+    @exclusivity(unchecked) var knownRunning = false
     /// The configuration the PCM was opened with, kept while alsa-lib may refer to it.
     let localConfiguration: LocalConfiguration?
     /// Poll descriptors for `wait`, allocated once.
@@ -168,22 +174,36 @@ public final class AlsaLibPCM: PCM {
     // MARK: lifecycle
 
     public func prepare() throws(AlsaError) {
+        knownRunning = false
         try call(.prepare) { Int(snd_pcm_prepare($0)) }
         pendingTransfer = nil
     }
 
-    public func start() throws(AlsaError) { try call(.start) { Int(snd_pcm_start($0)) } }
+    public func start() throws(AlsaError) {
+        try call(.start) { Int(snd_pcm_start($0)) }
+        knownRunning = true
+    }
 
     public func drop() throws(AlsaError) {
+        knownRunning = false
         try call(.drop) { Int(snd_pcm_drop($0)) }
         pendingTransfer = nil
     }
 
-    public func drain() throws(AlsaError) { try call(.drain) { Int(snd_pcm_drain($0)) } }
+    public func drain() throws(AlsaError) {
+        knownRunning = false
+        try call(.drain) { Int(snd_pcm_drain($0)) }
+    }
 
-    public func pause(_ paused: Bool) throws(AlsaError) { try call(.pause) { Int(snd_pcm_pause($0, paused ? 1 : 0)) } }
+    public func pause(_ paused: Bool) throws(AlsaError) {
+        knownRunning = false
+        try call(.pause) { Int(snd_pcm_pause($0, paused ? 1 : 0)) }
+    }
 
-    public func resume() throws(AlsaError) { try call(.resume) { Int(snd_pcm_resume($0)) } }
+    public func resume() throws(AlsaError) {
+        knownRunning = false
+        try call(.resume) { Int(snd_pcm_resume($0)) }
+    }
 
     public func reset() throws(AlsaError) { try call(.reset) { Int(snd_pcm_reset($0)) } }
 

@@ -7,8 +7,8 @@ import SystemPackage
 final class DeviceFile {
     let kernel: any KernelInterface
     let fd: FileDescriptor
-    private(set) var isDisconnected = false
-    private(set) var isClosed = false
+    @exclusivity(unchecked) private(set) var isDisconnected = false
+    @exclusivity(unchecked) private(set) var isClosed = false
 
     init(kernel: any KernelInterface, fd: FileDescriptor) {
         self.kernel = kernel

@@ -29,6 +29,9 @@ public struct PCMOpenOptions: Sendable, Equatable {
 ///
 /// One owner at a time: the handle is not `Sendable`; move it to the thread that runs the audio.
 /// It closes its descriptor and mappings when it is deinitialised.
+///
+/// State read on the audio path is marked `@exclusivity(unchecked)`: the handle has one owner, so
+/// the runtime's dynamic exclusivity check (a call per access) guards nothing here.
 public final class KernelPCM: PCM {
     /// The device node's path.
     public let name: String
@@ -41,22 +44,22 @@ public final class KernelPCM: PCM {
     /// What the device offers, from HW_REFINE of the whole space at open.
     public let capabilities: HardwareCapabilities
     /// The granted configuration, once `configure` succeeded.
-    public private(set) var setup: HardwareSetup?
-    public private(set) var softwareParameters: SoftwareParameters?
+    @exclusivity(unchecked) public private(set) var setup: HardwareSetup?
+    @exclusivity(unchecked) public private(set) var softwareParameters: SoftwareParameters?
     /// Xruns and suspends recovered under `RecoveryPolicy.automatic` or through `recover(from:)`.
-    public internal(set) var xrunCount = 0
+    @exclusivity(unchecked) public internal(set) var xrunCount = 0
     public internal(set) var suspendCount = 0
 
     let file: DeviceFile
     let pointers: PointerExchange
     /// The data buffer, when the access is mmap.
-    var dataMapping: UnsafeMutableRawPointer?
+    @exclusivity(unchecked) var dataMapping: UnsafeMutableRawPointer?
     var dataMappingLength = 0
     /// Per-channel byte offset and step in the data buffer (CHANNEL_INFO), for mmap access.
     /// Allocated at configure, so that `MmapArea` can point at it without copying on the audio path.
-    var channelAreas = UnsafeMutableBufferPointer<(offset: Int, step: Int)>(start: nil, count: 0)
+    @exclusivity(unchecked) var channelAreas = UnsafeMutableBufferPointer<(offset: Int, step: Int)>(start: nil, count: 0)
     /// Frames granted by the last `beginTransfer`, which `commitTransfer` may not exceed.
-    var pendingTransfer: (offset: Int, frames: Int)?
+    @exclusivity(unchecked) var pendingTransfer: (offset: Int, frames: Int)?
     /// The pollfd handed to the seam; allocated once.
     let pollDescriptor: UnsafeMutablePointer<pollfd>
 

@@ -21,18 +21,18 @@ final class PointerExchange {
     private let file: DeviceFile
     /// The SYNC_PTR record. Allocated once at open; never on the audio path.
     private let record: UnsafeMutablePointer<snd_pcm_sync_ptr>
-    private(set) var status: UnsafeMutablePointer<snd_pcm_mmap_status>
-    private(set) var control: UnsafeMutablePointer<snd_pcm_mmap_control>
+    @exclusivity(unchecked) private(set) var status: UnsafeMutablePointer<snd_pcm_mmap_status>
+    @exclusivity(unchecked) private(set) var control: UnsafeMutablePointer<snd_pcm_mmap_control>
     private var statusMapping: UnsafeMutableRawPointer?
     private var controlMapping: UnsafeMutableRawPointer?
     private let pageSize: Int
     private let useNewOffsets: Bool
     private let forced: PCMRecords
     private let announcedProtocol: UInt32?
-    private(set) var strategy: SyncStrategy
+    @exclusivity(unchecked) private(set) var strategy: SyncStrategy
     /// True when the kernel may have moved `appl_ptr` since our copy was taken (read/write
     /// transfers, PREPARE, RESET, DROP, FORWARD, REWIND). Only meaningful for an unmapped control.
-    var controlIsStale = true
+    @exclusivity(unchecked) var controlIsStale = true
 
     /// Decides the path of each record from the device's `info` word and maps what may be mapped.
     init(file: DeviceFile, info: PCMInfoFlags, kernelProtocol: UInt32, announcedProtocol: UInt32?,
