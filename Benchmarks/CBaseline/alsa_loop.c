@@ -37,6 +37,18 @@ static double now(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
+/* A configuration tree holding just `text` (alsa-lib's configuration syntax). */
+static snd_config_t *load_config(const char *text)
+{
+	snd_config_t *config;
+	snd_input_t *input;
+	check(snd_config_top(&config), "snd_config_top");
+	check(snd_input_buffer_open(&input, text, strlen(text)), "snd_input_buffer_open");
+	check(snd_config_load(config, input), "snd_config_load");
+	snd_input_close(input);
+	return config;
+}
+
 static snd_pcm_t *open_pcm(const char *device, snd_pcm_stream_t stream, int sync_ptr)
 {
 	snd_pcm_t *pcm;
@@ -49,13 +61,7 @@ static snd_pcm_t *open_pcm(const char *device, snd_pcm_stream_t stream, int sync
 	sscanf(device, "hw:%d,%d", &card, &dev);
 	char text[256];
 	snprintf(text, sizeof(text), "pcm.forced { type hw card %d device %d sync_ptr_ioctl 1 }", card, dev);
-	snd_config_t *config;
-	snd_input_t *input;
-	check(snd_config_top(&config), "snd_config_top");
-	check(snd_input_buffer_open(&input, text, strlen(text)), "snd_input_buffer_open");
-	check(snd_config_load(config, input), "snd_config_load");
-	snd_input_close(input);
-	check(snd_pcm_open_lconf(&pcm, "forced", stream, 0, config), "snd_pcm_open_lconf");
+	check(snd_pcm_open_lconf(&pcm, "forced", stream, 0, load_config(text)), "snd_pcm_open_lconf");
 	return pcm;
 }
 
@@ -91,15 +97,9 @@ static int convert_benchmark(const char *name, long samples)
 	for (int direction = 0; direction < 2; direction++) {
 		char text[256];
 		snprintf(text, sizeof(text), "pcm.convert { type plug slave { pcm { type null } format %s } }", name);
-		snd_config_t *config;
-		snd_input_t *input;
-		check(snd_config_top(&config), "snd_config_top");
-		check(snd_input_buffer_open(&input, text, strlen(text)), "snd_input_buffer_open");
-		check(snd_config_load(config, input), "snd_config_load");
-		snd_input_close(input);
 		snd_pcm_t *pcm;
 		snd_pcm_stream_t stream = direction == 0 ? SND_PCM_STREAM_PLAYBACK : SND_PCM_STREAM_CAPTURE;
-		check(snd_pcm_open_lconf(&pcm, "convert", stream, 0, config), "open plug");
+		check(snd_pcm_open_lconf(&pcm, "convert", stream, 0, load_config(text)), "open plug");
 		configure(pcm, 0, SND_PCM_FORMAT_FLOAT_LE, 4096, direction == 0);
 		float *buffer = calloc(4096 * 2, sizeof(float));
 		long frames = samples / 2;
