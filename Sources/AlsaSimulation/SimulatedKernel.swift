@@ -39,10 +39,13 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         addDevice(card: card, device: 0, hardware: hardware)
     }
 
-    /// Adds (or, after an unplug, plugs in again) the playback and capture nodes of a device.
-    public func addDevice(card: Int32, device: Int32, hardware: SimulatedHardware) {
+    /// Adds (or, after an unplug, plugs in again) the nodes of a device: both directions unless
+    /// `directions` says otherwise (many real devices are playback-only or capture-only, such as an
+    /// S/PDIF output or a microphone ADC).
+    public func addDevice(card: Int32, device: Int32, hardware: SimulatedHardware,
+                          directions: [StreamDirection] = [.playback, .capture]) {
         locked {
-            for capture in [false, true] {
+            for capture in directions.map({ $0 == .capture }) {
                 substreams[Self.devicePath(card: card, device: device, capture: capture)] =
                     Substream(card: card, device: device, capture: capture, hardware: hardware)
             }

@@ -38,6 +38,45 @@ struct DiscoveryIntegrationTests {
         }
     }
 
+    /// The QEMU rig (Scripts/rig/init sets ALSASWIFT_RIG=1) loads its four cards at fixed indices,
+    /// so there the listing must be exactly this, not merely whatever /proc shows.
+    @Test("on the rig: snd-dummy, snd-aloop, the explicit-sync driver and AC97 at their indices",
+          .enabled(if: ProcessInfo.processInfo.environment["ALSASWIFT_RIG"] == "1",
+                   "only the QEMU rig (Scripts/kernel-test) has this exact set of cards"))
+    func rigCards() throws {
+        let listing = DeviceDiscovery().listing()
+        try #require(listing.map(\.card.index) == [0, 1, 2, 3])
+        #expect(listing.allSatisfy { $0.problem == nil })
+
+        #expect(listing[0].card.id == "Dummy" && listing[0].card.driver == "Dummy")
+        #expect(listing[0].devices.map(\.device) == [0, 1, 2, 3])
+
+        #expect(listing[1].card.id == "Loopback" && listing[1].card.driver == "Loopback")
+        #expect(listing[1].devices.map(\.device) == [0, 1])
+        // snd-aloop's default pcm_substreams=8, in each direction of both devices.
+        #expect(listing[1].devices.allSatisfy { $0.playback?.subdeviceCount == 8 && $0.capture?.subdeviceCount == 8 })
+
+        let explicit = listing[2]
+        #expect(explicit.card.id == "ExplicitSync" && explicit.card.driver == "ExplicitSync")
+        #expect(explicit.card.longName == "ExplicitSync test card (non-coherent DMA model)")
+        try #require(explicit.devices.map(\.device) == [0])
+        #expect(explicit.devices[0].name == "ExplicitSync PCM")
+        for stream in [explicit.devices[0].playback, explicit.devices[0].capture] {
+            let stream = try #require(stream)
+            let capabilities = try #require(stream.probe.capabilities)
+            #expect(capabilities.formats == [.s16LE, .s32LE])
+            #expect(capabilities.rate == 8000...48_000 && capabilities.channels == 1...2)
+            #expect(capabilities.accessTypes == [.mmapInterleaved, .readWriteInterleaved])
+            #expect(capabilities.info.contains(.explicitSync))
+            #expect(stream.probe.syncStrategy?.status == .syncPtr(.explicitSync))
+            #expect(stream.probe.syncStrategy?.control == .syncPtr(.explicitSync))
+        }
+
+        #expect(RigEnvironment.ac97 == 3)
+        let ac97 = try #require(listing[3].devices.first { $0.device == 0 }?.playback?.probe.capabilities)
+        #expect(ac97.formats.contains(.s16LE))
+    }
+
     @Test("hw:CARD=<id> opens the same device as its index")
     func cardIDs() throws {
         let pcm = try PCMDevice.open("hw:CARD=Dummy,DEV=1", direction: .playback)
