@@ -12,40 +12,36 @@ struct PCMCore {
     func ioctl(_ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
         // After an unplug the file's operations are replaced by ones that refuse everything.
         if s.disconnected { throw .noDevice }
-        func arg<T>(_ type: T.Type) throws(Errno) -> UnsafeMutablePointer<T> {
-            guard let argument else { throw .badAddress }
-            return argument.assumingMemoryBound(to: T.self)
-        }
         switch request {
-        case ALSA_IOCTL_PVERSION: try arg(Int32.self).pointee = Int32(bitPattern: ALSA_PCM_VERSION)
-        case ALSA_IOCTL_USER_PVERSION: s.userProtocol = UInt32(bitPattern: try arg(Int32.self).pointee)
-        case ALSA_IOCTL_INFO: try info(arg(snd_pcm_info.self))
+        case ALSA_IOCTL_PVERSION: try argument.pointer(Int32.self).pointee = Int32(bitPattern: ALSA_PCM_VERSION)
+        case ALSA_IOCTL_USER_PVERSION: s.userProtocol = UInt32(bitPattern: try argument.pointer(Int32.self).pointee)
+        case ALSA_IOCTL_INFO: try info(argument.pointer(snd_pcm_info.self))
         case ALSA_IOCTL_TSTAMP: break  // kept for compatibility only; the kernel accepts and ignores it
         case ALSA_IOCTL_TTSTAMP:
-            let type = try arg(Int32.self).pointee
+            let type = try argument.pointer(Int32.self).pointee
             guard (0...ALSA_TSTAMP_TYPE_MONOTONIC_RAW).contains(type) else { throw .invalidArgument }
             s.timestampType = type
         case ALSA_IOCTL_HW_REFINE:
-            let params = try arg(snd_pcm_hw_params.self)
+            let params = try argument.pointer(snd_pcm_hw_params.self)
             do throws(Interval.Empty) {
                 try HardwareRefinement(hardware: s.hardware).refine(params)
             } catch {
                 throw .invalidArgument
             }
-        case ALSA_IOCTL_HW_PARAMS: try hwParams(arg(snd_pcm_hw_params.self))
+        case ALSA_IOCTL_HW_PARAMS: try hwParams(argument.pointer(snd_pcm_hw_params.self))
         case ALSA_IOCTL_HW_FREE:
             guard [State.setup, State.prepared].contains(s.state), s.dataMappings == 0 else { throw .badFileDescriptorState }
             s.setup = nil
             s.releaseBuffers()
             s.state = State.open
-        case ALSA_IOCTL_SW_PARAMS: try swParams(arg(snd_pcm_sw_params.self))
-        case ALSA_IOCTL_SYNC_PTR: try syncPtr(arg(snd_pcm_sync_ptr.self))
+        case ALSA_IOCTL_SW_PARAMS: try swParams(argument.pointer(snd_pcm_sw_params.self))
+        case ALSA_IOCTL_SYNC_PTR: try syncPtr(argument.pointer(snd_pcm_sync_ptr.self))
         case ALSA_IOCTL_HWSYNC: try hwsync()
         case ALSA_IOCTL_DELAY:
-            let delay = try arg(Int.self)
+            let delay = try argument.pointer(Int.self)
             try hwsync { delay.pointee = s.capture ? s.avail : s.hwAvail }
-        case ALSA_IOCTL_STATUS, ALSA_IOCTL_STATUS_EXT: try status(arg(snd_pcm_status.self))
-        case ALSA_IOCTL_CHANNEL_INFO: try channelInfo(arg(snd_pcm_channel_info.self))
+        case ALSA_IOCTL_STATUS, ALSA_IOCTL_STATUS_EXT: try status(argument.pointer(snd_pcm_status.self))
+        case ALSA_IOCTL_CHANNEL_INFO: try channelInfo(argument.pointer(snd_pcm_channel_info.self))
         case ALSA_IOCTL_PREPARE: try prepare()
         case ALSA_IOCTL_RESET: try reset()
         case ALSA_IOCTL_START: try start()
@@ -59,10 +55,10 @@ struct PCMCore {
             case State.running: xrun()
             default: throw .badFileDescriptorState
             }
-        case ALSA_IOCTL_FORWARD, ALSA_IOCTL_REWIND: try move(arg(UInt.self), forward: request == ALSA_IOCTL_FORWARD)
+        case ALSA_IOCTL_FORWARD, ALSA_IOCTL_REWIND: try move(argument.pointer(UInt.self), forward: request == ALSA_IOCTL_FORWARD)
         case ALSA_IOCTL_WRITEI_FRAMES, ALSA_IOCTL_READI_FRAMES:
             // The kernel picks the direction from the stream, not from the request number.
-            let x = try arg(snd_xferi.self)
+            let x = try argument.pointer(snd_xferi.self)
             guard s.state != State.open else { throw .badFileDescriptorState }
             x.pointee.result = 0
             let frames = Int(x.pointee.frames)
@@ -74,7 +70,7 @@ struct PCMCore {
                 throw error
             }
         case ALSA_IOCTL_WRITEN_FRAMES, ALSA_IOCTL_READN_FRAMES:
-            let x = try arg(snd_xfern.self)
+            let x = try argument.pointer(snd_xfern.self)
             guard s.state != State.open, let setup = s.setup else { throw .badFileDescriptorState }
             x.pointee.result = 0
             guard let bufs = x.pointee.bufs else { throw .badAddress }

@@ -105,8 +105,7 @@ public final class RenderThread: Sendable {
     /// out what is queued when `drain` is true, for at most `drainTimeout`. Safe to call twice.
     public func stop(drain: Bool = false, drainTimeout: Duration = .seconds(2)) {
         drainOnStop.store(drain, ordering: .relaxed)
-        drainTimeoutMilliseconds.store(Int(drainTimeout.components.seconds * 1000 + drainTimeout.components.attoseconds / 1_000_000_000_000_000),
-                                       ordering: .relaxed)
+        drainTimeoutMilliseconds.store(drainTimeout.wholeMilliseconds, ordering: .relaxed)
         stopRequested.store(true, ordering: .releasing)
         var byte: UInt8 = 1
         _ = Glibc.write(wakeWriter, &byte, 1)

@@ -25,8 +25,7 @@ extension PCM {
                 return false
             }
             // The kernel wakes pollers when the drain ends; the cap only bounds a silent stall.
-            let slice = min(remaining, .milliseconds(100)).components
-            _ = try? wait(timeoutMilliseconds: Int32(max(1, slice.seconds * 1000 + slice.attoseconds / 1_000_000_000_000_000)))
+            _ = try? wait(timeoutMilliseconds: Int32(max(1, min(remaining, .milliseconds(100)).wholeMilliseconds)))
         }
         return true
     }

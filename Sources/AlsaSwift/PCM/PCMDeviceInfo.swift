@@ -17,14 +17,12 @@ public struct PCMDeviceInfo: Sendable, Equatable {
         device = r.device
         subdevice = r.subdevice
         direction = StreamDirection(rawValue: r.stream) ?? .playback
-        id = Self.string(r.id)
-        name = Self.string(r.name)
-        subdeviceName = Self.string(r.subname)
+        id = CString.decode(r.id)
+        name = CString.decode(r.name)
+        subdeviceName = CString.decode(r.subname)
         subdeviceCount = r.subdevices_count
         subdevicesAvailable = r.subdevices_avail
     }
-
-    private static func string<T>(_ tuple: T) -> String { CString.decode(tuple) }
 }
 
 /// The kernel's STATUS record: positions, counts and timestamps at one instant.

@@ -65,12 +65,10 @@ public final class CaptureStream {
 
     /// Stops capturing; the next read starts again.
     public func stop() throws(AlsaError) {
-        try core.pcm.drop()
-        try core.pcm.prepare()
+        try core.stop()
     }
 
     public func close() throws(AlsaError) { try core.pcm.close() }
-
 
     /// Moves the frames captured so far (at most a period, at most what fits); 0 when none.
     private func transfer(into samples: UnsafeMutableBufferPointer<Float>, at frame: Int) throws(AlsaError) -> Int {

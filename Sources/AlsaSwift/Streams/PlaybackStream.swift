@@ -79,16 +79,14 @@ public final class PlaybackStream {
             // Fewer frames than the start threshold were queued: start so that they play.
             if try core.pcm.avail() < Int(configuration.bufferSize) { try core.pcm.start() } else { return true }
         }
-        let ms = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-        let done = try core.pcm.drain(timeoutMilliseconds: Int(ms))
+        let done = try core.pcm.drain(timeoutMilliseconds: timeout.wholeMilliseconds)
         try core.pcm.prepare()
         return done
     }
 
     /// Stops at once, discarding what is queued; the stream can be written again.
     public func stop() throws(AlsaError) {
-        try core.pcm.drop()
-        try core.pcm.prepare()
+        try core.stop()
     }
 
     /// Frames queued and not yet played (the current output latency).
@@ -96,7 +94,6 @@ public final class PlaybackStream {
 
     /// Releases the device now rather than at deinit.
     public func close() throws(AlsaError) { try core.pcm.close() }
-
 
     /// Moves as many frames as the device takes now (at most a period); 0 when it is full.
     private func transfer(_ samples: UnsafeBufferPointer<Float>, from frame: Int) throws(AlsaError) -> Int {

@@ -84,6 +84,12 @@ final class StreamCore {
         }
     }
 
+    /// Drops what is queued or captured and prepares, so the stream can be used again.
+    func stop() throws(AlsaError) {
+        try pcm.drop()
+        try pcm.prepare()
+    }
+
     /// Frames in `count` interleaved samples; refused unless whole.
     func frames(inSamples count: Int) throws(AlsaError) -> Int {
         guard count % channels == 0 else {
