@@ -10,11 +10,32 @@ public struct DeviceObservation: Sendable, Equatable {
     public var underrunFrames: UInt64 = 0
     public var xruns = 0
 
+    // The explicit-sync counters, as the rig's test card keeps them; zero on a coherent device.
+    // Unlike the fields above (kept from open), they start again at every PREPARE.
+    /// CPU syncs (SNDRV_DMA_SYNC_CPU) of this buffer: HWSYNC, DELAY, SYNC_PTR with HWSYNC, READ*.
+    public var cpuSyncs: UInt64 = 0
+    /// Device syncs (SNDRV_DMA_SYNC_DEVICE): SYNC_PTR with APPL clear, FORWARD, REWIND, WRITE*.
+    public var deviceSyncs: UInt64 = 0
+    /// Playback: frames played while the device's copy differed from what the CPU had written,
+    /// i.e. written but not flushed in time (even if a later flush happened to repair the data).
+    public var staleFrames: UInt64 = 0
+    /// Capture: frames user space consumed (moved appl_ptr past) while its view of them was not
+    /// what the device captured, i.e. read without a CPU sync after the device wrote them.
+    public var poisonedFrames: UInt64 = 0
+
     public init(frames: UInt64 = 0, checksum: UInt64 = FrameChecksum.seed, underrunFrames: UInt64 = 0, xruns: Int = 0) {
         self.frames = frames
         self.checksum = checksum
         self.underrunFrames = underrunFrames
         self.xruns = xruns
+    }
+
+    /// PREPARE starts the explicit-sync counters again.
+    mutating func resetSyncCounters() {
+        cpuSyncs = 0
+        deviceSyncs = 0
+        staleFrames = 0
+        poisonedFrames = 0
     }
 }
 
@@ -39,5 +60,11 @@ extension SimulatedKernel {
     /// driver, which produces the same signal on a real kernel.
     public static func captureSample(frame: UInt64, byte: Int) -> UInt8 {
         UInt8(truncatingIfNeeded: (frame &* 31 &+ UInt64(byte) &* 7) ^ (frame >> 8))
+    }
+
+    /// What the CPU sees of a captured frame on a non-coherent device before its CPU sync: byte
+    /// `byte` of any frame (the test card writes the same pattern).
+    public static func poisonByte(_ byte: Int) -> UInt8 {
+        [0xde, 0xad, 0xbe, 0xef][byte & 3]
     }
 }

@@ -225,6 +225,7 @@ struct PCMCore {
             if distance > setup.bufferSize { throw .invalidArgument }
         }
         s.applPtr = value
+        s.applPtrMoved()
     }
 
     private func syncPtr(_ r: UnsafeMutablePointer<snd_pcm_sync_ptr>) throws(Errno) {
@@ -279,6 +280,7 @@ struct PCMCore {
         default: break
         }
         s.resetPointers()
+        s.observation.resetSyncCounters()
         s.state = State.prepared
     }
 
@@ -294,6 +296,7 @@ struct PCMCore {
             s.dmaPosition %= UInt(setup.bufferSize)
         }
         s.applPtr = s.hwPtr
+        s.consumed = s.applPtr  // the frames RESET skipped were not handed to the CPU
     }
 
     func start() throws(Errno) {

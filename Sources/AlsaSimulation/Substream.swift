@@ -75,6 +75,9 @@ final class Substream {
     /// Live data mappings of this runtime (the kernel's mmap_count).
     var dataMappings = 0
 
+    /// Capture: appl_ptr as of the last check for frames handed to the CPU unsynced.
+    var consumed: UInt = 0
+
     /// Where the DMA engine is (mod boundary). The kernel's hw_ptr only catches up with it at
     /// period interrupts and explicit pointer updates.
     var dmaPosition: UInt = 0
@@ -161,18 +164,43 @@ final class Substream {
 
     // MARK: coherency
 
-    /// SNDRV_DMA_SYNC_DEVICE: a flush, so the device sees what the CPU wrote. A no-op on a
-    /// capture buffer (DMA_FROM_DEVICE), as in the kernel.
+    /// SNDRV_DMA_SYNC_DEVICE: a flush, so the device sees what the CPU wrote. Counted in either
+    /// direction, as the test card counts the core's calls; a no-op on a capture buffer
+    /// (DMA_FROM_DEVICE), as in the kernel. Frames due before the flush were played from the old copy.
     func syncForDevice() {
-        guard let deviceCopy, let dma, !capture else { return }
+        guard let deviceCopy, let dma else { return }
+        observation.deviceSyncs += 1
+        guard !capture else { return }
         deviceCopy.base.copyMemory(from: dma.base, byteCount: dma.length)
     }
 
-    /// SNDRV_DMA_SYNC_CPU: an invalidate, so the CPU sees what the device wrote. A no-op on a
-    /// playback buffer (DMA_TO_DEVICE).
+    /// SNDRV_DMA_SYNC_CPU: an invalidate, so the CPU sees what the device wrote. Counted in either
+    /// direction; a no-op on a playback buffer (DMA_TO_DEVICE).
     func syncForCPU() {
-        guard let deviceCopy, let dma, capture else { return }
+        guard let deviceCopy, let dma else { return }
+        observation.cpuSyncs += 1
+        guard capture else { return }
         dma.base.copyMemory(from: deviceCopy.base, byteCount: dma.length)
+    }
+
+    /// appl_ptr moved (the driver's .ack): for capture on a non-coherent device, user space just
+    /// declared the frames up to it consumed; count those whose CPU view is not what the device
+    /// captured. A jump of more than a buffer (a rewind) only resynchronises.
+    func applPtrMoved() {
+        defer { consumed = applPtr }
+        guard capture, let setup, let deviceCopy, let dma else { return }
+        let count = Int(wrap(Int(applPtr) - Int(consumed)))
+        guard count <= setup.bufferSize else { return }
+        for f in 0..<count {
+            let position = Int((consumed + UInt(f)) % UInt(setup.bufferSize))
+            for b in 0..<setup.frameBytes {
+                let offset = byteOffset(position: position, byte: b, setup)
+                if dma.base.load(fromByteOffset: offset, as: UInt8.self) != deviceCopy.base.load(fromByteOffset: offset, as: UInt8.self) {
+                    observation.poisonedFrames += 1
+                    break
+                }
+            }
+        }
     }
 
     // MARK: pointers
@@ -244,10 +272,15 @@ final class Substream {
 
     private func moveOneFrame(_ setup: Setup, _ view: UnsafeMutableRawPointer) {
         let position = Int(dmaPosition % UInt(setup.bufferSize))
+        // The CPU's view, when the device has a view of its own (a non-coherent buffer).
+        let cpu = deviceCopy != nil ? dma?.base : nil
         if capture {
             for b in 0..<setup.frameBytes {
                 let sample = SimulatedKernel.captureSample(frame: captureFrame, byte: b)
-                view.storeBytes(of: sample, toByteOffset: byteOffset(position: position, byte: b, setup), as: UInt8.self)
+                let offset = byteOffset(position: position, byte: b, setup)
+                view.storeBytes(of: sample, toByteOffset: offset, as: UInt8.self)
+                // The CPU's cache lines for this memory are stale until its next CPU sync.
+                cpu?.storeBytes(of: SimulatedKernel.poisonByte(b), toByteOffset: offset, as: UInt8.self)
                 FrameChecksum.add(sample, into: &observation.checksum)
             }
             captureFrame += 1
@@ -255,11 +288,15 @@ final class Substream {
         } else {
             let queued = wrap(Int(applPtr) - Int(dmaPosition))
             if queued > 0 && queued <= UInt(setup.bufferSize) {
+                var stale = false
                 for b in 0..<setup.frameBytes {
-                    let byte = view.load(fromByteOffset: byteOffset(position: position, byte: b, setup), as: UInt8.self)
+                    let offset = byteOffset(position: position, byte: b, setup)
+                    let byte = view.load(fromByteOffset: offset, as: UInt8.self)
+                    if let cpu, cpu.load(fromByteOffset: offset, as: UInt8.self) != byte { stale = true }
                     FrameChecksum.add(byte, into: &observation.checksum)
                 }
                 observation.frames += 1
+                if stale { observation.staleFrames += 1 }
             } else {
                 observation.underrunFrames += 1
             }
@@ -273,6 +310,7 @@ final class Substream {
         framesIntoPeriod = 0
         hwPtr = 0
         applPtr = 0
+        consumed = 0
     }
 }
 

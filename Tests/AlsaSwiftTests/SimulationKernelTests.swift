@@ -381,11 +381,14 @@ import Testing
         let pulled = try raw.syncPtr(flags: ALSA_SYNC_PTR_APPL | ALSA_SYNC_PTR_AVAIL_MIN)  // no HWSYNC
         #expect(pulled.s.status.hw_ptr == 256)
         let view = UnsafeRawBufferPointer(start: buffer, count: 1024)
-        #expect(view.allSatisfy { $0 == 0 })  // the CPU still sees its stale cache
+        let poison = (0..<256).flatMap { _ in (0..<4).map { SimulatedKernel.poisonByte($0) } }
+        #expect(Array(view) == poison)  // the CPU still sees its stale cache
+        #expect(raw.kernel.captureObservation().cpuSyncs == 0)
         _ = try raw.syncPtr(flags: ALSA_SYNC_PTR_HWSYNC | ALSA_SYNC_PTR_APPL | ALSA_SYNC_PTR_AVAIL_MIN)
         let expected = (0..<256).flatMap { f in (0..<4).map { SimulatedKernel.captureSample(frame: UInt64(f), byte: $0) } }
         #expect(Array(view) == expected)
         #expect(raw.kernel.captureObservation().frames == 256)
+        #expect(raw.kernel.captureObservation().cpuSyncs == 1)
     }
 
     @Test func coherentCaptureNeedsNoSync() throws {

@@ -66,8 +66,10 @@ extension AlsaLibPCM {
 
     // MARK: mmap
 
-    /// `snd_pcm_avail_update` then `snd_pcm_mmap_begin`: the contiguous frames that can be filled
-    /// (playback) or read (capture) now, at most `maxFrames`. Starts a prepared capture stream.
+    /// Phase 1, then `snd_pcm_mmap_begin`: the contiguous frames that can be filled (playback) or
+    /// read (capture) now, at most `maxFrames`. Starts a prepared capture stream. Phase 1 is
+    /// `snd_pcm_avail` (with the kernel's CPU sync) where the device needs it, else the lighter
+    /// `snd_pcm_avail_update` (see `mmapQuerySyncsForCPU`).
     public func beginTransfer(maxFrames: Int = .max) throws(AlsaError) -> MmapArea {
         let setup = try requireSetup(.transfer)
         guard setup.access == .mmapInterleaved || setup.access == .mmapNonInterleaved else {
@@ -83,7 +85,7 @@ extension AlsaLibPCM {
                     if direction == .capture && current == .prepared { try start() }
                     if current == .running { knownRunning = true }
                 }
-                avail = try call(.mmapBegin) { snd_pcm_avail_update($0) }
+                avail = try call(.mmapBegin) { mmapQuerySyncsForCPU ? snd_pcm_avail($0) : snd_pcm_avail_update($0) }
                 break
             } catch {
                 knownRunning = false

@@ -41,6 +41,12 @@ public final class AlsaLibPCM: PCM {
     /// True from a successful start until anything that can stop the stream: while it holds, the
     /// mmap path asks alsa-lib for no state (an xrun still shows in avail_update's answer).
     @exclusivity(unchecked) var knownRunning = false
+    /// Phase 1 of an mmap transfer must make the kernel sync the buffer for the CPU: the kernel PCM
+    /// behind the name requires explicit sync, or its status record is not mapped. Then
+    /// `beginTransfer` asks `snd_pcm_avail` (a hwsync: SYNC_PTR with HWSYNC, or the HWSYNC ioctl)
+    /// instead of `snd_pcm_avail_update`, which only pulls the pointers and syncs nothing
+    /// (explicit-sync.md §4, §8.4). Decided at configure, from the kernel PCM's own answers.
+    @exclusivity(unchecked) var mmapQuerySyncsForCPU = false
     /// The configuration the PCM was opened with, kept while alsa-lib may refer to it.
     let localConfiguration: LocalConfiguration?
     /// Poll descriptors for `wait`, allocated once.
@@ -235,5 +241,8 @@ public final class AlsaLibPCM: PCM {
     func setConfiguration(_ setup: HardwareSetup?, _ software: SoftwareParameters?) {
         self.setup = setup
         self.softwareParameters = software
+        mmapQuerySyncsForCPU = setup?.access.isMmap == true && hardwareProbe.map { probe in
+            probe.info.contains(.explicitSync) || !probe.strategyInEffect().status.isMapped
+        } ?? false
     }
 }

@@ -1,4 +1,4 @@
-import AlsaSwift
+@testable import AlsaSwift
 import Foundation
 import Testing
 
@@ -27,17 +27,22 @@ struct ThroughAlsaLib {
         #expect(setup.info.contains(.explicitSync), "the granted setup carries the kernel's flag back")
     }
 
-    @Test("three seconds of mmap playback through alsa-lib reach the device intact")
+    @Test("three seconds of mmap playback through alsa-lib reach the device intact, never stale")
     func mmapPlaybackThroughAlsaLib() throws {
         let pcm = try AlsaLibPCM(name: "hw:\(card),0", direction: .playback)
         try pcm.configure(request)
-        let frames = 48_000 * 3
-        let written = try playMmapAnyLayout(pcm, frames: frames)
-        try pcm.drain()
-        let device = RigEnvironment.explicitSyncCounters(card: card)
-        #expect(pcm.xrunCount == 0 && device["playback_xruns"] == 0)
-        #expect(device["playback_frames"] == UInt64(frames))
-        #expect(device["playback_checksum"] == written)
+        try StrictContractChecks.playsClean(pcm, .rig(card: card), frames: 48_000 * 3)
+    }
+
+    /// alsa-lib's light query (`snd_pcm_avail_update`) syncs nothing for the CPU; the transport
+    /// asks `snd_pcm_avail` on this card, so no poisoned frame is read.
+    @Test("mmap capture through alsa-lib reads the strict card's signal, each chunk after a CPU sync",
+          arguments: ["hw:%d,0", "plughw:%d,0"])
+    func mmapCaptureThroughAlsaLib(pattern: String) throws {
+        let pcm = try AlsaLibPCM(name: String(format: pattern, card), direction: .capture)
+        try pcm.configure(request)
+        #expect(pcm.mmapQuerySyncsForCPU)
+        try StrictContractChecks.capturesClean(pcm, .rig(card: card), frames: 48_000)
     }
 
     @Test("a plug PCM converts Float to the driver's S16 exactly, through SYNC_PTR")

@@ -4,12 +4,14 @@ import Foundation
 import SystemPackage
 import Testing
 
-/// The project's explicit-sync test driver (Rig/explicit-sync-driver): a device that declares
-/// SNDRV_PCM_INFO_EXPLICIT_SYNC and plays only what was flushed to its device-side copy.
+/// The project's explicit-sync test driver (Rig/explicit-sync-driver): a strict non-coherent device
+/// that declares SNDRV_PCM_INFO_EXPLICIT_SYNC, plays only what a device sync flushed to its own copy,
+/// and shows captured data to the CPU only after a CPU sync (poison before). The checks are shared
+/// with the simulated kernel (StrictContractChecks).
 @Suite(.enabled(if: RigEnvironment.explicitSync != nil, Comment(rawValue: RigEnvironment.skipMessage)), .serialized)
 struct ExplicitSyncDriverTests {
     let card = RigEnvironment.explicitSync ?? 0
-    let seconds = 10
+    var oracle: SyncOracle { .rig(card: card) }
 
     func request(_ access: AccessType) -> HardwareRequest {
         HardwareRequest(access: access, format: .s16LE, channels: 2, rate: 48_000, periodSize: 1024, periodCount: 4)
@@ -37,50 +39,34 @@ struct ExplicitSyncDriverTests {
         }
     }
 
-    @Test(arguments: [AccessType.mmapInterleaved, .readWriteInterleaved])
-    func tenSecondsOfPlaybackReachTheDeviceIntact(access: AccessType) throws {
-        let pcm = try KernelPCM(card: card, device: 0, direction: .playback, options: PCMOpenOptions(recovery: .report))
-        try pcm.configure(request(access))
-        let frames = 48_000 * seconds
-        let written = access.isMmap ? try playMmapAnyLayout(pcm, frames: frames) : try playReadWrite(pcm, frames: frames)
-        try pcm.drain()
-        let device = RigEnvironment.explicitSyncCounters(card: card)
-        #expect(pcm.xrunCount == 0)
-        #expect(device["playback_xruns"] == 0)
-        #expect(device["playback_frames"] == UInt64(frames))
-        #expect(device["playback_checksum"] == written)
+    /// The card learns of each DMA sync the core performs, and of nothing else.
+    @Test func everySyncSiteOfTheKernelIsSeenAndNoOther() throws {
+        try StrictContractChecks.syncSitesAreSeen(oracle)
     }
 
-    @Test func negativeControlACommitBeforeWritingIsCaught() throws {
-        let pcm = try KernelPCM(card: card, device: 0, direction: .playback)
-        try pcm.configure(request(.mmapInterleaved))
-        let written = try playMmapAnyLayout(pcm, frames: 48_000, commitBeforeWriting: true)
-        try pcm.drain()
-        let device = RigEnvironment.explicitSyncCounters(card: card)
-        #expect(device["playback_checksum"] != nil)
-        #expect(device["playback_checksum"] != written)
+    // MARK: negative controls: raw clients that break one rule each
+
+    @Test func negativeControlCaptureWithoutPhase1() throws {
+        try StrictContractChecks.captureWithoutCpuSyncIsCaught({ oracle }, frames: 48_000)
+    }
+
+    @Test func negativeControlCommitBeforeWritingWithTwoPeriodsQueued() throws {
+        try StrictContractChecks.commitBeforeWritingIsCaught({ oracle }, frames: 48_000)
+    }
+
+    @Test func negativeControlNeverCommitting() throws {
+        try StrictContractChecks.neverCommittingIsCaught(oracle, frames: 24_000)
+    }
+
+    // MARK: the library's direct transport
+
+    @Test(arguments: [AccessType.mmapInterleaved, .readWriteInterleaved])
+    func tenSecondsOfPlaybackReachTheDeviceWithEveryCounterClean(access: AccessType) throws {
+        try StrictContractChecks.libraryPlaysClean(oracle, access: access, frames: 48_000 * 10)
     }
 
     @Test(arguments: [AccessType.mmapInterleaved, .readWriteInterleaved])
-    func captureReturnsTheDriversSignal(access: AccessType) throws {
-        let pcm = try KernelPCM(card: card, device: 0, direction: .capture)
-        let setup = try pcm.configure(request(access))
-        let frames = 48_000
-        var captured: [UInt8] = []
-        if access.isMmap {
-            while captured.count < frames * setup.frameBytes {
-                if try pcm.state == .running { _ = try pcm.wait(timeoutMilliseconds: 1000) }
-                let area = try pcm.beginTransfer(maxFrames: frames - captured.count / setup.frameBytes)
-                captured += UnsafeRawBufferPointer(area.interleaved)
-                try pcm.commitTransfer(area.frames)
-            }
-        } else {
-            captured = try captureReadWrite(pcm, frames: frames)
-        }
-        try pcm.drop()
-        var expected: [UInt8] = []
-        expected.reserveCapacity(captured.count)
-        for f in 0..<frames { for b in 0..<setup.frameBytes { expected.append(explicitSyncDriverSample(frame: UInt64(f), byte: b)) } }
-        #expect(captured == expected)
+    func captureReturnsTheDriversSignalWithEveryCounterClean(access: AccessType) throws {
+        try StrictContractChecks.libraryCapturesClean(oracle, access: access, frames: 48_000)
     }
 }

@@ -39,7 +39,7 @@ func playReadWrite(_ pcm: any PCM, frames total: Int, firstByte: Int = 0) throws
 
 /// The mmap loop for either layout: wait, begin, fill every channel, commit.
 @discardableResult
-func playMmapAnyLayout(_ pcm: any PCM, frames total: Int, firstByte: Int = 0, commitBeforeWriting: Bool = false) throws -> UInt64 {
+func playMmapAnyLayout(_ pcm: any PCM, frames total: Int, firstByte: Int = 0) throws -> UInt64 {
     let setup = pcm.setup!
     let frameBytes = setup.frameBytes
     let channels = Int(setup.channels)
@@ -49,7 +49,6 @@ func playMmapAnyLayout(_ pcm: any PCM, frames total: Int, firstByte: Int = 0, co
     while written < total {
         if try pcm.state == .running { _ = try pcm.wait(timeoutMilliseconds: 1000) }
         let area = try pcm.beginTransfer(maxFrames: total - written)
-        if commitBeforeWriting { try pcm.commitTransfer(area.frames) }
         var bytes = [UInt8](repeating: 0, count: area.frames * frameBytes)
         for i in bytes.indices { bytes[i] = patternByte(firstByte + (written * frameBytes) + i) }
         bytes.withUnsafeBytes { checksum.add($0) }
@@ -61,7 +60,7 @@ func playMmapAnyLayout(_ pcm: any PCM, frames total: Int, firstByte: Int = 0, co
                 }
             }
         }
-        if !commitBeforeWriting { try pcm.commitTransfer(area.frames) }
+        try pcm.commitTransfer(area.frames)
         written += area.frames
     }
     return checksum.value
