@@ -228,3 +228,15 @@ func strictDeviceSignal(frames: Int, frameBytes: Int) -> [UInt8] {
     }
     return bytes
 }
+
+/// How many frames of `captured` differ from `expected` (frames missing from either count too).
+/// Tests compare through this count: an expectation on two large arrays would have the test
+/// library diff them element by element, which takes minutes when they differ.
+func mismatchedFrames(_ captured: [UInt8], _ expected: [UInt8], frameBytes: Int) -> Int {
+    let common = min(captured.count, expected.count) / frameBytes
+    var differing = 0
+    for f in 0..<common where captured[f * frameBytes..<(f + 1) * frameBytes] != expected[f * frameBytes..<(f + 1) * frameBytes] {
+        differing += 1
+    }
+    return differing + (max(captured.count, expected.count) / frameBytes - common)
+}
