@@ -36,6 +36,42 @@ struct StreamTests {
         #expect(none?.context?.contains("offers none of FLOAT_LE, S32_LE") == true)
     }
 
+    /// A stereo 48 kHz device asked for 6 channels at 96 kHz: an error that names both
+    /// differences and what the device offers, never a stream that plays the app's 6-channel
+    /// frames as stereo. Allowed, the stream runs at what the device grants and says so.
+    @Test("a rate or channel count the device cannot give is refused, or adapted only when allowed and then reported")
+    func honestConfiguration() throws {
+        let refused = #expect(throws: AlsaError.self) {
+            try PlaybackStream(device: "hw:0,0", request: StreamRequest(rate: 96_000, channels: 6), kernel: makeKernel())
+        }
+        #expect(refused?.kind == .invalidArgument)
+        let context = refused?.context ?? ""
+        #expect(context.contains("cannot run 96000 Hz at 6 channels"), "\(context)")
+        #expect(context.contains("48000 Hz instead of 96000 Hz") && context.contains("2 channels instead of 6"), "\(context)")
+        #expect(context.contains("plughw:0,0") && context.contains("mayAdapt"), "\(context)")
+
+        let onlyRate = #expect(throws: AlsaError.self) {
+            try PlaybackStream(device: "hw:0,0", request: StreamRequest(rate: 96_000, channels: 6, mayAdapt: .rate), kernel: makeKernel())
+        }
+        #expect(onlyRate?.context?.contains("2 channels instead of 6") == true)
+        #expect(onlyRate?.context?.contains("Hz instead of") == false, "an allowed difference is not a reason to refuse")
+
+        let kernel = makeKernel()
+        let adapted = try PlaybackStream(device: "hw:0,0", request: StreamRequest(rate: 96_000, channels: 6, mayAdapt: [.rate, .channels]),
+                                         kernel: kernel)
+        #expect(adapted.configuration.adaptations == [StreamAdaptation(parameter: .rate, requested: 96_000, granted: 48_000),
+                                                     StreamAdaptation(parameter: .channels, requested: 6, granted: 2)])
+        #expect(adapted.configuration.description.contains("(adapted: 48000 Hz instead of 96000 Hz, 2 channels instead of 6)"))
+        // The app's 6-channel buffer is refused by the 2-channel stream, not played as stereo frames.
+        let wrongWidth = #expect(throws: AlsaError.self) {
+            try adapted.write(InterleavedAudioBuffer(channels: 6, frames: 480))
+        }
+        #expect(wrongWidth?.context == "a 6-channel buffer for a 2-channel stream")
+        #expect(kernel.playbackObservation().frames == 0)
+        let exact = try PlaybackStream(device: "hw:0,0", request: StreamRequest(rate: 48_000, channels: 2), kernel: makeKernel())
+        #expect(exact.configuration.adaptations.isEmpty)
+    }
+
     @Test("blocking writes reach the device exactly, read/write and mmap, plain and explicit-sync",
           arguments: [(SimulatedHardware.dummy, false), (.dummy, true), (.explicitSync, false), (.explicitSync, true)])
     func blockingWrite(hardware: SimulatedHardware, mmap: Bool) throws {

@@ -59,11 +59,14 @@ public final class PlaybackStream {
         }
     }
 
+    /// Queues a typed buffer; refused unless it has the stream's channel count.
     public func write(_ buffer: InterleavedAudioBuffer) throws(AlsaError) {
+        try core.checkChannels(buffer.channels)
         try buffer.samples.withUnsafeBufferPointer { (samples) throws(AlsaError) in try write(samples) }
     }
 
     nonisolated(nonsending) public func write(_ buffer: InterleavedAudioBuffer) async throws(AlsaError) {
+        try core.checkChannels(buffer.channels)
         let samples = buffer.samples
         let count = samples.count
         let copy = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)

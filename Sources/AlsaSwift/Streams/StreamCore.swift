@@ -48,9 +48,16 @@ final class StreamCore {
         let periods = max(request.periodsPerBuffer, 2)
         let setup = try pcm.configure(HardwareRequest(access: access, format: format, channels: request.channels, rate: request.rate,
                                                       periodSize: max(bufferFrames / periods, 1), bufferSize: bufferFrames))
+        let adaptations = StreamAdaptation.differences(request, setup)
+        let refused = adaptations.filter { !request.mayAdapt.contains($0.parameter == .rate ? .rate : .channels) }
+        guard refused.isEmpty else {
+            try? pcm.freeHardware()
+            throw AlsaError(.configure, .invalidArgument, context: Self.refusal(pcm, request, refused))
+        }
         try pcm.setNonBlocking(true)
         self.pcm = pcm
-        configuration = StreamConfiguration(deviceName: pcm.name, transport: pcm.transport, setup: setup, syncReport: pcm.syncReport)
+        configuration = StreamConfiguration(deviceName: pcm.name, transport: pcm.transport, setup: setup, syncReport: pcm.syncReport,
+                                            adaptations: adaptations)
         channels = Int(setup.channels)
         frameBytes = setup.frameBytes
         periodFrames = Int(setup.periodSize)
@@ -58,6 +65,20 @@ final class StreamCore {
         descriptors = .allocate(capacity: max(pcm.pollDescriptorCount, 1))
         descriptors.initialize(repeating: pollfd())
         reactor = PollReactor.shared(for: kernel)
+    }
+
+    /// Why a request was refused: what differs, what the device offers, and the two ways on.
+    private static func refusal(_ pcm: any PCM, _ request: StreamRequest, _ refused: [StreamAdaptation]) -> String {
+        let offers = pcm.capabilities
+        let what = refused.map { $0.parameter == .rate ? "\($0.requested) Hz" : "\($0.requested) channels" }.joined(separator: " at ")
+        let granted = refused.map(\.description).joined(separator: ", ")
+        var text = "\(pcm.name) cannot run \(what) as asked: the device would give \(granted) "
+            + "(it offers \(offers.channels.lowerBound)-\(offers.channels.upperBound) channels, "
+            + "\(offers.rate.lowerBound)-\(offers.rate.upperBound) Hz)"
+        if pcm.transport == .direct, let address = pcm.syncReport.hardware {
+            text += "; open plughw:\(address.card),\(address.device) to have alsa-lib convert"
+        }
+        return text + ", or allow the difference in StreamRequest.mayAdapt"
     }
 
     deinit {
@@ -88,6 +109,13 @@ final class StreamCore {
     func stop() throws(AlsaError) {
         try pcm.drop()
         try pcm.prepare()
+    }
+
+    /// Refuses a typed buffer whose channel count is not the stream's.
+    func checkChannels(_ count: Int) throws(AlsaError) {
+        guard count == channels else {
+            throw AlsaError(.transfer, .invalidArgument, context: "a \(count)-channel buffer for a \(channels)-channel stream")
+        }
     }
 
     /// Frames in `count` interleaved samples; refused unless whole.

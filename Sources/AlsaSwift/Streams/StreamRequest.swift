@@ -1,8 +1,16 @@
-/// What an app asks of a `PlaybackStream` or `CaptureStream`: numbers it would like, which
-/// negotiation meets as closely as the device allows (see `StreamConfiguration` for what it got).
+/// What an app asks of a `PlaybackStream` or `CaptureStream`. The rate and the channel count are
+/// met exactly, or the stream refuses to open and says what the device offers, unless `mayAdapt`
+/// lets the device change them; the latency and the format are met as closely as the device allows.
+/// `StreamConfiguration` tells what the stream got.
 public struct StreamRequest: Sendable, Equatable {
     public var rate: UInt32
     public var channels: UInt32
+    /// What the device may change from `rate` and `channels`. Empty by default: a stereo 48 kHz
+    /// device asked for 6 channels at 96 kHz is an error naming both differences, never a stream
+    /// that silently plays 6-channel data as stereo. Allowed differences are listed in
+    /// `StreamConfiguration.adaptations`. (For conversion by alsa-lib, open a `plughw:` or `default`
+    /// name: its plug then grants the rate and channels asked for.)
+    public var mayAdapt: StreamAdaptations
     /// The buffer's length in time: the worst-case latency, and the margin against xruns.
     public var latency: Duration
     /// How many wake-ups per buffer (more: steadier, costlier).
@@ -14,9 +22,11 @@ public struct StreamRequest: Sendable, Equatable {
     public var preferMmap: Bool
 
     public init(rate: UInt32 = 48_000, channels: UInt32 = 2, latency: Duration = .milliseconds(100),
-                periodsPerBuffer: UInt32 = 4, formats: [SampleFormat] = StreamRequest.defaultFormats, preferMmap: Bool = false) {
+                periodsPerBuffer: UInt32 = 4, formats: [SampleFormat] = StreamRequest.defaultFormats, preferMmap: Bool = false,
+                mayAdapt: StreamAdaptations = []) {
         self.rate = rate
         self.channels = channels
+        self.mayAdapt = mayAdapt
         self.latency = latency
         self.periodsPerBuffer = periodsPerBuffer
         self.formats = formats
@@ -27,12 +37,45 @@ public struct StreamRequest: Sendable, Equatable {
     public static let defaultFormats: [SampleFormat] = [.floatLE, .s32LE, .s24_3LE, .s24LE, .s16LE, .u8]
 }
 
+/// The parameters of a `StreamRequest` that the device may be allowed to change.
+public struct StreamAdaptations: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    public static let rate = StreamAdaptations(rawValue: 1 << 0)
+    public static let channels = StreamAdaptations(rawValue: 1 << 1)
+}
+
+/// A parameter the stream runs with that differs from the request (allowed by `mayAdapt`).
+public struct StreamAdaptation: Sendable, Equatable, CustomStringConvertible {
+    public enum Parameter: String, Sendable, Equatable { case rate, channels }
+    public var parameter: Parameter
+    public var requested: UInt32
+    public var granted: UInt32
+
+    public var description: String {
+        parameter == .rate ? "\(granted) Hz instead of \(requested) Hz" : "\(granted) channels instead of \(requested)"
+    }
+
+    /// The differences between `request` and `setup`, in the order rate, channels.
+    static func differences(_ request: StreamRequest, _ setup: HardwareSetup) -> [StreamAdaptation] {
+        var found: [StreamAdaptation] = []
+        if setup.rate != request.rate { found.append(StreamAdaptation(parameter: .rate, requested: request.rate, granted: setup.rate)) }
+        if setup.channels != request.channels {
+            found.append(StreamAdaptation(parameter: .channels, requested: request.channels, granted: setup.channels))
+        }
+        return found
+    }
+}
+
 /// What a stream got from the device.
 public struct StreamConfiguration: Sendable, Equatable, CustomStringConvertible {
     public var deviceName: String
     public var transport: PCMTransport
     public var setup: HardwareSetup
     public var syncReport: SyncReport
+    /// Where the stream differs from its request: empty unless `StreamRequest.mayAdapt` allowed it.
+    public var adaptations: [StreamAdaptation]
 
     public var rate: UInt32 { setup.rate }
     public var channels: UInt32 { setup.channels }
@@ -44,6 +87,7 @@ public struct StreamConfiguration: Sendable, Equatable, CustomStringConvertible 
 
     public var description: String {
         let ms = Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15
-        return "\(deviceName) via \(transport): \(format) \(channels)ch \(rate) Hz, \(setup.access), period \(periodSize) frames, buffer \(bufferSize) frames (\(Int(ms.rounded())) ms); \(syncReport)"
+        let adapted = adaptations.isEmpty ? "" : " (adapted: \(adaptations.map(\.description).joined(separator: ", ")))"
+        return "\(deviceName) via \(transport): \(format) \(channels)ch \(rate) Hz\(adapted), \(setup.access), period \(periodSize) frames, buffer \(bufferSize) frames (\(Int(ms.rounded())) ms); \(syncReport)"
     }
 }
