@@ -64,6 +64,8 @@ extension AlsaLibPCM {
     @discardableResult
     public func configure(_ request: HardwareRequest) throws(AlsaError) -> HardwareSetup {
         let pcm = try live(.configure)
+        LibraryCall.beginCapture()
+        defer { LibraryCall.endCapture() }
         try request.validate()
         setConfiguration(nil, nil)
         pendingTransfer = nil
@@ -152,6 +154,8 @@ extension AlsaLibPCM {
     /// Installs software parameters through alsa-lib; `boundary` is read back from it.
     public func installSoftwareParameters(_ parameters: SoftwareParameters) throws(AlsaError) {
         let pcm = try live(.swParams)
+        LibraryCall.beginCapture()
+        defer { LibraryCall.endCapture() }
         var raw: OpaquePointer?
         guard snd_pcm_sw_params_malloc(&raw) >= 0, let sw = raw else { throw AlsaError(.swParams, .noMemory) }
         defer { snd_pcm_sw_params_free(sw) }

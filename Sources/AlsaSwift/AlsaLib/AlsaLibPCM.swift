@@ -61,7 +61,8 @@ public final class AlsaLibPCM: PCM {
     /// files, e.g. `pcm.capture { type file slave.pcm "hw:0" file "/tmp/out.raw" }`.
     public init(name: String, direction: StreamDirection, configuration: String? = nil,
                 options: PCMOpenOptions = PCMOpenOptions()) throws(AlsaError) {
-        _ = LibraryCall.installErrorCapture
+        LibraryCall.beginCapture()
+        defer { LibraryCall.endCapture() }
         self.name = name
         self.direction = direction
         self.options = options
@@ -110,6 +111,8 @@ public final class AlsaLibPCM: PCM {
         handle = nil
         setup = nil
         softwareParameters = nil
+        LibraryCall.beginCapture()
+        defer { LibraryCall.endCapture() }
         try LibraryCall.check(snd_pcm_close(pcm), .close)
     }
 
@@ -124,6 +127,8 @@ public final class AlsaLibPCM: PCM {
     @discardableResult
     func call(_ operation: PCMOperation, _ body: (OpaquePointer) -> Int) throws(AlsaError) -> Int {
         let pcm = try live(operation)
+        LibraryCall.beginCapture()
+        defer { LibraryCall.endCapture() }
         let result = body(pcm)
         if result < 0 {
             let error = LibraryCall.error(result, operation)

@@ -2,11 +2,16 @@ import CAlsa
 import CAlsaSupport
 import SystemPackage
 
-/// Turns alsa-lib's return convention (negative errno) into `AlsaError`, with the message alsa-lib
-/// reported for the failure (captured by the CAlsaSupport handler instead of printed on stderr).
+/// Turns alsa-lib's return convention (negative errno) into `AlsaError`, with every message alsa-lib
+/// reported for the failure (collected by CAlsaSupport's thread-local handler instead of printed on
+/// stderr; a process-wide handler the app installed keeps receiving them).
 enum LibraryCall {
-    /// Installs the capturing error handler once per process, before the first alsa-lib call.
-    static let installErrorCapture: Void = alsa_swift_capture_library_errors()
+    /// Starts collecting alsa-lib's messages on this thread, for the calls up to the matching
+    /// `endCapture()`; nests. Bracket every entry point that calls alsa-lib:
+    /// `LibraryCall.beginCapture(); defer { LibraryCall.endCapture() }`. Cheap enough for the audio
+    /// path: a thread-local store, no allocation, no lock.
+    @inline(__always) static func beginCapture() { alsa_swift_begin_capture() }
+    @inline(__always) static func endCapture() { alsa_swift_end_capture() }
 
     @discardableResult
     static func check(_ result: Int32, _ operation: PCMOperation) throws(AlsaError) -> Int32 {
@@ -24,15 +29,16 @@ enum LibraryCall {
         AlsaError(operation, Errno(rawValue: Int32(truncatingIfNeeded: -result)), context: context ?? takeMessage())
     }
 
-    /// The last message alsa-lib reported on this thread, if any; clears it. Allocates only when
-    /// there is a message, which alsa-lib emits on setup failures, not on xruns or EAGAIN.
+    /// The messages alsa-lib reported on this thread since the capture began (or the last take),
+    /// joined by "; ", if any; clears them. Allocates only when there is a message, which alsa-lib
+    /// emits on setup failures, not on xruns or EAGAIN.
     static func takeMessage() -> String? {
-        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 512) { buffer in
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 2048) { buffer in
             guard let base = buffer.baseAddress, alsa_swift_take_library_error(base, buffer.count) > 0 else { return nil }
             return String(cString: base)
         }
     }
 
-    /// Messages alsa-lib has reported in this process (none of them reached stderr).
+    /// Messages alsa-lib has reported to a capture in this process (none of them reached stderr).
     static var messageCount: UInt { UInt(alsa_swift_library_error_count()) }
 }

@@ -15,7 +15,8 @@ public struct PCMNameHint: Sendable, Equatable {
 
     /// The hints for PCMs of every card (and the cardless ones, such as `null`).
     public static func all() throws(AlsaError) -> [PCMNameHint] {
-        _ = LibraryCall.installErrorCapture
+        LibraryCall.beginCapture()
+        defer { LibraryCall.endCapture() }
         var hints: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
         try LibraryCall.check(snd_device_name_hint(-1, "pcm", &hints), .nameHints)
         guard let hints else { return [] }

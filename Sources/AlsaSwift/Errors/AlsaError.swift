@@ -28,6 +28,8 @@ public struct AlsaError: Error, Sendable, Equatable, CustomStringConvertible {
         case .resourceBusy: return .busy
         case .invalidArgument: return .invalidArgument
         case .canceled: return .cancelled
+        case .noSuchFileOrDirectory: return .noSuchDevice
+        case .permissionDenied, .notPermitted: return .permissionDenied
         default: return .other
         }
     }
@@ -51,13 +53,29 @@ public struct AlsaError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidArgument
         /// The task waiting on the device was cancelled: ECANCELED (async API only).
         case cancelled
+        /// No such device: the node or card does not exist (ENOENT), e.g. a card index with no
+        /// card, or a machine without sound hardware.
+        case noSuchDevice
+        /// The process may not open the device (EACCES, EPERM): on most systems the user must be in
+        /// the `audio` group, or logged in at the seat that owns the device.
+        case permissionDenied
         case other
     }
 
     public var description: String {
         var text = "\(operation.rawValue) failed: \(errno) (errno \(errno.rawValue))"
         if let context { text += ": \(context)" }
+        if let remedy { text += " (\(remedy))" }
         return text
+    }
+
+    /// What usually fixes an error of this kind, for the kinds where one thing does.
+    public var remedy: String? {
+        switch kind {
+        case .permissionDenied: "add the user to the audio group (sudo usermod -aG audio $USER, then log in again)"
+        case .noSuchDevice where operation == .open: "no such sound device: see `alsa-info` or /proc/asound/cards for what this machine has"
+        default: nil
+        }
     }
 }
 

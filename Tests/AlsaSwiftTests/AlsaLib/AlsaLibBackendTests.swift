@@ -1,5 +1,6 @@
 import Foundation
 import SystemPackage
+import Glibc
 import Testing
 @testable import AlsaSwift
 
@@ -123,6 +124,30 @@ struct AlsaLibBackendTests {
         #expect(error?.context?.contains("Unknown PCM no_such_pcm_swift") == true)
         #expect(LibraryCall.messageCount > before)
         #expect(printed.isEmpty)
+    }
+
+    /// A name for a card that is not there: alsa-lib reports why in several messages, the first
+    /// of which is the reason (`cannot find card '7'`); the error keeps all of them, so a missing
+    /// card does not read like a typo in the name. ENOENT is its own kind, with the remedy.
+    @Test("a failed open keeps every message alsa-lib reported for it, in order")
+    func everyMessageOfTheOpen() throws {
+        let error = #expect(throws: AlsaError.self) { try AlsaLibPCM(name: "sysdefault:CARD=7", direction: .playback) }
+        let context = error?.context ?? ""
+        #expect(context.hasPrefix("sysdefault:CARD=7: parse_card: cannot find card '7'"), "\(context)")
+        #expect(context.components(separatedBy: "; ").count >= 3, "every message, joined: \(context)")
+        #expect(error?.kind == .noSuchDevice)
+        #expect(error?.description.contains("no such sound device") == true)
+    }
+
+    /// alsa-lib has one process-wide handler, which an app may have set for its own use: the
+    /// library collects messages through alsa-lib's thread-local handler and never touches it.
+    @Test("the process-wide alsa-lib error handler is never replaced")
+    func processWideHandlerUntouched() throws {
+        let global = try #require(dlsym(dlopen(nil, RTLD_NOW), "snd_lib_error"), "alsa-lib's snd_lib_error")
+        let before = global.load(as: UnsafeRawPointer?.self)
+        _ = try? AlsaLibPCM(name: "no_such_pcm_swift", direction: .playback)
+        _ = try? PCMNameHint.all()
+        #expect(global.load(as: UnsafeRawPointer?.self) == before)
     }
 
     @Test("malformed configuration text is refused with a clear error")
