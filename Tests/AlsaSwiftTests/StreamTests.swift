@@ -72,6 +72,23 @@ struct StreamTests {
         #expect(exact.configuration.adaptations.isEmpty)
     }
 
+    /// A stream built from a PCM opened with `.report` recovers an xrun as a stream opened by name
+    /// does, for both accesses, instead of throwing it at the app.
+    @Test("a stream built from a reporting PCM recovers xruns like one opened by name", arguments: [false, true])
+    func streamFromPCMRecovers(mmap: Bool) throws {
+        let kernel = makeKernel()
+        let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, options: PCMOpenOptions(nonBlocking: true, recovery: .report),
+                                kernel: kernel)
+        let stream = try PlaybackStream(pcm: pcm, request: StreamRequest(latency: .milliseconds(40), preferMmap: mmap), kernel: kernel)
+        let samples = Self.signal(frames: 4800)
+        try samples.withUnsafeBufferPointer { try stream.write($0) }
+        kernel.advance(frames: 4800)  // the app falls behind: the buffer runs dry
+        try samples.withUnsafeBufferPointer { try stream.write($0) }
+        #expect(stream.xrunCount == 1)
+        #expect(kernel.playbackObservation().xruns == 1)
+        #expect(try stream.drain(timeout: .seconds(5)))
+    }
+
     @Test("blocking writes reach the device exactly, read/write and mmap, plain and explicit-sync",
           arguments: [(SimulatedHardware.dummy, false), (.dummy, true), (.explicitSync, false), (.explicitSync, true)])
     func blockingWrite(hardware: SimulatedHardware, mmap: Bool) throws {

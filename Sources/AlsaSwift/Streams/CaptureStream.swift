@@ -31,7 +31,7 @@ public final class CaptureStream {
         let total = try core.frames(inSamples: samples.count)
         var done = 0
         while done < total {
-            let moved = try transfer(into: samples, at: done)
+            let moved = try core.recovering { () throws(AlsaError) in try transfer(into: samples, at: done) }
             if moved == 0 { try core.waitBlocking() }
             done += moved
         }
@@ -44,7 +44,7 @@ public final class CaptureStream {
         var done = 0
         while done < total {
             if Task.isCancelled { throw AlsaError(.poll, .canceled) }
-            let moved = try transfer(into: samples, at: done)
+            let moved = try core.recovering { () throws(AlsaError) in try transfer(into: samples, at: done) }
             if moved == 0 { try await core.waitSuspending() }
             done += moved
         }

@@ -27,8 +27,8 @@ public final class PlaybackStream {
         try self.init(pcm: try StreamCore.open(device, .playback, transport: transport, kernel: kernel), request: request, kernel: kernel)
     }
 
-    /// Takes an opened playback PCM (its recovery policy should be `.automatic`) and negotiates
-    /// `request` on it.
+    /// Takes an opened playback PCM and negotiates `request` on it. Xruns are recovered and counted
+    /// whatever the PCM's own recovery policy, as for a stream opened by name.
     public init(pcm: any PCM, request: StreamRequest = StreamRequest(),
                 kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
         core = try StreamCore(pcm: pcm, direction: .playback, request: request, kernel: kernel)
@@ -39,7 +39,7 @@ public final class PlaybackStream {
         let total = try core.frames(inSamples: samples.count)
         var done = 0
         while done < total {
-            let moved = try transfer(samples, from: done)
+            let moved = try core.recovering { () throws(AlsaError) in try transfer(samples, from: done) }
             if moved == 0 { try core.waitBlocking() }
             done += moved
         }
@@ -53,7 +53,7 @@ public final class PlaybackStream {
         var done = 0
         while done < total {
             if Task.isCancelled { throw AlsaError(.poll, .canceled) }
-            let moved = try transfer(samples, from: done)
+            let moved = try core.recovering { () throws(AlsaError) in try transfer(samples, from: done) }
             if moved == 0 { try await core.waitSuspending() }
             done += moved
         }

@@ -90,7 +90,26 @@ final class StreamCore {
     /// Blocks in poll(2) until the PCM can move frames (or reports an error condition, which the
     /// next transfer turns into an error or a recovery).
     func waitBlocking() throws(AlsaError) {
-        _ = try pcm.wait(timeoutMilliseconds: -1)
+        _ = try recovering { () throws(AlsaError) in try pcm.wait(timeoutMilliseconds: -1) }
+    }
+
+    /// Runs one step of a transfer. An xrun or suspend that the PCM reports instead of recovering
+    /// (one opened with `RecoveryPolicy.report` and handed to the stream) is recovered here the way
+    /// the PCMs streams open by name recover it themselves, and counted in the PCM's xrunCount:
+    /// a stream behaves the same however it was built. Nothing allocates.
+    @inline(__always)
+    func recovering<T>(_ step: () throws(AlsaError) -> T) throws(AlsaError) -> T {
+        var attempts = 0
+        while true {
+            do {
+                return try step()
+            } catch {
+                guard error.kind == .xrun || error.kind == .suspended,
+                      attempts < RecoveryProcedure.maximumRecoveriesPerTransfer else { throw error }
+                attempts += 1
+                try pcm.recover(from: error)
+            }
+        }
     }
 
     /// Suspends the task, not a thread, until the PCM can move frames. Cancellation ends the wait
