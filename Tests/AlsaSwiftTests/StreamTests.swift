@@ -89,6 +89,56 @@ struct StreamTests {
         #expect(try stream.drain(timeout: .seconds(5)))
     }
 
+    /// A device with SNDRV_PCM_INFO_PAUSE holds its position: nothing is played while paused,
+    /// nothing queued is lost, and every frame still reaches the device in order.
+    @Test("pause and resume on a device that can pause lose nothing")
+    func hardwarePause() throws {
+        let kernel = makeKernel(.explicitSync)
+        let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(40)), kernel: kernel)
+        let samples = Self.signal(frames: 4800)
+        try samples.withUnsafeBufferPointer { try stream.write($0) }
+        #expect(try stream.pause() == .hardware)
+        let held = kernel.playbackObservation().frames
+        kernel.advance(frames: 4800)
+        #expect(kernel.playbackObservation().frames == held, "a paused device plays nothing")
+        let status = try stream.status()
+        #expect(status.isPaused && status.state == .paused)
+        #expect(status.availableFrames + status.delayFrames == Int(stream.configuration.bufferSize))
+        let refused = #expect(throws: AlsaError.self) { try samples.withUnsafeBufferPointer { try stream.write($0) } }
+        #expect(refused?.kind == .badState)
+        try stream.resume()
+        #expect(try stream.status().isPaused == false)
+        try samples.withUnsafeBufferPointer { try stream.write($0) }
+        #expect(try stream.drain(timeout: .seconds(5)))
+        let device = kernel.playbackObservation()
+        #expect(device.frames == 9600 && device.xruns == 0)
+        #expect(device.checksum == (try Self.deviceChecksum(samples + samples, as: stream.configuration.format)))
+    }
+
+    /// Without SNDRV_PCM_INFO_PAUSE the stream stops the device and says what that discarded.
+    @Test("pause on a device that cannot pause stops it and reports the frames discarded")
+    func emulatedPause() throws {
+        let kernel = makeKernel()
+        let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(40)), kernel: kernel)
+        let samples = Self.signal(frames: 4800)
+        try samples.withUnsafeBufferPointer { try stream.write($0) }
+        let before = try stream.status()
+        #expect(before.state == .running && !before.isPaused)
+        guard case .emulated(let discarded) = try stream.pause() else {
+            Issue.record("snd-dummy has no PAUSE: the pause must be emulated")
+            return
+        }
+        #expect(discarded == before.delayFrames && discarded > 0)
+        let played = kernel.playbackObservation().frames
+        #expect(played + UInt64(discarded) == 4800)
+        #expect(try stream.status().isPaused)
+        try stream.resume()
+        try samples.withUnsafeBufferPointer { try stream.write($0) }
+        #expect(try stream.drain(timeout: .seconds(5)))
+        #expect(kernel.playbackObservation().frames == played + 4800)
+        #expect(stream.xrunCount == 0)
+    }
+
     @Test("blocking writes reach the device exactly, read/write and mmap, plain and explicit-sync",
           arguments: [(SimulatedHardware.dummy, false), (.dummy, true), (.explicitSync, false), (.explicitSync, true)])
     func blockingWrite(hardware: SimulatedHardware, mmap: Bool) throws {

@@ -28,6 +28,7 @@ public final class CaptureStream {
     /// Fills `samples` (a whole number of frames) with captured interleaved samples, blocking
     /// until it is full. Starts the stream on first use.
     public func read(into samples: UnsafeMutableBufferPointer<Float>) throws(AlsaError) {
+        try core.checkNotPaused()
         let total = try core.frames(inSamples: samples.count)
         var done = 0
         while done < total {
@@ -40,6 +41,7 @@ public final class CaptureStream {
     /// The same, suspending the task instead of a thread. Cancellation throws ECANCELED (kind
     /// `.cancelled`); the frames read so far are in `samples`.
     nonisolated(nonsending) public func read(into samples: UnsafeMutableBufferPointer<Float>) async throws(AlsaError) {
+        try core.checkNotPaused()
         let total = try core.frames(inSamples: samples.count)
         var done = 0
         while done < total {

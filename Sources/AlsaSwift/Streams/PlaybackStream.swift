@@ -36,6 +36,7 @@ public final class PlaybackStream {
 
     /// Queues interleaved samples (a whole number of frames), blocking until all are queued.
     public func write(_ samples: UnsafeBufferPointer<Float>) throws(AlsaError) {
+        try core.checkNotPaused()
         let total = try core.frames(inSamples: samples.count)
         var done = 0
         while done < total {
@@ -49,6 +50,7 @@ public final class PlaybackStream {
     /// Cancelling the task ends the write with ECANCELED (kind `.cancelled`); frames queued
     /// before stay queued.
     nonisolated(nonsending) public func write(_ samples: UnsafeBufferPointer<Float>) async throws(AlsaError) {
+        try core.checkNotPaused()
         let total = try core.frames(inSamples: samples.count)
         var done = 0
         while done < total {

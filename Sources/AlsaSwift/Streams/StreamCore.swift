@@ -14,6 +14,8 @@ final class StreamCore {
     let scratch: UnsafeMutableRawBufferPointer
     let descriptors: UnsafeMutableBufferPointer<pollfd>
     let reactor: PollReactor
+    /// Set by `pause()` until `resume()` (StreamControl.swift).
+    var pausedBy: PauseMethod?
 
     /// Opens `device` the way streams want it: non-blocking (they wait on poll themselves) and
     /// recovering xruns inside transfers.
@@ -128,6 +130,7 @@ final class StreamCore {
     func stop() throws(AlsaError) {
         try pcm.drop()
         try pcm.prepare()
+        pausedBy = nil
     }
 
     /// Refuses a typed buffer whose channel count is not the stream's.
