@@ -73,12 +73,24 @@ let package = Package(
                           swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(name: "alsa-info", dependencies: ["AlsaTools"], path: "Examples/alsa-info",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
+        // The README's Swift examples, compiled at every build (see Plugins/ReadmeExamplesPlugin).
+        .executableTarget(name: "readme-examples", path: "Plugins/ReadmeExamplesTool",
+                          swiftSettings: [.swiftLanguageMode(.v6)]),
+        .plugin(name: "ReadmeExamplesPlugin", capability: .buildTool(), dependencies: ["readme-examples"]),
+        .target(
+            name: "ReadmeExamples",
+            dependencies: ["AlsaSwift", "AlsaSimulation"],
+            path: "Tests/ReadmeExamples",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: ["ReadmeExamplesPlugin"]
+        ),
         .testTarget(
             name: "AlsaSwiftTests",
             dependencies: [
                 "AlsaSwift",
                 "AlsaSimulation",
                 "AlsaTools",
+                "ReadmeExamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "CAlsaKernel",
                 .product(name: "SystemPackage", package: "swift-system"),
