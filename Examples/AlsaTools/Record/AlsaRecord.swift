@@ -45,8 +45,13 @@ public struct AlsaRecord: ParsableCommand {
     }
 
     public func validate() throws {
-        if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
         if rate == 0 || channels == 0 { throw ValidationError("--rate and --channels must be positive") }
+        _ = try ToolLimits.wavFormat(storing: format.sampleFormat, channels: channels, rate: rate, frames: try frameLimit())
+    }
+
+    /// `--duration` in frames, nil when recording until Ctrl-C.
+    func frameLimit() throws -> Int? {
+        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, rate: rate) }
     }
 
     public func run() throws {
@@ -54,7 +59,7 @@ public struct AlsaRecord: ParsableCommand {
         let opened = try device.open(.capture)
         let report = try Recorder(pcm: opened.pcm, options: device, status: StatusLine(quiet: quiet))
             .record(to: file, format: format.sampleFormat, channels: channels, rate: rate,
-                    frames: duration.map { Int($0 * Double(rate)) }) { setup in
+                    frames: try frameLimit()) { setup in
                 guard !quiet else { return }
                 Say.line("\(opened.pcm.name) via \(opened.pcm.transport): \(setup)")
                 Say.line("  sync: \(opened.pcm.syncReport)")

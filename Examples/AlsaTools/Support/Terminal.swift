@@ -41,6 +41,7 @@ public enum Say {
 
 /// Time as the tools print it: m:ss.t
 public func clock(_ seconds: Double) -> String {
-    let tenths = Int((seconds * 10).rounded(.down))
+    // A time no Int can count (a file with an absurd length) prints as such instead of trapping.
+    guard let tenths = Int(exactly: (seconds * 10).rounded(.down)) else { return "-:--.-" }
     return String(format: "%d:%02d.%d", tenths / 600, (tenths / 10) % 60, tenths % 10)
 }

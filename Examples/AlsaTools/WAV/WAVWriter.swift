@@ -14,6 +14,7 @@ public final class WAVWriter {
     private var finished = false
 
     public init(path: String, format: WAVFormat, patchInterval: Int? = nil) throws(WAVError) {
+        if let why = format.headerLimitViolation { throw .unrepresentable(why) }
         self.path = path
         self.format = format
         self.patchInterval = patchInterval ?? format.sampleRate
@@ -39,6 +40,8 @@ public final class WAVWriter {
     public func append(_ bytes: UnsafeRawBufferPointer) throws(WAVError) {
         let frames = bytes.count / format.bytesPerFrame
         guard frames > 0 else { return }
+        // Past 4 GiB the header's sizes would wrap and describe a different, shorter file.
+        guard frames <= format.maximumFrames - framesWritten else { throw .tooLarge(maximumFrames: format.maximumFrames) }
         let whole = UnsafeRawBufferPointer(rebasing: bytes[0..<frames * format.bytesPerFrame])
         do {
             _ = try file.writeAll(toAbsoluteOffset: Int64(headerBytes + framesWritten * format.bytesPerFrame), whole)

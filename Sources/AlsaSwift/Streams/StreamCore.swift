@@ -42,9 +42,7 @@ final class StreamCore {
         case (false, false):
             throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) offers no interleaved access")
         }
-        let latencyFrames = request.latency.components.seconds * Int64(request.rate)
-            + request.latency.components.attoseconds / 1_000_000_000 * Int64(request.rate) / 1_000_000_000
-        let bufferFrames = UInt32(clamping: max(latencyFrames, 16))
+        let bufferFrames = UInt32(clamping: max(Self.frames(in: request.latency, rate: request.rate), 16))
         let periods = max(request.periodsPerBuffer, 2)
         let setup = try pcm.configure(HardwareRequest(access: access, format: format, channels: request.channels, rate: request.rate,
                                                       periodSize: max(bufferFrames / periods, 1), bufferSize: bufferFrames))
@@ -58,6 +56,17 @@ final class StreamCore {
         descriptors = .allocate(capacity: max(pcm.pollDescriptorCount, 1))
         descriptors.initialize(repeating: pollfd())
         reactor = PollReactor.shared(for: kernel)
+    }
+
+    /// The frames `latency` lasts at `rate`, saturating: a latency too long to count asks for the
+    /// largest buffer the device has, instead of overflowing.
+    static func frames(in latency: Duration, rate: UInt32) -> Int64 {
+        let (seconds, attoseconds) = latency.components
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: Int64(rate))
+        if overflow { return seconds < 0 ? .min : .max }
+        // attoseconds < 10^18 and rate < 2^32: the product of the scaled parts fits.
+        let (sum, carry) = whole.addingReportingOverflow(attoseconds / 1_000_000_000 * Int64(rate) / 1_000_000_000)
+        return carry ? .max : sum
     }
 
     deinit {
