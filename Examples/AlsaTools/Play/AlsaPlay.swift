@@ -25,6 +25,10 @@ public struct AlsaPlay: ParsableCommand {
 
     public func run() throws {
         Interruption.install()
+        try Interruption.running(play)
+    }
+
+    private func play() throws {
         for path in files {
             if Interruption.requested { break }
             let file = try WAVReader(path: path)
@@ -49,6 +53,6 @@ public struct AlsaPlay: ParsableCommand {
                 if !match && !report.interrupted { throw ToolFailure("the simulated device did not receive what was sent") }
             }
         }
-        if Interruption.requested { throw ExitCode(130) }
+        if Interruption.requested { throw Interruption.exitCode }
     }
 }

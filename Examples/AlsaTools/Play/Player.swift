@@ -99,7 +99,15 @@ public struct Player {
             }
         } else {
             while offset < bytes.count && !Interruption.requested {
-                offset += try pcm.writeInterleaved(UnsafeRawBufferPointer(rebasing: bytes[offset...])) * frameBytes
+                let written: Int
+                do {
+                    written = try pcm.writeInterleaved(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                } catch {
+                    // A signal ended the blocking write: the loop looks at the flag.
+                    guard error.kind == .interrupted else { throw error }
+                    continue
+                }
+                offset += written * frameBytes
             }
         }
     }

@@ -56,6 +56,10 @@ public struct AlsaRecord: ParsableCommand {
 
     public func run() throws {
         Interruption.install()
+        try Interruption.running(recordToFile)
+    }
+
+    private func recordToFile() throws {
         let opened = try device.open(.capture)
         let report = try Recorder(pcm: opened.pcm, options: device, status: StatusLine(quiet: quiet))
             .record(to: file, format: format.sampleFormat, channels: channels, rate: rate,
@@ -68,7 +72,7 @@ public struct AlsaRecord: ParsableCommand {
             Say.line("\(file): \(report.frames) frames (\(clock(Double(report.frames) / Double(rate)))), \(report.xruns) xrun\(report.xruns == 1 ? "" : "s")\(report.interrupted ? ", interrupted" : "")")
         }
         if report.interrupted && duration == nil { return }  // Ctrl-C is how an open-ended recording ends
-        if report.interrupted { throw ExitCode(130) }
+        if report.interrupted { throw Interruption.exitCode }
     }
 }
 
@@ -143,7 +147,15 @@ public struct Recorder {
                 try pcm.commitTransfer(area.frames)
                 offset += count
             } else {
-                offset += try pcm.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: buffer[offset...])) * frameBytes
+                let read: Int
+                do {
+                    read = try pcm.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]))
+                } catch {
+                    // A signal ended the blocking read: the loop looks at the flag.
+                    guard error.kind == .interrupted else { throw error }
+                    continue
+                }
+                offset += read * frameBytes
             }
         }
         return offset / frameBytes

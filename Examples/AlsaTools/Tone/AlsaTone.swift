@@ -80,8 +80,14 @@ public struct AlsaTone: ParsableCommand {
     }
 
     public func run() throws {
-        if let output, let duration, let frames = try totalFrames() { return try write(to: output, seconds: duration, frames: frames) }
         Interruption.install()
+        try Interruption.running {
+            if let output, let duration, let frames = try totalFrames() { return try write(to: output, seconds: duration, frames: frames) }
+            try play()
+        }
+    }
+
+    private func play() throws {
         let opened = try device.open(.playback)
         let latency = device.latency.map { Duration.milliseconds(Int($0)) } ?? .milliseconds(100)
         let stream = try PlaybackStream(pcm: opened.pcm, request: StreamRequest(rate: rate, channels: channels, latency: latency,
@@ -103,6 +109,9 @@ public struct AlsaTone: ParsableCommand {
         while !Interruption.requested, played < (total ?? .max) {
             let frames = min(period, (total ?? .max) - played)
             let chunk = UnsafeMutableBufferPointer(rebasing: samples[0..<frames * Int(channels)])
+            // Wait for room here, for half a second at most, rather than in the stream's write, whose
+            // wait has no limit: on a stalled device the loop still sees a Ctrl-C.
+            guard try opened.pcm.wait(timeoutMilliseconds: 500) else { continue }
             generator.fill(chunk)
             try stream.write(UnsafeBufferPointer(chunk))
             played += frames

@@ -20,7 +20,10 @@ public final class WAVWriter {
         self.patchInterval = patchInterval ?? format.sampleRate
         do {
             file = try FileDescriptor.open(path, .writeOnly, options: [.create, .truncate, .closeOnExec],
-                                           permissions: [.ownerReadWrite, .groupRead, .otherRead])
+                                           permissions: [.ownerReadWrite, .groupRead, .otherRead],
+                                           // Not retried on EINTR: the open of a FIFO with no reader
+                                           // blocks, and Ctrl-C must end it.
+                                           retryOnInterrupt: false)
         } catch {
             throw .io(path: path, errno: (error as? Errno)?.rawValue ?? Errno.ioError.rawValue)
         }
