@@ -13,7 +13,7 @@ final class StreamCore {
     let periodFrames: Int
     let scratch: UnsafeMutableRawBufferPointer
     let descriptors: UnsafeMutableBufferPointer<pollfd>
-    let reactor: PollReactor
+    let reactor: PollReactor.Lease
 
     /// Opens `device` the way streams want it: non-blocking (they wait on poll themselves) and
     /// recovering xruns inside transfers.
@@ -27,6 +27,8 @@ final class StreamCore {
         guard pcm.direction == direction else {
             throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) is not a \(direction) PCM")
         }
+        // First: a reactor that cannot be had fails the open before anything is allocated.
+        let reactor = try PollReactor.lease(for: kernel)
         let capabilities = pcm.capabilities
         guard let format = request.formats.first(where: { capabilities.formats.contains($0) && SampleConversion.isSupported($0) }) else {
             throw AlsaError(.configure, .invalidArgument,
@@ -55,7 +57,7 @@ final class StreamCore {
         scratch = .allocate(byteCount: periodFrames * frameBytes, alignment: 16)
         descriptors = .allocate(capacity: max(pcm.pollDescriptorCount, 1))
         descriptors.initialize(repeating: pollfd())
-        reactor = PollReactor.shared(for: kernel)
+        self.reactor = reactor
     }
 
     /// The frames `latency` lasts at `rate`, saturating: a latency too long to count asks for the
@@ -86,8 +88,11 @@ final class StreamCore {
     nonisolated(nonsending) func waitSuspending() async throws(AlsaError) {
         while true {
             let count = try pcm.fillPollDescriptors(descriptors)
-            let woken = await reactor.wait(for: UnsafeMutableBufferPointer(rebasing: descriptors[0..<count]))
-            guard woken else { throw AlsaError(.poll, .canceled) }
+            switch await reactor.wait(for: UnsafeMutableBufferPointer(rebasing: descriptors[0..<count])) {
+            case .ready: break
+            case .cancelled: throw AlsaError(.poll, .canceled)
+            case .failed(let errno): throw AlsaError(.poll, errno, context: "no thread could be started to wait for the device")
+            }
             let events = Int32(try pcm.pollEvents(UnsafeMutableBufferPointer(rebasing: descriptors[0..<count])))
             if events != 0 { return }
         }
