@@ -91,6 +91,10 @@ final class PollReactor: Sendable {
         var polled: [(id: UInt64, position: Int)] = []
         /// The running thread's kernel id (tests look for it in /proc), 0 when none runs.
         var threadID: pid_t = 0
+
+        // Here rather than in the reactor's deinit, so that a reactor whose init fails (no pipe)
+        // frees it too.
+        deinit { pollSet.deallocate() }
     }
 
     private let kernel: any KernelInterface
@@ -148,7 +152,6 @@ final class PollReactor: Sendable {
     deinit {
         Glibc.close(wakeup)
         Glibc.close(wakeupWriter)
-        state.withLock { $0.pollSet.deallocate() }
     }
 
     private func release() {
