@@ -32,7 +32,7 @@ public struct AlsaPlay: ParsableCommand {
         for path in files {
             if Interruption.requested { break }
             let file = try WAVReader(path: path)
-            let opened = try device.open(.playback)
+            let opened = try device.open(.playback, nonBlocking: true)
             var player = Player(pcm: opened.pcm, options: device, status: StatusLine(quiet: quiet))
             let quiet = self.quiet
             let pcm = opened.pcm

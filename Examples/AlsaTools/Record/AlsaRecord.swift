@@ -60,7 +60,7 @@ public struct AlsaRecord: ParsableCommand {
     }
 
     private func recordToFile() throws {
-        let opened = try device.open(.capture)
+        let opened = try device.open(.capture, nonBlocking: true)
         let report = try Recorder(pcm: opened.pcm, options: device, status: StatusLine(quiet: quiet))
             .record(to: file, format: format.sampleFormat, channels: channels, rate: rate,
                     frames: try frameLimit()) { setup in
@@ -147,12 +147,14 @@ public struct Recorder {
                 try pcm.commitTransfer(area.frames)
                 offset += count
             } else {
+                // A bounded wait, then a read of what is there: a blocking read would sit in the
+                // kernel on a stalled device, retrying the EINTR of a Ctrl-C.
+                _ = try pcm.wait(timeoutMilliseconds: 500)
                 let read: Int
                 do {
                     read = try pcm.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]))
                 } catch {
-                    // A signal ended the blocking read: the loop looks at the flag.
-                    guard error.kind == .interrupted else { throw error }
+                    guard error.kind == .wouldBlock || error.kind == .interrupted else { throw error }
                     continue
                 }
                 offset += read * frameBytes

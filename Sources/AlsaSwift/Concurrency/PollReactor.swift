@@ -1,4 +1,3 @@
-import Synchronization
 import SystemPackage
 
 #if canImport(Glibc)
@@ -102,13 +101,13 @@ final class PollReactor: Sendable {
     /// A pipe: the thread polls the read end; anyone writes a byte to the other to wake it.
     let wakeup: Int32
     private let wakeupWriter: Int32
-    private let state = Mutex(State())
+    private let state = HostLock(State())
     /// How long the thread lingers with nobody waiting before it ends.
     private static let idleMilliseconds: Int32 = 2_000
 
     /// The reactors of kernels that have a stream, by kernel. Held strongly while leased, removed
     /// by the last lease's release.
-    private static let registry = Mutex<[ObjectIdentifier: PollReactor]>([:])
+    private static let registry = HostLock<[ObjectIdentifier: PollReactor]>([:])
 
     /// A stream's hold on its kernel's reactor, created with it if needed; releasing the last one
     /// retires the reactor.
@@ -177,7 +176,7 @@ final class PollReactor: Sendable {
             defer { s.nextID += 1 }
             return s.nextID
         }
-        return await withTaskCancellationHandler {
+        let outcome = await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Outcome, Never>) in
                 if Task.isCancelled {
                     continuation.resume(returning: .cancelled)
@@ -207,6 +206,11 @@ final class PollReactor: Sendable {
             cancelled?.resume(returning: .cancelled)
             wake()
         }
+        // The poller filled in the descriptors' events under the lock before resuming: taking it
+        // once here orders those writes before the caller's reads, in the memory model's terms
+        // and so for ThreadSanitizer, not only through the scheduler.
+        state.withLock { _ in }
+        return outcome
     }
 
     /// The calling thread's kernel id, from /proc/thread-self (glibc's gettid is not visible to
