@@ -74,6 +74,22 @@ struct RangeCheckTests {
         #expect(try stream.drain(timeout: .seconds(Int64.max)))
     }
 
+    @Test("a capture read of a negative or unmultipliable frame count is refused, not trapped on")
+    func captureReadCount() async throws {
+        let kernel = SimulatedKernel(card: 0, hardware: .dummy)
+        let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(channels: 2), kernel: kernel)
+        for frames in [-1, Int.max, Int.max / 2 + 1] {
+            await #expect(throws: AlsaError.self, "\(frames)") { _ = try await stream.read(frames: frames) }
+        }
+        #expect(try await stream.read(frames: 0).frames == 0)
+    }
+
+    @Test("a SampleRing beyond 2^62 samples stops with a message (it used to loop for ever rounding up)")
+    func sampleRingCapacity() async {
+        #expect(SampleRing(minimumCapacity: 1 << 20).capacity == 1 << 20)
+        await #expect(processExitsWith: .failure) { _ = SampleRing(minimumCapacity: .max) }
+    }
+
     // MARK: the tools
 
     @Test("defect: --duration inf, nan or 1e15 trapped converting to frames; now refused",
