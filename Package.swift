@@ -98,6 +98,7 @@ if Context.environment["ALSASWIFT_FUZZ"] == "1" {
             "AlsaSwift",
             "AlsaSimulation",
             "AlsaTools",
+            "CAlsaKernel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "SystemPackage", package: "swift-system"),
         ],

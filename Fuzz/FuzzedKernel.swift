@@ -1,5 +1,6 @@
 import AlsaSimulation
 import AlsaSwift
+import CAlsaKernel
 import SystemPackage
 
 #if canImport(Glibc)
@@ -60,7 +61,8 @@ final class FuzzedKernel: KernelInterface, @unchecked Sendable {
             // _IOC_SIZE: the record's length is encoded in the request.
             let size = Int((request >> 16) & 0x3FFF)
             let offset = Int(input.uint16())
-            if let argument, size > 0 {
+            // PAUSE carries its flag in the pointer's bits, not a record behind it.
+            if let argument, size > 0, request != ALSA_IOCTL_PAUSE {
                 argument.storeBytes(of: input.byte(), toByteOffset: offset % size, as: UInt8.self)
             }
             result = Int32(bitPattern: input.uint32()) & 0x7FFF_FFFF
