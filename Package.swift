@@ -99,3 +99,22 @@ let package = Package(
         ),
     ]
 )
+
+// The fuzz targets (Fuzz/) exist only in the build Scripts/fuzz makes (ALSASWIFT_FUZZ=1): a library
+// of libFuzzer entry points, which that script links with libFuzzer's own main.
+if Context.environment["ALSASWIFT_FUZZ"] == "1" {
+    package.products.append(.library(name: "AlsaFuzz", type: .static, targets: ["AlsaFuzz"]))
+    package.targets.append(.target(
+        name: "AlsaFuzz",
+        dependencies: [
+            "AlsaSwift",
+            "AlsaSimulation",
+            "AlsaTools",
+            "CAlsaKernel",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ],
+        path: "Fuzz",
+        swiftSettings: [.swiftLanguageMode(.v6)]
+    ))
+}

@@ -75,9 +75,15 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         locked { for s in openSubstreams { s.run(frames: periods * (s.setup?.periodSize ?? 0)) } }
     }
 
-    /// The next `times` calls of `call` (and `request`, for ioctls) fail with `errno` without running.
-    public func inject(_ errno: Errno, into call: SimulatedCall, request: UInt? = nil, times: Int = 1) {
-        locked { faults.arm(errno, call: call, request: request, times: times) }
+    /// The next `times` calls of `call` (and `request`, for ioctls) fail with `errno` without running,
+    /// after the first `skipped` matching calls ran normally (so `skipped: 2` hits the third call).
+    public func inject(_ errno: Errno, into call: SimulatedCall, request: UInt? = nil, after skipped: Int = 0, times: Int = 1) {
+        locked { faults.arm(errno, call: call, request: request, after: skipped, times: times) }
+    }
+
+    /// Every matching call from the `skipped + 1`th on fails with `errno`: a device that broke for good.
+    public func injectPersistently(_ errno: Errno, into call: SimulatedCall, request: UInt? = nil, after skipped: Int = 0) {
+        locked { faults.arm(errno, call: call, request: request, after: skipped, times: nil) }
     }
 
     /// A system suspend: every stream with a configuration in use goes to SUSPENDED, remembering

@@ -29,6 +29,13 @@ public struct AlsaInfo: ParsableCommand {
     }
 
     public func run() throws {
+        Interruption.install()
+        try Interruption.running(list)
+        // Output to a full pipe that a signal cut short is not a listing.
+        if Interruption.requested { throw Interruption.exitCode }
+    }
+
+    private func list() throws {
         let report = try Self.report(simulated: device == "sim", probe: !noProbe, hints: hints)
         if json {
             let encoder = JSONEncoder()

@@ -25,10 +25,14 @@ public struct AlsaPlay: ParsableCommand {
 
     public func run() throws {
         Interruption.install()
+        try Interruption.running(play)
+    }
+
+    private func play() throws {
         for path in files {
             if Interruption.requested { break }
             let file = try WAVReader(path: path)
-            let opened = try device.open(.playback)
+            let opened = try device.open(.playback, nonBlocking: true)
             var player = Player(pcm: opened.pcm, options: device, status: StatusLine(quiet: quiet))
             let quiet = self.quiet
             let pcm = opened.pcm
@@ -49,6 +53,6 @@ public struct AlsaPlay: ParsableCommand {
                 if !match && !report.interrupted { throw ToolFailure("the simulated device did not receive what was sent") }
             }
         }
-        if Interruption.requested { throw ExitCode(130) }
+        if Interruption.requested { throw Interruption.exitCode }
     }
 }

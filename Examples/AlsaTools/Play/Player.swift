@@ -99,7 +99,17 @@ public struct Player {
             }
         } else {
             while offset < bytes.count && !Interruption.requested {
-                offset += try pcm.writeInterleaved(UnsafeRawBufferPointer(rebasing: bytes[offset...])) * frameBytes
+                // A bounded wait, then a write that takes what fits: a blocking write would sit in
+                // the kernel on a stalled device, retrying the EINTR of a Ctrl-C.
+                _ = try pcm.wait(timeoutMilliseconds: 500)
+                let written: Int
+                do {
+                    written = try pcm.writeInterleaved(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                } catch {
+                    guard error.kind == .wouldBlock || error.kind == .interrupted else { throw error }
+                    continue
+                }
+                offset += written * frameBytes
             }
         }
     }

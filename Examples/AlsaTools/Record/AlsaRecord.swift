@@ -45,16 +45,25 @@ public struct AlsaRecord: ParsableCommand {
     }
 
     public func validate() throws {
-        if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
         if rate == 0 || channels == 0 { throw ValidationError("--rate and --channels must be positive") }
+        _ = try ToolLimits.wavFormat(storing: format.sampleFormat, channels: channels, rate: rate, frames: try frameLimit())
+    }
+
+    /// `--duration` in frames, nil when recording until Ctrl-C.
+    func frameLimit() throws -> Int? {
+        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, rate: rate) }
     }
 
     public func run() throws {
         Interruption.install()
-        let opened = try device.open(.capture)
+        try Interruption.running(recordToFile)
+    }
+
+    private func recordToFile() throws {
+        let opened = try device.open(.capture, nonBlocking: true)
         let report = try Recorder(pcm: opened.pcm, options: device, status: StatusLine(quiet: quiet))
             .record(to: file, format: format.sampleFormat, channels: channels, rate: rate,
-                    frames: duration.map { Int($0 * Double(rate)) }) { setup in
+                    frames: try frameLimit()) { setup in
                 guard !quiet else { return }
                 Say.line("\(opened.pcm.name) via \(opened.pcm.transport): \(setup)")
                 Say.line("  sync: \(opened.pcm.syncReport)")
@@ -63,7 +72,7 @@ public struct AlsaRecord: ParsableCommand {
             Say.line("\(file): \(report.frames) frames (\(clock(Double(report.frames) / Double(rate)))), \(report.xruns) xrun\(report.xruns == 1 ? "" : "s")\(report.interrupted ? ", interrupted" : "")")
         }
         if report.interrupted && duration == nil { return }  // Ctrl-C is how an open-ended recording ends
-        if report.interrupted { throw ExitCode(130) }
+        if report.interrupted { throw Interruption.exitCode }
     }
 }
 
@@ -138,7 +147,17 @@ public struct Recorder {
                 try pcm.commitTransfer(area.frames)
                 offset += count
             } else {
-                offset += try pcm.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: buffer[offset...])) * frameBytes
+                // A bounded wait, then a read of what is there: a blocking read would sit in the
+                // kernel on a stalled device, retrying the EINTR of a Ctrl-C.
+                _ = try pcm.wait(timeoutMilliseconds: 500)
+                let read: Int
+                do {
+                    read = try pcm.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]))
+                } catch {
+                    guard error.kind == .wouldBlock || error.kind == .interrupted else { throw error }
+                    continue
+                }
+                offset += read * frameBytes
             }
         }
         return offset / frameBytes

@@ -43,6 +43,9 @@ public struct DeviceOptions: ParsableArguments, Sendable {
 
     public func validate() throws {
         if period == 0 || buffer == 0 || latency == 0 { throw ValidationError("--period, --buffer and --latency must be positive") }
+        if let latency, latency > ToolLimits.maximumLatencyMilliseconds {
+            throw ValidationError("--latency \(latency) ms is longer than any device buffers (at most \(ToolLimits.maximumLatencyMilliseconds) ms)")
+        }
         if mmap && transport == .alsaLib && device == "sim" { throw ValidationError("the simulated device has no alsa-lib transport") }
         if forceSyncPtr && transport == .alsaLib { throw ValidationError("--force-sync-ptr applies to the direct transport only") }
     }
@@ -65,7 +68,9 @@ public struct DeviceOptions: ParsableArguments, Sendable {
     /// A request for `format`, `channels` and `rate` with this command line's access and sizes.
     public func request(format: SampleFormat, channels: UInt32, rate: UInt32) -> HardwareRequest {
         var bufferSize = buffer
-        if bufferSize == nil, let latency { bufferSize = UInt32(UInt64(latency) * UInt64(rate) / 1000) }
+        // Clamped: at a rate in the GHz even the bounded latency holds more frames than a UInt32;
+        // the device then grants its largest buffer.
+        if bufferSize == nil, let latency { bufferSize = UInt32(clamping: UInt64(latency) * UInt64(rate) / 1000) }
         if bufferSize == nil && period == nil { bufferSize = rate / 10 }  // 100 ms unless told
         let periodSize = period ?? bufferSize.map { max($0 / 4, 1) }
         return HardwareRequest(access: mmap ? .mmapInterleaved : .readWriteInterleaved, format: format, channels: channels,

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Atomics
 
 #if canImport(Glibc)
@@ -7,17 +8,87 @@ import Glibc
 /// Ctrl-C (SIGINT) and SIGTERM ask the running tool to stop cleanly: the handler only sets a flag,
 /// which the tool's loop checks between periods (its waits are bounded), so the stream is dropped
 /// or drained and files are finished properly.
+///
+/// The handlers are installed with sigaction and without SA_RESTART: a blocking call (the open of a
+/// FIFO that has no writer, a transfer on a stalled device, a write to a full pipe) then fails with
+/// EINTR and the tool sees the flag, where `signal()` would have the kernel restart the call and
+/// the signal change nothing. The kernel may deliver a process-directed signal to any thread, so a
+/// handler running on another thread forwards it to the thread that installed the handlers, whose
+/// blocking call is the one that must end. A second signal while the first is being acted on ends
+/// the process at once, with the signal's default action: the way out of a call that retries on
+/// EINTR by itself.
 public enum Interruption {
     private static let flag = ManagedAtomic<Bool>(false)
+    /// The signal that asked for the stop, 0 when none did (or `request()` did).
+    private static let signalNumber = ManagedAtomic<Int32>(0)
+    /// The thread that installed the handlers (a `pthread_t`, an integer on Linux).
+    private static let target = ManagedAtomic<UInt>(0)
 
     public static func install() {
-        signal(SIGINT) { _ in Interruption.flag.store(true, ordering: .relaxed) }
-        signal(SIGTERM) { _ in Interruption.flag.store(true, ordering: .relaxed) }
+        // The statics are initialised lazily, which is not async-signal-safe; touching them here
+        // leaves only atomic loads and stores for the handler.
+        _ = flag.load(ordering: .relaxed)
+        _ = signalNumber.load(ordering: .relaxed)
+        target.store(UInt(pthread_self()), ordering: .releasing)
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = handle
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0  // no SA_RESTART: the point of this type
+        sigaction(SIGINT, &action, nil)
+        sigaction(SIGTERM, &action, nil)
+        // A parent may start the tool with these signals blocked (the mask survives exec; a
+        // dispatch worker thread blocks nearly all): unblocked here, or they would stay pending.
+        var wanted = sigset_t()
+        sigemptyset(&wanted)
+        sigaddset(&wanted, SIGINT)
+        sigaddset(&wanted, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
+    }
+
+    /// Async-signal-safe: atomics, pthread_self, pthread_kill, sigaction and raise only.
+    private static let handle: @convention(c) (Int32) -> Void = { number in
+        let owner = Interruption.target.load(ordering: .acquiring)
+        if owner != 0 && pthread_equal(pthread_self(), pthread_t(owner)) == 0 {
+            _ = pthread_kill(pthread_t(owner), number)
+            return
+        }
+        if Interruption.flag.exchange(true, ordering: .relaxed) {
+            var fallback = sigaction()
+            fallback.__sigaction_handler.sa_handler = SIG_DFL
+            sigemptyset(&fallback.sa_mask)
+            sigaction(number, &fallback, nil)
+            raise(number)
+            return
+        }
+        Interruption.signalNumber.store(number, ordering: .relaxed)
     }
 
     public static var requested: Bool { flag.load(ordering: .relaxed) }
 
+    /// The status a tool ends with when interrupted: 128 + the signal, as a shell reports a process
+    /// the signal killed (130 for Ctrl-C, 143 for SIGTERM); 130 for a stop asked from inside.
+    public static var exitCode: ExitCode {
+        let number = signalNumber.load(ordering: .relaxed)
+        return ExitCode(128 + (number == 0 ? SIGINT : number))
+    }
+
+    /// Runs a tool's body. An error thrown once a stop was asked (a blocking call that the signal
+    /// ended with EINTR, and what follows from it) ends the tool as interrupted, not as a failure.
+    public static func running(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            if requested { throw exitCode }
+            throw error
+        }
+    }
+
     /// Ask for a stop from inside the process (tests, a duration that ran out).
     public static func request() { flag.store(true, ordering: .relaxed) }
-    public static func reset() { flag.store(false, ordering: .relaxed) }
+    public static func reset() {
+        flag.store(false, ordering: .relaxed)
+        signalNumber.store(0, ordering: .relaxed)
+    }
 }

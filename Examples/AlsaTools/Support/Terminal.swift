@@ -1,5 +1,3 @@
-import Foundation
-
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,26 +19,50 @@ public final class StatusLine {
         let now = ContinuousClock.now
         guard force || now - lastDraw >= .milliseconds(100) else { return }
         lastDraw = now
-        FileHandle.standardOutput.write(Data(("\r\u{1B}[2K" + text()).utf8))
+        Say.write("\r\u{1B}[2K" + text(), to: STDOUT_FILENO)
         drawn = true
     }
 
     /// Leaves the line and moves to the next.
     public func finish() {
         guard enabled, drawn else { return }
-        FileHandle.standardOutput.write(Data("\n".utf8))
+        Say.write("\n", to: STDOUT_FILENO)
         drawn = false
     }
 }
 
 /// Prints a line to standard output or, for errors, standard error.
+///
+/// Straight to the descriptor with write(2), unbuffered: a write blocked on a full pipe that a
+/// signal interrupts gives up once a stop was asked, where stdio would keep the text for exit to
+/// flush (blocking again) and FileHandle would retry EINTR for ever.
 public enum Say {
-    public static func line(_ text: String) { print(text) }
-    public static func error(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+    public static func line(_ text: String) { write(text + "\n", to: STDOUT_FILENO) }
+    public static func error(_ text: String) { write(text + "\n", to: STDERR_FILENO) }
+
+    static func write(_ text: String, to descriptor: Int32) {
+        var text = text
+        text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if written < 0 && errno == EINTR && !Interruption.requested {
+                    continue
+                } else {
+                    return  // interrupted on purpose, a closed pipe (EPIPE), or nowhere to write
+                }
+            }
+        }
+    }
 }
 
 /// Time as the tools print it: m:ss.t
 public func clock(_ seconds: Double) -> String {
-    let tenths = Int((seconds * 10).rounded(.down))
-    return String(format: "%d:%02d.%d", tenths / 600, (tenths / 10) % 60, tenths % 10)
+    // A time no Int can count (a file with an absurd length) prints as such instead of trapping.
+    guard let tenths = Int(exactly: (seconds * 10).rounded(.down)) else { return "-:--.-" }
+    let minutes = tenths / 600, rest = tenths % 600
+    return "\(minutes):\(rest / 100)\(rest / 10 % 10).\(rest % 10)"
 }

@@ -36,21 +36,29 @@ public struct AlsaTone: ParsableCommand {
     public init() {}
 
     public func validate() throws {
-        if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
+        if rate == 0 || channels == 0 { throw ValidationError("--rate and --channels must be positive") }
+        let frames = try totalFrames()
         if !(frequency > 0 && frequency < Double(rate) / 2) || !(to > 0 && to < Double(rate) / 2) {
             throw ValidationError("frequencies must lie between 0 and half the rate (\(rate / 2) Hz)")
         }
-        if level > 0 { throw ValidationError("--level is in dBFS and cannot exceed 0") }
-        if rate == 0 || channels == 0 { throw ValidationError("--rate and --channels must be positive") }
-        if output != nil && duration == nil { throw ValidationError("--output needs --duration") }
+        // Written so that nan is refused too; -inf dBFS is silence, which is allowed.
+        if !(level <= 0) { throw ValidationError("--level is in dBFS and must be 0 or below, not \(level)") }
+        if output != nil {
+            guard let frames else { throw ValidationError("--output needs --duration") }
+            _ = try ToolLimits.wavFormat(storing: .s16LE, channels: channels, rate: rate, frames: frames)
+        }
+    }
+
+    /// `--duration` in frames, nil when playing until Ctrl-C.
+    func totalFrames() throws -> Int? {
+        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, rate: rate) }
     }
 
     /// Renders the signal into a 16-bit WAV file.
-    func write(to path: String, seconds: Double) throws {
+    func write(to path: String, seconds: Double, frames total: Int) throws {
         var generator = ToneGenerator(signal: signal, rate: Int(rate), channels: Int(channels), frequency: frequency,
                                       sweepTo: to, segment: signal == .channels ? 1 : seconds, levelDB: level)
         let writer = try WAVWriter(path: path, format: WAVFormat(encoding: .integer, channels: Int(channels), sampleRate: Int(rate), containerBits: 16))
-        let total = Int(seconds * Double(rate))
         var samples = [Float](repeating: 0, count: 1024 * Int(channels))
         var bytes = [UInt8](repeating: 0, count: samples.count * 2)
         var done = 0
@@ -72,8 +80,14 @@ public struct AlsaTone: ParsableCommand {
     }
 
     public func run() throws {
-        if let output, let duration { return try write(to: output, seconds: duration) }
         Interruption.install()
+        try Interruption.running {
+            if let output, let duration, let frames = try totalFrames() { return try write(to: output, seconds: duration, frames: frames) }
+            try play()
+        }
+    }
+
+    private func play() throws {
         let opened = try device.open(.playback)
         let latency = device.latency.map { Duration.milliseconds(Int($0)) } ?? .milliseconds(100)
         let stream = try PlaybackStream(pcm: opened.pcm, request: StreamRequest(rate: rate, channels: channels, latency: latency,
@@ -89,12 +103,15 @@ public struct AlsaTone: ParsableCommand {
         let period = Int(got.periodSize)
         let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: period * Int(channels))
         defer { samples.deallocate() }
-        let total = duration.map { Int($0 * Double(rate)) }
+        let total = try totalFrames()
         let status = StatusLine(quiet: quiet)
         var played = 0
         while !Interruption.requested, played < (total ?? .max) {
             let frames = min(period, (total ?? .max) - played)
             let chunk = UnsafeMutableBufferPointer(rebasing: samples[0..<frames * Int(channels)])
+            // Wait for room here, for half a second at most, rather than in the stream's write, whose
+            // wait has no limit: on a stalled device the loop still sees a Ctrl-C.
+            guard try opened.pcm.wait(timeoutMilliseconds: 500) else { continue }
             generator.fill(chunk)
             try stream.write(UnsafeBufferPointer(chunk))
             played += frames

@@ -59,6 +59,28 @@ public struct WAVFormat: Sendable, Equatable, CustomStringConvertible {
         self.init(encoding: layout.0, channels: channels, sampleRate: sampleRate, containerBits: layout.1)
     }
 
+    /// Why a WAV header cannot describe this layout, or nil when it can: the `fmt ` chunk holds the
+    /// channel count, block align and bit depths in 16 bits, the rate and byte rate in 32.
+    public var headerLimitViolation: String? {
+        guard (1...Int(UInt16.max)).contains(channels) else { return "\(channels) channels (a WAV header holds 1 to 65535)" }
+        guard bytesPerFrame <= Int(UInt16.max) else {
+            return "\(channels) channels of \(containerBits)-bit samples make \(bytesPerFrame)-byte frames (a WAV header holds at most 65535)"
+        }
+        guard (1...Int(UInt32.max)).contains(sampleRate) else { return "sample rate \(sampleRate) Hz (a WAV header holds 1 to \(UInt32.max))" }
+        guard sampleRate.multipliedReportingOverflow(by: bytesPerFrame).partialValue <= Int(UInt32.max) else {
+            return "\(sampleRate) Hz × \(bytesPerFrame)-byte frames (a WAV header's byte rate holds at most \(UInt32.max) bytes per second)"
+        }
+        return nil
+    }
+
+    /// The most frames one WAV file holds: its sizes are 32-bit, counted from the RIFF header on.
+    public var maximumFrames: Int {
+        bytesPerFrame > 0 ? (Int(UInt32.max) - WAVFormat.largestHeaderBytes) / bytesPerFrame : 0
+    }
+
+    /// RIFF, WAVE, an EXTENSIBLE `fmt ` chunk and the `data` chunk header, plus a pad byte.
+    static let largestHeaderBytes = 12 + 8 + 40 + 8 + 1
+
     public var description: String {
         let kind = encoding == .float ? "float" : (containerBits == 8 ? "unsigned" : "signed")
         let bits = validBits == containerBits ? "\(containerBits)-bit" : "\(validBits)-in-\(containerBits)-bit"
@@ -83,6 +105,10 @@ public enum WAVError: Error, Equatable, CustomStringConvertible {
     /// The data chunk is shorter than it declares.
     case truncatedData(declared: UInt64, available: UInt64)
     case io(path: String, errno: Int32)
+    /// A layout a WAV header cannot describe (too many channels, too fast a byte rate).
+    case unrepresentable(String)
+    /// Appending would take the file past the 4 GiB its 32-bit sizes can describe.
+    case tooLarge(maximumFrames: Int)
 
     public var description: String {
         switch self {
@@ -98,6 +124,8 @@ public enum WAVError: Error, Equatable, CustomStringConvertible {
         case .unsupportedBitDepth(let bits, let encoding): "unsupported \(bits)-bit \(encoding == .float ? "float" : "integer") samples"
         case .truncatedData(let declared, let available): "the data chunk declares \(declared) bytes but the file holds \(available)"
         case .io(let path, let errno): "\(path): \(String(cString: strerror(errno)))"
+        case .unrepresentable(let why): "a WAV file cannot hold \(why)"
+        case .tooLarge(let maximumFrames): "a WAV file holds at most \(maximumFrames) frames of this format (4 GiB)"
         }
     }
 }

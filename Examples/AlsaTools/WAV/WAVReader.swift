@@ -19,7 +19,8 @@ public final class WAVReader {
     public init(path: String) throws(WAVError) {
         self.path = path
         do {
-            file = try FileDescriptor.open(path, .readOnly, options: .closeOnExec)
+            // Not retried on EINTR: the open of a FIFO with no writer blocks, and Ctrl-C must end it.
+            file = try FileDescriptor.open(path, .readOnly, options: .closeOnExec, retryOnInterrupt: false)
         } catch {
             throw .io(path: path, errno: (error as? Errno)?.rawValue ?? Errno.ioError.rawValue)
         }

@@ -14,12 +14,16 @@ public final class WAVWriter {
     private var finished = false
 
     public init(path: String, format: WAVFormat, patchInterval: Int? = nil) throws(WAVError) {
+        if let why = format.headerLimitViolation { throw .unrepresentable(why) }
         self.path = path
         self.format = format
         self.patchInterval = patchInterval ?? format.sampleRate
         do {
             file = try FileDescriptor.open(path, .writeOnly, options: [.create, .truncate, .closeOnExec],
-                                           permissions: [.ownerReadWrite, .groupRead, .otherRead])
+                                           permissions: [.ownerReadWrite, .groupRead, .otherRead],
+                                           // Not retried on EINTR: the open of a FIFO with no reader
+                                           // blocks, and Ctrl-C must end it.
+                                           retryOnInterrupt: false)
         } catch {
             throw .io(path: path, errno: (error as? Errno)?.rawValue ?? Errno.ioError.rawValue)
         }
@@ -39,6 +43,8 @@ public final class WAVWriter {
     public func append(_ bytes: UnsafeRawBufferPointer) throws(WAVError) {
         let frames = bytes.count / format.bytesPerFrame
         guard frames > 0 else { return }
+        // Past 4 GiB the header's sizes would wrap and describe a different, shorter file.
+        guard frames <= format.maximumFrames - framesWritten else { throw .tooLarge(maximumFrames: format.maximumFrames) }
         let whole = UnsafeRawBufferPointer(rebasing: bytes[0..<frames * format.bytesPerFrame])
         do {
             _ = try file.writeAll(toAbsoluteOffset: Int64(headerBytes + framesWritten * format.bytesPerFrame), whole)

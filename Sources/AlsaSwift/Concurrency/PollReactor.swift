@@ -1,4 +1,3 @@
-import Synchronization
 import SystemPackage
 
 #if canImport(Glibc)
@@ -7,10 +6,15 @@ import Glibc
 
 /// One thread per kernel that waits in poll(2) for every suspended `async` PCM operation at once,
 /// and resumes each task when its descriptors report events. No thread per wait, no busy-waiting:
-/// the thread sleeps in the kernel until a device is ready or an eventfd wakes it (a new waiter or
-/// a cancellation). It goes through the kernel seam, so the simulated kernel serves it too.
+/// the thread sleeps in the kernel until a device is ready or its pipe wakes it (a new waiter, a
+/// cancellation, the last stream going). It goes through the kernel seam, so the simulated kernel
+/// serves it too. (One reactor per kernel, not per process: a simulated kernel's descriptors mean
+/// nothing to the machine's poll, nor the machine's to a simulated one.)
 ///
-/// The thread ends after a while with nobody waiting and starts again on demand.
+/// Nothing is kept per kernel for longer than it is used: streams hold a `Lease`; when the last
+/// lease of a kernel goes, its reactor leaves the registry, its thread ends at once and its pipe is
+/// closed. The thread also ends after a while with nobody waiting, and starts again on demand.
+/// Running out of descriptors or threads is an `AlsaError`, never a crash.
 final class PollReactor: Sendable {
     /// One suspended task: where its descriptors are (owned by the task's stream, which stays
     /// alive while the task is suspended) and how to resume it. Only the reactor touches the
@@ -18,64 +22,164 @@ final class PollReactor: Sendable {
     private struct Waiter: @unchecked Sendable {
         let id: UInt64
         let descriptors: UnsafeMutableBufferPointer<pollfd>
-        let continuation: UnsafeContinuation<Bool, Never>
+        let continuation: UnsafeContinuation<Outcome, Never>
+    }
+
+    /// How a wait ended.
+    enum Outcome: Sendable, Equatable {
+        /// The descriptors have events (their `revents` are filled in), or poll failed and the
+        /// stream should look at its PCM itself.
+        case ready
+        case cancelled
+        /// No thread could be started to wait (pthread_create's error).
+        case failed(Errno)
+    }
+
+    /// The host resources a reactor takes. Tests substitute failing ones to see the typed errors
+    /// that running out of descriptors or threads gives.
+    struct Host: Sendable {
+        /// A non-blocking, close-on-exec pipe (read end, write end), or the errno.
+        var makePipe: @Sendable () -> Result<(Int32, Int32), Errno>
+        /// Starts a detached thread running `body`; 0 or pthread_create's error number.
+        var startThread: @Sendable (_ body: @escaping @Sendable () -> Void) -> Int32
+
+        static let system = Host(
+            makePipe: {
+                var ends: (Int32, Int32) = (-1, -1)
+                let made = withUnsafeMutablePointer(to: &ends) {
+                    $0.withMemoryRebound(to: Int32.self, capacity: 2) { pipe($0) }
+                }
+                guard made == 0 else { return .failure(Errno(rawValue: errno)) }
+                for end in [ends.0, ends.1] {
+                    _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+                    _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+                }
+                return .success(ends)
+            },
+            startThread: { body in
+                let context = Unmanaged.passRetained(Box(body)).toOpaque()
+                var thread = pthread_t()
+                var attributes = pthread_attr_t()
+                pthread_attr_init(&attributes)
+                pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+                let created = pthread_create(&thread, &attributes, { context in
+                    guard let context else { return nil }
+                    Unmanaged<Box>.fromOpaque(context).takeRetainedValue().body()
+                    return nil
+                }, context)
+                pthread_attr_destroy(&attributes)
+                if created != 0 { Unmanaged<Box>.fromOpaque(context).release() }
+                return created
+            })
+
+        private final class Box {
+            let body: @Sendable () -> Void
+            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        }
     }
 
     private struct State: ~Copyable {
         var waiters: [Waiter] = []
         var nextID: UInt64 = 1
         var threadRunning = false
+        /// Leases held; 0 once the last stream went, and the thread must end.
+        var users = 0
         /// The poll set the thread builds; grown on demand, reused between rounds.
         var pollSet = UnsafeMutableBufferPointer<pollfd>.allocate(capacity: 16)
         /// Which waiter's descriptors sit where in `pollSet` this round.
         var polled: [(id: UInt64, position: Int)] = []
+        /// The running thread's kernel id (tests look for it in /proc), 0 when none runs.
+        var threadID: pid_t = 0
+
+        // Here rather than in the reactor's deinit, so that a reactor whose init fails (no pipe)
+        // frees it too.
+        deinit { pollSet.deallocate() }
     }
 
     private let kernel: any KernelInterface
+    private let host: Host
     /// A pipe: the thread polls the read end; anyone writes a byte to the other to wake it.
-    private let wakeup: Int32
+    let wakeup: Int32
     private let wakeupWriter: Int32
-    private let state = Mutex(State())
+    private let state = HostLock(State())
     /// How long the thread lingers with nobody waiting before it ends.
     private static let idleMilliseconds: Int32 = 2_000
 
-    private static let registry = Mutex<[ObjectIdentifier: PollReactor]>([:])
+    /// The reactors of kernels that have a stream, by kernel. Held strongly while leased, removed
+    /// by the last lease's release.
+    private static let registry = HostLock<[ObjectIdentifier: PollReactor]>([:])
 
-    /// The reactor of `kernel`, created on first use and kept for the process's lifetime.
-    static func shared(for kernel: any KernelInterface) -> PollReactor {
-        registry.withLock { reactors in
-            if let reactor = reactors[ObjectIdentifier(kernel)] { return reactor }
-            let reactor = PollReactor(kernel: kernel)
-            reactors[ObjectIdentifier(kernel)] = reactor
-            return reactor
+    /// A stream's hold on its kernel's reactor, created with it if needed; releasing the last one
+    /// retires the reactor.
+    final class Lease: Sendable {
+        let reactor: PollReactor
+        fileprivate init(_ reactor: PollReactor) { self.reactor = reactor }
+        deinit { reactor.release() }
+
+        nonisolated(nonsending) func wait(for descriptors: UnsafeMutableBufferPointer<pollfd>) async -> Outcome {
+            await reactor.wait(for: descriptors)
         }
     }
 
-    private init(kernel: any KernelInterface) {
+    /// A lease on the reactor of `kernel`. Throws when a new reactor cannot get its pipe.
+    static func lease(for kernel: any KernelInterface, host: Host = .system) throws(AlsaError) -> Lease {
+        try registry.withLock { (reactors) throws(AlsaError) -> Lease in
+            let reactor: PollReactor
+            if let existing = reactors[ObjectIdentifier(kernel)] {
+                reactor = existing
+            } else {
+                reactor = try PollReactor(kernel: kernel, host: host)
+                reactors[ObjectIdentifier(kernel)] = reactor
+            }
+            reactor.state.withLock { $0.users += 1 }
+            return Lease(reactor)
+        }
+    }
+
+    /// Reactors currently registered (kernels with at least one stream).
+    static var registeredCount: Int { registry.withLock { $0.count } }
+
+    private init(kernel: any KernelInterface, host: Host) throws(AlsaError) {
         self.kernel = kernel
-        var ends: (Int32, Int32) = (-1, -1)
-        let made = withUnsafeMutablePointer(to: &ends) {
-            $0.withMemoryRebound(to: Int32.self, capacity: 2) { pipe($0) }
-        }
-        precondition(made == 0, "pipe failed: errno \(errno)")
-        (wakeup, wakeupWriter) = ends
-        for end in [wakeup, wakeupWriter] {
-            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+        self.host = host
+        switch host.makePipe() {
+        case .success(let ends): (wakeup, wakeupWriter) = ends
+        case .failure(let errno): throw AlsaError(.poll, errno, context: "the poll reactor cannot make its wake-up pipe")
         }
     }
 
-    /// Suspends until one of `descriptors` has events (their `revents` are then filled in) or the
-    /// task is cancelled. Returns false when cancelled.
-    nonisolated(nonsending) func wait(for descriptors: UnsafeMutableBufferPointer<pollfd>) async -> Bool {
+    deinit {
+        Glibc.close(wakeup)
+        Glibc.close(wakeupWriter)
+    }
+
+    private func release() {
+        let last = Self.registry.withLock { reactors in
+            let last = state.withLock { s -> Bool in
+                s.users -= 1
+                return s.users == 0
+            }
+            if last { reactors[ObjectIdentifier(kernel)] = nil }
+            return last
+        }
+        // The thread, if any, sees nobody left and ends now rather than after its idle time.
+        if last { wake() }
+    }
+
+    /// The running thread's kernel id, 0 when none runs.
+    var threadID: pid_t { state.withLock { $0.threadID } }
+
+    /// Suspends until one of `descriptors` has events (their `revents` are then filled in), the
+    /// task is cancelled, or no thread can be started to wait.
+    nonisolated(nonsending) func wait(for descriptors: UnsafeMutableBufferPointer<pollfd>) async -> Outcome {
         let id = state.withLock { s in
             defer { s.nextID += 1 }
             return s.nextID
         }
-        return await withTaskCancellationHandler {
-            await withUnsafeContinuation { (continuation: UnsafeContinuation<Bool, Never>) in
+        let outcome = await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Outcome, Never>) in
                 if Task.isCancelled {
-                    continuation.resume(returning: false)
+                    continuation.resume(returning: .cancelled)
                     return
                 }
                 let startThread = state.withLock { s in
@@ -83,15 +187,44 @@ final class PollReactor: Sendable {
                     defer { s.threadRunning = true }
                     return !s.threadRunning
                 }
-                if startThread { startPollThread() } else { wake() }
+                guard startThread else { return wake() }
+                // The thread holds the reactor while it runs: its pipe stays open until it ends.
+                let created = host.startThread { [self] in run() }
+                guard created != 0 else { return }
+                // Every waiter fails, not only this one: any that came meanwhile counted on this thread.
+                state.withLock { s in
+                    s.threadRunning = false
+                    for waiter in s.waiters { waiter.continuation.resume(returning: .failed(Errno(rawValue: created))) }
+                    s.waiters.removeAll()
+                }
             }
         } onCancel: {
-            let cancelled = state.withLock { s -> UnsafeContinuation<Bool, Never>? in
+            let cancelled = state.withLock { s -> UnsafeContinuation<Outcome, Never>? in
                 guard let index = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
                 return s.waiters.remove(at: index).continuation
             }
-            cancelled?.resume(returning: false)
+            cancelled?.resume(returning: .cancelled)
             wake()
+        }
+        // The poller filled in the descriptors' events under the lock before resuming: taking it
+        // once here orders those writes before the caller's reads, in the memory model's terms
+        // and so for ThreadSanitizer, not only through the scheduler.
+        state.withLock { _ in }
+        return outcome
+    }
+
+    /// The calling thread's kernel id, from /proc/thread-self (glibc's gettid is not visible to
+    /// Swift); 0 when /proc is not mounted.
+    private static func currentThreadID() -> pid_t {
+        var link = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))  // "<pid>/task/<tid>" fits in 32 bytes
+        return withUnsafeMutableBytes(of: &link) { bytes -> pid_t in
+            let length = readlink("/proc/thread-self", bytes.baseAddress!.assumingMemoryBound(to: CChar.self), bytes.count)
+            guard length > 0 else { return 0 }
+            var id: pid_t = 0
+            for byte in bytes[..<length] {
+                if byte == UInt8(ascii: "/") { id = 0 } else { id = id &* 10 &+ pid_t(byte) &- 48 }
+            }
+            return id
         }
     }
 
@@ -100,26 +233,12 @@ final class PollReactor: Sendable {
         _ = Glibc.write(wakeupWriter, &byte, 1)
     }
 
-    private func startPollThread() {
-        let thread = UnsafeMutablePointer<pthread_t>.allocate(capacity: 1)
-        defer { thread.deallocate() }
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        let created = pthread_create(thread, &attributes, { context in
-            let reactor = Unmanaged<PollReactor>.fromOpaque(context!).takeRetainedValue()
-            reactor.run()
-            return nil
-        }, context)
-        pthread_attr_destroy(&attributes)
-        precondition(created == 0, "pthread_create failed: \(created)")
-    }
-
     /// The thread: poll everything, resume whoever is ready, repeat.
     private func run() {
+        let id = Self.currentThreadID()
+        state.withLock { $0.threadID = id }
         while true {
-            // Build the set: the eventfd first, then each waiter's descriptors in order.
+            // Build the set: the pipe first, then each waiter's descriptors in order.
             let (set, count) = state.withLock { s -> (UnsafeMutableBufferPointer<pollfd>, Int) in
                 let needed = 1 + s.waiters.reduce(0) { $0 + $1.descriptors.count }
                 if needed > s.pollSet.count {
@@ -139,26 +258,36 @@ final class PollReactor: Sendable {
                 return (s.pollSet, needed)
             }
             let idle = count == 1
-            let ready: Int32
-            do {
-                ready = try kernel.poll(set.baseAddress!, count: count, timeoutMilliseconds: idle ? Self.idleMilliseconds : -1)
-            } catch {
-                // EINTR: go round. Anything else: hand the waiters back their (empty) events so each
-                // task looks at its PCM itself and reports what is wrong.
-                if error != .interrupted { resumeAll() }
-                continue
+            var ready: Int32 = 0
+            var failed = false
+            if let base = set.baseAddress {
+                do {
+                    ready = try kernel.poll(base, count: count, timeoutMilliseconds: idle ? Self.idleMilliseconds : -1)
+                } catch {
+                    // EINTR: go round. Anything else: hand the waiters back their (empty) events so
+                    // each task looks at its PCM itself and reports what is wrong.
+                    failed = error != .interrupted
+                }
             }
-            if set[0].revents != 0 {
+            if !failed && set[0].revents != 0 {
                 var drained = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
                 while Glibc.read(wakeup, &drained, 32) == 32 {}
             }
             // Resumed under the lock: resuming only schedules the task, and collecting the ready ones
             // in an array first would allocate on every round.
             let keepRunning = state.withLock { s -> Bool in
-                if idle && ready == 0 && s.waiters.isEmpty {
+                if failed {
+                    for waiter in s.waiters { waiter.continuation.resume(returning: .ready) }
+                    s.waiters.removeAll(keepingCapacity: true)
+                }
+                // Nobody waits, and either nobody holds a lease any more or the idle time ran out.
+                // After a failed poll too: a thread that keeps failing with nobody to tell must not spin.
+                if s.waiters.isEmpty && (s.users == 0 || failed || (idle && ready == 0)) {
                     s.threadRunning = false
+                    s.threadID = 0
                     return false
                 }
+                if failed { return true }
                 // Match by id: waiters cancelled meanwhile are gone, ones added meanwhile were not
                 // polled this round and simply stay.
                 for (id, position) in s.polled {
@@ -168,19 +297,12 @@ final class PollReactor: Sendable {
                     guard events.contains(where: { $0.revents != 0 }) else { continue }
                     for k in 0..<events.count { waiter.descriptors[k].revents = events[k].revents }
                     s.waiters.remove(at: index)
-                    waiter.continuation.resume(returning: true)
+                    waiter.continuation.resume(returning: .ready)
                 }
                 return true
             }
-            // Idle long enough: this thread ends (a later waiter starts another).
+            // Idle long enough, or retired: this thread ends (a later waiter starts another).
             guard keepRunning else { return }
-        }
-    }
-
-    private func resumeAll() {
-        state.withLock { s in
-            for waiter in s.waiters { waiter.continuation.resume(returning: true) }
-            s.waiters.removeAll(keepingCapacity: true)
         }
     }
 }

@@ -15,8 +15,11 @@ public final class SampleRing: @unchecked Sendable {
     private let written = ManagedAtomic<Int>(0)
     private let read = ManagedAtomic<Int>(0)
 
-    /// A ring of at least `minimumCapacity` samples (rounded up to a power of two).
+    /// A ring of at least `minimumCapacity` samples (rounded up to a power of two). More than 2^62
+    /// samples is a programming error: no power of two above it fits an Int (rounding up used to
+    /// shift the capacity to zero and loop for ever).
     public init(minimumCapacity: Int) {
+        precondition(minimumCapacity <= 1 << (Int.bitWidth - 2), "a SampleRing holds at most 2^62 samples, not \(minimumCapacity)")
         var capacity = 1
         while capacity < max(minimumCapacity, 2) { capacity <<= 1 }
         storage = .allocate(capacity: capacity)

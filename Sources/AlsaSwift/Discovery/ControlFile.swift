@@ -49,8 +49,8 @@ final class ControlFile {
     /// PCM_INFO for one direction of a device; nil when the device has no such direction (ENOENT).
     func pcmInfo(device: Int, direction: StreamDirection, subdevice: Int = 0) throws(AlsaError) -> snd_pcm_info? {
         var info = snd_pcm_info()
-        info.device = UInt32(device)
-        info.subdevice = UInt32(subdevice)
+        info.device = try KernelIntegers.uint32(device, .controlPCMInfo, "device")
+        info.subdevice = try KernelIntegers.uint32(subdevice, .controlPCMInfo, "subdevice")
         info.stream = direction.rawValue
         do {
             try file.ioctl(.controlPCMInfo, ALSA_IOCTL_CTL_PCM_INFO, &info)
@@ -64,7 +64,7 @@ final class ControlFile {
     /// Asks the kernel to give this process `subdevice` at its next open of the card's PCM nodes
     /// (-1: any). The preference holds while this control file stays open.
     func preferSubdevice(_ subdevice: Int) throws(AlsaError) {
-        var value = Int32(subdevice)
+        var value = try KernelIntegers.int32(subdevice, .controlPreferSubdevice, "subdevice")
         try file.ioctl(.controlPreferSubdevice, ALSA_IOCTL_CTL_PCM_PREFER_SUBDEVICE, &value)
     }
 }

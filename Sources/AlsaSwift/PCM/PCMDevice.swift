@@ -49,7 +49,7 @@ public enum PCMDevice {
         }
         try control.preferSubdevice(subdevice)
         let pcm = try KernelPCM(card: card, device: device, direction: direction, options: options, kernel: kernel)
-        guard pcm.deviceInfo.subdevice == UInt32(subdevice) else {
+        guard Int(pcm.deviceInfo.subdevice) == subdevice else {
             throw AlsaError(.open, .resourceBusy, context: "subdevice \(subdevice) of hw:\(card),\(device) is not available")
         }
         return pcm

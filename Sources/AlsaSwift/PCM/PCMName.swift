@@ -45,6 +45,10 @@ public enum PCMName: Sendable, Equatable {
         }
         let card: CardReference = Int(cardText).map { .index($0) } ?? .id(cardText.trimmingQuotes)
         if case .index(let index) = card, index < 0 { throw bad("card \(index) is negative") }
+        // The kernel's records hold these as 32-bit ints; a larger number can name no device.
+        if case .index(let index) = card, index > Int32.max { throw bad("card \(index) is out of range") }
+        guard device <= Int32.max else { throw bad("device \(device) is out of range") }
+        if let subdevice, subdevice > Int32.max { throw bad("subdevice \(subdevice) is out of range") }
         self = .hardware(card: card, device: device, subdevice: subdevice)
     }
 }

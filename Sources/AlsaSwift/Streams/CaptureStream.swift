@@ -54,7 +54,12 @@ public final class CaptureStream {
 
     /// Reads `frames` frames into a new buffer, suspending the task while waiting.
     nonisolated(nonsending) public func read(frames: Int) async throws(AlsaError) -> InterleavedAudioBuffer {
-        let storage = UnsafeMutableBufferPointer<Float>.allocate(capacity: frames * core.channels)
+        // The caller's count: refused, not trapped on, when negative or too large to multiply.
+        let (samples, overflow) = frames.multipliedReportingOverflow(by: core.channels)
+        guard frames >= 0, !overflow else {
+            throw AlsaError(.transfer, .invalidArgument, context: "cannot read \(frames) frames of \(core.channels) channels")
+        }
+        let storage = UnsafeMutableBufferPointer<Float>.allocate(capacity: samples)
         defer { storage.deallocate() }
         storage.initialize(repeating: 0)
         try await read(into: storage)

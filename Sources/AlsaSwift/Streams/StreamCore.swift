@@ -13,7 +13,7 @@ final class StreamCore {
     let periodFrames: Int
     let scratch: UnsafeMutableRawBufferPointer
     let descriptors: UnsafeMutableBufferPointer<pollfd>
-    let reactor: PollReactor
+    let reactor: PollReactor.Lease
     /// Set by `pause()` until `resume()` (StreamControl.swift).
     var pausedBy: PauseMethod?
 
@@ -29,6 +29,8 @@ final class StreamCore {
         guard pcm.direction == direction else {
             throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) is not a \(direction) PCM")
         }
+        // First: a reactor that cannot be had fails the open before anything is allocated.
+        let reactor = try PollReactor.lease(for: kernel)
         let capabilities = pcm.capabilities
         guard let format = request.formats.first(where: { capabilities.formats.contains($0) && SampleConversion.isSupported($0) }) else {
             throw AlsaError(.configure, .invalidArgument,
@@ -44,9 +46,7 @@ final class StreamCore {
         case (false, false):
             throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) offers no interleaved access")
         }
-        let latencyFrames = request.latency.components.seconds * Int64(request.rate)
-            + request.latency.components.attoseconds / 1_000_000_000 * Int64(request.rate) / 1_000_000_000
-        let bufferFrames = UInt32(clamping: max(latencyFrames, 16))
+        let bufferFrames = UInt32(clamping: max(Self.frames(in: request.latency, rate: request.rate), 16))
         let periods = max(request.periodsPerBuffer, 2)
         let setup = try pcm.configure(HardwareRequest(access: access, format: format, channels: request.channels, rate: request.rate,
                                                       periodSize: max(bufferFrames / periods, 1), bufferSize: bufferFrames))
@@ -66,7 +66,18 @@ final class StreamCore {
         scratch = .allocate(byteCount: periodFrames * frameBytes, alignment: 16)
         descriptors = .allocate(capacity: max(pcm.pollDescriptorCount, 1))
         descriptors.initialize(repeating: pollfd())
-        reactor = PollReactor.shared(for: kernel)
+        self.reactor = reactor
+    }
+
+    /// The frames `latency` lasts at `rate`, saturating: a latency too long to count asks for the
+    /// largest buffer the device has, instead of overflowing.
+    static func frames(in latency: Duration, rate: UInt32) -> Int64 {
+        let (seconds, attoseconds) = latency.components
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: Int64(rate))
+        if overflow { return seconds < 0 ? .min : .max }
+        // attoseconds < 10^18 and rate < 2^32: the product of the scaled parts fits.
+        let (sum, carry) = whole.addingReportingOverflow(attoseconds / 1_000_000_000 * Int64(rate) / 1_000_000_000)
+        return carry ? .max : sum
     }
 
     /// Why a request was refused: what differs, what the device offers, and the two ways on.
@@ -119,8 +130,11 @@ final class StreamCore {
     nonisolated(nonsending) func waitSuspending() async throws(AlsaError) {
         while true {
             let count = try pcm.fillPollDescriptors(descriptors)
-            let woken = await reactor.wait(for: UnsafeMutableBufferPointer(rebasing: descriptors[0..<count]))
-            guard woken else { throw AlsaError(.poll, .canceled) }
+            switch await reactor.wait(for: UnsafeMutableBufferPointer(rebasing: descriptors[0..<count])) {
+            case .ready: break
+            case .cancelled: throw AlsaError(.poll, .canceled)
+            case .failed(let errno): throw AlsaError(.poll, errno, context: "no thread could be started to wait for the device")
+            }
             let events = Int32(try pcm.pollEvents(UnsafeMutableBufferPointer(rebasing: descriptors[0..<count])))
             if events != 0 { return }
         }

@@ -102,8 +102,14 @@ struct ToolTests {
         #expect(try WAVTests.readAll(reader) == expectedCapture(startFrame: 0, frames: 12_000, frameBytes: 4))
 
         // Open-ended, then Ctrl-C: everything captured up to the stop is in the file.
+        // The stop comes once frames reach the file, not after a fixed time, which a slow run (under
+        // a sanitizer) spends opening the device: it then recorded nothing.
+        try FileManager.default.removeItem(atPath: path)
         let stopper = Thread {
-            Thread.sleep(forTimeInterval: 0.05)
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline, ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int ?? 0) < 4_096 {
+                Thread.sleep(forTimeInterval: 0.005)
+            }
             Interruption.request()
         }
         stopper.start()

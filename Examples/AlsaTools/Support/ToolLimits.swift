@@ -1,0 +1,38 @@
+import AlsaSwift
+import ArgumentParser
+
+/// Numbers from the command line that become frame counts or device sizes, checked where they are
+/// parsed so that no later conversion can trap on them.
+public enum ToolLimits {
+    /// The whole frames `seconds` last at `rate`; nil unless that is a finite count an `Int` holds
+    /// (`inf`, `nan` and `1e15` seconds at 48 kHz are not).
+    public static func frames(seconds: Double, rate: UInt32) -> Int? {
+        Int(exactly: (seconds * Double(rate)).rounded(.down))
+    }
+
+    /// `--duration` as frames, or the reason it is refused.
+    static func durationFrames(_ seconds: Double, rate: UInt32) throws(ValidationError) -> Int {
+        guard seconds > 0 else { throw ValidationError("--duration must be positive") }
+        guard let frames = frames(seconds: seconds, rate: rate) else {
+            throw ValidationError("--duration \(seconds) is too long to count in frames at \(rate) Hz")
+        }
+        return frames
+    }
+
+    /// The longest `--latency` the tools accept. No ALSA device buffers anywhere near a minute, and
+    /// the bound keeps latency × rate far inside 64 bits.
+    public static let maximumLatencyMilliseconds: UInt32 = 60_000
+
+    /// The WAV file the tools would write for `format`, `channels` and `rate`, refused when its
+    /// header cannot describe it or `frames` would not fit in it.
+    static func wavFormat(storing format: SampleFormat, channels: UInt32, rate: UInt32, frames: Int?) throws(ValidationError) -> WAVFormat {
+        guard let wav = WAVFormat(storing: format, channels: Int(channels), sampleRate: Int(rate)) else {
+            throw ValidationError("a WAV file cannot store \(format)")
+        }
+        if let why = wav.headerLimitViolation { throw ValidationError("a WAV file cannot hold \(why)") }
+        if let frames, frames > wav.maximumFrames {
+            throw ValidationError("\(frames) frames of \(wav) do not fit in one WAV file (at most \(wav.maximumFrames), 4 GiB)")
+        }
+        return wav
+    }
+}

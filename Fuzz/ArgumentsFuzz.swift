@@ -1,0 +1,29 @@
+import AlsaSwift
+import AlsaTools
+import ArgumentParser
+
+/// The tools' command lines on any arguments (NUL-separated): parsed and validated, and what a
+/// valid one computes before touching a device (the hardware request, frame counts). Bad ones
+/// are refused with a reason, never a trap.
+enum ArgumentsFuzz {
+    static func run(_ input: FuzzInput) {
+        var input = input
+        let tool = input.byte() % 3
+        let arguments = input.rest().split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        switch tool {
+        case 0:
+            guard let command = try? AlsaPlay.parse(arguments) else { return }
+            _ = command.device.request(format: .s16LE, channels: 2, rate: 48_000)
+            _ = command.device.request(format: .floatLE, channels: 64, rate: 768_000)
+        case 1:
+            guard let command = try? AlsaRecord.parse(arguments) else { return }
+            _ = command.device.request(format: command.format.sampleFormat, channels: command.channels, rate: command.rate)
+            _ = WAVFormat(storing: command.format.sampleFormat, channels: Int(command.channels), sampleRate: Int(command.rate))?.headerLimitViolation
+        default:
+            guard let command = try? AlsaTone.parse(arguments) else { return }
+            _ = command.device.request(format: .s16LE, channels: command.channels, rate: command.rate)
+            _ = ToneGenerator(signal: command.signal, rate: Int(command.rate), channels: Int(command.channels),
+                              frequency: command.frequency, sweepTo: command.to, segment: 2, levelDB: command.level)
+        }
+    }
+}

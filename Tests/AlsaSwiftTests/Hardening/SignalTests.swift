@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+@testable import AlsaTools
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Ctrl-C and SIGTERM end the built tools, run as processes of their own, while they sit in a
+/// blocking call: the open of a FIFO nobody opens from the other side, and a write to a full pipe.
+/// The recorder stopped that way leaves a valid WAV file.
+@Suite("Signals end the tools")
+struct SignalTests {
+    /// How long a tool may take to end after the signal. Generous for a loaded machine; the hang
+    /// these tests catch is unbounded.
+    static let bound: Duration = .seconds(3)
+
+    /// The built tool `name`, next to the test bundle (`swift build --build-tests` builds both).
+    static func tool(_ name: String) throws -> String {
+        let directory = CommandLine.arguments[0].split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let path = directory + "/" + name
+        try #require(access(path, X_OK) == 0, "\(path) is not built")
+        return path
+    }
+
+    static func temporaryFIFO() throws -> String {
+        let path = WAVTests.temporary("fifo")
+        try #require(mkfifo(path, 0o600) == 0)
+        return path
+    }
+
+    /// A tool running as a process of its own. Spawned directly: Foundation's `Process` leaks
+    /// itself, which the sanitizer run would report.
+    final class Child {
+        let pid: pid_t
+        /// The raw wait status once it ended.
+        private(set) var status: Int32?
+
+        init(_ tool: String, _ arguments: [String], output: Int32? = nil) throws {
+            let path = try SignalTests.tool(tool)
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            if let output {
+                posix_spawn_file_actions_adddup2(&actions, output, STDOUT_FILENO)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0)
+            }
+            posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0)
+            let argv = ([path] + arguments).map { strdup($0) } + [nil]
+            defer { argv.forEach { free($0) } }
+            var pid: pid_t = 0
+            let spawned = argv.withUnsafeBufferPointer { posix_spawn(&pid, path, &actions, nil, $0.baseAddress!, environ) }
+            try #require(spawned == 0, "posix_spawn \(path): \(spawned)")
+            self.pid = pid
+        }
+
+        deinit {
+            if isRunning { kill(pid, SIGKILL); _ = wait(timeout: .seconds(5)) }
+        }
+
+        var isRunning: Bool {
+            guard status == nil else { return false }
+            var raw: Int32 = 0
+            if waitpid(pid, &raw, WNOHANG) == pid { status = raw }
+            return status == nil
+        }
+
+        /// Waits at most `timeout`; false if it still runs.
+        func wait(timeout: Duration) -> Bool {
+            let deadline = ContinuousClock.now + timeout
+            while isRunning {
+                if ContinuousClock.now > deadline { return false }
+                usleep(10_000)
+            }
+            return true
+        }
+
+        /// The exit status, nil while running or when a signal killed it.
+        var exitStatus: Int32? { status.flatMap { $0 & 0x7F == 0 ? ($0 >> 8) & 0xFF : nil } }
+    }
+
+    /// Waits until `child` catches SIGINT and SIGTERM (its handlers are installed), then a moment
+    /// more for it to enter the call it blocks in.
+    static func waitUntilHandling(_ child: Child) throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            let status = (try? String(contentsOfFile: "/proc/\(child.pid)/status", encoding: .utf8)) ?? ""
+            if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+               let mask = UInt64(line.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16),
+               mask & (1 << (SIGINT - 1)) != 0, mask & (1 << (SIGTERM - 1)) != 0 {
+                usleep(300_000)
+                return
+            }
+            usleep(20_000)
+        }
+        Issue.record("the tool never installed its signal handlers")
+    }
+
+    /// Sends `signal` and waits at most `bound` for the process to end; returns how long it took,
+    /// or nil (the child is then killed) when it did not end.
+    static func interrupt(_ child: Child, with signal: Int32) -> Duration? {
+        let sent = ContinuousClock.now
+        kill(child.pid, signal)
+        guard child.wait(timeout: bound) else { return nil }
+        return ContinuousClock.now - sent
+    }
+
+    @Test("defect: alsa-play blocked opening a FIFO with no writer ignored Ctrl-C and SIGTERM; now it ends with 128 + the signal",
+          arguments: [SIGINT, SIGTERM])
+    func playerOnFIFO(signal: Int32) throws {
+        let fifo = try Self.temporaryFIFO()
+        defer { unlink(fifo) }
+        let process = try Child("alsa-play", ["-D", "sim", fifo])
+        try Self.waitUntilHandling(process)
+        #expect(process.isRunning, "alsa-play should be blocked in open(2)")
+        let took = Self.interrupt(process, with: signal)
+        #expect(took != nil, "alsa-play did not end within \(Self.bound) of signal \(signal)")
+        #expect(process.exitStatus == 128 + signal)
+    }
+
+    @Test("alsa-record blocked opening a FIFO with no reader for its output ends on Ctrl-C and SIGTERM",
+          arguments: [SIGINT, SIGTERM])
+    func recorderOnFIFO(signal: Int32) throws {
+        let fifo = try Self.temporaryFIFO()
+        defer { unlink(fifo) }
+        let process = try Child("alsa-record", ["-D", "sim", "-r", "8000", "-c", "1", "-f", "u8", "-q", fifo])
+        try Self.waitUntilHandling(process)
+        #expect(process.isRunning, "alsa-record should be blocked in open(2)")
+        #expect(Self.interrupt(process, with: signal) != nil, "alsa-record did not end within \(Self.bound)")
+        #expect(process.exitStatus == 128 + signal)
+    }
+
+    @Test("alsa-record stopped by Ctrl-C or SIGTERM mid-recording leaves a valid WAV with every frame it counted",
+          arguments: [SIGINT, SIGTERM])
+    func recorderLeavesValidFile(signal: Int32) throws {
+        let path = WAVTests.temporary("signal")
+        defer { unlink(path) }
+        let output = WAVTests.temporary("signal-out")
+        let log = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        try #require(log >= 0)
+        defer { unlink(output) }
+        let process = try Child("alsa-record", ["-D", "sim", "-r", "8000", "-c", "1", "-f", "u8", path], output: log)
+        close(log)
+        try Self.waitUntilHandling(process)
+        #expect(Self.interrupt(process, with: signal) != nil, "alsa-record did not end within \(Self.bound)")
+        // Open-ended: a signal is how such a recording ends, so the status is success.
+        #expect(process.exitStatus == 0)
+        let reader = try WAVReader(path: path)
+        #expect(reader.format == WAVFormat(encoding: .integer, channels: 1, sampleRate: 8_000, containerBits: 8))
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        #expect(reader.frameCount > 0 && 44 + reader.frameCount + reader.frameCount % 2 == size)
+        let printed = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(printed.contains("\(reader.frameCount) frames") && printed.contains("interrupted"), "\(printed)")
+    }
+
+    @Test("alsa-info blocked writing to a full pipe ends on Ctrl-C with 130")
+    func infoOnFullPipe() throws {
+        var ends: (Int32, Int32) = (-1, -1)
+        try #require(withUnsafeMutablePointer(to: &ends) { $0.withMemoryRebound(to: Int32.self, capacity: 2) { pipe($0) } } == 0)
+        defer { close(ends.0); close(ends.1) }
+        let writer = ends.1
+        #expect(fcntl(writer, 1031 /* F_SETPIPE_SZ, a GNU macro Swift does not import */, 4096) >= 4096)
+        // Fill the pipe, then make its writes blocking again (the flag is shared with the child).
+        _ = fcntl(writer, F_SETFL, fcntl(writer, F_GETFL) | O_NONBLOCK)
+        var block = [UInt8](repeating: 0x2E, count: 4096)
+        while Glibc.write(writer, &block, block.count) > 0 {}
+        _ = fcntl(writer, F_SETFL, fcntl(writer, F_GETFL) & ~O_NONBLOCK)
+        let process = try Child("alsa-info", ["-D", "sim", "--json"], output: writer)
+        try Self.waitUntilHandling(process)
+        #expect(process.isRunning, "alsa-info should be blocked writing its listing")
+        #expect(Self.interrupt(process, with: SIGINT) != nil, "alsa-info did not end within \(Self.bound)")
+        #expect(process.exitStatus == 130)
+    }
+}
