@@ -1,0 +1,75 @@
+// How the value types an app prints read: one line each, in the terms of this library's API.
+
+extension HardwareRequest: CustomStringConvertible {
+    public var description: String {
+        var text = "\(access) \(format) \(channels)ch \(rate) Hz"
+        if let periodSize { text += ", period \(periodSize) frames" }
+        if let periodCount { text += " x \(periodCount)" }
+        if let bufferSize { text += ", buffer \(bufferSize) frames" }
+        return text
+    }
+}
+
+extension HardwareCapabilities: CustomStringConvertible {
+    public var description: String {
+        "\(formats.map(\.name).joined(separator: "|")), \(Self.range(channels)) channels, \(Self.range(rate)) Hz, "
+            + "\(accessTypes.map(\.description).joined(separator: "|")), period \(Self.range(periodSize)) frames, "
+            + "buffer \(Self.range(bufferSize)) frames, info \(info)"
+    }
+
+    private static func range(_ values: ClosedRange<UInt32>) -> String {
+        values.lowerBound == values.upperBound ? "\(values.lowerBound)" : "\(values.lowerBound)-\(values.upperBound)"
+    }
+}
+
+extension SoftwareParameters: CustomStringConvertible {
+    public var description: String {
+        "avail_min \(availMin), start at \(startThreshold), stop at \(stopThreshold), boundary \(boundary)"
+            + (timestampsEnabled ? ", timestamps \(timestampType)" : "")
+    }
+}
+
+extension StreamRequest: CustomStringConvertible {
+    public var description: String {
+        var text = "\(channels)ch \(rate) Hz, latency \(latency), \(periodsPerBuffer) periods, formats \(formats.map(\.name).joined(separator: "|"))"
+        if preferMmap { text += ", mmap preferred" }
+        if !mayAdapt.isEmpty {
+            text += ", may adapt " + [(StreamAdaptations.rate, "rate"), (.channels, "channels")]
+                .filter { mayAdapt.contains($0.0) }.map(\.1).joined(separator: " and ")
+        }
+        return text
+    }
+}
+
+extension PCMStatus: CustomStringConvertible {
+    public var description: String {
+        "\(state), hw_ptr \(hwPtr), appl_ptr \(applPtr), avail \(avail), delay \(delay), at \(timestamp)"
+    }
+}
+
+extension PCMDeviceInfo: CustomStringConvertible {
+    public var description: String {
+        "hw:\(card),\(device),\(subdevice) \(direction) \"\(name)\" (\(subdevicesAvailable) of \(subdeviceCount) subdevices free)"
+    }
+}
+
+extension SoundCard: CustomStringConvertible {
+    public var description: String { "card \(index) [\(id)]: \(driver) - \(name)" }
+}
+
+/// A hint's `description` is alsa-lib's own text for the name.
+extension PCMNameHint: CustomStringConvertible {}
+
+extension TimestampType: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .realtime: "realtime"
+        case .monotonic: "monotonic"
+        case .monotonicRaw: "monotonic raw"
+        }
+    }
+}
+
+extension RecoveryPolicy: CustomStringConvertible {
+    public var description: String { self == .report ? "report" : "automatic" }
+}
