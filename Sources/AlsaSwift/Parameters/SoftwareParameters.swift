@@ -64,7 +64,9 @@ public struct SoftwareParameters: Sendable, Equatable {
         self.init(availMin: r.avail_min, startThreshold: r.start_threshold, stopThreshold: r.stop_threshold,
                   silenceThreshold: r.silence_threshold, silenceSize: r.silence_size,
                   timestampsEnabled: r.tstamp_mode != ALSA_TSTAMP_NONE,
-                  timestampType: TimestampType(rawValue: Int32(r.tstamp_type)) ?? .monotonic, boundary: r.boundary)
+                  // Whatever the kernel answers: a value that is no clock type (even one beyond Int32) reads as monotonic.
+                  timestampType: Int32(exactly: r.tstamp_type).flatMap(TimestampType.init(rawValue:)) ?? .monotonic,
+                  boundary: r.boundary)
     }
 }
 
