@@ -25,7 +25,7 @@ struct AlsaLoop: ParsableCommand {
     @Flag var syncPtr = false
     @Option var seconds: Double?
     @Flag var stopOnXrun = false
-    @Option(help: "Measure Float conversion throughput for this format instead (S16_LE, S24_3LE, S32_LE).") var convert: String?
+    @Option(help: "Measure Float conversion throughput for this format instead (S16_LE, S24_3LE, S32_LE, FLOAT_LE).") var convert: String?
     @Option var samples: Int = 20_000_000
 
     func run() throws {
@@ -158,31 +158,53 @@ struct AlsaLoop: ParsableCommand {
         return (before.flatMap { b in after.map { $0 - b } }, thread.xrunCount)
     }
 
-    /// Float ↔ format conversion throughput, best of five rounds, in samples per second.
+    /// Float ↔ format conversion throughput, best of five rounds, in samples per second, for two
+    /// layouts, the same as the baseline's: contiguous (one call over 8192 samples) and strided
+    /// (two channels of an interleaved area, 4096 samples each, one call per channel).
     func conversionThroughput(_ name: String) throws {
-        let formats: [String: SampleFormat] = ["S16_LE": .s16LE, "S24_3LE": .s24_3LE, "S32_LE": .s32LE, "S24_LE": .s24LE, "U8": .u8]
+        let formats: [String: SampleFormat] = ["S16_LE": .s16LE, "S24_3LE": .s24_3LE, "S32_LE": .s32LE, "FLOAT_LE": .floatLE,
+                                               "S24_LE": .s24LE, "U8": .u8]
         guard let format = formats[name] else { throw ValidationError("unknown format \(name)") }
         let chunk = 8192
         let floats = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk)
         let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * 4, alignment: 16)
         defer { floats.deallocate(); bytes.deallocate() }
+        // The baseline's values: a ramp over [-1, 1).
         for i in 0..<chunk { floats[i] = Float(i % 2000 - 1000) / 1000 }
-        var best = (encode: Double.infinity, decode: Double.infinity)
         let width = format.physicalBits! / 8
-        for _ in 0..<5 {
-            var start = ContinuousClock.now
-            for _ in 0..<(samples / chunk) {
-                try SampleConversion.encode(UnsafeBufferPointer(floats), as: format, into: UnsafeMutableRawBufferPointer(rebasing: bytes[0..<(chunk * width)]))
+        let rounds = samples / chunk
+        let half = chunk / 2
+        let left = UnsafeMutableBufferPointer(rebasing: floats[0..<half]), right = UnsafeMutableBufferPointer(rebasing: floats[half...])
+        let base = bytes.baseAddress!
+        let area = UnsafeMutableRawBufferPointer(rebasing: bytes[0..<(chunk * width)])
+        for contiguous in [true, false] {
+            var best = (encode: Double.infinity, decode: Double.infinity)
+            for _ in 0..<5 {
+                var start = ContinuousClock.now
+                for _ in 0..<rounds {
+                    if contiguous {
+                        try SampleConversion.encode(UnsafeBufferPointer(floats), as: format, into: area)
+                    } else {
+                        try SampleConversion.encode(UnsafeBufferPointer(left), as: format, to: base, strideBytes: 2 * width)
+                        try SampleConversion.encode(UnsafeBufferPointer(right), as: format, to: base + width, strideBytes: 2 * width)
+                    }
+                }
+                best.encode = min(best.encode, seconds(ContinuousClock.now - start))
+                start = ContinuousClock.now
+                for _ in 0..<rounds {
+                    if contiguous {
+                        try SampleConversion.decode(UnsafeRawBufferPointer(area), as: format, into: floats)
+                    } else {
+                        try SampleConversion.decode(from: base, strideBytes: 2 * width, as: format, into: left)
+                        try SampleConversion.decode(from: base + width, strideBytes: 2 * width, as: format, into: right)
+                    }
+                }
+                best.decode = min(best.decode, seconds(ContinuousClock.now - start))
             }
-            best.encode = min(best.encode, seconds(ContinuousClock.now - start))
-            start = ContinuousClock.now
-            for _ in 0..<(samples / chunk) {
-                try SampleConversion.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<(chunk * width)]), as: format, into: floats)
-            }
-            best.decode = min(best.decode, seconds(ContinuousClock.now - start))
+            let n = Double(rounds * chunk)
+            print(String(format: "format=%@ layout=%@ samples=%d from_float_per_s=%.0f to_float_per_s=%.0f", name,
+                         contiguous ? "contiguous" : "strided", rounds * chunk, n / best.encode, n / best.decode))
         }
-        let n = Double(samples / chunk * chunk)
-        print(String(format: "format=%@ samples=%d from_float_per_s=%.0f to_float_per_s=%.0f", name, samples, n / best.encode, n / best.decode))
     }
 
     func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }

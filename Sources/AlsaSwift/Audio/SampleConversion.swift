@@ -186,15 +186,18 @@ public enum SampleConversion {
     /// 24-bit codes. |v| reaches 2^23 here, too far for the trick above, so the magnitude is rounded
     /// instead: |v| + 2^23 lies in [2^23, 2^24], where Floats are the integers and the bit patterns
     /// count them one by one, so its bit pattern minus 2^23's is round(|v|) (ties to even, as the
-    /// sign does not change a tie). The sign is put back from v's own sign bit.
+    /// sign does not change a tie). The magnitude is clipped to 2^23, the sign put back from v's own
+    /// sign bit, and a positive 2^23 (one above the largest code) brought down to 2^23 − 1.
     @inline(__always)
     static func codes24(_ x: SIMD8<Float>) -> SIMD8<Int32> {
-        let v = clip(x * 0x1p23, -0x1p23, 0x1p23 - 1)
-        let bits = unsafeBitCast(v, to: SIMD8<Int32>.self)
-        let magnitude = unsafeBitCast(bits & 0x7FFF_FFFF, to: SIMD8<Float>.self)
-        let rounded = unsafeBitCast(magnitude + 0x1p23, to: SIMD8<Int32>.self) &- 0x4B00_0000
+        let bits = unsafeBitCast(x * 0x1p23, to: SIMD8<Int32>.self)
+        var magnitude = unsafeBitCast(bits & 0x7FFF_FFFF, to: SIMD8<Float>.self)
+        magnitude.replace(with: 0, where: magnitude .!= magnitude)
+        magnitude.replace(with: 0x1p23, where: magnitude .> 0x1p23)
+        let rounded = unsafeBitCast(magnitude + 0x1p23, to: SIMD8<Int32>.self) &- 0x4B00_0000  // 0 ... 2^23
         let sign = bits &>> 31  // 0 or -1
-        return (rounded ^ sign) &- sign
+        let positiveOverflow = (rounded &>> 23) & ~sign
+        return ((rounded ^ sign) &- sign) &- positiveOverflow
     }
 
     /// 32-bit codes: x·2^31 rounded to nearest even and clipped to Int32, NaN → 0, as the contract
@@ -255,26 +258,28 @@ public enum SampleConversion {
             store(samples, to: first, strideBytes, { codes16($0, fullScale: 0x1p15) }) { UInt16(truncatingIfNeeded: $0 &+ 32768).bigEndian }
         case .s24in32(bigEndian: false):
             // The bit pattern of a negative Int32 is already sign-extended into the top byte.
-            store(samples, to: first, strideBytes, codes24) { UInt32(bitPattern: $0).littleEndian }
+            store(samples, to: first, strideBytes, { codes24($0) }) { UInt32(bitPattern: $0).littleEndian }
         case .s24in32(bigEndian: true):
-            store(samples, to: first, strideBytes, codes24) { UInt32(bitPattern: $0).bigEndian }
+            store(samples, to: first, strideBytes, { codes24($0) }) { UInt32(bitPattern: $0).bigEndian }
         case .s24packed(bigEndian: false) where contiguous:
-            // Four-byte stores, each overlapping the next sample's first byte, which the next store
-            // then writes; the last sample of a block is written in two parts, so nothing past it
-            // is touched.
-            blocks(samples, codes24) { codes, index in
+            // A block of eight samples is 24 bytes: three 64-bit words. Pairs of codes are first
+            // packed into six bytes each inside the vector (one 64-bit lane per pair), so only four
+            // lanes are taken out of it.
+            blocks(samples, { codes24($0) }) { codes, index in
+                let pairs = unsafeBitCast(codes, to: SIMD4<UInt64>.self)
+                let packed = pairs & 0xFF_FFFF | (pairs &>> 8) & 0xFFFF_FF00_0000
+                let w0 = packed[0] | packed[1] &<< 48
+                let w1 = packed[1] &>> 16 | packed[2] &<< 32
+                let w2 = packed[2] &>> 32 | packed[3] &<< 16
                 let base = first + index &* 3
-                for lane in 0..<7 {
-                    base.storeBytes(of: UInt32(bitPattern: codes[lane]).littleEndian, toByteOffset: lane &* 3, as: UInt32.self)
-                }
-                let last = UInt32(bitPattern: codes[7])
-                base.storeBytes(of: UInt16(truncatingIfNeeded: last).littleEndian, toByteOffset: 21, as: UInt16.self)
-                base.storeBytes(of: UInt8(truncatingIfNeeded: last >> 16), toByteOffset: 23, as: UInt8.self)
+                base.storeBytes(of: w0.littleEndian, as: UInt64.self)
+                base.storeBytes(of: w1.littleEndian, toByteOffset: 8, as: UInt64.self)
+                base.storeBytes(of: w2.littleEndian, toByteOffset: 16, as: UInt64.self)
             } one: { code, index in
                 store24(UInt32(bitPattern: code), littleEndian: true, at: first + index &* 3)
             }
         case .s24packed(let bigEndian):
-            blocks(samples, codes24) { codes, index in
+            blocks(samples, { codes24($0) }) { codes, index in
                 for lane in 0..<8 {
                     store24(UInt32(bitPattern: codes[lane]), littleEndian: !bigEndian, at: first + (index &+ lane) &* strideBytes)
                 }
@@ -282,15 +287,15 @@ public enum SampleConversion {
                 store24(UInt32(bitPattern: code), littleEndian: !bigEndian, at: first + index &* strideBytes)
             }
         case .s32(bigEndian: false) where contiguous:
-            blocks(samples, codes32) { codes, index in
+            blocks(samples, { codes32($0) }) { codes, index in
                 first.storeBytes(of: codes, toByteOffset: index &* 4, as: SIMD8<Int32>.self)
             } one: { code, index in
                 first.storeBytes(of: code.littleEndian, toByteOffset: index &* 4, as: Int32.self)
             }
         case .s32(bigEndian: false):
-            store(samples, to: first, strideBytes, codes32) { UInt32(bitPattern: $0).littleEndian }
+            store(samples, to: first, strideBytes, { codes32($0) }) { UInt32(bitPattern: $0).littleEndian }
         case .s32(bigEndian: true):
-            store(samples, to: first, strideBytes, codes32) { UInt32(bitPattern: $0).bigEndian }
+            store(samples, to: first, strideBytes, { codes32($0) }) { UInt32(bitPattern: $0).bigEndian }
         case .float32(bigEndian: false) where contiguous:
             first.copyMemory(from: samples.baseAddress!, byteCount: samples.count &* 4)
         case .float32(bigEndian: false):
@@ -351,12 +356,16 @@ public enum SampleConversion {
         }
     }
 
+    /// Two stores, not three: the first two bytes in device order, then the third.
     @inline(__always)
     private static func store24(_ code: UInt32, littleEndian: Bool, at sample: UnsafeMutableRawPointer) {
-        let (b0, b2) = littleEndian ? (code, code >> 16) : (code >> 16, code)
-        sample.storeBytes(of: UInt8(truncatingIfNeeded: b0), as: UInt8.self)
-        sample.storeBytes(of: UInt8(truncatingIfNeeded: code >> 8), toByteOffset: 1, as: UInt8.self)
-        sample.storeBytes(of: UInt8(truncatingIfNeeded: b2), toByteOffset: 2, as: UInt8.self)
+        if littleEndian {
+            sample.storeBytes(of: UInt16(truncatingIfNeeded: code).littleEndian, as: UInt16.self)
+            sample.storeBytes(of: UInt8(truncatingIfNeeded: code >> 16), toByteOffset: 2, as: UInt8.self)
+        } else {
+            sample.storeBytes(of: UInt16(truncatingIfNeeded: code >> 8).bigEndian, as: UInt16.self)
+            sample.storeBytes(of: UInt8(truncatingIfNeeded: code), toByteOffset: 2, as: UInt8.self)
+        }
     }
 
     // MARK: - Decoding loops
