@@ -63,8 +63,10 @@ struct AlsaLoop: ParsableCommand {
         print("side=alsaswift backend=\(backend.rawValue) periods=\(total) xruns=\(result.xruns) steady_allocations=\(result.allocations.map(String.init) ?? "n/a:0") sync=\"\(sync)\"")
     }
 
-    /// Blocking transfers, one period at a time, as the baseline does.
-    func transferLoop(_ pcm: any PCM, total: Int) throws -> (UInt?, Int) {
+    /// Blocking transfers, one period at a time, as the baseline does. Generic, so the existential
+    /// is opened once here rather than at every call in the loop (the baseline calls alsa-lib
+    /// directly too).
+    func transferLoop<P: PCM>(_ pcm: P, total: Int) throws -> (UInt?, Int) {
         let frames = Int(period)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: frames * 4, alignment: 16)
         defer { buffer.deallocate() }
@@ -75,6 +77,7 @@ struct AlsaLoop: ParsableCommand {
         let mmap = access == .mmap
         let stopOnXrun = self.stopOnXrun
         let warmup = self.warmup
+        let whole = UnsafeRawBufferPointer(buffer), wholeMutable = buffer
         if !playback { try pcm.start() }
         var before: UInt? = nil
         for i in 0..<(warmup + total) {
@@ -95,9 +98,9 @@ struct AlsaLoop: ParsableCommand {
                     try pcm.commitTransfer(area.frames)
                     left -= area.frames
                 } else if playback {
-                    left -= try pcm.writeInterleaved(UnsafeRawBufferPointer(rebasing: buffer[0..<(left * 4)]))
+                    left -= try pcm.writeInterleaved(left == frames ? whole : UnsafeRawBufferPointer(rebasing: buffer[0..<(left * 4)]))
                 } else {
-                    left -= try pcm.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(left * 4)]))
+                    left -= try pcm.readInterleaved(into: left == frames ? wholeMutable : UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(left * 4)]))
                 }
             }
             if stopOnXrun && pcm.xrunCount > 0 { break }

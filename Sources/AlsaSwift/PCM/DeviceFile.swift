@@ -28,6 +28,25 @@ final class DeviceFile {
         }
     }
 
+    /// `ioctl` for the read/write transfers, which run once a period: inlined into the caller, with
+    /// everything but the kernel call (the usability check's errors, EINTR, errno) out of line, so
+    /// the period costs no call frame of its own. The same rules as `ioctl`.
+    @inline(__always)
+    func transferIoctl(_ operation: PCMOperation, _ request: UInt, _ argument: UnsafeMutableRawPointer) throws(AlsaError) {
+        if isClosed || isDisconnected { try checkUsable(operation) }
+        do {
+            _ = try kernel.ioctl(fd, request, argument)
+        } catch {
+            try retryAfter(error, operation, request, argument)
+        }
+    }
+
+    @inline(never)
+    private func retryAfter(_ error: Errno, _ operation: PCMOperation, _ request: UInt, _ argument: UnsafeMutableRawPointer) throws(AlsaError) {
+        guard error == .interrupted else { throw failure(operation, error) }
+        try ioctl(operation, request, argument)
+    }
+
     /// An ioctl whose argument is a kernel record passed by pointer.
     @discardableResult
     func ioctl<Record>(_ operation: PCMOperation, _ request: UInt, _ record: inout Record) throws(AlsaError) -> Int32 {
