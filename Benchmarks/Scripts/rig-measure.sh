@@ -27,9 +27,10 @@ xruns_of() { grep -o 'xruns=[0-9]*' "$1" | head -1 | cut -d= -f2; }
 # 1. Kernel calls per period, counted by strace on both sides: the difference between a short and
 #    a long run, so set-up cancels out. Recovering an xrun costs calls of its own, so a figure only
 #    counts from a pair of runs with no xrun in either: up to three tries per side and mode, and
-#    the xruns of every run are reported. 1024-frame periods keep strace's slowdown from causing
-#    xruns in the first place; the calls per period do not depend on the period size.
-short=50 long=300 period=1024
+#    the xruns of every run are reported. 4096-frame periods (a 341 ms buffer) keep strace's
+#    slowdown of the emulated guest from causing xruns in the first place; the calls per period do
+#    not depend on the period size.
+short=20 long=120 period=4096
 count_calls() {  # trace-file -> "ioctl_total sync_ptr hwsync writei readi poll"
     local f=$1
     printf '%s %s %s %s %s %s\n' \
