@@ -53,7 +53,15 @@ struct AlsaLoop: ParsableCommand {
         switch backend {
         case .direct, .alsaLib:
             try pcm.configure(request)
-            result = try transferLoop(pcm, total: total)
+            // The loop calls the concrete type's methods, as the baseline calls alsa-lib's
+            // functions: the per-period figures are the library's, not the protocol dispatch's.
+            if let direct = pcm as? KernelPCM {
+                result = try transferLoop(direct, total: total)
+            } else if let library = pcm as? AlsaLibPCM {
+                result = try transferLoop(library, total: total)
+            } else {
+                result = try transferLoop(pcm, total: total)
+            }
         case .async:
             result = try asyncLoop(pcm, kernel: kernel, total: total)
         case .render:
@@ -63,9 +71,8 @@ struct AlsaLoop: ParsableCommand {
         print("side=alsaswift backend=\(backend.rawValue) periods=\(total) xruns=\(result.xruns) steady_allocations=\(result.allocations.map(String.init) ?? "n/a:0") sync=\"\(sync)\"")
     }
 
-    /// Blocking transfers, one period at a time, as the baseline does. Generic, so the existential
-    /// is opened once here rather than at every call in the loop (the baseline calls alsa-lib
-    /// directly too).
+    /// Blocking transfers, one period at a time, as the baseline does. Generic, specialised for the
+    /// two concrete handle types.
     func transferLoop<P: PCM>(_ pcm: P, total: Int) throws -> (UInt?, Int) {
         let frames = Int(period)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: frames * 4, alignment: 16)

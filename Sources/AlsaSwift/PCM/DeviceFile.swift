@@ -10,9 +10,14 @@ final class DeviceFile {
     @exclusivity(unchecked) private(set) var isDisconnected = false
     @exclusivity(unchecked) private(set) var isClosed = false
 
+    /// The kernel when it is the real one: transfers then call it directly, a call the optimiser
+    /// can inline, instead of through the existential (the seam's other kernels keep that path).
+    private let linux: LinuxKernel?
+
     init(kernel: any KernelInterface, fd: FileDescriptor) {
         self.kernel = kernel
         self.fd = fd
+        linux = kernel as? LinuxKernel
     }
 
     @discardableResult
@@ -35,7 +40,11 @@ final class DeviceFile {
     func transferIoctl(_ operation: PCMOperation, _ request: UInt, _ argument: UnsafeMutableRawPointer) throws(AlsaError) {
         if isClosed || isDisconnected { try checkUsable(operation) }
         do {
-            _ = try kernel.ioctl(fd, request, argument)
+            if let linux {
+                _ = try linux.ioctl(fd, request, argument)
+            } else {
+                _ = try kernel.ioctl(fd, request, argument)
+            }
         } catch {
             try retryAfter(error, operation, request, argument)
         }
