@@ -10,14 +10,15 @@ final class DeviceFile {
     @exclusivity(unchecked) private(set) var isDisconnected = false
     @exclusivity(unchecked) private(set) var isClosed = false
 
-    /// The kernel when it is the real one: transfers then call it directly, a call the optimiser
-    /// can inline, instead of through the existential (the seam's other kernels keep that path).
-    private let linux: LinuxKernel?
+    /// Whether the kernel is the real one: transfers then make the system call directly, inlined,
+    /// instead of calling through the existential (the seam's other kernels keep that path). A
+    /// flag rather than the instance, which would be retained and released around every call.
+    private let isLinux: Bool
 
     init(kernel: any KernelInterface, fd: FileDescriptor) {
         self.kernel = kernel
         self.fd = fd
-        linux = kernel as? LinuxKernel
+        isLinux = kernel is LinuxKernel
     }
 
     @discardableResult
@@ -40,8 +41,8 @@ final class DeviceFile {
     func transferIoctl(_ operation: PCMOperation, _ request: UInt, _ argument: UnsafeMutableRawPointer) throws(AlsaError) {
         if isClosed || isDisconnected { try checkUsable(operation) }
         do {
-            if let linux {
-                _ = try linux.ioctl(fd, request, argument)
+            if isLinux {
+                _ = try LinuxKernel.ioctl(fd, request, argument)
             } else {
                 _ = try kernel.ioctl(fd, request, argument)
             }
