@@ -4,7 +4,8 @@
  *
  *   alsa-loop-c DEVICE mmap|rw playback|capture PERIODS [--warmup N] [--period F] [--sync-ptr]
  *              [--seconds S] [--stop-on-xrun]
- *   alsa-loop-c --convert FORMAT SAMPLES     (plug conversion throughput: FLOAT_LE <-> FORMAT)
+ *   alsa-loop-c --convert FORMAT SAMPLES     (conversion throughput FLOAT_LE <-> FORMAT, contiguous and
+ *                                             strided: two lines)
  *
  * Prints one line: key=value pairs. Heap allocations in the steady window are counted when
  * libmalloccount.so is preloaded (malloc_count_calls), as for the Swift loop.
@@ -86,41 +87,82 @@ static void configure(snd_pcm_t *pcm, int mmap, snd_pcm_format_t format, unsigne
 	check(snd_pcm_sw_params(pcm, sw), "sw_params");
 }
 
+/* One conversion layout: `contiguous` is one channel (every sample next to the last); strided is
+ * two channels, the client's buffers non-interleaved and the slave's interleaved, so each
+ * channel is converted from contiguous floats to samples two apart (or back): the work AlsaSwift's
+ * strided encode/decode does for one channel of an interleaved area. */
+static double convert_round_best(const char *name, int to_float, int contiguous, long samples)
+{
+	int is_float = strcmp(name, "FLOAT_LE") == 0;
+	unsigned channels = contiguous ? 1 : 2;
+	snd_pcm_uframes_t frames_per_call = 8192 / channels;
+	char text[256];
+	/* Float to an integer format: plug inserts lfloat, which converts per channel with the areas'
+	 * steps. lfloat is used directly for the strided layout because plug would give the null slave
+	 * the client's non-interleaved access and convert contiguously. Float to FLOAT_LE needs no
+	 * conversion, so plug would insert nothing and null would not even copy: the copy plugin is
+	 * alsa-lib's own copy between the client's areas and the slave's. */
+	if (is_float)
+		snprintf(text, sizeof(text), "pcm.convert { type copy slave { pcm { type null } } }");
+	else if (contiguous)
+		snprintf(text, sizeof(text), "pcm.convert { type plug slave { pcm { type null } format %s } }", name);
+	else
+		snprintf(text, sizeof(text), "pcm.convert { type lfloat slave { pcm { type null } format %s } }", name);
+	snd_pcm_t *pcm;
+	check(snd_pcm_open_lconf(&pcm, "convert", to_float ? SND_PCM_STREAM_CAPTURE : SND_PCM_STREAM_PLAYBACK, 0,
+				 load_config(text)), "open conversion PCM");
+	snd_pcm_hw_params_t *hw;
+	snd_pcm_hw_params_alloca(&hw);
+	check(snd_pcm_hw_params_any(pcm, hw), "hw_params_any");
+	check(snd_pcm_hw_params_set_access(pcm, hw, contiguous ? SND_PCM_ACCESS_RW_INTERLEAVED : SND_PCM_ACCESS_RW_NONINTERLEAVED), "access");
+	check(snd_pcm_hw_params_set_format(pcm, hw, SND_PCM_FORMAT_FLOAT_LE), "format");
+	check(snd_pcm_hw_params_set_channels(pcm, hw, channels), "channels");
+	check(snd_pcm_hw_params_set_rate(pcm, hw, 48000, 0), "rate");
+	snd_pcm_uframes_t period = frames_per_call, buffer_size = frames_per_call * 4;
+	check(snd_pcm_hw_params_set_period_size(pcm, hw, period, 0), "period size");
+	check(snd_pcm_hw_params_set_buffer_size(pcm, hw, buffer_size), "buffer size");
+	check(snd_pcm_hw_params(pcm, hw), "hw_params");
+	float *buffer = malloc(8192 * sizeof(float));
+	/* The same values as the Swift side: a ramp over [-1, 1). */
+	for (int i = 0; i < 8192; i++)
+		buffer[i] = (float)(i % 2000 - 1000) / 1000;
+	void *channel_buffers[2] = {buffer, buffer + frames_per_call};
+	double best = 1e9;
+	for (int round = 0; round < 5; round++) {
+		snd_pcm_prepare(pcm);
+		double start = now();
+		for (long done = 0; done < samples; done += 8192) {
+			snd_pcm_sframes_t n;
+			if (contiguous)
+				n = to_float ? snd_pcm_readi(pcm, buffer, frames_per_call) : snd_pcm_writei(pcm, buffer, frames_per_call);
+			else
+				n = to_float ? snd_pcm_readn(pcm, channel_buffers, frames_per_call) : snd_pcm_writen(pcm, channel_buffers, frames_per_call);
+			if (n < 0)
+				snd_pcm_recover(pcm, (int)n, 1);
+		}
+		double elapsed = now() - start;
+		if (elapsed < best)
+			best = elapsed;
+		snd_pcm_drop(pcm);
+	}
+	free(buffer);
+	snd_pcm_close(pcm);
+	return best;
+}
+
 static int convert_benchmark(const char *name, long samples)
 {
-	snd_pcm_format_t format = snd_pcm_format_value(name);
-	if (format == SND_PCM_FORMAT_UNKNOWN) {
+	if (snd_pcm_format_value(name) == SND_PCM_FORMAT_UNKNOWN) {
 		fprintf(stderr, "unknown format %s\n", name);
 		return 1;
 	}
-	double best[2] = {1e9, 1e9};
-	for (int direction = 0; direction < 2; direction++) {
-		char text[256];
-		snprintf(text, sizeof(text), "pcm.convert { type plug slave { pcm { type null } format %s } }", name);
-		snd_pcm_t *pcm;
-		snd_pcm_stream_t stream = direction == 0 ? SND_PCM_STREAM_PLAYBACK : SND_PCM_STREAM_CAPTURE;
-		check(snd_pcm_open_lconf(&pcm, "convert", stream, 0, load_config(text)), "open plug");
-		configure(pcm, 0, SND_PCM_FORMAT_FLOAT_LE, 4096, direction == 0);
-		float *buffer = calloc(4096 * 2, sizeof(float));
-		long frames = samples / 2;
-		for (int round = 0; round < 5; round++) {
-			snd_pcm_prepare(pcm);
-			double start = now();
-			for (long done = 0; done < frames; done += 4096) {
-				snd_pcm_sframes_t n = direction == 0 ? snd_pcm_writei(pcm, buffer, 4096) : snd_pcm_readi(pcm, buffer, 4096);
-				if (n < 0)
-					snd_pcm_recover(pcm, (int)n, 1);
-			}
-			double elapsed = now() - start;
-			if (elapsed < best[direction])
-				best[direction] = elapsed;
-			snd_pcm_drop(pcm);
-		}
-		free(buffer);
-		snd_pcm_close(pcm);
+	samples -= samples % 8192;
+	for (int contiguous = 1; contiguous >= 0; contiguous--) {
+		double from = convert_round_best(name, 0, contiguous, samples);
+		double to = convert_round_best(name, 1, contiguous, samples);
+		printf("format=%s layout=%s samples=%ld from_float_per_s=%.0f to_float_per_s=%.0f\n", name,
+		       contiguous ? "contiguous" : "strided", samples, samples / from, samples / to);
 	}
-	printf("format=%s samples=%ld from_float_per_s=%.0f to_float_per_s=%.0f\n", name, samples,
-	       samples / best[0], samples / best[1]);
 	return 0;
 }
 

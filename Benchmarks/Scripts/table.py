@@ -1,6 +1,14 @@
 #!/usr/bin/env python3
-"""Prints the benchmark table: each figure for AlsaSwift and alsa-lib side by side, with the ratio."""
+"""Prints the benchmark table: each figure for AlsaSwift and alsa-lib side by side, the ratio, the
+goal and a strict verdict.
+
+Strict means: a goal "≤ 2" is met by 2.00 and not by 2.01; per-period figures are exact quotients
+of the raw counts, not rounded ones; a figure from a run with xruns does not count (recovery costs
+calls of its own); a missing, negative or otherwise impossible figure is an ERROR, never a pass.
+"""
+import statistics
 import sys
+from fractions import Fraction
 
 path, headroom = sys.argv[1], sys.argv[2]
 rows = []
@@ -13,90 +21,206 @@ for line in open(path):
 
 
 def find(kind, **match):
-    for k, f in rows:
-        if k == kind and all(f.get(key) == value for key, value in match.items()):
-            return f
-    return None
+    return next((f for k, f in rows if k == kind and all(f.get(key) == value for key, value in match.items())), None)
+
+
+def find_all(kind, **match):
+    return [f for k, f in rows if k == kind and all(f.get(key) == value for key, value in match.items())]
 
 
 table = []
+unmet = []
 
 
-def row(label, ours, theirs, goal, met=None):
-    ratio = ""
+class Bad(Exception):
+    """A figure that cannot be judged: shown as ERROR with the reason."""
+
+
+def row(label, ours, theirs, goal, verdict=None, ratio=None):
+    """`verdict` is True, False, None (no goal) or a string (an error's reason)."""
+    if ratio is None:
+        try:
+            a, b = float(ours), float(theirs)
+            ratio = f"{a / b:.2f}" if b else ("0" if a == 0 else "∞")
+        except (TypeError, ValueError):
+            ratio = ""
+    if isinstance(verdict, str):
+        shown = f"ERROR: {verdict}"
+    else:
+        shown = "" if verdict is None else ("met" if verdict else "NOT met")
+    if verdict is not None and verdict is not True:
+        unmet.append(label)
+    table.append((label, "—" if ours is None else str(ours), "—" if theirs is None else str(theirs), ratio, goal, shown))
+
+
+def per_period(fields, key):
+    """The exact per-period quotient of a "short,long" count pair over `span`, or Bad."""
+    if not fields or key not in fields or "span" not in fields:
+        raise Bad("missing")
     try:
-        a, b = float(ours), float(theirs)
-        ratio = f"{a / b:.2f}" if b else ("0" if a == 0 else "∞")
-    except (TypeError, ValueError):
-        pass
-    table.append((label, str(ours if ours is not None else "—"), str(theirs if theirs is not None else "—"), ratio, goal,
-                  "" if met is None else ("met" if met else "NOT met")))
+        short, long = (int(v) for v in fields[key].split(","))
+        span = int(fields["span"])
+    except ValueError:
+        raise Bad(f"unreadable {key}={fields[key]}")
+    value = Fraction(long - short, span)
+    if value < 0 or span <= 0:
+        raise Bad(f"negative ({float(value):.2f})")
+    return value
 
 
+def shown(value):
+    return f"{float(value):.3f}"
+
+
+# 1. Kernel calls per period.
 for direction in ("playback", "capture"):
     for access, sync, label in (("mmap", "mapped", "mmap, mapped records"), ("mmap", "sync", "mmap, SYNC_PTR forced"),
                                 ("rw", "mapped", "read/write, mapped records"), ("rw", "sync", "read/write, SYNC_PTR forced")):
-        ours = find("calls", side="alsaswift", access=access, direction=direction, sync=sync)
-        theirs = find("calls", **{"side": "alsa-lib", "access": access, "direction": direction, "sync": sync})
-        if not ours and not theirs:
-            continue
-        o, t = ours or {}, theirs or {}
+        o = find("calls", side="alsaswift", access=access, direction=direction, sync=sync)
+        t = find("calls", side="alsa-lib", access=access, direction=direction, sync=sync)
+        xr = f"xruns {o.get('xruns', '?') if o else '?'} / {t.get('xruns', '?') if t else '?'}"
+
+        def figure(key, goal, test):
+            name = key.upper() if key not in ("ioctl", "poll") else key
+            label_ = f"{direction} {label}: {name}/period ({xr})"
+            try:
+                ours = per_period(o, key)
+            except Bad as bad:
+                row(label_, None, None, goal, str(bad) if goal else None)
+                return
+            try:
+                theirs = shown(per_period(t, key))
+            except Bad as bad:
+                theirs = f"({bad})"
+            if not goal:
+                row(label_, shown(ours), theirs, "")
+            elif o.get("clean") != "yes":
+                row(label_, shown(ours), theirs, goal, "xruns in every try, so recovery calls are counted in")
+            else:
+                row(label_, shown(ours), theirs, goal, test(ours))
+
         if access == "mmap" and sync == "sync":
-            # Recovering an xrun (strace slows the guest) costs a few calls more over the run.
-            row(f"{direction} {label}: SYNC_PTR/period (xruns {o.get('xruns', '?')} / {t.get('xruns', '?')})",
-                o.get("sync_ptr"), t.get("sync_ptr"), "≤ 2", float(o["sync_ptr"]) <= 2.05 if "sync_ptr" in o else None)
+            figure("sync_ptr", "≤ 2", lambda v: v <= 2)
         elif access == "mmap":
-            extra = float(o.get("ioctl", "nan")) if o else None
-            row(f"{direction} {label}: ioctl/period", o.get("ioctl"), t.get("ioctl"), "0 besides the wait",
-                extra is not None and extra <= 0.05)
+            figure("ioctl", "0 besides the wait", lambda v: v == 0)
         else:
             transfer = "writei" if direction == "playback" else "readi"
-            row(f"{direction} {label}: {transfer.upper()}/period", o.get(transfer), t.get(transfer), "1",
-                abs(float(o[transfer]) - 1) <= 0.05 if transfer in o else None)
+            figure(transfer, "1", lambda v: v == 1)
             if sync == "sync":
-                row(f"{direction} {label}: SYNC_PTR/period", o.get("sync_ptr"), t.get("sync_ptr"), "≤ 1",
-                    float(o["sync_ptr"]) <= 1.05 if "sync_ptr" in o else None)
-        row(f"{direction} {label}: poll/period", o.get("poll"), t.get("poll"), "")
+                figure("sync_ptr", "≤ 1", lambda v: v <= 1)
+        figure("poll", "", None)
 
+# 2. Allocations per period, on every path.
 for k, f in rows:
     if k != "allocations" or f.get("side") != "alsaswift":
         continue
     backend = f.get("backend")
-    label = f"allocations/period, {backend} {f.get('access')} {f.get('direction')} ({f.get('sync')})"
+    t = find("allocations", side="alsa-lib", backend="direct", access=f.get("access"), direction=f.get("direction"),
+             sync=f.get("sync")) if backend == "direct" else None
+    xr = f"xruns {f.get('xruns', '?')}" + (f" / {t.get('xruns', '?')}" if t else "")
+    label = f"allocations/period, {backend} {f.get('access')} {f.get('direction')} ({f.get('sync')}; {xr})"
+
+    def count(fields):
+        value = fields.get("steady_allocations") if fields else None
+        if value is None or value.startswith("n/a"):
+            raise Bad("not counted (no interposer)")
+        if not value.lstrip("-").isdigit() or int(value) < 0:
+            raise Bad(f"impossible count {value}")
+        return int(value)
+
+    try:
+        ours = count(f)
+    except Bad as bad:
+        row(label, None, None, "0", str(bad))
+        continue
     theirs = None
-    if backend == "direct":
-        t = find("allocations", side="alsa-lib", access=f.get("access"), direction=f.get("direction"), sync=f.get("sync"))
-        theirs = t and t.get("steady_allocations")
-    ours = f.get("steady_allocations")
-    per = lambda v: None if v is None or v.startswith("n/a") else f"{int(v) / 1000:.3f}"
-    row(label, per(ours), per(theirs), "0", per(ours) is not None and int(ours) == 0)
+    if t:
+        try:
+            theirs = f"{count(t) / 1000:.3f}"
+        except Bad as bad:
+            theirs = f"({bad})"
+    row(label, f"{ours / 1000:.3f}", theirs, "0", ours == 0)
+
+# 3. User-space instructions per period.
+for k, f in rows:
+    if k != "instructions" or f.get("side") != "alsaswift":
+        continue
+    t = find("instructions", side="alsa-lib", access=f.get("access"), direction=f.get("direction"), sync=f.get("sync"))
+    where = "host, alsa-lib null PCM" if f.get("sync") == "null-host" else f"snd-dummy, records {f.get('sync')}"
+    label = f"instructions/period (callgrind), {f.get('access')} {f.get('direction')}, {where}, period {f.get('period')}"
+    if f.get("xruns"):
+        label += f" (xruns {f['xruns']} / {t.get('xruns', '?') if t else '?'})"
+
+    def instructions(fields):
+        if not fields:
+            raise Bad("missing")
+        try:
+            short, long, span = int(fields["short"]), int(fields["long"]), int(fields["span"])
+        except (KeyError, ValueError):
+            raise Bad("missing")
+        if long <= short:
+            raise Bad(f"impossible ({long} - {short})")
+        return Fraction(long - short, span)
+
+    try:
+        ours, theirs = instructions(f), instructions(t)
+    except Bad as bad:
+        row(label, None, None, "≤ alsa-lib", str(bad))
+        continue
+    row(label, f"{float(ours):.0f}", f"{float(theirs):.0f}", "≤ alsa-lib", ours <= theirs)
+
+# 4. Latency headroom: the smallest size where the median of three tries had no xrun.
+def smallest(side):
+    sizes = sorted({int(f["period"]) for f in find_all("headroom", side=side)})
+    for size in sizes:
+        tries = find_all("headroom", side=side, period=str(size))
+        counts = [int(f["xruns"]) for f in tries if f.get("xruns", "").isdigit()]
+        if len(counts) == 3 and statistics.median(counts) == 0:
+            return size, tries
+    return None, []
+
+
+(ours, _), (theirs, _) = smallest("alsaswift"), smallest("alsa-lib")
+tries = {side: " ".join(f"{f['period']}:{f['xruns']}" for f in find_all("headroom", side=side)) for side in ("alsaswift", "alsa-lib")}
+label = f"smallest period with {headroom} s and no xrun, median of 3 tries (frames)"
+notes = [f"Latency tries (period:xruns), AlsaSwift: {tries['alsaswift'] or 'none'}; alsa-lib: {tries['alsa-lib'] or 'none'}."]
+if ours is None:
+    row(label, None, theirs, "≤ alsa-lib", "no size passed")
+else:
+    row(label, ours, theirs, "≤ alsa-lib", theirs is None or ours <= theirs)
+
+# 5. Conversion throughput: the median of the tries, each the best of five rounds.
+for fmt in ("S16_LE", "S24_3LE", "S32_LE", "FLOAT_LE"):
+    for layout in ("contiguous", "strided"):
+        for key, name in (("from_float_per_s", f"Float → {fmt}"), ("to_float_per_s", f"{fmt} → Float")):
+            label = f"{name}, {layout}, M samples/s (median of tries)"
+
+            def median(side):
+                values = [float(f[key]) for f in find_all("convert", side=side, format=fmt, layout=layout) if key in f]
+                if not values:
+                    raise Bad("missing")
+                if any(v <= 0 for v in values):
+                    raise Bad("impossible rate")
+                return statistics.median(values)
+
+            try:
+                o, t = median("alsaswift"), median("alsa-lib")
+            except Bad as bad:
+                row(label, None, None, "≥ 1.5× alsa-lib", str(bad))
+                continue
+            row(label, f"{o / 1e6:.0f}", f"{t / 1e6:.0f}", "≥ 1.5× alsa-lib", o >= 1.5 * t, ratio=f"{o / t:.2f}")
 
 for k, f in rows:
-    if k == "instructions" and f.get("side") == "alsaswift":
-        t = find("instructions", side="alsa-lib", access=f.get("access"), direction=f.get("direction"), sync=f.get("sync"))
-        o_val, t_val = f.get("per_period"), t and t.get("per_period")
-        met = None
-        try:
-            met = float(o_val) <= float(t_val)
-        except (TypeError, ValueError):
-            pass
-        where = "host, alsa-lib null PCM" if f.get("sync") == "null-host" else f"snd-dummy, records {f.get('sync')}"
-        row(f"instructions/period (callgrind), {f.get('access')} {f.get('direction')}, {where}, period {f.get('period')}",
-            o_val, t_val, "≤ alsa-lib", met)
-
-ours, aplay = find("headroom", side="alsaswift"), find("headroom", side="aplay")
-row(f"smallest period with {headroom} s and no xrun (frames)", ours and ours.get("period"), aplay and aplay.get("period"),
-    "≤ aplay", (ours and aplay and int(ours["period"]) <= int(aplay["period"])) if ours and aplay else None)
-
-for fmt in ("S16_LE", "S24_3LE", "S32_LE"):
-    o, t = find("convert", side="alsaswift", format=fmt), find("convert", side="alsa-lib", format=fmt)
-    for key, label in (("from_float_per_s", f"Float → {fmt}"), ("to_float_per_s", f"{fmt} → Float")):
-        ov, tv = o and o.get(key), t and t.get(key)
-        row(f"{label}, M samples/s", f"{float(ov) / 1e6:.0f}" if ov else None, f"{float(tv) / 1e6:.0f}" if tv else None, "")
-
-widths = [max(len(r[i]) for r in table + [("figure", "AlsaSwift", "alsa-lib", "ratio", "goal", "")]) for i in range(6)]
+    if k == "machine":
+        print(f"- {f.get('where')}: kernel {f.get('kernel')}, {f.get('cpus')} CPUs" + (f", {f['cpu'].replace('_', ' ')}" if "cpu" in f else ""))
+print()
 header = ("figure", "AlsaSwift", "alsa-lib", "ratio", "goal", "")
+widths = [max(len(r[i]) for r in table + [header]) for i in range(6)]
 for r in [header] + table:
     print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
     if r is header:
         print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+print()
+for note in notes:
+    print(note)
+print(f"{len(unmet)} figure(s) not met or in error." if unmet else "Every goal met.")

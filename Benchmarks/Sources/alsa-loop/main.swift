@@ -25,7 +25,7 @@ struct AlsaLoop: ParsableCommand {
     @Flag var syncPtr = false
     @Option var seconds: Double?
     @Flag var stopOnXrun = false
-    @Option(help: "Measure Float conversion throughput for this format instead (S16_LE, S24_3LE, S32_LE).") var convert: String?
+    @Option(help: "Measure Float conversion throughput for this format instead (S16_LE, S24_3LE, S32_LE, FLOAT_LE).") var convert: String?
     @Option var samples: Int = 20_000_000
 
     func run() throws {
@@ -53,7 +53,15 @@ struct AlsaLoop: ParsableCommand {
         switch backend {
         case .direct, .alsaLib:
             try pcm.configure(request)
-            result = try transferLoop(pcm, total: total)
+            // The loop calls the concrete type's methods, as the baseline calls alsa-lib's
+            // functions: the per-period figures are the library's, not the protocol dispatch's.
+            if let direct = pcm as? KernelPCM {
+                result = try transferLoop(direct, total: total)
+            } else if let library = pcm as? AlsaLibPCM {
+                result = try transferLoop(library, total: total)
+            } else {
+                result = try transferLoop(pcm, total: total)
+            }
         case .async:
             result = try asyncLoop(pcm, kernel: kernel, total: total)
         case .render:
@@ -63,8 +71,9 @@ struct AlsaLoop: ParsableCommand {
         print("side=alsaswift backend=\(backend.rawValue) periods=\(total) xruns=\(result.xruns) steady_allocations=\(result.allocations.map(String.init) ?? "n/a:0") sync=\"\(sync)\"")
     }
 
-    /// Blocking transfers, one period at a time, as the baseline does.
-    func transferLoop(_ pcm: any PCM, total: Int) throws -> (UInt?, Int) {
+    /// Blocking transfers, one period at a time, as the baseline does. Generic, specialised for the
+    /// two concrete handle types.
+    func transferLoop<P: PCM>(_ pcm: P, total: Int) throws -> (UInt?, Int) {
         let frames = Int(period)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: frames * 4, alignment: 16)
         defer { buffer.deallocate() }
@@ -75,6 +84,7 @@ struct AlsaLoop: ParsableCommand {
         let mmap = access == .mmap
         let stopOnXrun = self.stopOnXrun
         let warmup = self.warmup
+        let whole = UnsafeRawBufferPointer(buffer), wholeMutable = buffer
         if !playback { try pcm.start() }
         var before: UInt? = nil
         for i in 0..<(warmup + total) {
@@ -95,9 +105,9 @@ struct AlsaLoop: ParsableCommand {
                     try pcm.commitTransfer(area.frames)
                     left -= area.frames
                 } else if playback {
-                    left -= try pcm.writeInterleaved(UnsafeRawBufferPointer(rebasing: buffer[0..<(left * 4)]))
+                    left -= try pcm.writeInterleaved(left == frames ? whole : UnsafeRawBufferPointer(rebasing: buffer[0..<(left * 4)]))
                 } else {
-                    left -= try pcm.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(left * 4)]))
+                    left -= try pcm.readInterleaved(into: left == frames ? wholeMutable : UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(left * 4)]))
                 }
             }
             if stopOnXrun && pcm.xrunCount > 0 { break }
@@ -158,31 +168,53 @@ struct AlsaLoop: ParsableCommand {
         return (before.flatMap { b in after.map { $0 - b } }, thread.xrunCount)
     }
 
-    /// Float ↔ format conversion throughput, best of five rounds, in samples per second.
+    /// Float ↔ format conversion throughput, best of five rounds, in samples per second, for two
+    /// layouts, the same as the baseline's: contiguous (one call over 8192 samples) and strided
+    /// (two channels of an interleaved area, 4096 samples each, one call per channel).
     func conversionThroughput(_ name: String) throws {
-        let formats: [String: SampleFormat] = ["S16_LE": .s16LE, "S24_3LE": .s24_3LE, "S32_LE": .s32LE, "S24_LE": .s24LE, "U8": .u8]
+        let formats: [String: SampleFormat] = ["S16_LE": .s16LE, "S24_3LE": .s24_3LE, "S32_LE": .s32LE, "FLOAT_LE": .floatLE,
+                                               "S24_LE": .s24LE, "U8": .u8]
         guard let format = formats[name] else { throw ValidationError("unknown format \(name)") }
         let chunk = 8192
         let floats = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk)
         let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * 4, alignment: 16)
         defer { floats.deallocate(); bytes.deallocate() }
+        // The baseline's values: a ramp over [-1, 1).
         for i in 0..<chunk { floats[i] = Float(i % 2000 - 1000) / 1000 }
-        var best = (encode: Double.infinity, decode: Double.infinity)
         let width = format.physicalBits! / 8
-        for _ in 0..<5 {
-            var start = ContinuousClock.now
-            for _ in 0..<(samples / chunk) {
-                try SampleConversion.encode(UnsafeBufferPointer(floats), as: format, into: UnsafeMutableRawBufferPointer(rebasing: bytes[0..<(chunk * width)]))
+        let rounds = samples / chunk
+        let half = chunk / 2
+        let left = UnsafeMutableBufferPointer(rebasing: floats[0..<half]), right = UnsafeMutableBufferPointer(rebasing: floats[half...])
+        let base = bytes.baseAddress!
+        let area = UnsafeMutableRawBufferPointer(rebasing: bytes[0..<(chunk * width)])
+        for contiguous in [true, false] {
+            var best = (encode: Double.infinity, decode: Double.infinity)
+            for _ in 0..<5 {
+                var start = ContinuousClock.now
+                for _ in 0..<rounds {
+                    if contiguous {
+                        try SampleConversion.encode(UnsafeBufferPointer(floats), as: format, into: area)
+                    } else {
+                        try SampleConversion.encode(UnsafeBufferPointer(left), as: format, to: base, strideBytes: 2 * width)
+                        try SampleConversion.encode(UnsafeBufferPointer(right), as: format, to: base + width, strideBytes: 2 * width)
+                    }
+                }
+                best.encode = min(best.encode, seconds(ContinuousClock.now - start))
+                start = ContinuousClock.now
+                for _ in 0..<rounds {
+                    if contiguous {
+                        try SampleConversion.decode(UnsafeRawBufferPointer(area), as: format, into: floats)
+                    } else {
+                        try SampleConversion.decode(from: base, strideBytes: 2 * width, as: format, into: left)
+                        try SampleConversion.decode(from: base + width, strideBytes: 2 * width, as: format, into: right)
+                    }
+                }
+                best.decode = min(best.decode, seconds(ContinuousClock.now - start))
             }
-            best.encode = min(best.encode, seconds(ContinuousClock.now - start))
-            start = ContinuousClock.now
-            for _ in 0..<(samples / chunk) {
-                try SampleConversion.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<(chunk * width)]), as: format, into: floats)
-            }
-            best.decode = min(best.decode, seconds(ContinuousClock.now - start))
+            let n = Double(rounds * chunk)
+            print(String(format: "format=%@ layout=%@ samples=%d from_float_per_s=%.0f to_float_per_s=%.0f", name,
+                         contiguous ? "contiguous" : "strided", rounds * chunk, n / best.encode, n / best.decode))
         }
-        let n = Double(samples / chunk * chunk)
-        print(String(format: "format=%@ samples=%d from_float_per_s=%.0f to_float_per_s=%.0f", name, samples, n / best.encode, n / best.decode))
     }
 
     func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }

@@ -26,7 +26,9 @@ public final class AlsaLibPCM: PCM {
     @exclusivity(unchecked) public private(set) var setup: HardwareSetup?
     @exclusivity(unchecked) public private(set) var softwareParameters: SoftwareParameters?
     @exclusivity(unchecked) public internal(set) var xrunCount = 0
-    public internal(set) var suspendCount = 0
+    /// Unchecked like the rest: the recovery path writes it, and a checked access there makes the
+    /// optimiser open a runtime access (a call) around every read/write transfer.
+    @exclusivity(unchecked) public internal(set) var suspendCount = 0
     @exclusivity(unchecked) public private(set) var isDisconnected = false
     public private(set) lazy var isNonBlocking = options.nonBlocking
 

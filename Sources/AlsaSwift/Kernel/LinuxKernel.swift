@@ -32,6 +32,13 @@ public final class LinuxKernel: KernelInterface {
     }
 
     public func ioctl(_ fd: FileDescriptor, _ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
+        try Self.ioctl(fd, request, argument)
+    }
+
+    /// The system call itself. Static, so the read/write transfers can make it without holding an
+    /// instance (a retain and a release around every period).
+    @inline(__always)
+    static func ioctl(_ fd: FileDescriptor, _ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
         let result: Int32
         if let argument {
             result = Glibc.ioctl(fd.rawValue, request, argument)

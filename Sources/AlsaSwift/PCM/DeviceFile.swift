@@ -10,9 +10,15 @@ final class DeviceFile {
     @exclusivity(unchecked) private(set) var isDisconnected = false
     @exclusivity(unchecked) private(set) var isClosed = false
 
+    /// Whether the kernel is the real one: transfers then make the system call directly, inlined,
+    /// instead of calling through the existential (the seam's other kernels keep that path). A
+    /// flag rather than the instance, which would be retained and released around every call.
+    private let isLinux: Bool
+
     init(kernel: any KernelInterface, fd: FileDescriptor) {
         self.kernel = kernel
         self.fd = fd
+        isLinux = kernel is LinuxKernel
     }
 
     @discardableResult
@@ -26,6 +32,29 @@ final class DeviceFile {
                 throw failure(operation, error)
             }
         }
+    }
+
+    /// `ioctl` for the read/write transfers, which run once a period: inlined into the caller, with
+    /// everything but the kernel call (the usability check's errors, EINTR, errno) out of line, so
+    /// the period costs no call frame of its own. The same rules as `ioctl`.
+    @inline(__always)
+    func transferIoctl(_ operation: PCMOperation, _ request: UInt, _ argument: UnsafeMutableRawPointer) throws(AlsaError) {
+        if isClosed || isDisconnected { try checkUsable(operation) }
+        do {
+            if isLinux {
+                _ = try LinuxKernel.ioctl(fd, request, argument)
+            } else {
+                _ = try kernel.ioctl(fd, request, argument)
+            }
+        } catch {
+            try retryAfter(error, operation, request, argument)
+        }
+    }
+
+    @inline(never)
+    private func retryAfter(_ error: Errno, _ operation: PCMOperation, _ request: UInt, _ argument: UnsafeMutableRawPointer) throws(AlsaError) {
+        guard error == .interrupted else { throw failure(operation, error) }
+        try ioctl(operation, request, argument)
     }
 
     /// An ioctl whose argument is a kernel record passed by pointer.

@@ -6,8 +6,7 @@ extension KernelPCM {
     /// need it, flushes the data to the device. Starts the stream at the start threshold.
     @discardableResult
     public func writeInterleaved(_ buffer: UnsafeRawBufferPointer) throws(AlsaError) -> Int {
-        let frames = try interleavedFrames(buffer.count, access: .readWriteInterleaved, operation: .writeInterleaved,
-                                           expecting: .playback)
+        let frames = try interleavedFrames(buffer.count, operation: .writeInterleaved, expecting: .playback)
         guard frames > 0, let base = buffer.baseAddress else { return 0 }
         var transfer = snd_xferi(result: 0, buf: UnsafeMutableRawPointer(mutating: base), frames: UInt(frames))
         return try transferFrames(.writeInterleaved, ALSA_IOCTL_WRITEI_FRAMES, &transfer)
@@ -17,8 +16,7 @@ extension KernelPCM {
     /// capture stream.
     @discardableResult
     public func readInterleaved(into buffer: UnsafeMutableRawBufferPointer) throws(AlsaError) -> Int {
-        let frames = try interleavedFrames(buffer.count, access: .readWriteInterleaved, operation: .readInterleaved,
-                                           expecting: .capture)
+        let frames = try interleavedFrames(buffer.count, operation: .readInterleaved, expecting: .capture)
         guard frames > 0, let base = buffer.baseAddress else { return 0 }
         var transfer = snd_xferi(result: 0, buf: base, frames: UInt(frames))
         return try transferFrames(.readInterleaved, ALSA_IOCTL_READI_FRAMES, &transfer)
@@ -49,13 +47,31 @@ extension KernelPCM {
         return try transferFrames(operation, request, &transfer)
     }
 
-    private func interleavedFrames(_ byteCount: Int, access: AccessType, operation: PCMOperation,
+    /// Whole frames in `byteCount` bytes. The common case, a configured interleaved read/write
+    /// stream in the right direction and whole frames, costs a load, a compare and a division; the
+    /// rest goes to `refuseInterleaved`, which throws the error that applies.
+    @inline(__always)
+    private func interleavedFrames(_ byteCount: Int, operation: PCMOperation,
                                    expecting direction: StreamDirection) throws(AlsaError) -> Int {
-        let setup = try requireSetup(operation)
-        try checkTransfer(setup, access: access, operation: operation, expecting: direction)
+        let frameBytes = readWriteInterleavedFrameBytes
+        if frameBytes > 0 && self.direction == direction {
+            let frames = byteCount / frameBytes
+            if frames &* frameBytes == byteCount { return frames }
+        }
+        throw refuseInterleaved(byteCount, operation: operation, expecting: direction)
+    }
+
+    @inline(never)
+    private func refuseInterleaved(_ byteCount: Int, operation: PCMOperation, expecting direction: StreamDirection) -> AlsaError {
+        let setup: HardwareSetup
+        do {
+            setup = try requireSetup(operation)
+            try checkTransfer(setup, access: .readWriteInterleaved, operation: operation, expecting: direction)
+        } catch {
+            return error
+        }
         // A partial frame cannot be transferred; refusing it keeps the caller's stream aligned.
-        guard byteCount % setup.frameBytes == 0 else { throw AlsaError(.transfer, .invalidArgument) }
-        return byteCount / setup.frameBytes
+        return AlsaError(.transfer, .invalidArgument)
     }
 
     func checkTransfer(_ setup: HardwareSetup, access: AccessType, operation: PCMOperation,
@@ -67,17 +83,40 @@ extension KernelPCM {
 
     /// One read/write ioctl with the recovery policy applied. The kernel moves `appl_ptr` itself, so
     /// the control copy is marked stale and never pushed back (tinyalsa issue 253).
+    /// Inlined, with the record's address taken once, so that a period's transfer is one frame
+    /// around the kernel call.
+    @inline(__always)
     private func transferFrames<Record: FrameTransfer>(_ operation: PCMOperation, _ request: UInt,
                                                        _ transfer: inout Record) throws(AlsaError) -> Int {
-        var recoveries = 0
-        while true {
-            do {
-                try file.ioctl(operation, request, &transfer)
+        try withUnsafeMutablePointer(to: &transfer) { (record: UnsafeMutablePointer<Record>) throws(AlsaError) -> Int in
+            let argument = UnsafeMutableRawPointer(record)
+            do throws(AlsaError) {
+                try file.transferIoctl(operation, request, argument)
                 pointers.kernelMovedApplPtr()
-                return transfer.transferred
+                return record.pointee.transferred
             } catch {
                 pointers.kernelMovedApplPtr()
-                try handleTransferError(error, attempt: &recoveries)
+                return try recoverAndRetry(error, operation, request, argument, record)
+            }
+        }
+    }
+
+    /// The recovery policy, then the transfer again, until it succeeds or recovery gives up.
+    @inline(never)
+    private func recoverAndRetry<Record: FrameTransfer>(_ error: AlsaError, _ operation: PCMOperation, _ request: UInt,
+                                                        _ argument: UnsafeMutableRawPointer,
+                                                        _ record: UnsafeMutablePointer<Record>) throws(AlsaError) -> Int {
+        var recoveries = 0
+        var failure = error
+        while true {
+            try handleTransferError(failure, attempt: &recoveries)
+            do {
+                try file.ioctl(operation, request, argument)
+                pointers.kernelMovedApplPtr()
+                return record.pointee.transferred
+            } catch {
+                pointers.kernelMovedApplPtr()
+                failure = error
             }
         }
     }

@@ -44,11 +44,18 @@ public final class KernelPCM: PCM {
     /// What the device offers, from HW_REFINE of the whole space at open.
     public let capabilities: HardwareCapabilities
     /// The granted configuration, once `configure` succeeded.
-    @exclusivity(unchecked) public private(set) var setup: HardwareSetup?
+    @exclusivity(unchecked) public private(set) var setup: HardwareSetup? {
+        didSet { readWriteInterleavedFrameBytes = setup.map { $0.access == .readWriteInterleaved ? $0.frameBytes : 0 } ?? 0 }
+    }
+    /// The frame size while the access is interleaved read/write, else 0: WRITEI and READI check
+    /// their buffer with this one load instead of copying and inspecting `setup` every period.
+    @exclusivity(unchecked) private(set) var readWriteInterleavedFrameBytes = 0
     @exclusivity(unchecked) public private(set) var softwareParameters: SoftwareParameters?
     /// Xruns and suspends recovered under `RecoveryPolicy.automatic` or through `recover(from:)`.
     @exclusivity(unchecked) public internal(set) var xrunCount = 0
-    public internal(set) var suspendCount = 0
+    /// Unchecked like the rest: the recovery path writes it, and a checked access there makes the
+    /// optimiser open a runtime access (a call) around every read/write transfer.
+    @exclusivity(unchecked) public internal(set) var suspendCount = 0
 
     let file: DeviceFile
     let pointers: PointerExchange
