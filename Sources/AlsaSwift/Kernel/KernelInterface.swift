@@ -33,4 +33,15 @@ public protocol KernelInterface: AnyObject, Sendable {
     func munmap(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno)
     /// `poll(2)` on `count` descriptors; returns how many have events.
     func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeoutMilliseconds: Int32) throws(Errno) -> Int32
+    /// `read(2)` into `buffer`; returns the bytes read. A control device hands out its events this
+    /// way.
+    func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int
+}
+
+extension KernelInterface {
+    /// For kernels that model no readable device: read(2) on a file that cannot be read fails with
+    /// EINVAL.
+    public func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        throw .invalidArgument
+    }
 }

@@ -58,4 +58,10 @@ public final class LinuxKernel: KernelInterface {
         guard result >= 0 else { throw Errno(rawValue: Glibc.errno) }
         return result
     }
+
+    public func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        let result = Glibc.read(fd.rawValue, buffer.baseAddress, buffer.count)
+        guard result >= 0 else { throw Errno(rawValue: Glibc.errno) }
+        return result
+    }
 }
