@@ -80,6 +80,7 @@ let package = Package(
                 "AlsaSimulation",
                 "AlsaTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CAlsa",
                 "CAlsaKernel",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
