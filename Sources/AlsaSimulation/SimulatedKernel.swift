@@ -17,7 +17,13 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     private var substreams: [String: Substream] = [:]
     private var files: [Int32: Substream] = [:]
     /// Open control devices: descriptor → card.
-    private var controls: [Int32: Int32] = [:]
+    var controls: [Int32: Int32] = [:]
+    /// Each card's control elements (SimulatedKernel+Controls.swift).
+    var mixers: [Int32: SimulatedMixer] = [:]
+    /// Control files whose card was unplugged: every call but close fails with ENODEV.
+    var disconnectedControls = Set<Int32>()
+    /// Written when a control event is queued, so that a poll sleeping on host descriptors wakes.
+    let controlWakeup = HostPipe()
     private var cardIdentities: [Int32: SimulatedCardIdentity] = [:]
     /// Simulated descriptors are numbered far above anything the host hands out, so a poll set may
     /// mix them with real descriptors (an eventfd that wakes a poller) without ambiguity.
@@ -103,6 +109,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 s.state = State.disconnected
             }
             for s in substreams.values { s.removed = true }
+            disconnectedControls.formUnion(controls.keys)
+            controlWakeup.signal()
         }
     }
 
@@ -153,7 +161,9 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     public func close(_ fd: FileDescriptor) throws(Errno) {
         try locked { () throws(Errno) in
             var record = SimulatedCallRecord(call: .close)
-            if controls.removeValue(forKey: fd.rawValue) != nil {
+            if let card = controls.removeValue(forKey: fd.rawValue) {
+                mixers[card]?.unsubscribe(fd.rawValue)
+                disconnectedControls.remove(fd.rawValue)
                 try checkFault(&record, .close, nil)
                 records.append(record)
                 return
@@ -187,7 +197,9 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
             }
             try checkFault(&record, .ioctl, request)
             if let card = controls[fd.rawValue] {
-                let device = ControlDevice(card: card, identity: cardIdentities[card] ?? SimulatedCardIdentity(), substreams: plugged(card))
+                if disconnectedControls.contains(fd.rawValue) { return try fail(&record, .noDevice) }
+                let device = ControlDevice(card: card, identity: cardIdentities[card] ?? SimulatedCardIdentity(), substreams: plugged(card),
+                                           mixer: mixer(card), fd: fd.rawValue)
                 do throws(Errno) {
                     let result = try device.ioctl(request, argument)
                     records.append(record)
@@ -305,7 +317,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                         let always = POLLERR | POLLHUP | POLLNVAL
                         descriptors[i].revents = Int16(truncatingIfNeeded: events(of: s) & (Int32(descriptors[i].events) | always))
                     } else if controls[fd] != nil {
-                        descriptors[i].revents = 0  // no control events are modelled
+                        descriptors[i].revents = controlEvents(fd) & (descriptors[i].events | Int16(POLLERR | POLLNVAL))
                     } else {
                         descriptors[i].revents = Self.hostEvents(descriptors[i])
                     }
@@ -338,7 +350,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         let simulated = locked {
             (0..<count).map { descriptors[$0].fd >= 0 && (files[descriptors[$0].fd] != nil || controls[descriptors[$0].fd] != nil) }
         }
-        guard simulated.contains(false) else {
+        let watchesControls = locked { (0..<count).contains { controls[descriptors[$0].fd] != nil } }
+        guard simulated.contains(false) || watchesControls else {
             // Only simulated descriptors, none of which can wake: a stalled machine sleeps out the
             // timeout in real time, as the kernel would (a second at most for "forever", so a test
             // that waits without limit fails instead of hanging); otherwise report the timeout now.
@@ -350,8 +363,14 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         var hostSet = (0..<count).map { i in
             pollfd(fd: simulated[i] || descriptors[i].fd < 0 ? -1 : descriptors[i].fd, events: descriptors[i].events, revents: 0)
         }
-        let result = Glibc.poll(&hostSet, nfds_t(count), timeoutMilliseconds)
+        if watchesControls { hostSet.append(pollfd(fd: controlWakeup.readEnd, events: Int16(POLLIN), revents: 0)) }
+        let result = Glibc.poll(&hostSet, nfds_t(hostSet.count), timeoutMilliseconds)
         if result < 0 { throw Errno(rawValue: Glibc.errno) }
+        if watchesControls && hostSet[count].revents != 0 {
+            // A control event arrived: look at every descriptor again, without sleeping.
+            controlWakeup.drain()
+            return try poll(descriptors, count: count, timeoutMilliseconds: 0)
+        }
         for i in 0..<count { descriptors[i].revents = hostSet[i].revents }
         return result
     }
@@ -389,7 +408,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     /// Every open file's substream (each substream is open at most once).
     private var openSubstreams: [Substream] { Array(files.values) }
 
-    private func locked<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+    func locked<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()
