@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "alsa-record", targets: ["alsa-record"]),
         .executable(name: "alsa-tone", targets: ["alsa-tone"]),
         .executable(name: "alsa-info", targets: ["alsa-info"]),
+        .executable(name: "alsa-mixer", targets: ["alsa-mixer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
@@ -72,6 +73,8 @@ let package = Package(
         .executableTarget(name: "alsa-tone", dependencies: ["AlsaTools"], path: "Examples/alsa-tone",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(name: "alsa-info", dependencies: ["AlsaTools"], path: "Examples/alsa-info",
+                          swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(name: "alsa-mixer", dependencies: ["AlsaTools"], path: "Examples/alsa-mixer",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(
             name: "AlsaSwiftTests",
