@@ -31,16 +31,41 @@ extension SimulatedKernel {
         locked { mixer(card).element(named: name, index: index) }
     }
 
-    /// read(2): a control file's queued events.
+    /// read(2): a control file's queued events, or an inotify descriptor's.
     public func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
         try locked { () throws(Errno) -> Int in
+            if let watch = deviceWatches[fd.rawValue] { return try watch.read(into: buffer) }
             guard let card = controls[fd.rawValue] else { throw .invalidArgument }
             if disconnectedControls.contains(fd.rawValue) { throw .noDevice }
             return try mixer(card).read(fd.rawValue, into: buffer, nonBlocking: true)
         }
     }
 
+    public func inotifyInit() throws(Errno) -> FileDescriptor {
+        locked {
+            let fd = nextDescriptorForWatch()
+            deviceWatches[fd] = SimulatedDeviceWatch()
+            return FileDescriptor(rawValue: fd)
+        }
+    }
+
+    public func inotifyAddWatch(_ fd: FileDescriptor, path: String, mask: UInt32) throws(Errno) -> Int32 {
+        try locked { () throws(Errno) -> Int32 in
+            guard let watch = deviceWatches[fd.rawValue] else { throw .badFileDescriptor }
+            return try watch.add(path: path)
+        }
+    }
+
     // MARK: plumbing (called with the lock held)
+
+    /// Nodes of /dev/snd appeared or went: every inotify descriptor watching it hears of it.
+    func nodesChanged(_ paths: [String], created: Bool) {
+        guard !paths.isEmpty, !deviceWatches.isEmpty else { return }
+        for watch in deviceWatches.values {
+            for path in paths { watch.nodeChanged(String(path.dropFirst("/dev/snd/".count)), created: created) }
+        }
+        controlWakeup.signal()
+    }
 
     func mixer(_ card: Int32) -> SimulatedMixer {
         if let mixer = mixers[card] { return mixer }

@@ -24,10 +24,18 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     var disconnectedControls = Set<Int32>()
     /// Written when a control event is queued, so that a poll sleeping on host descriptors wakes.
     let controlWakeup = HostPipe()
+    /// Open inotify descriptors (SimulatedKernel+Controls.swift).
+    var deviceWatches: [Int32: SimulatedDeviceWatch] = [:]
     private var cardIdentities: [Int32: SimulatedCardIdentity] = [:]
     /// Simulated descriptors are numbered far above anything the host hands out, so a poll set may
     /// mix them with real descriptors (an eventfd that wakes a poller) without ambiguity.
     private var nextDescriptor: Int32 = 1 << 24
+
+    /// A new descriptor number, for files opened outside `open` (inotify). Lock held.
+    func nextDescriptorForWatch() -> Int32 {
+        defer { nextDescriptor += 1 }
+        return nextDescriptor
+    }
     private var regions: [UnsafeMutableRawPointer: Region] = [:]
     private var faults = FaultQueue()
     private var records: [SimulatedCallRecord] = []
@@ -51,10 +59,15 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     public func addDevice(card: Int32, device: Int32, hardware: SimulatedHardware,
                           directions: [StreamDirection] = [.playback, .capture]) {
         locked {
+            let cardIsNew = plugged(card).isEmpty
+            var created: [String] = []
             for capture in directions.map({ $0 == .capture }) {
-                substreams[Self.devicePath(card: card, device: device, capture: capture)] =
-                    Substream(card: card, device: device, capture: capture, hardware: hardware)
+                let path = Self.devicePath(card: card, device: device, capture: capture)
+                if substreams[path].map({ $0.removed }) ?? true { created.append(path) }
+                substreams[path] = Substream(card: card, device: device, capture: capture, hardware: hardware)
             }
+            if cardIsNew { created.insert(Self.controlPath(card: card), at: 0) }
+            nodesChanged(created, created: true)
         }
     }
 
@@ -108,10 +121,35 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 s.disconnected = true
                 s.state = State.disconnected
             }
+            let gone = substreams.values.filter { !$0.removed }
             for s in substreams.values { s.removed = true }
             disconnectedControls.formUnion(controls.keys)
+            nodesChanged(Self.nodes(of: gone), created: false)
             controlWakeup.signal()
         }
+    }
+
+    /// An unplug of one card: as `disconnectAll`, for `card` only.
+    public func removeCard(_ card: Int32) {
+        locked {
+            for s in openSubstreams where s.card == card {
+                s.disconnected = true
+                s.state = State.disconnected
+            }
+            let gone = plugged(card)
+            for s in gone { s.removed = true }
+            disconnectedControls.formUnion(controls.filter { $0.value == card }.keys)
+            nodesChanged(Self.nodes(of: gone), created: false)
+            controlWakeup.signal()
+        }
+    }
+
+    /// The nodes of plugged substreams: each card's control node, then its PCM nodes.
+    private static func nodes(of gone: [Substream]) -> [String] {
+        let cards = Set(gone.map(\.card)).sorted()
+        return cards.map { controlPath(card: $0) }
+            + gone.sorted { ($0.card, $0.device, $0.capture ? 1 : 0) < ($1.card, $1.device, $1.capture ? 1 : 0) }
+                .map { devicePath(card: $0.card, device: $0.device, capture: $0.capture) }
     }
 
     /// A stalled machine: no DMA engine moves while a caller waits in poll (a device whose
@@ -122,7 +160,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
 
     public var trace: [SimulatedCallRecord] { locked { records } }
     public func clearTrace() { locked { records.removeAll() } }
-    public var openDescriptorCount: Int { locked { files.count + controls.count } }
+    public var openDescriptorCount: Int { locked { files.count + controls.count + deviceWatches.count } }
     public var mappedRegionCount: Int { locked { regions.values.reduce(0) { $0 + $1.users } } }
 
     public func playbackObservation(card: Int32 = 0, device: Int32 = 0) -> DeviceObservation {
@@ -161,6 +199,10 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     public func close(_ fd: FileDescriptor) throws(Errno) {
         try locked { () throws(Errno) in
             var record = SimulatedCallRecord(call: .close)
+            if deviceWatches.removeValue(forKey: fd.rawValue) != nil {
+                records.append(record)
+                return
+            }
             if let card = controls.removeValue(forKey: fd.rawValue) {
                 mixers[card]?.unsubscribe(fd.rawValue)
                 disconnectedControls.remove(fd.rawValue)
@@ -316,6 +358,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                     if let s = files[fd] {
                         let always = POLLERR | POLLHUP | POLLNVAL
                         descriptors[i].revents = Int16(truncatingIfNeeded: events(of: s) & (Int32(descriptors[i].events) | always))
+                    } else if let watch = deviceWatches[fd] {
+                        descriptors[i].revents = watch.hasEvents ? Int16(POLLIN) & descriptors[i].events : 0
                     } else if controls[fd] != nil {
                         descriptors[i].revents = controlEvents(fd) & (descriptors[i].events | Int16(POLLERR | POLLNVAL))
                     } else {
@@ -348,9 +392,14 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     private func pollHostDescriptors(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int,
                                      timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
         let simulated = locked {
-            (0..<count).map { descriptors[$0].fd >= 0 && (files[descriptors[$0].fd] != nil || controls[descriptors[$0].fd] != nil) }
+            (0..<count).map { i in
+                let fd = descriptors[i].fd
+                return fd >= 0 && (files[fd] != nil || controls[fd] != nil || deviceWatches[fd] != nil)
+            }
         }
-        let watchesControls = locked { (0..<count).contains { controls[descriptors[$0].fd] != nil } }
+        let watchesControls = locked {
+            (0..<count).contains { controls[descriptors[$0].fd] != nil || deviceWatches[descriptors[$0].fd] != nil }
+        }
         guard simulated.contains(false) || watchesControls else {
             // Only simulated descriptors, none of which can wake: a stalled machine sleeps out the
             // timeout in real time, as the kernel would (a second at most for "forever", so a test

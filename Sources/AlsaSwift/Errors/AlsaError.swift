@@ -118,6 +118,8 @@ public enum PCMOperation: String, Sendable, Equatable {
     case decibelConversion = "dB conversion"
     /// alsa-lib's simple mixer (`snd_mixer_*`).
     case simpleMixer = "snd_mixer"
+    case watchDevices = "inotify"
+    case readDeviceChanges = "read(inotify)"
 }
 
 // Glibc spells these as macros that Swift imports as Int32; keep the values in one place.

@@ -36,6 +36,11 @@ public protocol KernelInterface: AnyObject, Sendable {
     /// `read(2)` into `buffer`; returns the bytes read. A control device hands out its events this
     /// way.
     func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int
+    /// `inotify_init1(IN_NONBLOCK | IN_CLOEXEC)`: a descriptor that reports changes to watched
+    /// directories through `read` and `poll`. Hotplug watches /dev/snd with it, without udev.
+    func inotifyInit() throws(Errno) -> FileDescriptor
+    /// `inotify_add_watch(2)`; returns the watch descriptor.
+    func inotifyAddWatch(_ fd: FileDescriptor, path: String, mask: UInt32) throws(Errno) -> Int32
 }
 
 extension KernelInterface {
@@ -44,4 +49,8 @@ extension KernelInterface {
     public func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
         throw .invalidArgument
     }
+
+    /// For kernels that model no directory watches: ENOSYS, as a kernel built without inotify.
+    public func inotifyInit() throws(Errno) -> FileDescriptor { throw .noFunction }
+    public func inotifyAddWatch(_ fd: FileDescriptor, path: String, mask: UInt32) throws(Errno) -> Int32 { throw .noFunction }
 }
