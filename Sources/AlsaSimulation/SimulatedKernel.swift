@@ -66,7 +66,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 if substreams[path].map({ $0.removed }) ?? true { created.append(path) }
                 substreams[path] = Substream(card: card, device: device, capture: capture, hardware: hardware)
             }
-            if cardIsNew { created.insert(Self.controlPath(card: card), at: 0) }
+            // The kernel registers a card's control device after its other devices.
+            if cardIsNew { created.append(Self.controlPath(card: card)) }
             nodesChanged(created, created: true)
         }
     }
@@ -144,11 +145,12 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         }
     }
 
-    /// The nodes of plugged substreams: each card's control node, then its PCM nodes.
+    /// The nodes of unplugged substreams in the order the kernel removes them: each card's control
+    /// node, then its PCM nodes from the last device down (playback before capture).
     private static func nodes(of gone: [Substream]) -> [String] {
         let cards = Set(gone.map(\.card)).sorted()
         return cards.map { controlPath(card: $0) }
-            + gone.sorted { ($0.card, $0.device, $0.capture ? 1 : 0) < ($1.card, $1.device, $1.capture ? 1 : 0) }
+            + gone.sorted { ($0.card, -$0.device, $0.capture ? 1 : 0) < ($1.card, -$1.device, $1.capture ? 1 : 0) }
                 .map { devicePath(card: $0.card, device: $0.device, capture: $0.capture) }
     }
 

@@ -35,8 +35,11 @@ public enum DeviceChange: Sendable, Equatable {
 /// headset plugged in shows up here with no daemon running. Waiting is done by the kernel's poll
 /// reactor. The sequence ends (nil) when the task is cancelled.
 ///
-/// What it reports is what the nodes say: a card whose driver is still setting up may have its
-/// control node before its PCM nodes, which then follow as their own changes.
+/// The kernel registers a card's control device after its PCMs and disconnects it first (seen on
+/// the rig when snd-dummy is unbound and bound again): so `.cardAdded` follows the card's
+/// `.pcmAdded` changes and means the card is complete, and `.cardRemoved` comes before its
+/// `.pcmRemoved` ones. Nodes that appear together with /dev/snd itself (the first card of a
+/// machine that had none) may not be reported.
 public final class DeviceChanges: AsyncSequence {
     public typealias Element = DeviceChange
     public typealias Failure = AlsaError

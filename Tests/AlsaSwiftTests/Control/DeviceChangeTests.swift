@@ -27,16 +27,17 @@ struct DeviceChangeTests {
             seen.append(change)
             if seen.count == 4 { break }
         }
-        #expect(seen == [.cardAdded(card: 1), .pcmAdded(card: 1, device: 0, direction: .playback),
-                         .pcmAdded(card: 1, device: 0, direction: .capture), .pcmAdded(card: 1, device: 1, direction: .capture)])
+        // As the kernel does it: a card's control node comes after its PCM nodes.
+        #expect(seen == [.pcmAdded(card: 1, device: 0, direction: .playback), .pcmAdded(card: 1, device: 0, direction: .capture),
+                         .cardAdded(card: 1), .pcmAdded(card: 1, device: 1, direction: .capture)])
 
         // A stream playing on the card when it goes ends with .disconnected.
         let pcm = try KernelPCM(card: 1, device: 0, direction: .playback, options: PCMOpenOptions(recovery: .report), kernel: kernel)
         _ = try pcm.configure(standardRequest(.readWriteInterleaved))
         kernel.removeCard(1)
-        #expect(try changes.available() == [.cardRemoved(card: 1), .pcmRemoved(card: 1, device: 0, direction: .playback),
-                                            .pcmRemoved(card: 1, device: 0, direction: .capture),
-                                            .pcmRemoved(card: 1, device: 1, direction: .capture)])
+        #expect(try changes.available() == [.cardRemoved(card: 1), .pcmRemoved(card: 1, device: 1, direction: .capture),
+                                            .pcmRemoved(card: 1, device: 0, direction: .playback),
+                                            .pcmRemoved(card: 1, device: 0, direction: .capture)])
         let error = #expect(throws: AlsaError.self) { try pcm.prepare() }
         #expect(error?.kind == .disconnected)
         // Card 0 stays.
@@ -51,7 +52,7 @@ struct DeviceChangeTests {
         let waiter = Task { try await changes.next() }
         try await Task.sleep(for: .milliseconds(50))
         kernel.addDevice(card: 2, device: 0, hardware: .dummy)
-        #expect(try await waiter.value == .cardAdded(card: 2))
+        #expect(try await waiter.value == .pcmAdded(card: 2, device: 0, direction: .playback))
         #expect(ContinuousClock.now - started < .seconds(1))
 
         let idle = try DeviceChanges(kernel: kernel)
