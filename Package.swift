@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "alsa-record", targets: ["alsa-record"]),
         .executable(name: "alsa-tone", targets: ["alsa-tone"]),
         .executable(name: "alsa-info", targets: ["alsa-info"]),
+        .executable(name: "alsa-mixer", targets: ["alsa-mixer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
@@ -73,6 +74,8 @@ let package = Package(
                           swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(name: "alsa-info", dependencies: ["AlsaTools"], path: "Examples/alsa-info",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(name: "alsa-mixer", dependencies: ["AlsaTools"], path: "Examples/alsa-mixer",
+                          swiftSettings: [.swiftLanguageMode(.v6)]),
         // The README's Swift examples, compiled at every build (see Plugins/ReadmeExamplesPlugin).
         .executableTarget(name: "readme-examples", path: "Plugins/ReadmeExamplesTool",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
@@ -92,6 +95,7 @@ let package = Package(
                 "AlsaTools",
                 "ReadmeExamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CAlsa",
                 "CAlsaKernel",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],

@@ -30,6 +30,9 @@ struct ControlDevice {
     let identity: SimulatedCardIdentity
     /// The card's substreams that are plugged in.
     let substreams: [Substream]
+    /// The card's control elements, and the file the call came through (for its subscription).
+    let mixer: SimulatedMixer
+    let fd: Int32
 
     func ioctl(_ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
         switch request {
@@ -62,7 +65,7 @@ struct ControlDevice {
         case ALSA_IOCTL_CTL_PCM_PREFER_SUBDEVICE:
             _ = try argument.pointer(Int32.self)
         default:
-            throw .inappropriateIOCTLForDevice
+            return try mixer.ioctl(request, argument, fd: fd)
         }
         return 0
     }

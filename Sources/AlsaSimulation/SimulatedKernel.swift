@@ -17,11 +17,25 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     private var substreams: [String: Substream] = [:]
     private var files: [Int32: Substream] = [:]
     /// Open control devices: descriptor → card.
-    private var controls: [Int32: Int32] = [:]
+    var controls: [Int32: Int32] = [:]
+    /// Each card's control elements (SimulatedKernel+Controls.swift).
+    var mixers: [Int32: SimulatedMixer] = [:]
+    /// Control files whose card was unplugged: every call but close fails with ENODEV.
+    var disconnectedControls = Set<Int32>()
+    /// Written when a control event is queued, so that a poll sleeping on host descriptors wakes.
+    let controlWakeup = HostPipe()
+    /// Open inotify descriptors (SimulatedKernel+Controls.swift).
+    var deviceWatches: [Int32: SimulatedDeviceWatch] = [:]
     private var cardIdentities: [Int32: SimulatedCardIdentity] = [:]
     /// Simulated descriptors are numbered far above anything the host hands out, so a poll set may
     /// mix them with real descriptors (an eventfd that wakes a poller) without ambiguity.
     private var nextDescriptor: Int32 = 1 << 24
+
+    /// A new descriptor number, for files opened outside `open` (inotify). Lock held.
+    func nextDescriptorForWatch() -> Int32 {
+        defer { nextDescriptor += 1 }
+        return nextDescriptor
+    }
     private var regions: [UnsafeMutableRawPointer: Region] = [:]
     private var faults = FaultQueue()
     private var records: [SimulatedCallRecord] = []
@@ -45,10 +59,16 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     public func addDevice(card: Int32, device: Int32, hardware: SimulatedHardware,
                           directions: [StreamDirection] = [.playback, .capture]) {
         locked {
+            let cardIsNew = plugged(card).isEmpty
+            var created: [String] = []
             for capture in directions.map({ $0 == .capture }) {
-                substreams[Self.devicePath(card: card, device: device, capture: capture)] =
-                    Substream(card: card, device: device, capture: capture, hardware: hardware)
+                let path = Self.devicePath(card: card, device: device, capture: capture)
+                if substreams[path].map({ $0.removed }) ?? true { created.append(path) }
+                substreams[path] = Substream(card: card, device: device, capture: capture, hardware: hardware)
             }
+            // The kernel registers a card's control device after its other devices.
+            if cardIsNew { created.append(Self.controlPath(card: card)) }
+            nodesChanged(created, created: true)
         }
     }
 
@@ -108,8 +128,36 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 s.disconnected = true
                 s.state = State.disconnected
             }
+            let gone = substreams.values.filter { !$0.removed }
             for s in substreams.values { s.removed = true }
+            disconnectedControls.formUnion(controls.keys)
+            nodesChanged(Self.nodes(of: gone), created: false)
+            controlWakeup.signal()
         }
+    }
+
+    /// An unplug of one card: as `disconnectAll`, for `card` only.
+    public func removeCard(_ card: Int32) {
+        locked {
+            for s in openSubstreams where s.card == card {
+                s.disconnected = true
+                s.state = State.disconnected
+            }
+            let gone = plugged(card)
+            for s in gone { s.removed = true }
+            disconnectedControls.formUnion(controls.filter { $0.value == card }.keys)
+            nodesChanged(Self.nodes(of: gone), created: false)
+            controlWakeup.signal()
+        }
+    }
+
+    /// The nodes of unplugged substreams in the order the kernel removes them: each card's control
+    /// node, then its PCM nodes from the last device down (playback before capture).
+    private static func nodes(of gone: [Substream]) -> [String] {
+        let cards = Set(gone.map(\.card)).sorted()
+        return cards.map { controlPath(card: $0) }
+            + gone.sorted { ($0.card, -$0.device, $0.capture ? 1 : 0) < ($1.card, -$1.device, $1.capture ? 1 : 0) }
+                .map { devicePath(card: $0.card, device: $0.device, capture: $0.capture) }
     }
 
     /// A stalled machine: no DMA engine moves while a caller waits in poll (a device whose
@@ -120,7 +168,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
 
     public var trace: [SimulatedCallRecord] { locked { records } }
     public func clearTrace() { locked { records.removeAll() } }
-    public var openDescriptorCount: Int { locked { files.count + controls.count } }
+    public var openDescriptorCount: Int { locked { files.count + controls.count + deviceWatches.count } }
     public var mappedRegionCount: Int { locked { regions.values.reduce(0) { $0 + $1.users } } }
 
     public func playbackObservation(card: Int32 = 0, device: Int32 = 0) -> DeviceObservation {
@@ -159,7 +207,13 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     public func close(_ fd: FileDescriptor) throws(Errno) {
         try locked { () throws(Errno) in
             var record = SimulatedCallRecord(call: .close)
-            if controls.removeValue(forKey: fd.rawValue) != nil {
+            if deviceWatches.removeValue(forKey: fd.rawValue) != nil {
+                records.append(record)
+                return
+            }
+            if let card = controls.removeValue(forKey: fd.rawValue) {
+                mixers[card]?.unsubscribe(fd.rawValue)
+                disconnectedControls.remove(fd.rawValue)
                 try checkFault(&record, .close, nil)
                 records.append(record)
                 return
@@ -193,7 +247,9 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
             }
             try checkFault(&record, .ioctl, request)
             if let card = controls[fd.rawValue] {
-                let device = ControlDevice(card: card, identity: cardIdentities[card] ?? SimulatedCardIdentity(), substreams: plugged(card))
+                if disconnectedControls.contains(fd.rawValue) { return try fail(&record, .noDevice) }
+                let device = ControlDevice(card: card, identity: cardIdentities[card] ?? SimulatedCardIdentity(), substreams: plugged(card),
+                                           mixer: mixer(card), fd: fd.rawValue)
                 do throws(Errno) {
                     let result = try device.ioctl(request, argument)
                     records.append(record)
@@ -310,8 +366,10 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                     if let s = files[fd] {
                         let always = POLLERR | POLLHUP | POLLNVAL
                         descriptors[i].revents = Int16(truncatingIfNeeded: events(of: s) & (Int32(descriptors[i].events) | always))
+                    } else if let watch = deviceWatches[fd] {
+                        descriptors[i].revents = watch.hasEvents ? Int16(POLLIN) & descriptors[i].events : 0
                     } else if controls[fd] != nil {
-                        descriptors[i].revents = 0  // no control events are modelled
+                        descriptors[i].revents = controlEvents(fd) & (descriptors[i].events | Int16(POLLERR | POLLNVAL))
                     } else {
                         descriptors[i].revents = Self.hostEvents(descriptors[i])
                     }
@@ -342,9 +400,15 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     private func pollHostDescriptors(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int,
                                      timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
         let simulated = locked {
-            (0..<count).map { descriptors[$0].fd >= 0 && (files[descriptors[$0].fd] != nil || controls[descriptors[$0].fd] != nil) }
+            (0..<count).map { i in
+                let fd = descriptors[i].fd
+                return fd >= 0 && (files[fd] != nil || controls[fd] != nil || deviceWatches[fd] != nil)
+            }
         }
-        guard simulated.contains(false) else {
+        let watchesControls = locked {
+            (0..<count).contains { controls[descriptors[$0].fd] != nil || deviceWatches[descriptors[$0].fd] != nil }
+        }
+        guard simulated.contains(false) || watchesControls else {
             // Only simulated descriptors, none of which can wake: a stalled machine sleeps out the
             // timeout in real time, as the kernel would (a second at most for "forever", so a test
             // that waits without limit fails instead of hanging); otherwise report the timeout now.
@@ -356,8 +420,14 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         var hostSet = (0..<count).map { i in
             pollfd(fd: simulated[i] || descriptors[i].fd < 0 ? -1 : descriptors[i].fd, events: descriptors[i].events, revents: 0)
         }
-        let result = Glibc.poll(&hostSet, nfds_t(count), timeoutMilliseconds)
+        if watchesControls { hostSet.append(pollfd(fd: controlWakeup.readEnd, events: Int16(POLLIN), revents: 0)) }
+        let result = Glibc.poll(&hostSet, nfds_t(hostSet.count), timeoutMilliseconds)
         if result < 0 { throw Errno(rawValue: Glibc.errno) }
+        if watchesControls && hostSet[count].revents != 0 {
+            // A control event arrived: look at every descriptor again, without sleeping.
+            controlWakeup.drain()
+            return try poll(descriptors, count: count, timeoutMilliseconds: 0)
+        }
         for i in 0..<count { descriptors[i].revents = hostSet[i].revents }
         return result
     }
@@ -395,7 +465,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     /// Every open file's substream (each substream is open at most once).
     private var openSubstreams: [Substream] { Array(files.values) }
 
-    private func locked<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+    func locked<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()

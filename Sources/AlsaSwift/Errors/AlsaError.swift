@@ -125,6 +125,19 @@ public enum PCMOperation: String, Sendable, Equatable {
     case controlPCMInfo = "CTL PCM_INFO"
     case controlPreferSubdevice = "CTL PCM_PREFER_SUBDEVICE"
     case nameHints = "snd_device_name_hint"
+    case controlElementList = "CTL ELEM_LIST"
+    case controlElementInfo = "CTL ELEM_INFO"
+    case controlElementRead = "CTL ELEM_READ"
+    case controlElementWrite = "CTL ELEM_WRITE"
+    case controlTLVRead = "CTL TLV_READ"
+    case controlSubscribe = "CTL SUBSCRIBE_EVENTS"
+    case controlReadEvents = "read(control)"
+    /// A value or gain a dB scale cannot convert.
+    case decibelConversion = "dB conversion"
+    /// alsa-lib's simple mixer (`snd_mixer_*`).
+    case simpleMixer = "snd_mixer"
+    case watchDevices = "inotify"
+    case readDeviceChanges = "read(inotify)"
 }
 
 // Glibc spells these as macros that Swift imports as Int32; keep the values in one place.

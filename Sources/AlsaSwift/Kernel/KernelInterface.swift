@@ -33,4 +33,24 @@ public protocol KernelInterface: AnyObject, Sendable {
     func munmap(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno)
     /// `poll(2)` on `count` descriptors; returns how many have events.
     func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeoutMilliseconds: Int32) throws(Errno) -> Int32
+    /// `read(2)` into `buffer`; returns the bytes read. A control device hands out its events this
+    /// way.
+    func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int
+    /// `inotify_init1(IN_NONBLOCK | IN_CLOEXEC)`: a descriptor that reports changes to watched
+    /// directories through `read` and `poll`. Hotplug watches /dev/snd with it, without udev.
+    func inotifyInit() throws(Errno) -> FileDescriptor
+    /// `inotify_add_watch(2)`; returns the watch descriptor.
+    func inotifyAddWatch(_ fd: FileDescriptor, path: String, mask: UInt32) throws(Errno) -> Int32
+}
+
+extension KernelInterface {
+    /// For kernels that model no readable device: read(2) on a file that cannot be read fails with
+    /// EINVAL.
+    public func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        throw .invalidArgument
+    }
+
+    /// For kernels that model no directory watches: ENOSYS, as a kernel built without inotify.
+    public func inotifyInit() throws(Errno) -> FileDescriptor { throw .noFunction }
+    public func inotifyAddWatch(_ fd: FileDescriptor, path: String, mask: UInt32) throws(Errno) -> Int32 { throw .noFunction }
 }

@@ -65,4 +65,22 @@ public final class LinuxKernel: KernelInterface {
         guard result >= 0 else { throw Errno(rawValue: Glibc.errno) }
         return result
     }
+
+    public func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        let result = Glibc.read(fd.rawValue, buffer.baseAddress, buffer.count)
+        guard result >= 0 else { throw Errno(rawValue: Glibc.errno) }
+        return result
+    }
+
+    public func inotifyInit() throws(Errno) -> FileDescriptor {
+        let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        guard fd >= 0 else { throw Errno(rawValue: Glibc.errno) }
+        return FileDescriptor(rawValue: fd)
+    }
+
+    public func inotifyAddWatch(_ fd: FileDescriptor, path: String, mask: UInt32) throws(Errno) -> Int32 {
+        let watch = path.withCString { inotify_add_watch(fd.rawValue, $0, mask) }
+        guard watch >= 0 else { throw Errno(rawValue: Glibc.errno) }
+        return watch
+    }
 }

@@ -53,6 +53,67 @@ static const unsigned long ALSA_IOCTL_CTL_PCM_INFO = SNDRV_CTL_IOCTL_PCM_INFO;
 static const unsigned long ALSA_IOCTL_CTL_PCM_PREFER_SUBDEVICE = SNDRV_CTL_IOCTL_PCM_PREFER_SUBDEVICE;
 static const unsigned int ALSA_CTL_VERSION = SNDRV_CTL_VERSION;
 
+/* ---- control device: elements, values, TLV and events ---------------------------------- */
+#include <sound/tlv.h>
+static const unsigned long ALSA_IOCTL_CTL_ELEM_LIST = SNDRV_CTL_IOCTL_ELEM_LIST;
+static const unsigned long ALSA_IOCTL_CTL_ELEM_INFO = SNDRV_CTL_IOCTL_ELEM_INFO;
+static const unsigned long ALSA_IOCTL_CTL_ELEM_READ = SNDRV_CTL_IOCTL_ELEM_READ;
+static const unsigned long ALSA_IOCTL_CTL_ELEM_WRITE = SNDRV_CTL_IOCTL_ELEM_WRITE;
+static const unsigned long ALSA_IOCTL_CTL_SUBSCRIBE_EVENTS = SNDRV_CTL_IOCTL_SUBSCRIBE_EVENTS;
+static const unsigned long ALSA_IOCTL_CTL_TLV_READ = SNDRV_CTL_IOCTL_TLV_READ;
+static const unsigned int ALSA_CTL_ELEM_ID_NAME_MAXLEN = SNDRV_CTL_ELEM_ID_NAME_MAXLEN;
+static const int ALSA_CTL_EVENT_ELEM = SNDRV_CTL_EVENT_ELEM;
+static const unsigned int ALSA_CTL_EVENT_MASK_VALUE = SNDRV_CTL_EVENT_MASK_VALUE;
+static const unsigned int ALSA_CTL_EVENT_MASK_INFO = SNDRV_CTL_EVENT_MASK_INFO;
+static const unsigned int ALSA_CTL_EVENT_MASK_ADD = SNDRV_CTL_EVENT_MASK_ADD;
+static const unsigned int ALSA_CTL_EVENT_MASK_TLV = SNDRV_CTL_EVENT_MASK_TLV;
+static const unsigned int ALSA_CTL_EVENT_MASK_REMOVE = SNDRV_CTL_EVENT_MASK_REMOVE;
+static const unsigned int ALSA_CTL_ELEM_ACCESS_READ = SNDRV_CTL_ELEM_ACCESS_READ;
+static const unsigned int ALSA_CTL_ELEM_ACCESS_WRITE = SNDRV_CTL_ELEM_ACCESS_WRITE;
+static const unsigned int ALSA_CTL_ELEM_ACCESS_VOLATILE = SNDRV_CTL_ELEM_ACCESS_VOLATILE;
+static const unsigned int ALSA_CTL_ELEM_ACCESS_TLV_READ = SNDRV_CTL_ELEM_ACCESS_TLV_READ;
+static const unsigned int ALSA_CTL_ELEM_ACCESS_TLV_WRITE = SNDRV_CTL_ELEM_ACCESS_TLV_WRITE;
+static const unsigned int ALSA_CTL_ELEM_ACCESS_INACTIVE = SNDRV_CTL_ELEM_ACCESS_INACTIVE;
+static const unsigned int ALSA_CTL_ELEM_ACCESS_LOCK = SNDRV_CTL_ELEM_ACCESS_LOCK;
+static const int ALSA_CTL_ELEM_TYPE_BOOLEAN = SNDRV_CTL_ELEM_TYPE_BOOLEAN;
+static const int ALSA_CTL_ELEM_TYPE_INTEGER = SNDRV_CTL_ELEM_TYPE_INTEGER;
+static const int ALSA_CTL_ELEM_TYPE_ENUMERATED = SNDRV_CTL_ELEM_TYPE_ENUMERATED;
+static const int ALSA_CTL_ELEM_TYPE_BYTES = SNDRV_CTL_ELEM_TYPE_BYTES;
+static const int ALSA_CTL_ELEM_TYPE_IEC958 = SNDRV_CTL_ELEM_TYPE_IEC958;
+static const int ALSA_CTL_ELEM_TYPE_INTEGER64 = SNDRV_CTL_ELEM_TYPE_INTEGER64;
+static const unsigned int ALSA_CTL_TLVT_CONTAINER = SNDRV_CTL_TLVT_CONTAINER;
+static const unsigned int ALSA_CTL_TLVT_DB_SCALE = SNDRV_CTL_TLVT_DB_SCALE;
+static const unsigned int ALSA_CTL_TLVT_DB_LINEAR = SNDRV_CTL_TLVT_DB_LINEAR;
+static const unsigned int ALSA_CTL_TLVT_DB_RANGE = SNDRV_CTL_TLVT_DB_RANGE;
+static const unsigned int ALSA_CTL_TLVT_DB_MINMAX = SNDRV_CTL_TLVT_DB_MINMAX;
+static const unsigned int ALSA_CTL_TLVT_DB_MINMAX_MUTE = SNDRV_CTL_TLVT_DB_MINMAX_MUTE;
+static const int ALSA_CTL_TLV_DB_GAIN_MUTE = SNDRV_CTL_TLVD_DB_GAIN_MUTE;
+/* An element value's payload, which the record keeps after a one-bit bitfield. */
+static inline long *alsa_ctl_value_integers(struct snd_ctl_elem_value *value)
+{
+    return value->value.integer.value;
+}
+static inline long long *alsa_ctl_value_integers64(struct snd_ctl_elem_value *value)
+{
+    return value->value.integer64.value;
+}
+static inline unsigned int *alsa_ctl_value_items(struct snd_ctl_elem_value *value)
+{
+    return value->value.enumerated.item;
+}
+static inline unsigned char *alsa_ctl_value_bytes(struct snd_ctl_elem_value *value)
+{
+    return value->value.bytes.data;
+}
+/* How many values of each kind one snd_ctl_elem_value holds. */
+static const unsigned int ALSA_CTL_VALUE_MAX_INTEGERS = sizeof(((struct snd_ctl_elem_value *)0)->value.integer.value) / sizeof(long);
+static const unsigned int ALSA_CTL_VALUE_MAX_INTEGERS64 = sizeof(((struct snd_ctl_elem_value *)0)->value.integer64.value) / sizeof(long long);
+static const unsigned int ALSA_CTL_VALUE_MAX_ITEMS = sizeof(((struct snd_ctl_elem_value *)0)->value.enumerated.item) / sizeof(unsigned int);
+static const unsigned int ALSA_CTL_VALUE_MAX_BYTES = sizeof(((struct snd_ctl_elem_value *)0)->value.bytes.data);
+/* snd_ctl_tlv ends in a flexible array: the header size, after which the TLV words follow. */
+static const size_t ALSA_SIZEOF_CTL_TLV_HEADER = sizeof(struct snd_ctl_tlv);
+static const size_t ALSA_SIZEOF_CTL_EVENT = sizeof(struct snd_ctl_event);
+
 /* ---- mmap offsets (the _NEW records exist from PCM protocol 2.0.15; on 64-bit the layouts
  *      of OLD and NEW are identical, so the older offsets serve older kernels) ------------- */
 static const long ALSA_MMAP_OFFSET_DATA = SNDRV_PCM_MMAP_OFFSET_DATA;

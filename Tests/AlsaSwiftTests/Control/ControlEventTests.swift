@@ -1,0 +1,94 @@
+import AlsaSimulation
+import Foundation
+import SystemPackage
+import Testing
+@testable import AlsaSwift
+
+@Suite("Control events on the simulated kernel", .timeLimit(.minutes(1)))
+struct ControlEventTests {
+    @Test("A value set by another process arrives as an event, served by the poll reactor")
+    func valueFromElsewhere() async throws {
+        let kernel = makeMixerKernel()
+        // Its own handle: the sequence moves into the waiting task.
+        let events = try CardControls(card: 0, kernel: kernel).events()
+        let started = ContinuousClock.now
+        let waiter = Task { try await events.next() }
+        // The task is suspended in the reactor (nothing queued yet) when the value changes.
+        try await Task.sleep(for: .milliseconds(50))
+        kernel.setControl(named: "Line Volume", values: [10, 20])
+        let event = try #require(try await waiter.value)
+        #expect(event.element.name == "Line Volume" && event.element.numericID == 5)
+        #expect(event.changes == .value)
+        #expect(ContinuousClock.now - started < .seconds(1))
+        let controls = try CardControls(card: 0, kernel: kernel)
+        #expect(try controls.value(of: controls.element(named: "Line Volume")) == .integers([10, 20]))
+    }
+
+    @Test("Own writes, additions and removals arrive; unread changes to one element merge")
+    func kinds() async throws {
+        let kernel = makeMixerKernel()
+        let controls = try CardControls(card: 0, kernel: kernel)
+        let events = try controls.events()
+        let master = try controls.element(named: "Master Volume")
+        try controls.setValue(.integers([5, 5]), of: master)
+        try controls.setValue(.integers([6, 6]), of: master)
+        // Writing the value it already has changes nothing, so no event.
+        try controls.setValue(.integers([6, 6]), of: master)
+        kernel.addControls([.toggle("Headphone Playback Switch", on: true)])
+        kernel.removeControl(named: "CD Volume")
+        var seen: [ControlEvent] = []
+        for try await event in events {
+            seen.append(event)
+            if seen.count == 3 { break }
+        }
+        #expect(seen.map(\.element.name) == ["Master Volume", "Headphone Playback Switch", "CD Volume"])
+        #expect(seen.map(\.changes) == [.value, .added, .removed])
+        #expect(try events.available().isEmpty)
+    }
+
+    @Test("A subscription sees only changes made after it; two subscribers each see them")
+    func subscriptions() throws {
+        let kernel = makeMixerKernel()
+        let controls = try CardControls(card: 0, kernel: kernel)
+        kernel.setControl(named: "Mic Volume", values: [1, 1])
+        let first = try controls.events()
+        let second = try controls.events()
+        #expect(try first.available().isEmpty)
+        kernel.setControl(named: "Mic Volume", values: [2, 2])
+        #expect(try first.available().map(\.element.name) == ["Mic Volume"])
+        #expect(try second.available().map(\.element.name) == ["Mic Volume"])
+    }
+
+    @Test("Cancelling the waiting task ends the sequence")
+    func cancellation() async throws {
+        let kernel = makeMixerKernel()
+        let events = try CardControls(card: 0, kernel: kernel).events()
+        let waiter = Task { try await events.next() }
+        try await Task.sleep(for: .milliseconds(50))
+        waiter.cancel()
+        #expect(try await waiter.value == nil)
+    }
+
+    @Test("An unplug ends a waiting sequence with .disconnected within a second")
+    func unplug() async throws {
+        let kernel = makeMixerKernel()
+        let events = try CardControls(card: 0, kernel: kernel).events()
+        let started = ContinuousClock.now
+        let waiter = Task { () async -> AlsaError? in
+            do {
+                _ = try await events.next()
+                return nil
+            } catch let error as AlsaError {
+                return error
+            } catch {
+                return nil
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        kernel.disconnectAll()
+        let returned = await waiter.value
+        let error = try #require(returned)
+        #expect(error.kind == .disconnected && error.operation == .controlReadEvents)
+        #expect(ContinuousClock.now - started < .seconds(1))
+    }
+}

@@ -1,0 +1,75 @@
+import AlsaSimulation
+import Foundation
+import Testing
+@testable import AlsaSwift
+
+@Suite("Hotplug on the simulated kernel", .timeLimit(.minutes(1)))
+struct DeviceChangeTests {
+    @Test("node names: control and PCM nodes are changes, other nodes and odd names are not")
+    func names() {
+        #expect(DeviceChange(node: "controlC3", added: true) == .cardAdded(card: 3))
+        #expect(DeviceChange(node: "pcmC10D7c", added: false) == .pcmRemoved(card: 10, device: 7, direction: .capture))
+        #expect(DeviceChange(node: "pcmC0D0p", added: true) == .pcmAdded(card: 0, device: 0, direction: .playback))
+        for other in ["timer", "seq", "hwC0D0", "midiC1D0", "pcmC0D0x", "pcmCD0p", "controlC", "controlC-1", "pcmC1D-2p"] {
+            #expect(DeviceChange(node: other, added: true) == nil, "\(other)")
+        }
+    }
+
+    @Test("a card plugged in and pulled out, as inotify on /dev/snd reports it")
+    func plugAndUnplug() async throws {
+        let kernel = makeKernel()
+        let changes = try DeviceChanges(kernel: kernel)
+        #expect(try changes.available().isEmpty)
+        kernel.addDevice(card: 1, device: 0, hardware: .dummy)
+        kernel.addDevice(card: 1, device: 1, hardware: .dummy, directions: [.capture])
+        var seen: [DeviceChange] = []
+        for try await change in changes {
+            seen.append(change)
+            if seen.count == 4 { break }
+        }
+        // As the kernel does it: a card's control node comes after its PCM nodes.
+        #expect(seen == [.pcmAdded(card: 1, device: 0, direction: .playback), .pcmAdded(card: 1, device: 0, direction: .capture),
+                         .cardAdded(card: 1), .pcmAdded(card: 1, device: 1, direction: .capture)])
+
+        // A stream playing on the card when it goes ends with .disconnected.
+        let pcm = try KernelPCM(card: 1, device: 0, direction: .playback, options: PCMOpenOptions(recovery: .report), kernel: kernel)
+        _ = try pcm.configure(standardRequest(.readWriteInterleaved))
+        kernel.removeCard(1)
+        #expect(try changes.available() == [.cardRemoved(card: 1), .pcmRemoved(card: 1, device: 1, direction: .capture),
+                                            .pcmRemoved(card: 1, device: 0, direction: .playback),
+                                            .pcmRemoved(card: 1, device: 0, direction: .capture)])
+        let error = #expect(throws: AlsaError.self) { try pcm.prepare() }
+        #expect(error?.kind == .disconnected)
+        // Card 0 stays.
+        #expect(try CardControls(card: 0, kernel: kernel).elements().isEmpty)
+    }
+
+    @Test("a waiting task is woken by the reactor when a card arrives; cancelling ends the sequence")
+    func waiting() async throws {
+        let kernel = makeKernel()
+        let changes = try DeviceChanges(kernel: kernel)
+        let started = ContinuousClock.now
+        let waiter = Task { try await changes.next() }
+        try await Task.sleep(for: .milliseconds(50))
+        kernel.addDevice(card: 2, device: 0, hardware: .dummy)
+        #expect(try await waiter.value == .pcmAdded(card: 2, device: 0, direction: .playback))
+        #expect(ContinuousClock.now - started < .seconds(1))
+
+        let idle = try DeviceChanges(kernel: kernel)
+        let cancelled = Task { try await idle.next() }
+        try await Task.sleep(for: .milliseconds(50))
+        cancelled.cancel()
+        #expect(try await cancelled.value == nil)
+    }
+
+    @Test("the watch's descriptor is closed with it")
+    func closes() throws {
+        let kernel = makeKernel()
+        do {
+            let changes = try DeviceChanges(kernel: kernel)
+            _ = try changes.available()
+            #expect(kernel.openDescriptorCount == 1)
+        }
+        #expect(kernel.openDescriptorCount == 0)
+    }
+}

@@ -1,0 +1,68 @@
+import AlsaSimulation
+import Foundation
+import Testing
+@testable import AlsaSwift
+
+/// A card pulled out while in use: every user of it ends with `.disconnected` within a second and
+/// gives back its descriptors and mappings.
+@Suite("Unplug of a card in use (simulated kernel)", .timeLimit(.minutes(1)))
+struct UnplugTests {
+    @Test("an async capture sequence ends with .disconnected")
+    func captureSequence() async throws {
+        let kernel = makeKernel()
+        let ended = Task { () async -> AlsaError? in
+            do {
+                let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(rate: 48_000, channels: 2), kernel: kernel)
+                for try await _ in stream.buffers(frames: 480) { await Task.yield() }
+                return nil
+            } catch let error as AlsaError {
+                return error
+            } catch {
+                return nil
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        let unplugged = ContinuousClock.now
+        kernel.removeCard(0)
+        let error = await ended.value
+        #expect(error?.kind == .disconnected, "\(String(describing: error))")
+        #expect(ContinuousClock.now - unplugged < .seconds(1))
+        #expect(kernel.openDescriptorCount == 0 && kernel.mappedRegionCount == 0)
+    }
+
+    @Test("a render thread stops with .disconnected", arguments: [AccessType.mmapInterleaved, .readWriteInterleaved])
+    func renderThread(access: AccessType) throws {
+        let kernel = makeKernel(.explicitSync)
+        do {
+            let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
+            _ = try pcm.configure(HardwareRequest(access: access, format: .floatLE, channels: 2, rate: 48_000, periodSize: 480, periodCount: 4))
+            let thread = try RenderThread(pcm: pcm) { context in
+                for i in 0..<context.samples.count { context.samples[i] = 0 }
+            }
+            #expect(RenderThreadTests.eventually { thread.periodCount > 4 })
+            let unplugged = ContinuousClock.now
+            kernel.removeCard(0)
+            #expect(RenderThreadTests.eventually { thread.isFinished })
+            #expect(ContinuousClock.now - unplugged < .seconds(1))
+            #expect(thread.failure?.kind == .disconnected)
+            thread.stop()
+        }
+        #expect(kernel.openDescriptorCount == 0 && kernel.mappedRegionCount == 0)
+    }
+
+    @Test("a playing stream's next write reports .disconnected; the hotplug watch hears of it")
+    func playback() throws {
+        let kernel = makeKernel()
+        let changes = try DeviceChanges(kernel: kernel)
+        do {
+            let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(rate: 48_000, channels: 2), kernel: kernel)
+            let period = [Float](repeating: 0, count: 960)
+            try period.withUnsafeBufferPointer { try stream.write($0) }
+            kernel.removeCard(0)
+            let error = #expect(throws: AlsaError.self) { try period.withUnsafeBufferPointer { try stream.write($0) } }
+            #expect(error?.kind == .disconnected)
+        }
+        #expect(try changes.available().first == .cardRemoved(card: 0))
+        #expect(kernel.openDescriptorCount == 1)  // the watch itself
+    }
+}
