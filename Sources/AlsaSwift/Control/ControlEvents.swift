@@ -43,11 +43,9 @@ public final class ControlEvents: AsyncSequence {
     public typealias Failure = AlsaError
 
     private let file: DeviceFile
-    private let reactor: PollReactor.Lease
-    private let descriptor: UnsafeMutableBufferPointer<pollfd>
+    private let queue: PolledEventQueue<ControlEvent>
     /// Room for several events per read(2).
     private let buffer: UnsafeMutableRawBufferPointer
-    private var pending: [ControlEvent] = []
 
     static let eventsPerRead = 32
 
@@ -61,45 +59,28 @@ public final class ControlEvents: AsyncSequence {
         var subscribe: Int32 = 1
         do {
             try file.ioctl(.controlSubscribe, ALSA_IOCTL_CTL_SUBSCRIBE_EVENTS, &subscribe)
-            reactor = try PollReactor.lease(for: kernel)
+            queue = try PolledEventQueue(waitingOn: file.fd, kernel: kernel)
         } catch {
             try? file.close()
             throw error
         }
-        descriptor = .allocate(capacity: 1)
-        descriptor[0] = pollfd(fd: file.fd.rawValue, events: Int16(POLLIN), revents: 0)
         buffer = .allocate(byteCount: Self.eventsPerRead * Int(ALSA_SIZEOF_CTL_EVENT), alignment: 8)
     }
 
     deinit {
         try? file.close()
-        descriptor.deallocate()
         buffer.deallocate()
     }
 
     /// The events already queued in the kernel, without waiting; empty when there are none.
     public func available() throws(AlsaError) -> [ControlEvent] {
-        var events = pending
-        pending.removeAll()
-        events += try readQueued()
-        return events
+        try queue.available { () throws(AlsaError) in try readQueued() }
     }
 
     /// The next event, suspending the task until there is one; nil when the task is cancelled.
+    /// POLLERR without data means the card is gone: the next read reports ENODEV.
     nonisolated(nonsending) public func next() async throws(AlsaError) -> ControlEvent? {
-        while pending.isEmpty {
-            if Task.isCancelled { return nil }
-            pending = try readQueued()
-            if !pending.isEmpty { break }
-            descriptor[0].revents = 0
-            switch await reactor.wait(for: descriptor) {
-            case .ready: break
-            case .cancelled: return nil
-            case .failed(let errno): throw AlsaError(.poll, errno, context: "no thread could be started to wait for events")
-            }
-            // POLLERR without data: the card is gone; the read below reports ENODEV.
-        }
-        return pending.removeFirst()
+        try await queue.next { () throws(AlsaError) in try readQueued() }
     }
 
     /// Every whole event read(2) gives now.

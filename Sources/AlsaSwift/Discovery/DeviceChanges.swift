@@ -48,10 +48,8 @@ public final class DeviceChanges: AsyncSequence {
     private let fd: FileDescriptor
     private let directory: String
     private var directoryWatch: Int32?
-    private let reactor: PollReactor.Lease
-    private let descriptor: UnsafeMutableBufferPointer<pollfd>
+    private let queue: PolledEventQueue<DeviceChange>
     private let buffer: UnsafeMutableRawBufferPointer
-    private var pending: [DeviceChange] = []
 
     // <sys/inotify.h> values, which Glibc exposes only partly to Swift.
     static let created: UInt32 = 0x100, deleted: UInt32 = 0x200, movedFrom: UInt32 = 0x40, movedTo: UInt32 = 0x80
@@ -68,13 +66,11 @@ public final class DeviceChanges: AsyncSequence {
             throw AlsaError(.watchDevices, error)
         }
         do {
-            reactor = try PollReactor.lease(for: kernel)
+            queue = try PolledEventQueue(waitingOn: fd, kernel: kernel)
         } catch {
             try? kernel.close(fd)
             throw error
         }
-        descriptor = .allocate(capacity: 1)
-        descriptor[0] = pollfd(fd: fd.rawValue, events: Int16(POLLIN), revents: 0)
         buffer = .allocate(byteCount: 4096, alignment: 8)
         do {
             // The parent first, so that the directory appearing after a failed watch is seen.
@@ -82,16 +78,14 @@ public final class DeviceChanges: AsyncSequence {
             _ = try kernel.inotifyAddWatch(fd, path: "/" + parent, mask: Self.created)
             watchDirectory()
         } catch {
-            try? kernel.close(fd)
-            descriptor.deallocate()
-            buffer.deallocate()
+            // Every stored property is set by now, so deinit runs for the failed init: it closes
+            // the descriptor and frees the buffer (doing it here too would do it twice).
             throw AlsaError(.watchDevices, error, context: directory)
         }
     }
 
     deinit {
         try? kernel.close(fd)
-        descriptor.deallocate()
         buffer.deallocate()
     }
 
@@ -103,26 +97,12 @@ public final class DeviceChanges: AsyncSequence {
 
     /// The changes already reported, without waiting.
     public func available() throws(AlsaError) -> [DeviceChange] {
-        var changes = pending
-        pending.removeAll()
-        changes += try readQueued()
-        return changes
+        try queue.available { () throws(AlsaError) in try readQueued() }
     }
 
     /// The next change, suspending the task until there is one; nil when the task is cancelled.
     nonisolated(nonsending) public func next() async throws(AlsaError) -> DeviceChange? {
-        while pending.isEmpty {
-            if Task.isCancelled { return nil }
-            pending = try readQueued()
-            if !pending.isEmpty { break }
-            descriptor[0].revents = 0
-            switch await reactor.wait(for: descriptor) {
-            case .ready: break
-            case .cancelled: return nil
-            case .failed(let errno): throw AlsaError(.poll, errno, context: "no thread could be started to wait for events")
-            }
-        }
-        return pending.removeFirst()
+        try await queue.next { () throws(AlsaError) in try readQueued() }
     }
 
     private func readQueued() throws(AlsaError) -> [DeviceChange] {

@@ -15,6 +15,17 @@ struct DeviceChangeTests {
         }
     }
 
+    /// The watch fails after every resource is taken: the failed init's deinit releases them, once
+    /// (releasing them in the catch as well freed the buffer twice; ASan in Scripts/sanitize sees that).
+    @Test("a directory that cannot be watched is a typed error that leaves nothing open")
+    func unwatchableDirectory() throws {
+        let kernel = makeKernel()
+        let before = kernel.openDescriptorCount
+        let error = #expect(throws: AlsaError.self) { try DeviceChanges(kernel: kernel, directory: "/nowhere/snd") }
+        #expect(error?.operation == .watchDevices && error?.errno == .noSuchFileOrDirectory)
+        #expect(kernel.openDescriptorCount == before)
+    }
+
     @Test("a card plugged in and pulled out, as inotify on /dev/snd reports it")
     func plugAndUnplug() async throws {
         let kernel = makeKernel()
