@@ -17,8 +17,8 @@ enum ArgumentsFuzz {
             _ = command.device.request(format: .floatLE, channels: 64, rate: 768_000)
         case 1:
             guard let command = try? AlsaRecord.parse(arguments) else { return }
-            _ = command.device.request(format: command.format.sampleFormat, channels: command.channels, rate: command.rate)
-            _ = WAVFormat(storing: command.format.sampleFormat, channels: Int(command.channels), sampleRate: Int(command.rate))?.headerLimitViolation
+            _ = command.device.request(format: command.format.sampleFormat, channels: command.channelCount, rate: command.sampleRate)
+            _ = WAVFormat(storing: command.format.sampleFormat, channels: Int(command.channelCount), sampleRate: Int(command.sampleRate))?.headerLimitViolation
         default:
             guard let command = try? AlsaTone.parse(arguments) else { return }
             _ = command.device.request(format: .s16LE, channels: command.channels, rate: command.rate)

@@ -14,14 +14,15 @@ public struct AlsaRecord: ParsableCommand {
     @Option(name: [.customShort("d"), .long], help: "Seconds to record; without it, record until Ctrl-C.")
     public var duration: Double?
 
-    @Option(name: [.short, .long], help: "Sample format: u8, s16, s24 (3 bytes), s32 or float.")
+    @Option(name: [.short, .long],
+            help: "Sample format: u8, s16, s24 (3 bytes), s32, float; an ALSA name (U8, S16_LE, S24_3LE, S32_LE, FLOAT_LE); or, as arecord has them, cd (S16_LE, 44100 Hz, stereo) or dat (S16_LE, 48000 Hz, stereo).")
     public var format: RecordFormat = .s16
 
-    @Option(name: [.short, .long], help: "Frames per second.")
-    public var rate: UInt32 = 48_000
+    @Option(name: [.short, .long], help: "Frames per second (default: 48000, or the rate of -f cd/dat).")
+    public var rate: UInt32?
 
-    @Option(name: [.short, .long], help: "Channels.")
-    public var channels: UInt32 = 2
+    @Option(name: [.short, .long], help: "Channels (default: 2).")
+    public var channels: UInt32?
 
     @Flag(name: .shortAndLong, help: "Print only errors.")
     public var quiet = false
@@ -31,27 +32,51 @@ public struct AlsaRecord: ParsableCommand {
 
     public init() {}
 
-    public enum RecordFormat: String, ExpressibleByArgument, Sendable, CaseIterable {
-        case u8, s16, s24, s32, float
-        public var sampleFormat: SampleFormat {
-            switch self {
-            case .u8: .u8
-            case .s16: .s16LE
-            case .s24: .s24_3LE
-            case .s32: .s32LE
-            case .float: .floatLE
+    /// What `-f` names: a sample format, and for arecord's `cd` and `dat` a rate and channel count
+    /// too, which `-r` and `-c` still override.
+    public struct RecordFormat: ExpressibleByArgument, Sendable, Equatable {
+        public let sampleFormat: SampleFormat
+        public let presetRate: UInt32?
+        public let presetChannels: UInt32?
+
+        public static let s16 = RecordFormat(sampleFormat: .s16LE, presetRate: nil, presetChannels: nil)
+
+        public init(sampleFormat: SampleFormat, presetRate: UInt32?, presetChannels: UInt32?) {
+            self.sampleFormat = sampleFormat
+            self.presetRate = presetRate
+            self.presetChannels = presetChannels
+        }
+
+        public init?(argument: String) {
+            let plain: [String: SampleFormat] = [
+                "u8": .u8, "s16": .s16LE, "s16_le": .s16LE, "s24": .s24_3LE, "s24_3le": .s24_3LE,
+                "s32": .s32LE, "s32_le": .s32LE, "float": .floatLE, "float_le": .floatLE,
+            ]
+            switch argument.lowercased() {
+            case "cd": self.init(sampleFormat: .s16LE, presetRate: 44_100, presetChannels: 2)
+            case "dat": self.init(sampleFormat: .s16LE, presetRate: 48_000, presetChannels: 2)
+            case let name:
+                guard let format = plain[name] else { return nil }
+                self.init(sampleFormat: format, presetRate: nil, presetChannels: nil)
             }
         }
+
+        public static var allValueStrings: [String] { ["u8", "s16", "s24", "s32", "float", "S16_LE", "S24_3LE", "S32_LE", "FLOAT_LE", "cd", "dat"] }
     }
 
+    /// The rate to record at: `-r`, else the `-f cd`/`dat` rate, else 48 kHz.
+    public var sampleRate: UInt32 { rate ?? format.presetRate ?? 48_000 }
+    /// The channels to record: `-c`, else the `-f cd`/`dat` count, else 2.
+    public var channelCount: UInt32 { channels ?? format.presetChannels ?? 2 }
+
     public func validate() throws {
-        if rate == 0 || channels == 0 { throw ValidationError("--rate and --channels must be positive") }
-        _ = try ToolLimits.wavFormat(storing: format.sampleFormat, channels: channels, rate: rate, frames: try frameLimit())
+        if sampleRate == 0 || channelCount == 0 { throw ValidationError("--rate and --channels must be positive") }
+        _ = try ToolLimits.wavFormat(storing: format.sampleFormat, channels: channelCount, rate: sampleRate, frames: try frameLimit())
     }
 
     /// `--duration` in frames, nil when recording until Ctrl-C.
     func frameLimit() throws -> Int? {
-        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, rate: rate) }
+        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, rate: sampleRate) }
     }
 
     public func run() throws {
@@ -62,14 +87,14 @@ public struct AlsaRecord: ParsableCommand {
     private func recordToFile() throws {
         let opened = try device.open(.capture, nonBlocking: true)
         let report = try Recorder(pcm: opened.pcm, options: device, status: StatusLine(quiet: quiet))
-            .record(to: file, format: format.sampleFormat, channels: channels, rate: rate,
+            .record(to: file, format: format.sampleFormat, channels: channelCount, rate: sampleRate,
                     frames: try frameLimit()) { setup in
                 guard !quiet else { return }
                 Say.line("\(opened.pcm.name) via \(opened.pcm.transport): \(setup)")
                 Say.line("  sync: \(opened.pcm.syncReport)")
             }
         if !quiet {
-            Say.line("\(file): \(report.frames) frames (\(clock(Double(report.frames) / Double(rate)))), \(report.xruns) xrun\(report.xruns == 1 ? "" : "s")\(report.interrupted ? ", interrupted" : "")")
+            Say.line("\(file): \(report.frames) frames (\(clock(Double(report.frames) / Double(sampleRate)))), \(report.xruns) xrun\(report.xruns == 1 ? "" : "s")\(report.interrupted ? ", interrupted" : "")")
         }
         if report.interrupted && duration == nil { return }  // Ctrl-C is how an open-ended recording ends
         if report.interrupted { throw Interruption.exitCode }

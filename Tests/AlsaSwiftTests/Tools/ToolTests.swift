@@ -37,6 +37,17 @@ struct ToolTests {
         }
         let record = try AlsaRecord.parse(["-d", "2.5", "-f", "s24", "-r", "44100", "-c", "1", "out.wav"])
         #expect(record.duration == 2.5 && record.format.sampleFormat == .s24_3LE && record.rate == 44_100 && record.channels == 1)
+        // arecord's habits: ALSA format names, and cd/dat presets that -r and -c still override.
+        for (name, expected) in [("S16_LE", SampleFormat.s16LE), ("s24_3le", .s24_3LE), ("FLOAT_LE", .floatLE), ("U8", .u8)] {
+            #expect(try AlsaRecord.parse(["-f", name, "x.wav"]).format.sampleFormat == expected, "\(name)")
+        }
+        let cd = try AlsaRecord.parse(["-f", "cd", "x.wav"])
+        #expect(cd.format.sampleFormat == .s16LE && cd.sampleRate == 44_100 && cd.channelCount == 2)
+        let dat = try AlsaRecord.parse(["-f", "dat", "-c", "1", "x.wav"])
+        #expect(dat.sampleRate == 48_000 && dat.channelCount == 1)
+        let plain = try AlsaRecord.parse(["x.wav"])
+        #expect(plain.format.sampleFormat == .s16LE && plain.sampleRate == 48_000 && plain.channelCount == 2)
+        #expect(throws: (any Error).self) { _ = try AlsaRecord.parse(["-f", "S16_BE", "x.wav"]) }
         let tone = try AlsaTone.parse(["-s", "sweep", "-f", "100", "--to", "1000", "--level=-6"])
         #expect(tone.signal == .sweep && tone.frequency == 100 && tone.to == 1000 && tone.level == -6 && tone.duration == nil)
     }
