@@ -114,7 +114,7 @@ struct SampleConversionReferenceTests {
     /// The edge values and a pseudo-random spread over [-1.25, 1.25], with the 16-bit ties for every
     /// code (a tie that rounds the wrong way shows on any one of them).
     static let encodeInputs: [Float] = {
-        var generator = ReferenceSplitMix(seed: 14)
+        var generator = SplitMix(seed: 14)
         let spread = (0..<20_000).map { _ in (Float(generator.next() >> 40) / Float(1 << 24) - 0.5) * 2.5 }
         let ties16 = (-32768..<32768).map { (Float($0) + 0.5) / 32768 }
         return edgeValues + spread + ties16
@@ -157,7 +157,7 @@ struct SampleConversionReferenceTests {
     @Test("decoding matches the scalar reference bit for bit, every 16-bit code included, contiguous and strided", arguments: formats)
     func decodeMatchesReference(format: SampleFormat) throws {
         let width = try #require(format.physicalBits) / 8
-        var generator = ReferenceSplitMix(seed: 41)
+        var generator = SplitMix(seed: 41)
         // Every code of up to 16 bits; for wider formats the codes near 0 and the extremes, every
         // 16-bit pattern in the top bytes, and random ones.
         var words: [UInt64] = width <= 2 ? (0..<(UInt64(1) << (8 * width))).map { $0 } : []
@@ -221,18 +221,5 @@ struct SampleConversionReferenceTests {
             return "sample \(i): got \(got[i]) (0x\(String(got[i].bitPattern, radix: 16))), expected \(want[i]) (0x\(String(want[i].bitPattern, radix: 16)))"
         }
         return nil
-    }
-}
-
-/// A small deterministic generator for test data.
-private struct ReferenceSplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -370,8 +370,8 @@ struct SampleConversionTests {
     }
 }
 
-/// A small deterministic generator for test data.
-private struct SplitMix {
+/// A small deterministic generator for test data (SplitMix64), shared by the conversion tests.
+struct SplitMix {
     var state: UInt64
     init(seed: UInt64) { state = seed }
 
