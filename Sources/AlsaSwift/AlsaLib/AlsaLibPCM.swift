@@ -23,7 +23,12 @@ public final class AlsaLibPCM: PCM {
     public let options: PCMOpenOptions
     public var recoveryPolicy: RecoveryPolicy { options.recovery }
     public let capabilities: HardwareCapabilities
-    @exclusivity(unchecked) public private(set) var setup: HardwareSetup?
+    @exclusivity(unchecked) public private(set) var setup: HardwareSetup? {
+        didSet { readWriteInterleavedFrameBytes = setup.map { $0.access == .readWriteInterleaved ? $0.frameBytes : 0 } ?? 0 }
+    }
+    /// The frame size while the PCM is configured for interleaved read/write, else 0: what a
+    /// read/write transfer checks, without copying the setup (as `KernelPCM` does).
+    @exclusivity(unchecked) private(set) var readWriteInterleavedFrameBytes = 0
     @exclusivity(unchecked) public private(set) var softwareParameters: SoftwareParameters?
     @exclusivity(unchecked) public internal(set) var xrunCount = 0
     /// Unchecked like the rest: the recovery path writes it, and a checked access there makes the
