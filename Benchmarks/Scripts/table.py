@@ -139,7 +139,14 @@ for k, f in rows:
             theirs = f"{count(t) / 1000:.3f}"
         except Bad as bad:
             theirs = f"({bad})"
-    row(label, f"{ours / 1000:.3f}", theirs, "0", ours == 0)
+    if backend == "async-global":
+        # The task on Swift's global executor instead of the stream's: libdispatch's own
+        # allocation per resume from a thread that is not its worker. Shown, not judged.
+        row(label.replace("async-global", "async on the global executor (for comparison)"), f"{ours / 1000:.3f}", theirs, "", None)
+    elif ours != 0 and f.get("xruns", "?").split(",")[-1] != "0":
+        row(label, f"{ours / 1000:.3f}", theirs, "0", "xruns in every try, so recovery's allocations are counted in")
+    else:
+        row(label, f"{ours / 1000:.3f}", theirs, "0", ours == 0)
 
 # 3. User-space instructions per period.
 for k, f in rows:
