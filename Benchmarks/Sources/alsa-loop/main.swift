@@ -220,14 +220,16 @@ struct AlsaLoop: ParsableCommand {
                                                "S24_LE": .s24LE, "U8": .u8]
         guard let format = formats[name] else { throw ValidationError("unknown format \(name)") }
         let chunk = 8192
-        // Both buffers page-aligned, as the baseline's: two 32 KB heap blocks side by side put the
-        // destination 16 bytes past the source modulo 4 KB, and the copy then stalls on 4K
-        // aliasing (a load whose address matches a pending store's low 12 bits): memcpy measured
-        // 24.8 G floats/s there against 41.7 G with both page-aligned (BENCHMARKS.md).
+        // The samples page-aligned and the device bytes half a page further modulo 4 KB. Two 32 KB
+        // heap blocks side by side (as before) put the destination 16 bytes past the source modulo
+        // 4 KB, and a copy then stalls on 4K aliasing (a load whose low 12 address bits match a
+        // pending store's): memcpy of 32 KB measured 24.8 G floats/s there, 41.3 G half a page
+        // apart (BENCHMARKS.md). The baseline's buffers are alsa-lib's and its own malloc's.
         let floatStorage = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * 4, alignment: 4096)
         let floats = floatStorage.bindMemory(to: Float.self)
-        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * 4, alignment: 4096)
-        defer { floatStorage.deallocate(); bytes.deallocate() }
+        let byteStorage = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * 4 + 2048, alignment: 4096)
+        let bytes = UnsafeMutableRawBufferPointer(rebasing: byteStorage[2048...])
+        defer { floatStorage.deallocate(); byteStorage.deallocate() }
         // The baseline's values: a ramp over [-1, 1).
         for i in 0..<chunk { floats[i] = Float(i % 2000 - 1000) / 1000 }
         let width = format.physicalBits! / 8
