@@ -67,7 +67,7 @@ struct RangeCheckTests {
         #expect(StreamCore.frames(in: .milliseconds(100), rate: 48_000) == 4_800)
         #expect(StreamCore.frames(in: .seconds(Int64.max), rate: 48_000) == .max)
         #expect(StreamCore.frames(in: .seconds(Int64.max / 48_000), rate: 48_000) == Int64.max / 48_000 * 48_000)
-        #expect(StreamCore.frames(in: .seconds(Int64.max / 2) + .milliseconds(999), rate: UInt32.max) == .max)
+        #expect(StreamCore.frames(in: .seconds(Int64.max / 2) + .milliseconds(999), rate: Int(UInt32.max)) == .max)
         let kernel = SimulatedKernel(card: 0, hardware: .dummy)
         let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .seconds(Int64.max)), kernel: kernel)
         #expect(stream.configuration.bufferSize > 0)
@@ -136,7 +136,7 @@ struct RangeCheckTests {
     func latency() throws {
         let accepted = try AlsaPlay.parse(["--latency", "60000", "x.wav"])
         #expect(accepted.device.request(format: .s16LE, channels: 2, rate: 48_000).bufferSize == 2_880_000)
-        #expect(accepted.device.request(format: .s16LE, channels: 2, rate: UInt32.max).bufferSize == UInt32.max)
+        #expect(accepted.device.request(format: .s16LE, channels: 2, rate: UInt32.max).bufferSize == Int(UInt32.max))
         for arguments in [["--latency", "60001", "x.wav"], ["--latency", "4294967295", "x.wav"]] {
             #expect(throws: (any Error).self) { _ = try AlsaPlay.parseAsRoot(arguments) }
         }
