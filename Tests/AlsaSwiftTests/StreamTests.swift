@@ -130,7 +130,7 @@ struct StreamTests {
         }
         #expect(discarded == before.delayFrames && discarded > 0)
         let played = kernel.playbackObservation().frames
-        #expect(played + UInt64(discarded) == 4800)
+        #expect(played + discarded == 4800)
         #expect(try stream.status().isPaused)
         try stream.resume()
         try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
