@@ -23,7 +23,7 @@ struct AlsaLoop: ParsableCommand {
     @Argument var periods: Int = 1000
     @Option var backend: Backend = .direct
     @Option var warmup: Int = 8
-    @Option var period: UInt32 = 256
+    @Option var period: Int = 256
     @Flag var syncPtr = false
     @Flag(help: "async: run the task on the global executor instead of the stream's.") var globalExecutor = false
     @Option var seconds: Double?
