@@ -94,7 +94,7 @@ struct StreamExecutorTests {
         let kernel = makeKernel(.explicitSync)
         let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(40)), kernel: kernel)
         let samples = StreamTests.signal(frames: 1920)
-        try samples.withUnsafeBufferPointer { try stream.write($0) }
+        try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
         try stream.core.pcm.pause(true)  // a paused device never makes room: only cancellation ends the wait
         nonisolated(unsafe) let unsafeStream = stream
         let outcome = Task(executorPreference: stream.taskExecutor) { () -> AlsaError? in

@@ -83,7 +83,7 @@ struct SoakTests {
             let pcm = try KernelPCM(card: card, device: 0, direction: soakCase.direction, options: PCMOpenOptions(recovery: .automatic))
             let subdevice = Int(pcm.deviceInfo.subdevice)
             let setup = try pcm.configure(HardwareRequest(access: soakCase.access, format: .s16LE, channels: 2, rate: 48_000,
-                                                          periodSize: UInt32(clamping: SoakSettings.period), periodCount: 4))
+                                                          periodSize: SoakSettings.period, periodCount: 4))
             let frames = Int(setup.rate) * seconds
             let started = ContinuousClock.now
             outcome.line += " subdevice=\(subdevice) frames=\(frames)"
