@@ -122,9 +122,17 @@ instructions() {  # side access direction periods sync
 for mode in "mmap playback " "mmap playback sync" "rw playback " "rw playback sync" "rw capture "; do
     read -r access direction sync <<< "$mode"
     for side in alsaswift alsa-lib; do
-        a=$(instructions $side "$access" "$direction" 50 "${sync:-}")
-        b=$(instructions $side "$access" "$direction" 250 "${sync:-}")
-        echo "instructions side=$side access=$access direction=$direction sync=${sync:-mapped} period=1024 short=${a:-missing} long=${b:-missing} span=200 xruns=$(xruns_of "$out/cg-run-50")+$(xruns_of "$out/cg-run-250")" >> "$results"
+        # An xrun's recovery (errors, their descriptions) would be counted in: a second try if
+        # the first pair had one; every try's xruns are reported.
+        seen=""
+        for try in 1 2; do
+            a=$(instructions $side "$access" "$direction" 50 "${sync:-}")
+            b=$(instructions $side "$access" "$direction" 250 "${sync:-}")
+            xs=$(xruns_of "$out/cg-run-50") xl=$(xruns_of "$out/cg-run-250")
+            seen="$seen${seen:+,}${xs:-?}+${xl:-?}"
+            [ "${xs:-1}" = 0 ] && [ "${xl:-1}" = 0 ] && break
+        done
+        echo "instructions side=$side access=$access direction=$direction sync=${sync:-mapped} period=1024 short=${a:-missing} long=${b:-missing} span=200 xruns=$seen" >> "$results"
     done
 done
 

@@ -10,7 +10,7 @@ import Testing
 /// its own (both cards have several per direction; the kernel hands each open the next free one),
 /// so all eight fit in one guest boot. Each case prints one "SOAK" line with its counters.
 ///
-/// ALSASWIFT_SOAK_PERIOD sets the period (frames, 4 per buffer; default 1024).
+/// ALSASWIFT_SOAK_PERIOD sets the period (frames, 4 per buffer; default 4096, as Scripts/soak).
 ///
 /// What is checked: every frame accounted for, no xrun on either side, and the data: on the
 /// explicit-sync card the driver's checksum of what its substream played equals ours, and every
@@ -252,7 +252,7 @@ final class HostLockedArray<Element: Sendable>: @unchecked Sendable {
 /// The soak's settings, from the environment Scripts/soak passes into the guest.
 enum SoakSettings {
     static let seconds = ProcessInfo.processInfo.environment["ALSASWIFT_SOAK_SECONDS"].flatMap(Int.init)
-    static let period = ProcessInfo.processInfo.environment["ALSASWIFT_SOAK_PERIOD"].flatMap(Int.init) ?? 1024
+    static let period = ProcessInfo.processInfo.environment["ALSASWIFT_SOAK_PERIOD"].flatMap(Int.init) ?? 4096
     /// The cases to run; nil for all.
     static let only: Set<String>? = ProcessInfo.processInfo.environment["ALSASWIFT_SOAK_CASES"]
         .map { Set($0.split(separator: ",").map(String.init)) }
