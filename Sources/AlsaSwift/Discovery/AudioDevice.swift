@@ -1,0 +1,91 @@
+/// One name an app can open, as a device picker shows it: the name, the directions it serves and
+/// what it is. alsa-lib's names (`default`, `sysdefault:CARD=…`, `plughw:…`, `dmix:…`, `pipewire`)
+/// and the kernel's PCM devices are merged: a device the kernel lists and alsa-lib advertises as
+/// `hw:CARD=<id>,DEV=<n>` is one entry.
+public struct AudioDevice: Sendable, Equatable, CustomStringConvertible {
+    /// Where the entry came from.
+    public enum Origin: Sendable, Equatable, CustomStringConvertible {
+        /// A kernel PCM device found through its card's control device (and advertised by
+        /// alsa-lib too, when alsa-lib is present).
+        case hardware
+        /// A name alsa-lib's configuration advertises (`snd_device_name_hint`).
+        case alsaLib
+
+        public var description: String { self == .hardware ? "hardware" : "alsa-lib" }
+    }
+
+    /// The name to open, e.g. with `PCMDevice.open(_:direction:)` or `PlaybackStream(device:)`.
+    /// Kernel devices are named `hw:CARD=<id>,DEV=<n>`, which stays right when cards are renumbered.
+    public var name: String
+    /// The directions the name serves, playback first.
+    public var directions: [StreamDirection]
+    /// The first line of the description: `Dummy, Dummy PCM`, `PipeWire Sound Server`...
+    public var title: String
+    /// The rest of alsa-lib's description (`Direct hardware device without any conversions`), or "".
+    public var details: String
+    public var origin: Origin
+    /// The card the name belongs to, when it names one.
+    public var card: Int?
+    /// The kernel PCM device number, for kernel devices.
+    public var device: Int?
+    /// The transport `PCMDevice.open` uses for this name by default.
+    public var transport: PCMTransport
+    /// Why this entry is incomplete (a device whose details the kernel would not give); the rest of
+    /// the listing is unaffected.
+    public var problem: AlsaError?
+
+    public init(name: String, directions: [StreamDirection], title: String, details: String, origin: Origin,
+                card: Int?, device: Int?, transport: PCMTransport, problem: AlsaError? = nil) {
+        self.name = name
+        self.directions = directions
+        self.title = title
+        self.details = details
+        self.origin = origin
+        self.card = card
+        self.device = device
+        self.transport = transport
+        self.problem = problem
+    }
+
+    /// Whether the name can be opened for `direction`.
+    public func serves(_ direction: StreamDirection) -> Bool { directions.contains(direction) }
+
+    public var description: String {
+        let ways = directions.map(\.description).joined(separator: "+")
+        let problem = problem.map { " [\($0)]" } ?? ""
+        return "\(name) (\(ways), \(transport)): \(title)\(problem)"
+    }
+}
+
+/// What opening a name for a moment told about one direction of it.
+public enum DeviceCapabilityProbe: Sendable, Equatable, CustomStringConvertible {
+    /// The formats, rates, channels, period and buffer ranges the name offers (for alsa-lib names:
+    /// after its plugins), and whether the kernel PCM behind it requires explicit sync and how this
+    /// process would move the records. For a plugin with no kernel PCM visible, `sync` says so.
+    case available(capabilities: HardwareCapabilities, sync: SyncReport)
+    /// The device is held by another process (EBUSY); nothing else was learned.
+    case busy
+    /// Opening or asking failed for another reason.
+    case failed(AlsaError)
+
+    public var capabilities: HardwareCapabilities? {
+        if case .available(let capabilities, _) = self { return capabilities }
+        return nil
+    }
+
+    public var sync: SyncReport? {
+        if case .available(_, let sync) = self { return sync }
+        return nil
+    }
+
+    public var description: String {
+        switch self {
+        case .available(let c, let sync):
+            let formats = c.formats.map(\.description).joined(separator: ",")
+            return "\(formats), \(c.channels.lowerBound)-\(c.channels.upperBound) ch, \(c.rate.lowerBound)-\(c.rate.upperBound) Hz, "
+                + "period \(c.periodSize.lowerBound)-\(c.periodSize.upperBound) frames, buffer \(c.bufferSize.lowerBound)-\(c.bufferSize.upperBound) frames; \(sync)"
+        case .busy: return "busy"
+        case .failed(let error): return "failed: \(error)"
+        }
+    }
+}
