@@ -154,6 +154,9 @@ struct DeviceModelTests {
         let (devices, hintProblem) = AudioDevices().listing()
         #expect(hintProblem == nil)
         #expect(Set(devices.map(\.name)).count == devices.count)
+        // `default` leads, advertised or not.
+        #expect(devices.first?.name == "default")
+        #expect(devices.first?.directions == [.playback, .capture] && devices.first?.transport == .alsaLib)
         let null = try #require(devices.first { $0.name == "null" })
         #expect(null.directions == [.playback, .capture])
         #expect(null.title == "Discard all samples (playback) or generate zero samples (capture)")

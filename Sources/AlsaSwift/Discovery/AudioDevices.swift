@@ -73,7 +73,7 @@ public struct AudioDevices: Sendable {
 
     // MARK: listing
 
-    /// Every name that can be opened, without duplicates: alsa-lib's hints in alsa-lib's order,
+    /// Every name that can be opened, without duplicates: `default` first, alsa-lib's hints in alsa-lib's order,
     /// with each kernel device merged into the `hw:CARD=<id>,DEV=<n>` hint that names it, then the
     /// kernel devices alsa-lib does not advertise. Opens no PCM.
     ///
@@ -101,6 +101,13 @@ public struct AudioDevices: Sendable {
                 position[device.name] = devices.count
                 devices.append(device)
             }
+        }
+        // alsa-lib advertises `default` only when its configuration gives it a hint (a sound
+        // server's does; the stock card default does not), yet it is the name most apps open.
+        if isMachine {
+            let advertised = hints.firstIndex { $0.name == "default" }.map { hints.remove(at: $0) }
+            hints.insert(advertised ?? PCMNameHint(name: "default", description: "Default device\nThe system's default sound device, as alsa-lib's configuration sets it",
+                                                   direction: nil), at: 0)
         }
         for hint in hints {
             let (title, details) = Self.split(hint.description)
