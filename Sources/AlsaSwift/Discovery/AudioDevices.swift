@@ -59,7 +59,8 @@ public struct AudioDevices: Sendable {
         do throws(AlsaError) {
             let pcm = try KernelPCM(card: 0, device: 0, direction: direction, options: PCMOpenOptions(nonBlocking: true), kernel: kernel)
             defer { try? pcm.close() }
-            route = .hardware(HardwareAddress(card: 0, device: 0, subdevice: Int(pcm.deviceInfo.subdevice)), card: cardIdentity(0))
+            let address = pcm.syncReport.hardware ?? HardwareAddress(card: 0, device: 0, subdevice: Int(pcm.deviceInfo.subdevice))
+            route = .hardware(address, card: cardIdentity(address.card))
         } catch {
             route = .unavailable(error)
         }
