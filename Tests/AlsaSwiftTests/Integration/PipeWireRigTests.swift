@@ -43,7 +43,7 @@ struct PipeWireRigTests {
         var sawDummyRunning = false
         for chunk in 0..<10 {
             let slice = Self.tone[(chunk * 9_600)..<((chunk + 1) * 9_600)]
-            try slice.withUnsafeBufferPointer { try stream.write($0) }
+            try slice.withUnsafeBufferPointer { try stream.writeBlocking($0) }
             let status = try stream.status()
             stamps.append(status.timestamp)
             #expect(Self.near(status.timestamp, Self.monotonicNow()), "\(status.timestamp) vs \(Self.monotonicNow())")
