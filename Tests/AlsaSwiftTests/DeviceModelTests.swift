@@ -151,7 +151,10 @@ struct DeviceModelTests {
 
     @Test("alsa-lib's names are listed once each, with directions and descriptions; null among them")
     func hostListing() throws {
-        let (devices, hintProblem) = AudioDevices().listing()
+        let listing = AudioDevices().listing()
+        let devices = listing.devices
+        #expect(listing.description.hasPrefix("default (playback+capture, alsa-lib): "))
+        let hintProblem = listing.hintProblem
         #expect(hintProblem == nil)
         #expect(Set(devices.map(\.name)).count == devices.count)
         // `default` leads, advertised or not.

@@ -89,3 +89,21 @@ public enum DeviceCapabilityProbe: Sendable, Equatable, CustomStringConvertible 
         }
     }
 }
+
+/// Every name that can be opened (`AudioDevices.listing()`), and why alsa-lib's part is missing
+/// when it is.
+public struct AudioDeviceListing: Sendable, Equatable, CustomStringConvertible {
+    public var devices: [AudioDevice]
+    /// Why alsa-lib's name hints could not be read; the kernel's devices are listed regardless.
+    public var hintProblem: AlsaError?
+
+    public init(devices: [AudioDevice], hintProblem: AlsaError?) {
+        self.devices = devices
+        self.hintProblem = hintProblem
+    }
+
+    public var description: String {
+        let lines = devices.map(\.description) + (hintProblem.map { ["alsa-lib's names are missing: \($0)"] } ?? [])
+        return lines.joined(separator: "\n")
+    }
+}

@@ -3,7 +3,7 @@
 ///
 /// ```swift
 /// let devices = AudioDevices()
-/// print(devices.defaultDevice(.playback))      // default playback: default (type plug) -> hw:0,0,0, card Dummy: Dummy
+/// print(devices.defaultDevice(.playback))      // default playback: default (type empty) -> hw:0,0,0, card Dummy: Dummy
 /// for device in devices.list() where device.serves(.playback) {
 ///     print(device.name, device.title)          // hw:CARD=Dummy,DEV=0  Dummy, Dummy PCM
 ///     print(devices.capabilities(of: device.name, direction: .playback))
@@ -83,7 +83,7 @@ public struct AudioDevices: Sendable {
     public func list() -> [AudioDevice] { listing().devices }
 
     /// `list()` with the reason alsa-lib's hints are missing, if they are.
-    public func listing() -> (devices: [AudioDevice], hintProblem: AlsaError?) {
+    public func listing() -> AudioDeviceListing {
         let hardware = hardwareEntries()
         var hints: [PCMNameHint] = []
         var hintProblem: AlsaError?
@@ -118,7 +118,7 @@ public struct AudioDevices: Sendable {
                             transport: Self.transport(of: hint.name)))
         }
         for entry in hardware { add(entry.device) }
-        return (devices, hintProblem)
+        return AudioDeviceListing(devices: devices, hintProblem: hintProblem)
     }
 
     /// A kernel device as an entry, with the card id its name is made of.

@@ -14,7 +14,10 @@ struct DeviceModelIntegrationTests {
 
     @Test("the listing holds alsa-lib's names and every kernel device, each once, merged")
     func listing() throws {
-        let (devices, hintProblem) = AudioDevices().listing()
+        let listing = AudioDevices().listing()
+        let devices = listing.devices
+        #expect(listing.description.hasPrefix("default (playback+capture, alsa-lib): "))
+        let hintProblem = listing.hintProblem
         #expect(hintProblem == nil)
         print("device model: \(devices.count) names:\n" + devices.map { "  \($0)" }.joined(separator: "\n"))
         #expect(Set(devices.map(\.name)).count == devices.count, "no name twice")
