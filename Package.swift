@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // alsa-lib, for named devices (default, plughw:, dmix...). Its headers cannot share a
@@ -76,7 +77,8 @@ let package = Package(
                           swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(name: "alsa-mixer", dependencies: ["AlsaTools"], path: "Examples/alsa-mixer",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
-        // The README's Swift examples, compiled at every build (see Plugins/ReadmeExamplesPlugin).
+        // The Swift examples of the README and the DocC articles, compiled at every build (see
+        // Plugins/ReadmeExamplesPlugin); those marked to run are run by DocumentationExampleTests.
         .executableTarget(name: "readme-examples", path: "Plugins/ReadmeExamplesTool",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
         .plugin(name: "ReadmeExamplesPlugin", capability: .buildTool(), dependencies: ["readme-examples"]),
