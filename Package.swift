@@ -14,9 +14,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // alsa-lib, for named devices (default, plughw:, dmix...). Its headers cannot share a
@@ -39,7 +38,6 @@ let package = Package(
                 "CAlsaKernel",
                 "CAlsaSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Atomics", package: "swift-atomics"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
@@ -61,7 +59,6 @@ let package = Package(
                 "AlsaSwift",
                 "AlsaSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Examples/AlsaTools",

@@ -1,4 +1,3 @@
-import Atomics
 import Synchronization
 import SystemPackage
 
@@ -48,10 +47,10 @@ public final class RenderThread: Sendable {
 
     private let wakeReader: Int32
     private let wakeWriter: Int32
-    private let stopRequested = ManagedAtomic<Bool>(false)
-    private let drainOnStop = ManagedAtomic<Bool>(false)
-    private let periods = ManagedAtomic<Int>(0)
-    private let xruns = ManagedAtomic<Int>(0)
+    private let stopRequested = Atomic<Bool>(false)
+    private let drainOnStop = Atomic<Bool>(false)
+    private let periods = Atomic<Int>(0)
+    private let xruns = Atomic<Int>(0)
     private let outcome = Mutex<(priority: PriorityOutcome?, failure: AlsaError?, finished: Bool)>((nil, nil, false))
     private let thread = Mutex<pthread_t?>(nil)
 
@@ -114,7 +113,7 @@ public final class RenderThread: Sendable {
         }
     }
 
-    private let drainTimeoutMilliseconds = ManagedAtomic<Int>(2000)
+    private let drainTimeoutMilliseconds = Atomic<Int>(2000)
 
     // MARK: what the loop reports back
 
@@ -122,8 +121,8 @@ public final class RenderThread: Sendable {
     fileprivate var shouldStop: Bool { stopRequested.load(ordering: .acquiring) }
     fileprivate var shouldDrain: Bool { drainOnStop.load(ordering: .relaxed) }
     fileprivate var drainTimeout: Int { drainTimeoutMilliseconds.load(ordering: .relaxed) }
-    fileprivate func notePeriod() { periods.wrappingIncrement(ordering: .relaxed) }
-    fileprivate func noteXrun() { xruns.wrappingIncrement(ordering: .relaxed) }
+    fileprivate func notePeriod() { periods.wrappingAdd(1, ordering: .relaxed) }
+    fileprivate func noteXrun() { xruns.wrappingAdd(1, ordering: .relaxed) }
     fileprivate func report(priority: PriorityOutcome) { outcome.withLock { $0.priority = priority } }
     fileprivate func finish(_ failure: AlsaError?) { outcome.withLock { $0.failure = failure; $0.finished = true } }
 }
