@@ -74,6 +74,10 @@ let package = Package(
                           swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(name: "alsa-mixer", dependencies: ["AlsaTools"], path: "Examples/alsa-mixer",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
+        // Top-level code awaiting a stream's write: run by TopLevelAwaitTests.
+        .executableTarget(name: "top-level-await", dependencies: ["AlsaSwift", "AlsaSimulation",
+                                                                  .product(name: "SystemPackage", package: "swift-system")],
+                          path: "Tests/TopLevelAwait", swiftSettings: [.swiftLanguageMode(.v6)]),
         // The Swift examples of the README and the DocC articles, compiled at every build (see
         // Plugins/ReadmeExamplesPlugin); those marked to run are run by DocumentationExampleTests.
         .executableTarget(name: "readme-examples", path: "Plugins/ReadmeExamplesTool",

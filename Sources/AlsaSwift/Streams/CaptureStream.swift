@@ -25,9 +25,10 @@ public final class CaptureStream {
         core = try StreamCore(pcm: pcm, direction: .capture, request: request, kernel: kernel)
     }
 
-    /// Fills `samples` (a whole number of frames) with captured interleaved samples, blocking
-    /// until it is full. Starts the stream on first use.
-    public func read(into samples: UnsafeMutableBufferPointer<Float>) throws(AlsaError) {
+    /// Fills `samples` (a whole number of frames) with captured interleaved samples, blocking the
+    /// calling thread until it is full. Starts the stream on first use. From async code use
+    /// `read(into:)`, which suspends the task instead.
+    public func readBlocking(into samples: UnsafeMutableBufferPointer<Float>) throws(AlsaError) {
         try core.checkNotPaused()
         let total = try core.frames(inSamples: samples.count)
         var done = 0
@@ -38,7 +39,8 @@ public final class CaptureStream {
         }
     }
 
-    /// The same, suspending the task instead of a thread. Cancellation throws ECANCELED (kind
+    /// Fills `samples` (a whole number of frames) with captured interleaved samples, suspending
+    /// the task (no thread waits) until it is full. Cancellation throws ECANCELED (kind
     /// `.cancelled`); the frames read so far are in `samples`.
     nonisolated(nonsending) public func read(into samples: UnsafeMutableBufferPointer<Float>) async throws(AlsaError) {
         try core.checkNotPaused()

@@ -2,8 +2,8 @@
 ///
 /// ```swift
 /// let stream = try PlaybackStream(device: "default", request: StreamRequest(rate: 48_000, channels: 2))
-/// try stream.write(samples)          // interleaved Float, blocks until queued
-/// try await stream.write(samples)    // the same, suspending the task instead of a thread
+/// try await stream.write(samples)     // interleaved Float; suspends the task until queued
+/// try stream.writeBlocking(samples)   // the same, blocking the calling thread
 /// try stream.drain(timeout: .seconds(2))
 /// ```
 ///
@@ -34,8 +34,9 @@ public final class PlaybackStream {
         core = try StreamCore(pcm: pcm, direction: .playback, request: request, kernel: kernel)
     }
 
-    /// Queues interleaved samples (a whole number of frames), blocking until all are queued.
-    public func write(_ samples: UnsafeBufferPointer<Float>) throws(AlsaError) {
+    /// Queues interleaved samples (a whole number of frames), blocking the calling thread until
+    /// all are queued. From async code use `write(_:)`, which suspends the task instead.
+    public func writeBlocking(_ samples: UnsafeBufferPointer<Float>) throws(AlsaError) {
         try core.checkNotPaused()
         let total = try core.frames(inSamples: samples.count)
         var done = 0
@@ -61,12 +62,14 @@ public final class PlaybackStream {
         }
     }
 
-    /// Queues a typed buffer; refused unless it has the stream's channel count.
-    public func write(_ buffer: InterleavedAudioBuffer) throws(AlsaError) {
+    /// Queues a typed buffer, blocking the calling thread; refused unless it has the stream's
+    /// channel count.
+    public func writeBlocking(_ buffer: InterleavedAudioBuffer) throws(AlsaError) {
         try core.checkChannels(buffer.channels)
-        try buffer.samples.withUnsafeBufferPointer { (samples) throws(AlsaError) in try write(samples) }
+        try buffer.samples.withUnsafeBufferPointer { (samples) throws(AlsaError) in try writeBlocking(samples) }
     }
 
+    /// Queues a typed buffer, suspending the task; refused unless it has the stream's channel count.
     nonisolated(nonsending) public func write(_ buffer: InterleavedAudioBuffer) async throws(AlsaError) {
         try core.checkChannels(buffer.channels)
         let samples = buffer.samples

@@ -95,7 +95,7 @@ final class RawSyncPtrClient {
         self.oracle = oracle
         pcm = try KernelPCM(card: oracle.card, device: 0, direction: direction, kernel: oracle.kernel)
         let setup = try pcm.configure(HardwareRequest(access: .mmapInterleaved, format: .s16LE, channels: 2, rate: 48_000,
-                                                      periodSize: UInt32(periodFrames), periodCount: UInt32(periods)))
+                                                      periodSize: periodFrames, periodCount: periods))
         if neverStop, var sw = pcm.softwareParameters {
             sw.stopThreshold = sw.boundary
             try pcm.installSoftwareParameters(sw)
@@ -105,7 +105,7 @@ final class RawSyncPtrClient {
         bufferFrames = Int(setup.bufferSize)
         self.periodFrames = Int(setup.periodSize)
         frameBytes = setup.frameBytes
-        boundary = pcm.softwareParameters!.boundary
+        boundary = UInt(pcm.softwareParameters!.boundary)
         record.c.control.avail_min = UInt(periodFrames)
     }
 
