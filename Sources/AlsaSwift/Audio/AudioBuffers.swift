@@ -5,10 +5,12 @@
 /// initialisers check cannot be broken afterwards. Write samples through the subscript or
 /// `withUnsafeMutableSamples`.
 public struct InterleavedAudioBuffer: Sendable, Equatable {
+    /// Samples per frame.
     public let channels: Int
     /// Frame-major: sample `c` of frame `f` is at `f * channels + c`.
     public private(set) var samples: [Float]
 
+    /// The number of frames.
     public var frames: Int { samples.count / channels }
 
     /// `frames` frames of silence. A channel count below one is a programming error.
@@ -48,6 +50,7 @@ public struct InterleavedAudioBuffer: Sendable, Equatable {
         self = try decoded.get()
     }
 
+    /// The sample of `channel` in frame `frame`.
     public subscript(frame: Int, channel: Int) -> Float {
         get { samples[frame * channels + channel] }
         set { samples[frame * channels + channel] = newValue }
@@ -126,7 +129,9 @@ public struct NonInterleavedAudioBuffer: Sendable, Equatable {
     /// `channels[c][f]` is sample `f` of channel `c`.
     public private(set) var channels: [[Float]]
 
+    /// The number of channels.
     public var channelCount: Int { channels.count }
+    /// The number of frames (each channel holds this many samples).
     public var frames: Int { channels.first?.count ?? 0 }
 
     /// `frames` frames of silence in each of `channelCount` channels.

@@ -12,9 +12,14 @@ import Glibc
 /// the device buffer (the mmap area itself when the access is mmap); for capture it holds what the
 /// device delivered. Nothing in here allocates.
 public struct RenderContext: ~Copyable {
+    /// Frames in this call.
     public let frames: Int
+    /// Samples per frame.
     public let channels: Int
+    /// Frames per second.
     public let sampleRate: Int
+    /// `frames × channels` interleaved samples: to fill for playback, to read for capture. Valid during the
+    /// call only.
     public let samples: UnsafeMutableBufferPointer<Float>
     /// Frames rendered before this call, since the thread started.
     public let framePosition: Int
@@ -30,19 +35,26 @@ public struct RenderContext: ~Copyable {
 /// The thread owns the PCM (it is `sending` into the initializer) and closes it when it ends.
 /// The handle is `Sendable`: `stop` and the counters may be used from any thread.
 public final class RenderThread: Sendable {
+    /// The scheduling a render thread asks for.
     public enum Priority: Sendable, Equatable {
+        /// The default time-sharing scheduler.
         case normal
         /// SCHED_FIFO at this priority (1...99), when the process may (CAP_SYS_NICE or RLIMIT_RTPRIO).
         case realtime(Int32)
     }
 
+    /// The scheduling a render thread got.
     public enum PriorityOutcome: Sendable, Equatable {
+        /// Normal priority, as asked.
         case normal
+        /// SCHED_FIFO at this priority, as asked.
         case realtime(Int32)
         /// Real-time priority was asked for and refused with this errno; the thread runs normally.
         case refused(Errno)
     }
 
+    /// The render callback: called on the audio thread once per transfer, at most a period at a time; it must
+    /// not block, lock or allocate.
     public typealias Callback = @Sendable (borrowing RenderContext) -> Void
 
     private let wakeReader: Int32
@@ -62,6 +74,7 @@ public final class RenderThread: Sendable {
     public var priorityOutcome: PriorityOutcome? { outcome.withLock { $0.priority } }
     /// The error that ended the thread early (a vanished device...), if any.
     public var failure: AlsaError? { outcome.withLock { $0.failure } }
+    /// Whether the thread has ended (stopped, or failed: see `failure`).
     public var isFinished: Bool { outcome.withLock { $0.finished } }
 
     /// Starts the thread on `pcm`, which must be configured with interleaved access (read/write or

@@ -29,6 +29,7 @@ public final class SampleRing: @unchecked Sendable {
 
     deinit { storage.deallocate() }
 
+    /// The samples the ring holds when full: a power of two.
     public var capacity: Int { mask + 1 }
 
     /// Samples waiting to be read.
