@@ -161,7 +161,7 @@ public final class CaptureStream {
         guard frames >= 0, frames <= Int.max / max(core.channels, 1) else {
             throw AlsaError(.transfer, .invalidArgument, context: "cannot read \(frames) frames of \(core.channels) channels")
         }
-        return NonInterleavedAudioBuffer(channelCount: core.channels, frames: frames)
+        return try NonInterleavedAudioBuffer(channelCount: core.channels, frames: frames)
     }
 }
 
