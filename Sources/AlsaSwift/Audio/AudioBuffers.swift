@@ -21,13 +21,14 @@ public struct InterleavedAudioBuffer: Sendable, Equatable {
         samples = [Float](repeating: 0, count: channels * frames)
     }
 
-    /// Wraps `samples`; refused unless there is at least one channel and the samples are a whole
-    /// number of `channels`-sample frames.
+    /// Wraps `samples` without checking them, for callers whose layout is valid by construction.
     init(unchecked channels: Int, samples: [Float]) {
         self.channels = channels
         self.samples = samples
     }
 
+    /// Wraps `samples`; refused unless there is at least one channel and the samples are a whole
+    /// number of `channels`-sample frames.
     public init(channels: Int, samples: [Float]) throws(AlsaError) {
         guard channels > 0 else { throw AlsaError(.transfer, .invalidArgument, context: "an audio buffer needs at least one channel, not \(channels)") }
         guard samples.count % channels == 0 else {
