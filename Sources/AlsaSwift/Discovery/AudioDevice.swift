@@ -11,6 +11,7 @@ public struct AudioDevice: Sendable, Equatable, CustomStringConvertible {
         /// A name alsa-lib's configuration advertises (`snd_device_name_hint`).
         case alsaLib
 
+        /// `hardware` or `alsa-lib`.
         public var description: String { self == .hardware ? "hardware" : "alsa-lib" }
     }
 
@@ -23,6 +24,8 @@ public struct AudioDevice: Sendable, Equatable, CustomStringConvertible {
     public var title: String
     /// The rest of alsa-lib's description (`Direct hardware device without any conversions`), or "".
     public var details: String
+    /// Whether the kernel lists the device (`.hardware`, merged with alsa-lib's hint for it) or
+    /// only alsa-lib's configuration names it.
     public var origin: Origin
     /// The card the name belongs to, when it names one.
     public var card: Int?
@@ -34,6 +37,7 @@ public struct AudioDevice: Sendable, Equatable, CustomStringConvertible {
     /// the listing is unaffected.
     public var problem: AlsaError?
 
+    /// An entry as `AudioDevices.list()` makes it; public so apps and tests can build their own.
     public init(name: String, directions: [StreamDirection], title: String, details: String, origin: Origin,
                 card: Int?, device: Int?, transport: PCMTransport, problem: AlsaError? = nil) {
         self.name = name
@@ -50,6 +54,8 @@ public struct AudioDevice: Sendable, Equatable, CustomStringConvertible {
     /// Whether the name can be opened for `direction`.
     public func serves(_ direction: StreamDirection) -> Bool { directions.contains(direction) }
 
+    /// `hw:CARD=Dummy,DEV=0 (playback+capture, direct kernel transport): Dummy, Dummy PCM`, with
+    /// the problem in brackets when there is one.
     public var description: String {
         let ways = directions.map(\.description).joined(separator: "+")
         let problem = problem.map { " [\($0)]" } ?? ""
@@ -68,16 +74,20 @@ public enum DeviceCapabilityProbe: Sendable, Equatable, CustomStringConvertible 
     /// Opening or asking failed for another reason.
     case failed(AlsaError)
 
+    /// What the name offers, when the probe got that far.
     public var capabilities: HardwareCapabilities? {
         if case .available(let capabilities, _) = self { return capabilities }
         return nil
     }
 
+    /// The sync report of the name, when the probe got that far.
     public var sync: SyncReport? {
         if case .available(_, let sync) = self { return sync }
         return nil
     }
 
+    /// One line: formats, channel, rate, period and buffer ranges, then the sync report; or
+    /// `busy`, or `failed:` and the error.
     public var description: String {
         switch self {
         case .available(let c, let sync):
@@ -93,15 +103,18 @@ public enum DeviceCapabilityProbe: Sendable, Equatable, CustomStringConvertible 
 /// Every name that can be opened (`AudioDevices.listing()`), and why alsa-lib's part is missing
 /// when it is.
 public struct AudioDeviceListing: Sendable, Equatable, CustomStringConvertible {
+    /// Every name, `default` first (see `AudioDevices.list()`).
     public var devices: [AudioDevice]
     /// Why alsa-lib's name hints could not be read; the kernel's devices are listed regardless.
     public var hintProblem: AlsaError?
 
+    /// A listing of these devices; public so apps and tests can build their own.
     public init(devices: [AudioDevice], hintProblem: AlsaError?) {
         self.devices = devices
         self.hintProblem = hintProblem
     }
 
+    /// One device per line, then the hint problem, if any.
     public var description: String {
         let lines = devices.map(\.description) + (hintProblem.map { ["alsa-lib's names are missing: \($0)"] } ?? [])
         return lines.joined(separator: "\n")

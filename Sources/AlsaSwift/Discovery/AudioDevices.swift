@@ -14,12 +14,15 @@
 /// on a simulated kernel (no alsa-lib) it lists the kernel's devices. Listing opens no PCM; a
 /// device that fails is reported on its own entry and never fails the listing.
 public struct AudioDevices: Sendable {
+    /// The kernel listed: the machine's (`LinuxKernel.shared`), or a simulated one.
     public let kernel: any KernelInterface
     /// alsa-lib configuration text (the syntax of `~/.asoundrc`) loaded on top of the system's when
     /// the default is resolved and alsa-lib names are probed, e.g. `pcm.!default { type null }`.
     /// alsa-lib's hints always come from the system's configuration.
     public var alsaLibConfiguration: String?
 
+    /// The device model of `kernel`; on the machine's kernel, alsa-lib's configuration with
+    /// `alsaLibConfiguration` on top, if given.
     public init(kernel: any KernelInterface = LinuxKernel.shared, alsaLibConfiguration: String? = nil) {
         self.kernel = kernel
         self.alsaLibConfiguration = alsaLibConfiguration

@@ -21,6 +21,7 @@ public struct DefaultDevice: Sendable, Equatable, CustomStringConvertible {
         case unavailable(AlsaError)
     }
 
+    /// The direction asked about: the default for playback and for capture may differ.
     public var direction: StreamDirection
     /// The name to open: `default` on the machine, `hw:0,0` on a simulated kernel.
     public var name: String
@@ -28,8 +29,10 @@ public struct DefaultDevice: Sendable, Equatable, CustomStringConvertible {
     /// `pulse`, `dmix`, `hw`...), read without opening anything; nil on a simulated kernel or when
     /// the configuration defines no such PCM.
     public var configuredType: String?
+    /// What is behind the name.
     public var route: Route
 
+    /// A resolution as `AudioDevices.defaultDevice(_:)` makes it; public so tests can build their own.
     public init(direction: StreamDirection, name: String, configuredType: String?, route: Route) {
         self.direction = direction
         self.name = name
@@ -52,6 +55,8 @@ public struct DefaultDevice: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// `default playback: default (type empty) -> hw:0,0,0, card Dummy: Dummy`, or the plugin, or
+    /// why the name cannot be opened.
     public var description: String {
         let type = configuredType.map { " (type \($0))" } ?? ""
         switch route {
