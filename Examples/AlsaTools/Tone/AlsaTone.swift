@@ -45,13 +45,13 @@ public struct AlsaTone: ParsableCommand {
         if !(level <= 0) { throw ValidationError("--level is in dBFS and must be 0 or below, not \(level)") }
         if output != nil {
             guard let frames else { throw ValidationError("--output needs --duration") }
-            _ = try ToolLimits.wavFormat(storing: .s16LE, channels: channels, rate: rate, frames: frames)
+            _ = try ToolLimits.wavFormat(storing: .s16LE, channels: Int(channels), rate: Int(rate), frames: frames)
         }
     }
 
     /// `--duration` in frames, nil when playing until Ctrl-C.
     func totalFrames() throws -> Int? {
-        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, rate: rate) }
+        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, rate: Int(rate)) }
     }
 
     /// Renders the signal into a 16-bit WAV file.
@@ -76,7 +76,7 @@ public struct AlsaTone: ParsableCommand {
             done += frames
         }
         try writer.finish()
-        if !quiet { Say.line("\(path): \(signal), \(clock(seconds)), \(writer.format)") }
+        if !quiet { Say.error("\(path): \(signal), \(clock(seconds)), \(writer.format)") }
     }
 
     public func run() throws {
@@ -97,7 +97,7 @@ public struct AlsaTone: ParsableCommand {
         guard got.rate == rate, got.channels == channels else {
             throw ToolFailure("\(got.deviceName) plays \(got.channels) channels at \(got.rate) Hz, not \(channels) at \(rate)")
         }
-        if !quiet { Say.line("\(signal) at \(level) dBFS: \(got)") }
+        if !quiet { Say.error("\(signal) at \(level) dBFS: \(got)") }
         var generator = ToneGenerator(signal: signal, rate: Int(rate), channels: Int(channels), frequency: frequency,
                                       sweepTo: to, segment: signal == .channels ? 1 : 2, levelDB: level)
         let period = Int(got.periodSize)
@@ -119,7 +119,7 @@ public struct AlsaTone: ParsableCommand {
         }
         if Interruption.requested { try stream.stop() } else { try stream.drain(timeout: .seconds(5)) }
         status.finish()
-        if !quiet { Say.line("played \(clock(Double(played) / Double(rate))), \(stream.xrunCount) xruns") }
+        if !quiet { Say.error("played \(clock(Double(played) / Double(rate))), \(stream.xrunCount) xruns") }
     }
 }
 

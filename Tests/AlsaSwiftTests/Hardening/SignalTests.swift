@@ -36,7 +36,7 @@ struct SignalTests {
         /// The raw wait status once it ended.
         private(set) var status: Int32?
 
-        init(_ tool: String, _ arguments: [String], output: Int32? = nil) throws {
+        init(_ tool: String, _ arguments: [String], output: Int32? = nil, errors: Int32? = nil) throws {
             let path = try SignalTests.tool(tool)
             var actions = posix_spawn_file_actions_t()
             posix_spawn_file_actions_init(&actions)
@@ -46,7 +46,11 @@ struct SignalTests {
             } else {
                 posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0)
             }
-            posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0)
+            if let errors {
+                posix_spawn_file_actions_adddup2(&actions, errors, STDERR_FILENO)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0)
+            }
             let argv = ([path] + arguments).map { strdup($0) } + [nil]
             defer { argv.forEach { free($0) } }
             var pid: pid_t = 0
@@ -140,7 +144,8 @@ struct SignalTests {
         let log = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         try #require(log >= 0)
         defer { unlink(output) }
-        let process = try Child("alsa-record", ["-D", "sim", "-r", "8000", "-c", "1", "-f", "u8", path], output: log)
+        // The summary is status: on standard error, where the tool's status goes.
+        let process = try Child("alsa-record", ["-D", "sim", "-r", "8000", "-c", "1", "-f", "u8", path], errors: log)
         close(log)
         try Self.waitUntilHandling(process)
         #expect(Self.interrupt(process, with: signal) != nil, "alsa-record did not end within \(Self.bound)")
