@@ -12,6 +12,7 @@ import Glibc
 public final class FileInput {
     /// The path, or `stdin` for `-`.
     public let name: String
+    /// The open descriptor: the file's, or standard input's.
     public let descriptor: FileDescriptor
     private let owned: Bool
 

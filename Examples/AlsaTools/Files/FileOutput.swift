@@ -13,6 +13,7 @@ import Glibc
 public final class FileOutput {
     /// The path, or `stdout` for `-`.
     public let name: String
+    /// The open descriptor: the file's, or standard output's.
     public let descriptor: FileDescriptor
     /// Whether writes may go to any offset (and a header be patched).
     public let isSeekable: Bool
@@ -76,6 +77,7 @@ public final class FileOutput {
         }
     }
 
+    /// Writes all of `bytes` (a header, a pad byte) at `offset`, or next in order when nil.
     public func write(_ bytes: [UInt8], at offset: Int64? = nil) throws(WAVError) {
         let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
         defer { copy.deallocate() }

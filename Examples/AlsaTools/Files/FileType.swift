@@ -7,6 +7,7 @@ public enum FileType: String, ExpressibleByArgument, Sendable, CaseIterable {
     /// Headerless samples; `-f`, `-r` and `-c` describe them.
     case raw
 
+    /// `wav` or `raw`, in any case, as aplay takes them.
     public init?(argument: String) {
         self.init(rawValue: argument.lowercased())
     }

@@ -53,8 +53,11 @@ public struct DeviceReport: Encodable, Sendable {
 
     /// One ALSA name opened through alsa-lib for a moment in each direction.
     public struct NamedPCM: Encodable, Sendable {
+        /// The name as given (`default`, `plughw:0,0`).
         public var name: String
+        /// What the name offers for playback, or why it could not be opened.
         public var playback: Stream
+        /// What the name offers for capture, or why it could not be opened.
         public var capture: Stream
     }
 

@@ -5,12 +5,15 @@ import ArgumentParser
 public struct ListingOptions: ParsableArguments, Sendable {
     @Flag(name: [.customShort("l"), .customLong("list-devices")],
           help: "List the sound cards and their PCM devices for this direction, as aplay -l does (the simulated machine's with -D sim).")
+    /// `-l`.
     public var listDevices = false
 
     @Flag(name: [.customShort("L"), .customLong("list-pcms")],
           help: "List the PCM names alsa-lib's configuration defines for this direction, as aplay -L does (the simulated machine's with -D sim).")
+    /// `-L`.
     public var listNames = false
 
+    /// No listing unless asked.
     public init() {}
 
     /// Whether a listing replaces the tool's work (no file is needed then).
@@ -45,8 +48,10 @@ public struct ReportOptions: ParsableArguments, Sendable {
     @Flag(name: .shortAndLong, help: "Also print the hardware and software parameters the device granted, as aplay -v does.")
     public var verbose = false
 
+    /// Status lines, no parameters.
     public init() {}
 
+    /// Refuses `-q` with `-v`.
     public func validate() throws {
         if quiet && verbose { throw ValidationError("-q and -v contradict each other") }
     }

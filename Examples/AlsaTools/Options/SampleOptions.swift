@@ -6,6 +6,7 @@ import ArgumentParser
 public struct SampleOptions: ParsableArguments, Sendable {
     @Option(name: [.customShort("t"), .customLong("file-type")],
             help: "wav (the default) or raw: headerless samples that -f, -r and -c describe.")
+    /// `-t`.
     public var fileType: FileType = .wav
 
     @Option(name: [.short, .long], help: FormatOption.help)
@@ -17,8 +18,10 @@ public struct SampleOptions: ParsableArguments, Sendable {
     @Option(name: [.short, .long], help: "Channels, 1 to 65535 (a recording's default is 2).")
     public var channels: Int?
 
+    /// WAV, nothing else given.
     public init() {}
 
+    /// Refuses a rate or channel count no device or file can have.
     public func validate() throws {
         if let rate, !ToolLimits.rates.contains(rate) {
             throw ValidationError("--rate \(rate) is out of range (\(ToolLimits.rates.lowerBound) to \(ToolLimits.rates.upperBound))")

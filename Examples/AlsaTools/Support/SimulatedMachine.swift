@@ -19,9 +19,11 @@ public enum SimulatedMachine {
     /// The prefix of a simulated machine's `hw:` names: `sim:hw:1,0`.
     public static let prefix = "sim:"
 
+    /// Card 0: what its control device reports.
     public static let explicitSyncCard = SimulatedCardIdentity(
         id: "SimSync", driver: "AlsaSwiftSim", name: "Simulated explicit-sync card",
         longName: "AlsaSwift simulated explicit-sync card (non-coherent DMA buffers)", mixerName: "Simulated AC97")
+    /// Card 1: what its control device reports.
     public static let coherentCard = SimulatedCardIdentity(
         id: "SimCoherent", driver: "AlsaSwiftSim", name: "Simulated coherent card",
         longName: "AlsaSwift simulated coherent card (like snd-dummy)")

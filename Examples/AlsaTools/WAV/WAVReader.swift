@@ -34,8 +34,11 @@ public final class WAVReader: AudioSource {
         frameCount = Int(header.dataBytes / UInt64(header.format.bytesPerFrame))
     }
 
+    /// The path, or `stdin` when standard input is a redirected file.
     public var name: String { path }
+    /// The frames in the data chunk: a file says how long it is.
     public var totalFrames: Int? { frameCount }
+    /// Seconds of audio.
     public var duration: Double { Double(frameCount) / Double(format.sampleRate) }
 
     /// Reads up to `frames` frames of raw file bytes into `buffer`; returns the frames read (0 at

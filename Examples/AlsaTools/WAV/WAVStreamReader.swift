@@ -6,6 +6,7 @@
 /// without being held, and a data size written before the length was known (0 or 0xFFFFFFFF, or
 /// a placeholder larger than what arrives, as arecord writes to a pipe) ends where the stream ends.
 public final class WAVStreamReader: AudioSource {
+    /// The layout the `fmt ` chunk describes.
     public let format: WAVFormat
     /// The frames the data chunk declares; nil when it leaves the length to the end of the stream.
     public let totalFrames: Int?
@@ -16,8 +17,10 @@ public final class WAVStreamReader: AudioSource {
     /// The largest `fmt ` chunk read: WAVE_FORMAT_EXTENSIBLE's is 40 bytes.
     static let largestFormatChunk: UInt64 = 1024
 
+    /// The path, or `stdin`.
     public var name: String { input.name }
 
+    /// Reads the header from `input`, up to the start of the data.
     public init(input: FileInput) throws(WAVError) {
         self.input = input
         let riff = try input.read(12, orThrow: .truncatedHeader)
@@ -52,6 +55,7 @@ public final class WAVStreamReader: AudioSource {
         }
     }
 
+    /// Reads up to `frames` whole frames of the data; 0 at its end or the stream's.
     public func read(frames: Int, into buffer: UnsafeMutableRawBufferPointer) throws(WAVError) -> Int {
         var wanted = min(frames, buffer.count / format.bytesPerFrame)
         if let remainingBytes { wanted = min(wanted, Int(remainingBytes / UInt64(format.bytesPerFrame))) }
