@@ -212,7 +212,7 @@ public struct AlsaMixer: AsyncParsableCommand {
         var lines: [String] = []
         if let simulator {
             // The simulated card has no other process: play one, moving the master volume.
-            for value in [20, 15, 10] { simulator.setControl(named: "Master Playback Volume", values: [value, value], card: Int32(controls.card)) }
+            for value in [20, 15, 10] { simulator.setControl(named: "Master Playback Volume", values: [value, value], card: controls.card) }
         }
         var seen = 0
         for try await event in events {

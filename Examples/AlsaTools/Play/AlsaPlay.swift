@@ -59,7 +59,7 @@ public struct AlsaPlay: ParsableCommand {
             let played = try player.play(source)
             report.status("  played \(played.frames) frames, \(played.xruns) xrun\(played.xruns == 1 ? "" : "s")\(played.interrupted ? ", interrupted" : "")")
             if let simulator = opened.simulator, let address = pcm.syncReport.hardware {
-                let device = simulator.playbackObservation(card: Int32(address.card), device: Int32(address.device))
+                let device = simulator.playbackObservation(card: address.card, device: address.device)
                 let match = device.checksum == played.checksum && device.frames == UInt64(played.frames)
                 report.status("  simulated device: \(device.frames) frames, checksum \(hex(device.checksum)) \(match ? "=" : "≠") sent \(hex(played.checksum))\(match ? " (match)" : "")")
                 if !match && !played.interrupted { throw ToolFailure("the simulated device did not receive what was sent") }
