@@ -27,8 +27,10 @@ public struct AlsaTone: ParsableCommand {
     @Option(name: [.short, .long]) public var rate: UInt32 = 48_000
     @Option(name: [.short, .long]) public var channels: UInt32 = 2
 
-    @Flag(name: .shortAndLong, help: "Print only errors.")
-    public var quiet = false
+    @OptionGroup public var report: ReportOptions
+
+    /// `-q`: errors only.
+    public var quiet: Bool { report.quiet }
 
     @Option(name: [.short, .long], help: "Write the signal to this 16-bit WAV file instead of playing it (needs --duration).")
     public var output: String?
@@ -76,7 +78,7 @@ public struct AlsaTone: ParsableCommand {
             done += frames
         }
         try writer.finish()
-        if !quiet { Say.error("\(path): \(signal), \(clock(seconds)), \(writer.format)") }
+        report.status("\(path): \(signal), \(clock(seconds)), \(writer.format)")
     }
 
     public func run() throws {
@@ -97,7 +99,8 @@ public struct AlsaTone: ParsableCommand {
         guard got.rate == Int(rate), got.channels == Int(channels) else {
             throw ToolFailure("\(got.deviceName) plays \(got.channels) channels at \(got.rate) Hz, not \(channels) at \(rate)")
         }
-        if !quiet { Say.error("\(signal) at \(level) dBFS: \(got)") }
+        report.status("\(signal) at \(level) dBFS: \(got)")
+        report.setup(of: opened.pcm)
         var generator = ToneGenerator(signal: signal, rate: Int(rate), channels: Int(channels), frequency: frequency,
                                       sweepTo: to, segment: signal == .channels ? 1 : 2, levelDB: level)
         let period = Int(got.periodSize)
@@ -119,7 +122,7 @@ public struct AlsaTone: ParsableCommand {
         }
         if Interruption.requested { try stream.stop() } else { try stream.drain(timeout: .seconds(5)) }
         status.finish()
-        if !quiet { Say.error("played \(clock(Double(played) / Double(rate))), \(stream.xrunCount) xruns") }
+        report.status("played \(clock(Double(played) / Double(rate))), \(stream.xrunCount) xruns")
     }
 }
 

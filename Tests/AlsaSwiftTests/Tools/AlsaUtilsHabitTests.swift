@@ -210,8 +210,9 @@ struct AlsaUtilsHabitTests {
         #expect(record.output.count == 8_820 * 4)
         #expect(record.errors.contains("  stream           : CAPTURE\n") && record.errors.contains("  rate             : 44100\n"), "\(record.errors)")
         #expect(record.errors.contains("Recording raw data 'stdout'"), "\(record.errors)")
-        let tone = try ToolShell.run(#""$alsa_tone" -D sim -d 0.1"#)
+        let tone = try ToolShell.run(#""$alsa_tone" -D sim -d 0.1 -v"#)
         #expect(tone.status == 0 && tone.output.isEmpty && tone.errors.contains("played 0:00.1"), "\(tone.errors)")
+        #expect(tone.errors.contains("Its setup is:\n") && tone.errors.contains("  format           : FLOAT_LE\n"), "\(tone.errors)")
     }
 
     @Test("-q: nothing on either stream but the audio")
