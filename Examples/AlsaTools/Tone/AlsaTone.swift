@@ -24,8 +24,8 @@ public struct AlsaTone: ParsableCommand {
     @Option(name: [.customShort("d"), .long], help: "Seconds; without it, until Ctrl-C.")
     public var duration: Double?
 
-    @Option(name: [.short, .long]) public var rate: UInt32 = 48_000
-    @Option(name: [.short, .long]) public var channels: UInt32 = 2
+    @Option(name: [.short, .long], help: "Frames per second.") public var rate: UInt32 = 48_000
+    @Option(name: [.short, .long], help: "Channels (with -s channels, each in turn).") public var channels: UInt32 = 2
 
     @OptionGroup public var report: ReportOptions
 
