@@ -135,6 +135,23 @@ struct AlsaUtilsHabitTests {
         #expect(played.errors.contains("played \(reader.frameCount) frames") && played.errors.contains("(match)"), "\(played.errors)")
     }
 
+    @Test("alsa-record - > x.wav (after other output, or appending): the header is patched where the WAV begins, or written sized")
+    func recordToRedirectedFile() throws {
+        let path = WAVTests.temporary("redirect")
+        defer { unlink(path) }
+        for (command, note) in [(#"{ printf abc; "$alsa_record" -D sim -f u8 -r 8000 -c 1 -d 0.1 -q -; } > "\#(path)""#, "patched in place"),
+                                (#"printf abc > "\#(path)"; "$alsa_record" -D sim -f u8 -r 8000 -c 1 -d 0.1 -q - >> "\#(path)""#, "appended")] {
+            let result = try ToolShell.run(command)
+            #expect(result.status == 0 && result.errors.isEmpty, "\(note): \(result.errors)")
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            try #require(bytes.count == 3 + 44 + 800, "\(note): \(bytes.count) bytes")
+            #expect(Array(bytes[0..<3]) == Array("abc".utf8), "\(note)")
+            #expect(Array(bytes[3..<7]) == Array("RIFF".utf8) && Array(bytes[43..<47]) == [0x20, 0x03, 0, 0], "\(note): 800 data bytes")
+            let expected = expectedCapture(startFrame: 0, frames: 800, frameBytes: 1)
+            #expect(zip(bytes[47...], expected).filter { $0 != $1 }.count == 0, "\(note)")
+        }
+    }
+
     // MARK: - listings
 
     static let simulatedPlaybackDevices = """
