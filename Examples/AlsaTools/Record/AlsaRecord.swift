@@ -67,16 +67,21 @@ public struct AlsaRecord: ParsableCommand {
         let report = self.report
         let fileType = samples.fileType
         let limit = try frameLimit()
+        let name = file == "-" ? "stdout" : file
+        let kind = fileType == .raw ? "raw data" : "WAVE"
         let result = try Recorder(pcm: opened.pcm, options: device, status: StatusLine(quiet: quiet))
             .record(format: format.sampleFormat, channels: channelCount, rate: sampleRate, frames: limit,
                     to: { layout throws(WAVError) in try fileType.sink(file, format: layout, expectedFrames: limit) },
                     onConfigured: { setup in
-                        report.status("Recording \(fileType == .raw ? "raw data" : "WAVE") '\(file == "-" ? "stdout" : file)': \(setup.format), \(setup.rate) Hz, \(setup.channels) channel\(setup.channels == 1 ? "" : "s")")
+                        let channels = "\(setup.channels) channel\(setup.channels == 1 ? "" : "s")"
+                        report.status("Recording \(kind) '\(name)': \(setup.format), \(setup.rate) Hz, \(channels)")
                         report.status("  \(opened.pcm.name) via \(opened.pcm.transport): \(setup)")
                         report.status("  sync: \(opened.pcm.syncReport)")
                         report.setup(of: opened.pcm)
                     })
-        report.status("\(file == "-" ? "stdout" : file): \(result.frames) frames (\(clock(Double(result.frames) / Double(sampleRate)))), \(result.xruns) xrun\(result.xruns == 1 ? "" : "s")\(result.interrupted ? ", interrupted" : "")")
+        let length = clock(Double(result.frames) / Double(sampleRate))
+        let xruns = "\(result.xruns) xrun\(result.xruns == 1 ? "" : "s")"
+        report.status("\(name): \(result.frames) frames (\(length)), \(xruns)\(result.interrupted ? ", interrupted" : "")")
         if result.interrupted && duration == nil { return }  // Ctrl-C is how an open-ended recording ends
         if result.interrupted { throw Interruption.exitCode }
     }
