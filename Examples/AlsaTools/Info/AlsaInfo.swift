@@ -23,6 +23,9 @@ public struct AlsaInfo: ParsableCommand {
     @Flag(help: "Also list the PCM names alsa-lib's configuration advertises (the simulated machine's names with -D sim).")
     public var hints = false
 
+    @Flag(help: "List where default leads and every name that can be opened (alsa-lib's and the kernel's, merged), instead of the cards; the simulated machine's with -D sim.")
+    public var names = false
+
     public init() {}
 
     public func validate() throws {
@@ -38,6 +41,18 @@ public struct AlsaInfo: ParsableCommand {
     }
 
     private func list() throws {
+        if names {
+            let simulated = device.map(SimulatedMachine.names) ?? false
+            let report = NameReport(devices: AudioDevices(kernel: Self.kernel(simulated: simulated)), probe: !noProbe)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                Say.line(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                Say.line(report.text)
+            }
+            return
+        }
         let report = try Self.report(device: device, probe: !noProbe, hints: hints)
         if json {
             let encoder = JSONEncoder()
@@ -83,18 +98,21 @@ public struct AlsaInfo: ParsableCommand {
         try report(device: simulated ? SimulatedMachine.name : nil, probe: probe, hints: hints)
     }
 
+    /// This machine's kernel, or the simulated machine every tool shares (`-D sim`).
+    public static func kernel(simulated: Bool) -> any KernelInterface {
+        simulated ? SimulatedMachine.make() : LinuxKernel.shared
+    }
+
     /// The report for what `device` names (see `target`).
     public static func report(device: String?, probe: Bool, hints: Bool) throws -> DeviceReport {
         switch try target(device) {
         case .machine(let simulated):
-            let kernel: any KernelInterface = simulated ? SimulatedMachine.make() : LinuxKernel.shared
-            let listing = DeviceDiscovery(kernel: kernel).listing(probeCapabilities: probe)
+            let listing = DeviceDiscovery(kernel: kernel(simulated: simulated)).listing(probeCapabilities: probe)
             var report = DeviceReport(listing: listing, hints: hints && !simulated ? try PCMNameHint.all() : nil)
             if hints && simulated { report.hints = SimulatedMachine.nameHints }
             return report
         case .hardware(let name, let simulated):
-            let kernel: any KernelInterface = simulated ? SimulatedMachine.make() : LinuxKernel.shared
-            return try hardwareReport(name, kernel: kernel, probe: probe)
+            return try hardwareReport(name, kernel: kernel(simulated: simulated), probe: probe)
         case .alsaLib(let name):
             let options = PCMOpenOptions(nonBlocking: true)
             let pcm = DeviceReport.NamedPCM(
