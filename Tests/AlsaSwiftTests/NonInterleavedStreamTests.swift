@@ -31,7 +31,7 @@ struct NonInterleavedStreamTests {
     func wrongChannelCount() async throws {
         let kernel = makeKernel()
         let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(40)), kernel: kernel)
-        let mono = NonInterleavedAudioBuffer(channelCount: 1, frames: 480)
+        let mono = try NonInterleavedAudioBuffer(channelCount: 1, frames: 480)
         let error = #expect(throws: AlsaError.self) { try stream.writeBlocking(mono) }
         #expect(error?.context == "a 1-channel buffer for a 2-channel stream")
         await #expect(throws: AlsaError.self) { try await stream.write(mono) }

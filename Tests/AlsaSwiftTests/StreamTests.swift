@@ -64,7 +64,7 @@ struct StreamTests {
         #expect(adapted.configuration.description.contains("(adapted: 48000 Hz instead of 96000 Hz, 2 channels instead of 6)"))
         // The app's 6-channel buffer is refused by the 2-channel stream, not played as stereo frames.
         let wrongWidth = #expect(throws: AlsaError.self) {
-            try adapted.writeBlocking(InterleavedAudioBuffer(channels: 6, frames: 480))
+            try adapted.writeBlocking(try InterleavedAudioBuffer(channels: 6, frames: 480))
         }
         #expect(wrongWidth?.context == "a 6-channel buffer for a 2-channel stream")
         #expect(kernel.playbackObservation().frames == 0)

@@ -10,6 +10,7 @@
 public final class CaptureStream {
     let core: StreamCore
 
+    /// What the device granted.
     public var configuration: StreamConfiguration { core.configuration }
     /// Xruns (overruns) met and recovered so far: frames were lost at each.
     public var xrunCount: Int { core.pcm.xrunCount }
@@ -17,12 +18,16 @@ public final class CaptureStream {
     /// `PlaybackStream.taskExecutor`: a task that prefers it reads without a heap allocation.
     public var taskExecutor: any TaskExecutor { core.reactor.reactor }
 
+    /// Opens `device` (any ALSA name; `hw:` names use the direct kernel transport unless `transport` says
+    /// otherwise) and negotiates `request`.
     public convenience init(device: String = "default", request: StreamRequest = StreamRequest(),
                             transport: PCMDevice.TransportChoice = .automatic,
                             kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
         try self.init(pcm: try StreamCore.open(device, .capture, transport: transport, kernel: kernel), request: request, kernel: kernel)
     }
 
+    /// Takes an opened capture PCM and negotiates `request` on it. Xruns are recovered and counted whatever
+    /// the PCM's own recovery policy.
     public init(pcm: any PCM, request: StreamRequest = StreamRequest(),
                 kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
         core = try StreamCore(pcm: pcm, direction: .capture, request: request, kernel: kernel)
@@ -76,6 +81,7 @@ public final class CaptureStream {
         try core.stop()
     }
 
+    /// Releases the device now rather than at deinit.
     public func close() throws(AlsaError) { try core.pcm.close() }
 
     /// Where captured frames go: `deliver(bytes, range)` converts interleaved device frames into
@@ -158,7 +164,7 @@ public final class CaptureStream {
         guard frames >= 0, frames <= Int.max / max(core.channels, 1) else {
             throw AlsaError(.transfer, .invalidArgument, context: "cannot read \(frames) frames of \(core.channels) channels")
         }
-        return NonInterleavedAudioBuffer(channelCount: core.channels, frames: frames)
+        return try NonInterleavedAudioBuffer(channelCount: core.channels, frames: frames)
     }
 }
 

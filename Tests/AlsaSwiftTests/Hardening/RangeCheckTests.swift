@@ -42,6 +42,19 @@ struct RangeCheckTests {
         #expect(error?.operation == .swParams && error?.context == "avail min -1 is negative")
     }
 
+    @Test("audio buffers refuse no channels, negative frames and sizes that overflow, instead of trapping")
+    func audioBufferSizes() throws {
+        for (channels, frames) in [(0, 10), (-1, 10), (2, -1), (2, Int.max), (Int.max, 2)] {
+            let interleaved = #expect(throws: AlsaError.self, "\(channels) x \(frames)") {
+                _ = try InterleavedAudioBuffer(channels: channels, frames: frames)
+            }
+            #expect(interleaved?.kind == .invalidArgument)
+            #expect(throws: AlsaError.self, "\(channels) x \(frames)") { _ = try NonInterleavedAudioBuffer(channelCount: channels, frames: frames) }
+        }
+        #expect(try InterleavedAudioBuffer(channels: 2, frames: 0).frames == 0)
+        #expect(try NonInterleavedAudioBuffer(channelCount: 1, frames: 3).frames == 3)
+    }
+
     @Test("defect: a hw: name whose subdevice does not fit Int32 crashed PCMDevice.open; now a typed error")
     func openWithHugeSubdevice() {
         let kernel = SimulatedKernel(card: 0, hardware: .dummy)
