@@ -213,7 +213,7 @@ struct UnplugIntegrationTests {
             // Used by the loop's thread only, once made.
             nonisolated(unsafe) let stream = try PlaybackStream(device: "hw:\(dummy),0", request: Self.request)
             let period = [Float](repeating: 0, count: 960)
-            let loop = BlockingLoop { () throws(AlsaError) in try period.withUnsafeBufferPointer { (samples) throws(AlsaError) in try stream.write(samples) } }
+            let loop = BlockingLoop { () throws(AlsaError) in try period.withUnsafeBufferPointer { (samples) throws(AlsaError) in try stream.writeBlocking(samples) } }
             try await loop.awaitRounds(20)
             #expect(loop.roundCount >= 20)
             unplug.unbind()
@@ -231,7 +231,7 @@ struct UnplugIntegrationTests {
             nonisolated(unsafe) let stream = try CaptureStream(device: "hw:\(dummy),0", request: Self.request)
             let loop = BlockingLoop { () throws(AlsaError) in
                 var period = [Float](repeating: 0, count: 960)
-                try period.withUnsafeMutableBufferPointer { (samples) throws(AlsaError) in try stream.read(into: samples) }
+                try period.withUnsafeMutableBufferPointer { (samples) throws(AlsaError) in try stream.readBlocking(into: samples) }
             }
             try await loop.awaitRounds(10)
             #expect(loop.roundCount >= 10)

@@ -55,7 +55,7 @@ struct UsbHotplugIntegrationTests {
                 nonisolated(unsafe) let stream = try PlaybackStream(device: "hw:\(usb),0", request: request)
                 let period = [Float](repeating: 0, count: 960)
                 let loop = BlockingLoop { () throws(AlsaError) in
-                    try period.withUnsafeBufferPointer { (samples) throws(AlsaError) in try stream.write(samples) }
+                    try period.withUnsafeBufferPointer { (samples) throws(AlsaError) in try stream.writeBlocking(samples) }
                 }
                 try await loop.awaitRounds(20)
                 #expect(loop.roundCount >= 20)
