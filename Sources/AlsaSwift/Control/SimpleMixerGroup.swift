@@ -9,7 +9,7 @@ struct SimpleMixerGroup: Equatable {
         case playbackVolume, playbackSwitch, captureVolume, captureSwitch
         /// "<name> Volume" / "<name> Switch": both directions at once.
         case volume, `switch`
-        /// A name with no part suffix: an integer is a volume, a boolean a switch, of both directions.
+        /// A name with no part suffix: an integer is a playback volume, a boolean a playback switch.
         case single
         /// Routes, enumerations and capture sources: members of the group, never its volume or mute.
         case other
@@ -20,10 +20,12 @@ struct SimpleMixerGroup: Equatable {
     private(set) var parts: [Part: ControlElement] = [:]
 
     /// The element that is the group's volume in `direction`, if any: the direction's own, else
-    /// the shared one, else an integer single element.
+    /// the shared one, else (playback only) an integer single element. alsa-lib 1.2.8 shows such an
+    /// element ("3D Control Sigmatel - Depth" on the rig's AC97) as a playback volume only:
+    /// amixer's "Capabilities: pvolume".
     func volume(_ direction: StreamDirection) -> ControlElement? {
         let own = parts[direction == .playback ? .playbackVolume : .captureVolume]
-        let single = parts[.single].flatMap { Self.isInteger($0) ? $0 : nil }
+        let single = direction == .playback ? parts[.single].flatMap { Self.isInteger($0) ? $0 : nil } : nil
         return own ?? parts[.volume] ?? single
     }
 

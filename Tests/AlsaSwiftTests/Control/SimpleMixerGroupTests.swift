@@ -38,10 +38,11 @@ struct SimpleMixerGroupTests {
             element("Aux Switch", .boolean), element("Aux Capture Switch", .boolean), element("Aux Volume", volume),
             element("Capture Volume", volume), element("Capture Switch", .boolean),
             element("Tone Control - Switch", .boolean), element("PCM Playback Volume", volume, index: 1),
+            element("3D Control Sigmatel - Depth", ControlElementType.integer(minimum: 0, maximum: 3, step: 0)),
             // The wrong type for its part: not a volume.
             element("Beep Playback Volume", .boolean),
         ])
-        #expect(groups.map(\.name) == ["Master", "Mic", "Line", "Aux", "Capture", "Tone", "PCM"])
+        #expect(groups.map(\.name) == ["Master", "Mic", "Line", "Aux", "Capture", "Tone", "PCM", "3D Control Sigmatel - Depth"])
         func group(_ name: String) -> SimpleMixerGroup? { groups.first { $0.name == name } }
         #expect(group("Master")?.volume(.playback)?.id.name == "Master Playback Volume" && group("Master")?.volume(.capture) == nil)
         #expect(group("Master")?.muteSwitch(.playback)?.id.name == "Master Playback Switch")
@@ -54,5 +55,8 @@ struct SimpleMixerGroupTests {
         #expect(group("Capture")?.volume(.capture)?.id.name == "Capture Volume" && group("Capture")?.volume(.playback) == nil)
         #expect(group("Tone")?.muteSwitch(.playback)?.id.name == "Tone Control - Switch")
         #expect(group("PCM")?.index == 1 && group("Beep") == nil)
+        // An integer with no part suffix: a playback volume only (amixer: "pvolume").
+        let depth = group("3D Control Sigmatel - Depth")
+        #expect(depth?.volume(.playback) != nil && depth?.volume(.capture) == nil)
     }
 }
