@@ -55,7 +55,7 @@ extension LoopbackIntegrationTests {
 
 extension ExplicitSyncDriverTests {
     @Test("alsa-play to the explicit-sync driver: the device's checksum is the file's")
-    func playerToExplicitSyncDriver() throws {
+    func playerToExplicitSyncDriver() async throws {
         let format = WAVFormat(encoding: .integer, channels: 2, sampleRate: 48_000, containerBits: 16)
         let data = (0..<48_000 * 2 * 4).map(patternByte)
         let path = WAVTests.temporary("es")
@@ -77,7 +77,7 @@ extension ExplicitSyncDriverTests {
 
 extension DummyIntegrationTests {
     @Test("alsa-info lists every card of the machine, with the explicit-sync one flagged, as text and JSON")
-    func infoListsEveryCard() throws {
+    func infoListsEveryCard() async throws {
         let report = try AlsaInfo.report(simulated: false, probe: true, hints: true)
         #expect(report.cards.map(\.index) == RigEnvironment.cards.map(\.index))
         #expect(report.cards.map(\.driver) == RigEnvironment.cards.map(\.driver))
@@ -102,12 +102,12 @@ private final class WorkerFailure: @unchecked Sendable {
 /// The built tools on the real kernel, run through a shell as alsa-utils users run theirs.
 extension DummyIntegrationTests {
     @Test("alsa-play -l, alsa-record -l, -L: the same text as aplay -l, arecord -l, aplay -L and arecord -L")
-    func listingsMatchAlsaUtils() throws {
+    func listingsMatchAlsaUtils() async throws {
         for (ours, theirs) in [("\"$alsa_play\" -l", "aplay -l"), ("\"$alsa_record\" -l", "arecord -l"),
                                ("\"$alsa_play\" -L", "aplay -L"), ("\"$alsa_record\" -L", "arecord -L")] {
-            let expected = try ToolShell.run(theirs)
+            let expected = try await ToolShell.run(theirs)
             try #require(expected.status == 0, "\(theirs) (alsa-utils) did not run: \(expected.errors)")
-            let got = try ToolShell.run(ours)
+            let got = try await ToolShell.run(ours)
             #expect(got.status == 0 && got.errors.isEmpty, "\(ours): \(got.errors)")
             let lines = (got.outputText.split(separator: "\n"), expected.outputText.split(separator: "\n"))
             #expect(lines.0.count == lines.1.count && zip(lines.0, lines.1).filter { $0 != $1 }.count == 0,
@@ -116,12 +116,12 @@ extension DummyIntegrationTests {
     }
 
     @Test("alsa-info -D an hw: device lists that device only; -D a plughw: name probes it through alsa-lib")
-    func infoNamedDevices() throws {
-        let device = try ToolShell.run("\"$alsa_info\" -D hw:\(card),1")
+    func infoNamedDevices() async throws {
+        let device = try await ToolShell.run("\"$alsa_info\" -D hw:\(card),1")
         #expect(device.status == 0, "\(device.errors)")
         let listed = device.outputText.split(separator: "\n").filter { $0.hasPrefix("  hw:") }
         #expect(listed.map { $0.split(separator: " ")[0] } == ["hw:\(card),1"], "\(device.outputText)")
-        let plug = try ToolShell.run("\"$alsa_info\" -D plughw:CARD=Dummy,DEV=0 --json")
+        let plug = try await ToolShell.run("\"$alsa_info\" -D plughw:CARD=Dummy,DEV=0 --json")
         #expect(plug.status == 0, "\(plug.errors)")
         let json = try JSONSerialization.jsonObject(with: Data(plug.output)) as? [String: Any]
         let playback = try #require((json?["pcm"] as? [String: Any])?["playback"] as? [String: Any])
@@ -133,21 +133,21 @@ extension DummyIntegrationTests {
 
 extension LoopbackIntegrationTests {
     @Test("alsa-record -D hw:LOOP,1,0 -t raw -f cd -d 1 - | wc -c is 176400 on the real kernel")
-    func recordRawToPipe() throws {
-        let result = try ToolShell.run("\"$alsa_record\" -D hw:\(card),1,0 -t raw -f cd -d 1 - | wc -c")
+    func recordRawToPipe() async throws {
+        let result = try await ToolShell.run("\"$alsa_record\" -D hw:\(card),1,0 -t raw -f cd -d 1 - | wc -c")
         #expect(result.status == 0, "\(result.errors)")
         #expect(result.outputText.trimmingCharacters(in: .whitespacesAndNewlines) == "176400")
     }
 
     @Test("cat x.wav | alsa-play -D hw:LOOP,0,0 -   while alsa-record -t raw - > y.raw captures the other end: the samples come back")
-    func pipesThroughTheCable() throws {
+    func pipesThroughTheCable() async throws {
         let signal = (0..<48_000 * 4).map(patternByte)
         let source = WAVTests.temporary("pipe-src"), recorded = WAVTests.temporary("pipe-rec")
         defer { unlink(source); unlink(recorded) }
         let writer = try WAVWriter(path: source, format: WAVFormat(encoding: .integer, channels: 2, sampleRate: 48_000, containerBits: 16))
         try (signal + [UInt8](repeating: 0, count: 24_000 * 4)).withUnsafeBytes { try writer.append($0) }
         try writer.finish()
-        let result = try ToolShell.run("""
+        let result = try await ToolShell.run("""
             "$alsa_record" -D hw:\(card),1,0 -t raw -f dat -d 3 -q - > "\(recorded)" & sleep 0.3
             cat "\(source)" | "$alsa_play" -D hw:\(card),0,0 -q -
             wait $!

@@ -49,10 +49,10 @@ struct AlsaUtilsHabitTests {
     // MARK: - as standard input and output
 
     @Test("cat x.wav | alsa-play -D sim -   plays the stream; the device receives every byte")
-    func playWAVFromPipe() throws {
+    func playWAVFromPipe() async throws {
         let sample = try Sample()
         defer { sample.remove() }
-        let result = try ToolShell.run(#"cat "\#(sample.wav)" | "$alsa_play" -D sim -"#)
+        let result = try await ToolShell.run(#"cat "\#(sample.wav)" | "$alsa_play" -D sim -"#)
         #expect(result.status == 0, "\(result.errors)")
         #expect(result.output.isEmpty, "stdout must stay empty: \(result.outputText)")
         #expect(result.errors.contains("Playing WAVE 'stdin'"), "\(result.errors)")
@@ -60,25 +60,25 @@ struct AlsaUtilsHabitTests {
     }
 
     @Test("cat x.raw | alsa-play -D sim -t raw -f dat -   plays raw samples that -f describes")
-    func playRawFromPipe() throws {
+    func playRawFromPipe() async throws {
         let sample = try Sample()
         defer { sample.remove() }
-        let result = try ToolShell.run(#"cat "\#(sample.raw)" | "$alsa_play" -D sim -t raw -f dat -"#)
+        let result = try await ToolShell.run(#"cat "\#(sample.raw)" | "$alsa_play" -D sim -t raw -f dat -"#)
         #expect(result.status == 0, "\(result.errors)")
         #expect(result.output.isEmpty)
         #expect(result.errors.contains(Self.received(sample)), "\(result.errors)")
         // And from a file, with -f, -r and -c spelled out.
-        let file = try ToolShell.run(#""$alsa_play" -D sim -t raw -f S16_LE -r 48000 -c 2 "\#(sample.raw)""#)
+        let file = try await ToolShell.run(#""$alsa_play" -D sim -t raw -f S16_LE -r 48000 -c 2 "\#(sample.raw)""#)
         #expect(file.status == 0 && file.errors.contains(Self.received(sample)), "\(file.errors)")
     }
 
     @Test("alsa-record -D sim -t raw -f cd -d 1 - | wc -c   is 176400 bytes: one second of CD audio, nothing else")
-    func recordRawToPipe() throws {
-        let counted = try ToolShell.run(#""$alsa_record" -D sim -t raw -f cd -d 1 - | wc -c"#)
+    func recordRawToPipe() async throws {
+        let counted = try await ToolShell.run(#""$alsa_record" -D sim -t raw -f cd -d 1 - | wc -c"#)
         #expect(counted.status == 0, "\(counted.errors)")
         #expect(counted.outputText.trimmingCharacters(in: .whitespacesAndNewlines) == "176400")
         // The bytes are the device's, frame for frame.
-        let captured = try ToolShell.run(#""$alsa_record" -D sim -t raw -f cd -d 1 -q -"#)
+        let captured = try await ToolShell.run(#""$alsa_record" -D sim -t raw -f cd -d 1 -q -"#)
         #expect(captured.status == 0 && captured.errors.isEmpty, "\(captured.errors)")
         let expected = expectedCapture(startFrame: 0, frames: 44_100, frameBytes: 4)
         #expect(captured.output.count == expected.count)
@@ -86,10 +86,10 @@ struct AlsaUtilsHabitTests {
     }
 
     @Test("alsa-record -f cd -d 1 - | cat > x.wav   writes a valid WAV to a pipe, its header sized by -d")
-    func recordWAVToPipeWithDuration() throws {
+    func recordWAVToPipeWithDuration() async throws {
         let path = WAVTests.temporary("pipe-wav")
         defer { unlink(path) }
-        let result = try ToolShell.run(#""$alsa_record" -D sim -f cd -d 1 - | cat > "\#(path)""#)
+        let result = try await ToolShell.run(#""$alsa_record" -D sim -f cd -d 1 - | cat > "\#(path)""#)
         #expect(result.status == 0, "\(result.errors)")
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(bytes.count == 44 + 176_400)
@@ -102,13 +102,13 @@ struct AlsaUtilsHabitTests {
     }
 
     @Test("alsa-record - to a pipe until Ctrl-C: the header says 'until the end'; cat x.wav | alsa-play - plays it to the end")
-    func recordOpenEndedToPipe() throws {
+    func recordOpenEndedToPipe() async throws {
         let path = WAVTests.temporary("pipe-open"), fifo = WAVTests.temporary("pipe-fifo")
         defer { unlink(path); unlink(fifo) }
         // The recorder writes into a FIFO (a pipe: its header cannot be patched) that cat empties
         // into a file; once frames arrive (a sanitized build starts slowly), SIGINT stops it as
         // Ctrl-C would.
-        let saved = try ToolShell.run(#"""
+        let saved = try await ToolShell.run(#"""
             mkfifo "\#(fifo)"
             cat "\#(fifo)" > "\#(path)" &
             "$alsa_record" -D sim -f u8 -r 8000 -c 1 -q - > "\#(fifo)" &
@@ -130,18 +130,18 @@ struct AlsaUtilsHabitTests {
         #expect(zip(try WAVTests.readAll(reader), expected).filter { $0 != $1 }.count == 0)
 
         // Through a pipe the player cannot measure the file: it reads to the end.
-        let played = try ToolShell.run(#"cat "\#(path)" | "$alsa_play" -D sim -"#)
+        let played = try await ToolShell.run(#"cat "\#(path)" | "$alsa_play" -D sim -"#)
         #expect(played.status == 0, "\(played.errors)")
         #expect(played.errors.contains("played \(reader.frameCount) frames") && played.errors.contains("(match)"), "\(played.errors)")
     }
 
     @Test("alsa-record - > x.wav (after other output, or appending): the header is patched where the WAV begins, or written sized")
-    func recordToRedirectedFile() throws {
+    func recordToRedirectedFile() async throws {
         let path = WAVTests.temporary("redirect")
         defer { unlink(path) }
         for (command, note) in [(#"{ printf abc; "$alsa_record" -D sim -f u8 -r 8000 -c 1 -d 0.1 -q -; } > "\#(path)""#, "patched in place"),
                                 (#"printf abc > "\#(path)"; "$alsa_record" -D sim -f u8 -r 8000 -c 1 -d 0.1 -q - >> "\#(path)""#, "appended")] {
-            let result = try ToolShell.run(command)
+            let result = try await ToolShell.run(command)
             #expect(result.status == 0 && result.errors.isEmpty, "\(note): \(result.errors)")
             let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
             try #require(bytes.count == 3 + 44 + 800, "\(note): \(bytes.count) bytes")
@@ -166,14 +166,14 @@ struct AlsaUtilsHabitTests {
         """
 
     @Test("-l lists hardware devices as aplay -l does, on standard output")
-    func listDevices() throws {
-        let play = try ToolShell.run(#""$alsa_play" -D sim -l"#)
+    func listDevices() async throws {
+        let play = try await ToolShell.run(#""$alsa_play" -D sim -l"#)
         #expect(play.status == 0 && play.errors.isEmpty, "\(play.errors)")
         #expect(play.outputText == Self.simulatedPlaybackDevices)
-        let record = try ToolShell.run(#""$alsa_record" -D sim -l"#)
+        let record = try await ToolShell.run(#""$alsa_record" -D sim -l"#)
         #expect(record.outputText == Self.simulatedPlaybackDevices.replacingOccurrences(of: "PLAYBACK", with: "CAPTURE"))
         // This machine: its cards, or aplay's message on standard error when it has none.
-        let here = try ToolShell.run(#""$alsa_play" -l"#)
+        let here = try await ToolShell.run(#""$alsa_play" -l"#)
         #expect(here.status == 0)
         let cards = (try? String(contentsOfFile: "/proc/asound/cards", encoding: .utf8))?.contains { $0.isNumber } ?? false
         if cards {
@@ -184,8 +184,8 @@ struct AlsaUtilsHabitTests {
     }
 
     @Test("-L lists PCM names as aplay -L does: alsa-lib's, or the simulated machine's")
-    func listNames() throws {
-        let simulated = try ToolShell.run(#""$alsa_play" -D sim -L"#)
+    func listNames() async throws {
+        let simulated = try await ToolShell.run(#""$alsa_play" -D sim -L"#)
         #expect(simulated.status == 0 && simulated.errors.isEmpty)
         #expect(simulated.outputText == """
             sim
@@ -201,7 +201,7 @@ struct AlsaUtilsHabitTests {
             """)
         // alsa-lib's configuration defines `null` on every machine.
         for tool in ["alsa_play", "alsa_record"] {
-            let names = try ToolShell.run(#""$\#(tool)" -L"#)
+            let names = try await ToolShell.run(#""$\#(tool)" -L"#)
             #expect(names.status == 0, "\(names.errors)")
             #expect(names.outputText.contains("null\n    Discard all samples (playback) or generate zero samples (capture)\n"), "\(names.outputText)")
         }
@@ -210,10 +210,10 @@ struct AlsaUtilsHabitTests {
     // MARK: - status, -v and -q
 
     @Test("status and -v go to standard error; with audio on standard output, stdout holds the audio only")
-    func verboseOnStandardError() throws {
+    func verboseOnStandardError() async throws {
         let sample = try Sample()
         defer { sample.remove() }
-        let play = try ToolShell.run(#""$alsa_play" -D sim -v --period 256 --buffer 1024 "\#(sample.wav)""#)
+        let play = try await ToolShell.run(#""$alsa_play" -D sim -v --period 256 --buffer 1024 "\#(sample.wav)""#)
         #expect(play.status == 0, "\(play.errors)")
         #expect(play.output.isEmpty, "stdout: \(play.outputText)")
         for line in ["Its setup is:", "  stream           : PLAYBACK", "  access           : RW_INTERLEAVED", "  format           : S16_LE",
@@ -222,68 +222,68 @@ struct AlsaUtilsHabitTests {
             #expect(play.errors.contains(line + "\n"), "\(line) in \(play.errors)")
         }
         // Audio on stdout: exactly the frames asked for, with the setup on stderr.
-        let record = try ToolShell.run(#""$alsa_record" -D sim -v -t raw -f cd -d 0.2 -"#)
+        let record = try await ToolShell.run(#""$alsa_record" -D sim -v -t raw -f cd -d 0.2 -"#)
         #expect(record.status == 0, "\(record.errors)")
         #expect(record.output.count == 8_820 * 4)
         #expect(record.errors.contains("  stream           : CAPTURE\n") && record.errors.contains("  rate             : 44100\n"), "\(record.errors)")
         #expect(record.errors.contains("Recording raw data 'stdout'"), "\(record.errors)")
-        let tone = try ToolShell.run(#""$alsa_tone" -D sim -d 0.1 -v"#)
+        let tone = try await ToolShell.run(#""$alsa_tone" -D sim -d 0.1 -v"#)
         #expect(tone.status == 0 && tone.output.isEmpty && tone.errors.contains("played 0:00.1"), "\(tone.errors)")
         #expect(tone.errors.contains("Its setup is:\n") && tone.errors.contains("  format           : FLOAT_LE\n"), "\(tone.errors)")
     }
 
     @Test("-q: nothing on either stream but the audio")
-    func quiet() throws {
+    func quiet() async throws {
         let sample = try Sample()
         defer { sample.remove() }
         let path = WAVTests.temporary("quiet")
         defer { unlink(path) }
         for command in [#""$alsa_play" -D sim -q "\#(sample.wav)""#, #""$alsa_record" -D sim -q -d 0.1 "\#(path)""#,
                         #"cat "\#(sample.raw)" | "$alsa_play" -D sim -q -t raw -f dat -"#, #""$alsa_tone" -D sim -q -d 0.1"#] {
-            let result = try ToolShell.run(command)
+            let result = try await ToolShell.run(command)
             #expect(result.status == 0 && result.output.isEmpty && result.errors.isEmpty, "\(command): \(result.outputText) \(result.errors)")
         }
-        let audio = try ToolShell.run(#""$alsa_record" -D sim -q -t raw -f u8 -r 8000 -c 1 -d 0.5 -"#)
+        let audio = try await ToolShell.run(#""$alsa_record" -D sim -q -t raw -f u8 -r 8000 -c 1 -d 0.5 -"#)
         #expect(audio.status == 0 && audio.errors.isEmpty && audio.output.count == 4_000)
     }
 
     // MARK: - alsa-info -D with any name
 
     @Test("alsa-info -D takes any name: the simulated machine, one of its devices, an hw: name, an alsa-lib name")
-    func infoAnyName() throws {
-        let machine = try ToolShell.run(#""$alsa_info" -D sim"#)
+    func infoAnyName() async throws {
+        let machine = try await ToolShell.run(#""$alsa_info" -D sim"#)
         #expect(machine.status == 0, "\(machine.errors)")
         #expect(machine.outputText.contains("card 0: SimSync [Simulated explicit-sync card]") && machine.outputText.contains("card 1: SimCoherent"))
-        let device = try ToolShell.run(#""$alsa_info" -D sim:hw:1,0"#)
+        let device = try await ToolShell.run(#""$alsa_info" -D sim:hw:1,0"#)
         #expect(device.status == 0 && device.outputText.hasPrefix("card 1: SimCoherent") && !device.outputText.contains("SimSync"), "\(device.outputText)")
         #expect(device.outputText.contains("explicit sync: no; status record: mapped"))
-        let null = try ToolShell.run(#""$alsa_info" -D null --json"#)
+        let null = try await ToolShell.run(#""$alsa_info" -D null --json"#)
         #expect(null.status == 0, "\(null.errors)")
         let json = try JSONSerialization.jsonObject(with: Data(null.output)) as? [String: Any]
         let pcm = try #require(json?["pcm"] as? [String: Any])
         #expect(pcm["name"] as? String == "null")
         #expect((pcm["playback"] as? [String: Any])?["probe"] as? String == "available")
         #expect(((pcm["capture"] as? [String: Any])?["formats"] as? [String])?.contains("S16_LE") == true)
-        let unknown = try ToolShell.run(#""$alsa_info" -D no_such_pcm"#)
+        let unknown = try await ToolShell.run(#""$alsa_info" -D no_such_pcm"#)
         #expect(unknown.status == 1 && unknown.output.isEmpty && unknown.errors.contains("no_such_pcm cannot be opened"), "\(unknown.errors)")
-        let absurd = try ToolShell.run(#""$alsa_info" -D hw:99999999999"#)
+        let absurd = try await ToolShell.run(#""$alsa_info" -D hw:99999999999"#)
         #expect(absurd.status == 64 && absurd.output.isEmpty && absurd.errors.contains("out of range"), "\(absurd.errors)")
     }
 
     // MARK: - one simulated machine
 
     @Test("every tool's sim is the same machine: the same cards at the same numbers, card 0 the explicit-sync one")
-    func oneSimulatedMachine() throws {
+    func oneSimulatedMachine() async throws {
         let sample = try Sample()
         defer { sample.remove() }
         // alsa-info's cards are the ones -l lists.
-        let info = try ToolShell.run(#""$alsa_info" -D sim --json"#)
+        let info = try await ToolShell.run(#""$alsa_info" -D sim --json"#)
         let json = try JSONSerialization.jsonObject(with: Data(info.output)) as? [String: Any]
         let cards = try #require(json?["cards"] as? [[String: Any]])
         let listed = cards.map { "card \($0["index"] as? Int ?? -1): \($0["id"] as? String ?? "")" }
         #expect(listed == ["card 0: SimSync", "card 1: SimCoherent"])
         for tool in ["alsa_play", "alsa_record"] {
-            let lines = try ToolShell.run(#""$\#(tool)" -D sim -l"#).outputText.split(separator: "\n").filter { $0.hasPrefix("card ") }
+            let lines = try await ToolShell.run(#""$\#(tool)" -D sim -l"#).outputText.split(separator: "\n").filter { $0.hasPrefix("card ") }
             #expect(lines.map { String($0.split(separator: " [")[0]) } == listed, "\(tool)")
         }
         let requires = cards.map { card in
@@ -295,14 +295,14 @@ struct AlsaUtilsHabitTests {
         let commands = [#""$alsa_play" -D sim "\#(sample.wav)""#, #""$alsa_record" -D sim -t raw -d 0.1 - > /dev/null"#,
                         #""$alsa_tone" -D sim -d 0.1"#]
         for command in commands {
-            let result = try ToolShell.run(command)
+            let result = try await ToolShell.run(command)
             #expect(result.status == 0 && result.errors.contains(onCard0), "\(command): \(result.errors)")
         }
-        let coherent = try ToolShell.run(#""$alsa_play" -D sim:hw:1,0 "\#(sample.wav)""#)
+        let coherent = try await ToolShell.run(#""$alsa_play" -D sim:hw:1,0 "\#(sample.wav)""#)
         #expect(coherent.status == 0 && coherent.errors.contains("on hw:1,0,0, device does not require explicit sync"), "\(coherent.errors)")
         #expect(coherent.errors.contains(Self.received(sample)), "\(coherent.errors)")
         // The mixer is card 0's.
-        let mixer = try ToolShell.run(#""$alsa_mixer" -D sim get Master"#)
+        let mixer = try await ToolShell.run(#""$alsa_mixer" -D sim get Master"#)
         #expect(mixer.status == 0 && mixer.outputText.hasPrefix("Simple mixer control 'Master'"), "\(mixer.errors)")
     }
 
@@ -324,8 +324,8 @@ struct AlsaUtilsHabitTests {
             (#""$alsa_record" -D sim -q -v -"#, "-q and -v contradict each other"),
             (#""$alsa_mixer" -D hw:99999999999 list"#, "out of range"),
           ])
-    func refusals(command: String, reason: String) throws {
-        let result = try ToolShell.run(command)
+    func refusals(command: String, reason: String) async throws {
+        let result = try await ToolShell.run(command)
         #expect(result.status == 64, "\(command): \(result.errors)")
         #expect(result.output.isEmpty, "\(command): \(result.outputText)")
         #expect(result.errors.contains(reason), "\(command): \(result.errors)")
