@@ -92,6 +92,7 @@ public enum PCMOperation: String, Sendable, Equatable {
     case hwFree = "HW_FREE"
     case swParams = "SW_PARAMS"
     case status = "STATUS"
+    case statusExtended = "STATUS_EXT"
     case delay = "DELAY"
     case hwsync = "HWSYNC"
     case syncPtr = "SYNC_PTR"
@@ -130,6 +131,8 @@ public enum PCMOperation: String, Sendable, Equatable {
     case controlElementRead = "CTL ELEM_READ"
     case controlElementWrite = "CTL ELEM_WRITE"
     case controlTLVRead = "CTL TLV_READ"
+    /// Reading, querying or setting a PCM's channel map (its CHMAP control, or alsa-lib's chmap calls).
+    case channelMap = "channel map"
     case controlSubscribe = "CTL SUBSCRIBE_EVENTS"
     case controlReadEvents = "read(control)"
     /// A value or gain a dB scale cannot convert.
