@@ -126,6 +126,10 @@ public struct AudioTiming: Sendable, Equatable, CustomStringConvertible {
     /// The device's own reading of the audio time, when the kernel stamped one (the stream ran).
     public var audioTimestamp: AudioTimestamp?
 
+    /// A `timestamp` older than `triggerTimestamp` is taken as the trigger time: the kernel renews
+    /// its timestamp only when the hardware position moves, so until the device moved after a
+    /// start (or a resume) the record holds an older time, or zero; the position it reports is
+    /// the one the device had at the trigger.
     public init(direction: StreamDirection, state: PCMState, rate: Int, clock: TimestampType, timestamp: MonotonicInstant,
                 triggerTimestamp: MonotonicInstant, applicationPosition: Int, delayFrames: Int, availableFrames: Int,
                 audioTimestamp: AudioTimestamp?) {
@@ -133,7 +137,7 @@ public struct AudioTiming: Sendable, Equatable, CustomStringConvertible {
         self.state = state
         self.rate = rate
         self.clock = clock
-        self.timestamp = timestamp
+        self.timestamp = max(timestamp, triggerTimestamp)
         self.triggerTimestamp = triggerTimestamp
         self.applicationPosition = applicationPosition
         self.delayFrames = delayFrames
