@@ -77,6 +77,10 @@ let package = Package(
         .executableTarget(name: "alsa-mixer", dependencies: ["AlsaTools"], path: "Examples/alsa-mixer",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
         // The README's Swift examples, compiled at every build (see Plugins/ReadmeExamplesPlugin).
+        // Top-level code awaiting a stream's write: run by TopLevelAwaitTests.
+        .executableTarget(name: "top-level-await", dependencies: ["AlsaSwift", "AlsaSimulation",
+                                                                  .product(name: "SystemPackage", package: "swift-system")],
+                          path: "Tests/TopLevelAwait", swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(name: "readme-examples", path: "Plugins/ReadmeExamplesTool",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
         .plugin(name: "ReadmeExamplesPlugin", capability: .buildTool(), dependencies: ["readme-examples"]),

@@ -25,7 +25,7 @@ enum KernelPCMFuzz {
         let options = PCMOpenOptions(nonBlocking: setupInput.bool(), forceSyncPtr: setupInput.bool() ? .both : [],
                                      recovery: setupInput.bool() ? .automatic : .report)
         let access: AccessType = setupInput.pick([.readWriteInterleaved, .readWriteNonInterleaved, .mmapInterleaved, .mmapNonInterleaved])
-        let channels = UInt32(setupInput.byte() % 3 + 1)
+        let channels = Int(setupInput.byte() % 3 + 1)
         let kernel = FuzzedKernel(base: SimulatedKernel(card: 0, hardware: hardware), input: setupInput)
         guard let pcm = try? KernelPCM(card: 0, device: 0, direction: direction, options: options, kernel: kernel) else { return }
         defer { try? pcm.close() }
@@ -51,8 +51,8 @@ enum KernelPCMFuzz {
         switch kernel.input.byte() % 22 {
         case 0: try pcm.writeInterleaved(UnsafeRawBufferPointer(rebasing: buffer[0..<min(frames * frameBytes, buffer.count)]))
         case 1: try pcm.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(frames * frameBytes, buffer.count)]))
-        case 2: try pcm.writeNonInterleaved(UnsafeBufferPointer(rebasing: channelPointers[0..<Int(setup.channels)]), frames: frames)
-        case 3: try pcm.readNonInterleaved(into: UnsafeBufferPointer(rebasing: channelPointers[0..<Int(setup.channels)]), frames: frames)
+        case 2: try pcm.writeNonInterleaved(UnsafeBufferPointer(rebasing: channelPointers[0..<setup.channels]), frames: frames)
+        case 3: try pcm.readNonInterleaved(into: UnsafeBufferPointer(rebasing: channelPointers[0..<setup.channels]), frames: frames)
         case 4, 5:
             let area = try pcm.beginTransfer(maxFrames: frames)
             // Commit what was granted, or (sometimes) a count it was not: that must be refused.

@@ -26,7 +26,7 @@ public struct SimulatedCardIdentity: Sendable, Equatable {
 /// The control device's PCM ioctls (snd_pcm_control_ioctl in sound/core/pcm.c, and CARD_INFO from
 /// sound/core/control.c), answered from the card's substreams.
 struct ControlDevice {
-    let card: Int32
+    let card: Int
     let identity: SimulatedCardIdentity
     /// The card's substreams that are plugged in.
     let substreams: [Substream]
@@ -41,7 +41,7 @@ struct ControlDevice {
         case ALSA_IOCTL_CTL_CARD_INFO:
             let r = try argument.pointer(snd_ctl_card_info.self)
             r.pointee = snd_ctl_card_info()
-            r.pointee.card = card
+            r.pointee.card = Int32(truncatingIfNeeded: card)
             withUnsafeMutableBytes(of: &r.pointee.id) { copyCString(identity.id, into: $0) }
             withUnsafeMutableBytes(of: &r.pointee.driver) { copyCString(identity.driver, into: $0) }
             withUnsafeMutableBytes(of: &r.pointee.name) { copyCString(identity.name, into: $0) }
@@ -51,7 +51,7 @@ struct ControlDevice {
         case ALSA_IOCTL_CTL_PCM_NEXT_DEVICE:
             // snd_pcm_next(): the first device above the one given, or -1.
             let r = try argument.pointer(Int32.self)
-            r.pointee = substreams.map(\.device).filter { $0 > r.pointee }.min() ?? -1
+            r.pointee = substreams.map { Int32(truncatingIfNeeded: $0.device) }.filter { $0 > r.pointee }.min() ?? -1
         case ALSA_IOCTL_CTL_PCM_INFO:
             let r = try argument.pointer(snd_pcm_info.self)
             let device = Int32(bitPattern: r.pointee.device)

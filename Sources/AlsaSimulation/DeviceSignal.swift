@@ -1,29 +1,29 @@
 /// What the device side of a substream saw since the substream was opened.
 public struct DeviceObservation: Sendable, Equatable {
     /// Playback: frames consumed below appl_ptr (committed). Capture: frames produced.
-    public var frames: UInt64 = 0
+    public var frames = 0
     /// FNV-1a 64 over the bytes of those frames, in order, as the device saw them. A frame's bytes
     /// are taken channel by channel, whatever the buffer layout, so the checksum does not depend
     /// on the access type.
     public var checksum: UInt64 = FrameChecksum.seed
     /// Playback: frames the device reached beyond appl_ptr (not in the checksum).
-    public var underrunFrames: UInt64 = 0
+    public var underrunFrames = 0
     public var xruns = 0
 
     // The explicit-sync counters, as the rig's test card keeps them; zero on a coherent device.
     // Unlike the fields above (kept from open), they start again at every PREPARE.
     /// CPU syncs (SNDRV_DMA_SYNC_CPU) of this buffer: HWSYNC, DELAY, SYNC_PTR with HWSYNC, READ*.
-    public var cpuSyncs: UInt64 = 0
+    public var cpuSyncs = 0
     /// Device syncs (SNDRV_DMA_SYNC_DEVICE): SYNC_PTR with APPL clear, FORWARD, REWIND, WRITE*.
-    public var deviceSyncs: UInt64 = 0
+    public var deviceSyncs = 0
     /// Playback: frames played while the device's copy differed from what the CPU had written,
     /// i.e. written but not flushed in time (even if a later flush happened to repair the data).
-    public var staleFrames: UInt64 = 0
+    public var staleFrames = 0
     /// Capture: frames user space consumed (moved appl_ptr past) while its view of them was not
     /// what the device captured, i.e. read without a CPU sync after the device wrote them.
-    public var poisonedFrames: UInt64 = 0
+    public var poisonedFrames = 0
 
-    public init(frames: UInt64 = 0, checksum: UInt64 = FrameChecksum.seed, underrunFrames: UInt64 = 0, xruns: Int = 0) {
+    public init(frames: Int = 0, checksum: UInt64 = FrameChecksum.seed, underrunFrames: Int = 0, xruns: Int = 0) {
         self.frames = frames
         self.checksum = checksum
         self.underrunFrames = underrunFrames

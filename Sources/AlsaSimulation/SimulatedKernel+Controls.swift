@@ -9,25 +9,25 @@ import Glibc
 /// changing values as another process would, each raising the events the kernel would.
 extension SimulatedKernel {
     /// Adds elements to `card` (numbered after those it has), raising an ADD event for each.
-    public func addControls(_ elements: [SimulatedControlElement], card: Int32 = 0) {
+    public func addControls(_ elements: [SimulatedControlElement], card: Int = 0) {
         locked { for element in elements { mixer(card).add(element) } }
     }
 
     /// Removes an element, raising a REMOVE event; false when there is none of that name.
     @discardableResult
-    public func removeControl(named name: String, index: Int = 0, card: Int32 = 0) -> Bool {
+    public func removeControl(named name: String, index: Int = 0, card: Int = 0) -> Bool {
         locked { mixer(card).remove(named: name, index: index) }
     }
 
     /// Sets an element's values as another process would, raising a VALUE event when they change;
     /// false when there is no such element.
     @discardableResult
-    public func setControl(named name: String, index: Int = 0, values: [Int], card: Int32 = 0) -> Bool {
+    public func setControl(named name: String, index: Int = 0, values: [Int], card: Int = 0) -> Bool {
         locked { mixer(card).set(named: name, index: index, values: values) }
     }
 
     /// An element's state as the simulated card holds it.
-    public func control(named name: String, index: Int = 0, card: Int32 = 0) -> SimulatedControlElement? {
+    public func control(named name: String, index: Int = 0, card: Int = 0) -> SimulatedControlElement? {
         locked { mixer(card).element(named: name, index: index) }
     }
 
@@ -67,7 +67,7 @@ extension SimulatedKernel {
         controlWakeup.signal()
     }
 
-    func mixer(_ card: Int32) -> SimulatedMixer {
+    func mixer(_ card: Int) -> SimulatedMixer {
         if let mixer = mixers[card] { return mixer }
         let wakeup = controlWakeup
         let mixer = SimulatedMixer(wake: { wakeup.signal() })

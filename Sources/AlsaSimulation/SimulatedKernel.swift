@@ -17,16 +17,16 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     private var substreams: [String: Substream] = [:]
     private var files: [Int32: Substream] = [:]
     /// Open control devices: descriptor → card.
-    var controls: [Int32: Int32] = [:]
+    var controls: [Int32: Int] = [:]
     /// Each card's control elements (SimulatedKernel+Controls.swift).
-    var mixers: [Int32: SimulatedMixer] = [:]
+    var mixers: [Int: SimulatedMixer] = [:]
     /// Control files whose card was unplugged: every call but close fails with ENODEV.
     var disconnectedControls = Set<Int32>()
     /// Written when a control event is queued, so that a poll sleeping on host descriptors wakes.
     let controlWakeup = HostPipe()
     /// Open inotify descriptors (SimulatedKernel+Controls.swift).
     var deviceWatches: [Int32: SimulatedDeviceWatch] = [:]
-    private var cardIdentities: [Int32: SimulatedCardIdentity] = [:]
+    private var cardIdentities: [Int: SimulatedCardIdentity] = [:]
     /// Simulated descriptors are numbered far above anything the host hands out, so a poll set may
     /// mix them with real descriptors (an eventfd that wakes a poller) without ambiguity.
     private var nextDescriptor: Int32 = 1 << 24
@@ -49,14 +49,14 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         var users: Int
     }
 
-    public init(card: Int32 = 0, hardware: SimulatedHardware = .dummy) {
+    public init(card: Int = 0, hardware: SimulatedHardware = .dummy) {
         addDevice(card: card, device: 0, hardware: hardware)
     }
 
     /// Adds (or, after an unplug, plugs in again) the nodes of a device: both directions unless
     /// `directions` says otherwise (many real devices are playback-only or capture-only, such as an
     /// S/PDIF output or a microphone ADC).
-    public func addDevice(card: Int32, device: Int32, hardware: SimulatedHardware,
+    public func addDevice(card: Int, device: Int, hardware: SimulatedHardware,
                           directions: [StreamDirection] = [.playback, .capture]) {
         locked {
             let cardIsNew = plugged(card).isEmpty
@@ -73,13 +73,13 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     }
 
     /// What card `card` reports through its control device.
-    public func setIdentity(_ identity: SimulatedCardIdentity, card: Int32) {
+    public func setIdentity(_ identity: SimulatedCardIdentity, card: Int) {
         locked { cardIdentities[card] = identity }
     }
 
-    public static func controlPath(card: Int32) -> String { "/dev/snd/controlC\(card)" }
+    public static func controlPath(card: Int) -> String { "/dev/snd/controlC\(card)" }
 
-    public static func devicePath(card: Int32, device: Int32, capture: Bool) -> String {
+    public static func devicePath(card: Int, device: Int, capture: Bool) -> String {
         "/dev/snd/pcmC\(card)D\(device)\(capture ? "c" : "p")"
     }
 
@@ -137,7 +137,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     }
 
     /// An unplug of one card: as `disconnectAll`, for `card` only.
-    public func removeCard(_ card: Int32) {
+    public func removeCard(_ card: Int) {
         locked {
             for s in openSubstreams where s.card == card {
                 s.disconnected = true
@@ -171,11 +171,11 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     public var openDescriptorCount: Int { locked { files.count + controls.count + deviceWatches.count } }
     public var mappedRegionCount: Int { locked { regions.values.reduce(0) { $0 + $1.users } } }
 
-    public func playbackObservation(card: Int32 = 0, device: Int32 = 0) -> DeviceObservation {
+    public func playbackObservation(card: Int = 0, device: Int = 0) -> DeviceObservation {
         locked { substreams[Self.devicePath(card: card, device: device, capture: false)]?.observation ?? DeviceObservation() }
     }
 
-    public func captureObservation(card: Int32 = 0, device: Int32 = 0) -> DeviceObservation {
+    public func captureObservation(card: Int = 0, device: Int = 0) -> DeviceObservation {
         locked { substreams[Self.devicePath(card: card, device: device, capture: true)]?.observation ?? DeviceObservation() }
     }
 
@@ -451,14 +451,14 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     // MARK: plumbing
 
     /// The card of a control device path, if `path` is one.
-    private func controlCard(_ path: String) -> Int32? {
+    private func controlCard(_ path: String) -> Int? {
         let prefix = "/dev/snd/controlC"
         guard path.hasPrefix(prefix) else { return nil }
-        return Int32(path.dropFirst(prefix.count))
+        return Int(path.dropFirst(prefix.count))
     }
 
     /// The card's substreams that are plugged in.
-    private func plugged(_ card: Int32) -> [Substream] {
+    private func plugged(_ card: Int) -> [Substream] {
         substreams.values.filter { $0.card == card && !$0.removed }
     }
 

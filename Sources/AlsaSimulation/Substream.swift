@@ -24,8 +24,8 @@ final class SharedMemory {
 /// it open (state, records, buffer, parameters), and its device side (the DMA engine, and for
 /// non-coherent hardware a separate device copy of the buffer).
 final class Substream {
-    let card: Int32
-    let device: Int32
+    let card: Int
+    let device: Int
     let capture: Bool
     let hardware: SimulatedHardware
 
@@ -102,7 +102,7 @@ final class Substream {
     /// RESUME attempts refused since the last suspend, for `ResumeBehaviour.busy`.
     var resumeAttempts = 0
 
-    init(card: Int32, device: Int32, capture: Bool, hardware: SimulatedHardware) {
+    init(card: Int, device: Int, capture: Bool, hardware: SimulatedHardware) {
         self.card = card
         self.device = device
         self.capture = capture
@@ -365,7 +365,7 @@ extension Substream {
     /// subdevice is available while no file holds it.
     func fillInfo(_ r: UnsafeMutablePointer<snd_pcm_info>) {
         r.pointee = snd_pcm_info()
-        r.pointee.card = card
+        r.pointee.card = Int32(truncatingIfNeeded: card)
         r.pointee.device = UInt32(device)
         r.pointee.subdevice = 0
         r.pointee.stream = capture ? ALSA_STREAM_CAPTURE : ALSA_STREAM_PLAYBACK

@@ -82,6 +82,56 @@ struct RenderThreadTests {
         }
     }
 
+    /// Sample `frame` of `channel` of a signal whose channels differ, so a swapped or shifted
+    /// channel changes what the device receives.
+    static func planarValue(frame: Int, channel: Int) -> Float { value(frame * 2 + channel) }
+
+    @Test("a non-interleaved render callback fills each channel, and the device receives the interleaved frames exactly",
+          arguments: [AccessType.mmapInterleaved, .readWriteInterleaved])
+    func nonInterleavedPlayback(access: AccessType) throws {
+        let kernel = makeKernel(.explicitSync)
+        let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
+        try pcm.configure(HardwareRequest(access: access, format: .floatLE, channels: 2, rate: 48_000, periodSize: 480, periodCount: 4))
+        let thread = try RenderThread(pcm: pcm, layout: .nonInterleaved) { context in
+            #expect(context.layout == .nonInterleaved && context.channel(2).isEmpty)
+            for channel in 0..<context.channels {
+                let samples = context.channel(channel)
+                for f in 0..<context.frames { samples[f] = Self.planarValue(frame: context.framePosition + f, channel: channel) }
+            }
+        }
+        #expect(Self.eventually { kernel.playbackObservation().frames >= 9_600 })
+        thread.stop()
+        #expect(thread.isFinished && thread.failure == nil && thread.xrunCount == 0)
+        let device = kernel.playbackObservation()
+        let frames = Int(device.frames)
+        var expected = StreamChecksum()
+        let played = (0..<frames * 2).map { Self.planarValue(frame: $0 / 2, channel: $0 % 2) }
+        played.withUnsafeBytes { expected.add($0) }
+        #expect(device.checksum == expected.value, "\(frames) frames played")
+    }
+
+    @Test("a non-interleaved capture callback receives each channel's samples in order")
+    func nonInterleavedCapture() throws {
+        let kernel = makeKernel()
+        let pcm = try KernelPCM(card: 0, device: 0, direction: .capture, kernel: kernel)
+        try pcm.configure(HardwareRequest(format: .s16LE, channels: 2, rate: 48_000, periodSize: 480, periodCount: 4))
+        let left = SampleRing(minimumCapacity: 4800), right = SampleRing(minimumCapacity: 4800)
+        let thread = try RenderThread(pcm: pcm, layout: .nonInterleaved) { context in
+            left.write(UnsafeBufferPointer(context.channel(0)))
+            right.write(UnsafeBufferPointer(context.channel(1)))
+        }
+        #expect(Self.eventually { left.readable >= 4800 && right.readable >= 4800 })
+        thread.stop()
+        let expected = expectedCapture(startFrame: 0, frames: 4800, frameBytes: 4)
+        let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channels: 2) }
+        for (channel, ring) in [left, right].enumerated() {
+            var samples = [Float](repeating: 0, count: 4800)
+            #expect(samples.withUnsafeMutableBufferPointer { ring.read(into: $0) } == 4800)
+            let wrong = zip(samples, decoded.channel(channel)).filter { $0 != $1 }.count
+            #expect(wrong == 0, "\(wrong) wrong samples in channel \(channel)")
+        }
+    }
+
     @Test("a capture callback receives the device's frames in order")
     func capture() throws {
         let kernel = makeKernel()

@@ -258,7 +258,7 @@ struct SampleConversionTests {
 
     @Test("interleaved buffers index frame-major and refuse ragged input")
     func interleavedBuffer() throws {
-        var silence = InterleavedAudioBuffer(channels: 3, frames: 2)
+        var silence = try InterleavedAudioBuffer(channels: 3, frames: 2)
         #expect(silence.samples == [0, 0, 0, 0, 0, 0] && silence.frames == 2)
         silence[1, 2] = 0.75
         #expect(silence.samples == [0, 0, 0, 0, 0, 0.75])
@@ -281,7 +281,7 @@ struct SampleConversionTests {
         #expect(split.frames == 3 && split.channelCount == 2 && split[1, 1] == -0.5)
         #expect(split.interleaved == buffer)
 
-        var built = NonInterleavedAudioBuffer(channelCount: 2, frames: 3)
+        var built = try NonInterleavedAudioBuffer(channelCount: 2, frames: 3)
         for frame in 0..<3 { for channel in 0..<2 { built[frame, channel] = buffer[frame, channel] } }
         #expect(built == split)
 
@@ -311,7 +311,7 @@ struct SampleConversionTests {
         #expect(outside?.context == "frames 2..<4 are outside a 3-frame buffer")
 
         // Decoding into a range of frames leaves the others alone.
-        var target = InterleavedAudioBuffer(channels: 2, frames: 3)
+        var target = try InterleavedAudioBuffer(channels: 2, frames: 3)
         try device.withUnsafeBytes { try target.decode($0, as: .s24_3LE, intoFrames: 2..<3) }
         #expect(target.samples == [0, 0, 0, 0, 0.5, -0.5])
 
@@ -335,7 +335,7 @@ struct SampleConversionTests {
         }
         #expect(area == (try buffer.encoded(as: .s16BE)))
 
-        var back = NonInterleavedAudioBuffer(channelCount: 2, frames: 3)
+        var back = try NonInterleavedAudioBuffer(channelCount: 2, frames: 3)
         try area.withUnsafeBytes { raw in
             try back.decode(channel: 1, frames: 1..<3, as: .s16BE, from: raw.baseAddress! + 6, strideBytes: 4)
         }

@@ -21,7 +21,7 @@ struct AlsaLoop: ParsableCommand {
     @Argument var periods: Int = 1000
     @Option var backend: Backend = .direct
     @Option var warmup: Int = 8
-    @Option var period: UInt32 = 256
+    @Option var period: Int = 256
     @Flag var syncPtr = false
     @Option var seconds: Double?
     @Flag var stopOnXrun = false

@@ -32,11 +32,11 @@ public struct DeviceReport: Encodable, Sendable {
         public var error: String?
         public var formats: [String]?
         public var access: [String]?
-        public var channels: [UInt32]?
-        public var rate: [UInt32]?
-        public var periodSize: [UInt32]?
-        public var periods: [UInt32]?
-        public var bufferSize: [UInt32]?
+        public var channels: [Int]?
+        public var rate: [Int]?
+        public var periodSize: [Int]?
+        public var periods: [Int]?
+        public var bufferSize: [Int]?
         public var info: [String]?
         public var explicitSync: Bool?
         public var syncApplPtr: Bool?
@@ -129,5 +129,5 @@ public struct DeviceReport: Encodable, Sendable {
         return lines.joined(separator: "\n")
     }
 
-    static func range(_ bounds: [UInt32]) -> String { bounds[0] == bounds[1] ? "\(bounds[0])" : "\(bounds[0])–\(bounds[1])" }
+    static func range(_ bounds: [Int]) -> String { bounds[0] == bounds[1] ? "\(bounds[0])" : "\(bounds[0])–\(bounds[1])" }
 }

@@ -67,14 +67,14 @@ public struct DeviceOptions: ParsableArguments, Sendable {
 
     /// A request for `format`, `channels` and `rate` with this command line's access and sizes.
     public func request(format: SampleFormat, channels: UInt32, rate: UInt32) -> HardwareRequest {
-        var bufferSize = buffer
+        var bufferSize = buffer.map(Int.init)
         // Clamped: at a rate in the GHz even the bounded latency holds more frames than a UInt32;
         // the device then grants its largest buffer.
-        if bufferSize == nil, let latency { bufferSize = UInt32(clamping: UInt64(latency) * UInt64(rate) / 1000) }
-        if bufferSize == nil && period == nil { bufferSize = rate / 10 }  // 100 ms unless told
-        let periodSize = period ?? bufferSize.map { max($0 / 4, 1) }
-        return HardwareRequest(access: mmap ? .mmapInterleaved : .readWriteInterleaved, format: format, channels: channels,
-                               rate: rate, periodSize: periodSize, bufferSize: bufferSize)
+        if bufferSize == nil, let latency { bufferSize = Int(UInt32(clamping: UInt64(latency) * UInt64(rate) / 1000)) }
+        if bufferSize == nil && period == nil { bufferSize = Int(rate / 10) }  // 100 ms unless told
+        let periodSize = period.map(Int.init) ?? bufferSize.map { max($0 / 4, 1) }
+        return HardwareRequest(access: mmap ? .mmapInterleaved : .readWriteInterleaved, format: format, channels: Int(channels),
+                               rate: Int(rate), periodSize: periodSize, bufferSize: bufferSize)
     }
 }
 

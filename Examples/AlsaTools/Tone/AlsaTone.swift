@@ -90,11 +90,11 @@ public struct AlsaTone: ParsableCommand {
     private func play() throws {
         let opened = try device.open(.playback)
         let latency = device.latency.map { Duration.milliseconds(Int($0)) } ?? .milliseconds(100)
-        let stream = try PlaybackStream(pcm: opened.pcm, request: StreamRequest(rate: rate, channels: channels, latency: latency,
+        let stream = try PlaybackStream(pcm: opened.pcm, request: StreamRequest(rate: Int(rate), channels: Int(channels), latency: latency,
                                                                                  preferMmap: device.mmap),
                                         kernel: opened.simulator ?? LinuxKernel.shared)
         let got = stream.configuration
-        guard got.rate == rate, got.channels == channels else {
+        guard got.rate == Int(rate), got.channels == Int(channels) else {
             throw ToolFailure("\(got.deviceName) plays \(got.channels) channels at \(got.rate) Hz, not \(channels) at \(rate)")
         }
         if !quiet { Say.line("\(signal) at \(level) dBFS: \(got)") }
@@ -113,7 +113,7 @@ public struct AlsaTone: ParsableCommand {
             // wait has no limit: on a stalled device the loop still sees a Ctrl-C.
             guard try opened.pcm.wait(timeoutMilliseconds: 500) else { continue }
             generator.fill(chunk)
-            try stream.write(UnsafeBufferPointer(chunk))
+            try stream.writeBlocking(UnsafeBufferPointer(chunk))
             played += frames
             status.update("♪ \(clock(Double(played) / Double(rate)))\(total.map { " / " + clock(Double($0) / Double(rate)) } ?? "")  xruns \(stream.xrunCount)")
         }

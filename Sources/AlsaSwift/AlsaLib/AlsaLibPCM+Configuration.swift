@@ -18,10 +18,12 @@ extension AlsaLibPCM {
         var dir: Int32 = 0
         var low: UInt32 = 0, high: UInt32 = 0
         var lowFrames: snd_pcm_uframes_t = 0, highFrames: snd_pcm_uframes_t = 0
-        func range(_ min: Int32, _ max: Int32) -> ClosedRange<UInt32> { min >= 0 && max >= 0 && low <= high ? low...high : 0...0 }
-        func frameRange(_ min: Int32, _ max: Int32) -> ClosedRange<UInt32> {
+        func range(_ min: Int32, _ max: Int32) -> ClosedRange<Int> {
+            min >= 0 && max >= 0 && low <= high ? Int(low)...Int(high) : 0...0
+        }
+        func frameRange(_ min: Int32, _ max: Int32) -> ClosedRange<Int> {
             min >= 0 && max >= 0 && lowFrames <= highFrames
-                ? UInt32(clamping: lowFrames)...UInt32(clamping: highFrames) : 0...0
+                ? Int(clamping: lowFrames)...Int(clamping: highFrames) : 0...0
         }
         let channels = range(snd_pcm_hw_params_get_channels_min(p, &low), snd_pcm_hw_params_get_channels_max(p, &high))
         let rate = range(snd_pcm_hw_params_get_rate_min(p, &low, &dir), snd_pcm_hw_params_get_rate_max(p, &high, &dir))
@@ -81,9 +83,10 @@ extension AlsaLibPCM {
             throw AlsaError(.configure, .invalidArgument,
                             context: "format \(request.format) is not supported by \(name) with \(request.access); it offers \(capabilities.formats.map(\.name).joined(separator: ", "))")
         }
-        var channels = request.channels
+        // validate() keeps every number within 1...UInt32.max: the conversions below cannot trap.
+        var channels = UInt32(request.channels)
         try near(snd_pcm_hw_params_set_channels_near(pcm, p, &channels), "channels", request.channels)
-        var rate = request.rate
+        var rate = UInt32(request.rate)
         var dir: Int32 = 0
         try near(snd_pcm_hw_params_set_rate_near(pcm, p, &rate, &dir), "rate", request.rate)
         if let periodSize = request.periodSize {
@@ -94,14 +97,14 @@ extension AlsaLibPCM {
             var frames = snd_pcm_uframes_t(bufferSize)
             try near(snd_pcm_hw_params_set_buffer_size_near(pcm, p, &frames), "buffer size", bufferSize)
         } else if let periodCount = request.periodCount {
-            var count = periodCount
+            var count = UInt32(periodCount)
             try near(snd_pcm_hw_params_set_periods_near(pcm, p, &count, &dir), "period count", periodCount)
         }
         try call(.hwParams) { Int(snd_pcm_hw_params($0, p)) }
         let granted = try Self.readSetup(p, hardwareInfo: hardwareProbe?.info)
         if granted.access.isMmap {
             mmapAreas.deallocate()
-            mmapAreas = .allocate(capacity: Int(granted.channels))
+            mmapAreas = .allocate(capacity: granted.channels)
             mmapAreas.initialize(repeating: (0, 0))
         }
         setConfiguration(granted, nil)
@@ -117,7 +120,7 @@ extension AlsaLibPCM {
         return granted
     }
 
-    private func near(_ result: Int32, _ what: String, _ target: UInt32) throws(AlsaError) {
+    private func near(_ result: Int32, _ what: String, _ target: Int) throws(AlsaError) {
         guard result < 0 else { return }
         throw AlsaError(.configure, Errno(rawValue: -result),
                         context: "\(what) \(target) is impossible for \(name)\(LibraryCall.takeMessage().map { ": \($0)" } ?? "")")
@@ -145,10 +148,10 @@ extension AlsaLibPCM {
         var info = infoFlags(p, accessTypes)
         if let hardwareInfo { info.formUnion(hardwareInfo.intersection([.explicitSync, .syncApplPtr, .noRewinds])) }
         return HardwareSetup(
-            access: accessType, format: SampleFormat(rawValue: format.rawValue), channels: channels, rate: rate,
-            rateFraction: hasFraction ? (numerator, denominator) : nil, periodSize: UInt32(periodSize),
-            periodCount: hasPeriods ? periods : (periodSize == 0 ? 0 : UInt32(bufferSize / periodSize)),
-            bufferSize: UInt32(bufferSize), significantBits: UInt32(max(snd_pcm_hw_params_get_sbits(p), 0)), info: info)
+            access: accessType, format: SampleFormat(rawValue: format.rawValue), channels: Int(channels), rate: Int(rate),
+            rateFraction: hasFraction ? (Int(numerator), Int(denominator)) : nil, periodSize: Int(clamping: periodSize),
+            periodCount: hasPeriods ? Int(periods) : (periodSize == 0 ? 0 : Int(clamping: bufferSize / periodSize)),
+            bufferSize: Int(clamping: bufferSize), significantBits: Int(max(snd_pcm_hw_params_get_sbits(p), 0)), info: info)
     }
 
     /// Installs software parameters through alsa-lib; `boundary` is read back from it.
@@ -160,12 +163,14 @@ extension AlsaLibPCM {
         guard snd_pcm_sw_params_malloc(&raw) >= 0, let sw = raw else { throw AlsaError(.swParams, .noMemory) }
         defer { snd_pcm_sw_params_free(sw) }
         try LibraryCall.check(snd_pcm_sw_params_current(pcm, sw), .swParams)
+        // The kernel record's conversion refuses negative counts with a typed error.
+        let record = try parameters.kernelRecord()
         let steps: [Int32] = [
-            snd_pcm_sw_params_set_avail_min(pcm, sw, snd_pcm_uframes_t(parameters.availMin)),
-            snd_pcm_sw_params_set_start_threshold(pcm, sw, snd_pcm_uframes_t(parameters.startThreshold)),
-            snd_pcm_sw_params_set_stop_threshold(pcm, sw, snd_pcm_uframes_t(parameters.stopThreshold)),
-            snd_pcm_sw_params_set_silence_threshold(pcm, sw, snd_pcm_uframes_t(parameters.silenceThreshold)),
-            snd_pcm_sw_params_set_silence_size(pcm, sw, snd_pcm_uframes_t(parameters.silenceSize)),
+            snd_pcm_sw_params_set_avail_min(pcm, sw, record.avail_min),
+            snd_pcm_sw_params_set_start_threshold(pcm, sw, record.start_threshold),
+            snd_pcm_sw_params_set_stop_threshold(pcm, sw, record.stop_threshold),
+            snd_pcm_sw_params_set_silence_threshold(pcm, sw, record.silence_threshold),
+            snd_pcm_sw_params_set_silence_size(pcm, sw, record.silence_size),
             snd_pcm_sw_params_set_tstamp_mode(pcm, sw, parameters.timestampsEnabled ? SND_PCM_TSTAMP_ENABLE : SND_PCM_TSTAMP_NONE),
             snd_pcm_sw_params_set_tstamp_type(pcm, sw, snd_pcm_tstamp_type_t(rawValue: UInt32(parameters.timestampType.rawValue))),
         ]
@@ -174,7 +179,7 @@ extension AlsaLibPCM {
         var boundary: snd_pcm_uframes_t = 0
         snd_pcm_sw_params_get_boundary(sw, &boundary)
         var installed = parameters
-        installed.boundary = UInt(boundary)
+        installed.boundary = Int(clamping: boundary)
         setConfiguration(setup, installed)
     }
 

@@ -11,16 +11,21 @@ public struct InterleavedAudioBuffer: Sendable, Equatable {
 
     public var frames: Int { samples.count / channels }
 
-    /// `frames` frames of silence. A channel count below one is a programming error.
-    public init(channels: Int, frames: Int) {
-        precondition(channels > 0, "an audio buffer needs at least one channel, not \(channels)")
-        precondition(frames >= 0, "an audio buffer cannot have \(frames) frames")
+    /// `frames` frames of silence; refused unless there is at least one channel and the sample
+    /// count is non-negative and countable.
+    public init(channels: Int, frames: Int) throws(AlsaError) {
+        try AudioBufferSize.check(channels: channels, frames: frames)
         self.channels = channels
         samples = [Float](repeating: 0, count: channels * frames)
     }
 
     /// Wraps `samples`; refused unless there is at least one channel and the samples are a whole
     /// number of `channels`-sample frames.
+    init(unchecked channels: Int, samples: [Float]) {
+        self.channels = channels
+        self.samples = samples
+    }
+
     public init(channels: Int, samples: [Float]) throws(AlsaError) {
         guard channels > 0 else { throw AlsaError(.transfer, .invalidArgument, context: "an audio buffer needs at least one channel, not \(channels)") }
         guard samples.count % channels == 0 else {
@@ -33,7 +38,7 @@ public struct InterleavedAudioBuffer: Sendable, Equatable {
     /// Decodes interleaved device-format audio; `bytes` must be a whole number of frames.
     public init(decoding bytes: UnsafeRawBufferPointer, format: SampleFormat, channels: Int) throws(AlsaError) {
         let frames = try Self.wholeFrames(in: bytes.count, format: format, channels: channels)
-        self.init(channels: channels, frames: frames)
+        try self.init(channels: channels, frames: frames)
         try samples.withUnsafeMutableBufferPointer { (output) throws(AlsaError) in
             try SampleConversion.decode(bytes, as: format, into: output)
         }
@@ -129,10 +134,10 @@ public struct NonInterleavedAudioBuffer: Sendable, Equatable {
     public var channelCount: Int { channels.count }
     public var frames: Int { channels.first?.count ?? 0 }
 
-    /// `frames` frames of silence in each of `channelCount` channels.
-    public init(channelCount: Int, frames: Int) {
-        precondition(channelCount > 0, "an audio buffer needs at least one channel, not \(channelCount)")
-        precondition(frames >= 0, "an audio buffer cannot have \(frames) frames")
+    /// `frames` frames of silence in each of `channelCount` channels; refused unless there is at
+    /// least one channel and the sample count is non-negative and countable.
+    public init(channelCount: Int, frames: Int) throws(AlsaError) {
+        try AudioBufferSize.check(channels: channelCount, frames: frames)
         // One array each, not one shared copy-on-write array, so writing a channel copies nothing.
         channels = (0..<channelCount).map { _ in [Float](repeating: 0, count: frames) }
     }
@@ -158,7 +163,7 @@ public struct NonInterleavedAudioBuffer: Sendable, Equatable {
             throw AlsaError(.transfer, .invalidArgument,
                             context: "channel byte counts \(channelBytes.map(\.count)) are not equal whole numbers of \(width)-byte \(format) samples")
         }
-        self.init(channelCount: channelBytes.count, frames: first.count / width)
+        try self.init(channelCount: channelBytes.count, frames: first.count / width)
         for (channel, bytes) in channelBytes.enumerated() {
             let outcome = bytes.withUnsafeBytes { raw -> Result<Void, AlsaError> in
                 do throws(AlsaError) {
@@ -184,7 +189,8 @@ public struct NonInterleavedAudioBuffer: Sendable, Equatable {
 
     /// The same audio, frame after frame.
     public var interleaved: InterleavedAudioBuffer {
-        var result = InterleavedAudioBuffer(channels: channels.count, frames: frames)
+        // Sizes already held by this buffer: the check cannot fail.
+        var result = InterleavedAudioBuffer(unchecked: channels.count, samples: [Float](repeating: 0, count: channels.count * frames))
         let channelCount = channels.count
         result.withUnsafeMutableSamples { output in
             for (c, samples) in channels.enumerated() {
@@ -241,6 +247,19 @@ public struct NonInterleavedAudioBuffer: Sendable, Equatable {
         }
         guard range.lowerBound >= 0, range.upperBound <= frames else {
             throw AlsaError(.transfer, .invalidArgument, context: "frames \(range) are outside a \(frames)-frame buffer")
+        }
+    }
+}
+
+/// The size checks both buffer types make on counts that may come from outside.
+enum AudioBufferSize {
+    static func check(channels: Int, frames: Int) throws(AlsaError) {
+        guard channels > 0 else {
+            throw AlsaError(.transfer, .invalidArgument, context: "an audio buffer needs at least one channel, not \(channels)")
+        }
+        let (_, overflow) = channels.multipliedReportingOverflow(by: frames)
+        guard frames >= 0, !overflow else {
+            throw AlsaError(.transfer, .invalidArgument, context: "an audio buffer cannot have \(frames) frames of \(channels) channels")
         }
     }
 }

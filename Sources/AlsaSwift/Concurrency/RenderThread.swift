@@ -8,17 +8,30 @@ import Glibc
 
 /// What a render callback sees each time the device wants (playback) or has (capture) frames.
 ///
-/// `samples` is interleaved `Float` in [-1, 1), `frames × channels` long, owned by the thread and
-/// reused every call. For playback the callback fills it, and the thread converts it straight into
-/// the device buffer (the mmap area itself when the access is mmap); for capture it holds what the
-/// device delivered. Nothing in here allocates.
+/// `samples` is `Float` in [-1, 1), `frames × channels` long, laid out as the thread was asked
+/// (`layout`), owned by the thread and reused every call. For playback the callback fills it, and
+/// the thread converts it straight into the device buffer (the mmap area itself when the access is
+/// mmap); for capture it holds what the device delivered. Nothing in here allocates.
 public struct RenderContext: ~Copyable {
+    /// Frames in this call (at most a period).
     public let frames: Int
+    /// Samples per frame.
     public let channels: Int
+    /// Frames per second.
     public let sampleRate: Int
+    /// Every sample of this call, in `layout` order.
     public let samples: UnsafeMutableBufferPointer<Float>
     /// Frames rendered before this call, since the thread started.
     public let framePosition: Int
+    /// The order of `samples`: frame after frame, or channel after channel.
+    public let layout: SampleLayout
+
+    /// With a non-interleaved layout, the `frames` samples of channel `index`. Empty for an
+    /// interleaved layout (whose channels are not contiguous) or an index out of range.
+    public func channel(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
+        guard layout == .nonInterleaved, index >= 0, index < channels else { return UnsafeMutableBufferPointer(start: nil, count: 0) }
+        return UnsafeMutableBufferPointer(rebasing: samples[index * frames..<(index + 1) * frames])
+    }
 }
 
 /// A real-time audio thread that drives a configured PCM with a callback.
@@ -66,8 +79,10 @@ public final class RenderThread: Sendable {
     public var isFinished: Bool { outcome.withLock { $0.finished } }
 
     /// Starts the thread on `pcm`, which must be configured with interleaved access (read/write or
-    /// mmap) in a format `SampleConversion` supports.
-    public init(pcm: sending any PCM, priority: Priority = .normal, callback: @escaping Callback) throws(AlsaError) {
+    /// mmap) in a format `SampleConversion` supports. The callback sees its samples in `layout`
+    /// order; either way they are converted straight into (or out of) the device's frames.
+    public init(pcm: sending any PCM, priority: Priority = .normal, layout: SampleLayout = .interleaved,
+                callback: @escaping Callback) throws(AlsaError) {
         guard let setup = pcm.setup else {
             throw AlsaError(.configure, .badFileDescriptorState, context: "configure the PCM before starting a render thread")
         }
@@ -79,7 +94,7 @@ public final class RenderThread: Sendable {
         guard made == 0 else { throw AlsaError(.poll, Errno(rawValue: errno), context: "pipe for the render thread's wake-up") }
         (wakeReader, wakeWriter) = ends
         _ = fcntl(wakeWriter, F_SETFL, fcntl(wakeWriter, F_GETFL) | O_NONBLOCK)
-        let loop = RenderLoop(pcm: pcm, setup: setup, callback: callback, owner: self, priority: priority)
+        let loop = RenderLoop(pcm: pcm, setup: setup, callback: callback, owner: self, priority: priority, layout: layout)
         let context = Unmanaged.passRetained(loop).toOpaque()
         var handle = pthread_t()
         let created = pthread_create(&handle, nil, { context in
@@ -135,6 +150,7 @@ private final class RenderLoop: @unchecked Sendable {
     let callback: RenderThread.Callback
     unowned(unsafe) let owner: RenderThread
     let priority: RenderThread.Priority
+    let layout: SampleLayout
     let channels: Int
     let floats: UnsafeMutableBufferPointer<Float>
     let bytes: UnsafeMutableRawBufferPointer
@@ -143,8 +159,9 @@ private final class RenderLoop: @unchecked Sendable {
     var position = 0
 
     init(pcm: any PCM, setup: HardwareSetup, callback: @escaping RenderThread.Callback, owner: RenderThread,
-         priority: RenderThread.Priority) {
+         priority: RenderThread.Priority, layout: SampleLayout) {
         self.pcm = pcm
+        self.layout = layout
         self.setup = setup
         self.callback = callback
         self.owner = owner
@@ -214,8 +231,7 @@ private final class RenderLoop: @unchecked Sendable {
         if setup.access.isMmap {
             return try mmapPeriod { (area) throws(AlsaError) in
                 render(area.frames)
-                try SampleConversion.encode(UnsafeBufferPointer(rebasing: floats[0..<area.frames * channels]), as: setup.format,
-                                            into: area.interleaved)
+                try encodeRendered(area.frames, into: area.interleaved)
             }
         }
         let frames = min(limit, try recovering { () throws(AlsaError) in try pcm.avail() })
@@ -223,7 +239,7 @@ private final class RenderLoop: @unchecked Sendable {
         render(frames)
         let byteCount = frames * setup.frameBytes
         let target = UnsafeMutableRawBufferPointer(rebasing: bytes[0..<byteCount])
-        try SampleConversion.encode(UnsafeBufferPointer(rebasing: floats[0..<frames * channels]), as: setup.format, into: target)
+        try encodeRendered(frames, into: target)
         do {
             return try pcm.writeInterleaved(UnsafeRawBufferPointer(target))
         } catch {
@@ -237,8 +253,7 @@ private final class RenderLoop: @unchecked Sendable {
         let limit = Int(setup.periodSize)
         if setup.access.isMmap {
             return try mmapPeriod { (area) throws(AlsaError) in
-                try SampleConversion.decode(UnsafeRawBufferPointer(area.interleaved), as: setup.format,
-                                            into: UnsafeMutableBufferPointer(rebasing: floats[0..<area.frames * channels]))
+                try decodeCaptured(UnsafeRawBufferPointer(area.interleaved), frames: area.frames)
                 render(area.frames)
             }
         }
@@ -251,10 +266,38 @@ private final class RenderLoop: @unchecked Sendable {
             try recover(error)
             return 0
         }
-        try SampleConversion.decode(UnsafeRawBufferPointer(rebasing: target[0..<frames * setup.frameBytes]), as: setup.format,
-                                    into: UnsafeMutableBufferPointer(rebasing: floats[0..<frames * channels]))
+        try decodeCaptured(UnsafeRawBufferPointer(rebasing: target[0..<frames * setup.frameBytes]), frames: frames)
         render(frames)
         return frames
+    }
+
+    /// Converts the callback's `frames` frames into interleaved device frames: in one pass when
+    /// interleaved, else channel by channel into each channel's place in the frames.
+    private func encodeRendered(_ frames: Int, into destination: UnsafeMutableRawBufferPointer) throws(AlsaError) {
+        guard layout == .nonInterleaved else {
+            try SampleConversion.encode(UnsafeBufferPointer(rebasing: floats[0..<frames * channels]), as: setup.format, into: destination)
+            return
+        }
+        guard let base = destination.baseAddress, frames > 0 else { return }
+        let sampleBytes = setup.frameBytes / channels
+        for channel in 0..<channels {
+            try SampleConversion.encode(UnsafeBufferPointer(rebasing: floats[channel * frames..<(channel + 1) * frames]), as: setup.format,
+                                        to: base + channel * sampleBytes, strideBytes: setup.frameBytes)
+        }
+    }
+
+    /// The reverse of `encodeRendered`, for capture.
+    private func decodeCaptured(_ source: UnsafeRawBufferPointer, frames: Int) throws(AlsaError) {
+        guard layout == .nonInterleaved else {
+            try SampleConversion.decode(source, as: setup.format, into: UnsafeMutableBufferPointer(rebasing: floats[0..<frames * channels]))
+            return
+        }
+        guard let base = source.baseAddress, frames > 0 else { return }
+        let sampleBytes = setup.frameBytes / channels
+        for channel in 0..<channels {
+            try SampleConversion.decode(from: base + channel * sampleBytes, strideBytes: setup.frameBytes, as: setup.format,
+                                        into: UnsafeMutableBufferPointer(rebasing: floats[channel * frames..<(channel + 1) * frames]))
+        }
     }
 
     /// One mmap round of up to a period: begin, `body` on the area, commit. Returns the frames moved.
@@ -272,7 +315,7 @@ private final class RenderLoop: @unchecked Sendable {
     private func render(_ frames: Int) {
         let context = RenderContext(frames: frames, channels: channels, sampleRate: Int(setup.rate),
                                     samples: UnsafeMutableBufferPointer(rebasing: floats[0..<frames * channels]),
-                                    framePosition: position)
+                                    framePosition: position, layout: layout)
         callback(context)
         position += frames
         owner.notePeriod()

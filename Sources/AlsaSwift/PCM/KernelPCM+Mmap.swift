@@ -65,7 +65,7 @@ extension KernelPCM {
         _ = try MmapCommitRules.validate(frames, against: pendingTransfer)
         pendingTransfer = nil
         guard frames > 0 else { return }
-        let boundary = softwareParameters?.boundary ?? UInt(setup.bufferSize)
+        let boundary = UInt(bitPattern: softwareParameters?.boundary ?? setup.bufferSize)
         var next = pointers.applPtr + UInt(frames)
         if next >= boundary { next -= boundary }
         do {

@@ -221,8 +221,8 @@ public final class KernelPCM: PCM {
     /// Installs software parameters (thresholds, avail_min, timestamps). The kernel's `boundary` is
     /// kept from its answer.
     public func installSoftwareParameters(_ parameters: SoftwareParameters) throws(AlsaError) {
-        var record = parameters.kernelRecord
-        record.boundary = softwareParameters?.boundary ?? 0
+        var record = try parameters.kernelRecord()
+        record.boundary = UInt(bitPattern: softwareParameters?.boundary ?? 0)
         try file.ioctl(.swParams, ALSA_IOCTL_SW_PARAMS, &record)
         softwareParameters = SoftwareParameters(kernelRecord: record)
     }
@@ -241,11 +241,11 @@ public final class KernelPCM: PCM {
                                  offset: ALSA_MMAP_OFFSET_DATA)
         dataMapping = base
         dataMappingLength = length
-        channelAreas = .allocate(capacity: Int(setup.channels))
+        channelAreas = .allocate(capacity: setup.channels)
         channelAreas.initialize(repeating: (offset: 0, step: 0))
         for channel in 0..<setup.channels {
             var info = snd_pcm_channel_info()
-            info.channel = channel
+            info.channel = UInt32(truncatingIfNeeded: channel)
             do {
                 try file.ioctl(.channelInfo, ALSA_IOCTL_CHANNEL_INFO, &info)
             } catch {
@@ -307,10 +307,10 @@ public final class KernelPCM: PCM {
 
     /// Frames transferable from the records as they stand (no call).
     func available(_ setup: HardwareSetup) -> Int {
-        let boundary = Int(bitPattern: softwareParameters?.boundary ?? 0)
+        let boundary = softwareParameters?.boundary ?? 0
         let hw = Int(bitPattern: pointers.hwPtr)
         let appl = Int(bitPattern: pointers.applPtr)
-        var avail = direction == .playback ? hw + Int(setup.bufferSize) - appl : hw - appl
+        var avail = direction == .playback ? hw + setup.bufferSize - appl : hw - appl
         if avail < 0 { avail += boundary } else if avail >= boundary && boundary > 0 { avail -= boundary }
         return avail
     }

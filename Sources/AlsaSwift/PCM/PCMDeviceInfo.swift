@@ -2,26 +2,31 @@ import CAlsaKernel
 
 /// Identity of an open PCM, from the INFO ioctl.
 public struct PCMDeviceInfo: Sendable, Equatable {
-    public var card: Int32
-    public var device: UInt32
-    public var subdevice: UInt32
+    /// The card's number (the N of hw:N).
+    public var card: Int
+    /// The device's number on its card.
+    public var device: Int
+    /// The subdevice opened.
+    public var subdevice: Int
     public var direction: StreamDirection
     public var id: String
     public var name: String
     public var subdeviceName: String
-    public var subdeviceCount: UInt32
-    public var subdevicesAvailable: UInt32
+    /// Subdevices the device has.
+    public var subdeviceCount: Int
+    /// Subdevices not open by anyone.
+    public var subdevicesAvailable: Int
 
     init(_ r: snd_pcm_info) {
-        card = r.card
-        device = r.device
-        subdevice = r.subdevice
+        card = Int(r.card)
+        device = Int(r.device)
+        subdevice = Int(r.subdevice)
         direction = StreamDirection(rawValue: r.stream) ?? .playback
         id = CString.decode(r.id)
         name = CString.decode(r.name)
         subdeviceName = CString.decode(r.subname)
-        subdeviceCount = r.subdevices_count
-        subdevicesAvailable = r.subdevices_avail
+        subdeviceCount = Int(r.subdevices_count)
+        subdevicesAvailable = Int(r.subdevices_avail)
     }
 }
 
@@ -29,12 +34,16 @@ public struct PCMDeviceInfo: Sendable, Equatable {
 public struct PCMStatus: Sendable, Equatable {
     public var state: PCMState
     public var suspendedState: PCMState
-    public var applPtr: UInt
-    public var hwPtr: UInt
+    /// Where the app is in the stream, in frames (wraps at the boundary).
+    public var applPtr: Int
+    /// Where the hardware is, in frames (wraps at the boundary).
+    public var hwPtr: Int
     /// Frames between what the app transferred and what the hardware played or captured.
     public var delay: Int
-    public var avail: UInt
-    public var availMax: UInt
+    /// Frames that can be transferred now.
+    public var avail: Int
+    /// The most frames that were available since the last status.
+    public var availMax: Int
     public var triggerTimestamp: Duration
     public var timestamp: Duration
     public var audioTimestamp: Duration
@@ -42,11 +51,12 @@ public struct PCMStatus: Sendable, Equatable {
     init(_ r: snd_pcm_status) {
         state = PCMState(kernelValue: r.state)
         suspendedState = PCMState(kernelValue: r.suspended_state)
-        applPtr = r.appl_ptr
-        hwPtr = r.hw_ptr
+        // Kernel pointers stay below its boundary (< LONG_MAX); clamp against nonsense answers.
+        applPtr = Int(clamping: r.appl_ptr)
+        hwPtr = Int(clamping: r.hw_ptr)
         delay = r.delay
-        avail = r.avail
-        availMax = r.avail_max
+        avail = Int(clamping: r.avail)
+        availMax = Int(clamping: r.avail_max)
         triggerTimestamp = Duration(r.trigger_tstamp)
         timestamp = Duration(r.tstamp)
         audioTimestamp = Duration(r.audio_tstamp)

@@ -5,18 +5,21 @@ import CAlsaKernel
 public struct HardwareRequest: Sendable, Equatable {
     public var access: AccessType
     public var format: SampleFormat
-    public var channels: UInt32
-    public var rate: UInt32
+    /// Samples per frame.
+    public var channels: Int
+    /// Frames per second.
+    public var rate: Int
     /// Frames per period; nil lets the driver choose.
-    public var periodSize: UInt32?
+    public var periodSize: Int?
     /// Periods per buffer; ignored when `bufferSize` is set; nil lets the driver choose.
-    public var periodCount: UInt32?
+    public var periodCount: Int?
     /// Frames in the ring buffer; nil derives it from `periodCount` or lets the driver choose.
-    public var bufferSize: UInt32?
+    public var bufferSize: Int?
 
+    /// A request; every number is checked when a PCM is configured with it.
     public init(access: AccessType = .readWriteInterleaved, format: SampleFormat = .s16LE,
-                channels: UInt32 = 2, rate: UInt32 = 48_000, periodSize: UInt32? = nil,
-                periodCount: UInt32? = nil, bufferSize: UInt32? = nil) {
+                channels: Int = 2, rate: Int = 48_000, periodSize: Int? = nil,
+                periodCount: Int? = nil, bufferSize: Int? = nil) {
         self.access = access
         self.format = format
         self.channels = channels
@@ -28,12 +31,17 @@ public struct HardwareRequest: Sendable, Equatable {
 }
 
 extension HardwareRequest {
-    /// Refuses what no device can grant, before any transport sees it.
+    /// Refuses what no device can grant, before any transport sees it: zero, negative, or
+    /// beyond the kernel's 32-bit intervals.
     func validate() throws(AlsaError) {
-        let numbers: [(String, UInt32?)] = [("channels", channels), ("rate", rate), ("period size", periodSize),
-                                            ("period count", periodCount), ("buffer size", bufferSize)]
-        for (name, value) in numbers where value == 0 {
-            throw AlsaError(.configure, .invalidArgument, context: "\(name) 0 is impossible")
+        let numbers: [(String, Int?)] = [("channels", channels), ("rate", rate), ("period size", periodSize),
+                                         ("period count", periodCount), ("buffer size", bufferSize)]
+        for (name, value) in numbers {
+            guard let value else { continue }
+            guard value > 0 else { throw AlsaError(.configure, .invalidArgument, context: "\(name) \(value) is impossible") }
+            guard value <= Int(UInt32.max) else {
+                throw AlsaError(.configure, .invalidArgument, context: "\(name) \(value) is beyond what ALSA can express (\(UInt32.max))")
+            }
         }
         guard format.physicalBits != nil else {
             throw AlsaError(.configure, .invalidArgument, context: "format \(format) has no fixed sample width")
@@ -45,20 +53,27 @@ extension HardwareRequest {
 public struct HardwareSetup: Sendable, Equatable, CustomStringConvertible {
     public var access: AccessType
     public var format: SampleFormat
-    public var channels: UInt32
-    public var rate: UInt32
+    /// Samples per frame.
+    public var channels: Int
+    /// Frames per second (rounded when the device's rate is a fraction).
+    public var rate: Int
     /// The exact rate as the fraction the kernel reported (numerator / denominator), when it did.
-    public var rateFraction: (numerator: UInt32, denominator: UInt32)?
-    public var periodSize: UInt32
-    public var periodCount: UInt32
-    public var bufferSize: UInt32
-    public var significantBits: UInt32
+    public var rateFraction: (numerator: Int, denominator: Int)?
+    /// Frames per period: the unit the device wakes the app in.
+    public var periodSize: Int
+    /// Periods in the ring buffer.
+    public var periodCount: Int
+    /// Frames in the ring buffer.
+    public var bufferSize: Int
+    /// Bits of each sample the device uses (the rest is padding).
+    public var significantBits: Int
     /// The negotiated info word: the device's flags, EXPLICIT_SYNC included.
     public var info: PCMInfoFlags
 
     /// Bytes one frame occupies in the buffer.
-    public var frameBytes: Int { channels == 0 ? 0 : Int(channels) * (format.physicalBits ?? 0) / 8 }
-    public var bufferBytes: Int { Int(bufferSize) * frameBytes }
+    public var frameBytes: Int { channels * (format.physicalBits ?? 0) / 8 }
+    /// Bytes the ring buffer occupies.
+    public var bufferBytes: Int { bufferSize * frameBytes }
     /// The buffer's length in time, the worst-case output latency.
     public var bufferDuration: Duration { .nanoseconds(Int64(bufferSize) * 1_000_000_000 / Int64(max(rate, 1))) }
     public var periodDuration: Duration { .nanoseconds(Int64(periodSize) * 1_000_000_000 / Int64(max(rate, 1))) }
@@ -75,9 +90,10 @@ public struct HardwareSetup: Sendable, Equatable, CustomStringConvertible {
         "\(access) \(format) \(channels)ch \(rate)Hz, period \(periodSize) x \(periodCount) = buffer \(bufferSize) frames, info \(info)"
     }
 
-    public init(access: AccessType, format: SampleFormat, channels: UInt32, rate: UInt32,
-                rateFraction: (numerator: UInt32, denominator: UInt32)? = nil, periodSize: UInt32, periodCount: UInt32,
-                bufferSize: UInt32, significantBits: UInt32, info: PCMInfoFlags) {
+    /// A setup as a transport reports it.
+    public init(access: AccessType, format: SampleFormat, channels: Int, rate: Int,
+                rateFraction: (numerator: Int, denominator: Int)? = nil, periodSize: Int, periodCount: Int,
+                bufferSize: Int, significantBits: Int, info: PCMInfoFlags) {
         self.access = access
         self.format = format
         self.channels = channels
@@ -100,13 +116,13 @@ public struct HardwareSetup: Sendable, Equatable, CustomStringConvertible {
         }
         self.access = access
         self.format = SampleFormat(rawValue: formatBit)
-        self.channels = channels
-        self.rate = rate
-        self.rateFraction = p.rateDenominator == 0 ? nil : (p.rateNumerator, p.rateDenominator)
-        self.periodSize = periodSize
-        self.periodCount = p.value(ALSA_HW_PARAM_PERIODS) ?? (periodSize == 0 ? 0 : bufferSize / periodSize)
-        self.bufferSize = bufferSize
-        self.significantBits = p.significantBits
+        self.channels = Int(channels)
+        self.rate = Int(rate)
+        self.rateFraction = p.rateDenominator == 0 ? nil : (Int(p.rateNumerator), Int(p.rateDenominator))
+        self.periodSize = Int(periodSize)
+        self.periodCount = Int(p.value(ALSA_HW_PARAM_PERIODS) ?? (periodSize == 0 ? 0 : bufferSize / periodSize))
+        self.bufferSize = Int(bufferSize)
+        self.significantBits = Int(p.significantBits)
         self.info = p.info
     }
 }

@@ -47,9 +47,10 @@ struct Negotiation {
     }
 
     /// Fixes `param` at `target`, or at the nearest value the device still allows.
-    private func near(_ p: inout HardwareParameters, _ param: Int32, _ target: UInt32, name: String) throws(AlsaError) {
-        guard target > 0 else {
-            throw AlsaError(.configure, .invalidArgument, context: "\(name) 0 is impossible")
+    private func near(_ p: inout HardwareParameters, _ param: Int32, _ requested: Int, name: String) throws(AlsaError) {
+        // The kernel's intervals are 32-bit: what does not fit is refused, never trapped on.
+        guard requested > 0, let target = UInt32(exactly: requested) else {
+            throw AlsaError(.configure, .invalidArgument, context: "\(name) \(requested) is impossible")
         }
         if let fixed = try attempt(p, { $0.setRange(param, target...target) }) {
             p = fixed

@@ -25,45 +25,43 @@ public final class CaptureStream {
         core = try StreamCore(pcm: pcm, direction: .capture, request: request, kernel: kernel)
     }
 
-    /// Fills `samples` (a whole number of frames) with captured interleaved samples, blocking
-    /// until it is full. Starts the stream on first use.
-    public func read(into samples: UnsafeMutableBufferPointer<Float>) throws(AlsaError) {
-        try core.checkNotPaused()
+    /// Fills `samples` (a whole number of frames) with captured interleaved samples, blocking the
+    /// calling thread until it is full. Starts the stream on first use. From async code use
+    /// `read(into:)`, which suspends the task instead.
+    public func readBlocking(into samples: UnsafeMutableBufferPointer<Float>) throws(AlsaError) {
         let total = try core.frames(inSamples: samples.count)
-        var done = 0
-        while done < total {
-            let moved = try core.recovering { () throws(AlsaError) in try transfer(into: samples, at: done) }
-            if moved == 0 { try core.waitBlocking() }
-            done += moved
-        }
+        try readBlocking(frames: total) { (bytes, range) throws(AlsaError) in try decode(bytes, into: samples, frames: range) }
     }
 
-    /// The same, suspending the task instead of a thread. Cancellation throws ECANCELED (kind
+    /// Fills `samples` (a whole number of frames) with captured interleaved samples, suspending
+    /// the task (no thread waits) until it is full. Cancellation throws ECANCELED (kind
     /// `.cancelled`); the frames read so far are in `samples`.
     nonisolated(nonsending) public func read(into samples: UnsafeMutableBufferPointer<Float>) async throws(AlsaError) {
-        try core.checkNotPaused()
         let total = try core.frames(inSamples: samples.count)
-        var done = 0
-        while done < total {
-            if Task.isCancelled { throw AlsaError(.poll, .canceled) }
-            let moved = try core.recovering { () throws(AlsaError) in try transfer(into: samples, at: done) }
-            if moved == 0 { try await core.waitSuspending() }
-            done += moved
-        }
+        try await read(frames: total) { (bytes, range) throws(AlsaError) in try decode(bytes, into: samples, frames: range) }
     }
 
     /// Reads `frames` frames into a new buffer, suspending the task while waiting.
     nonisolated(nonsending) public func read(frames: Int) async throws(AlsaError) -> InterleavedAudioBuffer {
-        // The caller's count: refused, not trapped on, when negative or too large to multiply.
-        let (samples, overflow) = frames.multipliedReportingOverflow(by: core.channels)
-        guard frames >= 0, !overflow else {
-            throw AlsaError(.transfer, .invalidArgument, context: "cannot read \(frames) frames of \(core.channels) channels")
-        }
-        let storage = UnsafeMutableBufferPointer<Float>.allocate(capacity: samples)
+        let storage = try allocateSamples(frames: frames)
         defer { storage.deallocate() }
-        storage.initialize(repeating: 0)
         try await read(into: storage)
         return try InterleavedAudioBuffer(channels: core.channels, samples: Array(storage))
+    }
+
+    /// Reads `frames` frames as one array per channel, suspending the task while waiting. Each
+    /// channel is converted straight from its place in the device's frames: no interleaved copy.
+    nonisolated(nonsending) public func readNonInterleaved(frames: Int) async throws(AlsaError) -> NonInterleavedAudioBuffer {
+        var result = try emptyChannels(frames: frames)
+        try await read(frames: frames) { (bytes, range) throws(AlsaError) in try decode(bytes, into: &result, frames: range) }
+        return result
+    }
+
+    /// Reads `frames` frames as one array per channel, blocking the calling thread.
+    public func readNonInterleavedBlocking(frames: Int) throws(AlsaError) -> NonInterleavedAudioBuffer {
+        var result = try emptyChannels(frames: frames)
+        try readBlocking(frames: frames) { (bytes, range) throws(AlsaError) in try decode(bytes, into: &result, frames: range) }
+        return result
     }
 
     /// Captured audio as an endless sequence of buffers of `frames` frames each. Ends when the task
@@ -77,18 +75,39 @@ public final class CaptureStream {
 
     public func close() throws(AlsaError) { try core.pcm.close() }
 
+    /// Where captured frames go: `deliver(bytes, range)` converts interleaved device frames into
+    /// frames `range` of the caller's destination.
+    private typealias Delivery = (UnsafeRawBufferPointer, Range<Int>) throws(AlsaError) -> Void
+
+    private func readBlocking(frames total: Int, _ deliver: Delivery) throws(AlsaError) {
+        try core.checkNotPaused()
+        var done = 0
+        while done < total {
+            let moved = try core.recovering { () throws(AlsaError) in try transfer(from: done, total: total, deliver) }
+            if moved == 0 { try core.waitBlocking() }
+            done += moved
+        }
+    }
+
+    nonisolated(nonsending) private func read(frames total: Int, _ deliver: Delivery) async throws(AlsaError) {
+        try core.checkNotPaused()
+        var done = 0
+        while done < total {
+            if Task.isCancelled { throw AlsaError(.poll, .canceled) }
+            let moved = try core.recovering { () throws(AlsaError) in try transfer(from: done, total: total, deliver) }
+            if moved == 0 { try await core.waitSuspending() }
+            done += moved
+        }
+    }
+
     /// Moves the frames captured so far (at most a period, at most what fits); 0 when none.
-    private func transfer(into samples: UnsafeMutableBufferPointer<Float>, at frame: Int) throws(AlsaError) -> Int {
+    private func transfer(from frame: Int, total: Int, _ deliver: Delivery) throws(AlsaError) -> Int {
         let pcm = core.pcm
-        let remaining = samples.count / core.channels - frame
-        let format = configuration.format
+        let remaining = total - frame
         if try core.isPrepared { try pcm.start() }
         if configuration.setup.access.isMmap {
             let area = try pcm.beginTransfer(maxFrames: min(remaining, core.periodFrames))
-            if area.frames > 0 {
-                try SampleConversion.decode(UnsafeRawBufferPointer(area.interleaved), as: format,
-                                            into: UnsafeMutableBufferPointer(rebasing: samples[frame * core.channels..<(frame + area.frames) * core.channels]))
-            }
+            if area.frames > 0 { try deliver(UnsafeRawBufferPointer(area.interleaved), frame..<frame + area.frames) }
             try pcm.commitTransfer(area.frames)
             return area.frames
         }
@@ -101,9 +120,42 @@ public final class CaptureStream {
             guard error.kind == .wouldBlock else { throw error }
             return 0
         }
-        try SampleConversion.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<moved * core.frameBytes]), as: format,
-                                    into: UnsafeMutableBufferPointer(rebasing: samples[frame * core.channels..<(frame + moved) * core.channels]))
+        try deliver(UnsafeRawBufferPointer(rebasing: bytes[0..<moved * core.frameBytes]), frame..<frame + moved)
         return moved
+    }
+
+    private func decode(_ bytes: UnsafeRawBufferPointer, into samples: UnsafeMutableBufferPointer<Float>, frames range: Range<Int>) throws(AlsaError) {
+        let channels = core.channels
+        try SampleConversion.decode(bytes, as: configuration.format,
+                                    into: UnsafeMutableBufferPointer(rebasing: samples[range.lowerBound * channels..<range.upperBound * channels]))
+    }
+
+    private func decode(_ bytes: UnsafeRawBufferPointer, into buffer: inout NonInterleavedAudioBuffer, frames range: Range<Int>) throws(AlsaError) {
+        guard let base = bytes.baseAddress, !range.isEmpty else { return }
+        let sampleBytes = core.frameBytes / core.channels
+        for channel in 0..<core.channels {
+            try buffer.decode(channel: channel, frames: range, as: configuration.format, from: base + channel * sampleBytes,
+                              strideBytes: core.frameBytes)
+        }
+    }
+
+    /// Zeroed storage for `frames` interleaved frames; the caller's count is refused, not trapped
+    /// on, when negative or too large to multiply.
+    private func allocateSamples(frames: Int) throws(AlsaError) -> UnsafeMutableBufferPointer<Float> {
+        let (samples, overflow) = frames.multipliedReportingOverflow(by: core.channels)
+        guard frames >= 0, !overflow else {
+            throw AlsaError(.transfer, .invalidArgument, context: "cannot read \(frames) frames of \(core.channels) channels")
+        }
+        let storage = UnsafeMutableBufferPointer<Float>.allocate(capacity: samples)
+        storage.initialize(repeating: 0)
+        return storage
+    }
+
+    private func emptyChannels(frames: Int) throws(AlsaError) -> NonInterleavedAudioBuffer {
+        guard frames >= 0, frames <= Int.max / max(core.channels, 1) else {
+            throw AlsaError(.transfer, .invalidArgument, context: "cannot read \(frames) frames of \(core.channels) channels")
+        }
+        return try NonInterleavedAudioBuffer(channelCount: core.channels, frames: frames)
     }
 }
 

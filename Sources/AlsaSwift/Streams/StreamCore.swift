@@ -46,7 +46,9 @@ final class StreamCore {
         case (false, false):
             throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) offers no interleaved access")
         }
-        let bufferFrames = UInt32(clamping: max(Self.frames(in: request.latency, rate: request.rate), 16))
+        // Saturated to the kernel's 32-bit intervals; an impossible rate or channel count is
+        // refused by `configure` with the name of the parameter.
+        let bufferFrames = Int(min(max(Self.frames(in: request.latency, rate: request.rate), 16), Int64(UInt32.max)))
         let periods = max(request.periodsPerBuffer, 2)
         let setup = try pcm.configure(HardwareRequest(access: access, format: format, channels: request.channels, rate: request.rate,
                                                       periodSize: max(bufferFrames / periods, 1), bufferSize: bufferFrames))
@@ -71,7 +73,8 @@ final class StreamCore {
 
     /// The frames `latency` lasts at `rate`, saturating: a latency too long to count asks for the
     /// largest buffer the device has, instead of overflowing.
-    static func frames(in latency: Duration, rate: UInt32) -> Int64 {
+    static func frames(in latency: Duration, rate requested: Int) -> Int64 {
+        let rate = Int64(min(max(requested, 0), Int(UInt32.max)))
         let (seconds, attoseconds) = latency.components
         let (whole, overflow) = seconds.multipliedReportingOverflow(by: Int64(rate))
         if overflow { return seconds < 0 ? .min : .max }

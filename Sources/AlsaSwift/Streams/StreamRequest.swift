@@ -3,8 +3,10 @@
 /// lets the device change them; the latency and the format are met as closely as the device allows.
 /// `StreamConfiguration` tells what the stream got.
 public struct StreamRequest: Sendable, Equatable {
-    public var rate: UInt32
-    public var channels: UInt32
+    /// Frames per second.
+    public var rate: Int
+    /// Samples per frame.
+    public var channels: Int
     /// What the device may change from `rate` and `channels`. Empty by default: a stereo 48 kHz
     /// device asked for 6 channels at 96 kHz is an error naming both differences, never a stream
     /// that silently plays 6-channel data as stereo. Allowed differences are listed in
@@ -14,15 +16,15 @@ public struct StreamRequest: Sendable, Equatable {
     /// The buffer's length in time: the worst-case latency, and the margin against xruns.
     public var latency: Duration
     /// How many wake-ups per buffer (more: steadier, costlier).
-    public var periodsPerBuffer: UInt32
+    public var periodsPerBuffer: Int
     /// Sample formats to try on the device, best first. The stream converts from and to `Float`,
     /// so any of them works for the app; the first the device offers wins.
     public var formats: [SampleFormat]
     /// Prefer mmap access (the device buffer is filled in place) over read/write when offered.
     public var preferMmap: Bool
 
-    public init(rate: UInt32 = 48_000, channels: UInt32 = 2, latency: Duration = .milliseconds(100),
-                periodsPerBuffer: UInt32 = 4, formats: [SampleFormat] = StreamRequest.defaultFormats, preferMmap: Bool = false,
+    public init(rate: Int = 48_000, channels: Int = 2, latency: Duration = .milliseconds(100),
+                periodsPerBuffer: Int = 4, formats: [SampleFormat] = StreamRequest.defaultFormats, preferMmap: Bool = false,
                 mayAdapt: StreamAdaptations = []) {
         self.rate = rate
         self.channels = channels
@@ -50,8 +52,8 @@ public struct StreamAdaptations: OptionSet, Sendable, Hashable {
 public struct StreamAdaptation: Sendable, Equatable, CustomStringConvertible {
     public enum Parameter: String, Sendable, Equatable { case rate, channels }
     public var parameter: Parameter
-    public var requested: UInt32
-    public var granted: UInt32
+    public var requested: Int
+    public var granted: Int
 
     public var description: String {
         parameter == .rate ? "\(granted) Hz instead of \(requested) Hz" : "\(granted) channels instead of \(requested)"
@@ -77,11 +79,11 @@ public struct StreamConfiguration: Sendable, Equatable, CustomStringConvertible 
     /// Where the stream differs from its request: empty unless `StreamRequest.mayAdapt` allowed it.
     public var adaptations: [StreamAdaptation]
 
-    public var rate: UInt32 { setup.rate }
-    public var channels: UInt32 { setup.channels }
+    public var rate: Int { setup.rate }
+    public var channels: Int { setup.channels }
     public var format: SampleFormat { setup.format }
-    public var periodSize: UInt32 { setup.periodSize }
-    public var bufferSize: UInt32 { setup.bufferSize }
+    public var periodSize: Int { setup.periodSize }
+    public var bufferSize: Int { setup.bufferSize }
     /// The buffer's length in time: how far ahead of the speaker a written sample can be.
     public var latency: Duration { setup.bufferDuration }
 

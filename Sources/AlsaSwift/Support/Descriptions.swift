@@ -17,7 +17,7 @@ extension HardwareCapabilities: CustomStringConvertible {
             + "buffer \(Self.range(bufferSize)) frames, info \(info)"
     }
 
-    private static func range(_ values: ClosedRange<UInt32>) -> String {
+    private static func range(_ values: ClosedRange<Int>) -> String {
         values.lowerBound == values.upperBound ? "\(values.lowerBound)" : "\(values.lowerBound)-\(values.upperBound)"
     }
 }

@@ -105,7 +105,7 @@ struct AlsaLibBackendTests {
                                      options: PCMOpenOptions(nonBlocking: true, recovery: .automatic))
             let stream = try PlaybackStream(pcm: pcm, request: StreamRequest(rate: 48_000, channels: 2))
             #expect(stream.configuration.format == .floatLE && stream.configuration.transport == .alsaLib)
-            try samples.withUnsafeBufferPointer { try stream.write($0) }
+            try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
             try stream.drain(timeout: .seconds(1))
             try stream.close()
         }

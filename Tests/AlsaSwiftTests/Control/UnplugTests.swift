@@ -57,9 +57,9 @@ struct UnplugTests {
         do {
             let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(rate: 48_000, channels: 2), kernel: kernel)
             let period = [Float](repeating: 0, count: 960)
-            try period.withUnsafeBufferPointer { try stream.write($0) }
+            try period.withUnsafeBufferPointer { try stream.writeBlocking($0) }
             kernel.removeCard(0)
-            let error = #expect(throws: AlsaError.self) { try period.withUnsafeBufferPointer { try stream.write($0) } }
+            let error = #expect(throws: AlsaError.self) { try period.withUnsafeBufferPointer { try stream.writeBlocking($0) } }
             #expect(error?.kind == .disconnected)
         }
         #expect(try changes.available().first == .cardRemoved(card: 0))

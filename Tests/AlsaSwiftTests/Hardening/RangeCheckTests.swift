@@ -22,6 +22,39 @@ struct RangeCheckTests {
         }
     }
 
+    @Test("Int counts beyond the kernel's 32-bit intervals, zero or negative are refused by configure on both transports, and negative software thresholds too",
+          arguments: [PCMTransport.direct, .alsaLib])
+    func countsAtTheKernelsLimits(_ transport: PCMTransport) throws {
+        let pcm: any PCM = transport == .direct
+            ? try PCMDevice.open("hw:0,0", direction: .playback, transport: .direct, kernel: SimulatedKernel(card: 0, hardware: .dummy))
+            : try PCMDevice.open("null", direction: .playback, transport: .alsaLib)
+        let beyond = Int(UInt32.max) + 1
+        let requests = [HardwareRequest(channels: beyond), HardwareRequest(rate: -48_000), HardwareRequest(channels: 0),
+                        HardwareRequest(periodSize: beyond), HardwareRequest(periodCount: -1), HardwareRequest(bufferSize: Int.max)]
+        for request in requests {
+            let error = #expect(throws: AlsaError.self, "\(request)") { try pcm.configure(request) }
+            #expect(error?.kind == .invalidArgument, "\(request)")
+        }
+        let setup = try pcm.configure(HardwareRequest(channels: 2, rate: 48_000, periodSize: 1024, periodCount: 4))
+        var software = SoftwareParameters.defaults(for: setup, direction: .playback)
+        software.availMin = -1
+        let error = #expect(throws: AlsaError.self) { try pcm.installSoftwareParameters(software) }
+        #expect(error?.operation == .swParams && error?.context == "avail min -1 is negative")
+    }
+
+    @Test("audio buffers refuse no channels, negative frames and sizes that overflow, instead of trapping")
+    func audioBufferSizes() throws {
+        for (channels, frames) in [(0, 10), (-1, 10), (2, -1), (2, Int.max), (Int.max, 2)] {
+            let interleaved = #expect(throws: AlsaError.self, "\(channels) x \(frames)") {
+                _ = try InterleavedAudioBuffer(channels: channels, frames: frames)
+            }
+            #expect(interleaved?.kind == .invalidArgument)
+            #expect(throws: AlsaError.self, "\(channels) x \(frames)") { _ = try NonInterleavedAudioBuffer(channelCount: channels, frames: frames) }
+        }
+        #expect(try InterleavedAudioBuffer(channels: 2, frames: 0).frames == 0)
+        #expect(try NonInterleavedAudioBuffer(channelCount: 1, frames: 3).frames == 3)
+    }
+
     @Test("defect: a hw: name whose subdevice does not fit Int32 crashed PCMDevice.open; now a typed error")
     func openWithHugeSubdevice() {
         let kernel = SimulatedKernel(card: 0, hardware: .dummy)
@@ -67,7 +100,7 @@ struct RangeCheckTests {
         #expect(StreamCore.frames(in: .milliseconds(100), rate: 48_000) == 4_800)
         #expect(StreamCore.frames(in: .seconds(Int64.max), rate: 48_000) == .max)
         #expect(StreamCore.frames(in: .seconds(Int64.max / 48_000), rate: 48_000) == Int64.max / 48_000 * 48_000)
-        #expect(StreamCore.frames(in: .seconds(Int64.max / 2) + .milliseconds(999), rate: UInt32.max) == .max)
+        #expect(StreamCore.frames(in: .seconds(Int64.max / 2) + .milliseconds(999), rate: Int(UInt32.max)) == .max)
         let kernel = SimulatedKernel(card: 0, hardware: .dummy)
         let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .seconds(Int64.max)), kernel: kernel)
         #expect(stream.configuration.bufferSize > 0)
@@ -136,7 +169,7 @@ struct RangeCheckTests {
     func latency() throws {
         let accepted = try AlsaPlay.parse(["--latency", "60000", "x.wav"])
         #expect(accepted.device.request(format: .s16LE, channels: 2, rate: 48_000).bufferSize == 2_880_000)
-        #expect(accepted.device.request(format: .s16LE, channels: 2, rate: UInt32.max).bufferSize == UInt32.max)
+        #expect(accepted.device.request(format: .s16LE, channels: 2, rate: UInt32.max).bufferSize == Int(UInt32.max))
         for arguments in [["--latency", "60001", "x.wav"], ["--latency", "4294967295", "x.wav"]] {
             #expect(throws: (any Error).self) { _ = try AlsaPlay.parseAsRoot(arguments) }
         }

@@ -101,7 +101,7 @@ struct Streams {
     func playback(name: String) throws {
         let stream = try PlaybackStream(device: name)
         #expect(stream.configuration.rate == 48_000 && stream.configuration.channels == 2)
-        try Self.second.withUnsafeBufferPointer { try stream.write($0) }
+        try Self.second.withUnsafeBufferPointer { try stream.writeBlocking($0) }
         #expect(try stream.drain(timeout: .seconds(5)))
         #expect(stream.xrunCount == 0)
     }

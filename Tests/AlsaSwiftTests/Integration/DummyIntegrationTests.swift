@@ -9,7 +9,7 @@ import Testing
 struct DummyIntegrationTests {
     let card = RigEnvironment.dummy ?? 0
 
-    func request(_ access: AccessType, period: UInt32 = 1024) -> HardwareRequest {
+    func request(_ access: AccessType, period: Int = 1024) -> HardwareRequest {
         HardwareRequest(access: access, format: .s16LE, channels: 2, rate: 48_000, periodSize: period, periodCount: 4)
     }
 

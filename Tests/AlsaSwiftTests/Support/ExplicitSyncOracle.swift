@@ -41,9 +41,10 @@ struct SyncOracle {
     static func simulated(_ kernel: SimulatedKernel) -> SyncOracle {
         SyncOracle(kernel: kernel, card: 0, counters: { direction in
             let seen = direction == .playback ? kernel.playbackObservation() : kernel.captureObservation()
-            return SyncCounters(frames: seen.frames, checksum: seen.checksum, underrunFrames: seen.underrunFrames,
-                                xruns: UInt64(seen.xruns), cpuSyncs: seen.cpuSyncs, deviceSyncs: seen.deviceSyncs,
-                                staleFrames: seen.staleFrames, poisonedFrames: seen.poisonedFrames)
+            // The simulator counts in Int, the driver's /proc file in unsigned 64-bit words.
+            return SyncCounters(frames: UInt64(seen.frames), checksum: seen.checksum, underrunFrames: UInt64(seen.underrunFrames),
+                                xruns: UInt64(seen.xruns), cpuSyncs: UInt64(seen.cpuSyncs), deviceSyncs: UInt64(seen.deviceSyncs),
+                                staleFrames: UInt64(seen.staleFrames), poisonedFrames: UInt64(seen.poisonedFrames))
         }, wakeUpLatency: { kernel.advance(frames: 16) }, letTimePass: { kernel.advance(frames: $0) })
     }
 
@@ -95,7 +96,7 @@ final class RawSyncPtrClient {
         self.oracle = oracle
         pcm = try KernelPCM(card: oracle.card, device: 0, direction: direction, kernel: oracle.kernel)
         let setup = try pcm.configure(HardwareRequest(access: .mmapInterleaved, format: .s16LE, channels: 2, rate: 48_000,
-                                                      periodSize: UInt32(periodFrames), periodCount: UInt32(periods)))
+                                                      periodSize: periodFrames, periodCount: periods))
         if neverStop, var sw = pcm.softwareParameters {
             sw.stopThreshold = sw.boundary
             try pcm.installSoftwareParameters(sw)
@@ -105,7 +106,7 @@ final class RawSyncPtrClient {
         bufferFrames = Int(setup.bufferSize)
         self.periodFrames = Int(setup.periodSize)
         frameBytes = setup.frameBytes
-        boundary = pcm.softwareParameters!.boundary
+        boundary = UInt(pcm.softwareParameters!.boundary)
         record.c.control.avail_min = UInt(periodFrames)
     }
 

@@ -23,7 +23,7 @@ enum StrictContractChecks {
     static func syncSitesAreSeen(_ oracle: SyncOracle) throws {
         let pcm = try KernelPCM(card: oracle.card, device: 0, direction: .playback, kernel: oracle.kernel)
         try pcm.configure(HardwareRequest(access: .mmapInterleaved, format: .s16LE, channels: 2, rate: 48_000,
-                                          periodSize: UInt32(period), periodCount: 4))
+                                          periodSize: period, periodCount: 4))
         let fd = pcm.file.fd
         var expected = (cpu: UInt64(0), device: UInt64(0))
         func check(_ what: String, cpu: UInt64 = 0, device: UInt64 = 0, _ call: () throws -> Void) throws {
@@ -61,7 +61,7 @@ enum StrictContractChecks {
         // The transfer ioctls sync once per chunk: a write that does not wrap is one chunk.
         let writer = try KernelPCM(card: oracle.card, device: 0, direction: .playback, kernel: oracle.kernel)
         let setup = try writer.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2, rate: 48_000,
-                                                         periodSize: UInt32(period), periodCount: 4))
+                                                         periodSize: period, periodCount: 4))
         let silence = [UInt8](repeating: 0, count: period * setup.frameBytes)
         _ = try silence.withUnsafeBytes { try writer.writeInterleaved($0) }
         #expect(oracle.counters(.playback).deviceSyncs == 1, "device syncs after WRITEI")
@@ -70,7 +70,7 @@ enum StrictContractChecks {
 
         let reader = try KernelPCM(card: oracle.card, device: 0, direction: .capture, kernel: oracle.kernel)
         try reader.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2, rate: 48_000,
-                                             periodSize: UInt32(period), periodCount: 4))
+                                             periodSize: period, periodCount: 4))
         var buffer = [UInt8](repeating: 0, count: period * setup.frameBytes)
         let read = try buffer.withUnsafeMutableBytes { try reader.readInterleaved(into: $0) }
         #expect(read == period)
@@ -163,7 +163,7 @@ enum StrictContractChecks {
         let pcm = try KernelPCM(card: oracle.card, device: 0, direction: .playback, options: PCMOpenOptions(recovery: .report),
                                 kernel: oracle.kernel)
         try pcm.configure(HardwareRequest(access: access, format: .s16LE, channels: 2, rate: 48_000,
-                                          periodSize: UInt32(periodFrames), periodCount: 4))
+                                          periodSize: periodFrames, periodCount: 4))
         try playsClean(pcm, oracle, frames: frames)
     }
 
@@ -171,7 +171,7 @@ enum StrictContractChecks {
     static func libraryCapturesClean(_ oracle: SyncOracle, access: AccessType, frames: Int) throws {
         let pcm = try KernelPCM(card: oracle.card, device: 0, direction: .capture, kernel: oracle.kernel)
         try pcm.configure(HardwareRequest(access: access, format: .s16LE, channels: 2, rate: 48_000,
-                                          periodSize: UInt32(period), periodCount: 4))
+                                          periodSize: period, periodCount: 4))
         try capturesClean(pcm, oracle, frames: frames)
     }
 
