@@ -70,7 +70,7 @@ struct ControlDevice {
                 return try mixer.ioctl(request, argument, fd: fd)
             }
             if request == ALSA_IOCTL_CTL_ELEM_WRITE && !element.access.contains(.write) { throw .permissionDenied }
-            let s = substreams.first { Int($0.device) == element.device && $0.capture == (element.name == "Capture Channel Map") }
+            let s = substreams.first { $0.device == element.device && $0.capture == (element.name == "Capture Channel Map") }
             guard let s else { throw .noDevice }
             r.pointee.id = mixer.fullID(for: r.pointee.id) ?? r.pointee.id
             let values = alsa_ctl_value_integers(r)!

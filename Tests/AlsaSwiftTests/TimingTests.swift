@@ -178,7 +178,7 @@ import Testing
         let pcm = try openPCM(kernel, options: PCMOpenOptions(nonBlocking: true))
         let stream = try PlaybackStream(pcm: pcm, request: StreamRequest(rate: 48_000, channels: 2, latency: .milliseconds(20)),
                                         kernel: kernel)
-        let buffer = Int(try #require(pcm.setup).bufferSize)
+        let buffer = try #require(pcm.setup).bufferSize
         try silence(buffer).withUnsafeBytes { _ = try pcm.writeInterleaved($0) }
         kernel.advance(frames: 48)
         let timing = try stream.timing()

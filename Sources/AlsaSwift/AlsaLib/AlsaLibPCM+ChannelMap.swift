@@ -43,7 +43,7 @@ extension AlsaLibPCM {
     /// change; a fixed or absent map refuses any other with ENXIO.
     public func setChannelMap(_ map: ChannelMap) throws(AlsaError) {
         let setup = try requireSetup(.channelMap)
-        guard map.channels == Int(setup.channels) else {
+        guard map.channels == setup.channels else {
             throw AlsaError(.channelMap, .invalidArgument, context: "a \(map.channels)-channel map (\(map)) for a \(setup.channels)-channel stream")
         }
         guard try state == .prepared else {

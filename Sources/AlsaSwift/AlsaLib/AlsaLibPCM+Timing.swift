@@ -42,7 +42,7 @@ extension AlsaLibPCM {
             let accuracy: Duration? = report.valid != 0 && report.accuracy_report != 0 ? .nanoseconds(Int64(report.accuracy)) : nil
             audio = AudioTimestamp(time: Duration(audioStamp), source: source, accuracy: accuracy)
         }
-        return AudioTiming(direction: direction, state: state, rate: Int(setup.rate),
+        return AudioTiming(direction: direction, state: state, rate: setup.rate,
                            clock: softwareParameters?.timestampType ?? options.timestampType,
                            timestamp: MonotonicInstant(sinceBoot: Duration(stamp)),
                            triggerTimestamp: MonotonicInstant(sinceBoot: Duration(trigger)),

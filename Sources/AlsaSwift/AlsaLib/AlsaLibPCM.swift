@@ -233,7 +233,7 @@ public final class AlsaLibPCM: PCM {
         let setup = try requireSetup(.reset)
         let avail = (try? call(.reset) { snd_pcm_avail($0) }) ?? 0
         try call(.reset) { Int(snd_pcm_reset($0)) }
-        applicationPosition += direction == .playback ? -(Int(setup.bufferSize) - avail) : avail
+        applicationPosition += direction == .playback ? -(setup.bufferSize - avail) : avail
     }
 
     @discardableResult

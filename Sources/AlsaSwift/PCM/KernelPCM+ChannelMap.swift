@@ -5,8 +5,8 @@ extension KernelPCM {
     /// Map", device = the PCM device, index = the substream (sound/core/pcm_lib.c,
     /// snd_pcm_add_chmap_ctls; alsa-lib looks it up the same way).
     var channelMapElementID: ControlElementID {
-        ControlElementID(interface: .pcm, device: Int(deviceInfo.device), name: Self.channelMapElementName(direction),
-                         index: Int(deviceInfo.subdevice))
+        ControlElementID(interface: .pcm, device: deviceInfo.device, name: Self.channelMapElementName(direction),
+                         index: deviceInfo.subdevice)
     }
 
     static func channelMapElementName(_ direction: StreamDirection) -> String {
@@ -15,7 +15,7 @@ extension KernelPCM {
 
     /// The card's controls and the channel map element, or nil when the driver has none.
     private func channelMapControl() throws(AlsaError) -> (CardControls, ControlElement)? {
-        let controls = try CardControls(card: Int(deviceInfo.card), kernel: file.kernel)
+        let controls = try CardControls(card: deviceInfo.card, kernel: file.kernel)
         do {
             return (controls, try controls.element(channelMapElementID))
         } catch {
@@ -44,10 +44,10 @@ extension KernelPCM {
             if error.errno == .invalidArgument { return nil }
             throw error
         }
-        guard case .integers(let raw) = value, raw.count >= Int(setup.channels) else {
+        guard case .integers(let raw) = value, raw.count >= setup.channels else {
             throw AlsaError(.channelMap, .badMessage, context: "\(element.id.name): \(value.count) values for \(setup.channels) channels")
         }
-        return try ChannelMap(controlValues: raw.prefix(Int(setup.channels)), element: element.id.name)
+        return try ChannelMap(controlValues: raw.prefix(setup.channels), element: element.id.name)
     }
 
     /// Asks the driver to route the channels as `map` says. Setting the map already in effect
@@ -56,7 +56,7 @@ extension KernelPCM {
     /// refuses any change with ENXIO, alsa-lib's answer. The stream must be prepared.
     public func setChannelMap(_ map: ChannelMap) throws(AlsaError) {
         let setup = try requireSetup(.channelMap)
-        guard map.channels == Int(setup.channels) else {
+        guard map.channels == setup.channels else {
             throw AlsaError(.channelMap, .invalidArgument, context: "a \(map.channels)-channel map (\(map)) for a \(setup.channels)-channel stream")
         }
         guard try state == .prepared else {

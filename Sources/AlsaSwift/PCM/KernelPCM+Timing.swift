@@ -17,8 +17,8 @@ extension KernelPCM {
         } else {
             try file.ioctl(.status, ALSA_IOCTL_STATUS, &record)
         }
-        return try AudioTiming(kernelStatus: record, direction: direction, rate: Int(setup.rate),
-                               bufferSize: Int(setup.bufferSize), boundary: Int(bitPattern: softwareParameters?.boundary ?? 0),
+        return try AudioTiming(kernelStatus: record, direction: direction, rate: setup.rate,
+                               bufferSize: setup.bufferSize, boundary: softwareParameters?.boundary ?? 0,
                                clock: softwareParameters?.timestampType ?? options.timestampType)
     }
 }

@@ -17,7 +17,7 @@ import Testing
         return kernel
     }
 
-    private func request(channels: UInt32) -> HardwareRequest {
+    private func request(channels: Int) -> HardwareRequest {
         HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: channels, rate: 48_000, periodSize: 256, periodCount: 4)
     }
 
