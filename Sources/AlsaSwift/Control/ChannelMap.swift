@@ -7,6 +7,7 @@ public struct ChannelPosition: Sendable, Hashable, CustomStringConvertible {
     /// driver-specific flags.
     public var rawValue: UInt32
 
+    /// A position from the kernel's value (flags included).
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// The position without its flags.
@@ -19,19 +20,31 @@ public struct ChannelPosition: Sendable, Hashable, CustomStringConvertible {
     /// The same position with the phase-inverse flag set.
     public var phaseInverted: ChannelPosition { ChannelPosition(rawValue: rawValue | ALSA_CHMAP_PHASE_INVERSE) }
 
+    /// UNKNOWN: the driver does not say.
     public static let unknown = ChannelPosition(rawValue: 0)
     /// Not used: the channel is silent.
     public static let notAvailable = ChannelPosition(rawValue: 1)
+    /// MONO: a mono stream.
     public static let mono = ChannelPosition(rawValue: 2)
+    /// FL, front left.
     public static let frontLeft = ChannelPosition(rawValue: 3)
+    /// FR, front right.
     public static let frontRight = ChannelPosition(rawValue: 4)
+    /// RL, rear left.
     public static let rearLeft = ChannelPosition(rawValue: 5)
+    /// RR, rear right.
     public static let rearRight = ChannelPosition(rawValue: 6)
+    /// FC, front center.
     public static let frontCenter = ChannelPosition(rawValue: 7)
+    /// LFE, the low-frequency effects channel (subwoofer).
     public static let lowFrequency = ChannelPosition(rawValue: 8)
+    /// SL, side left.
     public static let sideLeft = ChannelPosition(rawValue: 9)
+    /// SR, side right.
     public static let sideRight = ChannelPosition(rawValue: 10)
+    /// RC, rear center.
     public static let rearCenter = ChannelPosition(rawValue: 11)
+    /// The other positions (FLC ... BRC) by their alsa-lib name, e.g. `ChannelPosition(name: "TFL")`.
 
     /// alsa-lib's names (`snd_pcm_chmap_name`), indexed by position.
     static let names = ["UNKNOWN", "NA", "MONO", "FL", "FR", "RL", "RR", "FC", "LFE", "SL", "SR", "RC",
@@ -75,9 +88,12 @@ public struct ChannelPosition: Sendable, Hashable, CustomStringConvertible {
 ///     try stream.setChannelMap(ChannelMap([.frontLeft, .frontRight]))
 ///     print(try stream.channelMap() ?? "no map")        // FL FR
 public struct ChannelMap: Sendable, Hashable, CustomStringConvertible, ExpressibleByArrayLiteral {
+    /// One position per channel, in channel order.
     public var positions: [ChannelPosition]
 
+    /// A map of these positions, channel 0 first.
     public init(_ positions: [ChannelPosition]) { self.positions = positions }
+    /// `[.frontLeft, .frontRight]`.
     public init(arrayLiteral positions: ChannelPosition...) { self.positions = positions }
 
     /// Parses alsa-lib's form, positions separated by spaces or commas (`"FL FR LFE"`); nil when
@@ -91,6 +107,7 @@ public struct ChannelMap: Sendable, Hashable, CustomStringConvertible, Expressib
         self.init(positions)
     }
 
+    /// How many channels the map describes.
     public var channels: Int { positions.count }
 
     /// As `snd_pcm_chmap_print` writes it: `FL FR`.
@@ -119,9 +136,12 @@ public enum ChannelMapArrangement: Sendable, Hashable, CustomStringConvertible {
 
 /// One channel map a device offers, and how its channels may be arranged.
 public struct ChannelMapOption: Sendable, Hashable, CustomStringConvertible {
+    /// How the map's channels may be rearranged.
     public var arrangement: ChannelMapArrangement
+    /// The map as the device lists it.
     public var map: ChannelMap
 
+    /// An offer of `map`, rearrangeable as `arrangement` says.
     public init(arrangement: ChannelMapArrangement, map: ChannelMap) {
         self.arrangement = arrangement
         self.map = map

@@ -12,6 +12,7 @@ public struct MonotonicInstant: Sendable, Hashable, Comparable, CustomStringConv
     /// Time since the clock's origin (the boot, not counting time suspended).
     public var sinceBoot: Duration
 
+    /// The instant `sinceBoot` after the clock's origin.
     public init(sinceBoot: Duration) { self.sinceBoot = sinceBoot }
 
     /// Now, read from `CLOCK_MONOTONIC`.
@@ -21,8 +22,11 @@ public struct MonotonicInstant: Sendable, Hashable, Comparable, CustomStringConv
         return MonotonicInstant(sinceBoot: Duration(now))
     }
 
+    /// Earlier instants are smaller.
     public static func < (a: MonotonicInstant, b: MonotonicInstant) -> Bool { a.sinceBoot < b.sinceBoot }
+    /// The instant `b` after `a`.
     public static func + (a: MonotonicInstant, b: Duration) -> MonotonicInstant { MonotonicInstant(sinceBoot: a.sinceBoot + b) }
+    /// The instant `b` before `a`.
     public static func - (a: MonotonicInstant, b: Duration) -> MonotonicInstant { MonotonicInstant(sinceBoot: a.sinceBoot - b) }
     /// The time from `b` to `a`.
     public static func - (a: MonotonicInstant, b: MonotonicInstant) -> Duration { a.sinceBoot - b.sinceBoot }
@@ -75,6 +79,7 @@ public enum AudioTimestampSource: Int, Sendable, Equatable, CaseIterable, Custom
 /// The device's own reading of the audio position: audio time since the stream started (or, for
 /// `linkAbsolute`, since the link started), taken at the same instant as `AudioTiming.timestamp`.
 public struct AudioTimestamp: Sendable, Equatable, CustomStringConvertible {
+    /// Audio time since the start (or since the link started, for `linkAbsolute`).
     public var time: Duration
     /// Where the kernel took it from. A kernel older than PCM protocol 2.0.13, or a driver that
     /// reports nothing, gives `.hardwarePointer`.
@@ -82,6 +87,7 @@ public struct AudioTimestamp: Sendable, Equatable, CustomStringConvertible {
     /// How exact the driver says `time` is, when it says.
     public var accuracy: Duration?
 
+    /// A reading of `time` from `source`, exact to `accuracy` when known.
     public init(time: Duration, source: AudioTimestampSource, accuracy: Duration?) {
         self.time = time
         self.source = source
@@ -104,7 +110,9 @@ public struct AudioTimestamp: Sendable, Equatable, CustomStringConvertible {
 ///     let heardAt = timing.nextFrameTime        // when the next frame written will be heard
 ///     let lateBy = MonotonicInstant.now - timing.time(ofFrame: someFrame)
 public struct AudioTiming: Sendable, Equatable, CustomStringConvertible {
+    /// Playback or capture: which way the delay counts.
     public var direction: StreamDirection
+    /// The stream's state when the look was taken.
     public var state: PCMState
     /// Frames per second, to turn frames into time.
     public var rate: Int
