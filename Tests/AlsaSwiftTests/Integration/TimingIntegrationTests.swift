@@ -88,6 +88,8 @@ struct TimingIntegrationTests {
         #expect(running.count >= samples.count - 5, "the stream ran: \(running.count) of \(samples.count) looks")
         var maxLag = Duration.zero
         var maxCaptureDelay = 0
+        var maxOutside = Duration.zero
+        var maxBracket = Duration.zero
         var maxError = Duration.zero
         var bracketMisses = 0
         var predictions = 0
@@ -126,15 +128,20 @@ struct TimingIntegrationTests {
             if testCase.direction == .playback, let crossing = running[(i + 1)...].firstIndex(where: { $0.timing.devicePosition >= frame }) {
                 // Against the clock itself: the device reached the frame after the last look that
                 // had it short of it, and before the reading after the first look past it.
-                let lowerBound = running[crossing - 1].timing.timestamp - Self.tolerance
-                let upperBound = running[crossing].after + Self.tolerance
-                if predicted < lowerBound || predicted > upperBound { bracketMisses += 1 }
+                let lowerBound = running[crossing - 1].timing.timestamp
+                let upperBound = running[crossing].after
+                if predicted < lowerBound - Self.tolerance || predicted > upperBound + Self.tolerance { bracketMisses += 1 }
+                let outside = max(lowerBound - predicted, predicted - upperBound, .zero)
+                maxOutside = max(maxOutside, outside)
+                maxBracket = max(maxBracket, upperBound - lowerBound)
             }
         }
         #expect(predictions > 20)
         #expect(bracketMisses == 0)
         print("timing \(testCase.testDescription): \(running.count) looks, timestamp lag behind CLOCK_MONOTONIC at most "
               + "\(Self.milliseconds(maxLag)), prediction error at most \(Self.milliseconds(maxError)) over \(predictions) frames, "
+              + (testCase.direction == .playback ? "prediction outside the CLOCK_MONOTONIC bracket of its crossing by at most "
+                 + "\(Self.milliseconds(maxOutside)) (bracket at most \(Self.milliseconds(maxBracket)) wide), " : "")
               + (testCase.direction == .capture ? "largest capture delay \(maxCaptureDelay) frames, " : "")
               + "audio timestamp \(running.last?.timing.audioTimestamp.map { "\($0.source)" } ?? "none"), tolerance \(Self.milliseconds(Self.tolerance))")
     }
