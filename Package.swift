@@ -14,7 +14,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
@@ -38,7 +38,6 @@ let package = Package(
                 "CAlsaKernel",
                 "CAlsaSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Atomics", package: "swift-atomics"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
@@ -60,7 +59,6 @@ let package = Package(
                 "AlsaSwift",
                 "AlsaSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Examples/AlsaTools",
@@ -76,11 +74,12 @@ let package = Package(
                           swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(name: "alsa-mixer", dependencies: ["AlsaTools"], path: "Examples/alsa-mixer",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
-        // The README's Swift examples, compiled at every build (see Plugins/ReadmeExamplesPlugin).
         // Top-level code awaiting a stream's write: run by TopLevelAwaitTests.
         .executableTarget(name: "top-level-await", dependencies: ["AlsaSwift", "AlsaSimulation",
                                                                   .product(name: "SystemPackage", package: "swift-system")],
                           path: "Tests/TopLevelAwait", swiftSettings: [.swiftLanguageMode(.v6)]),
+        // The Swift examples of the README and the DocC articles, compiled at every build (see
+        // Plugins/ReadmeExamplesPlugin); those marked to run are run by DocumentationExampleTests.
         .executableTarget(name: "readme-examples", path: "Plugins/ReadmeExamplesTool",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
         .plugin(name: "ReadmeExamplesPlugin", capability: .buildTool(), dependencies: ["readme-examples"]),

@@ -3,12 +3,27 @@ import SystemPackage
 
 /// A kind of seam call. `setNonBlocking` is the seam's fcntl(F_SETFL) call.
 public enum SimulatedCall: Sendable, Hashable {
-    case open, close, ioctl, mmap, munmap, poll, setNonBlocking
+    /// open(2) of a device node.
+    case open
+    /// close(2).
+    case close
+    /// ioctl(2); the record's `request` says which.
+    case ioctl
+    /// mmap(2) of the buffer or a record.
+    case mmap
+    /// munmap(2).
+    case munmap
+    /// poll(2).
+    case poll
+    /// fcntl(F_SETFL) setting or clearing O_NONBLOCK.
+    case setNonBlocking
 }
 
 /// One seam call as the simulated kernel saw it.
 public struct SimulatedCallRecord: Sendable, Equatable {
+    /// Which seam call it was.
     public var call: SimulatedCall
+    /// For an ioctl: the request number.
     public var request: UInt?
     /// The kernel's name of an ioctl without `SNDRV_PCM_IOCTL_`, e.g. "SYNC_PTR".
     public var requestName: String?
@@ -16,10 +31,12 @@ public struct SimulatedCallRecord: Sendable, Equatable {
     public var syncPtrFlags: UInt32?
     /// For SYNC_PTR with APPL clear: the appl_ptr user space pushed.
     public var applPtr: UInt?
+    /// For mmap: the offset asked for, which names the region (data, status or control record).
     public var mmapOffset: Int?
     /// nil when the call succeeded.
     public var errno: Errno?
 
+    /// A record of one call; the simulated kernel makes these, tests compare against them.
     public init(call: SimulatedCall, request: UInt? = nil, requestName: String? = nil, syncPtrFlags: UInt32? = nil,
                 applPtr: UInt? = nil, mmapOffset: Int? = nil, errno: Errno? = nil) {
         self.call = call

@@ -4,13 +4,20 @@ import SystemPackage
 
 /// What a simulated card says about itself through its control device (CARD_INFO).
 public struct SimulatedCardIdentity: Sendable, Equatable {
+    /// The short id, as in `hw:CARD=<id>`.
     public var id: String
+    /// The driver's name, as CARD_INFO reports it.
     public var driver: String
+    /// The card's short name.
     public var name: String
+    /// The card's long name (`/proc/asound/cards` shows it).
     public var longName: String
+    /// The mixer chip's name.
     public var mixerName: String
+    /// The card's component list, as CARD_INFO reports it.
     public var components: String
 
+    /// An identity; the defaults are those of an unnamed simulated card.
     public init(id: String = "Simulated", driver: String = "AlsaSwiftSim", name: String = "AlsaSwift Simulated Card",
                 longName: String = "AlsaSwift simulated card (a model of the ALSA PCM core)", mixerName: String = "",
                 components: String = "") {

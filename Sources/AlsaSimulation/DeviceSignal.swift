@@ -8,6 +8,7 @@ public struct DeviceObservation: Sendable, Equatable {
     public var checksum: UInt64 = FrameChecksum.seed
     /// Playback: frames the device reached beyond appl_ptr (not in the checksum).
     public var underrunFrames = 0
+    /// Xruns the device side met (the hardware pointer caught up with the application's).
     public var xruns = 0
 
     // The explicit-sync counters, as the rig's test card keeps them; zero on a coherent device.
@@ -23,6 +24,7 @@ public struct DeviceObservation: Sendable, Equatable {
     /// what the device captured, i.e. read without a CPU sync after the device wrote them.
     public var poisonedFrames = 0
 
+    /// An observation with these counts, for tests to compare with; the explicit-sync counters start at 0.
     public init(frames: Int = 0, checksum: UInt64 = FrameChecksum.seed, underrunFrames: Int = 0, xruns: Int = 0) {
         self.frames = frames
         self.checksum = checksum
@@ -41,9 +43,11 @@ public struct DeviceObservation: Sendable, Equatable {
 
 /// The checksum the simulated device keeps, for tests to compute the same way.
 public enum FrameChecksum {
+    /// The FNV-1a 64 offset basis: the checksum of no frames.
     public static let seed: UInt64 = 0xcbf2_9ce4_8422_2325
     static let prime: UInt64 = 0x0000_0100_0000_01b3
 
+    /// Folds `bytes`, in order, into `hash` (FNV-1a 64).
     public static func fnv1a(_ bytes: UnsafeRawBufferPointer, into hash: inout UInt64) {
         for byte in bytes { add(byte, into: &hash) }
     }

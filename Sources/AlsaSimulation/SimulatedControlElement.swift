@@ -3,13 +3,19 @@ import CAlsaKernel
 
 /// A control element of a simulated card: what ELEM_INFO reports, its current values and its TLV.
 public struct SimulatedControlElement: Sendable, Equatable {
+    /// The element's name, such as "Master Playback Volume".
     public var name: String
+    /// The interface it belongs to (mixer for volumes and switches).
     public var interface: ControlInterface
+    /// Tells apart elements of the same name.
     public var index: Int
+    /// What ELEM_INFO reports as its type and range.
     public var type: ControlElementType
+    /// What ELEM_INFO reports as its access.
     public var access: ControlAccess
     /// One value per channel: booleans as 0/1, enumerated as item positions.
     public var values: [Int]
+    /// Its TLV data, such as a dB scale, as 32-bit words; nil when it has none.
     public var tlv: [UInt32]?
     /// The id's device and subdevice fields (PCM controls name their PCM device here).
     public var device: Int = 0

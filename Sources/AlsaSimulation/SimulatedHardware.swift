@@ -10,13 +10,21 @@ public struct SimulatedHardware: Sendable, Equatable {
     public var accessMask: UInt32
     /// `SNDRV_PCM_FORMAT_*` values.
     public var formats: [Int32]
+    /// The channel counts the device accepts.
     public var channels: ClosedRange<UInt32>
+    /// The rates the device accepts.
     public var rates: Rates
+    /// The period sizes the device accepts, in bytes.
     public var periodBytes: ClosedRange<UInt32>
+    /// The numbers of periods per buffer the device accepts.
     public var periods: ClosedRange<UInt32>
+    /// The largest buffer, in bytes.
     public var bufferBytesMax: UInt32
+    /// The machine's architecture, which decides whether the kernel may map the PCM records.
     public var architecture: Architecture
+    /// How the device answers RESUME after a suspend.
     public var resume: ResumeBehaviour
+    /// The PCM's name, as INFO reports it.
     public var name: String
     /// runtime->delay: frames the driver declares between its buffer and the converter (a FIFO, a
     /// codec's pipeline). STATUS and DELAY add it to the delay of a running stream.
@@ -24,11 +32,15 @@ public struct SimulatedHardware: Sendable, Equatable {
     /// The accuracy the model reports for link timestamps (when `info` has HAS_LINK_ATIME).
     public static let linkTimestampAccuracyNanoseconds: UInt32 = 250
 
+    /// The rates a device accepts: a range or a list.
     public enum Rates: Sendable, Equatable {
+        /// Any rate in the range.
         case continuous(ClosedRange<UInt32>)
+        /// Only these rates.
         case list([UInt32])
     }
 
+    /// Where the simulated machine's kernel runs, as far as the PCM record mappings care.
     public enum Architecture: Sendable, Equatable {
         /// x86 (and PowerPC, Alpha): the kernel may map the status and control records.
         case x86
@@ -36,7 +48,9 @@ public struct SimulatedHardware: Sendable, Equatable {
         case arm64
     }
 
+    /// How a device answers RESUME after a system suspend.
     public enum ResumeBehaviour: Sendable, Equatable {
+        /// RESUME works at once.
         case supported
         /// RESUME fails with ENOSYS: the app must PREPARE.
         case unsupported
@@ -44,6 +58,7 @@ public struct SimulatedHardware: Sendable, Equatable {
         case busy(times: Int)
     }
 
+    /// A device with these limits; `.dummy`, `.explicitSync` and `.syncApplPtr` are ready-made ones.
     public init(info: UInt32, accessMask: UInt32, formats: [Int32], channels: ClosedRange<UInt32>, rates: Rates,
                 periodBytes: ClosedRange<UInt32>, periods: ClosedRange<UInt32>, bufferBytesMax: UInt32,
                 architecture: Architecture = .x86, resume: ResumeBehaviour = .supported, name: String = "Simulated PCM") {

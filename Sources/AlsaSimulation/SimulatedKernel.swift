@@ -49,6 +49,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         var users: Int
     }
 
+    /// A kernel with one card, `card`, whose device 0 is `hardware` in both directions.
     public init(card: Int = 0, hardware: SimulatedHardware = .dummy) {
         addDevice(card: card, device: 0, hardware: hardware)
     }
@@ -77,8 +78,10 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         locked { cardIdentities[card] = identity }
     }
 
+    /// The path of a card's control device: `/dev/snd/controlC<card>`.
     public static func controlPath(card: Int) -> String { "/dev/snd/controlC\(card)" }
 
+    /// The path of a PCM device node: `/dev/snd/pcmC<card>D<device>p` or `c`.
     public static func devicePath(card: Int, device: Int, capture: Bool) -> String {
         "/dev/snd/pcmC\(card)D\(device)\(capture ? "c" : "p")"
     }
@@ -166,15 +169,21 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     public func stall(_ stalled: Bool) { locked { isStalled = stalled } }
     private var isStalled = false
 
+    /// Every seam call served since the kernel was made or the trace cleared, in order.
     public var trace: [SimulatedCallRecord] { locked { records } }
+    /// Empties `trace`, so a test can count the calls of one step.
     public func clearTrace() { locked { records.removeAll() } }
+    /// Descriptors open now (PCM, control and inotify): 0 once a client closed everything.
     public var openDescriptorCount: Int { locked { files.count + controls.count + deviceWatches.count } }
+    /// Mappings in place now: 0 once a client unmapped everything.
     public var mappedRegionCount: Int { locked { regions.values.reduce(0) { $0 + $1.users } } }
 
+    /// What the device side of a playback substream saw since it was opened.
     public func playbackObservation(card: Int = 0, device: Int = 0) -> DeviceObservation {
         locked { substreams[Self.devicePath(card: card, device: device, capture: false)]?.observation ?? DeviceObservation() }
     }
 
+    /// What the device side of a capture substream produced since it was opened.
     public func captureObservation(card: Int = 0, device: Int = 0) -> DeviceObservation {
         locked { substreams[Self.devicePath(card: card, device: device, capture: true)]?.observation ?? DeviceObservation() }
     }

@@ -1,8 +1,8 @@
 import AlsaSimulation
 import AlsaSwift
 import ArgumentParser
-import Atomics
 import Foundation
+import Synchronization
 
 /// The AlsaSwift side of the benchmarks: the same period-by-period loop as the alsa-lib baseline
 /// (Benchmarks/CBaseline/alsa_loop.c), S16_LE stereo at 48 kHz, 4 periods per buffer. Prints one
@@ -153,15 +153,15 @@ struct AlsaLoop: ParsableCommand {
 
     /// A render callback on a real-time thread (SCHED_FIFO when permitted) fills every period.
     func renderLoop(_ pcm: sending any PCM, total: Int) throws -> (UInt?, Int) {
-        let rendered = ManagedAtomic<Int>(0)
+        let counter = PeriodCounter()
         let thread = try RenderThread(pcm: pcm, priority: .realtime(50)) { context in
-            rendered.wrappingIncrement(ordering: .relaxed)
+            counter.rendered.wrappingAdd(1, ordering: .relaxed)
             for i in 0..<context.samples.count { context.samples[i] = 0 }
         }
-        while rendered.load(ordering: .relaxed) < warmup { usleep(1000) }
+        while counter.rendered.load(ordering: .relaxed) < warmup { usleep(1000) }
         let before = Allocations.count
-        let start = rendered.load(ordering: .relaxed)
-        while rendered.load(ordering: .relaxed) < start + total { usleep(1000) }
+        let start = counter.rendered.load(ordering: .relaxed)
+        while counter.rendered.load(ordering: .relaxed) < start + total { usleep(1000) }
         let after = Allocations.count
         thread.stop()
         if let failure = thread.failure { throw failure }
@@ -236,3 +236,9 @@ enum Allocations {
 }
 
 AlsaLoop.main()
+
+/// The periods a render callback has filled, shared with the thread that waits for them (an
+/// `Atomic` cannot be copied into the callback, so it lives in a class the callback retains).
+final class PeriodCounter: Sendable {
+    let rendered = Atomic<Int>(0)
+}

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Atomics
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -18,11 +18,11 @@ import Glibc
 /// the process at once, with the signal's default action: the way out of a call that retries on
 /// EINTR by itself.
 public enum Interruption {
-    private static let flag = ManagedAtomic<Bool>(false)
+    private static let flag = Atomic<Bool>(false)
     /// The signal that asked for the stop, 0 when none did (or `request()` did).
-    private static let signalNumber = ManagedAtomic<Int32>(0)
+    private static let signalNumber = Atomic<Int32>(0)
     /// The thread that installed the handlers (a `pthread_t`, an integer on Linux).
-    private static let target = ManagedAtomic<UInt>(0)
+    private static let target = Atomic<UInt>(0)
 
     public static func install() {
         // The statics are initialised lazily, which is not async-signal-safe; touching them here

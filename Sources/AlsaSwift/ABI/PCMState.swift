@@ -1,6 +1,23 @@
 /// The kernel's PCM state (`SNDRV_PCM_STATE_*`). Values are the kernel ABI.
 public enum PCMState: Int32, Sendable, CaseIterable, CustomStringConvertible {
-    case open = 0, setup, prepared, running, xrun, draining, paused, suspended, disconnected
+    /// Opened, not configured (OPEN).
+    case open = 0
+    /// Configured, not prepared (SETUP).
+    case setup
+    /// Ready to start (PREPARED).
+    case prepared
+    /// Moving samples (RUNNING).
+    case running
+    /// Stopped by an underrun or overrun; prepare to go on (XRUN).
+    case xrun
+    /// Playing out what is queued, then stopping (DRAINING).
+    case draining
+    /// Paused (PAUSED).
+    case paused
+    /// Stopped by a system suspend; resume or prepare (SUSPENDED).
+    case suspended
+    /// The device is gone (DISCONNECTED).
+    case disconnected
 
     /// A state number the kernel sent that this library does not know is reported, not trapped on.
     init(kernelValue: Int32) {
@@ -24,7 +41,9 @@ public enum PCMState: Int32, Sendable, CaseIterable, CustomStringConvertible {
 
 /// Playback or capture (`SNDRV_PCM_STREAM_*`).
 public enum StreamDirection: Int32, Sendable, CustomStringConvertible {
+    /// From the app to the device.
     case playback = 0
+    /// From the device to the app.
     case capture = 1
 
     /// The letter the kernel puts at the end of the device node name.

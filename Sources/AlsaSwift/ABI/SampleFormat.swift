@@ -6,24 +6,39 @@ public struct SampleFormat: RawRepresentable, Hashable, Sendable, CustomStringCo
     public let rawValue: Int32
     public init(rawValue: Int32) { self.rawValue = rawValue }
 
+    /// Signed 8-bit (S8).
     public static let s8 = SampleFormat(rawValue: 0)
+    /// Unsigned 8-bit, silence at 128 (U8).
     public static let u8 = SampleFormat(rawValue: 1)
+    /// Signed 16-bit, little-endian (S16_LE): the format every device offers.
     public static let s16LE = SampleFormat(rawValue: 2)
+    /// Signed 16-bit, big-endian (S16_BE).
     public static let s16BE = SampleFormat(rawValue: 3)
+    /// Unsigned 16-bit, little-endian (U16_LE).
     public static let u16LE = SampleFormat(rawValue: 4)
+    /// Unsigned 16-bit, big-endian (U16_BE).
     public static let u16BE = SampleFormat(rawValue: 5)
     /// 24 significant bits in the low three bytes of a 32-bit little-endian word.
     public static let s24LE = SampleFormat(rawValue: 6)
+    /// Signed 24-bit in the low 3 bytes of 4, big-endian (S24_BE).
     public static let s24BE = SampleFormat(rawValue: 7)
+    /// Signed 32-bit, little-endian (S32_LE).
     public static let s32LE = SampleFormat(rawValue: 10)
+    /// Signed 32-bit, big-endian (S32_BE).
     public static let s32BE = SampleFormat(rawValue: 11)
+    /// 32-bit IEEE float in [-1, 1), little-endian (FLOAT_LE).
     public static let floatLE = SampleFormat(rawValue: 14)
+    /// 32-bit IEEE float in [-1, 1), big-endian (FLOAT_BE).
     public static let floatBE = SampleFormat(rawValue: 15)
+    /// 64-bit IEEE float in [-1, 1), little-endian (FLOAT64_LE).
     public static let float64LE = SampleFormat(rawValue: 16)
+    /// 64-bit IEEE float in [-1, 1), big-endian (FLOAT64_BE).
     public static let float64BE = SampleFormat(rawValue: 17)
     /// 24-bit samples packed in three little-endian bytes.
     public static let s24_3LE = SampleFormat(rawValue: 32)
+    /// Signed 24-bit packed in 3 bytes, big-endian (S24_3BE).
     public static let s24_3BE = SampleFormat(rawValue: 33)
+    /// Signed 20-bit packed in 3 bytes, little-endian (S20_3LE).
     public static let s20_3LE = SampleFormat(rawValue: 36)
 
     private struct Widths { let name: String; let physical: Int; let significant: Int }
@@ -80,13 +95,20 @@ public struct SampleFormat: RawRepresentable, Hashable, Sendable, CustomStringCo
 
 /// How samples are laid out and moved (`SNDRV_PCM_ACCESS_*`).
 public enum AccessType: Int32, Sendable, CaseIterable, CustomStringConvertible {
+    /// The mapped buffer, frames with their channels side by side.
     case mmapInterleaved = 0
+    /// The mapped buffer, one area per channel.
     case mmapNonInterleaved = 1
+    /// The mapped buffer in a layout of the driver's own, described per channel.
     case mmapComplex = 2
+    /// Copies through the kernel (WRITEI/READI), frames with their channels side by side.
     case readWriteInterleaved = 3
+    /// Copies through the kernel (WRITEN/READN), one buffer per channel.
     case readWriteNonInterleaved = 4
 
+    /// Whether the app transfers through the mapped buffer.
     public var isMmap: Bool { self == .mmapInterleaved || self == .mmapNonInterleaved || self == .mmapComplex }
+    /// Whether a frame's channels lie side by side in one buffer.
     public var isInterleaved: Bool { self == .mmapInterleaved || self == .readWriteInterleaved }
 
     public var description: String {

@@ -183,6 +183,7 @@ extension AlsaLibPCM {
         setConfiguration(setup, installed)
     }
 
+    /// Releases the hardware configuration (`snd_pcm_hw_free`); `configure` may be called again.
     public func freeHardware() throws(AlsaError) {
         knownRunning = false
         try call(.hwFree) { Int(snd_pcm_hw_free($0)) }

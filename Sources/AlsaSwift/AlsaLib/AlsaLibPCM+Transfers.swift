@@ -5,6 +5,7 @@ import Glibc
 #endif
 
 extension AlsaLibPCM {
+    /// Writes whole interleaved frames (`snd_pcm_writei`); returns the frames written.
     @discardableResult
     public func writeInterleaved(_ buffer: UnsafeRawBufferPointer) throws(AlsaError) -> Int {
         let frames = try interleavedFrames(buffer.count, .writeInterleaved, expecting: .playback)
@@ -12,6 +13,7 @@ extension AlsaLibPCM {
         return try transfer(.writeInterleaved) { snd_pcm_writei($0, base, snd_pcm_uframes_t(frames)) }
     }
 
+    /// Reads whole interleaved frames (`snd_pcm_readi`); returns the frames read.
     @discardableResult
     public func readInterleaved(into buffer: UnsafeMutableRawBufferPointer) throws(AlsaError) -> Int {
         let frames = try interleavedFrames(buffer.count, .readInterleaved, expecting: .capture)
@@ -19,6 +21,7 @@ extension AlsaLibPCM {
         return try transfer(.readInterleaved) { snd_pcm_readi($0, base, snd_pcm_uframes_t(frames)) }
     }
 
+    /// Writes `frames` frames from one buffer per channel (`snd_pcm_writen`); returns the frames written.
     @discardableResult
     public func writeNonInterleaved(_ channels: UnsafeBufferPointer<UnsafeMutableRawPointer?>, frames: Int) throws(AlsaError) -> Int {
         try nonInterleaved(.writeNonInterleaved, channels, frames: frames, expecting: .playback) { pcm, buffers, count in
@@ -26,6 +29,7 @@ extension AlsaLibPCM {
         }
     }
 
+    /// Reads up to `frames` frames into one buffer per channel (`snd_pcm_readn`); returns the frames read.
     @discardableResult
     public func readNonInterleaved(into channels: UnsafeBufferPointer<UnsafeMutableRawPointer?>, frames: Int) throws(AlsaError) -> Int {
         try nonInterleaved(.readNonInterleaved, channels, frames: frames, expecting: .capture) { pcm, buffers, count in

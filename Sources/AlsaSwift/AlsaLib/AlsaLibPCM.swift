@@ -18,12 +18,17 @@ import Glibc
 /// the runtime's dynamic exclusivity check (a call per access) guards nothing here.
 public final class AlsaLibPCM: PCM {
     public let name: String
+    /// Playback or capture.
     public let direction: StreamDirection
+    /// Always `.alsaLib`.
     public var transport: PCMTransport { .alsaLib }
+    /// The options it was opened with.
     public let options: PCMOpenOptions
+    /// What a transfer does on an xrun or a suspend (from `options`).
     public var recoveryPolicy: RecoveryPolicy { options.recovery }
     public let capabilities: HardwareCapabilities
     @exclusivity(unchecked) public private(set) var setup: HardwareSetup?
+    /// The software parameters in force, once configured.
     @exclusivity(unchecked) public private(set) var softwareParameters: SoftwareParameters?
     @exclusivity(unchecked) public internal(set) var xrunCount = 0
     /// Unchecked like the rest: the recovery path writes it, and a checked access there makes the
@@ -146,6 +151,7 @@ public final class AlsaLibPCM: PCM {
         return result
     }
 
+    /// Switches between blocking and non-blocking transfers (`snd_pcm_nonblock`).
     public func setNonBlocking(_ nonBlocking: Bool) throws(AlsaError) {
         try call(.open) { Int(snd_pcm_nonblock($0, nonBlocking ? 1 : 0)) }
         isNonBlocking = nonBlocking
@@ -162,6 +168,7 @@ public final class AlsaLibPCM: PCM {
 
     // MARK: state and position
 
+    /// The stream's state now (`snd_pcm_state`).
     public var state: PCMState {
         get throws(AlsaError) {
             let pcm = try live(.status)
@@ -192,6 +199,7 @@ public final class AlsaLibPCM: PCM {
 
     // MARK: lifecycle
 
+    /// Prepares the stream for transfers (`snd_pcm_prepare`).
     public func prepare() throws(AlsaError) {
         knownRunning = false
         try call(.prepare) { Int(snd_pcm_prepare($0)) }
@@ -199,11 +207,13 @@ public final class AlsaLibPCM: PCM {
         applicationPosition = 0
     }
 
+    /// Starts the stream (`snd_pcm_start`).
     public func start() throws(AlsaError) {
         try call(.start) { Int(snd_pcm_start($0)) }
         knownRunning = true
     }
 
+    /// Stops at once, discarding pending frames (`snd_pcm_drop`).
     public func drop() throws(AlsaError) {
         knownRunning = false
         try call(.drop) { Int(snd_pcm_drop($0)) }
@@ -211,16 +221,19 @@ public final class AlsaLibPCM: PCM {
         applicationPosition = 0
     }
 
+    /// Plays out the pending frames, then stops (`snd_pcm_drain`).
     public func drain() throws(AlsaError) {
         knownRunning = false
         try call(.drain) { Int(snd_pcm_drain($0)) }
     }
 
+    /// Pauses or releases the stream (`snd_pcm_pause`); needs hardware that can pause.
     public func pause(_ paused: Bool) throws(AlsaError) {
         knownRunning = false
         try call(.pause) { Int(snd_pcm_pause($0, paused ? 1 : 0)) }
     }
 
+    /// Resumes after a system suspend (`snd_pcm_resume`).
     public func resume() throws(AlsaError) {
         knownRunning = false
         try call(.resume) { Int(snd_pcm_resume($0)) }
@@ -236,6 +249,7 @@ public final class AlsaLibPCM: PCM {
         applicationPosition += direction == .playback ? -(setup.bufferSize - avail) : avail
     }
 
+    /// Moves the application pointer forward by up to `frames`; returns the frames moved.
     @discardableResult
     public func forward(_ frames: Int) throws(AlsaError) -> Int {
         let moved = try call(.forward) { snd_pcm_forward($0, snd_pcm_uframes_t(max(frames, 0))) }
@@ -243,6 +257,7 @@ public final class AlsaLibPCM: PCM {
         return moved
     }
 
+    /// Moves the application pointer back by up to `frames`; returns the frames moved.
     @discardableResult
     public func rewind(_ frames: Int) throws(AlsaError) -> Int {
         let moved = try call(.rewind) { snd_pcm_rewind($0, snd_pcm_uframes_t(max(frames, 0))) }

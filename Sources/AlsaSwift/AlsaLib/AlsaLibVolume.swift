@@ -5,6 +5,7 @@ import CAlsa
 /// kernel's elements (`CardControls.mainVolume`) give the same values without alsa-lib.
 public final class AlsaLibVolume: VolumeControl {
     public let name: String
+    /// Whether this is the playback or the capture volume of its element.
     public let direction: StreamDirection
     public let valueRange: ClosedRange<Int>
     public let gainRange: (minimum: Int, maximum: Int)?
@@ -81,6 +82,7 @@ public final class AlsaLibVolume: VolumeControl {
         return value
     }
 
+    /// Sets every channel to a raw value within `valueRange`.
     public func setValue(_ value: Int) throws(AlsaError) {
         LibraryCall.beginCapture()
         defer { LibraryCall.endCapture() }
@@ -124,6 +126,7 @@ public final class AlsaLibVolume: VolumeControl {
         return on == 0
     }
 
+    /// Turns every channel's switch off (muted) or on.
     public func setMuted(_ muted: Bool) throws(AlsaError) {
         LibraryCall.beginCapture()
         defer { LibraryCall.endCapture() }

@@ -5,10 +5,12 @@
 /// initialisers check cannot be broken afterwards. Write samples through the subscript or
 /// `withUnsafeMutableSamples`.
 public struct InterleavedAudioBuffer: Sendable, Equatable {
+    /// Samples per frame.
     public let channels: Int
     /// Frame-major: sample `c` of frame `f` is at `f * channels + c`.
     public private(set) var samples: [Float]
 
+    /// The number of frames.
     public var frames: Int { samples.count / channels }
 
     /// `frames` frames of silence; refused unless there is at least one channel and the sample
@@ -19,13 +21,14 @@ public struct InterleavedAudioBuffer: Sendable, Equatable {
         samples = [Float](repeating: 0, count: channels * frames)
     }
 
-    /// Wraps `samples`; refused unless there is at least one channel and the samples are a whole
-    /// number of `channels`-sample frames.
+    /// Wraps `samples` without checking them, for callers whose layout is valid by construction.
     init(unchecked channels: Int, samples: [Float]) {
         self.channels = channels
         self.samples = samples
     }
 
+    /// Wraps `samples`; refused unless there is at least one channel and the samples are a whole
+    /// number of `channels`-sample frames.
     public init(channels: Int, samples: [Float]) throws(AlsaError) {
         guard channels > 0 else { throw AlsaError(.transfer, .invalidArgument, context: "an audio buffer needs at least one channel, not \(channels)") }
         guard samples.count % channels == 0 else {
@@ -53,6 +56,7 @@ public struct InterleavedAudioBuffer: Sendable, Equatable {
         self = try decoded.get()
     }
 
+    /// The sample of `channel` in frame `frame`.
     public subscript(frame: Int, channel: Int) -> Float {
         get { samples[frame * channels + channel] }
         set { samples[frame * channels + channel] = newValue }
@@ -131,7 +135,9 @@ public struct NonInterleavedAudioBuffer: Sendable, Equatable {
     /// `channels[c][f]` is sample `f` of channel `c`.
     public private(set) var channels: [[Float]]
 
+    /// The number of channels.
     public var channelCount: Int { channels.count }
+    /// The number of frames (each channel holds this many samples).
     public var frames: Int { channels.first?.count ?? 0 }
 
     /// `frames` frames of silence in each of `channelCount` channels; refused unless there is at

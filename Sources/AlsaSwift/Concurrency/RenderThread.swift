@@ -1,4 +1,3 @@
-import Atomics
 import Synchronization
 import SystemPackage
 
@@ -44,27 +43,34 @@ public struct RenderContext: ~Copyable {
 /// The thread owns the PCM (it is `sending` into the initializer) and closes it when it ends.
 /// The handle is `Sendable`: `stop` and the counters may be used from any thread.
 public final class RenderThread: Sendable {
+    /// The scheduling a render thread asks for.
     public enum Priority: Sendable, Equatable {
+        /// The default time-sharing scheduler.
         case normal
         /// SCHED_FIFO at this priority (1...99), when the process may (CAP_SYS_NICE or RLIMIT_RTPRIO).
         case realtime(Int32)
     }
 
+    /// The scheduling a render thread got.
     public enum PriorityOutcome: Sendable, Equatable {
+        /// Normal priority, as asked.
         case normal
+        /// SCHED_FIFO at this priority, as asked.
         case realtime(Int32)
         /// Real-time priority was asked for and refused with this errno; the thread runs normally.
         case refused(Errno)
     }
 
+    /// The render callback: called on the audio thread once per transfer, at most a period at a time; it must
+    /// not block, lock or allocate.
     public typealias Callback = @Sendable (borrowing RenderContext) -> Void
 
     private let wakeReader: Int32
     private let wakeWriter: Int32
-    private let stopRequested = ManagedAtomic<Bool>(false)
-    private let drainOnStop = ManagedAtomic<Bool>(false)
-    private let periods = ManagedAtomic<Int>(0)
-    private let xruns = ManagedAtomic<Int>(0)
+    private let stopRequested = Atomic<Bool>(false)
+    private let drainOnStop = Atomic<Bool>(false)
+    private let periods = Atomic<Int>(0)
+    private let xruns = Atomic<Int>(0)
     private let outcome = Mutex<(priority: PriorityOutcome?, failure: AlsaError?, finished: Bool)>((nil, nil, false))
     private let thread = Mutex<pthread_t?>(nil)
 
@@ -76,6 +82,7 @@ public final class RenderThread: Sendable {
     public var priorityOutcome: PriorityOutcome? { outcome.withLock { $0.priority } }
     /// The error that ended the thread early (a vanished device...), if any.
     public var failure: AlsaError? { outcome.withLock { $0.failure } }
+    /// Whether the thread has ended (stopped, or failed: see `failure`).
     public var isFinished: Bool { outcome.withLock { $0.finished } }
 
     /// Starts the thread on `pcm`, which must be configured with interleaved access (read/write or
@@ -129,7 +136,7 @@ public final class RenderThread: Sendable {
         }
     }
 
-    private let drainTimeoutMilliseconds = ManagedAtomic<Int>(2000)
+    private let drainTimeoutMilliseconds = Atomic<Int>(2000)
 
     // MARK: what the loop reports back
 
@@ -137,8 +144,8 @@ public final class RenderThread: Sendable {
     fileprivate var shouldStop: Bool { stopRequested.load(ordering: .acquiring) }
     fileprivate var shouldDrain: Bool { drainOnStop.load(ordering: .relaxed) }
     fileprivate var drainTimeout: Int { drainTimeoutMilliseconds.load(ordering: .relaxed) }
-    fileprivate func notePeriod() { periods.wrappingIncrement(ordering: .relaxed) }
-    fileprivate func noteXrun() { xruns.wrappingIncrement(ordering: .relaxed) }
+    fileprivate func notePeriod() { periods.wrappingAdd(1, ordering: .relaxed) }
+    fileprivate func noteXrun() { xruns.wrappingAdd(1, ordering: .relaxed) }
     fileprivate func report(priority: PriorityOutcome) { outcome.withLock { $0.priority = priority } }
     fileprivate func finish(_ failure: AlsaError?) { outcome.withLock { $0.failure = failure; $0.finished = true } }
 }

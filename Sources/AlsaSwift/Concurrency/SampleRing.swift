@@ -1,4 +1,4 @@
-import Atomics
+import Synchronization
 
 /// A lock-free single-producer, single-consumer ring of `Float` samples: the bridge between an
 /// app's threads (decoders, synthesizers, the network) and a real-time render callback, which must
@@ -12,8 +12,8 @@ public final class SampleRing: @unchecked Sendable {
     private let mask: Int
     /// Samples ever written / ever read. Each is stored by one side only; the other side's acquire
     /// load pairs with that release store, so the samples are visible before the count is.
-    private let written = ManagedAtomic<Int>(0)
-    private let read = ManagedAtomic<Int>(0)
+    private let written = Atomic<Int>(0)
+    private let read = Atomic<Int>(0)
 
     /// A ring of at least `minimumCapacity` samples (rounded up to a power of two). More than 2^62
     /// samples is a programming error: no power of two above it fits an Int (rounding up used to
@@ -29,6 +29,7 @@ public final class SampleRing: @unchecked Sendable {
 
     deinit { storage.deallocate() }
 
+    /// The samples the ring holds when full: a power of two.
     public var capacity: Int { mask + 1 }
 
     /// Samples waiting to be read.

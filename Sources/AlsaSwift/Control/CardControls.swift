@@ -13,6 +13,7 @@ import Glibc
 ///     let master = try controls.element(named: "Master Playback Volume")
 ///     try controls.setValue(.integers([40, 40]), of: master)
 public final class CardControls {
+    /// The card's index.
     public let card: Int
     let kernel: any KernelInterface
     private let file: DeviceFile
@@ -23,6 +24,7 @@ public final class CardControls {
     /// Room for an element's TLV data (alsa-lib reads 4096 bytes too).
     static let tlvCapacityWords = 1024
 
+    /// Opens the control device of card `card` (`/dev/snd/controlC<card>`).
     public init(card: Int, kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
         self.card = card
         self.kernel = kernel

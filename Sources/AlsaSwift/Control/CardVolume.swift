@@ -2,8 +2,11 @@
 /// alsa-lib's simple mixer counts for both directions) and the matching switch.
 public final class CardVolume: VolumeControl {
     public let name: String
+    /// The volume element.
     public let volume: ControlElement
+    /// The switch element that mutes it, if the card has one.
     public let muteSwitch: ControlElement?
+    /// The volume element's dB scale, if its TLV gives one.
     public let scale: DecibelScale?
     public let valueRange: ClosedRange<Int>
     public let gainRange: (minimum: Int, maximum: Int)?
@@ -31,6 +34,7 @@ public final class CardVolume: VolumeControl {
         return first
     }
 
+    /// Sets every channel to a raw value.
     public func setValue(_ value: Int) throws(AlsaError) {
         try controls.setValue(.integers(Array(repeating: value, count: volume.count)), of: volume)
     }
@@ -53,6 +57,7 @@ public final class CardVolume: VolumeControl {
         return !on.contains(true)
     }
 
+    /// Turns every channel's switch off (muted) or on; fails when there is no switch.
     public func setMuted(_ muted: Bool) throws(AlsaError) {
         guard let muteSwitch else {
             throw AlsaError(.controlElementWrite, .notSupported, context: "\(name) has no switch to mute with")
@@ -69,6 +74,7 @@ extension CardControls {
     /// The names tried for the main volume, first found wins: what alsa-lib-based mixers and
     /// desktop sound servers treat as the card's output and input level.
     public static let playbackVolumeNames = ["Master", "PCM", "Speaker", "Headphone", "Front", "Line Out"]
+    /// The names tried for the main capture volume, first found wins.
     public static let captureVolumeNames = ["Capture", "Mic", "Internal Mic", "Line", "ADC"]
 
     /// The card's main playback or capture volume; nil when it has none. Beyond the usual names,

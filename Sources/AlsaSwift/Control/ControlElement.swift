@@ -3,7 +3,20 @@ import CAlsaKernel
 /// Which part of a card a control element belongs to. Mixer controls (volumes, switches) are
 /// `.mixer`; the others configure PCMs, MIDI and the card itself.
 public enum ControlInterface: Int, Sendable, Equatable, CaseIterable {
-    case card = 0, hardwareDependent, mixer, pcm, rawMIDI, timer, sequencer
+    /// The card as a whole (CARD).
+    case card = 0
+    /// Hardware-specific (HWDEP).
+    case hardwareDependent
+    /// The mixer: volumes, switches, sources (MIXER).
+    case mixer
+    /// A PCM device, such as its channel map (PCM).
+    case pcm
+    /// A raw MIDI device (RAWMIDI).
+    case rawMIDI
+    /// A timer (TIMER).
+    case timer
+    /// The sequencer (SEQUENCER).
+    case sequencer
 
     /// amixer's spelling (`iface=MIXER`).
     public var name: String {
@@ -24,13 +37,18 @@ public enum ControlInterface: Int, Sendable, Equatable, CaseIterable {
 public struct ControlElementID: Sendable, Hashable, CustomStringConvertible {
     /// The kernel's numeric id (numid); 0 means "look the element up by the other fields".
     public var numericID: Int
+    /// The interface the element belongs to.
     public var interface: ControlInterface
+    /// The device number, for elements that belong to a device.
     public var device: Int
+    /// The subdevice number, for elements that belong to a subdevice.
     public var subdevice: Int
+    /// The element's name, such as "Master Playback Volume".
     public var name: String
     /// Tells apart elements of the same name, such as two "Mic Boost" controls.
     public var index: Int
 
+    /// An identifier; the kernel finds an element by `numericID` when it is not 0, else by the other fields.
     public init(numericID: Int = 0, interface: ControlInterface = .mixer, device: Int = 0, subdevice: Int = 0,
                 name: String, index: Int = 0) {
         self.numericID = numericID
@@ -53,12 +71,15 @@ public struct ControlElementID: Sendable, Hashable, CustomStringConvertible {
 
 /// What kind of values an element holds, with their ranges.
 public enum ControlElementType: Sendable, Equatable {
+    /// On or off (a switch).
     case boolean
     /// `step` 0 means any value in the range.
     case integer(minimum: Int, maximum: Int, step: Int)
+    /// A 64-bit integer in a range; `step` 0 means any value in the range.
     case integer64(minimum: Int, maximum: Int, step: Int)
     /// One of `items`, by position.
     case enumerated(items: [String])
+    /// Raw bytes.
     case bytes
     /// An IEC958 (S/PDIF) channel status record; read as bytes.
     case iec958
@@ -69,12 +90,15 @@ public struct ControlAccess: OptionSet, Sendable, Hashable {
     public let rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
+    /// Its value can be read.
     public static let read = ControlAccess(rawValue: ALSA_CTL_ELEM_ACCESS_READ)
+    /// Its value can be written.
     public static let write = ControlAccess(rawValue: ALSA_CTL_ELEM_ACCESS_WRITE)
     /// The value may change without an event (a level meter).
     public static let volatile = ControlAccess(rawValue: ALSA_CTL_ELEM_ACCESS_VOLATILE)
     /// It has TLV data to read, such as its dB scale.
     public static let tlvRead = ControlAccess(rawValue: ALSA_CTL_ELEM_ACCESS_TLV_READ)
+    /// Its TLV data can be written.
     public static let tlvWrite = ControlAccess(rawValue: ALSA_CTL_ELEM_ACCESS_TLV_WRITE)
     /// It does nothing at the moment (for example the path it controls is unused).
     public static let inactive = ControlAccess(rawValue: ALSA_CTL_ELEM_ACCESS_INACTIVE)
@@ -84,12 +108,16 @@ public struct ControlAccess: OptionSet, Sendable, Hashable {
 
 /// One control element of a card, as ELEM_INFO describes it.
 public struct ControlElement: Sendable, Equatable {
+    /// Which element it is.
     public var id: ControlElementID
+    /// What kind of values it holds, with their range.
     public var type: ControlElementType
+    /// What may be done with it.
     public var access: ControlAccess
     /// How many values it holds (channels, for a volume).
     public var count: Int
 
+    /// An element description, as ELEM_INFO gives one.
     public init(id: ControlElementID, type: ControlElementType, access: ControlAccess, count: Int) {
         self.id = id
         self.type = type

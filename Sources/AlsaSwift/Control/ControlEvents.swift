@@ -10,13 +10,17 @@ public struct ControlChanges: OptionSet, Sendable, Hashable {
     public let rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
+    /// Its value changed.
     public static let value = ControlChanges(rawValue: ALSA_CTL_EVENT_MASK_VALUE)
     /// Its description changed (range, access, such as becoming inactive).
     public static let info = ControlChanges(rawValue: ALSA_CTL_EVENT_MASK_INFO)
+    /// The element was added.
     public static let added = ControlChanges(rawValue: ALSA_CTL_EVENT_MASK_ADD)
+    /// Its TLV data (such as its dB scale) changed.
     public static let tlv = ControlChanges(rawValue: ALSA_CTL_EVENT_MASK_TLV)
     /// The element is gone. (The kernel sends every bit set for this; it stands alone here.)
     public static let removed = ControlChanges(rawValue: 1 << 31)
+    /// Every kind of change.
     public static let all: ControlChanges = [.value, .info, .added, .tlv, .removed]
 
     /// The changes in a kernel event mask.
@@ -27,7 +31,9 @@ public struct ControlChanges: OptionSet, Sendable, Hashable {
 
 /// One change to one element, made by this or any other process.
 public struct ControlEvent: Sendable, Equatable {
+    /// The element that changed.
     public var element: ControlElementID
+    /// What changed about it.
     public var changes: ControlChanges
 }
 

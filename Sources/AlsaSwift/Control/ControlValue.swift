@@ -2,13 +2,16 @@ import CAlsaKernel
 
 /// The values of one element, one per channel (or per byte, for byte elements).
 public enum ControlValue: Sendable, Equatable {
+    /// The values of a boolean element (a switch): true is on.
     case booleans([Bool])
     /// Integer and 64-bit integer elements alike.
     case integers([Int])
     /// The chosen item of an enumerated element, by position in its item list.
     case items([Int])
+    /// The bytes of a byte or IEC958 element.
     case bytes([UInt8])
 
+    /// How many values it holds.
     public var count: Int {
         switch self {
         case .booleans(let v): v.count

@@ -29,10 +29,14 @@ public indirect enum DecibelScale: Sendable, Equatable {
 
 /// One part of a DB_RANGE scale: the element values it covers and their scale.
 public struct DecibelSubrange: Sendable, Equatable {
+    /// The lowest element value the part covers.
     public var minimumValue: Int
+    /// The highest element value the part covers.
     public var maximumValue: Int
+    /// The scale over those values.
     public var scale: DecibelScale
 
+    /// A part covering `minimumValue...maximumValue` with `scale`.
     public init(minimumValue: Int, maximumValue: Int, scale: DecibelScale) {
         self.minimumValue = minimumValue
         self.maximumValue = maximumValue
@@ -42,7 +46,12 @@ public struct DecibelSubrange: Sendable, Equatable {
 
 /// Which way a gain between two values goes, as alsa-lib's `xdir`.
 public enum DecibelRounding: Sendable, Equatable {
-    case down, nearest, up
+    /// The value whose gain is at most the one asked for.
+    case down
+    /// The value whose gain is nearest the one asked for.
+    case nearest
+    /// The value whose gain is at least the one asked for.
+    case up
 }
 
 // MARK: conversions

@@ -20,6 +20,7 @@ public protocol VolumeControl: AnyObject {
 
     /// The raw value of the first channel.
     func value() throws(AlsaError) -> Int
+    /// Sets every channel to a raw value within `valueRange`.
     func setValue(_ value: Int) throws(AlsaError)
     /// The gain of the first channel, in hundredths of a dB (`DecibelScale.muteGain` for silence).
     func gain() throws(AlsaError) -> Int
@@ -27,6 +28,7 @@ public protocol VolumeControl: AnyObject {
     func setGain(_ gain: Int, rounding: DecibelRounding) throws(AlsaError)
     /// Muted when every channel's switch is off; false when there is no switch.
     func isMuted() throws(AlsaError) -> Bool
+    /// Turns every channel's switch off (muted) or on; fails when there is no switch.
     func setMuted(_ muted: Bool) throws(AlsaError)
 }
 

@@ -6,9 +6,13 @@ import Glibc
 
 /// A card or PCM device appearing or disappearing.
 public enum DeviceChange: Sendable, Equatable {
+    /// A card's control device appeared.
     case cardAdded(card: Int)
+    /// A card's control device went away.
     case cardRemoved(card: Int)
+    /// A PCM device node appeared.
     case pcmAdded(card: Int, device: Int, direction: StreamDirection)
+    /// A PCM device node went away.
     case pcmRemoved(card: Int, device: Int, direction: StreamDirection)
 
     /// The change a device node's creation or removal in /dev/snd means; nil for other nodes
@@ -57,6 +61,7 @@ public final class DeviceChanges: AsyncSequence {
     /// struct inotify_event before its name: wd, mask, cookie, len.
     static let headerBytes = 16
 
+    /// Starts watching `directory` (normally `/dev/snd`) with inotify.
     public init(kernel: any KernelInterface = LinuxKernel.shared, directory: String = "/dev/snd") throws(AlsaError) {
         self.kernel = kernel
         self.directory = directory

@@ -5,10 +5,12 @@
 ///
 /// Runs on any `KernelInterface`, so the simulated kernel can be listed too.
 public struct DeviceDiscovery: Sendable {
+    /// The kernel the devices are looked for on.
     public let kernel: any KernelInterface
     /// The card numbers tried (the kernel's default SNDRV_CARDS limit is 32).
     public var cardRange: Range<Int> = 0..<32
 
+    /// Discovery on `kernel`: the machine's by default, or a simulated one.
     public init(kernel: any KernelInterface = LinuxKernel.shared) {
         self.kernel = kernel
     }

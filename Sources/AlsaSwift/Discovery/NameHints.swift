@@ -7,6 +7,7 @@ import Glibc
 /// A PCM name alsa-lib's configuration advertises (`snd_device_name_hint`): `default`,
 /// `sysdefault:CARD=...`, `front:...`, `dmix:...`, `null`, `pulse`...
 public struct PCMNameHint: Sendable, Equatable {
+    /// The name to open, such as `sysdefault:CARD=PCH`.
     public var name: String
     /// Human-readable, possibly several lines.
     public var description: String

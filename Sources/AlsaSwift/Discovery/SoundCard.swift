@@ -1,22 +1,34 @@
 /// A sound card, as its control device describes it (CARD_INFO).
 public struct SoundCard: Sendable, Equatable {
+    /// The card's number, as in `hw:<index>,0`.
     public var index: Int
     /// The short id used in names such as `hw:CARD=<id>`.
     public var id: String
+    /// The driver's name, such as `HDA-Intel`.
     public var driver: String
+    /// The card's short name.
     public var name: String
+    /// The card's long name, with its bus address and interrupt.
     public var longName: String
+    /// The mixer chip's name.
     public var mixerName: String
+    /// The card's component list, such as codec ids.
     public var components: String
 }
 
 /// One PCM device of a card, with what each direction offers.
 public struct PCMDeviceEntry: Sendable, Equatable {
+    /// The card's index.
     public var card: Int
+    /// The device's number on its card.
     public var device: Int
+    /// The device's id, as INFO reports it.
     public var id: String
+    /// The device's name, as INFO reports it.
     public var name: String
+    /// Its playback direction, nil when it has none.
     public var playback: PCMStreamEntry?
+    /// Its capture direction, nil when it has none.
     public var capture: PCMStreamEntry?
 
     /// The ALSA name that addresses it directly.
@@ -25,9 +37,11 @@ public struct PCMDeviceEntry: Sendable, Equatable {
 
 /// One direction of a PCM device.
 public struct PCMStreamEntry: Sendable, Equatable {
+    /// The number of subdevices (streams that can run at once).
     public var subdeviceCount: Int
     /// Subdevices no process holds right now.
     public var subdevicesAvailable: Int
+    /// What opening it for a moment told.
     public var probe: PCMProbe
 }
 
@@ -42,11 +56,13 @@ public enum PCMProbe: Sendable, Equatable {
     /// Capabilities were not asked for.
     case notProbed
 
+    /// The capabilities, when the probe got them.
     public var capabilities: HardwareCapabilities? {
         if case .available(let capabilities, _) = self { return capabilities }
         return nil
     }
 
+    /// The sync path this library would use, when the probe got it.
     public var syncStrategy: SyncStrategy? {
         if case .available(_, let strategy) = self { return strategy }
         return nil
@@ -55,7 +71,10 @@ public enum PCMProbe: Sendable, Equatable {
 
 /// A card with its PCM devices; `problem` says why the listing of this card is incomplete.
 public struct CardListing: Sendable, Equatable {
+    /// The card.
     public var card: SoundCard
+    /// Its PCM devices, in device order.
     public var devices: [PCMDeviceEntry]
+    /// Why the listing of this card is incomplete; nil when it is complete.
     public var problem: AlsaError?
 }

@@ -5,11 +5,14 @@ import SystemPackage
 /// It carries no heap storage on the audio path (`context` is only set during setup), so throwing
 /// it from a transfer loop allocates nothing.
 public struct AlsaError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The operation that failed.
     public let operation: PCMOperation
+    /// The kernel's (or alsa-lib's) error number.
     public let errno: Errno
     /// Extra detail for setup errors, such as what was asked and what the device offers.
     public let context: String?
 
+    /// An error of `operation` with `errno`, and detail for setup errors.
     public init(_ operation: PCMOperation, _ errno: Errno, context: String? = nil) {
         self.operation = operation
         self.errno = errno
@@ -34,6 +37,7 @@ public struct AlsaError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// What an error means for the stream, for a `switch`.
     public enum Kind: Sendable, Equatable {
         /// Underrun (playback) or overrun (capture): EPIPE.
         case xrun
@@ -59,6 +63,7 @@ public struct AlsaError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The process may not open the device (EACCES, EPERM): on most systems the user must be in
         /// the `audio` group, or logged in at the seat that owns the device.
         case permissionDenied
+        /// Any other errno: see `errno`.
         case other
     }
 
@@ -82,64 +87,115 @@ public struct AlsaError: Error, Sendable, Equatable, CustomStringConvertible {
 /// The operation an `AlsaError` came from. One case per kernel call the transport makes, plus the
 /// library-level steps that can refuse a request before the kernel sees it.
 public enum PCMOperation: String, Sendable, Equatable {
-    case open, close
+    /// Opening the device node.
+    case open
+    /// Closing it.
+    case close
+    /// Reading the kernel's PCM protocol version (PVERSION).
     case protocolVersion = "PVERSION"
+    /// Announcing the protocol version this library speaks (USER_PVERSION).
     case userProtocolVersion = "USER_PVERSION"
+    /// Reading the PCM's description (INFO).
     case info = "INFO"
+    /// Choosing the timestamp clock (TTSTAMP).
     case timestampType = "TTSTAMP"
+    /// Narrowing a hardware configuration space (HW_REFINE).
     case hwRefine = "HW_REFINE"
+    /// Installing a hardware configuration (HW_PARAMS).
     case hwParams = "HW_PARAMS"
+    /// Releasing the hardware configuration (HW_FREE).
     case hwFree = "HW_FREE"
+    /// Installing software parameters (SW_PARAMS).
     case swParams = "SW_PARAMS"
+    /// Reading the status record (STATUS).
     case status = "STATUS"
+    /// Reading the status record with the audio timestamp asked for (STATUS_EXT).
     case statusExtended = "STATUS_EXT"
+    /// Reading the delay (DELAY).
     case delay = "DELAY"
+    /// Synchronising the hardware pointer (HWSYNC).
     case hwsync = "HWSYNC"
+    /// Exchanging the status and control records (SYNC_PTR).
     case syncPtr = "SYNC_PTR"
+    /// Reading where a channel lies in the buffer (CHANNEL_INFO).
     case channelInfo = "CHANNEL_INFO"
+    /// Preparing the stream (PREPARE).
     case prepare = "PREPARE"
+    /// Resetting the position counters (RESET).
     case reset = "RESET"
+    /// Starting the stream (START).
     case start = "START"
+    /// Stopping and discarding (DROP).
     case drop = "DROP"
+    /// Playing out and stopping (DRAIN).
     case drain = "DRAIN"
+    /// Pausing or releasing (PAUSE).
     case pause = "PAUSE"
+    /// Resuming after a suspend (RESUME).
     case resume = "RESUME"
+    /// Moving the application pointer back (REWIND).
     case rewind = "REWIND"
+    /// Moving the application pointer forward (FORWARD).
     case forward = "FORWARD"
+    /// Writing interleaved frames (WRITEI_FRAMES).
     case writeInterleaved = "WRITEI_FRAMES"
+    /// Reading interleaved frames (READI_FRAMES).
     case readInterleaved = "READI_FRAMES"
+    /// Writing non-interleaved frames (WRITEN_FRAMES).
     case writeNonInterleaved = "WRITEN_FRAMES"
+    /// Reading non-interleaved frames (READN_FRAMES).
     case readNonInterleaved = "READN_FRAMES"
+    /// Mapping the sample buffer.
     case mmapData = "mmap(data)"
+    /// Mapping the status record.
     case mmapStatus = "mmap(status)"
+    /// Mapping the control record.
     case mmapControl = "mmap(control)"
+    /// Unmapping a region.
     case munmap
+    /// Waiting in poll(2), or setting up the wait.
     case poll
     /// Negotiation refused a request before or after asking the kernel.
     case configure
     /// A transfer call whose arguments did not fit the stream's setup.
     case transfer
+    /// alsa-lib's start of an mmap transfer (`snd_pcm_mmap_begin`).
     case mmapBegin = "snd_pcm_mmap_begin"
+    /// alsa-lib's end of an mmap transfer (`snd_pcm_mmap_commit`).
     case mmapCommit = "snd_pcm_mmap_commit"
+    /// Reading a card's description (control CARD_INFO).
     case controlCardInfo = "CTL CARD_INFO"
+    /// Listing a card's PCM devices (control PCM_NEXT_DEVICE).
     case controlNextDevice = "CTL PCM_NEXT_DEVICE"
+    /// Reading a PCM device's description (control PCM_INFO).
     case controlPCMInfo = "CTL PCM_INFO"
+    /// Asking for a subdevice (control PCM_PREFER_SUBDEVICE).
     case controlPreferSubdevice = "CTL PCM_PREFER_SUBDEVICE"
+    /// Reading alsa-lib's PCM names (`snd_device_name_hint`).
     case nameHints = "snd_device_name_hint"
+    /// Listing a card's control elements (ELEM_LIST).
     case controlElementList = "CTL ELEM_LIST"
+    /// Reading an element's description (ELEM_INFO).
     case controlElementInfo = "CTL ELEM_INFO"
+    /// Reading an element's value (ELEM_READ).
     case controlElementRead = "CTL ELEM_READ"
+    /// Writing an element's value (ELEM_WRITE).
     case controlElementWrite = "CTL ELEM_WRITE"
+    /// Reading an element's TLV data, such as its dB scale (TLV_READ).
     case controlTLVRead = "CTL TLV_READ"
     /// Reading, querying or setting a PCM's channel map (its CHMAP control, or alsa-lib's chmap calls).
     case channelMap = "channel map"
+    /// Subscribing to control events (SUBSCRIBE_EVENTS).
     case controlSubscribe = "CTL SUBSCRIBE_EVENTS"
+    /// Reading control events from the control device.
     case controlReadEvents = "read(control)"
     /// A value or gain a dB scale cannot convert.
     case decibelConversion = "dB conversion"
     /// alsa-lib's simple mixer (`snd_mixer_*`).
     case simpleMixer = "snd_mixer"
+    /// Setting up the inotify watch on the device directory.
     case watchDevices = "inotify"
+    /// Reading inotify events of the device directory.
     case readDeviceChanges = "read(inotify)"
 }
 
@@ -147,6 +203,7 @@ public enum PCMOperation: String, Sendable, Equatable {
 let ESTRPIPE_VALUE: Int32 = 86
 let EBADFD_VALUE: Int32 = 77
 
+/// The errno values ALSA uses that swift-system has no name for, or names otherwise.
 extension Errno {
     /// ESTRPIPE: the stream was suspended.
     public static var streamPipe: Errno { Errno(rawValue: ESTRPIPE_VALUE) }

@@ -11,6 +11,7 @@ public final class LinuxKernel: KernelInterface {
     /// The process-wide instance; it has no state.
     public static let shared = LinuxKernel()
 
+    /// A seam over the machine's kernel; `shared` is the one the library uses by default.
     public init() {}
 
     public func open(_ path: String, flags: Int32) throws(Errno) -> FileDescriptor {

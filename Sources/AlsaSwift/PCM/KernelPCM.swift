@@ -11,10 +11,13 @@ public struct PCMOpenOptions: Sendable, Equatable {
     public var nonBlocking: Bool
     /// Records to move through SYNC_PTR even when the kernel would map them.
     public var forceSyncPtr: PCMRecords
+    /// What transfers do on an xrun or a suspend: report it, or recover and go on.
     public var recovery: RecoveryPolicy
     /// The clock of the kernel's timestamps.
     public var timestampType: TimestampType
 
+    /// Options for an open; the defaults block, map what the kernel allows, report xruns, and take monotonic
+    /// timestamps.
     public init(nonBlocking: Bool = false, forceSyncPtr: PCMRecords = [], recovery: RecoveryPolicy = .report,
                 timestampType: TimestampType = .monotonic) {
         self.nonBlocking = nonBlocking
@@ -35,11 +38,15 @@ public struct PCMOpenOptions: Sendable, Equatable {
 public final class KernelPCM: PCM {
     /// The device node's path.
     public let name: String
+    /// Playback or capture.
     public let direction: StreamDirection
+    /// Always `.direct`.
     public var transport: PCMTransport { .direct }
+    /// The options it was opened with.
     public let options: PCMOpenOptions
     /// The PCM protocol version the kernel speaks (PVERSION).
     public let kernelProtocol: UInt32
+    /// What INFO reported at open: card, device, subdevice, names.
     public let deviceInfo: PCMDeviceInfo
     /// What the device offers, from HW_REFINE of the whole space at open.
     public let capabilities: HardwareCapabilities
@@ -50,6 +57,7 @@ public final class KernelPCM: PCM {
     /// The frame size while the access is interleaved read/write, else 0: WRITEI and READI check
     /// their buffer with this one load instead of copying and inspecting `setup` every period.
     @exclusivity(unchecked) private(set) var readWriteInterleavedFrameBytes = 0
+    /// The software parameters in force, once configured.
     @exclusivity(unchecked) public private(set) var softwareParameters: SoftwareParameters?
     /// Xruns and suspends recovered under `RecoveryPolicy.automatic` or through `recover(from:)`.
     @exclusivity(unchecked) public internal(set) var xrunCount = 0
@@ -77,6 +85,7 @@ public final class KernelPCM: PCM {
                       direction: direction, options: options, kernel: kernel)
     }
 
+    /// The device node of a PCM: `/dev/snd/pcmC<card>D<device>p` or `c`.
     public static func devicePath(card: Int, device: Int, direction: StreamDirection) -> String {
         "/dev/snd/pcmC\(card)D\(device)\(direction.nodeSuffix)"
     }
@@ -155,6 +164,7 @@ public final class KernelPCM: PCM {
     /// The sync path of each record, and why. Tools print this.
     public var syncStrategy: SyncStrategy { pointers.strategy }
 
+    /// What a transfer does on an xrun or a suspend (from `options`).
     public var recoveryPolicy: RecoveryPolicy { options.recovery }
 
     public var syncReport: SyncReport {
@@ -324,12 +334,14 @@ public final class KernelPCM: PCM {
 
     // MARK: lifecycle
 
+    /// Prepares the stream for transfers (PREPARE).
     public func prepare() throws(AlsaError) {
         try file.ioctl(.prepare, ALSA_IOCTL_PREPARE, nil)
         pendingTransfer = nil
         pointers.kernelMovedApplPtr()
     }
 
+    /// Starts the stream (START).
     public func start() throws(AlsaError) {
         try file.ioctl(.start, ALSA_IOCTL_START, nil)
     }
@@ -347,11 +359,13 @@ public final class KernelPCM: PCM {
         try file.ioctl(.drain, ALSA_IOCTL_DRAIN, nil)
     }
 
+    /// Pauses or releases the stream (PAUSE); needs hardware that can pause.
     public func pause(_ paused: Bool) throws(AlsaError) {
         // PAUSE takes its flag as the ioctl's value argument, not through a pointer.
         try file.ioctl(.pause, ALSA_IOCTL_PAUSE, UnsafeMutableRawPointer(bitPattern: paused ? 1 : 0))
     }
 
+    /// Resumes after a system suspend (RESUME).
     public func resume() throws(AlsaError) {
         try file.ioctl(.resume, ALSA_IOCTL_RESUME, nil)
     }

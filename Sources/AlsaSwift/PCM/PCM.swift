@@ -11,16 +11,21 @@ import Glibc
 public protocol PCM: AnyObject {
     /// The name it was opened with (`hw:0,0`, `default`, a device path...).
     var name: String { get }
+    /// Playback or capture.
     var direction: StreamDirection { get }
+    /// Which code moves the samples: the direct kernel transport or alsa-lib.
     var transport: PCMTransport { get }
     /// What the device offers through this transport (for alsa-lib names: after its plugins).
     var capabilities: HardwareCapabilities { get }
     /// The granted configuration, once `configure` succeeded.
     var setup: HardwareSetup? { get }
+    /// The software parameters in force, once configured.
     var softwareParameters: SoftwareParameters? { get }
+    /// What a transfer does on an xrun or a suspend.
     var recoveryPolicy: RecoveryPolicy { get }
     /// Xruns and suspends recovered, automatically or through `recover(from:)`.
     var xrunCount: Int { get }
+    /// System suspends recovered, automatically or through `recover(from:)`.
     var suspendCount: Int { get }
     /// Whether the hardware behind this PCM requires explicit sync, and how the records move.
     var syncReport: SyncReport { get }
@@ -28,15 +33,20 @@ public protocol PCM: AnyObject {
     var isDisconnected: Bool { get }
     /// Whether transfers, waits and drain return EAGAIN instead of sleeping.
     var isNonBlocking: Bool { get }
+    /// Switches between blocking and non-blocking transfers, waits and drain.
     func setNonBlocking(_ nonBlocking: Bool) throws(AlsaError)
 
     /// Negotiates `request` (access and format exact, the numbers as near as allowed), installs it
     /// with default software parameters, prepares the stream and returns what was granted.
     @discardableResult
     func configure(_ request: HardwareRequest) throws(AlsaError) -> HardwareSetup
+    /// Installs software parameters (start and stop thresholds, `avail_min`...) over the defaults `configure`
+    /// set.
     func installSoftwareParameters(_ parameters: SoftwareParameters) throws(AlsaError)
+    /// Releases the hardware configuration; `configure` may be called again.
     func freeHardware() throws(AlsaError)
 
+    /// The stream's state now.
     var state: PCMState { get throws(AlsaError) }
     /// Frames transferable now, after synchronising with the hardware.
     func avail() throws(AlsaError) -> Int
@@ -54,19 +64,36 @@ public protocol PCM: AnyObject {
     /// Routes the channels as `map` says (on a prepared stream, before it starts).
     func setChannelMap(_ map: ChannelMap) throws(AlsaError)
 
+    /// Prepares the stream for transfers (after configure, an xrun or `drop`).
     func prepare() throws(AlsaError)
+    /// Starts the stream explicitly (transfers also start it at the start threshold).
     func start() throws(AlsaError)
+    /// Stops at once, discarding pending frames.
     func drop() throws(AlsaError)
+    /// Plays out the pending frames (playback), then stops; blocks unless non-blocking.
     func drain() throws(AlsaError)
+    /// Pauses (`true`) or releases (`false`) the stream; needs hardware that can pause
+    /// (`PCMInfoFlags.pause`).
     func pause(_ paused: Bool) throws(AlsaError)
+    /// Resumes after a system suspend; fails when the driver cannot, and then `prepare()` restarts the
+    /// stream.
     func resume() throws(AlsaError)
+    /// Resets the position counters, keeping the state.
     func reset() throws(AlsaError)
+    /// Moves the application pointer forward by up to `frames`; returns the frames moved.
     @discardableResult func forward(_ frames: Int) throws(AlsaError) -> Int
+    /// Moves the application pointer back by up to `frames`; returns the frames moved.
     @discardableResult func rewind(_ frames: Int) throws(AlsaError) -> Int
 
+    /// Writes whole interleaved frames from `buffer`; returns the frames written. Blocks until all are
+    /// queued, unless non-blocking.
     @discardableResult func writeInterleaved(_ buffer: UnsafeRawBufferPointer) throws(AlsaError) -> Int
+    /// Reads whole interleaved frames into `buffer`; returns the frames read. Blocks until it is full, unless
+    /// non-blocking.
     @discardableResult func readInterleaved(into buffer: UnsafeMutableRawBufferPointer) throws(AlsaError) -> Int
+    /// Writes `frames` frames from one buffer per channel; returns the frames written.
     @discardableResult func writeNonInterleaved(_ channels: UnsafeBufferPointer<UnsafeMutableRawPointer?>, frames: Int) throws(AlsaError) -> Int
+    /// Reads up to `frames` frames into one buffer per channel; returns the frames read.
     @discardableResult func readNonInterleaved(into channels: UnsafeBufferPointer<UnsafeMutableRawPointer?>, frames: Int) throws(AlsaError) -> Int
 
     /// Starts an mmap transfer: the contiguous frames that can be filled or read now.
@@ -91,7 +118,9 @@ public protocol PCM: AnyObject {
 }
 
 extension PCM {
+    /// Starts an mmap transfer of as many contiguous frames as can be transferred now.
     public func beginTransfer() throws(AlsaError) -> MmapArea { try beginTransfer(maxFrames: .max) }
+    /// Waits without a time limit until `avail_min` frames can be transferred.
     public func wait() throws(AlsaError) -> Bool { try wait(timeoutMilliseconds: -1) }
 }
 
@@ -107,10 +136,14 @@ public enum PCMTransport: Sendable, Equatable, CustomStringConvertible {
 
 /// A kernel PCM substream: `hw:card,device,subdevice`.
 public struct HardwareAddress: Sendable, Equatable, CustomStringConvertible {
+    /// The card's index.
     public var card: Int
+    /// The PCM device's number on the card.
     public var device: Int
+    /// The subdevice's number.
     public var subdevice: Int
 
+    /// The substream `hw:card,device,subdevice`.
     public init(card: Int, device: Int, subdevice: Int) {
         self.card = card
         self.device = device
@@ -123,6 +156,7 @@ public struct HardwareAddress: Sendable, Equatable, CustomStringConvertible {
 /// What a PCM says about explicit sync: whether the device requires it (read from the kernel's
 /// own info word, which alsa-lib hides) and the path each record takes in this process.
 public struct SyncReport: Sendable, Equatable, CustomStringConvertible {
+    /// The transport that moves this PCM's samples.
     public var transport: PCMTransport
     /// The kernel substream behind the PCM, when there is one this process can see.
     public var hardware: HardwareAddress?
@@ -131,6 +165,7 @@ public struct SyncReport: Sendable, Equatable, CustomStringConvertible {
     /// nil when the records are not this process's to see (no kernel PCM behind the name).
     public var strategy: SyncStrategy?
 
+    /// A report; PCMs make their own (`PCM.syncReport`).
     public init(transport: PCMTransport, hardware: HardwareAddress?, deviceRequiresExplicitSync: Bool?, strategy: SyncStrategy?) {
         self.transport = transport
         self.hardware = hardware

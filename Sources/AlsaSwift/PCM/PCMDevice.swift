@@ -9,12 +9,18 @@
 /// Either way `PCM.syncReport` says whether the device requires explicit sync and how the records
 /// move. On a kernel other than the machine's (the simulated one) only the direct transport exists.
 public enum PCMDevice {
+    /// Which transport `open` may use for a name.
     public enum TransportChoice: Sendable, Equatable {
+        /// `hw:` names on the direct transport, every other name through alsa-lib.
         case automatic
+        /// Every name through alsa-lib, `hw:` names too.
         case alsaLib
+        /// The direct transport only: names it cannot serve are refused.
         case direct
     }
 
+    /// Opens the PCM `name` for `direction` on the transport `transport` allows; on a kernel other than the
+    /// machine's, `hw:` names only.
     public static func open(_ name: String, direction: StreamDirection, options: PCMOpenOptions = PCMOpenOptions(),
                             transport: TransportChoice = .automatic,
                             kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) -> any PCM {

@@ -8,9 +8,13 @@ public struct PCMDeviceInfo: Sendable, Equatable {
     public var device: Int
     /// The subdevice opened.
     public var subdevice: Int
+    /// Playback or capture.
     public var direction: StreamDirection
+    /// The device's id.
     public var id: String
+    /// The device's name.
     public var name: String
+    /// The subdevice's name.
     public var subdeviceName: String
     /// Subdevices the device has.
     public var subdeviceCount: Int
@@ -32,7 +36,9 @@ public struct PCMDeviceInfo: Sendable, Equatable {
 
 /// The kernel's STATUS record: positions, counts and timestamps at one instant.
 public struct PCMStatus: Sendable, Equatable {
+    /// The stream's state.
     public var state: PCMState
+    /// The state before a suspend, while suspended.
     public var suspendedState: PCMState
     /// Where the app is in the stream, in frames (wraps at the boundary).
     public var applPtr: Int
@@ -44,8 +50,11 @@ public struct PCMStatus: Sendable, Equatable {
     public var avail: Int
     /// The most frames that were available since the last status.
     public var availMax: Int
+    /// When the stream last started or stopped.
     public var triggerTimestamp: Duration
+    /// When this status was taken.
     public var timestamp: Duration
+    /// The position of the audio at `timestamp`, as time, where the driver reports it.
     public var audioTimestamp: Duration
 
     init(_ r: snd_pcm_status) {

@@ -7,8 +7,11 @@ public enum PCMName: Sendable, Equatable {
     /// Anything alsa-lib resolves.
     case library(String)
 
+    /// How a `hw:` name names its card.
     public enum CardReference: Sendable, Equatable {
+        /// By number: `hw:0`.
         case index(Int)
+        /// By id: `hw:CARD=PCH`.
         case id(String)
     }
 

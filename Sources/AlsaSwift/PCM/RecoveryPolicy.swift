@@ -11,6 +11,8 @@
 /// In both policies EINTR is retried, EAGAIN in non-blocking mode is thrown (`.wouldBlock`), and ENODEV
 /// is thrown (`.disconnected`) and leaves the handle dead: every later call fails at once.
 public enum RecoveryPolicy: Sendable, Equatable {
+    /// Throw the xrun or suspend; the caller recovers (`recover(from:)`).
     case report
+    /// Recover inside the transfer, count it, and carry on.
     case automatic
 }

@@ -2,22 +2,32 @@ import CAlsaKernel
 
 /// What a device can do, read from HW_REFINE of the whole configuration space.
 public struct HardwareCapabilities: Sendable, Equatable {
+    /// The access types offered.
     public var accessTypes: [AccessType]
+    /// The sample formats offered.
     public var formats: [SampleFormat]
+    /// The channel counts offered.
     public var channels: ClosedRange<Int>
+    /// The rates offered, in frames per second.
     public var rate: ClosedRange<Int>
+    /// The period sizes offered, in frames.
     public var periodSize: ClosedRange<Int>
+    /// The numbers of periods per buffer offered.
     public var periods: ClosedRange<Int>
+    /// The buffer sizes offered, in frames.
     public var bufferSize: ClosedRange<Int>
     /// Microseconds.
     public var periodTime: ClosedRange<Int>
+    /// The buffer lengths offered, in microseconds.
     public var bufferTime: ClosedRange<Int>
+    /// The driver's info flags (mmap, pause, explicit sync...).
     public var info: PCMInfoFlags
 
     /// The driver declared `SNDRV_PCM_INFO_EXPLICIT_SYNC`: its buffer is not coherent, so pointers
     /// and data must move through SYNC_PTR.
     public var requiresExplicitSync: Bool { info.contains(.explicitSync) }
 
+    /// Capabilities with these ranges; PCMs read their own at open (`PCM.capabilities`).
     public init(accessTypes: [AccessType], formats: [SampleFormat], channels: ClosedRange<Int>, rate: ClosedRange<Int>,
                 periodSize: ClosedRange<Int>, periods: ClosedRange<Int>, bufferSize: ClosedRange<Int>,
                 periodTime: ClosedRange<Int>, bufferTime: ClosedRange<Int>, info: PCMInfoFlags) {

@@ -34,8 +34,11 @@ public struct HardwareParameters: @unchecked Sendable {
     public var info: PCMInfoFlags { PCMInfoFlags(rawValue: raw.info) }
     /// Significant bits per sample the kernel reported (0 when unknown).
     public var significantBits: UInt32 { raw.msbits }
+    /// The exact rate's numerator, once the rate is fixed (rate = numerator / denominator).
     public var rateNumerator: UInt32 { raw.rate_num }
+    /// The exact rate's denominator.
     public var rateDenominator: UInt32 { raw.rate_den }
+    /// The device's FIFO size, in frames, as the driver reports it.
     public var fifoSize: UInt { raw.fifo_size }
 
     // MARK: masks

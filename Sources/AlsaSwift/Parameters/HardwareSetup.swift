@@ -3,7 +3,9 @@ import CAlsaKernel
 /// What an app asks for. Access and format are exact (the direct transport does not convert);
 /// the numbers are targets that negotiation meets as closely as the device allows.
 public struct HardwareRequest: Sendable, Equatable {
+    /// How the app will transfer: read/write or mmap, interleaved or not. Granted exactly or refused.
     public var access: AccessType
+    /// The sample format. Granted exactly or refused.
     public var format: SampleFormat
     /// Samples per frame.
     public var channels: Int
@@ -51,7 +53,9 @@ extension HardwareRequest {
 
 /// What the kernel granted with HW_PARAMS.
 public struct HardwareSetup: Sendable, Equatable, CustomStringConvertible {
+    /// The access type granted.
     public var access: AccessType
+    /// The sample format granted.
     public var format: SampleFormat
     /// Samples per frame.
     public var channels: Int
@@ -76,6 +80,7 @@ public struct HardwareSetup: Sendable, Equatable, CustomStringConvertible {
     public var bufferBytes: Int { bufferSize * frameBytes }
     /// The buffer's length in time, the worst-case output latency.
     public var bufferDuration: Duration { .nanoseconds(Int64(bufferSize) * 1_000_000_000 / Int64(max(rate, 1))) }
+    /// A period's length in time.
     public var periodDuration: Duration { .nanoseconds(Int64(periodSize) * 1_000_000_000 / Int64(max(rate, 1))) }
 
     public static func == (a: HardwareSetup, b: HardwareSetup) -> Bool {

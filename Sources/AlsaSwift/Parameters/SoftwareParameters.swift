@@ -16,6 +16,7 @@ public struct SoftwareParameters: Sendable, Equatable {
     public var silenceSize: Int
     /// Take a timestamp at each pointer update.
     public var timestampsEnabled: Bool
+    /// The clock the timestamps come from.
     public var timestampType: TimestampType
     /// Where the kernel wraps `hw_ptr` and `appl_ptr` (a multiple of the buffer size). Read only:
     /// the kernel computes it from the buffer size and reports it with every SW_PARAMS.
@@ -84,7 +85,10 @@ public struct SoftwareParameters: Sendable, Equatable {
 
 /// The clock of PCM timestamps (`SNDRV_PCM_TSTAMP_TYPE_*`).
 public enum TimestampType: Int32, Sendable {
+    /// The wall clock (CLOCK_REALTIME), which jumps when the time is set.
     case realtime = 0
+    /// CLOCK_MONOTONIC: steady, slewed by NTP.
     case monotonic = 1
+    /// CLOCK_MONOTONIC_RAW: steady, never slewed.
     case monotonicRaw = 2
 }

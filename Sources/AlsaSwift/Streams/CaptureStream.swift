@@ -10,16 +10,21 @@
 public final class CaptureStream {
     let core: StreamCore
 
+    /// What the device granted.
     public var configuration: StreamConfiguration { core.configuration }
     /// Xruns (overruns) met and recovered so far: frames were lost at each.
     public var xrunCount: Int { core.pcm.xrunCount }
 
+    /// Opens `device` (any ALSA name; `hw:` names use the direct kernel transport unless `transport` says
+    /// otherwise) and negotiates `request`.
     public convenience init(device: String = "default", request: StreamRequest = StreamRequest(),
                             transport: PCMDevice.TransportChoice = .automatic,
                             kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
         try self.init(pcm: try StreamCore.open(device, .capture, transport: transport, kernel: kernel), request: request, kernel: kernel)
     }
 
+    /// Takes an opened capture PCM and negotiates `request` on it. Xruns are recovered and counted whatever
+    /// the PCM's own recovery policy.
     public init(pcm: any PCM, request: StreamRequest = StreamRequest(),
                 kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
         core = try StreamCore(pcm: pcm, direction: .capture, request: request, kernel: kernel)
@@ -73,6 +78,7 @@ public final class CaptureStream {
         try core.stop()
     }
 
+    /// Releases the device now rather than at deinit.
     public func close() throws(AlsaError) { try core.pcm.close() }
 
     /// Where captured frames go: `deliver(bytes, range)` converts interleaved device frames into

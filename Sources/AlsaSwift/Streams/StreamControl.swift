@@ -19,6 +19,7 @@ public enum PauseMethod: Sendable, Equatable, CustomStringConvertible {
 /// One look at a stream: its state, what can move now, how far the device is from the app, and
 /// the xruns so far.
 public struct StreamStatus: Sendable, Equatable, CustomStringConvertible {
+    /// The stream's state.
     public var state: PCMState
     /// Paused by `pause()` and not yet resumed.
     public var isPaused: Bool

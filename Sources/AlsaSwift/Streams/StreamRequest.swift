@@ -23,6 +23,8 @@ public struct StreamRequest: Sendable, Equatable {
     /// Prefer mmap access (the device buffer is filled in place) over read/write when offered.
     public var preferMmap: Bool
 
+    /// A request; by default 48 kHz stereo, 100 ms of buffer in 4 periods, the best format the device has,
+    /// exact rate and channels.
     public init(rate: Int = 48_000, channels: Int = 2, latency: Duration = .milliseconds(100),
                 periodsPerBuffer: Int = 4, formats: [SampleFormat] = StreamRequest.defaultFormats, preferMmap: Bool = false,
                 mayAdapt: StreamAdaptations = []) {
@@ -44,15 +46,26 @@ public struct StreamAdaptations: OptionSet, Sendable, Hashable {
     public let rawValue: Int
     public init(rawValue: Int) { self.rawValue = rawValue }
 
+    /// The device may run at another rate.
     public static let rate = StreamAdaptations(rawValue: 1 << 0)
+    /// The device may run with another channel count.
     public static let channels = StreamAdaptations(rawValue: 1 << 1)
 }
 
 /// A parameter the stream runs with that differs from the request (allowed by `mayAdapt`).
 public struct StreamAdaptation: Sendable, Equatable, CustomStringConvertible {
-    public enum Parameter: String, Sendable, Equatable { case rate, channels }
+    /// A parameter the device may change.
+    public enum Parameter: String, Sendable, Equatable {
+        /// The rate.
+        case rate
+        /// The channel count.
+        case channels
+    }
+    /// Which parameter differs.
     public var parameter: Parameter
+    /// What the request asked for.
     public var requested: Int
+    /// What the device runs with.
     public var granted: Int
 
     public var description: String {
@@ -72,17 +85,26 @@ public struct StreamAdaptation: Sendable, Equatable, CustomStringConvertible {
 
 /// What a stream got from the device.
 public struct StreamConfiguration: Sendable, Equatable, CustomStringConvertible {
+    /// The name the stream was opened with.
     public var deviceName: String
+    /// The transport that moves the samples.
     public var transport: PCMTransport
+    /// The hardware configuration granted.
     public var setup: HardwareSetup
+    /// Whether the device requires explicit sync, and the path each record takes.
     public var syncReport: SyncReport
     /// Where the stream differs from its request: empty unless `StreamRequest.mayAdapt` allowed it.
     public var adaptations: [StreamAdaptation]
 
+    /// Frames per second.
     public var rate: Int { setup.rate }
+    /// Samples per frame.
     public var channels: Int { setup.channels }
+    /// The device's sample format, which the stream converts to and from `Float`.
     public var format: SampleFormat { setup.format }
+    /// Frames per period.
     public var periodSize: Int { setup.periodSize }
+    /// Frames in the buffer.
     public var bufferSize: Int { setup.bufferSize }
     /// The buffer's length in time: how far ahead of the speaker a written sample can be.
     public var latency: Duration { setup.bufferDuration }

@@ -9,6 +9,7 @@ public enum RecordPath: Sendable, Equatable, CustomStringConvertible {
     /// The record is exchanged with `SNDRV_PCM_IOCTL_SYNC_PTR`, for the given reason.
     case syncPtr(SyncPtrReason)
 
+    /// Whether the record is mapped (no system call to read or write it).
     public var isMapped: Bool { self == .mapped }
 
     public var description: String {
@@ -52,14 +53,19 @@ public enum SyncPtrReason: Sendable, Equatable, CustomStringConvertible {
 public struct PCMRecords: OptionSet, Sendable, Hashable {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// The status record: the state and `hw_ptr`.
     public static let status = PCMRecords(rawValue: 1)
+    /// The control record: `appl_ptr` and `avail_min`.
     public static let control = PCMRecords(rawValue: 2)
+    /// Both records.
     public static let both: PCMRecords = [.status, .control]
 }
 
 /// The strategy in effect for a PCM, per record, with the reasons. Public so tools can print it.
 public struct SyncStrategy: Sendable, Equatable, CustomStringConvertible {
+    /// How the status record (state, `hw_ptr`) moves.
     public var status: RecordPath
+    /// How the control record (`appl_ptr`, `avail_min`) moves.
     public var control: RecordPath
     /// The device declared EXPLICIT_SYNC (read from the negotiated info, not inferred).
     public var deviceRequiresExplicitSync: Bool
