@@ -17,11 +17,12 @@ public struct SimulatedControlElement: Sendable, Equatable {
     public var values: [Int]
     /// Its TLV data, such as a dB scale, as 32-bit words; nil when it has none.
     public var tlv: [UInt32]?
-    /// The id's device and subdevice fields (PCM controls name their PCM device here).
+    /// The id's device field: PCM controls name their PCM device here.
     public var device: Int = 0
+    /// The id's subdevice field.
     public var subdevice: Int = 0
     /// Set for a PCM's channel map control: the maps it offers. Its value is then the kernel's
-    /// answer for the substream's current channel count (see `ControlDevice`), not `values`.
+    /// answer for the substream's current channel count (as pcm_chmap_ctl_get answers it), not `values`.
     public var channelMapOffers: [ChannelMapOption]?
 
     /// `access` defaults to read-write, plus TLV read when a TLV is given.
