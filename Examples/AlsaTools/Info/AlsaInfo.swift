@@ -22,6 +22,9 @@ public struct AlsaInfo: ParsableCommand {
     @Flag(help: "Also list the PCM names alsa-lib's configuration advertises.")
     public var hints = false
 
+    @Flag(help: "List where `default` leads and every name that can be opened (alsa-lib's and the kernel's, merged), instead of the cards.")
+    public var names = false
+
     public init() {}
 
     public func validate() throws {
@@ -36,6 +39,17 @@ public struct AlsaInfo: ParsableCommand {
     }
 
     private func list() throws {
+        if names {
+            let report = NameReport(devices: AudioDevices(kernel: Self.kernel(simulated: device == "sim")), probe: !noProbe)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                Say.line(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                Say.line(report.text)
+            }
+            return
+        }
         let report = try Self.report(simulated: device == "sim", probe: !noProbe, hints: hints)
         if json {
             let encoder = JSONEncoder()
@@ -48,17 +62,18 @@ public struct AlsaInfo: ParsableCommand {
 
     /// The report for this machine, or for a simulated one with a plain and an explicit-sync card.
     public static func report(simulated: Bool, probe: Bool, hints: Bool) throws -> DeviceReport {
-        let kernel: any KernelInterface
-        if simulated {
-            let simulator = SimulatedKernel(card: 0, hardware: .dummy)
-            simulator.setIdentity(SimulatedCardIdentity(id: "Sim", driver: "AlsaSwiftSim", name: "Simulated coherent card"), card: 0)
-            simulator.addDevice(card: 1, device: 0, hardware: .explicitSync)
-            simulator.setIdentity(SimulatedCardIdentity(id: "SimSync", driver: "AlsaSwiftSim", name: "Simulated explicit-sync card"), card: 1)
-            kernel = simulator
-        } else {
-            kernel = LinuxKernel.shared
-        }
+        let kernel = kernel(simulated: simulated)
         let listing = DeviceDiscovery(kernel: kernel).listing(probeCapabilities: probe)
         return DeviceReport(listing: listing, hints: hints && !simulated ? try PCMNameHint.all() : nil)
+    }
+
+    /// This machine's kernel, or a simulated one with a plain and an explicit-sync card.
+    public static func kernel(simulated: Bool) -> any KernelInterface {
+        guard simulated else { return LinuxKernel.shared }
+        let simulator = SimulatedKernel(card: 0, hardware: .dummy)
+        simulator.setIdentity(SimulatedCardIdentity(id: "Sim", driver: "AlsaSwiftSim", name: "Simulated coherent card"), card: 0)
+        simulator.addDevice(card: 1, device: 0, hardware: .explicitSync)
+        simulator.setIdentity(SimulatedCardIdentity(id: "SimSync", driver: "AlsaSwiftSim", name: "Simulated explicit-sync card"), card: 1)
+        return simulator
     }
 }

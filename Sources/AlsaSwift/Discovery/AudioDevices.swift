@@ -1,0 +1,227 @@
+/// The device model an app needs: the default devices, every name it can open, and what each
+/// offers, probed when asked.
+///
+/// ```swift
+/// let devices = AudioDevices()
+/// print(devices.defaultDevice(.playback))      // default playback: default (type empty) -> hw:0,0,0, card Dummy: Dummy
+/// for device in devices.list() where device.serves(.playback) {
+///     print(device.name, device.title)          // hw:CARD=Dummy,DEV=0  Dummy, Dummy PCM
+///     print(devices.capabilities(of: device.name, direction: .playback))
+/// }
+/// ```
+///
+/// On the machine's kernel the listing merges alsa-lib's name hints with the kernel's PCM devices;
+/// on a simulated kernel (no alsa-lib) it lists the kernel's devices. Listing opens no PCM; a
+/// device that fails is reported on its own entry and never fails the listing.
+public struct AudioDevices: Sendable {
+    /// The kernel listed: the machine's (`LinuxKernel.shared`), or a simulated one.
+    public let kernel: any KernelInterface
+    /// alsa-lib configuration text (the syntax of `~/.asoundrc`) loaded on top of the system's when
+    /// the default is resolved and alsa-lib names are probed, e.g. `pcm.!default { type null }`.
+    /// alsa-lib's hints always come from the system's configuration.
+    public var alsaLibConfiguration: String?
+
+    /// The device model of `kernel`; on the machine's kernel, alsa-lib's configuration with
+    /// `alsaLibConfiguration` on top, if given.
+    public init(kernel: any KernelInterface = LinuxKernel.shared, alsaLibConfiguration: String? = nil) {
+        self.kernel = kernel
+        self.alsaLibConfiguration = alsaLibConfiguration
+    }
+
+    private var isMachine: Bool { kernel is LinuxKernel }
+
+    // MARK: default devices
+
+    /// Where the default device of `direction` leads (see `DefaultDevice`). Never throws: a default
+    /// that cannot be opened is reported as `.unavailable` with the reason.
+    public func defaultDevice(_ direction: StreamDirection) -> DefaultDevice {
+        guard isMachine else { return simulatedDefault(direction) }
+        var configuredType: String?
+        let route: DefaultDevice.Route
+        do throws(AlsaError) {
+            let tree = try alsaLibConfiguration.map { (text: String) throws(AlsaError) in try LocalConfiguration(text: text) }
+            configuredType = LibraryConfiguration.pcmType(of: "default", in: tree)
+            let pcm = try AlsaLibPCM(name: "default", direction: direction, configuration: alsaLibConfiguration,
+                                     options: PCMOpenOptions(nonBlocking: true))
+            defer { try? pcm.close() }
+            if let address = pcm.syncReport.hardware {
+                route = .hardware(address, card: cardIdentity(address.card))
+            } else {
+                route = .plugin(card: pcm.libraryCard)
+            }
+        } catch {
+            route = .unavailable(error)
+        }
+        return DefaultDevice(direction: direction, name: "default", configuredType: configuredType, route: route)
+    }
+
+    /// alsa-lib's built-in default without any configuration on top: card 0, device 0.
+    private func simulatedDefault(_ direction: StreamDirection) -> DefaultDevice {
+        let name = "hw:0,0"
+        let route: DefaultDevice.Route
+        do throws(AlsaError) {
+            let pcm = try KernelPCM(card: 0, device: 0, direction: direction, options: PCMOpenOptions(nonBlocking: true), kernel: kernel)
+            defer { try? pcm.close() }
+            let address = pcm.syncReport.hardware ?? HardwareAddress(card: 0, device: 0, subdevice: Int(pcm.deviceInfo.subdevice))
+            route = .hardware(address, card: cardIdentity(address.card))
+        } catch {
+            route = .unavailable(error)
+        }
+        return DefaultDevice(direction: direction, name: name, configuredType: nil, route: route)
+    }
+
+    private func cardIdentity(_ index: Int) -> SoundCard? {
+        guard let control = try? ControlFile(card: index, kernel: kernel) else { return nil }
+        return try? control.cardInfo()
+    }
+
+    // MARK: listing
+
+    /// Every name that can be opened, without duplicates: `default` first, alsa-lib's hints in alsa-lib's order,
+    /// with each kernel device merged into the `hw:CARD=<id>,DEV=<n>` hint that names it, then the
+    /// kernel devices alsa-lib does not advertise. Opens no PCM.
+    ///
+    /// A card or device the kernel would not describe is an entry with a `problem`; when alsa-lib's
+    /// hints cannot be read, the kernel devices are still listed and `hintProblem` says why.
+    public func list() -> [AudioDevice] { listing().devices }
+
+    /// `list()` with the reason alsa-lib's hints are missing, if they are.
+    public func listing() -> AudioDeviceListing {
+        let hardware = hardwareEntries()
+        var hints: [PCMNameHint] = []
+        var hintProblem: AlsaError?
+        if isMachine {
+            do throws(AlsaError) { hints = try PCMNameHint.all() } catch { hintProblem = error }
+        }
+        var cardsByID: [String: Int] = [:]
+        for entry in hardware { if let card = entry.card, let id = entry.cardID { cardsByID[id] = card } }
+
+        var devices: [AudioDevice] = []
+        var position: [String: Int] = [:]
+        func add(_ device: AudioDevice) {
+            if let index = position[device.name] {
+                devices[index] = Self.merge(devices[index], device)
+            } else {
+                position[device.name] = devices.count
+                devices.append(device)
+            }
+        }
+        // alsa-lib advertises `default` only when its configuration gives it a hint (a sound
+        // server's does; the stock card default does not), yet it is the name most apps open.
+        if isMachine {
+            let advertised = hints.firstIndex { $0.name == "default" }.map { hints.remove(at: $0) }
+            hints.insert(advertised ?? PCMNameHint(name: "default", description: "Default device\nThe system's default sound device, as alsa-lib's configuration sets it",
+                                                   direction: nil), at: 0)
+        }
+        for hint in hints {
+            let (title, details) = Self.split(hint.description)
+            let card = Self.cardField(of: hint.name).flatMap { cardsByID[$0] ?? Int($0) }
+            add(AudioDevice(name: hint.name, directions: hint.direction.map { [$0] } ?? [.playback, .capture],
+                            title: title, details: details, origin: .alsaLib, card: card, device: nil,
+                            transport: Self.transport(of: hint.name)))
+        }
+        for entry in hardware { add(entry.device) }
+        return AudioDeviceListing(devices: devices, hintProblem: hintProblem)
+    }
+
+    /// A kernel device as an entry, with the card id its name is made of.
+    private struct HardwareEntry {
+        var device: AudioDevice
+        var card: Int?
+        var cardID: String?
+    }
+
+    private func hardwareEntries() -> [HardwareEntry] {
+        var result: [HardwareEntry] = []
+        for card in DeviceDiscovery(kernel: kernel).listing(probeCapabilities: false) {
+            let id = card.card.id
+            if let problem = card.problem, card.devices.isEmpty {
+                let name = id.isEmpty ? "hw:\(card.card.index)" : "hw:CARD=\(id)"
+                result.append(HardwareEntry(device: AudioDevice(name: name, directions: [], title: card.card.name, details: "",
+                                                                origin: .hardware, card: card.card.index, device: nil,
+                                                                transport: .direct, problem: problem),
+                                            card: card.card.index, cardID: id.isEmpty ? nil : id))
+                continue
+            }
+            for pcm in card.devices {
+                var directions: [StreamDirection] = []
+                var problem: AlsaError?
+                for (direction, stream) in [(StreamDirection.playback, pcm.playback), (.capture, pcm.capture)] {
+                    guard let stream else { continue }
+                    if case .failed(let error) = stream.probe { problem = problem ?? error } else { directions.append(direction) }
+                }
+                let name = id.isEmpty ? pcm.hardwareName : "hw:CARD=\(id),DEV=\(pcm.device)"
+                let title = [card.card.name, pcm.name].filter { !$0.isEmpty }.joined(separator: ", ")
+                result.append(HardwareEntry(device: AudioDevice(name: name, directions: directions, title: title, details: "",
+                                                                origin: .hardware, card: card.card.index, device: pcm.device,
+                                                                transport: .direct, problem: problem),
+                                            card: card.card.index, cardID: id.isEmpty ? nil : id))
+            }
+        }
+        return result
+    }
+
+    /// One entry for a name listed twice: the kernel's account of a device wins for what the kernel
+    /// knows (directions, card, device, problems), alsa-lib's for the words.
+    static func merge(_ first: AudioDevice, _ second: AudioDevice) -> AudioDevice {
+        let (hint, kernel) = first.origin == .hardware ? (second, first) : (first, second)
+        guard kernel.origin == .hardware, hint.origin == .alsaLib else {
+            var merged = first
+            merged.directions = [StreamDirection.playback, .capture].filter { first.serves($0) || second.serves($0) }
+            return merged
+        }
+        var merged = kernel
+        if !hint.title.isEmpty {
+            merged.title = hint.title
+            merged.details = hint.details
+        }
+        return merged
+    }
+
+    /// alsa-lib hints describe a device in lines: the first names it, the rest explain it.
+    static func split(_ description: String) -> (title: String, details: String) {
+        let lines = description.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        return (lines.first ?? "", lines.dropFirst().joined(separator: " "))
+    }
+
+    /// The `CARD=` argument of a name such as `sysdefault:CARD=Dummy` or `hw:CARD=Dummy,DEV=0`.
+    static func cardField(of name: String) -> String? {
+        guard let colon = name.firstIndex(of: ":") else { return nil }
+        for field in name[name.index(after: colon)...].split(separator: ",") where field.hasPrefix("CARD=") {
+            return String(field.dropFirst(5))
+        }
+        return nil
+    }
+
+    private static func transport(of name: String) -> PCMTransport {
+        if case .hardware? = try? PCMName(parsing: name) { return .direct }
+        return .alsaLib
+    }
+
+    // MARK: capabilities
+
+    /// Opens `name` for a moment (non-blocking, nothing configured) on the transport
+    /// `PCMDevice.open` would use, and reads what it offers: formats, rates, channels, period and
+    /// buffer ranges, whether the kernel PCM behind it requires explicit sync and how this process
+    /// would move the records. A busy device is `.busy`, never a wait.
+    public func capabilities(of name: String, direction: StreamDirection) -> DeviceCapabilityProbe {
+        do throws(AlsaError) {
+            let options = PCMOpenOptions(nonBlocking: true)
+            let pcm: any PCM
+            if isMachine, let alsaLibConfiguration, Self.transport(of: name) == .alsaLib {
+                pcm = try AlsaLibPCM(name: name, direction: direction, configuration: alsaLibConfiguration, options: options)
+            } else {
+                pcm = try PCMDevice.open(name, direction: direction, options: options, kernel: kernel)
+            }
+            defer { try? pcm.close() }
+            return .available(capabilities: pcm.capabilities, sync: pcm.syncReport)
+        } catch {
+            return error.kind == .busy ? .busy : .failed(error)
+        }
+    }
+
+    /// `capabilities(of:direction:)` for every direction `device` serves, playback first.
+    public func capabilities(of device: AudioDevice) -> [(direction: StreamDirection, probe: DeviceCapabilityProbe)] {
+        device.directions.map { ($0, capabilities(of: device.name, direction: $0)) }
+    }
+}
