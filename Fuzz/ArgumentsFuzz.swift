@@ -13,12 +13,17 @@ enum ArgumentsFuzz {
         switch tool {
         case 0:
             guard let command = try? AlsaPlay.parse(arguments) else { return }
+            _ = try? command.samples.rawInputFormat()
             _ = command.device.request(format: .s16LE, channels: 2, rate: 48_000)
             _ = command.device.request(format: .floatLE, channels: 64, rate: 768_000)
         case 1:
             guard let command = try? AlsaRecord.parse(arguments) else { return }
-            _ = command.device.request(format: command.format.sampleFormat, channels: command.channelCount, rate: command.sampleRate)
-            _ = WAVFormat(storing: command.format.sampleFormat, channels: Int(command.channelCount), sampleRate: Int(command.sampleRate))?.headerLimitViolation
+            // Validation bounds them: channels to 65535, the rate to what a UInt32 holds.
+            guard let channels = UInt32(exactly: command.channelCount), let rate = UInt32(exactly: command.sampleRate) else {
+                fatalError("alsa-record accepted \(command.channelCount) channels at \(command.sampleRate) Hz")
+            }
+            _ = command.device.request(format: command.format.sampleFormat, channels: channels, rate: rate)
+            _ = WAVFormat(storing: command.format.sampleFormat, channels: command.channelCount, sampleRate: command.sampleRate)?.headerLimitViolation
         default:
             guard let command = try? AlsaTone.parse(arguments) else { return }
             _ = command.device.request(format: .s16LE, channels: command.channels, rate: command.rate)

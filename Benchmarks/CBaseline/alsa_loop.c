@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static unsigned long (*allocations)(void);
 
@@ -201,8 +202,11 @@ int main(int argc, char **argv)
 	if (!playback)
 		check(snd_pcm_start(pcm), "start");
 	for (long i = 0; i < warmup + periods; i++) {
-		if (i == warmup)
+		if (i == warmup) {
 			before = allocation_count();
+			/* The kernel calls are counted between these two markers (as in the Swift loop). */
+			access("alsa-loop:window-start", F_OK);
+		}
 		snd_pcm_uframes_t left = period;
 		while (left > 0) {
 			snd_pcm_sframes_t n;
@@ -246,6 +250,7 @@ int main(int argc, char **argv)
 			break;
 	}
 	unsigned long after = allocation_count();
+	access("alsa-loop:window-end", F_OK);
 	if (playback)
 		snd_pcm_drain(pcm);
 	snd_pcm_close(pcm);

@@ -24,15 +24,22 @@ command_for() {
 }
 xruns_of() { grep -o 'xruns=[0-9]*' "$1" | head -1 | cut -d= -f2; }
 
-# 1. Kernel calls per period, counted by strace on both sides: the difference between a short and
-#    a long run, so set-up cancels out. Recovering an xrun costs calls of its own, so a figure only
+# 1. Kernel calls per period, counted by strace on both sides over the loop's window only (between
+#    the two access("alsa-loop:window-...") markers both loops make after the warm-up and after the
+#    last period, so opening, warm-up, drain and closing are left out), and then the difference
+#    between a short and a long run's windows. Recovering an xrun costs calls of its own, so a figure only
 #    counts from a pair of runs with no xrun in either: up to three tries per side and mode, and
 #    the xruns of every run are reported. 4096-frame periods (a 341 ms buffer) keep strace's
 #    slowdown of the emulated guest from causing xruns in the first place; the calls per period do
 #    not depend on the period size.
 short=20 long=120 period=4096
-count_calls() {  # trace-file -> "ioctl_total sync_ptr hwsync writei readi poll"
-    local f=$1
+count_calls() {  # trace-file -> "ioctl_total sync_ptr hwsync writei readi poll" over the window; "x ..." without one
+    local f="$1.window"
+    if ! grep -q 'alsa-loop:window-start' "$1" || ! grep -q 'alsa-loop:window-end' "$1"; then
+        echo "x x x x x x"
+        return
+    fi
+    awk '/alsa-loop:window-start/ { on = 1; next } /alsa-loop:window-end/ { on = 0 } on' "$1" > "$f"
     printf '%s %s %s %s %s %s\n' \
         "$(grep -c 'ioctl(' "$f")" "$(grep -c 'SNDRV_PCM_IOCTL_SYNC_PTR' "$f")" "$(grep -c 'SNDRV_PCM_IOCTL_HWSYNC' "$f")" \
         "$(grep -c 'SNDRV_PCM_IOCTL_WRITEI_FRAMES' "$f")" "$(grep -c 'SNDRV_PCM_IOCTL_READI_FRAMES' "$f")" \
@@ -45,7 +52,7 @@ for side in alsaswift alsa-lib; do
         for try in 1 2 3; do
             for n in $short $long; do
                 command_for $side "$access" "$direction" $n "${sync:-}"
-                strace -f -qq -e trace=ioctl,poll,ppoll -o "$out/trace-$n" "${CMD[@]}" --period $period > "$out/run-$n" 2>&1
+                strace -f -qq -e trace=ioctl,poll,ppoll,access -o "$out/trace-$n" "${CMD[@]}" --period $period > "$out/run-$n" 2>&1
             done
             xs=$(xruns_of "$out/run-$short") xl=$(xruns_of "$out/run-$long")
             seen="$seen${seen:+,}${xs:-?}+${xl:-?}"
@@ -61,20 +68,45 @@ for side in alsaswift alsa-lib; do
 done
 
 # 2. Heap allocations in the steady state (1000 periods after 8 of warm-up), on every path: both
-#    transports, both directions, mmap and read/write, mapped records and SYNC_PTR.
+#    transports, both directions, mmap and read/write, mapped records and SYNC_PTR. Recovering an
+#    xrun is not the steady state (alsa-lib's recovery allocates, for one), so, as for the calls,
+#    up to three tries until one has no xrun; the line keeps the last try's count and every try's
+#    xruns (comma-separated).
+allocations_of() {  # command... -> "steady_allocations=N xruns=a,b,c"
+    local tries="" line count
+    for try in 1 2 3; do
+        line=$(LD_PRELOAD="$malloccount" "$@" 2>&1)
+        count=$(grep -o -E 'steady_allocations=[^ ]*' <<< "$line" | head -1)
+        x=$(grep -o -E 'xruns=[0-9]*' <<< "$line" | head -1 | cut -d= -f2)
+        tries="$tries${tries:+,}${x:-?}"
+        [ "${x:-1}" = 0 ] && break
+    done
+    echo "${count:-steady_allocations=missing} xruns=$tries"
+}
 for mode in "mmap playback " "mmap playback sync" "rw playback " "rw playback sync" "mmap capture " "mmap capture sync" "rw capture " "rw capture sync"; do
     read -r access direction sync <<< "$mode"
     for side in alsaswift alsa-lib; do
         command_for $side "$access" "$direction" 1000 "${sync:-}"
-        line=$(LD_PRELOAD="$malloccount" "${CMD[@]}" 2>&1 | grep -o -E '(steady_allocations|xruns)=[^ ]*' | tr '\n' ' ')
-        echo "allocations side=$side backend=direct access=$access direction=$direction sync=${sync:-mapped} $line" >> "$results"
+        echo "allocations side=$side backend=direct access=$access direction=$direction sync=${sync:-mapped} $(allocations_of "${CMD[@]}")" >> "$results"
     done
 done
-for mode in "alsa-lib mmap playback" "alsa-lib rw playback" "alsa-lib mmap capture" "alsa-lib rw capture" \
-            "async mmap playback" "async rw playback" "render mmap playback"; do
-    read -r backend access direction <<< "$mode"
-    line=$(LD_PRELOAD="$malloccount" "$swift" "$dev" "$access" "$direction" 1000 --backend "$backend" 2>&1 | grep -o -E '(steady_allocations|xruns)=[^ ]*' | tr '\n' ' ')
-    echo "allocations side=alsaswift backend=$backend access=$access direction=$direction sync=mapped $line" >> "$results"
+# The streams' async transfers (on the stream's task executor) over both transports, both
+# directions, mmap and read/write, and over the direct transport with SYNC_PTR forced too; the
+# render thread; and, for comparison only, async on the global executor (libdispatch allocates
+# there: see BENCHMARKS.md).
+modes=("alsa-lib mmap playback mapped" "alsa-lib rw playback mapped" "alsa-lib mmap capture mapped" "alsa-lib rw capture mapped")
+for direction in playback capture; do
+    for access in mmap rw; do
+        modes+=("async $access $direction mapped" "async $access $direction sync" "async-alsa-lib $access $direction mapped")
+    done
+done
+modes+=("render mmap playback mapped" "async-global mmap playback mapped" "async-global mmap capture mapped")
+for mode in "${modes[@]}"; do
+    read -r backend access direction sync <<< "$mode"
+    flags=(--backend "$backend")
+    [ "$backend" = async-global ] && flags=(--backend async --global-executor)
+    [ "$sync" = sync ] && flags+=(--sync-ptr)
+    echo "allocations side=alsaswift backend=$backend access=$access direction=$direction sync=$sync $(allocations_of "$swift" "$dev" "$access" "$direction" 1000 "${flags[@]}")" >> "$results"
 done
 
 # 3. User-space instructions per period (callgrind), the same difference method. Valgrind 3.19
@@ -90,9 +122,17 @@ instructions() {  # side access direction periods sync
 for mode in "mmap playback " "mmap playback sync" "rw playback " "rw playback sync" "rw capture "; do
     read -r access direction sync <<< "$mode"
     for side in alsaswift alsa-lib; do
-        a=$(instructions $side "$access" "$direction" 50 "${sync:-}")
-        b=$(instructions $side "$access" "$direction" 250 "${sync:-}")
-        echo "instructions side=$side access=$access direction=$direction sync=${sync:-mapped} period=1024 short=${a:-missing} long=${b:-missing} span=200 xruns=$(xruns_of "$out/cg-run-50")+$(xruns_of "$out/cg-run-250")" >> "$results"
+        # An xrun's recovery (errors, their descriptions) would be counted in: a second try if
+        # the first pair had one; every try's xruns are reported.
+        seen=""
+        for try in 1 2; do
+            a=$(instructions $side "$access" "$direction" 50 "${sync:-}")
+            b=$(instructions $side "$access" "$direction" 250 "${sync:-}")
+            xs=$(xruns_of "$out/cg-run-50") xl=$(xruns_of "$out/cg-run-250")
+            seen="$seen${seen:+,}${xs:-?}+${xl:-?}"
+            [ "${xs:-1}" = 0 ] && [ "${xl:-1}" = 0 ] && break
+        done
+        echo "instructions side=$side access=$access direction=$direction sync=${sync:-mapped} period=1024 short=${a:-missing} long=${b:-missing} span=200 xruns=$seen" >> "$results"
     done
 done
 

@@ -38,9 +38,12 @@
  * exactly the syncs the core performs, in the caller's context, and nothing else. That is the
  * mechanism here; the cpu_syncs and device_syncs counters show it working.
  *
- * Counters, per direction, in /proc/asound/cardN/explicit_sync: frames, checksum (FNV-1a of what
+ * Counters, per substream, in /proc/asound/cardN/explicit_sync: frames, checksum (FNV-1a of what
  * the device played or produced), underrun frames and xruns since open; cpu_syncs, device_syncs,
- * stale_frames (playback) and poisoned_frames (capture) since the last PREPARE.
+ * stale_frames (playback) and poisoned_frames (capture) since the last PREPARE. Substream 0's lines
+ * are "playback_frames ..." and "capture_frames ..."; substream N's (N > 0) carry the prefix
+ * "subN_". Each substream is a device of its own (own timer, own device copy, own counters), so
+ * several clients can run at once, each on its own (the soak runs its cases concurrently).
  * Time comes from an hrtimer, one tick per period.
  */
 #include <linux/hrtimer.h>
@@ -60,6 +63,11 @@ MODULE_LICENSE("GPL");
 static int index = SNDRV_DEFAULT_IDX1;
 module_param(index, int, 0444);
 MODULE_PARM_DESC(index, "Index value for the card.");
+
+#define ES_SUBSTREAMS_MAX 8
+static int substreams = 2;
+module_param(substreams, int, 0444);
+MODULE_PARM_DESC(substreams, "Substreams per direction (1-8).");
 
 #define ES_BUFFER_BYTES_MAX (64 * 1024)
 #define FNV_OFFSET 0xcbf29ce484222325ULL
@@ -97,7 +105,8 @@ struct es_stream {
 
 struct es_card {
 	struct snd_card *card;
-	struct es_stream stream[2];
+	int substreams;
+	struct es_stream stream[2][ES_SUBSTREAMS_MAX];	/* [direction][substream number] */
 };
 
 static struct platform_device *es_device;
@@ -217,7 +226,7 @@ static struct es_stream *es_stream_of(struct snd_pcm_substream *substream)
 {
 	struct es_card *es = snd_pcm_substream_chip(substream);
 
-	return &es->stream[substream->stream];
+	return &es->stream[substream->stream][substream->number];
 }
 
 static int es_open(struct snd_pcm_substream *substream)
@@ -388,12 +397,12 @@ static int es_sync_probe(struct kprobe *probe, struct pt_regs *regs)
 	enum snd_dma_sync_mode mode = (enum snd_dma_sync_mode)regs_get_kernel_argument(regs, 1);
 	struct es_card *es = READ_ONCE(es_chip);
 	unsigned long flags;
-	int i;
+	int i, n;
 
 	if (!es || !dmab)
 		return 0;
-	for (i = 0; i < 2; i++) {
-		struct es_stream *s = &es->stream[i];
+	for (i = 0; i < 2; i++) for (n = 0; n < es->substreams; n++) {
+		struct es_stream *s = &es->stream[i][n];
 		struct snd_pcm_runtime *runtime;
 
 		spin_lock_irqsave(&s->lock, flags);
@@ -437,26 +446,34 @@ static void es_proc_read(struct snd_info_entry *entry, struct snd_info_buffer *b
 	struct es_card *es = entry->private_data;
 	struct es_stats p, c;
 	unsigned long flags;
+	char prefix[8];
+	int n;
 
-	spin_lock_irqsave(&es->stream[0].lock, flags);
-	p = es->stream[0].stats;
-	spin_unlock_irqrestore(&es->stream[0].lock, flags);
-	spin_lock_irqsave(&es->stream[1].lock, flags);
-	c = es->stream[1].stats;
-	spin_unlock_irqrestore(&es->stream[1].lock, flags);
-	snd_iprintf(buffer, "playback_frames %llu\n", p.frames);
-	snd_iprintf(buffer, "playback_checksum 0x%016llx\n", p.checksum);
-	snd_iprintf(buffer, "playback_underrun_frames %llu\n", p.underrun_frames);
-	snd_iprintf(buffer, "playback_xruns %llu\n", p.xruns);
-	snd_iprintf(buffer, "playback_cpu_syncs %llu\n", p.cpu_syncs);
-	snd_iprintf(buffer, "playback_device_syncs %llu\n", p.device_syncs);
-	snd_iprintf(buffer, "playback_stale_frames %llu\n", p.stale_frames);
-	snd_iprintf(buffer, "capture_frames %llu\n", c.frames);
-	snd_iprintf(buffer, "capture_checksum 0x%016llx\n", c.checksum);
-	snd_iprintf(buffer, "capture_xruns %llu\n", c.xruns);
-	snd_iprintf(buffer, "capture_cpu_syncs %llu\n", c.cpu_syncs);
-	snd_iprintf(buffer, "capture_device_syncs %llu\n", c.device_syncs);
-	snd_iprintf(buffer, "capture_poisoned_frames %llu\n", c.poisoned_frames);
+	for (n = 0; n < es->substreams; n++) {
+		spin_lock_irqsave(&es->stream[0][n].lock, flags);
+		p = es->stream[0][n].stats;
+		spin_unlock_irqrestore(&es->stream[0][n].lock, flags);
+		spin_lock_irqsave(&es->stream[1][n].lock, flags);
+		c = es->stream[1][n].stats;
+		spin_unlock_irqrestore(&es->stream[1][n].lock, flags);
+		if (n == 0)
+			prefix[0] = 0;
+		else
+			snprintf(prefix, sizeof(prefix), "sub%d_", n);
+		snd_iprintf(buffer, "%splayback_frames %llu\n", prefix, p.frames);
+		snd_iprintf(buffer, "%splayback_checksum 0x%016llx\n", prefix, p.checksum);
+		snd_iprintf(buffer, "%splayback_underrun_frames %llu\n", prefix, p.underrun_frames);
+		snd_iprintf(buffer, "%splayback_xruns %llu\n", prefix, p.xruns);
+		snd_iprintf(buffer, "%splayback_cpu_syncs %llu\n", prefix, p.cpu_syncs);
+		snd_iprintf(buffer, "%splayback_device_syncs %llu\n", prefix, p.device_syncs);
+		snd_iprintf(buffer, "%splayback_stale_frames %llu\n", prefix, p.stale_frames);
+		snd_iprintf(buffer, "%scapture_frames %llu\n", prefix, c.frames);
+		snd_iprintf(buffer, "%scapture_checksum 0x%016llx\n", prefix, c.checksum);
+		snd_iprintf(buffer, "%scapture_xruns %llu\n", prefix, c.xruns);
+		snd_iprintf(buffer, "%scapture_cpu_syncs %llu\n", prefix, c.cpu_syncs);
+		snd_iprintf(buffer, "%scapture_device_syncs %llu\n", prefix, c.device_syncs);
+		snd_iprintf(buffer, "%scapture_poisoned_frames %llu\n", prefix, c.poisoned_frames);
+	}
 }
 
 static int __init es_init(void)
@@ -464,8 +481,10 @@ static int __init es_init(void)
 	struct snd_card *card;
 	struct snd_pcm *pcm;
 	struct es_card *es;
-	int i, err;
+	int i, n, err;
 
+	if (substreams < 1 || substreams > ES_SUBSTREAMS_MAX)
+		return -EINVAL;
 	es_device = platform_device_register_simple("snd_explicit_sync", -1, NULL, 0);
 	if (IS_ERR(es_device))
 		return PTR_ERR(es_device);
@@ -474,16 +493,19 @@ static int __init es_init(void)
 		goto fail_device;
 	es = card->private_data;
 	es->card = card;
-	for (i = 0; i < 2; i++) {
-		spin_lock_init(&es->stream[i].lock);
-		hrtimer_init(&es->stream[i].timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
-		es->stream[i].timer.function = es_tick;
-		es->stream[i].stats.checksum = FNV_OFFSET;
+	es->substreams = substreams;
+	for (i = 0; i < 2; i++) for (n = 0; n < substreams; n++) {
+		struct es_stream *s = &es->stream[i][n];
+
+		spin_lock_init(&s->lock);
+		hrtimer_init(&s->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+		s->timer.function = es_tick;
+		s->stats.checksum = FNV_OFFSET;
 	}
 	strscpy(card->driver, "ExplicitSync", sizeof(card->driver));
 	strscpy(card->shortname, "ExplicitSync", sizeof(card->shortname));
 	strscpy(card->longname, "ExplicitSync test card (non-coherent DMA model)", sizeof(card->longname));
-	err = snd_pcm_new(card, "ExplicitSync PCM", 0, 1, 1, &pcm);
+	err = snd_pcm_new(card, "ExplicitSync PCM", 0, substreams, substreams, &pcm);
 	if (err < 0)
 		goto fail_card;
 	pcm->private_data = es;

@@ -11,7 +11,9 @@ import Synchronization
 struct AlsaLoop: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "alsa-loop")
 
-    enum Backend: String, ExpressibleByArgument { case direct, alsaLib = "alsa-lib", async, render }
+    /// `async` and `async-alsa-lib`: the streams' `async` transfers over the direct transport and
+    /// over alsa-lib's.
+    enum Backend: String, ExpressibleByArgument { case direct, alsaLib = "alsa-lib", async, asyncAlsaLib = "async-alsa-lib", render }
     enum Access: String, ExpressibleByArgument { case mmap, rw }
     enum Direction: String, ExpressibleByArgument { case playback, capture }
 
@@ -23,6 +25,7 @@ struct AlsaLoop: ParsableCommand {
     @Option var warmup: Int = 8
     @Option var period: Int = 256
     @Flag var syncPtr = false
+    @Flag(help: "async: run the task on the global executor instead of the stream's.") var globalExecutor = false
     @Option var seconds: Double?
     @Flag var stopOnXrun = false
     @Option(help: "Measure Float conversion throughput for this format instead (S16_LE, S24_3LE, S32_LE, FLOAT_LE).") var convert: String?
@@ -45,7 +48,8 @@ struct AlsaLoop: ParsableCommand {
         }
         let options = PCMOpenOptions(forceSyncPtr: syncPtr ? .both : [], recovery: .automatic)
         let pcm = try PCMDevice.open(name, direction: direction == .playback ? .playback : .capture, options: options,
-                                     transport: backend == .alsaLib || !(name.hasPrefix("hw:")) ? .alsaLib : .direct, kernel: kernel)
+                                     transport: backend == .alsaLib || backend == .asyncAlsaLib || !(name.hasPrefix("hw:")) ? .alsaLib : .direct,
+                                     kernel: kernel)
         let request = HardwareRequest(access: access == .mmap ? .mmapInterleaved : .readWriteInterleaved, format: .s16LE,
                                       channels: 2, rate: 48_000, periodSize: period, periodCount: 4)
         let sync = pcm.syncReport.strategy.map { "\($0)" } ?? "n/a"
@@ -62,8 +66,9 @@ struct AlsaLoop: ParsableCommand {
             } else {
                 result = try transferLoop(pcm, total: total)
             }
-        case .async:
-            result = try asyncLoop(pcm, kernel: kernel, total: total)
+        case .async, .asyncAlsaLib:
+            result = direction == .playback ? try asyncLoop(pcm, kernel: kernel, total: total)
+                                            : try asyncCaptureLoop(pcm, kernel: kernel, total: total)
         case .render:
             try pcm.configure(request)
             result = try renderLoop(pcm, total: total)
@@ -88,7 +93,10 @@ struct AlsaLoop: ParsableCommand {
         if !playback { try pcm.start() }
         var before: UInt? = nil
         for i in 0..<(warmup + total) {
-            if i == warmup { before = Allocations.count }
+            if i == warmup {
+                before = Allocations.count
+                windowMarker("alsa-loop:window-start")
+            }
             var left = frames
             while left > 0 {
                 if mmap {
@@ -113,6 +121,7 @@ struct AlsaLoop: ParsableCommand {
             if stopOnXrun && pcm.xrunCount > 0 { break }
         }
         let after = Allocations.count
+        windowMarker("alsa-loop:window-end")
         if playback { _ = try? pcm.drain(timeoutMilliseconds: 2000) }
         return (before.flatMap { b in after.map { $0 - b } }, pcm.xrunCount)
     }
@@ -131,7 +140,8 @@ struct AlsaLoop: ParsableCommand {
         let warmup = self.warmup
         nonisolated(unsafe) let unsafeStream = stream
         nonisolated(unsafe) let unsafeSamples = samples
-        Task {
+        let executor: (any TaskExecutor)? = globalExecutor ? nil : unsafeStream.taskExecutor
+        Task(executorPreference: executor) {
             var before: UInt? = nil
             do {
                 for i in 0..<(warmup + total) {
@@ -148,6 +158,40 @@ struct AlsaLoop: ParsableCommand {
         done.wait()
         if let error = box.error { throw error }
         _ = try? stream.drain(timeout: .seconds(2))
+        return (box.allocations, stream.xrunCount)
+    }
+
+    /// `CaptureStream.read` awaited a period at a time: the poll reactor path, capture.
+    func asyncCaptureLoop(_ pcm: any PCM, kernel: any KernelInterface, total: Int) throws -> (UInt?, Int) {
+        let periodTime = Duration.nanoseconds(Int64(period) * 4 * 1_000_000_000 / 48_000)
+        let stream = try CaptureStream(pcm: pcm, request: StreamRequest(rate: 48_000, channels: 2, latency: periodTime,
+                                                                        formats: [.s16LE], preferMmap: access == .mmap),
+                                       kernel: kernel)
+        let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: Int(stream.configuration.periodSize) * 2)
+        defer { samples.deallocate() }
+        samples.initialize(repeating: 0)
+        let box = ResultBox()
+        let done = DispatchSemaphore(value: 0)
+        let warmup = self.warmup
+        nonisolated(unsafe) let unsafeStream = stream
+        nonisolated(unsafe) let unsafeSamples = samples
+        let executor: (any TaskExecutor)? = globalExecutor ? nil : unsafeStream.taskExecutor
+        Task(executorPreference: executor) {
+            var before: UInt? = nil
+            do {
+                for i in 0..<(warmup + total) {
+                    if i == warmup { before = Allocations.count }
+                    try await unsafeStream.read(into: unsafeSamples)
+                }
+                let after = Allocations.count
+                box.allocations = before.flatMap { b in after.map { $0 - b } }
+            } catch {
+                box.error = error
+            }
+            done.signal()
+        }
+        done.wait()
+        if let error = box.error { throw error }
         return (box.allocations, stream.xrunCount)
     }
 
@@ -176,9 +220,16 @@ struct AlsaLoop: ParsableCommand {
                                                "S24_LE": .s24LE, "U8": .u8]
         guard let format = formats[name] else { throw ValidationError("unknown format \(name)") }
         let chunk = 8192
-        let floats = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk)
-        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * 4, alignment: 16)
-        defer { floats.deallocate(); bytes.deallocate() }
+        // The samples page-aligned and the device bytes half a page further modulo 4 KB. Two 32 KB
+        // heap blocks side by side (as before) put the destination 16 bytes past the source modulo
+        // 4 KB, and a copy then stalls on 4K aliasing (a load whose low 12 address bits match a
+        // pending store's): memcpy of 32 KB measured 24.8 G floats/s there, 41.3 G half a page
+        // apart (BENCHMARKS.md). The baseline's buffers are alsa-lib's and its own malloc's.
+        let floatStorage = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * 4, alignment: 4096)
+        let floats = floatStorage.bindMemory(to: Float.self)
+        let byteStorage = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * 4 + 2048, alignment: 4096)
+        let bytes = UnsafeMutableRawBufferPointer(rebasing: byteStorage[2048...])
+        defer { floatStorage.deallocate(); byteStorage.deallocate() }
         // The baseline's values: a ramp over [-1, 1).
         for i in 0..<chunk { floats[i] = Float(i % 2000 - 1000) / 1000 }
         let width = format.physicalBits! / 8
@@ -216,6 +267,11 @@ struct AlsaLoop: ParsableCommand {
                          contiguous ? "contiguous" : "strided", rounds * chunk, n / best.encode, n / best.decode))
         }
     }
+
+    /// A system call that strace shows with its argument, and that does nothing: the benchmark
+    /// counts kernel calls between two of these, the loop's window without set-up, warm-up,
+    /// drain and teardown. The baseline makes the same two.
+    func windowMarker(_ name: String) { _ = Glibc.access(name, F_OK) }
 
     func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 }

@@ -10,7 +10,8 @@ public struct AlsaInfo: ParsableCommand {
         commandName: "alsa-info",
         abstract: "List sound cards, PCM devices, their capabilities and their explicit-sync needs.")
 
-    @Option(name: [.customShort("D"), .long], help: "`sim` lists the simulated machine instead of this one.")
+    @Option(name: [.customShort("D"), .long],
+            help: "What to list: a card (hw:1) or device (hw:1,0, hw:CARD=PCH,DEV=0) of this machine; a name alsa-lib serves (default, plughw:0,0, dmix, null), opened for a moment in each direction; or the simulated machine (sim, or one of its devices, sim:hw:1,0). Without it, every card of this machine.")
     public var device: String?
 
     @Flag(help: "Print JSON for scripts.")
@@ -19,16 +20,17 @@ public struct AlsaInfo: ParsableCommand {
     @Flag(help: "Do not open the PCM devices (no capabilities).")
     public var noProbe = false
 
-    @Flag(help: "Also list the PCM names alsa-lib's configuration advertises.")
+    @Flag(help: "Also list the PCM names alsa-lib's configuration advertises (the simulated machine's names with -D sim).")
     public var hints = false
 
-    @Flag(help: "List where `default` leads and every name that can be opened (alsa-lib's and the kernel's, merged), instead of the cards.")
+    @Flag(help: "List where default leads and every name that can be opened (alsa-lib's and the kernel's, merged), instead of the cards; the simulated machine's with -D sim.")
     public var names = false
 
     public init() {}
 
     public func validate() throws {
-        if let device, device != "sim" { throw ValidationError("--device takes only `sim`; without it this machine is listed") }
+        // The name is checked as ALSA would: an hw: name with numbers out of range is refused here.
+        if let device { _ = try Self.target(device) }
     }
 
     public func run() throws {
@@ -40,7 +42,8 @@ public struct AlsaInfo: ParsableCommand {
 
     private func list() throws {
         if names {
-            let report = NameReport(devices: AudioDevices(kernel: Self.kernel(simulated: device == "sim")), probe: !noProbe)
+            let simulated = device.map(SimulatedMachine.names) ?? false
+            let report = NameReport(devices: AudioDevices(kernel: Self.kernel(simulated: simulated)), probe: !noProbe)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -50,7 +53,7 @@ public struct AlsaInfo: ParsableCommand {
             }
             return
         }
-        let report = try Self.report(simulated: device == "sim", probe: !noProbe, hints: hints)
+        let report = try Self.report(device: device, probe: !noProbe, hints: hints)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -60,20 +63,92 @@ public struct AlsaInfo: ParsableCommand {
         }
     }
 
-    /// The report for this machine, or for a simulated one with a plain and an explicit-sync card.
-    public static func report(simulated: Bool, probe: Bool, hints: Bool) throws -> DeviceReport {
-        let kernel = kernel(simulated: simulated)
-        let listing = DeviceDiscovery(kernel: kernel).listing(probeCapabilities: probe)
-        return DeviceReport(listing: listing, hints: hints && !simulated ? try PCMNameHint.all() : nil)
+    /// What `-D` asks for.
+    public enum Target: Equatable, Sendable {
+        /// Every card of a machine (the simulated one when `simulated`).
+        case machine(simulated: Bool)
+        /// One card, or one device of it, by `hw:` name.
+        case hardware(name: String, simulated: Bool)
+        /// A name alsa-lib serves.
+        case alsaLib(String)
     }
 
-    /// This machine's kernel, or a simulated one with a plain and an explicit-sync card.
+    /// The target `device` names, or why it names none.
+    public static func target(_ device: String?) throws(ValidationError) -> Target {
+        guard let device else { return .machine(simulated: false) }
+        if device == SimulatedMachine.name { return .machine(simulated: true) }
+        let simulated = SimulatedMachine.hardwareName(for: device)
+        let name = simulated ?? device
+        let parsed: PCMName
+        do {
+            parsed = try PCMName(parsing: name)
+        } catch {
+            throw ValidationError("--device \(device): \(error.context ?? error.description)")
+        }
+        switch parsed {
+        case .hardware: return .hardware(name: name, simulated: simulated != nil)
+        case .library:
+            if simulated != nil { throw ValidationError("--device \(device): the simulated machine has hw: names only (sim:hw:0,0, sim:hw:1,0)") }
+            return .alsaLib(name)
+        }
+    }
+
+    /// The report for this machine, or for the simulated one every tool shares (`-D sim`).
+    public static func report(simulated: Bool, probe: Bool, hints: Bool) throws -> DeviceReport {
+        try report(device: simulated ? SimulatedMachine.name : nil, probe: probe, hints: hints)
+    }
+
+    /// This machine's kernel, or the simulated machine every tool shares (`-D sim`).
     public static func kernel(simulated: Bool) -> any KernelInterface {
-        guard simulated else { return LinuxKernel.shared }
-        let simulator = SimulatedKernel(card: 0, hardware: .dummy)
-        simulator.setIdentity(SimulatedCardIdentity(id: "Sim", driver: "AlsaSwiftSim", name: "Simulated coherent card"), card: 0)
-        simulator.addDevice(card: 1, device: 0, hardware: .explicitSync)
-        simulator.setIdentity(SimulatedCardIdentity(id: "SimSync", driver: "AlsaSwiftSim", name: "Simulated explicit-sync card"), card: 1)
-        return simulator
+        simulated ? SimulatedMachine.make() : LinuxKernel.shared
+    }
+
+    /// The report for what `device` names (see `target`).
+    public static func report(device: String?, probe: Bool, hints: Bool) throws -> DeviceReport {
+        switch try target(device) {
+        case .machine(let simulated):
+            let listing = DeviceDiscovery(kernel: kernel(simulated: simulated)).listing(probeCapabilities: probe)
+            var report = DeviceReport(listing: listing, hints: hints && !simulated ? try PCMNameHint.all() : nil)
+            if hints && simulated { report.hints = SimulatedMachine.nameHints }
+            return report
+        case .hardware(let name, let simulated):
+            return try hardwareReport(name, kernel: kernel(simulated: simulated), probe: probe)
+        case .alsaLib(let name):
+            let options = PCMOpenOptions(nonBlocking: true)
+            let pcm = DeviceReport.NamedPCM(
+                name: name,
+                playback: DeviceReport.stream { () throws(AlsaError) in
+                    try PCMDevice.open(name, direction: .playback, options: options, transport: .alsaLib) },
+                capture: DeviceReport.stream { () throws(AlsaError) in
+                    try PCMDevice.open(name, direction: .capture, options: options, transport: .alsaLib) })
+            if pcm.playback.probe == "failed" && pcm.capture.probe == "failed" {
+                throw ToolFailure("\(name) cannot be opened: \(pcm.playback.error ?? "")")
+            }
+            return DeviceReport(pcm: pcm)
+        }
+    }
+
+    /// The card a `hw:` name names, with only the device it names when it names one.
+    static func hardwareReport(_ name: String, kernel: any KernelInterface, probe: Bool) throws -> DeviceReport {
+        guard case .hardware(let reference, let device, _) = try PCMName(parsing: name) else {
+            throw ToolFailure("\(name) is not a hw: name")
+        }
+        let discovery = DeviceDiscovery(kernel: kernel)
+        let card: Int
+        switch reference {
+        case .index(let index): card = index
+        case .id(let id): card = try discovery.cardIndex(id: id)
+        }
+        // `hw:1` and `hw:CARD=x` name a card; PCMName reads a missing device as 0, so whether the
+        // name gave one is read from the name itself.
+        let namesDevice = name.contains(",") || name.contains("DEV=")
+        guard var entry = discovery.listing(probeCapabilities: probe).first(where: { $0.card.index == card }) else {
+            throw ToolFailure("there is no card \(card)")
+        }
+        if namesDevice {
+            entry.devices = entry.devices.filter { $0.device == device }
+            if entry.devices.isEmpty { throw ToolFailure("card \(card) has no PCM device \(device)") }
+        }
+        return DeviceReport(listing: [entry], hints: nil)
     }
 }

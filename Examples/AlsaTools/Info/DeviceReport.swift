@@ -4,6 +4,8 @@ import AlsaSwift
 public struct DeviceReport: Encodable, Sendable {
     public var cards: [Card]
     public var hints: [Hint]?
+    /// A name served by alsa-lib (`-D default`, `-D plughw:0,0`), probed in each direction.
+    public var pcm: NamedPCM?
 
     public struct Card: Encodable, Sendable {
         public var index: Int
@@ -25,8 +27,9 @@ public struct DeviceReport: Encodable, Sendable {
     }
 
     public struct Stream: Encodable, Sendable {
-        public var subdevices: Int
-        public var subdevicesAvailable: Int
+        /// nil for a name alsa-lib serves, which has no subdevices of its own.
+        public var subdevices: Int?
+        public var subdevicesAvailable: Int?
         /// available, busy, failed or not-probed
         public var probe: String
         public var error: String?
@@ -44,12 +47,31 @@ public struct DeviceReport: Encodable, Sendable {
         /// The path each record would take with the direct transport: mapped, or SYNC_PTR and why.
         public var statusRecord: String?
         public var controlRecord: String?
+        /// For a name alsa-lib serves: what `PCM.syncReport` says (the kernel PCM behind it, if any).
+        public var sync: String?
+    }
+
+    /// One ALSA name opened through alsa-lib for a moment in each direction.
+    public struct NamedPCM: Encodable, Sendable {
+        /// The name as given (`default`, `plughw:0,0`).
+        public var name: String
+        /// What the name offers for playback, or why it could not be opened.
+        public var playback: Stream
+        /// What the name offers for capture, or why it could not be opened.
+        public var capture: Stream
     }
 
     public struct Hint: Encodable, Sendable {
         public var name: String
         public var description: String
+        /// playback or capture when the name serves one direction only.
         public var direction: String?
+    }
+
+    /// The report for a name alsa-lib serves.
+    public init(pcm: NamedPCM) {
+        cards = []
+        self.pcm = pcm
     }
 
     public init(listing: [CardListing], hints: [PCMNameHint]?) {
@@ -69,17 +91,7 @@ public struct DeviceReport: Encodable, Sendable {
         switch entry.probe {
         case .available(let c, let sync):
             stream.probe = "available"
-            stream.formats = c.formats.map(\.name)
-            stream.access = c.accessTypes.map(\.description)
-            stream.channels = [c.channels.lowerBound, c.channels.upperBound]
-            stream.rate = [c.rate.lowerBound, c.rate.upperBound]
-            stream.periodSize = [c.periodSize.lowerBound, c.periodSize.upperBound]
-            stream.periods = [c.periods.lowerBound, c.periods.upperBound]
-            stream.bufferSize = [c.bufferSize.lowerBound, c.bufferSize.upperBound]
-            stream.info = c.info.description.split(separator: "|").map(String.init)
-            stream.explicitSync = c.info.contains(.explicitSync)
-            stream.syncApplPtr = c.info.contains(.syncApplPtr)
-            stream.noRewinds = c.info.contains(.noRewinds)
+            stream.describe(c)
             stream.statusRecord = sync.status.description
             stream.controlRecord = sync.control.description
         case .busy:
@@ -93,10 +105,32 @@ public struct DeviceReport: Encodable, Sendable {
         return stream
     }
 
+    /// What an opened PCM offers in one direction, or why it could not be opened.
+    static func stream(opening open: () throws(AlsaError) -> any PCM) -> Stream {
+        var stream = Stream(probe: "not-probed")
+        do throws(AlsaError) {
+            let pcm = try open()
+            defer { try? pcm.close() }
+            stream.probe = "available"
+            stream.describe(pcm.capabilities)
+            let report = pcm.syncReport
+            // The device's own flag when a kernel PCM is visible behind the name; the plugin's
+            // info word says nothing about it.
+            stream.explicitSync = report.deviceRequiresExplicitSync
+            stream.statusRecord = report.strategy?.status.description
+            stream.controlRecord = report.strategy?.control.description
+            stream.sync = report.description
+        } catch {
+            stream.probe = error.kind == .busy ? "busy" : "failed"
+            stream.error = error.description
+        }
+        return stream
+    }
+
     /// The human-readable listing.
     public var text: String {
         var lines: [String] = []
-        if cards.isEmpty { lines.append("no sound cards") }
+        if cards.isEmpty && pcm == nil { lines.append("no sound cards") }
         for card in cards {
             lines.append("card \(card.index): \(card.id) [\(card.name)], driver \(card.driver)")
             if let problem = card.problem { lines.append("  listing incomplete: \(problem)") }
@@ -104,23 +138,17 @@ public struct DeviceReport: Encodable, Sendable {
                 lines.append("  \(device.name)  \(device.deviceName)")
                 for (label, stream) in [("playback", device.playback), ("capture", device.capture)] {
                     guard let stream else { continue }
-                    var line = "    \(label): \(stream.subdevicesAvailable)/\(stream.subdevices) subdevices free"
-                    switch stream.probe {
-                    case "available":
-                        line += "; \(stream.formats!.joined(separator: " ")); \(Self.range(stream.channels!)) ch; \(Self.range(stream.rate!)) Hz"
-                        line += "; period \(Self.range(stream.periodSize!)), buffer \(Self.range(stream.bufferSize!)) frames"
-                        lines.append(line)
-                        lines.append("      access \(stream.access!.joined(separator: " ")); info \(stream.info!.joined(separator: "|"))")
-                        lines.append("      explicit sync: \(stream.explicitSync! ? "REQUIRED" : "no"); status record: \(stream.statusRecord!); control record: \(stream.controlRecord!)")
-                    case "busy": lines.append(line + "; busy (another process holds it)")
-                    case "failed": lines.append(line + "; could not be opened: \(stream.error ?? "")")
-                    default: lines.append(line)
-                    }
+                    lines += stream.lines(label: "    \(label): \(stream.subdevicesAvailable ?? 0)/\(stream.subdevices ?? 0) subdevices free")
                 }
             }
         }
+        if let pcm {
+            lines.append("\(pcm.name) (alsa-lib)")
+            lines += pcm.playback.lines(label: "    playback")
+            lines += pcm.capture.lines(label: "    capture")
+        }
         if let hints {
-            lines.append("alsa-lib names:")
+            lines.append("PCM names:")
             for hint in hints {
                 let direction = hint.direction.map { " (\($0) only)" } ?? ""
                 lines.append("  \(hint.name)\(direction): \(hint.description.split(separator: "\n").joined(separator: " — "))")
@@ -130,4 +158,45 @@ public struct DeviceReport: Encodable, Sendable {
     }
 
     static func range(_ bounds: [Int]) -> String { bounds[0] == bounds[1] ? "\(bounds[0])" : "\(bounds[0])–\(bounds[1])" }
+}
+
+extension DeviceReport.Stream {
+    init(probe: String) { self.probe = probe }
+
+    /// The capability fields, from what the device (or plugin) offers.
+    mutating func describe(_ c: HardwareCapabilities) {
+        formats = c.formats.map(\.name)
+        access = c.accessTypes.map(\.description)
+        channels = [c.channels.lowerBound, c.channels.upperBound]
+        rate = [c.rate.lowerBound, c.rate.upperBound]
+        periodSize = [c.periodSize.lowerBound, c.periodSize.upperBound]
+        periods = [c.periods.lowerBound, c.periods.upperBound]
+        bufferSize = [c.bufferSize.lowerBound, c.bufferSize.upperBound]
+        info = c.info.description.split(separator: "|").map(String.init)
+        explicitSync = c.info.contains(.explicitSync)
+        syncApplPtr = c.info.contains(.syncApplPtr)
+        noRewinds = c.info.contains(.noRewinds)
+    }
+
+    /// The text lines for this direction, the first starting with `label`.
+    func lines(label: String) -> [String] {
+        switch probe {
+        case "available":
+            guard let formats, let channels, let rate, let periodSize, let bufferSize, let access, let info else { return [label] }
+            var lines = [label + "; \(formats.joined(separator: " ")); \(DeviceReport.range(channels)) ch; \(DeviceReport.range(rate)) Hz"
+                         + "; period \(DeviceReport.range(periodSize)), buffer \(DeviceReport.range(bufferSize)) frames",
+                         "      access \(access.joined(separator: " ")); info \(info.joined(separator: "|"))"]
+            let need = explicitSync.map { $0 ? "REQUIRED" : "no" } ?? "unknown (no kernel PCM visible)"
+            if let statusRecord, let controlRecord {
+                lines.append("      explicit sync: \(need); status record: \(statusRecord); control record: \(controlRecord)")
+            } else {
+                lines.append("      explicit sync: \(need)")
+            }
+            if let sync { lines.append("      sync: \(sync)") }
+            return lines
+        case "busy": return [label + "; busy (another process holds it)"]
+        case "failed": return [label + "; could not be opened: \(error ?? "")"]
+        default: return [label]
+        }
+    }
 }

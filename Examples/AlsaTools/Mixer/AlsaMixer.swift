@@ -23,7 +23,7 @@ public struct AlsaMixer: AsyncParsableCommand {
     @Option(name: .customShort("c"), help: "The card number.")
     public var card: Int?
 
-    @Option(name: [.customShort("D"), .long], help: "hw:N for card N, another ALSA name (default, a softvol) for alsa-lib's simple mixer, or `sim` for a simulated card.")
+    @Option(name: [.customShort("D"), .long], help: "hw:N for card N, another ALSA name (default, a softvol) for alsa-lib's simple mixer, or sim for the simulated machine's card 0 (sim:hw:1 for its card 1).")
     public var device: String?
 
     @Flag(help: "Print JSON for scripts.")
@@ -67,36 +67,39 @@ public struct AlsaMixer: AsyncParsableCommand {
         case alsaLib(String)
     }
 
-    /// A new simulated machine each time for `sim`.
+    /// The simulated machine's card 0 for `sim`, its card N for `sim:hw:N`; a card of this machine
+    /// for `hw:N` or `-c N`; alsa-lib's simple mixer for other names.
     public var target: Target {
-        if device == "sim" {
-            return .card(0, Self.simulatedMachine())
+        get throws(ValidationError) {
+            if let device, let name = SimulatedMachine.hardwareName(for: device) {
+                guard let number = try Self.cardNumber(name) else { throw ValidationError("\(device): the simulated machine's cards are sim:hw:0 and sim:hw:1") }
+                return .card(number, SimulatedMachine.make())
+            }
+            if let device, let number = try Self.cardNumber(device) {
+                return .card(number, LinuxKernel.shared)
+            }
+            if let device { return .alsaLib(device) }
+            return .card(card ?? 0, LinuxKernel.shared)
         }
-        if let device, let number = device.hasPrefix("hw:") ? Int(device.dropFirst(3)) : nil {
-            return .card(number, LinuxKernel.shared)
-        }
-        if let device { return .alsaLib(device) }
-        return .card(card ?? 0, LinuxKernel.shared)
     }
 
-    /// A simulated card with snd-dummy's mixer and the volumes of an AC97 codec.
-    public static func simulatedMachine() -> SimulatedKernel {
-        let kernel = SimulatedKernel(card: 0, hardware: .dummy)
-        kernel.setIdentity(SimulatedCardIdentity(id: "Sim", driver: "AlsaSwiftSim", name: "Simulated card"), card: 0)
-        kernel.addControls([
-            .volume("Master Playback Volume", range: 0...31, value: 25, minimumGain: -4650, step: 150, mutesAtMinimum: true),
-            .toggle("Master Playback Switch", on: true),
-            .volume("PCM Playback Volume", range: 0...31, value: 23, minimumGain: -3450, step: 150),
-            .toggle("PCM Playback Switch", on: true),
-            .volume("Capture Volume", range: 0...15, value: 0, minimumGain: 0, step: 150),
-            .toggle("Capture Switch", on: false),
-            SimulatedControlElement(name: "Capture Source", type: .enumerated(items: ["Mic", "CD", "Line"]), values: [0, 0]),
-        ])
-        return kernel
+    /// N in `hw:N` (or `hw:N,D`: a mixer belongs to the card); nil for other names, an error for a
+    /// number no card has.
+    static func cardNumber(_ name: String) throws(ValidationError) -> Int? {
+        guard name.hasPrefix("hw:") else { return nil }
+        let digits = name.dropFirst(3).prefix { $0 != "," }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
+        guard let number = Int(digits), number <= Int(Int32.max) else {
+            throw ValidationError("\(name): card \(digits) is out of range (0 to \(Int32.max))")
+        }
+        return number
     }
+
+    /// The simulated machine every tool shares (`-D sim`): its card 0 has the mixer.
+    public static func simulatedMachine() -> SimulatedKernel { SimulatedMachine.make() }
 
     public func run() async throws {
-        Say.line(try await output(target))
+        Say.line(try await output(try target))
     }
 
     /// The executable's entry: parse, run, and exit as ArgumentParser does (the executable's
@@ -133,7 +136,7 @@ public struct AlsaMixer: AsyncParsableCommand {
                 return json ? try Self.encode(reports) : reports.map(\.text).joined(separator: "\n")
             case "monitor":
                 // `-D sim` plays the other process itself; an injected kernel has its own.
-                return try await monitor(controls, simulator: device == "sim" ? kernel as? SimulatedKernel : nil)
+                return try await monitor(controls, simulator: device.map(SimulatedMachine.names) == true ? kernel as? SimulatedKernel : nil)
             default:
                 if let volume = try controls.volume(named: words[1], direction) { return try apply(to: volume) }
                 return try applyToElement(try controls.element(named: words[1]), controls: controls)
@@ -209,7 +212,7 @@ public struct AlsaMixer: AsyncParsableCommand {
         var lines: [String] = []
         if let simulator {
             // The simulated card has no other process: play one, moving the master volume.
-            for value in [20, 15, 10] { simulator.setControl(named: "Master Playback Volume", values: [value, value]) }
+            for value in [20, 15, 10] { simulator.setControl(named: "Master Playback Volume", values: [value, value], card: controls.card) }
         }
         var seen = 0
         for try await event in events {

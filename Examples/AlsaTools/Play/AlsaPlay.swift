@@ -1,56 +1,68 @@
 import AlsaSwift
 import ArgumentParser
 
-/// `alsa-play FILE…`: plays WAV files to any ALSA device, or to the simulated explicit-sync
-/// device with `--device sim`.
+/// `alsa-play FILE…`: plays WAV files or raw samples, from files or standard input, to any ALSA
+/// device or to the simulated machine (`-D sim`), with aplay's options.
 public struct AlsaPlay: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "alsa-play",
-        abstract: "Play WAV files (8/16/24/32-bit PCM, 32/64-bit float, WAVE_FORMAT_EXTENSIBLE) through ALSA.",
-        discussion: "Prints the negotiated configuration and the sync path in effect. Ctrl-C stops cleanly.")
+        abstract: "Play WAV files or raw samples through ALSA, as aplay does.",
+        discussion: """
+        WAV files may hold 8/16/24/32-bit integer or 32/64-bit float samples, WAVE_FORMAT_EXTENSIBLE included. \
+        A file named - is standard input: "cat x.wav | alsa-play -", or raw samples with "-t raw -f cd -". \
+        Status lines and progress go to standard error; -q silences them, -v adds the parameters the device granted. \
+        Ctrl-C stops cleanly. With -D sim the simulated machine's explicit-sync card plays the file and reports \
+        the checksum of what it received.
+        """)
 
     @OptionGroup public var device: DeviceOptions
+    @OptionGroup public var samples: SampleOptions
+    @OptionGroup public var listing: ListingOptions
+    @OptionGroup public var report: ReportOptions
 
-    @Flag(name: .shortAndLong, help: "Print only errors.")
-    public var quiet = false
-
-    @Argument(help: "WAV files to play, in order.")
+    @Argument(help: ArgumentHelp("Files to play, in order; - for standard input.", valueName: "file"))
     public var files: [String] = []
 
     public init() {}
 
+    public var quiet: Bool { report.quiet }
+
     public func validate() throws {
-        if files.isEmpty { throw ValidationError("give at least one WAV file") }
+        if listing.lists { return }
+        if files.isEmpty { throw ValidationError("give at least one file (- for standard input), or -l or -L to list devices") }
+        if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be played once") }
+        _ = try samples.rawInputFormat()
     }
 
     public func run() throws {
+        if listing.lists { return try listing.run(.playback, device: device) }
         Interruption.install()
         try Interruption.running(play)
     }
 
     private func play() throws {
+        let rawFormat = try samples.rawInputFormat()
         for path in files {
             if Interruption.requested { break }
-            let file = try WAVReader(path: path)
+            let source = try samples.fileType.source(path, rawFormat: rawFormat)
             let opened = try device.open(.playback, nonBlocking: true)
             var player = Player(pcm: opened.pcm, options: device, status: StatusLine(quiet: quiet))
-            let quiet = self.quiet
+            let report = self.report
             let pcm = opened.pcm
             player.onConfigured = { setup, converted in
-                guard !quiet else { return }
-                Say.line("\(path): \(file.format), \(clock(file.duration))")
-                Say.line("  \(pcm.name) via \(pcm.transport): \(setup)\(converted ? " (converted from \(file.format.sampleFormat))" : "")")
-                Say.line("  sync: \(pcm.syncReport)")
+                let length = source.totalDuration.map { ", " + clock($0) } ?? ""
+                report.status("Playing \(samples.fileType == .raw ? "raw data" : "WAVE") '\(source.name)': \(source.format)\(length)")
+                report.status("  \(pcm.name) via \(pcm.transport): \(setup)\(converted ? " (converted from \(source.format.sampleFormat))" : "")")
+                report.status("  sync: \(pcm.syncReport)")
+                report.setup(of: pcm)
             }
-            let report = try player.play(file)
-            if !quiet {
-                Say.line("  played \(report.frames) frames, \(report.xruns) xrun\(report.xruns == 1 ? "" : "s")\(report.interrupted ? ", interrupted" : "")")
-            }
-            if let simulator = opened.simulator {
-                let device = simulator.playbackObservation()
-                let match = device.checksum == report.checksum && device.frames == UInt64(report.frames)
-                Say.line("  simulated device: \(device.frames) frames, checksum \(hex(device.checksum)) \(match ? "=" : "≠") sent \(hex(report.checksum))\(match ? " (match)" : "")")
-                if !match && !report.interrupted { throw ToolFailure("the simulated device did not receive what was sent") }
+            let played = try player.play(source)
+            report.status("  played \(played.frames) frames, \(played.xruns) xrun\(played.xruns == 1 ? "" : "s")\(played.interrupted ? ", interrupted" : "")")
+            if let simulator = opened.simulator, let address = pcm.syncReport.hardware {
+                let device = simulator.playbackObservation(card: address.card, device: address.device)
+                let match = device.checksum == played.checksum && device.frames == UInt64(played.frames)
+                report.status("  simulated device: \(device.frames) frames, checksum \(hex(device.checksum)) \(match ? "=" : "≠") sent \(hex(played.checksum))\(match ? " (match)" : "")")
+                if !match && !played.interrupted { throw ToolFailure("the simulated device did not receive what was sent") }
             }
         }
         if Interruption.requested { throw Interruption.exitCode }

@@ -1,7 +1,8 @@
 import AlsaSimulation
 import AlsaSwift
 
-/// Plays one WAV file to an opened PCM: negotiates the file's own format when the device has it
+/// Plays one source (a WAV file or stream, raw samples) to an opened PCM: negotiates the source's
+/// own format when the device has it
 /// (the bytes then go to the device untouched), else the best format it has, converting through
 /// `Float`. Channels and rate must be the device's: only alsa-lib's plug names resample.
 public struct Player {
@@ -33,12 +34,15 @@ public struct Player {
         self.status = status
     }
 
-    public func play(_ file: WAVReader) throws -> Report {
+    public func play(_ file: any AudioSource) throws -> Report {
         let format = file.format
         guard let (deviceFormat, convert) = Self.deviceFormat(for: format, offered: pcm.capabilities.formats) else {
             throw ToolFailure("\(pcm.name) offers no format this player can convert to (it offers \(pcm.capabilities.formats.map(\.name).joined(separator: ", ")))")
         }
-        let setup = try pcm.configure(options.request(format: deviceFormat, channels: UInt32(format.channels), rate: UInt32(format.sampleRate)))
+        guard let channels = UInt32(exactly: format.channels), let rate = UInt32(exactly: format.sampleRate) else {
+            throw ToolFailure("\(format) is beyond what a device can be asked for")
+        }
+        let setup = try pcm.configure(options.request(format: deviceFormat, channels: channels, rate: rate))
         guard setup.channels == UInt32(format.channels) else {
             throw ToolFailure("\(pcm.name) cannot play \(format.channels) channels (it offers \(pcm.capabilities.channels)); try a plughw: or default device")
         }
@@ -48,6 +52,8 @@ public struct Player {
         onConfigured(setup, convert)
 
         let chunk = Int(setup.periodSize)
+        let total = file.totalFrames.map { "/\($0)" } ?? ""
+        let length = file.totalDuration.map { " / " + clock($0) } ?? ""
         let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * format.bytesPerFrame, alignment: 16)
         let device = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * setup.frameBytes, alignment: 16)
         let floats = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk * format.channels)
@@ -72,7 +78,7 @@ public struct Player {
             FrameChecksum.fnv1a(bytes, into: &checksum)
             try write(bytes, frameBytes: setup.frameBytes)
             played += frames
-            status.update("▶ \(clock(Double(played) / Double(setup.rate))) / \(clock(file.duration))  frame \(played)/\(file.frameCount)  xruns \(pcm.xrunCount)")
+            status.update("▶ \(clock(Double(played) / Double(setup.rate)))\(length)  frame \(played)\(total)  xruns \(pcm.xrunCount)")
         }
         let interrupted = Interruption.requested
         if interrupted {
@@ -80,7 +86,7 @@ public struct Player {
         } else {
             try pcm.drain(timeoutMilliseconds: Int(setup.bufferDuration.components.seconds) * 1000 + 2000)
         }
-        status.update("▶ \(clock(Double(played) / Double(setup.rate))) / \(clock(file.duration))  frame \(played)/\(file.frameCount)  xruns \(pcm.xrunCount)", force: true)
+        status.update("▶ \(clock(Double(played) / Double(setup.rate)))\(length)  frame \(played)\(total)  xruns \(pcm.xrunCount)", force: true)
         status.finish()
         return Report(setup: setup, converted: convert, frames: played, xruns: pcm.xrunCount, interrupted: interrupted, checksum: checksum)
     }

@@ -2,76 +2,52 @@ import AlsaSwift
 import ArgumentParser
 import Foundation
 
-/// `alsa-record FILE`: captures to a WAV file, for a duration or until Ctrl-C, with a level meter.
+/// `alsa-record FILE`: captures to a WAV file or raw samples, to a file or standard output, for a
+/// duration or until Ctrl-C, with arecord's options.
 public struct AlsaRecord: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "alsa-record",
-        abstract: "Record from an ALSA device into a WAV file.",
-        discussion: "The WAV header is patched every second and at the end, so an interrupted recording is still a valid file with every frame captured.")
+        abstract: "Record from an ALSA device into a WAV file or raw samples, as arecord does.",
+        discussion: """
+        A file named - is standard output: "alsa-record -f cd -d 5 - | lame - x.mp3", or raw samples with -t raw. \
+        A WAV file's header is patched every second and at the end, so an interrupted recording is still a valid \
+        file with every frame captured; on a pipe, which cannot be patched, the header is written first, with the \
+        size of -d when given, else the largest sizes (read as "until the end"). Status lines and the level meter \
+        go to standard error; -q silences them, -v adds the parameters the device granted.
+        """)
 
     @OptionGroup public var device: DeviceOptions
+    @OptionGroup public var samples: SampleOptions
+    @OptionGroup public var listing: ListingOptions
+    @OptionGroup public var report: ReportOptions
 
     @Option(name: [.customShort("d"), .long], help: "Seconds to record; without it, record until Ctrl-C.")
     public var duration: Double?
 
-    @Option(name: [.short, .long],
-            help: "Sample format: u8, s16, s24 (3 bytes), s32, float; an ALSA name (U8, S16_LE, S24_3LE, S32_LE, FLOAT_LE); or, as arecord has them, cd (S16_LE, 44100 Hz, stereo) or dat (S16_LE, 48000 Hz, stereo).")
-    public var format: RecordFormat = .s16
-
-    @Option(name: [.short, .long], help: "Frames per second (default: 48000, or the rate of -f cd/dat).")
-    public var rate: UInt32?
-
-    @Option(name: [.short, .long], help: "Channels (default: 2).")
-    public var channels: UInt32?
-
-    @Flag(name: .shortAndLong, help: "Print only errors.")
-    public var quiet = false
-
-    @Argument(help: "The WAV file to write.")
-    public var file: String
+    @Argument(help: ArgumentHelp("The file to write; - for standard output.", valueName: "file"))
+    public var file: String?
 
     public init() {}
 
-    /// What `-f` names: a sample format, and for arecord's `cd` and `dat` a rate and channel count
-    /// too, which `-r` and `-c` still override.
-    public struct RecordFormat: ExpressibleByArgument, Sendable, Equatable {
-        public let sampleFormat: SampleFormat
-        public let presetRate: UInt32?
-        public let presetChannels: UInt32?
-
-        public static let s16 = RecordFormat(sampleFormat: .s16LE, presetRate: nil, presetChannels: nil)
-
-        public init(sampleFormat: SampleFormat, presetRate: UInt32?, presetChannels: UInt32?) {
-            self.sampleFormat = sampleFormat
-            self.presetRate = presetRate
-            self.presetChannels = presetChannels
-        }
-
-        public init?(argument: String) {
-            let plain: [String: SampleFormat] = [
-                "u8": .u8, "s16": .s16LE, "s16_le": .s16LE, "s24": .s24_3LE, "s24_3le": .s24_3LE,
-                "s32": .s32LE, "s32_le": .s32LE, "float": .floatLE, "float_le": .floatLE,
-            ]
-            switch argument.lowercased() {
-            case "cd": self.init(sampleFormat: .s16LE, presetRate: 44_100, presetChannels: 2)
-            case "dat": self.init(sampleFormat: .s16LE, presetRate: 48_000, presetChannels: 2)
-            case let name:
-                guard let format = plain[name] else { return nil }
-                self.init(sampleFormat: format, presetRate: nil, presetChannels: nil)
-            }
-        }
-
-        public static var allValueStrings: [String] { ["u8", "s16", "s24", "s32", "float", "S16_LE", "S24_3LE", "S32_LE", "FLOAT_LE", "cd", "dat"] }
-    }
-
+    public var quiet: Bool { report.quiet }
+    /// The sample format to record: `-f`, else S16_LE.
+    public var format: FormatOption { samples.format ?? .s16 }
     /// The rate to record at: `-r`, else the `-f cd`/`dat` rate, else 48 kHz.
-    public var sampleRate: UInt32 { rate ?? format.presetRate ?? 48_000 }
+    public var sampleRate: Int { samples.givenRate ?? 48_000 }
     /// The channels to record: `-c`, else the `-f cd`/`dat` count, else 2.
-    public var channelCount: UInt32 { channels ?? format.presetChannels ?? 2 }
+    public var channelCount: Int { samples.givenChannels ?? 2 }
 
     public func validate() throws {
-        if sampleRate == 0 || channelCount == 0 { throw ValidationError("--rate and --channels must be positive") }
-        _ = try ToolLimits.wavFormat(storing: format.sampleFormat, channels: channelCount, rate: sampleRate, frames: try frameLimit())
+        if listing.lists { return }
+        guard file != nil else { throw ValidationError("give the file to write (- for standard output), or -l or -L to list devices") }
+        let frames = try frameLimit()
+        switch samples.fileType {
+        case .wav: _ = try ToolLimits.wavFormat(storing: format.sampleFormat, channels: channelCount, rate: sampleRate, frames: frames)
+        case .raw:
+            guard WAVFormat(storing: format.sampleFormat, channels: channelCount, sampleRate: sampleRate) != nil else {
+                throw ValidationError("-f \(format.sampleFormat) cannot be recorded")
+            }
+        }
     }
 
     /// `--duration` in frames, nil when recording until Ctrl-C.
@@ -80,28 +56,38 @@ public struct AlsaRecord: ParsableCommand {
     }
 
     public func run() throws {
+        if listing.lists { return try listing.run(.capture, device: device) }
         Interruption.install()
-        try Interruption.running(recordToFile)
+        try Interruption.running(record)
     }
 
-    private func recordToFile() throws {
+    private func record() throws {
+        guard let file else { return }
         let opened = try device.open(.capture, nonBlocking: true)
-        let report = try Recorder(pcm: opened.pcm, options: device, status: StatusLine(quiet: quiet))
-            .record(to: file, format: format.sampleFormat, channels: channelCount, rate: sampleRate,
-                    frames: try frameLimit()) { setup in
-                guard !quiet else { return }
-                Say.line("\(opened.pcm.name) via \(opened.pcm.transport): \(setup)")
-                Say.line("  sync: \(opened.pcm.syncReport)")
-            }
-        if !quiet {
-            Say.line("\(file): \(report.frames) frames (\(clock(Double(report.frames) / Double(sampleRate)))), \(report.xruns) xrun\(report.xruns == 1 ? "" : "s")\(report.interrupted ? ", interrupted" : "")")
-        }
-        if report.interrupted && duration == nil { return }  // Ctrl-C is how an open-ended recording ends
-        if report.interrupted { throw Interruption.exitCode }
+        let report = self.report
+        let fileType = samples.fileType
+        let limit = try frameLimit()
+        let name = file == "-" ? "stdout" : file
+        let kind = fileType == .raw ? "raw data" : "WAVE"
+        let result = try Recorder(pcm: opened.pcm, options: device, status: StatusLine(quiet: quiet))
+            .record(format: format.sampleFormat, channels: channelCount, rate: sampleRate, frames: limit,
+                    to: { layout throws(WAVError) in try fileType.sink(file, format: layout, expectedFrames: limit) },
+                    onConfigured: { setup in
+                        let channels = "\(setup.channels) channel\(setup.channels == 1 ? "" : "s")"
+                        report.status("Recording \(kind) '\(name)': \(setup.format), \(setup.rate) Hz, \(channels)")
+                        report.status("  \(opened.pcm.name) via \(opened.pcm.transport): \(setup)")
+                        report.status("  sync: \(opened.pcm.syncReport)")
+                        report.setup(of: opened.pcm)
+                    })
+        let length = clock(Double(result.frames) / Double(sampleRate))
+        let xruns = "\(result.xruns) xrun\(result.xruns == 1 ? "" : "s")"
+        report.status("\(name): \(result.frames) frames (\(length)), \(xruns)\(result.interrupted ? ", interrupted" : "")")
+        if result.interrupted && duration == nil { return }  // Ctrl-C is how an open-ended recording ends
+        if result.interrupted { throw Interruption.exitCode }
     }
 }
 
-/// Captures into a `WAVWriter`, the device's format stored as it is.
+/// Captures into a WAV file or raw samples, the device's format stored as it is.
 public struct Recorder {
     public struct Report: Sendable {
         public var frames: Int
@@ -119,26 +105,38 @@ public struct Recorder {
         self.status = status
     }
 
-    /// Records `frames` frames (nil: until interrupted) into `path`.
-    public func record(to path: String, format: SampleFormat, channels: UInt32, rate: UInt32, frames limit: Int?,
+    /// Records `frames` frames (nil: until interrupted) into `path`, a WAV file.
+    public func record(to path: String, format: SampleFormat, channels: Int, rate: Int, frames limit: Int?,
                        onConfigured: (HardwareSetup) -> Void = { _ in }) throws -> Report {
-        let setup = try pcm.configure(options.request(format: format, channels: channels, rate: rate))
-        guard setup.channels == channels, setup.rate == rate else {
+        try record(format: format, channels: channels, rate: rate, frames: limit,
+                   to: { layout throws(WAVError) in try WAVWriter(path: path, format: layout) }, onConfigured: onConfigured)
+    }
+
+    /// Records `frames` frames (nil: until interrupted) into the sink `open` makes for the layout
+    /// the device granted, once it is granted (a refused configuration leaves no file behind).
+    public func record(format: SampleFormat, channels: Int, rate: Int, frames limit: Int?,
+                       to open: (WAVFormat) throws(WAVError) -> any AudioSink,
+                       onConfigured: (HardwareSetup) -> Void = { _ in }) throws -> Report {
+        guard let deviceChannels = UInt32(exactly: channels), let deviceRate = UInt32(exactly: rate) else {
+            throw ToolFailure("\(channels) channels at \(rate) Hz are beyond what a device can be asked for")
+        }
+        let setup = try pcm.configure(options.request(format: format, channels: deviceChannels, rate: deviceRate))
+        guard setup.channels == deviceChannels, setup.rate == deviceRate else {
             throw ToolFailure("\(pcm.name) records \(setup.channels) channels at \(setup.rate) Hz, not \(channels) at \(rate); try a plughw: or default device")
         }
         onConfigured(setup)
-        guard let wavFormat = WAVFormat(storing: setup.format, channels: Int(channels), sampleRate: Int(rate)) else {
-            throw ToolFailure("a WAV file cannot store \(setup.format)")
+        guard let layout = WAVFormat(storing: setup.format, channels: channels, sampleRate: rate) else {
+            throw ToolFailure("\(setup.format) cannot be stored")
         }
-        let writer = try WAVWriter(path: path, format: wavFormat)
+        let writer = try open(layout)
         let chunk = Int(setup.periodSize)
         let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * setup.frameBytes, alignment: 16)
-        let floats = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk * Int(channels))
+        let floats = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk * channels)
         defer {
             bytes.deallocate()
             floats.deallocate()
         }
-        var meter = LevelMeter(channels: Int(channels))
+        var meter = LevelMeter(channels: channels)
         try pcm.start()
         while !Interruption.requested {
             let wanted = min(chunk, (limit ?? .max) - writer.framesWritten)
@@ -147,7 +145,7 @@ public struct Recorder {
             let captured = UnsafeRawBufferPointer(rebasing: bytes[0..<got * setup.frameBytes])
             try writer.append(captured)
             if status.enabled {
-                let samples = UnsafeMutableBufferPointer(rebasing: floats[0..<got * Int(channels)])
+                let samples = UnsafeMutableBufferPointer(rebasing: floats[0..<got * channels])
                 try SampleConversion.decode(captured, as: setup.format, into: samples)
                 meter.add(UnsafeBufferPointer(samples))
                 status.update("● \(clock(Double(writer.framesWritten) / Double(rate)))  \(meter.bars())  xruns \(pcm.xrunCount)")

@@ -2,15 +2,15 @@
 import Glibc
 #endif
 
-/// A status line redrawn in place when standard output is a terminal, and nothing otherwise (logs
-/// and pipes get the summary lines only).
+/// A progress line redrawn in place on standard error when it is a terminal, and nothing otherwise
+/// (logs and pipes get the summary lines only). Never on standard output, which may carry audio.
 public final class StatusLine {
     public let enabled: Bool
     private var lastDraw = ContinuousClock.now - .seconds(1)
     private var drawn = false
 
     public init(quiet: Bool = false) {
-        enabled = !quiet && isatty(STDOUT_FILENO) == 1
+        enabled = !quiet && isatty(STDERR_FILENO) == 1
     }
 
     /// Redraws at most ten times a second unless `force`.
@@ -19,19 +19,20 @@ public final class StatusLine {
         let now = ContinuousClock.now
         guard force || now - lastDraw >= .milliseconds(100) else { return }
         lastDraw = now
-        Say.write("\r\u{1B}[2K" + text(), to: STDOUT_FILENO)
+        Say.write("\r\u{1B}[2K" + text(), to: STDERR_FILENO)
         drawn = true
     }
 
     /// Leaves the line and moves to the next.
     public func finish() {
         guard enabled, drawn else { return }
-        Say.write("\n", to: STDOUT_FILENO)
+        Say.write("\n", to: STDERR_FILENO)
         drawn = false
     }
 }
 
-/// Prints a line to standard output or, for errors, standard error.
+/// Prints a line to standard output (a tool's result: a listing, a report) or to standard error
+/// (status, progress and errors, which must never mix with audio on standard output).
 ///
 /// Straight to the descriptor with write(2), unbuffered: a write blocked on a full pipe that a
 /// signal interrupts gives up once a stop was asked, where stdio would keep the text for exit to

@@ -24,11 +24,13 @@ public struct AlsaTone: ParsableCommand {
     @Option(name: [.customShort("d"), .long], help: "Seconds; without it, until Ctrl-C.")
     public var duration: Double?
 
-    @Option(name: [.short, .long]) public var rate: UInt32 = 48_000
-    @Option(name: [.short, .long]) public var channels: UInt32 = 2
+    @Option(name: [.short, .long], help: "Frames per second.") public var rate: UInt32 = 48_000
+    @Option(name: [.short, .long], help: "Channels (with -s channels, each in turn).") public var channels: UInt32 = 2
 
-    @Flag(name: .shortAndLong, help: "Print only errors.")
-    public var quiet = false
+    @OptionGroup public var report: ReportOptions
+
+    /// `-q`: errors only.
+    public var quiet: Bool { report.quiet }
 
     @Option(name: [.short, .long], help: "Write the signal to this 16-bit WAV file instead of playing it (needs --duration).")
     public var output: String?
@@ -45,13 +47,13 @@ public struct AlsaTone: ParsableCommand {
         if !(level <= 0) { throw ValidationError("--level is in dBFS and must be 0 or below, not \(level)") }
         if output != nil {
             guard let frames else { throw ValidationError("--output needs --duration") }
-            _ = try ToolLimits.wavFormat(storing: .s16LE, channels: channels, rate: rate, frames: frames)
+            _ = try ToolLimits.wavFormat(storing: .s16LE, channels: Int(channels), rate: Int(rate), frames: frames)
         }
     }
 
     /// `--duration` in frames, nil when playing until Ctrl-C.
     func totalFrames() throws -> Int? {
-        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, rate: rate) }
+        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, rate: Int(rate)) }
     }
 
     /// Renders the signal into a 16-bit WAV file.
@@ -76,7 +78,7 @@ public struct AlsaTone: ParsableCommand {
             done += frames
         }
         try writer.finish()
-        if !quiet { Say.line("\(path): \(signal), \(clock(seconds)), \(writer.format)") }
+        report.status("\(path): \(signal), \(clock(seconds)), \(writer.format)")
     }
 
     public func run() throws {
@@ -97,7 +99,8 @@ public struct AlsaTone: ParsableCommand {
         guard got.rate == Int(rate), got.channels == Int(channels) else {
             throw ToolFailure("\(got.deviceName) plays \(got.channels) channels at \(got.rate) Hz, not \(channels) at \(rate)")
         }
-        if !quiet { Say.line("\(signal) at \(level) dBFS: \(got)") }
+        report.status("\(signal) at \(level) dBFS: \(got)")
+        report.setup(of: opened.pcm)
         var generator = ToneGenerator(signal: signal, rate: Int(rate), channels: Int(channels), frequency: frequency,
                                       sweepTo: to, segment: signal == .channels ? 1 : 2, levelDB: level)
         let period = Int(got.periodSize)
@@ -119,7 +122,7 @@ public struct AlsaTone: ParsableCommand {
         }
         if Interruption.requested { try stream.stop() } else { try stream.drain(timeout: .seconds(5)) }
         status.finish()
-        if !quiet { Say.line("played \(clock(Double(played) / Double(rate))), \(stream.xrunCount) xruns") }
+        report.status("played \(clock(Double(played) / Double(rate))), \(stream.xrunCount) xruns")
     }
 }
 

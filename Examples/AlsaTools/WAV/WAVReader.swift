@@ -6,37 +6,39 @@ import Glibc
 
 /// Reads a WAV file's header, then its frames in chunks, straight from the file. Every size the
 /// file declares is checked against the file's real length before it is believed.
-public final class WAVReader {
+///
+/// For a regular file (a path, or standard input redirected from one); a pipe is read in order by
+/// `WAVStreamReader`.
+public final class WAVReader: AudioSource {
     public let path: String
     public let format: WAVFormat
     /// Frames in the data chunk.
     public let frameCount: Int
-    private let file: FileDescriptor
+    private let input: FileInput
+    private var file: FileDescriptor { input.descriptor }
     private let dataOffset: Int64
     /// Frames read so far.
     public private(set) var position = 0
 
-    public init(path: String) throws(WAVError) {
-        self.path = path
-        do {
-            // Not retried on EINTR: the open of a FIFO with no writer blocks, and Ctrl-C must end it.
-            file = try FileDescriptor.open(path, .readOnly, options: .closeOnExec, retryOnInterrupt: false)
-        } catch {
-            throw .io(path: path, errno: (error as? Errno)?.rawValue ?? Errno.ioError.rawValue)
-        }
-        do {
-            let header = try Self.parse(file, path: path)
-            format = header.format
-            dataOffset = header.dataOffset
-            frameCount = Int(header.dataBytes / UInt64(header.format.bytesPerFrame))
-        } catch {
-            try? file.close()
-            throw error
-        }
+    public convenience init(path: String) throws(WAVError) {
+        try self.init(input: try FileInput(path: path))
     }
 
-    deinit { try? file.close() }
+    /// Reads the header of the regular file `input` is open on.
+    public init(input: FileInput) throws(WAVError) {
+        self.path = input.name
+        self.input = input
+        let header = try Self.parse(input.descriptor, path: input.name)
+        format = header.format
+        dataOffset = header.dataOffset
+        frameCount = Int(header.dataBytes / UInt64(header.format.bytesPerFrame))
+    }
 
+    /// The path, or `stdin` when standard input is a redirected file.
+    public var name: String { path }
+    /// The frames in the data chunk: a file says how long it is.
+    public var totalFrames: Int? { frameCount }
+    /// Seconds of audio.
     public var duration: Double { Double(frameCount) / Double(format.sampleRate) }
 
     /// Reads up to `frames` frames of raw file bytes into `buffer`; returns the frames read (0 at

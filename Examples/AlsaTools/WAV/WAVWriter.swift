@@ -3,36 +3,48 @@ import SystemPackage
 /// Writes a WAV file as frames arrive. The header's sizes are patched every `patchInterval`
 /// frames and at `finish`, so a recording that is interrupted, even killed, leaves a valid file
 /// holding every frame written before the last patch (and `finish` covers all of them).
-public final class WAVWriter {
+///
+/// An output that can only be written in order (a pipe, `-` for standard output) gets its header
+/// once, first, as arecord writes it: with the size of `expectedFrames` when the length is known,
+/// else the largest sizes (0xFFFFFFFF, "until the end", which WAV readers and this library's
+/// `WAVReader` read to the end of the data).
+public final class WAVWriter: AudioSink {
     public let path: String
     public let format: WAVFormat
     public private(set) var framesWritten = 0
-    private let file: FileDescriptor
+    private let output: FileOutput
     private let headerBytes: Int
     private let patchInterval: Int
+    private let expectedFrames: Int?
     private var framesAtLastPatch = 0
     private var finished = false
 
-    public init(path: String, format: WAVFormat, patchInterval: Int? = nil) throws(WAVError) {
+    /// The data size a header written before the length is known declares: "until the end".
+    static let unknownDataBytes = UInt64(UInt32.max)
+
+    public convenience init(path: String, format: WAVFormat, patchInterval: Int? = nil) throws(WAVError) {
+        // Refused before the file is created: a layout no header describes leaves no file behind.
         if let why = format.headerLimitViolation { throw .unrepresentable(why) }
-        self.path = path
+        try self.init(output: try FileOutput(path: path), format: format, expectedFrames: nil, patchInterval: patchInterval)
+    }
+
+    /// A WAV file on `output`; `expectedFrames` is what a header written once declares (the output
+    /// cannot be patched), nil when the length is not known.
+    public init(output: FileOutput, format: WAVFormat, expectedFrames: Int?, patchInterval: Int? = nil) throws(WAVError) {
+        if let why = format.headerLimitViolation { throw .unrepresentable(why) }
+        if let expectedFrames, expectedFrames > format.maximumFrames { throw .tooLarge(maximumFrames: format.maximumFrames) }
+        self.path = output.name
         self.format = format
+        self.output = output
         self.patchInterval = patchInterval ?? format.sampleRate
-        do {
-            file = try FileDescriptor.open(path, .writeOnly, options: [.create, .truncate, .closeOnExec],
-                                           permissions: [.ownerReadWrite, .groupRead, .otherRead],
-                                           // Not retried on EINTR: the open of a FIFO with no reader
-                                           // blocks, and Ctrl-C must end it.
-                                           retryOnInterrupt: false)
-        } catch {
-            throw .io(path: path, errno: (error as? Errno)?.rawValue ?? Errno.ioError.rawValue)
-        }
-        let header = Self.header(format, dataBytes: 0)
+        self.expectedFrames = expectedFrames
+        let declared = output.isSeekable ? 0 : expectedFrames.map { UInt64($0 * format.bytesPerFrame) } ?? Self.unknownDataBytes
+        let header = Self.header(format, dataBytes: declared)
         headerBytes = header.count
         do {
-            try write(header, at: 0)
+            try output.write(header, at: output.isSeekable ? 0 : nil)
         } catch {
-            try? file.close()
+            output.close()
             throw error
         }
     }
@@ -46,36 +58,28 @@ public final class WAVWriter {
         // Past 4 GiB the header's sizes would wrap and describe a different, shorter file.
         guard frames <= format.maximumFrames - framesWritten else { throw .tooLarge(maximumFrames: format.maximumFrames) }
         let whole = UnsafeRawBufferPointer(rebasing: bytes[0..<frames * format.bytesPerFrame])
-        do {
-            _ = try file.writeAll(toAbsoluteOffset: Int64(headerBytes + framesWritten * format.bytesPerFrame), whole)
-        } catch {
-            throw .io(path: path, errno: (error as? Errno)?.rawValue ?? Errno.ioError.rawValue)
-        }
+        try output.write(whole, at: output.isSeekable ? Int64(headerBytes + framesWritten * format.bytesPerFrame) : nil)
         framesWritten += frames
-        if framesWritten - framesAtLastPatch >= patchInterval { try patchSizes() }
+        if output.isSeekable && framesWritten - framesAtLastPatch >= patchInterval { try patchSizes() }
     }
 
-    /// Patches the sizes and closes the file. Safe to call twice.
+    /// Patches the sizes (on an output that can be patched) and closes the file. Safe to call twice.
     public func finish() throws(WAVError) {
         guard !finished else { return }
         finished = true
-        defer { try? file.close() }
-        try patchSizes()
+        defer { output.close() }
+        if output.isSeekable {
+            try patchSizes()
+        } else if framesWritten == expectedFrames, (framesWritten * format.bytesPerFrame) & 1 == 1 {
+            try output.write([0])  // the pad byte the declared odd size calls for
+        }
     }
 
     private func patchSizes() throws(WAVError) {
         let data = UInt64(framesWritten * format.bytesPerFrame)
-        try write(Self.header(format, dataBytes: data), at: 0)
-        if data & 1 == 1 { try write([0], at: Int64(headerBytes) + Int64(data)) }  // pad byte
+        try output.write(Self.header(format, dataBytes: data), at: 0)
+        if data & 1 == 1 { try output.write([0], at: Int64(headerBytes) + Int64(data)) }  // pad byte
         framesAtLastPatch = framesWritten
-    }
-
-    private func write(_ bytes: [UInt8], at offset: Int64) throws(WAVError) {
-        do {
-            _ = try bytes.withUnsafeBytes { try file.writeAll(toAbsoluteOffset: offset, $0) }
-        } catch {
-            throw .io(path: path, errno: (error as? Errno)?.rawValue ?? Errno.ioError.rawValue)
-        }
     }
 
     /// RIFF header, `fmt ` chunk (EXTENSIBLE above two channels or 16 bits, as Microsoft asks) and

@@ -48,7 +48,29 @@ extension AlsaLibPCM {
         return try transfer(operation) { body($0, buffers, snd_pcm_uframes_t(frames)) }
     }
 
+    /// Whole frames in `byteCount` bytes: on the audio path a load, a compare and a division; the
+    /// rest goes to `refuseInterleaved`.
+    @inline(__always)
     private func interleavedFrames(_ byteCount: Int, _ operation: PCMOperation, expecting direction: StreamDirection) throws(AlsaError) -> Int {
+        let frameBytes = readWriteInterleavedFrameBytes
+        if frameBytes > 0 && self.direction == direction {
+            let frames = byteCount / frameBytes
+            if frames &* frameBytes == byteCount { return frames }
+        }
+        throw refuseInterleaved(byteCount, operation, expecting: direction)
+    }
+
+    @inline(never)
+    private func refuseInterleaved(_ byteCount: Int, _ operation: PCMOperation, expecting direction: StreamDirection) -> AlsaError {
+        do {
+            _ = try checkedInterleavedFrames(byteCount, operation, expecting: direction)
+        } catch {
+            return error
+        }
+        return AlsaError(.transfer, .invalidArgument)
+    }
+
+    private func checkedInterleavedFrames(_ byteCount: Int, _ operation: PCMOperation, expecting direction: StreamDirection) throws(AlsaError) -> Int {
         let setup = try requireSetup(operation)
         guard self.direction == direction, setup.access == .readWriteInterleaved else { throw AlsaError(operation, .invalidArgument) }
         guard byteCount % setup.frameBytes == 0 else { throw AlsaError(.transfer, .invalidArgument) }

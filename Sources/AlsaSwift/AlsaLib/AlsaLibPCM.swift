@@ -27,7 +27,12 @@ public final class AlsaLibPCM: PCM {
     /// What a transfer does on an xrun or a suspend (from `options`).
     public var recoveryPolicy: RecoveryPolicy { options.recovery }
     public let capabilities: HardwareCapabilities
-    @exclusivity(unchecked) public private(set) var setup: HardwareSetup?
+    @exclusivity(unchecked) public private(set) var setup: HardwareSetup? {
+        didSet { readWriteInterleavedFrameBytes = setup.map { $0.access == .readWriteInterleaved ? $0.frameBytes : 0 } ?? 0 }
+    }
+    /// The frame size while the PCM is configured for interleaved read/write, else 0: what a
+    /// read/write transfer checks, without copying the setup (as `KernelPCM` does).
+    @exclusivity(unchecked) private(set) var readWriteInterleavedFrameBytes = 0
     /// The software parameters in force, once configured.
     @exclusivity(unchecked) public private(set) var softwareParameters: SoftwareParameters?
     @exclusivity(unchecked) public internal(set) var xrunCount = 0

@@ -135,3 +135,42 @@ public final class AlsaLibVolume: VolumeControl {
                                       : snd_mixer_selem_set_playback_switch_all(element, muted ? 0 : 1), .simpleMixer)
     }
 }
+
+/// One element of alsa-lib's simple mixer as alsa-lib groups it: what amixer lists. Used to check
+/// that `CardControls` groups a card's elements the same way.
+struct AlsaLibSimpleElement: Sendable, Equatable {
+    var name: String
+    var index: Int
+    var hasPlaybackVolume: Bool
+    var hasCaptureVolume: Bool
+    var hasPlaybackSwitch: Bool
+    var hasCaptureSwitch: Bool
+    /// The capture "switch" is a capture source (one of several, chosen by an enumeration).
+    var captureSwitchIsExclusive: Bool
+
+    /// Every simple element of `device` ("hw:0"...), in alsa-lib's order.
+    static func all(device: String) throws(AlsaError) -> [AlsaLibSimpleElement] {
+        LibraryCall.beginCapture()
+        defer { LibraryCall.endCapture() }
+        var opened: OpaquePointer?
+        try LibraryCall.check(snd_mixer_open(&opened, 0), .simpleMixer)
+        guard let mixer = opened else { throw AlsaError(.simpleMixer, .noMemory) }
+        defer { snd_mixer_close(mixer) }
+        try LibraryCall.check(snd_mixer_attach(mixer, device), .simpleMixer)
+        try LibraryCall.check(snd_mixer_selem_register(mixer, nil, nil), .simpleMixer)
+        try LibraryCall.check(snd_mixer_load(mixer), .simpleMixer)
+        var elements: [AlsaLibSimpleElement] = []
+        var next = snd_mixer_first_elem(mixer)
+        while let element = next {
+            elements.append(AlsaLibSimpleElement(
+                name: String(cString: snd_mixer_selem_get_name(element)), index: Int(snd_mixer_selem_get_index(element)),
+                hasPlaybackVolume: snd_mixer_selem_has_playback_volume(element) != 0,
+                hasCaptureVolume: snd_mixer_selem_has_capture_volume(element) != 0,
+                hasPlaybackSwitch: snd_mixer_selem_has_playback_switch(element) != 0,
+                hasCaptureSwitch: snd_mixer_selem_has_capture_switch(element) != 0,
+                captureSwitchIsExclusive: snd_mixer_selem_has_capture_switch_exclusive(element) != 0))
+            next = snd_mixer_elem_next(element)
+        }
+        return elements
+    }
+}

@@ -15,7 +15,17 @@ import Glibc
 /// lease of a kernel goes, its reactor leaves the registry, its thread ends at once and its pipe is
 /// closed. The thread also ends after a while with nobody waiting, and starts again on demand.
 /// Running out of descriptors or threads is an `AlsaError`, never a crash.
-final class PollReactor: Sendable {
+///
+/// The reactor is also a `TaskExecutor` (the streams' `taskExecutor`): its own thread runs the jobs
+/// enqueued on it between poll rounds, from a queue allocated up front. A task that prefers it
+/// (`Task(executorPreference:)`, `withTaskExecutorPreference`) is resumed by the reactor onto that
+/// queue and runs on the reactor's thread, with no allocation. A task on the global executor is
+/// resumed through libdispatch from a thread that is not one of its workers, and libdispatch takes
+/// a continuation from the heap for each such resume (`_dispatch_continuation_alloc_from_heap`).
+/// The preference cannot be taken inside the wait alone: the task would hop back to the global
+/// executor as the wait returns, from this thread, which allocates the same way. With no thread
+/// running (none started yet, or it ended), jobs go to the global executor.
+final class PollReactor: TaskExecutor, Sendable {
     /// One suspended task: where its descriptors are (owned by the task's stream, which stays
     /// alive while the task is suspended) and how to resume it. Only the reactor touches the
     /// descriptors while the task is suspended, hence the unchecked Sendable.
@@ -82,6 +92,16 @@ final class PollReactor: Sendable {
         var waiters: [Waiter] = []
         var nextID: UInt64 = 1
         var threadRunning = false
+        /// The running thread, to tell its own calls (no wake-up needed) from other threads'.
+        var thread: pthread_t?
+        /// Jobs enqueued on this executor, run by the thread in order: a ring, grown (doubled) only
+        /// when more are pending at once than ever before.
+        var jobs = UnsafeMutableBufferPointer<UnownedJob>.allocate(capacity: 16)
+        var firstJob = 0
+        var jobCount = 0
+        /// The continuations of the waiters a round found ready, resumed after the lock is let go
+        /// (resuming enqueues a job here, under this lock); grown on demand, reused between rounds.
+        var ready = UnsafeMutableBufferPointer<UnsafeContinuation<Outcome, Never>>.allocate(capacity: 16)
         /// Leases held; 0 once the last stream went, and the thread must end.
         var users = 0
         /// The poll set the thread builds; grown on demand, reused between rounds.
@@ -93,7 +113,36 @@ final class PollReactor: Sendable {
 
         // Here rather than in the reactor's deinit, so that a reactor whose init fails (no pipe)
         // frees it too.
-        deinit { pollSet.deallocate() }
+        deinit {
+            pollSet.deallocate()
+            jobs.deallocate()
+            ready.deallocate()
+        }
+
+        mutating func pushJob(_ job: UnownedJob) {
+            if jobCount == jobs.count {
+                let grown = UnsafeMutableBufferPointer<UnownedJob>.allocate(capacity: jobs.count * 2)
+                for k in 0..<jobCount { (grown.baseAddress! + k).initialize(to: jobs[(firstJob + k) % jobs.count]) }
+                jobs.deallocate()
+                jobs = grown
+                firstJob = 0
+            }
+            (jobs.baseAddress! + (firstJob + jobCount) % jobs.count).initialize(to: job)
+            jobCount += 1
+        }
+
+        mutating func popJob() -> UnownedJob? {
+            guard jobCount > 0 else { return nil }
+            let job = (jobs.baseAddress! + firstJob).move()
+            firstJob = (firstJob + 1) % jobs.count
+            jobCount -= 1
+            return job
+        }
+
+        var onThread: Bool {
+            guard let thread else { return false }
+            return pthread_equal(thread, pthread_self()) != 0
+        }
     }
 
     private let kernel: any KernelInterface
@@ -182,21 +231,24 @@ final class PollReactor: Sendable {
                     continuation.resume(returning: .cancelled)
                     return
                 }
-                let startThread = state.withLock { s in
+                let (startThread, onThread) = state.withLock { s in
                     s.waiters.append(Waiter(id: id, descriptors: descriptors, continuation: continuation))
                     defer { s.threadRunning = true }
-                    return !s.threadRunning
+                    return (!s.threadRunning, s.onThread)
                 }
-                guard startThread else { return wake() }
+                // The thread itself builds its next poll set after this job: no wake-up needed.
+                guard startThread else { return onThread ? () : wake() }
                 // The thread holds the reactor while it runs: its pipe stays open until it ends.
                 let created = host.startThread { [self] in run() }
                 guard created != 0 else { return }
                 // Every waiter fails, not only this one: any that came meanwhile counted on this thread.
-                state.withLock { s in
+                // Resumed outside the lock: with no thread, their jobs go to the global executor.
+                let failed = state.withLock { s -> [Waiter] in
                     s.threadRunning = false
-                    for waiter in s.waiters { waiter.continuation.resume(returning: .failed(Errno(rawValue: created))) }
-                    s.waiters.removeAll()
+                    defer { s.waiters.removeAll() }
+                    return s.waiters
                 }
+                for waiter in failed { waiter.continuation.resume(returning: .failed(Errno(rawValue: created))) }
             }
         } onCancel: {
             let cancelled = state.withLock { s -> UnsafeContinuation<Outcome, Never>? in
@@ -215,7 +267,7 @@ final class PollReactor: Sendable {
 
     /// The calling thread's kernel id, from /proc/thread-self (glibc's gettid is not visible to
     /// Swift); 0 when /proc is not mounted.
-    private static func currentThreadID() -> pid_t {
+    static func currentThreadID() -> pid_t {
         var link = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))  // "<pid>/task/<tid>" fits in 32 bytes
         return withUnsafeMutableBytes(of: &link) { bytes -> pid_t in
             let length = readlink("/proc/thread-self", bytes.baseAddress!.assumingMemoryBound(to: CChar.self), bytes.count)
@@ -228,6 +280,19 @@ final class PollReactor: Sendable {
         }
     }
 
+    /// Queues a resumed task for the reactor's thread; with no thread running (none could be
+    /// started, or it is ending), hands it to the global executor instead.
+    func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        let queued = state.withLock { s -> (queued: Bool, wake: Bool) in
+            guard s.threadRunning else { return (false, false) }
+            s.pushJob(unowned)
+            return (true, !s.onThread)
+        }
+        if queued.wake { wake() }
+        if !queued.queued { globalConcurrentExecutor.enqueue(unowned) }
+    }
+
     private func wake() {
         var byte: UInt8 = 1
         _ = Glibc.write(wakeupWriter, &byte, 1)
@@ -236,8 +301,15 @@ final class PollReactor: Sendable {
     /// The thread: poll everything, resume whoever is ready, repeat.
     private func run() {
         let id = Self.currentThreadID()
-        state.withLock { $0.threadID = id }
+        state.withLock {
+            $0.threadID = id
+            $0.thread = pthread_self()
+        }
+        let executor = asUnownedTaskExecutor()
         while true {
+            // The tasks resumed last round (and any enqueued from elsewhere) run first, each until
+            // it suspends again: a stream's next wait joins the set built below.
+            while let job = state.withLock({ $0.popJob() }) { job.runSynchronously(on: executor) }
             // Build the set: the pipe first, then each waiter's descriptors in order.
             let (set, count) = state.withLock { s -> (UnsafeMutableBufferPointer<pollfd>, Int) in
                 let needed = 1 + s.waiters.reduce(0) { $0 + $1.descriptors.count }
@@ -273,21 +345,32 @@ final class PollReactor: Sendable {
                 var drained = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
                 while Glibc.read(wakeup, &drained, 32) == 32 {}
             }
-            // Resumed under the lock: resuming only schedules the task, and collecting the ready ones
-            // in an array first would allocate on every round.
-            let keepRunning = state.withLock { s -> Bool in
-                if failed {
-                    for waiter in s.waiters { waiter.continuation.resume(returning: .ready) }
-                    s.waiters.removeAll(keepingCapacity: true)
-                }
-                // Nobody waits, and either nobody holds a lease any more or the idle time ran out.
-                // After a failed poll too: a thread that keeps failing with nobody to tell must not spin.
-                if s.waiters.isEmpty && (s.users == 0 || failed || (idle && ready == 0)) {
+            // The ready waiters' continuations are collected under the lock and resumed after it:
+            // resuming enqueues the task on this executor, which takes the lock. The buffer is
+            // reused, so a round allocates nothing.
+            let (keepRunning, resumable) = state.withLock { s -> (Bool, Int) in
+                // Nobody waits or is queued, and either nobody holds a lease any more or the idle
+                // time ran out. After a failed poll too: a thread that keeps failing with nobody to
+                // tell must not spin.
+                if s.waiters.isEmpty && s.jobCount == 0 && (s.users == 0 || failed || (idle && ready == 0)) {
                     s.threadRunning = false
                     s.threadID = 0
-                    return false
+                    s.thread = nil
+                    return (false, 0)
                 }
-                if failed { return true }
+                if s.ready.count < s.waiters.count {
+                    s.ready.deallocate()
+                    s.ready = .allocate(capacity: s.waiters.count * 2)
+                }
+                var count = 0
+                if failed {
+                    for waiter in s.waiters {
+                        (s.ready.baseAddress! + count).initialize(to: waiter.continuation)
+                        count += 1
+                    }
+                    s.waiters.removeAll(keepingCapacity: true)
+                    return (true, count)
+                }
                 // Match by id: waiters cancelled meanwhile are gone, ones added meanwhile were not
                 // polled this round and simply stay.
                 for (id, position) in s.polled {
@@ -297,12 +380,16 @@ final class PollReactor: Sendable {
                     guard events.contains(where: { $0.revents != 0 }) else { continue }
                     for k in 0..<events.count { waiter.descriptors[k].revents = events[k].revents }
                     s.waiters.remove(at: index)
-                    waiter.continuation.resume(returning: .ready)
+                    (s.ready.baseAddress! + count).initialize(to: waiter.continuation)
+                    count += 1
                 }
-                return true
+                return (true, count)
             }
             // Idle long enough, or retired: this thread ends (a later waiter starts another).
             guard keepRunning else { return }
+            // Only this thread uses `ready`, and it grows only under the lock above.
+            let continuations = state.withLock { $0.ready }
+            for k in 0..<resumable { (continuations.baseAddress! + k).move().resume(returning: .ready) }
         }
     }
 }

@@ -218,7 +218,12 @@ private final class RenderLoop: @unchecked Sendable {
             // Fill whatever room there is, a period at most per round, then sleep until there is more.
             var moved = try renderPlayback()
             while moved > 0 && !owner.shouldStop { moved = try renderPlayback() }
-            if try pcm.state == .prepared { try pcm.start() }
+            // Started once something is queued: right after an underrun was recovered (prepared,
+            // empty) the kernel refuses to start with nothing to play (EPIPE); the poll that
+            // follows finds room at once and the next round fills and starts it.
+            if try pcm.state == .prepared, try recovering({ () throws(AlsaError) in try pcm.avail() }) < Int(setup.bufferSize) {
+                try pcm.start()
+            }
             try sleep()
         }
     }

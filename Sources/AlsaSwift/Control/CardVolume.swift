@@ -1,5 +1,5 @@
-/// A volume made of a card's elements: "<name> Playback Volume" (or the "<name> Volume" that
-/// alsa-lib's simple mixer counts for both directions) and the matching switch.
+/// A volume made of a card's elements, grouped as alsa-lib's simple mixer groups them: "<name>
+/// Playback Volume" (or the "<name> Volume" it counts for both directions) and the matching switch.
 public final class CardVolume: VolumeControl {
     public let name: String
     /// The volume element.
@@ -71,40 +71,34 @@ public final class CardVolume: VolumeControl {
 }
 
 extension CardControls {
-    /// The names tried for the main volume, first found wins: what alsa-lib-based mixers and
+    /// The names preferred for the main volume, first found wins: what alsa-lib-based mixers and
     /// desktop sound servers treat as the card's output and input level.
     public static let playbackVolumeNames = ["Master", "PCM", "Speaker", "Headphone", "Front", "Line Out"]
     /// The names tried for the main capture volume, first found wins.
     public static let captureVolumeNames = ["Capture", "Mic", "Internal Mic", "Line", "ADC"]
 
-    /// The card's main playback or capture volume; nil when it has none. Beyond the usual names,
-    /// the first element with a playback (capture) volume in the card's order is taken.
+    /// The card's main playback or capture volume; nil when it has none. The card's elements are
+    /// grouped as alsa-lib's simple mixer groups them (a volume and its switch under one name);
+    /// of the groups with a volume in `direction`, the first of the preferred names is taken, else
+    /// the first in the card's order.
     public func mainVolume(_ direction: StreamDirection) throws(AlsaError) -> CardVolume? {
-        let elements = try elements().filter { $0.id.interface == .mixer }
-        let suffix = " \(Self.word(direction)) Volume"
-        let others = elements.compactMap { $0.id.name.hasSuffix(suffix) ? String($0.id.name.dropLast(suffix.count)) : nil }
+        let candidates = try SimpleMixerGroup.groups(of: elements()).filter { $0.index == 0 && $0.volume(direction) != nil }
         let preferred = direction == .playback ? Self.playbackVolumeNames : Self.captureVolumeNames
-        for base in preferred + others {
-            if let volume = try volume(named: base, direction, among: elements) { return volume }
-        }
-        return nil
+        let chosen = preferred.lazy.compactMap { name in candidates.first { $0.name == name } }.first ?? candidates.first
+        guard let chosen else { return nil }
+        return try volume(of: chosen, direction)
     }
 
-    /// A volume by its simple mixer name ("Master", "Mic"…) for one direction; nil when absent.
-    public func volume(named base: String, _ direction: StreamDirection = .playback) throws(AlsaError) -> CardVolume? {
-        try volume(named: base, direction, among: elements().filter { $0.id.interface == .mixer })
+    /// A volume by its simple mixer name ("Master", "Mic"…) for one direction; nil when the card
+    /// has no such name, or none with a volume in that direction.
+    public func volume(named name: String, _ direction: StreamDirection = .playback) throws(AlsaError) -> CardVolume? {
+        let group = try SimpleMixerGroup.groups(of: elements()).first { $0.name == name && $0.index == 0 && $0.volume(direction) != nil }
+        guard let group else { return nil }
+        return try volume(of: group, direction)
     }
 
-    private func volume(named base: String, _ direction: StreamDirection, among elements: [ControlElement]) throws(AlsaError) -> CardVolume? {
-        let word = Self.word(direction)
-        // "Capture Volume" is the capture volume named "Capture", not a global "Capture".
-        let volumeNames = base == word ? ["\(base) Volume"] : ["\(base) \(word) Volume", "\(base) Volume"]
-        let switchNames = base == word ? ["\(base) Switch"] : ["\(base) \(word) Switch", "\(base) Switch"]
-        let volume = volumeNames.lazy.compactMap { name in elements.first { $0.id.name == name && $0.integerRange != nil } }.first
-        guard let volume else { return nil }
-        let muteSwitch = switchNames.lazy.compactMap { name in elements.first { $0.id.name == name && $0.type == .boolean } }.first
-        return try CardVolume(name: base, volume: volume, muteSwitch: muteSwitch, controls: self)
+    private func volume(of group: SimpleMixerGroup, _ direction: StreamDirection) throws(AlsaError) -> CardVolume? {
+        guard let volume = group.volume(direction) else { return nil }
+        return try CardVolume(name: group.name, volume: volume, muteSwitch: group.muteSwitch(direction), controls: self)
     }
-
-    private static func word(_ direction: StreamDirection) -> String { direction == .playback ? "Playback" : "Capture" }
 }

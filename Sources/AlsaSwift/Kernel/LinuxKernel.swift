@@ -1,4 +1,5 @@
 import SystemPackage
+import CAlsaKernel
 
 #if canImport(Glibc)
 import Glibc
@@ -42,7 +43,7 @@ public final class LinuxKernel: KernelInterface {
     static func ioctl(_ fd: FileDescriptor, _ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
         let result: Int32
         if let argument {
-            result = Glibc.ioctl(fd.rawValue, request, argument)
+            result = alsa_ioctl(fd.rawValue, request, argument)
         } else {
             result = Glibc.ioctl(fd.rawValue, request)
         }

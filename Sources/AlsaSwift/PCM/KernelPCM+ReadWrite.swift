@@ -8,8 +8,10 @@ extension KernelPCM {
     public func writeInterleaved(_ buffer: UnsafeRawBufferPointer) throws(AlsaError) -> Int {
         let frames = try interleavedFrames(buffer.count, operation: .writeInterleaved, expecting: .playback)
         guard frames > 0, let base = buffer.baseAddress else { return 0 }
-        var transfer = snd_xferi(result: 0, buf: UnsafeMutableRawPointer(mutating: base), frames: UInt(frames))
-        return try transferFrames(.writeInterleaved, ALSA_IOCTL_WRITEI_FRAMES, &transfer)
+        interleavedTransfer = snd_xferi(result: 0, buf: UnsafeMutableRawPointer(mutating: base), frames: UInt(frames))
+        return try withUnsafeMutablePointer(to: &interleavedTransfer) { (record) throws(AlsaError) -> Int in
+            try transferFrames(.writeInterleaved, ALSA_IOCTL_WRITEI_FRAMES, record)
+        }
     }
 
     /// Reads interleaved frames (READI) into `buffer`; returns the frames read. Starts a prepared
@@ -18,8 +20,10 @@ extension KernelPCM {
     public func readInterleaved(into buffer: UnsafeMutableRawBufferPointer) throws(AlsaError) -> Int {
         let frames = try interleavedFrames(buffer.count, operation: .readInterleaved, expecting: .capture)
         guard frames > 0, let base = buffer.baseAddress else { return 0 }
-        var transfer = snd_xferi(result: 0, buf: base, frames: UInt(frames))
-        return try transferFrames(.readInterleaved, ALSA_IOCTL_READI_FRAMES, &transfer)
+        interleavedTransfer = snd_xferi(result: 0, buf: base, frames: UInt(frames))
+        return try withUnsafeMutablePointer(to: &interleavedTransfer) { (record) throws(AlsaError) -> Int in
+            try transferFrames(.readInterleaved, ALSA_IOCTL_READI_FRAMES, record)
+        }
     }
 
     /// Writes `frames` frames from one buffer per channel (WRITEN). `channels` must hold exactly one
@@ -44,19 +48,27 @@ extension KernelPCM {
         }
         guard frames > 0, let base = channels.baseAddress else { return 0 }
         var transfer = snd_xfern(result: 0, bufs: UnsafeMutablePointer(mutating: base), frames: UInt(frames))
-        return try transferFrames(operation, request, &transfer)
+        return try withUnsafeMutablePointer(to: &transfer) { (record) throws(AlsaError) -> Int in try transferFrames(operation, request, record) }
     }
 
-    /// Whole frames in `byteCount` bytes. The common case, a configured interleaved read/write
-    /// stream in the right direction and whole frames, costs a load, a compare and a division; the
-    /// rest goes to `refuseInterleaved`, which throws the error that applies.
+    /// Whole frames in `byteCount` (a buffer's count, never negative). The common case, a
+    /// configured interleaved read/write stream in the right direction and whole frames, costs a
+    /// load, a compare, a mask and a shift (a division when the frame size is not a power of two);
+    /// the rest goes to `refuseInterleaved`, which throws the error that applies.
     @inline(__always)
     private func interleavedFrames(_ byteCount: Int, operation: PCMOperation,
                                    expecting direction: StreamDirection) throws(AlsaError) -> Int {
-        let frameBytes = readWriteInterleavedFrameBytes
-        if frameBytes > 0 && self.direction == direction {
-            let frames = byteCount / frameBytes
-            if frames &* frameBytes == byteCount { return frames }
+        if self.direction == direction {
+            let shift = readWriteInterleavedFrameShift
+            if shift >= 0 {
+                if byteCount & ((1 &<< shift) &- 1) == 0 { return byteCount &>> shift }
+            } else {
+                let frameBytes = readWriteInterleavedFrameBytes
+                if frameBytes > 0 {
+                    let frames = byteCount / frameBytes
+                    if frames &* frameBytes == byteCount { return frames }
+                }
+            }
         }
         throw refuseInterleaved(byteCount, operation: operation, expecting: direction)
     }
@@ -87,17 +99,15 @@ extension KernelPCM {
     /// around the kernel call.
     @inline(__always)
     private func transferFrames<Record: FrameTransfer>(_ operation: PCMOperation, _ request: UInt,
-                                                       _ transfer: inout Record) throws(AlsaError) -> Int {
-        try withUnsafeMutablePointer(to: &transfer) { (record: UnsafeMutablePointer<Record>) throws(AlsaError) -> Int in
-            let argument = UnsafeMutableRawPointer(record)
-            do throws(AlsaError) {
-                try file.transferIoctl(operation, request, argument)
-                pointers.kernelMovedApplPtr()
-                return record.pointee.transferred
-            } catch {
-                pointers.kernelMovedApplPtr()
-                return try recoverAndRetry(error, operation, request, argument, record)
-            }
+                                                       _ record: UnsafeMutablePointer<Record>) throws(AlsaError) -> Int {
+        let argument = UnsafeMutableRawPointer(record)
+        do throws(AlsaError) {
+            try file.transferIoctl(operation, request, argument)
+            pointers.kernelMovedApplPtr()
+            return record.pointee.transferred
+        } catch {
+            pointers.kernelMovedApplPtr()
+            return try recoverAndRetry(error, operation, request, argument, record)
         }
     }
 

@@ -52,11 +52,22 @@ public final class KernelPCM: PCM {
     public let capabilities: HardwareCapabilities
     /// The granted configuration, once `configure` succeeded.
     @exclusivity(unchecked) public private(set) var setup: HardwareSetup? {
-        didSet { readWriteInterleavedFrameBytes = setup.map { $0.access == .readWriteInterleaved ? $0.frameBytes : 0 } ?? 0 }
+        didSet {
+            let frameBytes = setup.map { $0.access == .readWriteInterleaved ? $0.frameBytes : 0 } ?? 0
+            readWriteInterleavedFrameBytes = frameBytes
+            readWriteInterleavedFrameShift = frameBytes > 0 && frameBytes & (frameBytes - 1) == 0 ? frameBytes.trailingZeroBitCount : -1
+        }
     }
     /// The frame size while the access is interleaved read/write, else 0: WRITEI and READI check
     /// their buffer with this one load instead of copying and inspecting `setup` every period.
     @exclusivity(unchecked) private(set) var readWriteInterleavedFrameBytes = 0
+    /// log2 of that frame size when it is a power of two (every 8-, 16- and 32-bit format in 1, 2,
+    /// 4 or 8 channels), else -1: frames then come from a mask and a shift instead of a division.
+    @exclusivity(unchecked) private(set) var readWriteInterleavedFrameShift = -1
+    /// WRITEI's and READI's record, kept in the handle rather than on the stack: a record on the
+    /// stack whose address goes to the kernel makes the compiler guard the frame with a stack
+    /// protector, a handful of instructions per period.
+    @exclusivity(unchecked) var interleavedTransfer = snd_xferi()
     /// The software parameters in force, once configured.
     @exclusivity(unchecked) public private(set) var softwareParameters: SoftwareParameters?
     /// Xruns and suspends recovered under `RecoveryPolicy.automatic` or through `recover(from:)`.

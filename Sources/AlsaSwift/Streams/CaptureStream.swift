@@ -14,6 +14,9 @@ public final class CaptureStream {
     public var configuration: StreamConfiguration { core.configuration }
     /// Xruns (overruns) met and recovered so far: frames were lost at each.
     public var xrunCount: Int { core.pcm.xrunCount }
+    /// The executor of the thread that waits for this stream's device; see
+    /// `PlaybackStream.taskExecutor`: a task that prefers it reads without a heap allocation.
+    public var taskExecutor: any TaskExecutor { core.reactor.reactor }
 
     /// Opens `device` (any ALSA name; `hw:` names use the direct kernel transport unless `transport` says
     /// otherwise) and negotiates `request`.

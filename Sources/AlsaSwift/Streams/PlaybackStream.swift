@@ -18,6 +18,12 @@ public final class PlaybackStream {
     public var configuration: StreamConfiguration { core.configuration }
     /// Xruns (underruns) met and recovered so far.
     public var xrunCount: Int { core.pcm.xrunCount }
+    /// The executor of the thread that waits for this stream's device (shared by the streams of
+    /// one kernel). A task that prefers it, `Task(executorPreference: stream.taskExecutor)`, is
+    /// resumed after each `await write` without a hop and without a heap allocation, and runs on
+    /// that thread: between awaits it must not block, or every stream's waits stall. On the global
+    /// executor, each resume costs libdispatch a heap allocation (see BENCHMARKS.md).
+    public var taskExecutor: any TaskExecutor { core.reactor.reactor }
 
     /// Opens `device` (any ALSA name; `hw:` names use the direct kernel transport unless
     /// `transport` says otherwise) and negotiates `request`.

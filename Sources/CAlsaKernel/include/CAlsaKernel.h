@@ -14,6 +14,14 @@
 #include <sys/ioctl.h> /* asound.h uses _IOR/_IOW/_IOWR without including this */
 #include <sound/asound.h>
 
+/* ioctl(2) with a pointer argument, as a plain (not variadic) function: Swift's Glibc overlay
+ * reaches the variadic ioctl through a wrapper function of its own, a call frame per period on the
+ * read/write path; this one inlines into its Swift caller, which then calls libc directly. */
+static inline int alsa_ioctl(int fd, unsigned long request, void *argument)
+{
+	return ioctl(fd, request, argument);
+}
+
 /* ---- ioctl requests ---------------------------------------------------------------------- */
 static const unsigned long ALSA_IOCTL_PVERSION = SNDRV_PCM_IOCTL_PVERSION;
 static const unsigned long ALSA_IOCTL_INFO = SNDRV_PCM_IOCTL_INFO;

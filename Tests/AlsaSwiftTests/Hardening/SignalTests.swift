@@ -36,17 +36,22 @@ struct SignalTests {
         /// The raw wait status once it ended.
         private(set) var status: Int32?
 
-        init(_ tool: String, _ arguments: [String], output: Int32? = nil) throws {
+        init(_ tool: String, _ arguments: [String], input: Int32? = nil, output: Int32? = nil, errors: Int32? = nil) throws {
             let path = try SignalTests.tool(tool)
             var actions = posix_spawn_file_actions_t()
             posix_spawn_file_actions_init(&actions)
             defer { posix_spawn_file_actions_destroy(&actions) }
+            if let input { posix_spawn_file_actions_adddup2(&actions, input, STDIN_FILENO) }
             if let output {
                 posix_spawn_file_actions_adddup2(&actions, output, STDOUT_FILENO)
             } else {
                 posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0)
             }
-            posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0)
+            if let errors {
+                posix_spawn_file_actions_adddup2(&actions, errors, STDERR_FILENO)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0)
+            }
             let argv = ([path] + arguments).map { strdup($0) } + [nil]
             defer { argv.forEach { free($0) } }
             var pid: pid_t = 0
@@ -140,7 +145,8 @@ struct SignalTests {
         let log = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         try #require(log >= 0)
         defer { unlink(output) }
-        let process = try Child("alsa-record", ["-D", "sim", "-r", "8000", "-c", "1", "-f", "u8", path], output: log)
+        // The summary is status: on standard error, where the tool's status goes.
+        let process = try Child("alsa-record", ["-D", "sim", "-r", "8000", "-c", "1", "-f", "u8", path], errors: log)
         close(log)
         try Self.waitUntilHandling(process)
         #expect(Self.interrupt(process, with: signal) != nil, "alsa-record did not end within \(Self.bound)")
@@ -154,11 +160,10 @@ struct SignalTests {
         #expect(printed.contains("\(reader.frameCount) frames") && printed.contains("interrupted"), "\(printed)")
     }
 
-    @Test("alsa-info blocked writing to a full pipe ends on Ctrl-C with 130")
-    func infoOnFullPipe() throws {
+    /// A pipe whose write end holds as much as it can take, and blocks the next write.
+    static func fullPipe() throws -> (read: Int32, write: Int32) {
         var ends: (Int32, Int32) = (-1, -1)
         try #require(withUnsafeMutablePointer(to: &ends) { $0.withMemoryRebound(to: Int32.self, capacity: 2) { pipe($0) } } == 0)
-        defer { close(ends.0); close(ends.1) }
         let writer = ends.1
         #expect(fcntl(writer, 1031 /* F_SETPIPE_SZ, a GNU macro Swift does not import */, 4096) >= 4096)
         // Fill the pipe, then make its writes blocking again (the flag is shared with the child).
@@ -166,6 +171,39 @@ struct SignalTests {
         var block = [UInt8](repeating: 0x2E, count: 4096)
         while Glibc.write(writer, &block, block.count) > 0 {}
         _ = fcntl(writer, F_SETFL, fcntl(writer, F_GETFL) & ~O_NONBLOCK)
+        return ends
+    }
+
+    @Test("alsa-record - blocked writing audio to a full pipe ends on Ctrl-C with 130 (its output was cut short)")
+    func recorderOnFullPipe() throws {
+        let ends = try Self.fullPipe()
+        defer { close(ends.read); close(ends.write) }
+        let process = try Child("alsa-record", ["-D", "sim", "-t", "raw", "-q", "-"], output: ends.write)
+        try Self.waitUntilHandling(process)
+        #expect(process.isRunning, "alsa-record should be blocked writing to standard output")
+        #expect(Self.interrupt(process, with: SIGINT) != nil, "alsa-record did not end within \(Self.bound)")
+        // Not 0, as an open-ended recording stopped between periods ends: the write it was in
+        // did not finish, so what the reader got may end inside a frame.
+        #expect(process.exitStatus == 130)
+    }
+
+    @Test("alsa-play - blocked reading a pipe nobody writes to ends on Ctrl-C with 130")
+    func playerOnSilentStandardInput() throws {
+        var ends: [Int32] = [-1, -1]
+        try #require(pipe(&ends) == 0)
+        defer { close(ends[0]); close(ends[1]) }
+        let process = try Child("alsa-play", ["-D", "sim", "-"], input: ends[0])
+        try Self.waitUntilHandling(process)
+        #expect(process.isRunning, "alsa-play should be blocked reading standard input")
+        #expect(Self.interrupt(process, with: SIGINT) != nil, "alsa-play did not end within \(Self.bound)")
+        #expect(process.exitStatus == 130)
+    }
+
+    @Test("alsa-info blocked writing to a full pipe ends on Ctrl-C with 130")
+    func infoOnFullPipe() throws {
+        let ends = try Self.fullPipe()
+        defer { close(ends.read); close(ends.write) }
+        let writer = ends.write
         let process = try Child("alsa-info", ["-D", "sim", "--json"], output: writer)
         try Self.waitUntilHandling(process)
         #expect(process.isRunning, "alsa-info should be blocked writing its listing")

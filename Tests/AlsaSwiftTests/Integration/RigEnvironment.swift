@@ -35,15 +35,25 @@ enum RigEnvironment {
 
     static let skipMessage = "needs an ALSA kernel device: run Scripts/kernel-test (QEMU rig) or `sudo modprobe snd-dummy pcm_devs=4`"
 
-    /// Counters of the explicit-sync test driver, from /proc/asound/card<N>/explicit_sync.
-    static func explicitSyncCounters(card: Int) -> [String: UInt64] {
+    /// Counters of the explicit-sync test driver's `subdevice` (substream), from
+    /// /proc/asound/card<N>/explicit_sync, under their plain names ("playback_frames", ...): the
+    /// driver writes substream 0's without a prefix and substream N's with "subN_".
+    static func explicitSyncCounters(card: Int, subdevice: Int = 0) -> [String: UInt64] {
         guard let text = try? String(contentsOfFile: "/proc/asound/card\(card)/explicit_sync", encoding: .utf8) else { return [:] }
         var values: [String: UInt64] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: " ")
             guard parts.count == 2 else { continue }
+            var key = Substring(parts[0])
+            if key.hasPrefix("sub") {
+                guard let underscore = key.firstIndex(of: "_"), Int(key[key.index(key.startIndex, offsetBy: 3)..<underscore]) == subdevice
+                else { continue }
+                key = key[key.index(after: underscore)...]
+            } else if subdevice != 0 {
+                continue
+            }
             let raw = parts[1]
-            values[String(parts[0])] = raw.hasPrefix("0x") ? UInt64(raw.dropFirst(2), radix: 16) : UInt64(raw)
+            values[String(key)] = raw.hasPrefix("0x") ? UInt64(raw.dropFirst(2), radix: 16) : UInt64(raw)
         }
         return values
     }

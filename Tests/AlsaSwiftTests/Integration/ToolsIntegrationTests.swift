@@ -98,3 +98,67 @@ extension DummyIntegrationTests {
 private final class WorkerFailure: @unchecked Sendable {
     var error: (any Error)?
 }
+
+/// The built tools on the real kernel, run through a shell as alsa-utils users run theirs.
+extension DummyIntegrationTests {
+    @Test("alsa-play -l, alsa-record -l, -L: the same text as aplay -l, arecord -l, aplay -L and arecord -L")
+    func listingsMatchAlsaUtils() throws {
+        for (ours, theirs) in [("\"$alsa_play\" -l", "aplay -l"), ("\"$alsa_record\" -l", "arecord -l"),
+                               ("\"$alsa_play\" -L", "aplay -L"), ("\"$alsa_record\" -L", "arecord -L")] {
+            let expected = try ToolShell.run(theirs)
+            try #require(expected.status == 0, "\(theirs) (alsa-utils) did not run: \(expected.errors)")
+            let got = try ToolShell.run(ours)
+            #expect(got.status == 0 && got.errors.isEmpty, "\(ours): \(got.errors)")
+            let lines = (got.outputText.split(separator: "\n"), expected.outputText.split(separator: "\n"))
+            #expect(lines.0.count == lines.1.count && zip(lines.0, lines.1).filter { $0 != $1 }.count == 0,
+                    "\(ours) ≠ \(theirs):\n\(got.outputText)\n---\n\(expected.outputText)")
+        }
+    }
+
+    @Test("alsa-info -D an hw: device lists that device only; -D a plughw: name probes it through alsa-lib")
+    func infoNamedDevices() throws {
+        let device = try ToolShell.run("\"$alsa_info\" -D hw:\(card),1")
+        #expect(device.status == 0, "\(device.errors)")
+        let listed = device.outputText.split(separator: "\n").filter { $0.hasPrefix("  hw:") }
+        #expect(listed.map { $0.split(separator: " ")[0] } == ["hw:\(card),1"], "\(device.outputText)")
+        let plug = try ToolShell.run("\"$alsa_info\" -D plughw:CARD=Dummy,DEV=0 --json")
+        #expect(plug.status == 0, "\(plug.errors)")
+        let json = try JSONSerialization.jsonObject(with: Data(plug.output)) as? [String: Any]
+        let playback = try #require((json?["pcm"] as? [String: Any])?["playback"] as? [String: Any])
+        #expect(playback["probe"] as? String == "available")
+        #expect((playback["sync"] as? String)?.contains("on hw:\(card),0,0") == true, "\(playback)")
+        #expect(playback["explicitSync"] as? Bool == false)
+    }
+}
+
+extension LoopbackIntegrationTests {
+    @Test("alsa-record -D hw:LOOP,1,0 -t raw -f cd -d 1 - | wc -c is 176400 on the real kernel")
+    func recordRawToPipe() throws {
+        let result = try ToolShell.run("\"$alsa_record\" -D hw:\(card),1,0 -t raw -f cd -d 1 - | wc -c")
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.outputText.trimmingCharacters(in: .whitespacesAndNewlines) == "176400")
+    }
+
+    @Test("cat x.wav | alsa-play -D hw:LOOP,0,0 -   while alsa-record -t raw - > y.raw captures the other end: the samples come back")
+    func pipesThroughTheCable() throws {
+        let signal = (0..<48_000 * 4).map(patternByte)
+        let source = WAVTests.temporary("pipe-src"), recorded = WAVTests.temporary("pipe-rec")
+        defer { unlink(source); unlink(recorded) }
+        let writer = try WAVWriter(path: source, format: WAVFormat(encoding: .integer, channels: 2, sampleRate: 48_000, containerBits: 16))
+        try (signal + [UInt8](repeating: 0, count: 24_000 * 4)).withUnsafeBytes { try writer.append($0) }
+        try writer.finish()
+        let result = try ToolShell.run("""
+            "$alsa_record" -D hw:\(card),1,0 -t raw -f dat -d 3 -q - > "\(recorded)" & sleep 0.3
+            cat "\(source)" | "$alsa_play" -D hw:\(card),0,0 -q -
+            wait $!
+            """)
+        #expect(result.status == 0 && result.errors.isEmpty, "\(result.errors)")
+        let captured = [UInt8](try Data(contentsOf: URL(fileURLWithPath: recorded)))
+        #expect(captured.count == 48_000 * 3 * 4)
+        let head = Array(signal[0..<64])
+        let start = stride(from: 0, to: max(captured.count - 64, 0), by: 4).first { Array(captured[$0..<($0 + 64)]) == head }
+        let offset = try #require(start, "the signal never appeared in the recording")
+        try #require(captured.count - offset >= signal.count)
+        #expect(zip(captured[offset..<(offset + signal.count)], signal).filter { $0 != $1 }.count == 0)
+    }
+}

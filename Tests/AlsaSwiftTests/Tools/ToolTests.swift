@@ -30,13 +30,21 @@ struct ToolTests {
             (AlsaTone.self, ["--frequency", "30000"]),
             (AlsaTone.self, ["--level=3"]),
             (AlsaTone.self, ["--output", "x.wav"]),
-            (AlsaInfo.self, ["-D", "hw:0"]),
+            (AlsaInfo.self, ["-D", "hw:99999999999"]),
+            (AlsaInfo.self, ["-D", "sim:default"]),
+            (AlsaPlay.self, ["-t", "raw", "x.raw"]),
+            (AlsaPlay.self, ["-t", "raw", "-f", "s16", "-r", "8000", "x.raw"]),
+            (AlsaPlay.self, ["-f", "cd", "x.wav"]),
+            (AlsaPlay.self, ["-t", "mp3", "x.wav"]),
+            (AlsaPlay.self, ["-q", "-v", "x.wav"]),
+            (AlsaPlay.self, ["-", "-"]),
+            (AlsaRecord.self, ["-t", "raw", "-f", "S16_BE", "-"]),
         ]
         for (command, arguments) in bad {
             #expect(throws: (any Error).self, "\(command) \(arguments)") { _ = try command.parseAsRoot(arguments) }
         }
         let record = try AlsaRecord.parse(["-d", "2.5", "-f", "s24", "-r", "44100", "-c", "1", "out.wav"])
-        #expect(record.duration == 2.5 && record.format.sampleFormat == .s24_3LE && record.rate == 44_100 && record.channels == 1)
+        #expect(record.duration == 2.5 && record.format.sampleFormat == .s24_3LE && record.sampleRate == 44_100 && record.channelCount == 1)
         // arecord's habits: ALSA format names, and cd/dat presets that -r and -c still override.
         for (name, expected) in [("S16_LE", SampleFormat.s16LE), ("s24_3le", .s24_3LE), ("FLOAT_LE", .floatLE), ("U8", .u8)] {
             #expect(try AlsaRecord.parse(["-f", name, "x.wav"]).format.sampleFormat == expected, "\(name)")
@@ -48,6 +56,14 @@ struct ToolTests {
         let plain = try AlsaRecord.parse(["x.wav"])
         #expect(plain.format.sampleFormat == .s16LE && plain.sampleRate == 48_000 && plain.channelCount == 2)
         #expect(throws: (any Error).self) { _ = try AlsaRecord.parse(["-f", "S16_BE", "x.wav"]) }
+        // aplay's habits: -t raw with -f/-r/-c (or cd/dat), -l/-L without a file, - for stdin/stdout.
+        let raw = try AlsaPlay.parse(["-t", "RAW", "-f", "dat", "-"])
+        #expect(try raw.samples.rawInputFormat() == WAVFormat(encoding: .integer, channels: 2, sampleRate: 48_000, containerBits: 16))
+        #expect(raw.files == ["-"])
+        #expect(try AlsaPlay.parse(["-t", "raw", "-f", "FLOAT_LE", "-r", "8000", "-c", "1", "x"]).samples.rawInputFormat()
+                == WAVFormat(encoding: .float, channels: 1, sampleRate: 8_000, containerBits: 32))
+        #expect(try AlsaPlay.parse(["-l"]).listing.listDevices && AlsaRecord.parse(["-L"]).listing.listNames)
+        #expect(try AlsaRecord.parse(["-t", "raw", "-f", "cd", "-d", "1", "-"]).file == "-")
         let tone = try AlsaTone.parse(["-s", "sweep", "-f", "100", "--to", "1000", "--level=-6"])
         #expect(tone.signal == .sweep && tone.frequency == 100 && tone.to == 1000 && tone.level == -6 && tone.duration == nil)
     }
@@ -177,10 +193,10 @@ struct ToolTests {
     @Test("info lists the simulated machine, with explicit sync and record paths, as text and JSON")
     func info() throws {
         let report = try AlsaInfo.report(simulated: true, probe: true, hints: false)
-        #expect(report.cards.map(\.id) == ["Sim", "SimSync"])
-        let sync = try #require(report.cards[1].devices.first?.playback)
+        #expect(report.cards.map(\.id) == ["SimSync", "SimCoherent"])
+        let sync = try #require(report.cards[0].devices.first?.playback)
         #expect(sync.explicitSync == true && sync.statusRecord == "SYNC_PTR (device requires explicit sync)")
-        #expect(report.cards[0].devices[0].playback?.controlRecord == "mapped")
+        #expect(report.cards[1].devices[0].playback?.controlRecord == "mapped")
         #expect(report.text.contains("explicit sync: REQUIRED"))
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any]
         let cards = try #require(json?["cards"] as? [[String: Any]])

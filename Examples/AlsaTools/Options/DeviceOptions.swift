@@ -4,7 +4,7 @@ import ArgumentParser
 
 /// How every tool names and opens a device.
 public struct DeviceOptions: ParsableArguments, Sendable {
-    @Option(name: [.customShort("D"), .long], help: "An ALSA PCM name (default, plughw:1,0, hw:0,0…) or `sim` for the simulated explicit-sync device.")
+    @Option(name: [.customShort("D"), .long], help: "An ALSA PCM name (default, plughw:1,0, hw:0,0…), or sim for the simulated machine's explicit-sync card (sim:hw:1,0 for its coherent card).")
     public var device: String = "default"
 
     @Option(help: "auto (hw: names on AlsaSwift's direct kernel transport, others on alsa-lib), alsa-lib or direct.")
@@ -46,20 +46,21 @@ public struct DeviceOptions: ParsableArguments, Sendable {
         if let latency, latency > ToolLimits.maximumLatencyMilliseconds {
             throw ValidationError("--latency \(latency) ms is longer than any device buffers (at most \(ToolLimits.maximumLatencyMilliseconds) ms)")
         }
-        if mmap && transport == .alsaLib && device == "sim" { throw ValidationError("the simulated device has no alsa-lib transport") }
+        if transport == .alsaLib && isSimulated { throw ValidationError("the simulated machine has no alsa-lib transport") }
         if forceSyncPtr && transport == .alsaLib { throw ValidationError("--force-sync-ptr applies to the direct transport only") }
     }
 
-    public var isSimulated: Bool { device == "sim" }
+    /// Whether `--device` names the simulated machine (`sim`, `sim:hw:1,0`).
+    public var isSimulated: Bool { SimulatedMachine.names(device) }
 
-    /// Opens the device: the simulated kernel's explicit-sync device for `sim` (returned so the
-    /// tool can read its device-side checksum), else the name on the chosen transport.
+    /// Opens the device: a device of the simulated machine for `sim` and `sim:hw:…` (the simulated
+    /// kernel is returned so the tool can read the device-side checksum), else the name on the
+    /// chosen transport.
     public func open(_ direction: StreamDirection, nonBlocking: Bool = false) throws(AlsaError) -> OpenedDevice {
         let options = PCMOpenOptions(nonBlocking: nonBlocking, forceSyncPtr: forceSyncPtr ? .both : [], recovery: .automatic)
-        if isSimulated {
-            let kernel = SimulatedKernel(card: 0, hardware: .explicitSync)
-            kernel.setIdentity(SimulatedCardIdentity(id: "Sim", driver: "AlsaSwiftSim", name: "AlsaSwift simulated card"), card: 0)
-            let pcm = try PCMDevice.open("hw:0,0", direction: direction, options: options, transport: .direct, kernel: kernel)
+        if let name = SimulatedMachine.hardwareName(for: device) {
+            let kernel = SimulatedMachine.make()
+            let pcm = try PCMDevice.open(name, direction: direction, options: options, transport: .direct, kernel: kernel)
             return OpenedDevice(pcm: pcm, simulator: kernel)
         }
         return OpenedDevice(pcm: try PCMDevice.open(device, direction: direction, options: options, transport: transport.choice), simulator: nil)

@@ -6,12 +6,12 @@ import ArgumentParser
 public enum ToolLimits {
     /// The whole frames `seconds` last at `rate`; nil unless that is a finite count an `Int` holds
     /// (`inf`, `nan` and `1e15` seconds at 48 kHz are not).
-    public static func frames(seconds: Double, rate: UInt32) -> Int? {
+    public static func frames(seconds: Double, rate: Int) -> Int? {
         Int(exactly: (seconds * Double(rate)).rounded(.down))
     }
 
     /// `--duration` as frames, or the reason it is refused.
-    static func durationFrames(_ seconds: Double, rate: UInt32) throws(ValidationError) -> Int {
+    static func durationFrames(_ seconds: Double, rate: Int) throws(ValidationError) -> Int {
         guard seconds > 0 else { throw ValidationError("--duration must be positive") }
         guard let frames = frames(seconds: seconds, rate: rate) else {
             throw ValidationError("--duration \(seconds) is too long to count in frames at \(rate) Hz")
@@ -19,14 +19,19 @@ public enum ToolLimits {
         return frames
     }
 
+    /// The rates `-r` accepts: what a hardware request carries.
+    public static let rates = 1...Int(UInt32.max)
+    /// The channels `-c` accepts: what a WAV header holds, far above any device.
+    public static let channels = 1...Int(UInt16.max)
+
     /// The longest `--latency` the tools accept. No ALSA device buffers anywhere near a minute, and
     /// the bound keeps latency × rate far inside 64 bits.
     public static let maximumLatencyMilliseconds: UInt32 = 60_000
 
     /// The WAV file the tools would write for `format`, `channels` and `rate`, refused when its
     /// header cannot describe it or `frames` would not fit in it.
-    static func wavFormat(storing format: SampleFormat, channels: UInt32, rate: UInt32, frames: Int?) throws(ValidationError) -> WAVFormat {
-        guard let wav = WAVFormat(storing: format, channels: Int(channels), sampleRate: Int(rate)) else {
+    static func wavFormat(storing format: SampleFormat, channels: Int, rate: Int, frames: Int?) throws(ValidationError) -> WAVFormat {
+        guard let wav = WAVFormat(storing: format, channels: channels, sampleRate: rate) else {
             throw ValidationError("a WAV file cannot store \(format)")
         }
         if let why = wav.headerLimitViolation { throw ValidationError("a WAV file cannot hold \(why)") }

@@ -1,0 +1,26 @@
+/// Frames a player reads in order: a WAV file, a WAV stream on a pipe, or raw samples.
+public protocol AudioSource: AnyObject {
+    /// The path, or `stdin`.
+    var name: String { get }
+    /// The layout of the frames `read` returns.
+    var format: WAVFormat { get }
+    /// The frames there are to read, nil when only the end of the input will tell.
+    var totalFrames: Int? { get }
+    /// Reads up to `frames` whole frames into `buffer`; returns the frames read, 0 at the end.
+    func read(frames: Int, into buffer: UnsafeMutableRawBufferPointer) throws(WAVError) -> Int
+}
+
+extension AudioSource {
+    /// Seconds of audio, nil when the length is not known.
+    public var totalDuration: Double? { totalFrames.map { Double($0) / Double(format.sampleRate) } }
+}
+
+/// Where a recorder puts the frames it captured: a WAV file or stream, or raw samples.
+public protocol AudioSink: AnyObject {
+    /// Whole frames appended so far.
+    var framesWritten: Int { get }
+    /// Appends whole frames; a trailing partial frame is not written.
+    func append(_ bytes: UnsafeRawBufferPointer) throws(WAVError)
+    /// Completes the output (a WAV header's sizes) and closes it. Safe to call twice.
+    func finish() throws(WAVError)
+}

@@ -1,0 +1,94 @@
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a tool reads samples from: a file, or standard input for `-`, as aplay reads them.
+///
+/// Reads go on until the buffer is full or the input ends, so a pipe that delivers a few bytes at a
+/// time still yields whole frames. A read that Ctrl-C interrupts is not retried: the tool sees the
+/// stop instead of waiting on for a writer that may never come.
+public final class FileInput {
+    /// The path, or `stdin` for `-`.
+    public let name: String
+    /// The open descriptor: the file's, or standard input's.
+    public let descriptor: FileDescriptor
+    private let owned: Bool
+
+    /// Opens `path`, or takes standard input for `-`.
+    public init(path: String) throws(WAVError) {
+        if path == "-" {
+            name = "stdin"
+            descriptor = .standardInput
+            owned = false
+            return
+        }
+        name = path
+        owned = true
+        do {
+            // Not retried on EINTR: the open of a FIFO with no writer blocks, and Ctrl-C must end it.
+            descriptor = try FileDescriptor.open(path, .readOnly, options: .closeOnExec, retryOnInterrupt: false)
+        } catch {
+            throw .io(path: path, errno: (error as? Errno)?.rawValue ?? Errno.ioError.rawValue)
+        }
+    }
+
+    deinit { if owned { try? descriptor.close() } }
+
+    /// Whether the input can be read at any offset (a regular file), rather than only in order (a
+    /// pipe, a FIFO, a terminal).
+    public var isSeekable: Bool {
+        var status = stat()
+        guard fstat(descriptor.rawValue, &status) == 0 else { return false }
+        return status.st_mode & S_IFMT == S_IFREG
+    }
+
+    /// The bytes from the current offset to the end of a regular file; nil for a pipe.
+    public var remainingBytes: Int64? {
+        guard isSeekable else { return nil }
+        let here = lseek(descriptor.rawValue, 0, SEEK_CUR)
+        var status = stat()
+        guard here >= 0, fstat(descriptor.rawValue, &status) == 0 else { return nil }
+        return max(Int64(status.st_size) - Int64(here), 0)
+    }
+
+    /// Reads until `buffer` is full or the input ends; returns the bytes read (fewer only at the end).
+    public func readFully(into buffer: UnsafeMutableRawBufferPointer) throws(WAVError) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let got: Int
+            do {
+                got = try descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]), retryOnInterrupt: false)
+            } catch {
+                let number = (error as? Errno) ?? .ioError
+                if number == .interrupted && !Interruption.requested { continue }
+                throw .io(path: name, errno: number.rawValue)
+            }
+            if got == 0 { break }
+            done += got
+        }
+        return done
+    }
+
+    /// Reads exactly `count` bytes, or fails with `ending` when the input ends first.
+    func read(_ count: Int, orThrow ending: WAVError) throws(WAVError) -> [UInt8] {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 1)
+        defer { buffer.deallocate() }
+        guard try readFully(into: buffer) == count else { throw ending }
+        return Array(buffer)
+    }
+
+    /// Reads and drops `count` bytes (a chunk a stream reader does not need), or fails with `ending`.
+    func skip(_ count: UInt64, orThrow ending: WAVError) throws(WAVError) {
+        var left = count
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
+        defer { scratch.deallocate() }
+        while left > 0 {
+            let wanted = Int(min(left, UInt64(scratch.count)))
+            let got = try readFully(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<wanted]))
+            guard got == wanted else { throw ending }
+            left -= UInt64(got)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import AlsaSwift
+
+/// The text of `-l`, `-L` and `-v`, laid out as aplay lays out its own.
+public enum DeviceListing {
+    /// `-l`: every device with a `direction` side, card by card; nil when there is no card.
+    public static func hardware(_ listing: [CardListing], direction: StreamDirection) -> String? {
+        guard !listing.isEmpty else { return nil }
+        var lines = ["**** List of \(direction.description.uppercased()) Hardware Devices ****"]
+        for entry in listing {
+            if let problem = entry.problem {
+                lines.append("card \(entry.card.index): listing incomplete: \(problem)")
+            }
+            for device in entry.devices {
+                guard let stream = direction == .playback ? device.playback : device.capture else { continue }
+                lines.append("card \(entry.card.index): \(entry.card.id) [\(entry.card.name)], device \(device.device): \(device.id) [\(device.name)]")
+                lines.append("  Subdevices: \(stream.subdevicesAvailable)/\(stream.subdeviceCount)")
+                for subdevice in 0..<max(stream.subdeviceCount, 0) {
+                    lines.append("  Subdevice #\(subdevice): subdevice #\(subdevice)")
+                }
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `-L`: each name that serves `direction`, its description indented below it.
+    public static func names(_ hints: [DeviceReport.Hint], direction: StreamDirection) -> String {
+        hints.filter { $0.direction == nil || $0.direction == direction.description }
+            .map { hint in
+                ([hint.name] + hint.description.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 })
+                    .joined(separator: "\n")
+            }
+            .joined(separator: "\n")
+    }
+
+    /// `-v`: the parameters `pcm` was granted, and the path its records take.
+    public static func setup(of pcm: any PCM) -> String {
+        var lines = ["\(pcm.name) via \(pcm.transport), \(pcm.direction)"]
+        guard let setup = pcm.setup else { return (lines + ["  (not configured)"]).joined(separator: "\n") }
+        func field(_ name: String, _ value: Any) { lines.append("  " + name.padding(toLength: 17, withPad: " ", startingAt: 0) + ": \(value)") }
+        lines.append("Its setup is:")
+        field("stream", pcm.direction.description.uppercased())
+        field("access", setup.access)
+        field("format", setup.format)
+        field("channels", setup.channels)
+        field("rate", setup.rate)
+        if let fraction = setup.rateFraction, fraction.denominator > 0 {
+            let exact = fraction.numerator % fraction.denominator == 0 ? "\(fraction.numerator / fraction.denominator)"
+                : String(Double(fraction.numerator) / Double(fraction.denominator))
+            field("exact rate", "\(exact) (\(fraction.numerator)/\(fraction.denominator))")
+        }
+        field("msbits", setup.significantBits)
+        field("buffer_size", setup.bufferSize)
+        field("period_size", setup.periodSize)
+        let period = setup.periodDuration.components
+        field("period_time", "\(period.seconds * 1_000_000 + period.attoseconds / 1_000_000_000_000) us")
+        field("periods", setup.periodCount)
+        field("info", setup.info)
+        if let software = pcm.softwareParameters {
+            field("avail_min", software.availMin)
+            field("start_threshold", software.startThreshold)
+            field("stop_threshold", software.stopThreshold)
+            field("silence_threshold", software.silenceThreshold)
+            field("silence_size", software.silenceSize)
+        }
+        field("sync", pcm.syncReport)
+        return lines.joined(separator: "\n")
+    }
+}
