@@ -71,9 +71,48 @@ struct ControlDevice {
             s.fillInfo(r)
         case ALSA_IOCTL_CTL_PCM_PREFER_SUBDEVICE:
             _ = try argument.pointer(Int32.self)
+        case ALSA_IOCTL_CTL_ELEM_READ, ALSA_IOCTL_CTL_ELEM_WRITE:
+            let r = try argument.pointer(snd_ctl_elem_value.self)
+            guard let element = mixer.element(for: r.pointee.id), let offers = element.channelMapOffers else {
+                return try mixer.ioctl(request, argument, fd: fd)
+            }
+            if request == ALSA_IOCTL_CTL_ELEM_WRITE && !element.access.contains(.write) { throw .permissionDenied }
+            let s = substreams.first { $0.device == element.device && $0.capture == (element.name == "Capture Channel Map") }
+            guard let s else { throw .noDevice }
+            r.pointee.id = mixer.fullID(for: r.pointee.id) ?? r.pointee.id
+            let values = alsa_ctl_value_integers(r)!
+            if request == ALSA_IOCTL_CTL_ELEM_READ {
+                let map = try Self.channelMap(of: s, offers: offers)
+                for i in 0..<element.values.count { values[i] = i < map.count ? map[i] : 0 }
+            } else {
+                try Self.setChannelMap(of: s, offers: offers, values: (0..<element.values.count).map { values[$0] })
+            }
         default:
             return try mixer.ioctl(request, argument, fd: fd)
         }
         return 0
+    }
+
+    /// pcm_chmap_ctl_get: zeros while no file has the substream open; for an open one, the map
+    /// for its channel count (the one user space chose, where the driver lets it, else the
+    /// first offered); EINVAL when none fits (also before HW_PARAMS, with no channel count).
+    static func channelMap(of s: Substream, offers: [ChannelMapOption]) throws(Errno) -> [Int] {
+        guard s.isOpen else { return [] }
+        guard let channels = s.setup?.channels else { throw .invalidArgument }
+        if let chosen = s.channelMapChoice, chosen.count == channels { return chosen }
+        guard let offer = offers.first(where: { $0.map.channels == channels }) else { throw .invalidArgument }
+        return offer.map.positions.map { Int($0.rawValue) }
+    }
+
+    /// A writable channel map control (as HDMI drivers have): the substream must be configured,
+    /// and the map must be one the control offers for its channel count.
+    static func setChannelMap(of s: Substream, offers: [ChannelMapOption], values: [Int]) throws(Errno) {
+        guard s.isOpen, let channels = s.setup?.channels else { throw .badFileDescriptorState }
+        let chosen = Array(values.prefix(channels))
+        guard chosen.allSatisfy({ UInt32(exactly: $0) != nil }),
+              offers.contains(where: { $0.allows(ChannelMap(chosen.map { ChannelPosition(rawValue: UInt32($0)) })) }) else {
+            throw .invalidArgument
+        }
+        s.channelMapChoice = chosen
     }
 }

@@ -39,8 +39,9 @@ struct PCMCore {
         case ALSA_IOCTL_HWSYNC: try hwsync()
         case ALSA_IOCTL_DELAY:
             let delay = try argument.pointer(Int.self)
-            try hwsync { delay.pointee = s.capture ? s.avail : s.hwAvail }
-        case ALSA_IOCTL_STATUS, ALSA_IOCTL_STATUS_EXT: try status(argument.pointer(snd_pcm_status.self))
+            try hwsync { delay.pointee = (s.capture ? s.avail : s.hwAvail) + s.hardware.extraDelayFrames }
+        case ALSA_IOCTL_STATUS, ALSA_IOCTL_STATUS_EXT:
+            try status(argument.pointer(snd_pcm_status.self), extended: request == ALSA_IOCTL_STATUS_EXT)
         case ALSA_IOCTL_CHANNEL_INFO: try channelInfo(argument.pointer(snd_pcm_channel_info.self))
         case ALSA_IOCTL_PREPARE: try prepare()
         case ALSA_IOCTL_RESET: try reset()
@@ -113,20 +114,45 @@ struct PCMCore {
         }
     }
 
-    private func status(_ r: UnsafeMutablePointer<snd_pcm_status>) {
-        // A pointer update, but no DMA sync.
+    /// snd_pcm_status64: a pointer update (no DMA sync), then the record. STATUS_EXT first reads
+    /// the audio timestamp type asked for; a link type the hardware offers is answered from the
+    /// exact DMA position, stamped now, with an accuracy; otherwise the audio timestamp is the
+    /// hardware pointer's, and the report (for a type other than compat) says type 0, as the
+    /// kernel's does for a driver without get_time_info.
+    private func status(_ r: UnsafeMutablePointer<snd_pcm_status>, extended: Bool) {
+        let requested = extended ? r.pointee.audio_tstamp_data & 0xF : 0
+        s.audioTimestampRequest = requested
         if s.isRunning { s.updateHardwarePointer() }
         r.pointee = snd_pcm_status()
         r.pointee.state = s.state
         r.pointee.suspended_state = s.status.pointee.suspended_state
+        guard s.state != State.open, let setup = s.setup else { return }
+        r.pointee.trigger_tstamp = s.triggerTimestamp
+        if s.isRunning {
+            r.pointee.tstamp = s.status.pointee.tstamp
+            r.pointee.audio_tstamp = s.status.pointee.audio_tstamp
+            if requested != ALSA_AUDIO_TSTAMP_TYPE_COMPAT {
+                var type: UInt32 = 0
+                var accuracy: UInt32?
+                if requested == ALSA_AUDIO_TSTAMP_TYPE_LINK && s.hardware.info & ALSA_INFO_HAS_LINK_ATIME != 0 {
+                    let frames = UInt64(s.wrap(Int(s.dmaPosition) - Int(s.dmaPositionAtTrigger)))
+                    r.pointee.audio_tstamp = Substream.clockTime(nanoseconds: frames * 1_000_000_000 / UInt64(max(setup.rate, 1)))
+                    r.pointee.tstamp = s.now
+                    type = ALSA_AUDIO_TSTAMP_TYPE_LINK
+                    accuracy = SimulatedHardware.linkTimestampAccuracyNanoseconds
+                }
+                r.pointee.audio_tstamp_data |= (1 << 16) | (type << 17) | (accuracy != nil ? 1 << 21 : 0)
+                r.pointee.audio_tstamp_accuracy = accuracy ?? 0
+            }
+        } else {
+            r.pointee.tstamp = s.now
+        }
         r.pointee.appl_ptr = s.applPtr
         r.pointee.hw_ptr = s.hwPtr
-        r.pointee.tstamp = s.status.pointee.tstamp
-        guard s.state != State.open else { return }
         r.pointee.avail = UInt(s.avail)
         r.pointee.avail_max = max(s.availMax, UInt(s.avail))
         s.availMax = 0
-        r.pointee.delay = s.isRunning ? (s.capture ? s.avail : s.hwAvail) : 0
+        r.pointee.delay = s.isRunning ? (s.capture ? s.avail : s.hwAvail) + s.hardware.extraDelayFrames : 0
     }
 
     // MARK: parameters
@@ -306,16 +332,21 @@ struct PCMCore {
         s.state = State.running
         s.captureFrame = 0
         s.framesIntoPeriod = 0
+        s.trigger()
     }
 
     private func xrun() {
         s.state = State.xrun
         s.observation.xruns += 1
+        s.trigger()
     }
 
     private func drop() throws(Errno) {
         guard s.state != State.open, s.state != State.disconnected else { throw .badFileDescriptorState }
-        if s.isRunning { s.updateHardwarePointer() }
+        if s.isRunning {
+            s.updateHardwarePointer()
+            s.trigger()
+        }
         s.state = State.setup
     }
 
@@ -361,10 +392,14 @@ struct PCMCore {
         if push {
             guard s.state == State.running else { throw .badFileDescriptorState }
             s.updateHardwarePointer()
-            if s.state == State.running { s.state = State.paused }
+            if s.state == State.running {
+                s.state = State.paused
+                s.trigger()
+            }
         } else {
             guard s.state == State.paused else { throw .badFileDescriptorState }
             s.state = State.running
+            s.trigger()
         }
     }
 

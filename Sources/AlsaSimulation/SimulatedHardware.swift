@@ -26,6 +26,11 @@ public struct SimulatedHardware: Sendable, Equatable {
     public var resume: ResumeBehaviour
     /// The PCM's name, as INFO reports it.
     public var name: String
+    /// runtime->delay: frames the driver declares between its buffer and the converter (a FIFO, a
+    /// codec's pipeline). STATUS and DELAY add it to the delay of a running stream.
+    public var extraDelayFrames: Int = 0
+    /// The accuracy the model reports for link timestamps (when `info` has HAS_LINK_ATIME).
+    public static let linkTimestampAccuracyNanoseconds: UInt32 = 250
 
     /// The rates a device accepts: a range or a list.
     public enum Rates: Sendable, Equatable {

@@ -142,6 +142,16 @@ final class SimulatedMixer {
     // MARK: plumbing
 
     /// snd_ctl_find_id: by numid when given, else by interface, device, subdevice, name and index.
+    /// The element an id names, for the PCM core's own controls (channel maps); nil when none.
+    func element(for id: snd_ctl_elem_id) -> SimulatedControlElement? {
+        (try? find(id)).map { slots[$0].element }
+    }
+
+    /// The full id of the element an id names.
+    func fullID(for id: snd_ctl_elem_id) -> snd_ctl_elem_id? {
+        (try? find(id)).map { record(slots[$0]) }
+    }
+
     private func find(_ id: snd_ctl_elem_id) throws(Errno) -> Int {
         let position: Int?
         if id.numid != 0 {
@@ -153,7 +163,7 @@ final class SimulatedMixer {
             }
             position = slots.firstIndex {
                 $0.element.name == name && $0.element.interface.rawValue == Int(id.iface) && Int(id.index) == $0.element.index
-                    && id.device == 0 && id.subdevice == 0
+                    && Int(id.device) == $0.element.device && Int(id.subdevice) == $0.element.subdevice
             }
         }
         guard let position else { throw .noSuchFileOrDirectory }
@@ -165,6 +175,8 @@ final class SimulatedMixer {
         id.numid = slot.numericID
         id.iface = Int32(slot.element.interface.rawValue)
         id.index = UInt32(slot.element.index)
+        id.device = UInt32(slot.element.device)
+        id.subdevice = UInt32(slot.element.subdevice)
         withUnsafeMutableBytes(of: &id.name) { copyCString(slot.element.name, into: $0) }
         return id
     }

@@ -84,7 +84,20 @@ final class Substream {
     var framesIntoPeriod = 0
     /// Capture frames produced since the last START: the signal's frame number.
     var captureFrame: UInt64 = 0
-    var nanoseconds: UInt64 = 0
+    /// The substream's monotonic clock (virtual: it moves only while its DMA engine runs), from a
+    /// nonzero origin as a real clock has. Exact: `nanosecondRemainder` keeps what a frame's
+    /// duration leaves below a nanosecond, so N frames always last floor(N * 10^9 / rate) ns.
+    var nanoseconds: UInt64 = Substream.bootTime
+    var nanosecondRemainder: UInt64 = 0
+    static let bootTime: UInt64 = 3_600_000_000_000
+    /// runtime->trigger_tstamp: when the stream last started, stopped or paused.
+    var triggerTimestamp = Glibc.timespec()
+    /// The DMA position at the last start, for link timestamps (which count from the start).
+    var dmaPositionAtTrigger: UInt = 0
+    /// The channel map user space chose through a writable channel map control, for this runtime.
+    var channelMapChoice: [Int]?
+    /// runtime->audio_tstamp_config.type_requested, from the last STATUS_EXT.
+    var audioTimestampRequest: UInt32 = 0
     var observation = DeviceObservation()
     /// RESUME attempts refused since the last suspend, for `ResumeBehaviour.busy`.
     var resumeAttempts = 0
@@ -138,7 +151,12 @@ final class Substream {
         releaseBuffers()
         resetPointers()
         captureFrame = 0
-        nanoseconds = 0
+        nanoseconds = Substream.bootTime
+        nanosecondRemainder = 0
+        triggerTimestamp = Glibc.timespec()
+        dmaPositionAtTrigger = 0
+        audioTimestampRequest = 0
+        channelMapChoice = nil
         observation = DeviceObservation()
         resumeAttempts = 0
     }
@@ -226,11 +244,30 @@ final class Substream {
 
     /// snd_pcm_update_hw_ptr: the kernel's hw_ptr catches up with the DMA engine, then the state
     /// is checked for an xrun or the end of a drain.
+    /// As the kernel's update_audio_tstamp: the audio timestamp is the hardware position as time
+    /// (frames moved / rate), and `tstamp` is renewed only when that position moved.
     func updateHardwarePointer() {
-        guard setup != nil, isRunning else { return }
+        guard let setup, isRunning else { return }
         hwPtr = dmaPosition
-        status.pointee.tstamp = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+        let audio = Self.clockTime(nanoseconds: UInt64(hwPtr) * 1_000_000_000 / UInt64(max(setup.rate, 1)))
+        if audio.tv_sec != status.pointee.audio_tstamp.tv_sec || audio.tv_nsec != status.pointee.audio_tstamp.tv_nsec {
+            status.pointee.audio_tstamp = audio
+            status.pointee.tstamp = now
+        }
         updateState()
+    }
+
+    /// The substream's clock now.
+    var now: timespec { Self.clockTime(nanoseconds: nanoseconds) }
+
+    static func clockTime(nanoseconds: UInt64) -> Glibc.timespec {
+        Glibc.timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+    }
+
+    /// snd_pcm_trigger_tstamp: at start, stop, pause and release, xrun.
+    func trigger() {
+        triggerTimestamp = now
+        dmaPositionAtTrigger = dmaPosition
     }
 
     /// snd_pcm_update_state.
@@ -243,6 +280,7 @@ final class Substream {
         } else if state == State.running && avail >= stopThreshold {
             state = State.xrun
             observation.xruns += 1
+            trigger()
         }
     }
 
@@ -260,7 +298,9 @@ final class Substream {
         while remaining > 0, isRunning {
             let step = min(remaining, setup.periodSize - framesIntoPeriod)
             for _ in 0..<step { moveOneFrame(setup, view) }
-            nanoseconds += UInt64(step) * 1_000_000_000 / UInt64(max(setup.rate, 1))
+            let elapsed = UInt64(step) * 1_000_000_000 + nanosecondRemainder
+            nanoseconds += elapsed / UInt64(max(setup.rate, 1))
+            nanosecondRemainder = elapsed % UInt64(max(setup.rate, 1))
             remaining -= step
             framesIntoPeriod += step
             if framesIntoPeriod >= setup.periodSize {

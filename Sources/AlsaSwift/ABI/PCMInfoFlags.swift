@@ -37,8 +37,15 @@ public struct PCMInfoFlags: OptionSet, Sendable, Hashable, CustomStringConvertib
     public static let syncStart = PCMInfoFlags(rawValue: ALSA_INFO_SYNC_START)
     /// Period interrupts can be turned off (NO_PERIOD_WAKEUP).
     public static let noPeriodWakeup = PCMInfoFlags(rawValue: ALSA_INFO_NO_PERIOD_WAKEUP)
-    /// The device reports the link's absolute time (HAS_LINK_ATIME).
-    public static let hasLinkAbsoluteTime = PCMInfoFlags(rawValue: ALSA_INFO_HAS_LINK_ATIME)
+    /// The driver reports link time (a sample or wall-clock counter on the link), reset when the
+    /// stream starts (HAS_LINK_ATIME, formerly HAS_WALL_CLOCK).
+    public static let hasLinkTime = PCMInfoFlags(rawValue: ALSA_INFO_HAS_LINK_ATIME)
+    /// The driver reports absolute link time, not reset when the stream starts.
+    public static let hasLinkAbsoluteTime = PCMInfoFlags(rawValue: ALSA_INFO_HAS_LINK_ABSOLUTE_ATIME)
+    /// The driver reports link time estimated indirectly.
+    public static let hasLinkEstimatedTime = PCMInfoFlags(rawValue: ALSA_INFO_HAS_LINK_ESTIMATED_ATIME)
+    /// The driver reports link time taken together with the system time.
+    public static let hasLinkSynchronizedTime = PCMInfoFlags(rawValue: ALSA_INFO_HAS_LINK_SYNCHRONIZED_ATIME)
     /// The buffer is not coherent with the device: pointers and data must move through SYNC_PTR,
     /// and the kernel refuses to map the status and control records.
     public static let explicitSync = PCMInfoFlags(rawValue: ALSA_INFO_EXPLICIT_SYNC)
@@ -51,7 +58,9 @@ public struct PCMInfoFlags: OptionSet, Sendable, Hashable, CustomStringConvertib
         (.complex, "COMPLEX"), (.blockTransfer, "BLOCK_TRANSFER"), (.overrange, "OVERRANGE"),
         (.resume, "RESUME"), (.pause, "PAUSE"), (.halfDuplex, "HALF_DUPLEX"), (.jointDuplex, "JOINT_DUPLEX"),
         (.syncStart, "SYNC_START"), (.noPeriodWakeup, "NO_PERIOD_WAKEUP"),
-        (.hasLinkAbsoluteTime, "HAS_LINK_ATIME"), (.explicitSync, "EXPLICIT_SYNC"), (.noRewinds, "NO_REWINDS"),
+        (.hasLinkTime, "HAS_LINK_ATIME"), (.hasLinkAbsoluteTime, "HAS_LINK_ABSOLUTE_ATIME"),
+        (.hasLinkEstimatedTime, "HAS_LINK_ESTIMATED_ATIME"), (.hasLinkSynchronizedTime, "HAS_LINK_SYNCHRONIZED_ATIME"),
+        (.explicitSync, "EXPLICIT_SYNC"), (.noRewinds, "NO_REWINDS"),
     ]
 
     /// Flag names joined by `|`, with any unnamed bits in hex.

@@ -82,7 +82,9 @@ extension AlsaLibPCM {
         var recoveries = 0
         while true {
             do {
-                return try call(operation, body)
+                let moved = try call(operation, body)
+                applicationPosition &+= moved
+                return moved
             } catch {
                 knownRunning = false
                 try RecoveryProcedure.handleTransferError(self, error, attempt: &recoveries)
@@ -140,7 +142,8 @@ extension AlsaLibPCM {
         let pending = try MmapCommitRules.validate(frames, against: pendingTransfer)
         pendingTransfer = nil
         do {
-            try call(.mmapCommit) { snd_pcm_mmap_commit($0, snd_pcm_uframes_t(pending.offset), snd_pcm_uframes_t(frames)) }
+            let committed = try call(.mmapCommit) { snd_pcm_mmap_commit($0, snd_pcm_uframes_t(pending.offset), snd_pcm_uframes_t(frames)) }
+            applicationPosition &+= committed
         } catch {
             knownRunning = false
             var recoveries = 0

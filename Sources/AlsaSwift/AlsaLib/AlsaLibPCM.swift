@@ -63,6 +63,11 @@ public final class AlsaLibPCM: PCM {
     let localConfiguration: LocalConfiguration?
     /// Poll descriptors for `wait`, allocated once.
     let pollSet: UnsafeMutableBufferPointer<pollfd>
+    /// Frames the app wrote (playback) or read (capture) since the last prepare: the application
+    /// pointer, which alsa-lib's public status does not show (AlsaLibPCM+Timing.swift).
+    @exclusivity(unchecked) var applicationPosition = 0
+    /// alsa-lib's status record for `timing()`, allocated at its first call.
+    @exclusivity(unchecked) var statusRecord: OpaquePointer?
 
     /// Opens `name` for `direction`. Non-blocking at first, so that a busy device fails with EBUSY
     /// instead of hanging, then switched to the mode `options` asks for. `forceSyncPtr` does not
@@ -114,6 +119,7 @@ public final class AlsaLibPCM: PCM {
 
     deinit {
         try? close()
+        if let statusRecord { snd_pcm_status_free(statusRecord) }
         mmapAreas.deallocate()
         pollSet.deallocate()
     }
@@ -203,6 +209,7 @@ public final class AlsaLibPCM: PCM {
         knownRunning = false
         try call(.prepare) { Int(snd_pcm_prepare($0)) }
         pendingTransfer = nil
+        applicationPosition = 0
     }
 
     /// Starts the stream (`snd_pcm_start`).
@@ -216,6 +223,7 @@ public final class AlsaLibPCM: PCM {
         knownRunning = false
         try call(.drop) { Int(snd_pcm_drop($0)) }
         pendingTransfer = nil
+        applicationPosition = 0
     }
 
     /// Plays out the pending frames, then stops (`snd_pcm_drain`).
@@ -236,19 +244,30 @@ public final class AlsaLibPCM: PCM {
         try call(.resume) { Int(snd_pcm_resume($0)) }
     }
 
-    /// Resets the stream's position counters (`snd_pcm_reset`).
-    public func reset() throws(AlsaError) { try call(.reset) { Int(snd_pcm_reset($0)) } }
+    /// Moves the application pointer to the hardware's: queued playback frames are dropped,
+    /// captured frames skipped.
+    public func reset() throws(AlsaError) {
+        // What RESET skips, from the pointers just before it (alsa-lib shows no pointers).
+        let setup = try requireSetup(.reset)
+        let avail = (try? call(.reset) { snd_pcm_avail($0) }) ?? 0
+        try call(.reset) { Int(snd_pcm_reset($0)) }
+        applicationPosition += direction == .playback ? -(setup.bufferSize - avail) : avail
+    }
 
     /// Moves the application pointer forward by up to `frames`; returns the frames moved.
     @discardableResult
     public func forward(_ frames: Int) throws(AlsaError) -> Int {
-        try call(.forward) { snd_pcm_forward($0, snd_pcm_uframes_t(max(frames, 0))) }
+        let moved = try call(.forward) { snd_pcm_forward($0, snd_pcm_uframes_t(max(frames, 0))) }
+        applicationPosition += moved
+        return moved
     }
 
     /// Moves the application pointer back by up to `frames`; returns the frames moved.
     @discardableResult
     public func rewind(_ frames: Int) throws(AlsaError) -> Int {
-        try call(.rewind) { snd_pcm_rewind($0, snd_pcm_uframes_t(max(frames, 0))) }
+        let moved = try call(.rewind) { snd_pcm_rewind($0, snd_pcm_uframes_t(max(frames, 0))) }
+        applicationPosition -= moved
+        return moved
     }
 
     public func recover(from error: AlsaError) throws(AlsaError) {

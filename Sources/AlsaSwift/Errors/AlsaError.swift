@@ -109,6 +109,8 @@ public enum PCMOperation: String, Sendable, Equatable {
     case swParams = "SW_PARAMS"
     /// Reading the status record (STATUS).
     case status = "STATUS"
+    /// Reading the status record with the audio timestamp asked for (STATUS_EXT).
+    case statusExtended = "STATUS_EXT"
     /// Reading the delay (DELAY).
     case delay = "DELAY"
     /// Synchronising the hardware pointer (HWSYNC).
@@ -181,6 +183,8 @@ public enum PCMOperation: String, Sendable, Equatable {
     case controlElementWrite = "CTL ELEM_WRITE"
     /// Reading an element's TLV data, such as its dB scale (TLV_READ).
     case controlTLVRead = "CTL TLV_READ"
+    /// Reading, querying or setting a PCM's channel map (its CHMAP control, or alsa-lib's chmap calls).
+    case channelMap = "channel map"
     /// Subscribing to control events (SUBSCRIBE_EVENTS).
     case controlSubscribe = "CTL SUBSCRIBE_EVENTS"
     /// Reading control events from the control device.

@@ -54,6 +54,15 @@ public protocol PCM: AnyObject {
     func availWithTimestamp() throws(AlsaError) -> (avail: Int, timestamp: Duration)
     /// Frames between the application and the hardware.
     func delay() throws(AlsaError) -> Int
+    /// Where the stream is in time: the frame at the device at a kernel timestamp, the trigger
+    /// time and the device's audio timestamp, from one status call (see `AudioTiming`).
+    func timing() throws(AlsaError) -> AudioTiming
+    /// The channel maps the device offers; empty when it offers none.
+    func channelMapOptions() throws(AlsaError) -> [ChannelMapOption]
+    /// The channel map in effect for the configured stream; nil when the device reports none.
+    func channelMap() throws(AlsaError) -> ChannelMap?
+    /// Routes the channels as `map` says (on a prepared stream, before it starts).
+    func setChannelMap(_ map: ChannelMap) throws(AlsaError)
 
     /// Prepares the stream for transfers (after configure, an xrun or `drop`).
     func prepare() throws(AlsaError)

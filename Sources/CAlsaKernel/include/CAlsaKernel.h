@@ -161,6 +161,9 @@ static const unsigned int ALSA_INFO_JOINT_DUPLEX = SNDRV_PCM_INFO_JOINT_DUPLEX;
 static const unsigned int ALSA_INFO_SYNC_START = SNDRV_PCM_INFO_SYNC_START;
 static const unsigned int ALSA_INFO_NO_PERIOD_WAKEUP = SNDRV_PCM_INFO_NO_PERIOD_WAKEUP;
 static const unsigned int ALSA_INFO_HAS_LINK_ATIME = SNDRV_PCM_INFO_HAS_LINK_ATIME;
+static const unsigned int ALSA_INFO_HAS_LINK_ABSOLUTE_ATIME = SNDRV_PCM_INFO_HAS_LINK_ABSOLUTE_ATIME;
+static const unsigned int ALSA_INFO_HAS_LINK_ESTIMATED_ATIME = SNDRV_PCM_INFO_HAS_LINK_ESTIMATED_ATIME;
+static const unsigned int ALSA_INFO_HAS_LINK_SYNCHRONIZED_ATIME = SNDRV_PCM_INFO_HAS_LINK_SYNCHRONIZED_ATIME;
 static const unsigned int ALSA_INFO_EXPLICIT_SYNC = SNDRV_PCM_INFO_EXPLICIT_SYNC;
 static const unsigned int ALSA_INFO_NO_REWINDS = SNDRV_PCM_INFO_NO_REWINDS;
 
@@ -194,6 +197,26 @@ static const int ALSA_TSTAMP_ENABLE = SNDRV_PCM_TSTAMP_ENABLE;
 static const int ALSA_TSTAMP_TYPE_GETTIMEOFDAY = SNDRV_PCM_TSTAMP_TYPE_GETTIMEOFDAY;
 static const int ALSA_TSTAMP_TYPE_MONOTONIC = SNDRV_PCM_TSTAMP_TYPE_MONOTONIC;
 static const int ALSA_TSTAMP_TYPE_MONOTONIC_RAW = SNDRV_PCM_TSTAMP_TYPE_MONOTONIC_RAW;
+
+/* ---- audio timestamps (STATUS_EXT): the request goes in the low bits of audio_tstamp_data
+ *      (type in bits 0-3, report_delay in bit 4); the kernel's report comes back in bits 16 on
+ *      (valid in bit 16, actual type in bits 17-20, accuracy_report in bit 21) -------------- */
+static const unsigned int ALSA_AUDIO_TSTAMP_TYPE_COMPAT = SNDRV_PCM_AUDIO_TSTAMP_TYPE_COMPAT;
+static const unsigned int ALSA_AUDIO_TSTAMP_TYPE_DEFAULT = SNDRV_PCM_AUDIO_TSTAMP_TYPE_DEFAULT;
+static const unsigned int ALSA_AUDIO_TSTAMP_TYPE_LINK = SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK;
+static const unsigned int ALSA_AUDIO_TSTAMP_TYPE_LINK_ABSOLUTE = SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK_ABSOLUTE;
+static const unsigned int ALSA_AUDIO_TSTAMP_TYPE_LINK_ESTIMATED = SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK_ESTIMATED;
+static const unsigned int ALSA_AUDIO_TSTAMP_TYPE_LINK_SYNCHRONIZED = SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK_SYNCHRONIZED;
+
+/* ---- channel maps: positions, flag bits, and the TLV types of a CHMAP control ----------- */
+static const unsigned int ALSA_CHMAP_UNKNOWN = SNDRV_CHMAP_UNKNOWN;
+static const unsigned int ALSA_CHMAP_LAST = SNDRV_CHMAP_LAST;
+static const unsigned int ALSA_CHMAP_POSITION_MASK = SNDRV_CHMAP_POSITION_MASK;
+static const unsigned int ALSA_CHMAP_PHASE_INVERSE = SNDRV_CHMAP_PHASE_INVERSE;
+static const unsigned int ALSA_CHMAP_DRIVER_SPEC = SNDRV_CHMAP_DRIVER_SPEC;
+static const unsigned int ALSA_CTL_TLVT_CHMAP_FIXED = SNDRV_CTL_TLVT_CHMAP_FIXED;
+static const unsigned int ALSA_CTL_TLVT_CHMAP_VAR = SNDRV_CTL_TLVT_CHMAP_VAR;
+static const unsigned int ALSA_CTL_TLVT_CHMAP_PAIRED = SNDRV_CTL_TLVT_CHMAP_PAIRED;
 
 /* ---- hw_params accessors ----------------------------------------------------------------- */
 /* A mask parameter's bits (params is one of ACCESS, FORMAT, SUBFORMAT). */
