@@ -6,14 +6,7 @@ import Testing
 @Suite("Device model: default devices, the merged listing, capabilities on demand")
 struct DeviceModelTests {
     /// Card 0 "Dummy": two plain devices; card 1 absent; card 2 "ExplicitSync": an explicit-sync device.
-    func machine() -> SimulatedKernel {
-        let kernel = SimulatedKernel(card: 0, hardware: .dummy)
-        kernel.addDevice(card: 0, device: 1, hardware: .dummy)
-        kernel.addDevice(card: 2, device: 0, hardware: .explicitSync)
-        kernel.setIdentity(SimulatedCardIdentity(id: "Dummy", driver: "Dummy", name: "Dummy", longName: "Dummy 1"), card: 0)
-        kernel.setIdentity(SimulatedCardIdentity(id: "ExplicitSync", driver: "ExplicitSync", name: "Explicit sync"), card: 2)
-        return kernel
-    }
+    func machine() -> SimulatedKernel { makeListingMachine() }
 
     @Test("the simulated machine lists every kernel device once, by stable name, and opens no PCM")
     func simulatedListing() throws {

@@ -8,14 +8,7 @@ import Testing
 @Suite("Device discovery")
 struct DiscoveryTests {
     /// Card 0: two plain devices; card 1 absent; card 2: an explicit-sync device.
-    func machine() -> SimulatedKernel {
-        let kernel = SimulatedKernel(card: 0, hardware: .dummy)
-        kernel.addDevice(card: 0, device: 1, hardware: .dummy)
-        kernel.addDevice(card: 2, device: 0, hardware: .explicitSync)
-        kernel.setIdentity(SimulatedCardIdentity(id: "Dummy", driver: "Dummy", name: "Dummy", longName: "Dummy 1"), card: 0)
-        kernel.setIdentity(SimulatedCardIdentity(id: "ExplicitSync", driver: "ExplicitSync", name: "Explicit sync"), card: 2)
-        return kernel
-    }
+    func machine() -> SimulatedKernel { makeListingMachine() }
 
     @Test("cards, devices and capabilities are listed exactly, and nothing stays open")
     func listing() throws {

@@ -42,18 +42,8 @@ extension AlsaLibPCM {
     /// prepared stream, and a map the PCM offers. Setting the map in effect succeeds without a
     /// change; a fixed or absent map refuses any other with ENXIO.
     public func setChannelMap(_ map: ChannelMap) throws(AlsaError) {
-        let setup = try requireSetup(.channelMap)
-        guard map.channels == setup.channels else {
-            throw AlsaError(.channelMap, .invalidArgument, context: "a \(map.channels)-channel map (\(map)) for a \(setup.channels)-channel stream")
-        }
-        guard try state == .prepared else {
-            throw AlsaError(.channelMap, .badFileDescriptorState, context: "a channel map is set on a prepared stream, before it starts")
-        }
-        let options = try channelMapOptions()
-        guard options.isEmpty || options.contains(where: { $0.allows(map) }) else {
-            throw AlsaError(.channelMap, .invalidArgument,
-                            context: "\(map) is not offered; the device offers \(options.map(\.description).joined(separator: ", "))")
-        }
+        try ChannelMapRules.checkSettable(map, setup: try requireSetup(.channelMap), state: try state)
+        try ChannelMapRules.checkOffered(map, among: try channelMapOptions())
         // snd_pcm_chmap_t: the channel count, then one position per channel.
         let words = UnsafeMutablePointer<UInt32>.allocate(capacity: 1 + map.channels)
         defer { words.deallocate() }

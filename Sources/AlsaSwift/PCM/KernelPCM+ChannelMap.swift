@@ -55,13 +55,7 @@ extension KernelPCM {
     /// before the driver sees it, and a driver whose map is fixed (a read-only control) or absent
     /// refuses any change with ENXIO, alsa-lib's answer. The stream must be prepared.
     public func setChannelMap(_ map: ChannelMap) throws(AlsaError) {
-        let setup = try requireSetup(.channelMap)
-        guard map.channels == setup.channels else {
-            throw AlsaError(.channelMap, .invalidArgument, context: "a \(map.channels)-channel map (\(map)) for a \(setup.channels)-channel stream")
-        }
-        guard try state == .prepared else {
-            throw AlsaError(.channelMap, .badFileDescriptorState, context: "a channel map is set on a prepared stream, before it starts")
-        }
+        try ChannelMapRules.checkSettable(map, setup: try requireSetup(.channelMap), state: try state)
         if try channelMap() == map { return }
         guard let (controls, element) = try channelMapControl() else {
             throw AlsaError(.channelMap, .noSuchAddressOrDevice, context: "\(name) has no channel map control")
@@ -69,10 +63,7 @@ extension KernelPCM {
         let options = try controls.tlv(of: element).map { (words) throws(AlsaError) in
             try ChannelMapOption.parse(tlv: words, element: element.id.name)
         } ?? []
-        guard options.isEmpty || options.contains(where: { $0.allows(map) }) else {
-            throw AlsaError(.channelMap, .invalidArgument,
-                            context: "\(map) is not offered; the device offers \(options.map(\.description).joined(separator: ", "))")
-        }
+        try ChannelMapRules.checkOffered(map, among: options)
         guard element.access.contains(.write) else {
             throw AlsaError(.channelMap, .noSuchAddressOrDevice, context: "the driver's channel map is fixed (its control is read-only)")
         }

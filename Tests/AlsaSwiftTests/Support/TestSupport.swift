@@ -1,3 +1,4 @@
+import Foundation
 import AlsaSimulation
 import AlsaSwift
 import CAlsaKernel
@@ -39,3 +40,20 @@ struct StreamChecksum {
 let syncPtrQueryFlags = ALSA_SYNC_PTR_HWSYNC | ALSA_SYNC_PTR_APPL | ALSA_SYNC_PTR_AVAIL_MIN
 let syncPtrCommitFlags = ALSA_SYNC_PTR_AVAIL_MIN
 let syncPtrPullFlags = ALSA_SYNC_PTR_APPL | ALSA_SYNC_PTR_AVAIL_MIN
+
+/// The machine the discovery and device-model tests list: card 0 "Dummy" with two plain devices,
+/// no card 1, card 2 "ExplicitSync" with an explicit-sync device.
+func makeListingMachine() -> SimulatedKernel {
+    let kernel = SimulatedKernel(card: 0, hardware: .dummy)
+    kernel.addDevice(card: 0, device: 1, hardware: .dummy)
+    kernel.addDevice(card: 2, device: 0, hardware: .explicitSync)
+    kernel.setIdentity(SimulatedCardIdentity(id: "Dummy", driver: "Dummy", name: "Dummy", longName: "Dummy 1"), card: 0)
+    kernel.setIdentity(SimulatedCardIdentity(id: "ExplicitSync", driver: "ExplicitSync", name: "Explicit sync"), card: 2)
+    return kernel
+}
+
+/// How long "promptly" may take in a unit test on the simulated kernel: one second, stretched by
+/// ALSASWIFT_TEST_TIME_SCALE when the suite runs instrumented (`Scripts/sanitize` sets 4). The
+/// bound covers the test runner's own scheduling of the waiting task, which sanitizers slow down;
+/// the rig's integration tests keep the real second.
+let promptly: Duration = .seconds(1) * (Int(ProcessInfo.processInfo.environment["ALSASWIFT_TEST_TIME_SCALE"] ?? "") ?? 1)
