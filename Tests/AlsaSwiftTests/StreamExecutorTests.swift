@@ -96,20 +96,7 @@ struct StreamExecutorTests {
         let samples = StreamTests.signal(frames: 1920)
         try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
         try stream.core.pcm.pause(true)  // a paused device never makes room: only cancellation ends the wait
-        nonisolated(unsafe) let unsafeStream = stream
-        let outcome = Task(executorPreference: stream.taskExecutor) { () -> AlsaError? in
-            let copy = UnsafeMutableBufferPointer<Float>.allocate(capacity: samples.count)
-            defer { copy.deallocate() }
-            _ = copy.initialize(from: samples)
-            do {
-                try await unsafeStream.write(UnsafeBufferPointer(copy))
-                return nil
-            } catch let error as AlsaError {
-                return error
-            } catch {
-                return nil
-            }
-        }
+        let outcome = StreamTests.writeUntilCancelled(stream, samples, executor: stream.taskExecutor)
         try await Task.sleep(for: .milliseconds(100))
         outcome.cancel()
         #expect(await outcome.value?.kind == .cancelled)

@@ -174,6 +174,22 @@ struct StreamTests {
         #expect(device.checksum == (try Self.deviceChecksum(samples + samples[0..<4800], as: stream.configuration.format)))
     }
 
+    /// A task writing `samples` to `stream` (whose device the caller paused, so that only
+    /// cancellation ends the wait), on `executor` when one is given; its value is the error the
+    /// write ended with, nil if it ended without one.
+    static func writeUntilCancelled(_ stream: PlaybackStream, _ samples: [Float],
+                                    executor: (any TaskExecutor)?) -> Task<AlsaError?, Never> {
+        nonisolated(unsafe) let unsafeStream = stream
+        return Task(executorPreference: executor) { () -> AlsaError? in
+            do throws(AlsaError) {
+                try await unsafeStream.write(try InterleavedAudioBuffer(channels: 2, samples: samples))
+                return nil
+            } catch {
+                return error
+            }
+        }
+    }
+
     @Test("cancelling a suspended write ends it with ECANCELED, promptly")
     func cancellation() async throws {
         let kernel = makeKernel(.explicitSync)
@@ -181,19 +197,7 @@ struct StreamTests {
         let samples = Self.signal(frames: 1920)
         try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
         try stream.core.pcm.pause(true)  // a paused device never makes room: only cancellation ends the wait
-        let outcome = Task { () -> AlsaError? in
-            let copy = UnsafeMutableBufferPointer<Float>.allocate(capacity: samples.count)
-            defer { copy.deallocate() }
-            _ = copy.initialize(from: samples)
-            do {
-                try await stream.write(UnsafeBufferPointer(copy))
-                return nil
-            } catch let error as AlsaError {
-                return error
-            } catch {
-                return nil
-            }
-        }
+        let outcome = Self.writeUntilCancelled(stream, samples, executor: nil)
         try await Task.sleep(for: .milliseconds(100))
         let started = ContinuousClock.now
         outcome.cancel()
