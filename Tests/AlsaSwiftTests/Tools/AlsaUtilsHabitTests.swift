@@ -107,14 +107,20 @@ struct AlsaUtilsHabitTests {
         defer { unlink(path); unlink(fifo) }
         // The recorder writes into a FIFO (a pipe: its header cannot be patched) that cat empties
         // into a file; once frames arrive (a sanitized build starts slowly), SIGINT stops it as
-        // Ctrl-C would.
+        // Ctrl-C would. The file does not exist until cat's shell opens it, so its size reads as
+        // 0 until then (a failed stat once ended the wait at once, before the recorder had
+        // installed its handlers: a background job ignores SIGINT until then, so it ran on).
+        // Whatever happens, the recorder does not outlive the script.
         let saved = try await ToolShell.run(#"""
             mkfifo "\#(fifo)"
             cat "\#(fifo)" > "\#(path)" &
             "$alsa_record" -D sim -f u8 -r 8000 -c 1 -q - > "\#(fifo)" &
             recorder=$!
+            trap 'kill -KILL $recorder 2>/dev/null' EXIT
             i=0
-            while [ "$(stat -c %s "\#(path)")" -lt 4096 ] && [ $i -lt 2000 ]; do sleep 0.01; i=$((i + 1)); done
+            size() { stat -c %s "\#(path)" 2>/dev/null || echo 0; }
+            while [ "$(size)" -lt 4096 ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i + 1)); done
+            [ "$(size)" -ge 4096 ] || { echo "no frames after 30 s" >&2; exit 1; }
             kill -INT $recorder
             wait $recorder; echo "recorder status $?" >&2
             wait
