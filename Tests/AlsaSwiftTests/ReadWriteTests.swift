@@ -91,6 +91,66 @@ import Testing
         #expect(error?.operation == .transfer)
     }
 
+    /// WRITEI and READI take a mask-and-shift fast path only for power-of-two frame sizes; a 6-byte
+    /// frame (S16_LE, 3 channels) goes through the checked path, which counts frames by division.
+    /// Both must move exactly the caller's bytes.
+    @Test func aFrameSizeThatIsNotAPowerOfTwoTransfersExactly() throws {
+        let request = HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 3, rate: 48_000,
+                                      periodSize: 256, periodCount: 4)
+        let kernel = makeKernel(.explicitSync)
+        let playback = try openPCM(kernel)
+        #expect(try playback.configure(request).frameBytes == 6)
+        var checksum = StreamChecksum()
+        var chunk = [UInt8](repeating: 0, count: 256 * 6)
+        for period in 0..<8 {
+            for i in chunk.indices { chunk[i] = patternByte(period * chunk.count + i) }
+            let written = try chunk.withUnsafeBytes { checksum.add($0); return try playback.writeInterleaved($0) }
+            #expect(written == 256)
+        }
+        #expect(try [UInt8]().withUnsafeBytes { try playback.writeInterleaved($0) } == 0)
+        let partial = #expect(throws: AlsaError.self) { try silence(1, 5).withUnsafeBytes { _ = try playback.writeInterleaved($0) } }
+        #expect(partial?.kind == .invalidArgument)
+        try playback.drain()
+        #expect(kernel.playbackObservation().checksum == checksum.value)
+        #expect(kernel.playbackObservation().frames == 256 * 8)
+
+        let capture = try openPCM(kernel, .capture)
+        try capture.configure(request)
+        var captured = [UInt8](repeating: 0, count: 256 * 6 * 4)
+        try captured.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                kernel.advance(periods: 1)
+                let frames = try capture.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]))
+                offset += frames * 6
+            }
+        }
+        let expected = expectedCapture(startFrame: 0, frames: 256 * 4, frameBytes: 6)
+        #expect(zip(captured, expected).filter { $0 != $1 }.count == 0)
+    }
+
+    /// The fast path's one mask stands for every check: the other direction, another access and no
+    /// configuration are refused with the errors the checked path gives, even for an empty buffer.
+    @Test func transfersInTheWrongDirectionOrAccessAreRefused() throws {
+        let kernel = makeKernel(.dummy)
+        let playback = try openPCM(kernel), capture = try openPCM(kernel, .capture)
+        let unconfigured = #expect(throws: AlsaError.self) { try silence(256).withUnsafeBytes { _ = try playback.writeInterleaved($0) } }
+        #expect(unconfigured?.kind == .badState)
+        try playback.configure(standardRequest(.readWriteInterleaved))
+        try capture.configure(standardRequest(.readWriteInterleaved))
+        for bytes in [silence(256), silence(0)] {
+            var copy = bytes
+            let read = #expect(throws: AlsaError.self) { try copy.withUnsafeMutableBytes { _ = try playback.readInterleaved(into: $0) } }
+            #expect(read?.operation == .readInterleaved && read?.kind == .invalidArgument)
+            let write = #expect(throws: AlsaError.self) { try bytes.withUnsafeBytes { _ = try capture.writeInterleaved($0) } }
+            #expect(write?.operation == .writeInterleaved && write?.kind == .invalidArgument)
+        }
+        let mmap = try openPCM(makeKernel(.dummy))
+        try mmap.configure(standardRequest(.mmapInterleaved))
+        let wrongAccess = #expect(throws: AlsaError.self) { try silence(256).withUnsafeBytes { _ = try mmap.writeInterleaved($0) } }
+        #expect(wrongAccess?.kind == .invalidArgument)
+    }
+
     @Test func nonBlockingWriteReturnsPartialThenWouldBlock() throws {
         let kernel = makeKernel(.dummy)
         let pcm = try openPCM(kernel, options: PCMOpenOptions(nonBlocking: true))

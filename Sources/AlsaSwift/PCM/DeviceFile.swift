@@ -7,8 +7,11 @@ import SystemPackage
 final class DeviceFile {
     let kernel: any KernelInterface
     let fd: FileDescriptor
-    @exclusivity(unchecked) private(set) var isDisconnected = false
-    @exclusivity(unchecked) private(set) var isClosed = false
+    @exclusivity(unchecked) private(set) var isDisconnected = false { didSet { isUnusable = isClosed || isDisconnected } }
+    @exclusivity(unchecked) private(set) var isClosed = false { didSet { isUnusable = isClosed || isDisconnected } }
+    /// Closed or disconnected: the once-a-period transfers test this one flag before the kernel
+    /// call, and only when it is set look at which error applies.
+    @exclusivity(unchecked) private(set) var isUnusable = false
 
     /// Whether the kernel is the real one: transfers then make the system call directly, inlined,
     /// instead of calling through the existential (the seam's other kernels keep that path). A
@@ -39,7 +42,7 @@ final class DeviceFile {
     /// the period costs no call frame of its own. The same rules as `ioctl`.
     @inline(__always)
     func transferIoctl(_ operation: PCMOperation, _ request: UInt, _ argument: UnsafeMutableRawPointer) throws(AlsaError) {
-        if isClosed || isDisconnected { try checkUsable(operation) }
+        if isUnusable { try checkUsable(operation) }
         do {
             if isLinux {
                 _ = try LinuxKernel.ioctl(fd, request, argument)

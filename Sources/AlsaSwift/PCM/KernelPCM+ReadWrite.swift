@@ -6,9 +6,13 @@ extension KernelPCM {
     /// need it, flushes the data to the device. Starts the stream at the start threshold.
     @discardableResult
     public func writeInterleaved(_ buffer: UnsafeRawBufferPointer) throws(AlsaError) -> Int {
-        let frames = try interleavedFrames(buffer.count, operation: .writeInterleaved, expecting: .playback)
-        guard frames > 0, let base = buffer.baseAddress else { return 0 }
-        interleavedTransfer = snd_xferi(result: 0, buf: UnsafeMutableRawPointer(mutating: base), frames: UInt(frames))
+        let byteCount = buffer.count
+        // A non-empty buffer has an address, so the fast path needs no check for nil.
+        guard direction == .playback, byteCount & interleavedFrameMask == 0, byteCount != 0 else {
+            return try writeInterleavedChecked(buffer)
+        }
+        interleavedTransfer.buf = UnsafeMutableRawPointer(mutating: buffer.baseAddress.unsafelyUnwrapped)
+        interleavedTransfer.frames = UInt(bitPattern: byteCount &>> interleavedFrameShift)
         return try withUnsafeMutablePointer(to: &interleavedTransfer) { (record) throws(AlsaError) -> Int in
             try transferFrames(.writeInterleaved, ALSA_IOCTL_WRITEI_FRAMES, record)
         }
@@ -18,9 +22,37 @@ extension KernelPCM {
     /// capture stream.
     @discardableResult
     public func readInterleaved(into buffer: UnsafeMutableRawBufferPointer) throws(AlsaError) -> Int {
-        let frames = try interleavedFrames(buffer.count, operation: .readInterleaved, expecting: .capture)
-        guard frames > 0, let base = buffer.baseAddress else { return 0 }
-        interleavedTransfer = snd_xferi(result: 0, buf: base, frames: UInt(frames))
+        let byteCount = buffer.count
+        guard direction == .capture, byteCount & interleavedFrameMask == 0, byteCount != 0 else {
+            return try readInterleavedChecked(buffer)
+        }
+        interleavedTransfer.buf = buffer.baseAddress.unsafelyUnwrapped
+        interleavedTransfer.frames = UInt(bitPattern: byteCount &>> interleavedFrameShift)
+        return try withUnsafeMutablePointer(to: &interleavedTransfer) { (record) throws(AlsaError) -> Int in
+            try transferFrames(.readInterleaved, ALSA_IOCTL_READI_FRAMES, record)
+        }
+    }
+
+    /// WRITEI for what the fast path's mask does not take: an error, an empty buffer, or a frame
+    /// size that is not a power of two (counted by division).
+    @inline(never)
+    private func writeInterleavedChecked(_ buffer: UnsafeRawBufferPointer) throws(AlsaError) -> Int {
+        let frames = try checkedInterleavedFrames(buffer.count, operation: .writeInterleaved, expecting: .playback)
+        if frames == 0 { return 0 }
+        interleavedTransfer.buf = UnsafeMutableRawPointer(mutating: buffer.baseAddress.unsafelyUnwrapped)
+        interleavedTransfer.frames = UInt(frames)
+        return try withUnsafeMutablePointer(to: &interleavedTransfer) { (record) throws(AlsaError) -> Int in
+            try transferFrames(.writeInterleaved, ALSA_IOCTL_WRITEI_FRAMES, record)
+        }
+    }
+
+    /// READI for what the fast path's mask does not take.
+    @inline(never)
+    private func readInterleavedChecked(_ buffer: UnsafeMutableRawBufferPointer) throws(AlsaError) -> Int {
+        let frames = try checkedInterleavedFrames(buffer.count, operation: .readInterleaved, expecting: .capture)
+        if frames == 0 { return 0 }
+        interleavedTransfer.buf = buffer.baseAddress.unsafelyUnwrapped
+        interleavedTransfer.frames = UInt(frames)
         return try withUnsafeMutablePointer(to: &interleavedTransfer) { (record) throws(AlsaError) -> Int in
             try transferFrames(.readInterleaved, ALSA_IOCTL_READI_FRAMES, record)
         }
@@ -51,39 +83,17 @@ extension KernelPCM {
         return try withUnsafeMutablePointer(to: &transfer) { (record) throws(AlsaError) -> Int in try transferFrames(operation, request, record) }
     }
 
-    /// Whole frames in `byteCount` (a buffer's count, never negative). The common case, a
-    /// configured interleaved read/write stream in the right direction and whole frames, costs a
-    /// load, a compare, a mask and a shift (a division when the frame size is not a power of two);
-    /// the rest goes to `refuseInterleaved`, which throws the error that applies.
-    @inline(__always)
-    private func interleavedFrames(_ byteCount: Int, operation: PCMOperation,
-                                   expecting direction: StreamDirection) throws(AlsaError) -> Int {
-        if self.direction == direction {
-            let shift = readWriteInterleavedFrameShift
-            if shift >= 0 {
-                if byteCount & ((1 &<< shift) &- 1) == 0 { return byteCount &>> shift }
-            } else {
-                let frameBytes = readWriteInterleavedFrameBytes
-                if frameBytes > 0 {
-                    let frames = byteCount / frameBytes
-                    if frames &* frameBytes == byteCount { return frames }
-                }
-            }
-        }
-        throw refuseInterleaved(byteCount, operation: operation, expecting: direction)
-    }
-
-    @inline(never)
-    private func refuseInterleaved(_ byteCount: Int, operation: PCMOperation, expecting direction: StreamDirection) -> AlsaError {
-        let setup: HardwareSetup
-        do {
-            setup = try requireSetup(operation)
-            try checkTransfer(setup, access: .readWriteInterleaved, operation: operation, expecting: direction)
-        } catch {
-            return error
-        }
+    /// Whole frames in `byteCount` (a buffer's count, never negative), for every case the mask in
+    /// the fast path does not take: the errors that apply (no setup, another access, the other
+    /// direction, a partial frame), an empty buffer (0), or a frame size that is not a power of two.
+    private func checkedInterleavedFrames(_ byteCount: Int, operation: PCMOperation,
+                                          expecting direction: StreamDirection) throws(AlsaError) -> Int {
+        let setup = try requireSetup(operation)
+        try checkTransfer(setup, access: .readWriteInterleaved, operation: operation, expecting: direction)
+        let frameBytes = setup.frameBytes
         // A partial frame cannot be transferred; refusing it keeps the caller's stream aligned.
-        return AlsaError(.transfer, .invalidArgument)
+        guard frameBytes > 0, byteCount % frameBytes == 0 else { throw AlsaError(.transfer, .invalidArgument) }
+        return byteCount / frameBytes
     }
 
     func checkTransfer(_ setup: HardwareSetup, access: AccessType, operation: PCMOperation,

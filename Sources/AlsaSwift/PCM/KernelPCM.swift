@@ -54,16 +54,20 @@ public final class KernelPCM: PCM {
     @exclusivity(unchecked) public private(set) var setup: HardwareSetup? {
         didSet {
             let frameBytes = setup.map { $0.access == .readWriteInterleaved ? $0.frameBytes : 0 } ?? 0
-            readWriteInterleavedFrameBytes = frameBytes
-            readWriteInterleavedFrameShift = frameBytes > 0 && frameBytes & (frameBytes - 1) == 0 ? frameBytes.trailingZeroBitCount : -1
+            let powerOfTwo = frameBytes > 0 && frameBytes & (frameBytes - 1) == 0
+            interleavedFrameMask = powerOfTwo ? frameBytes - 1 : -1
+            interleavedFrameShift = powerOfTwo ? frameBytes.trailingZeroBitCount : 0
         }
     }
-    /// The frame size while the access is interleaved read/write, else 0: WRITEI and READI check
-    /// their buffer with this one load instead of copying and inspecting `setup` every period.
-    @exclusivity(unchecked) private(set) var readWriteInterleavedFrameBytes = 0
-    /// log2 of that frame size when it is a power of two (every 8-, 16- and 32-bit format in 1, 2,
-    /// 4 or 8 channels), else -1: frames then come from a mask and a shift instead of a division.
-    @exclusivity(unchecked) private(set) var readWriteInterleavedFrameShift = -1
+    /// While the access is interleaved read/write with a frame size that is a power of two (every
+    /// 8-, 16- and 32-bit format in 1, 2, 4 or 8 channels): the frame size less one, so that WRITEI
+    /// and READI test a buffer for whole frames with one mask and count them with one shift, instead
+    /// of copying and inspecting `setup` every period. Otherwise -1, which no non-empty buffer
+    /// passes: every other case (another access, no setup yet, a 3-byte or 6-channel frame, an empty
+    /// buffer) takes the checked path.
+    @exclusivity(unchecked) private(set) var interleavedFrameMask = -1
+    /// log2 of the frame size, when `interleavedFrameMask` is not -1.
+    @exclusivity(unchecked) private(set) var interleavedFrameShift = 0
     /// WRITEI's and READI's record, kept in the handle rather than on the stack: a record on the
     /// stack whose address goes to the kernel makes the compiler guard the frame with a stack
     /// protector, a handful of instructions per period.

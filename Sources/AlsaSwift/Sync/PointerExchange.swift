@@ -172,14 +172,19 @@ final class PointerExchange {
     /// A side-effect-free read of both records (no-op when both are mapped).
     func pull() throws(AlsaError) {
         try file.checkUsable(.syncPtr)
-        guard usesSyncPtr else { return }
+        guard usesSyncPtr else {
+            controlIsStale = false  // both records mapped: the control record is the kernel's own
+            return
+        }
         try exchange(ALSA_SYNC_PTR_APPL | ALSA_SYNC_PTR_AVAIL_MIN)
         controlIsStale = false
     }
 
     /// Marks that the kernel moved `appl_ptr` on its own (read/write transfer, prepare, reset...).
+    /// Unconditional, as it runs once a period on read/write streams: with a mapped control record
+    /// the flag is never acted on (`commit` writes the mapped record, `pull` clears it at once).
     func kernelMovedApplPtr() {
-        if !strategy.control.isMapped { controlIsStale = true }
+        controlIsStale = true
     }
 
     var usesSyncPtr: Bool { strategy.usesSyncPtr }
