@@ -45,6 +45,28 @@
  * "subN_". Each substream is a device of its own (own timer, own device copy, own counters), so
  * several clients can run at once, each on its own (the soak runs its cases concurrently).
  * Time comes from an hrtimer, one tick per period.
+ *
+ * Link audio timestamps (get_time_info): the device's position clock is ktime since START, so a
+ * request for SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK gets that clock (the link counter, reset at START)
+ * and SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK_ABSOLUTE the same clock since the substream was opened (the
+ * link came up then and is not reset at START), both read from the same ktime reading as the
+ * system timestamp when the stream stamps with CLOCK_MONOTONIC. The accuracy reported is the
+ * resolution of that clock (hrtimer_resolution). Any other type falls back to DEFAULT (the core then
+ * counts the audio time from hw_ptr), as real drivers do; hw info declares HAS_LINK_ATIME and
+ * HAS_LINK_ABSOLUTE_ATIME. A core quirk stays visible, as on HDA: a request for DEFAULT right after
+ * a link type on the same open is not passed to the driver and the report keeps the link type, so
+ * the core neither counts the pointer time nor refreshes tstamp (pcm_lib.c, Linux 6.1).
+ *
+ * Channel maps: each direction has a "Playback/Capture Channel Map" control
+ * (snd_pcm_add_chmap_ctls) offering MONO for one channel and FL FR or FR FL for two; the first map
+ * of a channel count is the default. The control is writable: a write must be exactly one of the
+ * offered maps (the values past its channels zero), and is allowed while the substream is open and
+ * OPEN, SETUP or PREPARED (as HDA's HDMI codecs allow it before the stream runs); a running,
+ * draining, paused or stopped-by-xrun stream answers -EBUSY, a substream not open -EBADFD, a map of
+ * another channel count than the configured one -EINVAL. The map chosen is the substream's until
+ * it closes; every open starts with the defaults. A read returns the chosen map when its channel
+ * count is the stream's, else the default for the stream's channel count. The map is metadata
+ * only: this device has no speakers, so the data path (and its checksums) is the same for every map.
  */
 #include <linux/hrtimer.h>
 #include <linux/kprobes.h>
@@ -55,6 +77,7 @@
 #include <sound/core.h>
 #include <sound/info.h>
 #include <sound/initval.h>
+#include <sound/control.h>
 #include <sound/pcm.h>
 
 MODULE_DESCRIPTION("ALSA test card with explicit sync (non-coherent DMA model)");
@@ -100,6 +123,8 @@ struct es_stream {
 	u8 *device_copy;		/* the device's view of the buffer */
 	snd_pcm_uframes_t consumed;	/* capture: appl_ptr as of the last poison check */
 	bool consumed_unknown;		/* a RESET moved appl_ptr without an ack */
+	ktime_t link_up;		/* when the substream opened: origin of the absolute link time */
+	int chmap;			/* the map chosen through the control (index in es_chmaps), or -1 */
 	struct es_stats stats;
 };
 
@@ -115,7 +140,8 @@ static struct es_card *es_chip;		/* for the sync probe */
 
 static const struct snd_pcm_hardware es_hardware = {
 	.info = SNDRV_PCM_INFO_MMAP | SNDRV_PCM_INFO_MMAP_VALID | SNDRV_PCM_INFO_INTERLEAVED |
-		SNDRV_PCM_INFO_BLOCK_TRANSFER | SNDRV_PCM_INFO_EXPLICIT_SYNC,
+		SNDRV_PCM_INFO_BLOCK_TRANSFER | SNDRV_PCM_INFO_EXPLICIT_SYNC |
+		SNDRV_PCM_INFO_HAS_LINK_ATIME | SNDRV_PCM_INFO_HAS_LINK_ABSOLUTE_ATIME,
 	.formats = SNDRV_PCM_FMTBIT_S16_LE | SNDRV_PCM_FMTBIT_S32_LE,
 	.rates = SNDRV_PCM_RATE_CONTINUOUS | SNDRV_PCM_RATE_8000_48000,
 	.rate_min = 8000,
@@ -128,6 +154,15 @@ static const struct snd_pcm_hardware es_hardware = {
 	.periods_min = 2,
 	.periods_max = 1024,
 };
+
+/* The channel maps offered, per channel count, the default first; ends with channels == 0. */
+static const struct snd_pcm_chmap_elem es_chmaps[] = {
+	{ .channels = 1, .map = { SNDRV_CHMAP_MONO } },
+	{ .channels = 2, .map = { SNDRV_CHMAP_FL, SNDRV_CHMAP_FR } },
+	{ .channels = 2, .map = { SNDRV_CHMAP_FR, SNDRV_CHMAP_FL } },
+	{ }
+};
+#define ES_CHMAP_CHANNELS_MAX 2
 
 static u64 fnv1a(u64 hash, const u8 *bytes, size_t count)
 {
@@ -241,10 +276,19 @@ static int es_open(struct snd_pcm_substream *substream)
 	s->substream = substream;
 	s->open = true;
 	s->running = false;
+	s->link_up = ktime_get();
+	s->chmap = -1;
 	memset(&s->stats, 0, sizeof(s->stats));
 	s->stats.checksum = FNV_OFFSET;
 	spin_unlock_irq(&s->lock);
 	substream->runtime->hw = es_hardware;
+	/*
+	 * The core leaves the report zeroed (COMPAT) and calls .get_time_info only for types other than
+	 * DEFAULT; with a .get_time_info present it then counts the audio time from hw_ptr only when the
+	 * report already says DEFAULT (update_audio_tstamp), so a first request for DEFAULT would get no
+	 * audio time at all. The report starts as DEFAULT instead.
+	 */
+	substream->runtime->audio_tstamp_report.actual_type = SNDRV_PCM_AUDIO_TSTAMP_TYPE_DEFAULT;
 	return 0;
 }
 
@@ -330,6 +374,48 @@ static snd_pcm_uframes_t es_pointer(struct snd_pcm_substream *substream)
 	pos = s->pos;
 	spin_unlock_irqrestore(&s->lock, flags);
 	return pos;
+}
+
+/*
+ * The audio timestamp the core asks for when user space requested a type other than DEFAULT
+ * (snd_pcm_update_hw_ptr0, under the stream lock, right after .pointer).
+ */
+static int es_get_time_info(struct snd_pcm_substream *substream, struct timespec64 *system_ts,
+			    struct timespec64 *audio_ts, struct snd_pcm_audio_tstamp_config *config,
+			    struct snd_pcm_audio_tstamp_report *report)
+{
+	struct es_stream *s = es_stream_of(substream);
+	struct snd_pcm_runtime *runtime = substream->runtime;
+	unsigned long flags;
+	ktime_t now, origin;
+
+	spin_lock_irqsave(&s->lock, flags);
+	now = ktime_get();
+	switch (config->type_requested) {
+	case SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK:
+		origin = s->started;
+		break;
+	case SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK_ABSOLUTE:
+		origin = s->link_up;
+		break;
+	default:
+		/* Not a clock of this device: the core counts the audio time from hw_ptr. */
+		spin_unlock_irqrestore(&s->lock, flags);
+		report->actual_type = SNDRV_PCM_AUDIO_TSTAMP_TYPE_DEFAULT;
+		report->accuracy_report = 0;
+		return 0;
+	}
+	spin_unlock_irqrestore(&s->lock, flags);
+	*audio_ts = ktime_to_timespec64(ktime_sub(now, origin));
+	/* The system time of the same reading where the stream stamps with CLOCK_MONOTONIC. */
+	if (runtime->tstamp_type == SNDRV_PCM_TSTAMP_TYPE_MONOTONIC)
+		*system_ts = ktime_to_timespec64(now);
+	else
+		snd_pcm_gettime(runtime, system_ts);
+	report->actual_type = config->type_requested;
+	report->accuracy_report = 1;
+	report->accuracy = hrtimer_resolution;
+	return 0;
 }
 
 /*
@@ -438,8 +524,132 @@ static const struct snd_pcm_ops es_ops = {
 	.prepare = es_prepare,
 	.trigger = es_trigger,
 	.pointer = es_pointer,
+	.get_time_info = es_get_time_info,
 	.ack = es_ack,
 };
+
+/* The offered map whose positions are values[0..channels) with zeros after, or -1. */
+static int es_chmap_find(const long *values)
+{
+	int m, i;
+
+	for (m = 0; es_chmaps[m].channels; m++) {
+		for (i = 0; i < ES_CHMAP_CHANNELS_MAX; i++) {
+			long expected = i < es_chmaps[m].channels ? es_chmaps[m].map[i] : 0;
+
+			if (values[i] != expected)
+				break;
+		}
+		if (i == ES_CHMAP_CHANNELS_MAX)
+			return m;
+	}
+	return -1;
+}
+
+/* The map in effect for a stream of `channels` (0: not configured): the chosen one, else the default. */
+static int es_chmap_effective(const struct es_stream *s, unsigned int channels)
+{
+	int m;
+
+	if (s->chmap >= 0 && (channels == 0 || es_chmaps[s->chmap].channels == channels))
+		return s->chmap;
+	for (m = 0; es_chmaps[m].channels; m++)
+		if (es_chmaps[m].channels == channels)
+			return m;
+	return -1;
+}
+
+static struct es_stream *es_stream_of_chmap(struct snd_kcontrol *kcontrol, struct snd_ctl_elem_value *ucontrol)
+{
+	struct snd_pcm_chmap *info = snd_kcontrol_chip(kcontrol);
+	struct es_card *es = info->private_data;
+	unsigned int idx = snd_ctl_get_ioffidx(kcontrol, &ucontrol->id);
+
+	if (idx >= es->substreams)
+		return NULL;
+	return &es->stream[info->stream][idx];
+}
+
+static int es_chmap_get(struct snd_kcontrol *kcontrol, struct snd_ctl_elem_value *ucontrol)
+{
+	struct es_stream *s = es_stream_of_chmap(kcontrol, ucontrol);
+	unsigned long flags;
+	int m, i, err = 0;
+
+	if (!s)
+		return -EINVAL;
+	memset(ucontrol->value.integer.value, 0, sizeof(long) * ES_CHMAP_CHANNELS_MAX);
+	spin_lock_irqsave(&s->lock, flags);
+	if (s->open) {
+		m = es_chmap_effective(s, s->substream->runtime->channels);
+		if (m < 0)
+			err = -EINVAL;
+		else
+			for (i = 0; i < es_chmaps[m].channels; i++)
+				ucontrol->value.integer.value[i] = es_chmaps[m].map[i];
+	}
+	spin_unlock_irqrestore(&s->lock, flags);
+	return err;
+}
+
+static int es_chmap_put(struct snd_kcontrol *kcontrol, struct snd_ctl_elem_value *ucontrol)
+{
+	struct es_stream *s = es_stream_of_chmap(kcontrol, ucontrol);
+	int m = es_chmap_find(ucontrol->value.integer.value);
+	struct snd_pcm_runtime *runtime;
+	unsigned long flags;
+	int err = 0;
+
+	if (!s)
+		return -EINVAL;
+	if (m < 0)
+		return -EINVAL;
+	spin_lock_irqsave(&s->lock, flags);
+	runtime = s->open ? s->substream->runtime : NULL;
+	if (!runtime) {
+		err = -EBADFD;
+	} else {
+		switch (runtime->status->state) {
+		case SNDRV_PCM_STATE_OPEN:
+		case SNDRV_PCM_STATE_SETUP:
+		case SNDRV_PCM_STATE_PREPARED:
+			if (runtime->channels && es_chmaps[m].channels != runtime->channels) {
+				err = -EINVAL;
+			} else {
+				err = es_chmap_effective(s, runtime->channels) != m;
+				s->chmap = m;
+			}
+			break;
+		default:
+			err = -EBUSY;
+		}
+	}
+	spin_unlock_irqrestore(&s->lock, flags);
+	return err;
+}
+
+/* The core's channel map control for each direction, made writable (as HDA's HDMI codecs do). */
+static int es_add_chmap_ctls(struct snd_pcm *pcm, struct es_card *es)
+{
+	int dir, err;
+	unsigned int i;
+
+	for (dir = 0; dir < 2; dir++) {
+		struct snd_pcm_chmap *info;
+		struct snd_kcontrol *kctl;
+
+		err = snd_pcm_add_chmap_ctls(pcm, dir, es_chmaps, ES_CHMAP_CHANNELS_MAX, 0, &info);
+		if (err < 0)
+			return err;
+		info->private_data = es;
+		kctl = info->kctl;
+		for (i = 0; i < kctl->count; i++)
+			kctl->vd[i].access |= SNDRV_CTL_ELEM_ACCESS_WRITE;
+		kctl->get = es_chmap_get;
+		kctl->put = es_chmap_put;
+	}
+	return 0;
+}
 
 static void es_proc_read(struct snd_info_entry *entry, struct snd_info_buffer *buffer)
 {
@@ -513,6 +723,9 @@ static int __init es_init(void)
 	snd_pcm_set_ops(pcm, SNDRV_PCM_STREAM_PLAYBACK, &es_ops);
 	snd_pcm_set_ops(pcm, SNDRV_PCM_STREAM_CAPTURE, &es_ops);
 	snd_pcm_set_managed_buffer_all(pcm, SNDRV_DMA_TYPE_VMALLOC, NULL, 0, 0);
+	err = es_add_chmap_ctls(pcm, es);
+	if (err < 0)
+		goto fail_card;
 	err = snd_card_ro_proc_new(card, "explicit_sync", es, es_proc_read);
 	if (err < 0)
 		goto fail_card;

@@ -41,7 +41,8 @@ extension AlsaLibPCM {
                                     periodTime: periodTime, bufferTime: bufferTime, info: infoFlags(p, accessTypes))
     }
 
-    /// The info flags alsa-lib exposes through getters. It strips EXPLICIT_SYNC and SYNC_APPLPTR
+    /// The info flags alsa-lib exposes through getters, the audio timestamp types included
+    /// (`snd_pcm_hw_params_supports_audio_ts_type`). It strips EXPLICIT_SYNC and SYNC_APPLPTR
     /// (explicit-sync.md §5); `syncReport` reads those from the kernel instead.
     static func infoFlags(_ p: OpaquePointer, _ accessTypes: [AccessType]) -> PCMInfoFlags {
         var flags: PCMInfoFlags = []
@@ -57,6 +58,16 @@ extension AlsaLibPCM {
             (.noPeriodWakeup, snd_pcm_hw_params_can_disable_period_wakeup),
         ]
         for (flag, getter) in getters where getter(p) > 0 { flags.insert(flag) }
+        // The audio timestamp types beyond the pointer count: without them `timing()` would ask
+        // alsa-lib for DEFAULT on a device with a link counter (seen on the rig's explicit-sync card).
+        let timestampTypes: [(PCMInfoFlags, snd_pcm_audio_tstamp_type_t)] = [
+            (.hasLinkTime, SND_PCM_AUDIO_TSTAMP_TYPE_LINK), (.hasLinkAbsoluteTime, SND_PCM_AUDIO_TSTAMP_TYPE_LINK_ABSOLUTE),
+            (.hasLinkEstimatedTime, SND_PCM_AUDIO_TSTAMP_TYPE_LINK_ESTIMATED),
+            (.hasLinkSynchronizedTime, SND_PCM_AUDIO_TSTAMP_TYPE_LINK_SYNCHRONIZED),
+        ]
+        for (flag, type) in timestampTypes where snd_pcm_hw_params_supports_audio_ts_type(p, Int32(type.rawValue)) > 0 {
+            flags.insert(flag)
+        }
         return flags
     }
 

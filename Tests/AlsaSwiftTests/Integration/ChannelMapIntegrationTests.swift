@@ -4,10 +4,10 @@ import Foundation
 import SystemPackage
 import Testing
 
-/// Channel maps on the real kernel. Of the rig's drivers only snd-intel8x0 (AC97) makes a channel
-/// map control: its playback PCM gets the generic read-only one (snd_pcm_add_chmap_ctls with
-/// snd_pcm_alt_chmaps, masked to the codec's channel counts: FL FR on QEMU's stereo codec).
-/// snd-dummy, snd-aloop and the explicit-sync test card make none.
+/// Channel maps on the real kernel. snd-intel8x0 (AC97) makes a read-only channel map control:
+/// its playback PCM gets the generic one (snd_pcm_add_chmap_ctls with snd_pcm_alt_chmaps, masked
+/// to the codec's channel counts: FL FR on QEMU's stereo codec). snd-dummy and snd-aloop make none.
+/// The explicit-sync test card's writable one is `WritableChannelMapIntegrationTests`'s.
 @Suite(.enabled(if: RigEnvironment.dummy != nil, Comment(rawValue: RigEnvironment.skipMessage)), .serialized)
 struct ChannelMapIntegrationTests {
     static let request = HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2, rate: 48_000,
