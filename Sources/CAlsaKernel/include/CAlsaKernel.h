@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <sys/ioctl.h> /* asound.h uses _IOR/_IOW/_IOWR without including this */
 #include <sound/asound.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /* ioctl(2) with a pointer argument, as a plain (not variadic) function: Swift's Glibc overlay
  * reaches the variadic ioctl through a wrapper function of its own, a call frame per period on the
@@ -20,6 +23,14 @@
 static inline int alsa_ioctl(int fd, unsigned long request, void *argument)
 {
 	return ioctl(fd, request, argument);
+}
+
+/* pipe2(ends, O_CLOEXEC): a pipe whose ends are close-on-exec from the start, so a fork/exec on
+ * another thread of the app can never inherit them (pipe() then FD_CLOEXEC leaves that window).
+ * Swift's Glibc module leaves out pipe2 (a _GNU_SOURCE declaration); the system call is the same. */
+static inline int alsa_pipe_cloexec(int ends[2])
+{
+	return (int)syscall(SYS_pipe2, ends, O_CLOEXEC);
 }
 
 /* ---- ioctl requests ---------------------------------------------------------------------- */

@@ -52,8 +52,15 @@ func makeListingMachine() -> SimulatedKernel {
     return kernel
 }
 
+/// How much a unit test's wall-clock bound stretches: ALSASWIFT_TEST_TIME_SCALE when the suite runs
+/// instrumented (`Scripts/sanitize` sets 4), 1 otherwise. Every bound a unit test puts on elapsed
+/// time goes through `scaled(_:)`, so one setting covers them all.
+let testTimeScale: Int = max(Int(ProcessInfo.processInfo.environment["ALSASWIFT_TEST_TIME_SCALE"] ?? "") ?? 1, 1)
+
+/// `bound` stretched by `testTimeScale`.
+func scaled(_ bound: Duration) -> Duration { bound * testTimeScale }
+
 /// How long "promptly" may take in a unit test on the simulated kernel: one second, stretched by
-/// ALSASWIFT_TEST_TIME_SCALE when the suite runs instrumented (`Scripts/sanitize` sets 4). The
-/// bound covers the test runner's own scheduling of the waiting task, which sanitizers slow down;
-/// the rig's integration tests keep the real second.
-let promptly: Duration = .seconds(1) * (Int(ProcessInfo.processInfo.environment["ALSASWIFT_TEST_TIME_SCALE"] ?? "") ?? 1)
+/// `testTimeScale`. The bound covers the test runner's own scheduling of the waiting task, which
+/// sanitizers slow down; the rig's integration tests keep the real second.
+let promptly: Duration = scaled(.seconds(1))
