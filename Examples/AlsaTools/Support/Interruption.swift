@@ -17,7 +17,14 @@ import Glibc
 /// blocking call is the one that must end. A second signal while the first is being acted on ends
 /// the process at once, with the signal's default action: the way out of a call that retries on
 /// EINTR by itself.
+///
+/// A signal that lands after the tool checked the flag but before it entered its blocking call
+/// interrupts nothing, and the call would block for ever. So the first signal also starts an
+/// interval timer: from then on SIGALRM interrupts the handlers' thread every 20 ms,
+/// and a blocking call entered in that window fails with EINTR within one interval, with the flag
+/// already set. Code that retries EINTR while no stop was asked is unaffected until the stop.
 public enum Interruption {
+
     private static let flag = Atomic<Bool>(false)
     /// The signal that asked for the stop, 0 when none did (or `request()` did).
     private static let signalNumber = Atomic<Int32>(0)
@@ -36,16 +43,22 @@ public enum Interruption {
         action.sa_flags = 0  // no SA_RESTART: the point of this type
         sigaction(SIGINT, &action, nil)
         sigaction(SIGTERM, &action, nil)
+        var reminder = sigaction()
+        reminder.__sigaction_handler.sa_handler = remind
+        sigemptyset(&reminder.sa_mask)
+        reminder.sa_flags = 0  // no SA_RESTART either: interrupting is all it is for
+        sigaction(SIGALRM, &reminder, nil)
         // A parent may start the tool with these signals blocked (the mask survives exec; a
         // dispatch worker thread blocks nearly all): unblocked here, or they would stay pending.
         var wanted = sigset_t()
         sigemptyset(&wanted)
         sigaddset(&wanted, SIGINT)
         sigaddset(&wanted, SIGTERM)
+        sigaddset(&wanted, SIGALRM)
         pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
     }
 
-    /// Async-signal-safe: atomics, pthread_self, pthread_kill, sigaction and raise only.
+    /// Async-signal-safe: atomics, pthread_self, pthread_kill, sigaction, raise and setitimer only.
     private static let handle: @convention(c) (Int32) -> Void = { number in
         let owner = Interruption.target.load(ordering: .acquiring)
         if owner != 0 && pthread_equal(pthread_self(), pthread_t(owner)) == 0 {
@@ -61,6 +74,20 @@ public enum Interruption {
             return
         }
         Interruption.signalNumber.store(number, ordering: .relaxed)
+        // setitimer is a plain system call on Linux, safe in a handler. The interval is a literal:
+        // a static would be initialised lazily, which a handler must not do.
+        let period = timeval(tv_sec: 0, tv_usec: 20_000)
+        var timer = itimerval(it_interval: period, it_value: period)
+        setitimer(__itimer_which_t(ITIMER_REAL.rawValue), &timer, nil)
+    }
+
+    /// SIGALRM from the reminder timer: its only job is to interrupt the handlers' thread (see the
+    /// type's documentation), so it forwards a delivery that landed elsewhere and does nothing more.
+    private static let remind: @convention(c) (Int32) -> Void = { number in
+        let owner = Interruption.target.load(ordering: .acquiring)
+        if owner != 0 && pthread_equal(pthread_self(), pthread_t(owner)) == 0 {
+            _ = pthread_kill(pthread_t(owner), number)
+        }
     }
 
     public static var requested: Bool { flag.load(ordering: .relaxed) }

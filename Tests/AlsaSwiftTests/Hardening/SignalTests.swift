@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CAlsaKernel
 @testable import AlsaTools
 
 #if canImport(Glibc)
@@ -11,9 +12,9 @@ import Glibc
 /// The recorder stopped that way leaves a valid WAV file.
 @Suite("Signals end the tools")
 struct SignalTests {
-    /// How long a tool may take to end after the signal. Generous for a loaded machine; the hang
-    /// these tests catch is unbounded.
-    static let bound: Duration = .seconds(3)
+    /// How long a tool may take to end after the signal. Generous for a loaded machine (and
+    /// stretched like `promptly` under the sanitizers); the hang these tests catch is unbounded.
+    static let bound: Duration = scaled(.seconds(3))
 
     /// The built tool `name`, next to the test bundle (`swift build --build-tests` builds both).
     static func tool(_ name: String) throws -> String {
@@ -61,7 +62,8 @@ struct SignalTests {
         }
 
         deinit {
-            if isRunning { kill(pid, SIGKILL); _ = wait(timeout: .seconds(5)) }
+            // SIGKILL ends it at once, so this wait is short.
+            if isRunning { kill(pid, SIGKILL); var raw: Int32 = 0; waitpid(pid, &raw, 0) }
         }
 
         var isRunning: Bool {
@@ -71,12 +73,13 @@ struct SignalTests {
             return status == nil
         }
 
-        /// Waits at most `timeout`; false if it still runs.
-        func wait(timeout: Duration) -> Bool {
+        /// Waits at most `timeout`; false if it still runs. Polls with `Task.sleep`: a test must
+        /// not hold one of the few cooperative threads for seconds (see `ToolShell.run`).
+        func wait(timeout: Duration) async -> Bool {
             let deadline = ContinuousClock.now + timeout
             while isRunning {
                 if ContinuousClock.now > deadline { return false }
-                usleep(10_000)
+                try? await Task.sleep(for: .milliseconds(10))
             }
             return true
         }
@@ -85,60 +88,105 @@ struct SignalTests {
         var exitStatus: Int32? { status.flatMap { $0 & 0x7F == 0 ? ($0 >> 8) & 0xFF : nil } }
     }
 
-    /// Waits until `child` catches SIGINT and SIGTERM (its handlers are installed), then a moment
-    /// more for it to enter the call it blocks in.
-    static func waitUntilHandling(_ child: Child) throws {
-        let deadline = ContinuousClock.now + .seconds(20)
+    /// Waits until `child` catches SIGINT and SIGTERM (its handlers are installed), and no longer:
+    /// the tests that want it blocked somewhere wait for that with `waitUntilBlocked`.
+    static func waitUntilHandling(_ child: Child) async {
+        let deadline = ContinuousClock.now + scaled(.seconds(20))
         while ContinuousClock.now < deadline {
             let status = (try? String(contentsOfFile: "/proc/\(child.pid)/status", encoding: .utf8)) ?? ""
             if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
                let mask = UInt64(line.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16),
                mask & (1 << (SIGINT - 1)) != 0, mask & (1 << (SIGTERM - 1)) != 0 {
-                usleep(300_000)
                 return
             }
-            usleep(20_000)
+            try? await Task.sleep(for: .milliseconds(5))
         }
         Issue.record("the tool never installed its signal handlers")
     }
 
+    /// Where a thread of a tool can sit blocked: the kernel function it sleeps in (/proc/…/wchan),
+    /// with the system call that got it there as the fallback when the kernel hides wchan.
+    struct BlockedIn: Sendable {
+        /// The names the kernel gives the function (6.x kernels renamed the pipe ones `anon_pipe_…`).
+        var kernelFunctions: Set<String>
+        var systemCall: Int
+        #if arch(x86_64)
+        static let fifoOpen = BlockedIn(kernelFunctions: ["wait_for_partner"], systemCall: 257)  // openat
+        static let pipeWrite = BlockedIn(kernelFunctions: ["pipe_write", "anon_pipe_write"], systemCall: 1)  // write
+        static let pipeRead = BlockedIn(kernelFunctions: ["pipe_read", "anon_pipe_read"], systemCall: 0)  // read
+        #elseif arch(arm64)
+        static let fifoOpen = BlockedIn(kernelFunctions: ["wait_for_partner"], systemCall: 56)
+        static let pipeWrite = BlockedIn(kernelFunctions: ["pipe_write", "anon_pipe_write"], systemCall: 64)
+        static let pipeRead = BlockedIn(kernelFunctions: ["pipe_read", "anon_pipe_read"], systemCall: 63)
+        #endif
+
+        /// Whether task `path` (/proc/<pid>/task/<tid>) is blocked here now.
+        func holds(forTask path: String) -> Bool {
+            let wchan = ((try? String(contentsOfFile: path + "/wchan", encoding: .utf8)) ?? "")
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            if !wchan.isEmpty && wchan != "0" { return kernelFunctions.contains(wchan) }
+            let call = ((try? String(contentsOfFile: path + "/syscall", encoding: .utf8)) ?? "").split(separator: " ").first
+            return call.flatMap { Int($0) } == systemCall
+        }
+    }
+
+    /// Waits until a thread of `child` is blocked in `place`, the same thread on two looks ~20 ms
+    /// apart: the signal then lands inside the blocking call, the case these tests are about (a
+    /// fixed pause was too short on a loaded machine, and the signal landed before the call).
+    static func waitUntilBlocked(_ child: Child, in place: BlockedIn) async {
+        let deadline = ContinuousClock.now + scaled(.seconds(20))
+        var candidate: String?
+        var seen: [String] = []
+        while ContinuousClock.now < deadline && child.isRunning {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(child.pid)/task")) ?? []
+            let blocked = tasks.map { "/proc/\(child.pid)/task/\($0)" }.filter { place.holds(forTask: $0) }
+            if let candidate, blocked.contains(candidate) { return }
+            candidate = blocked.first
+            seen = tasks.map { ((try? String(contentsOfFile: "/proc/\(child.pid)/task/\($0)/wchan", encoding: .utf8)) ?? "?") }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("the tool never blocked in \(place.kernelFunctions.sorted()) (its threads were last in \(seen))")
+    }
+
     /// Sends `signal` and waits at most `bound` for the process to end; returns how long it took,
     /// or nil (the child is then killed) when it did not end.
-    static func interrupt(_ child: Child, with signal: Int32) -> Duration? {
+    static func interrupt(_ child: Child, with signal: Int32) async -> Duration? {
         let sent = ContinuousClock.now
         kill(child.pid, signal)
-        guard child.wait(timeout: bound) else { return nil }
+        guard await child.wait(timeout: bound) else { return nil }
         return ContinuousClock.now - sent
     }
 
     @Test("defect: alsa-play blocked opening a FIFO with no writer ignored Ctrl-C and SIGTERM; now it ends with 128 + the signal",
           arguments: [SIGINT, SIGTERM])
-    func playerOnFIFO(signal: Int32) throws {
+    func playerOnFIFO(signal: Int32) async throws {
         let fifo = try Self.temporaryFIFO()
         defer { unlink(fifo) }
         let process = try Child("alsa-play", ["-D", "sim", fifo])
-        try Self.waitUntilHandling(process)
+        await Self.waitUntilHandling(process)
+        await Self.waitUntilBlocked(process, in: .fifoOpen)
         #expect(process.isRunning, "alsa-play should be blocked in open(2)")
-        let took = Self.interrupt(process, with: signal)
+        let took = await Self.interrupt(process, with: signal)
         #expect(took != nil, "alsa-play did not end within \(Self.bound) of signal \(signal)")
         #expect(process.exitStatus == 128 + signal)
     }
 
     @Test("alsa-record blocked opening a FIFO with no reader for its output ends on Ctrl-C and SIGTERM",
           arguments: [SIGINT, SIGTERM])
-    func recorderOnFIFO(signal: Int32) throws {
+    func recorderOnFIFO(signal: Int32) async throws {
         let fifo = try Self.temporaryFIFO()
         defer { unlink(fifo) }
         let process = try Child("alsa-record", ["-D", "sim", "-r", "8000", "-c", "1", "-f", "u8", "-q", fifo])
-        try Self.waitUntilHandling(process)
+        await Self.waitUntilHandling(process)
+        await Self.waitUntilBlocked(process, in: .fifoOpen)
         #expect(process.isRunning, "alsa-record should be blocked in open(2)")
-        #expect(Self.interrupt(process, with: signal) != nil, "alsa-record did not end within \(Self.bound)")
+        #expect(await Self.interrupt(process, with: signal) != nil, "alsa-record did not end within \(Self.bound)")
         #expect(process.exitStatus == 128 + signal)
     }
 
     @Test("alsa-record stopped by Ctrl-C or SIGTERM mid-recording leaves a valid WAV with every frame it counted",
           arguments: [SIGINT, SIGTERM])
-    func recorderLeavesValidFile(signal: Int32) throws {
+    func recorderLeavesValidFile(signal: Int32) async throws {
         let path = WAVTests.temporary("signal")
         defer { unlink(path) }
         let output = WAVTests.temporary("signal-out")
@@ -148,8 +196,14 @@ struct SignalTests {
         // The summary is status: on standard error, where the tool's status goes.
         let process = try Child("alsa-record", ["-D", "sim", "-r", "8000", "-c", "1", "-f", "u8", path], errors: log)
         close(log)
-        try Self.waitUntilHandling(process)
-        #expect(Self.interrupt(process, with: signal) != nil, "alsa-record did not end within \(Self.bound)")
+        await Self.waitUntilHandling(process)
+        // Frames counted before the stop: the file grows past its 44-byte header.
+        let deadline = ContinuousClock.now + scaled(.seconds(20))
+        while process.isRunning, ContinuousClock.now < deadline,
+              ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) <= 44 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(await Self.interrupt(process, with: signal) != nil, "alsa-record did not end within \(Self.bound)")
         // Open-ended: a signal is how such a recording ends, so the status is success.
         #expect(process.exitStatus == 0)
         let reader = try WAVReader(path: path)
@@ -163,7 +217,9 @@ struct SignalTests {
     /// A pipe whose write end holds as much as it can take, and blocks the next write.
     static func fullPipe() throws -> (read: Int32, write: Int32) {
         var ends: (Int32, Int32) = (-1, -1)
-        try #require(withUnsafeMutablePointer(to: &ends) { $0.withMemoryRebound(to: Int32.self, capacity: 2) { pipe($0) } } == 0)
+        // Close-on-exec: other tests spawn children in parallel, which must not hold this pipe open
+        // (the tool here gets its end through dup2, which clears the flag on the copy).
+        try #require(withUnsafeMutablePointer(to: &ends) { $0.withMemoryRebound(to: Int32.self, capacity: 2) { alsa_pipe_cloexec($0) } } == 0)
         let writer = ends.1
         #expect(fcntl(writer, 1031 /* F_SETPIPE_SZ, a GNU macro Swift does not import */, 4096) >= 4096)
         // Fill the pipe, then make its writes blocking again (the flag is shared with the child).
@@ -175,39 +231,73 @@ struct SignalTests {
     }
 
     @Test("alsa-record - blocked writing audio to a full pipe ends on Ctrl-C with 130 (its output was cut short)")
-    func recorderOnFullPipe() throws {
+    func recorderOnFullPipe() async throws {
         let ends = try Self.fullPipe()
         defer { close(ends.read); close(ends.write) }
         let process = try Child("alsa-record", ["-D", "sim", "-t", "raw", "-q", "-"], output: ends.write)
-        try Self.waitUntilHandling(process)
+        await Self.waitUntilHandling(process)
+        await Self.waitUntilBlocked(process, in: .pipeWrite)
         #expect(process.isRunning, "alsa-record should be blocked writing to standard output")
-        #expect(Self.interrupt(process, with: SIGINT) != nil, "alsa-record did not end within \(Self.bound)")
+        #expect(await Self.interrupt(process, with: SIGINT) != nil, "alsa-record did not end within \(Self.bound)")
         // Not 0, as an open-ended recording stopped between periods ends: the write it was in
         // did not finish, so what the reader got may end inside a frame.
         #expect(process.exitStatus == 130)
     }
 
     @Test("alsa-play - blocked reading a pipe nobody writes to ends on Ctrl-C with 130")
-    func playerOnSilentStandardInput() throws {
+    func playerOnSilentStandardInput() async throws {
         var ends: [Int32] = [-1, -1]
-        try #require(pipe(&ends) == 0)
+        try #require(alsa_pipe_cloexec(&ends) == 0)
         defer { close(ends[0]); close(ends[1]) }
         let process = try Child("alsa-play", ["-D", "sim", "-"], input: ends[0])
-        try Self.waitUntilHandling(process)
+        await Self.waitUntilHandling(process)
+        await Self.waitUntilBlocked(process, in: .pipeRead)
         #expect(process.isRunning, "alsa-play should be blocked reading standard input")
-        #expect(Self.interrupt(process, with: SIGINT) != nil, "alsa-play did not end within \(Self.bound)")
+        #expect(await Self.interrupt(process, with: SIGINT) != nil, "alsa-play did not end within \(Self.bound)")
         #expect(process.exitStatus == 130)
     }
 
     @Test("alsa-info blocked writing to a full pipe ends on Ctrl-C with 130")
-    func infoOnFullPipe() throws {
+    func infoOnFullPipe() async throws {
         let ends = try Self.fullPipe()
         defer { close(ends.read); close(ends.write) }
         let writer = ends.write
         let process = try Child("alsa-info", ["-D", "sim", "--json"], output: writer)
-        try Self.waitUntilHandling(process)
+        await Self.waitUntilHandling(process)
+        await Self.waitUntilBlocked(process, in: .pipeWrite)
         #expect(process.isRunning, "alsa-info should be blocked writing its listing")
-        #expect(Self.interrupt(process, with: SIGINT) != nil, "alsa-info did not end within \(Self.bound)")
+        #expect(await Self.interrupt(process, with: SIGINT) != nil, "alsa-info did not end within \(Self.bound)")
         #expect(process.exitStatus == 130)
+    }
+
+    /// The tools a signal must end wherever it lands, and how they may end: the signal can come
+    /// before the blocking call (the tool sees the flag and stops on its own), or inside it.
+    static let anyMomentCases: [(tool: String, arguments: [String], blocks: String, statuses: Set<Int32>)] = [
+        ("alsa-record", ["-D", "sim", "-r", "8000", "-c", "1", "-f", "u8", "-q", "FIFO"], "FIFO", [0, 130]),
+        ("alsa-play", ["-D", "sim", "FIFO"], "FIFO", [130]),
+        ("alsa-info", ["-D", "sim", "--json"], "full pipe", [130]),
+        ("alsa-record", ["-D", "sim", "-t", "raw", "-q", "-"], "full pipe", [0, 130]),
+    ]
+
+    @Test("defect: Ctrl-C landing between a tool's check of the stop flag and its blocking open or write was lost and the tool hung; now it ends wherever the signal lands",
+          arguments: 0..<4)
+    func signalAtAnyMoment(index: Int) async throws {
+        let (tool, arguments, blocks, statuses) = Self.anyMomentCases[index]
+        // Twelve tries, the signal right after the handlers are in: before the fix, about one in
+        // three (FIFO) to four in five (alsa-info) hung.
+        for attempt in 0..<12 {
+            let fifo = try Self.temporaryFIFO()
+            defer { unlink(fifo) }
+            let ends = try Self.fullPipe()
+            defer { close(ends.read); close(ends.write) }
+            let process = try Child(tool, arguments.map { $0 == "FIFO" ? fifo : $0 },
+                                    output: blocks == "full pipe" ? ends.write : nil)
+            await Self.waitUntilHandling(process)
+            let ended = await Self.interrupt(process, with: SIGINT) != nil
+            #expect(ended, "\(tool) on a \(blocks) did not end within \(Self.bound) of Ctrl-C (attempt \(attempt))")
+            if !ended { return }
+            #expect(process.exitStatus.map { statuses.contains($0) } == true,
+                    "\(tool) on a \(blocks) ended with status \(String(describing: process.exitStatus))")
+        }
     }
 }
