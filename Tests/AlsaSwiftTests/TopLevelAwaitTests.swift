@@ -11,14 +11,14 @@ import Glibc
 @Suite("Top-level await")
 struct TopLevelAwaitTests {
     @Test("a top-level `try await stream.write` waits on the poll reactor, never by blocking the main thread")
-    func topLevelAwaitReachesTheAsyncPath() throws {
+    func topLevelAwaitReachesTheAsyncPath() async throws {
         let path = WAVTests.temporary("top-level-await.out")
         let output = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         try #require(output >= 0)
         defer { unlink(path) }
         let child = try SignalTests.Child("top-level-await", [], output: output)
         close(output)
-        #expect(child.wait(timeout: .seconds(30)))
+        #expect(await child.wait(timeout: scaled(.seconds(30))))
         let printed = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         #expect(child.exitStatus == 0, "\(printed)")
         #expect(printed.contains("polls on the main thread 0, on the reactor thread"), "\(printed)")
