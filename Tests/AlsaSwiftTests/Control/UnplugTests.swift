@@ -10,10 +10,17 @@ struct UnplugTests {
     @Test("an async capture sequence ends with .disconnected")
     func captureSequence() async throws {
         let kernel = makeKernel()
+        // The card goes once the stream is open and delivering: a fixed pause could remove it
+        // before the open (ENOENT, `.noSuchDevice`), which is not the case under test.
+        let started = AsyncStream<Void>.makeStream()
         let ended = Task { () async -> AlsaError? in
+            defer { started.continuation.finish() }
             do {
                 let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(rate: 48_000, channels: 2), kernel: kernel)
-                for try await _ in stream.buffers(frames: 480) { await Task.yield() }
+                for try await _ in stream.buffers(frames: 480) {
+                    started.continuation.finish()
+                    await Task.yield()
+                }
                 return nil
             } catch let error as AlsaError {
                 return error
@@ -21,7 +28,7 @@ struct UnplugTests {
                 return nil
             }
         }
-        try await Task.sleep(for: .milliseconds(50))
+        for await _ in started.stream {}
         let unplugged = ContinuousClock.now
         kernel.removeCard(0)
         let error = await ended.value
