@@ -26,6 +26,13 @@ extension SimulatedKernel {
         locked { mixer(card).set(named: name, index: index, values: values) }
     }
 
+    /// How many control files of `card` are subscribed to its events now. A change made before a
+    /// subscription raises no event for it (as in the kernel), so a test that changes controls
+    /// "from another process" while a watcher starts waits for this first.
+    public func controlSubscriberCount(card: Int = 0) -> Int {
+        locked { mixer(card).subscriberCount }
+    }
+
     /// An element's state as the simulated card holds it.
     public func control(named name: String, index: Int = 0, card: Int = 0) -> SimulatedControlElement? {
         locked { mixer(card).element(named: name, index: index) }

@@ -57,6 +57,9 @@ final class SimulatedMixer {
 
     func unsubscribe(_ fd: Int32) { queues[fd] = nil }
 
+    /// How many control files are subscribed.
+    var subscriberCount: Int { queues.count }
+
     func hasEvents(_ fd: Int32) -> Bool { !(queues[fd]?.isEmpty ?? true) }
 
     // MARK: the control file

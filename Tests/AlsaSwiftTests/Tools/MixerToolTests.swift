@@ -81,7 +81,9 @@ struct MixerToolTests {
     func monitor() async throws {
         let kernel = AlsaMixer.simulatedMachine()
         let changer = Task {
-            try await Task.sleep(for: .milliseconds(100))
+            // The simulated card, as the kernel, queues events only for files already subscribed:
+            // change once the monitor listens, or both events are lost and it waits for ever.
+            while kernel.controlSubscriberCount() == 0 { try await Task.sleep(for: .milliseconds(5)) }
             kernel.setControl(named: "PCM Playback Volume", values: [5, 5])
             kernel.removeControl(named: "Capture Source")
         }
