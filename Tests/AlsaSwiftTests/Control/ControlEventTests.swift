@@ -11,10 +11,11 @@ struct ControlEventTests {
         let kernel = makeMixerKernel()
         // Its own handle: the sequence moves into the waiting task.
         let events = try CardControls(card: 0, kernel: kernel).events()
-        let started = ContinuousClock.now
         let waiter = Task { try await events.next() }
-        // The task is suspended in the reactor (nothing queued yet) when the value changes.
+        // The task is suspended in the reactor (nothing queued yet) when the value changes. The
+        // clock starts after this pause: on a loaded host the sleep itself may overrun.
         try await Task.sleep(for: .milliseconds(50))
+        let started = ContinuousClock.now
         kernel.setControl(named: "Line Volume", values: [10, 20])
         let event = try #require(try await waiter.value)
         #expect(event.element.name == "Line Volume" && event.element.numericID == 5)
@@ -73,7 +74,6 @@ struct ControlEventTests {
     func unplug() async throws {
         let kernel = makeMixerKernel()
         let events = try CardControls(card: 0, kernel: kernel).events()
-        let started = ContinuousClock.now
         let waiter = Task { () async -> AlsaError? in
             do {
                 _ = try await events.next()
@@ -85,6 +85,7 @@ struct ControlEventTests {
             }
         }
         try await Task.sleep(for: .milliseconds(50))
+        let started = ContinuousClock.now
         kernel.disconnectAll()
         let returned = await waiter.value
         let error = try #require(returned)
