@@ -7,9 +7,9 @@ import Testing
 struct RenderThreadTests {
     static func value(_ index: Int) -> Float { Float((index &* 7919) % 60_000 - 30_000) / 32_768 }
 
-    /// Waits (really) until `condition` holds or two seconds pass.
+    /// Waits (really) until `condition` holds or two seconds (stretched by `testTimeScale`) pass.
     static func eventually(_ condition: () -> Bool) -> Bool {
-        let deadline = ContinuousClock.now + .seconds(2)
+        let deadline = ContinuousClock.now + scaled(.seconds(2))
         while !condition() {
             if ContinuousClock.now > deadline { return false }
             Thread.sleep(forTimeInterval: 0.001)
