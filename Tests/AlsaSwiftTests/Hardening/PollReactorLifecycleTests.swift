@@ -1,4 +1,5 @@
 import AlsaSimulation
+import CAlsaKernel
 import Foundation
 import Synchronization
 import SystemPackage
@@ -29,7 +30,7 @@ struct PollReactorLifecycleTests {
     static func threadExists(_ id: pid_t) -> Bool { FileManager.default.fileExists(atPath: "/proc/self/task/\(id)") }
 
     /// Polls `condition` for up to `limit`.
-    static func eventually(within limit: Duration = .seconds(1), _ condition: () -> Bool) async throws -> Bool {
+    static func eventually(within limit: Duration = promptly, _ condition: () -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if condition() { return true }
@@ -64,7 +65,8 @@ struct PollReactorLifecycleTests {
         }
         for (reactor, inode, thread) in retired {
             #expect(try await Self.eventually { reactor() == nil }, "the reactor outlived its streams")
-            #expect(!Self.pipeIsOpen(inode), "the reactor's pipe is still open")
+            // The pipe closes in the reactor's deinit, which may still be running on another thread.
+            #expect(try await Self.eventually { !Self.pipeIsOpen(inode) }, "the reactor's pipe is still open")
             #expect(try await Self.eventually { !Self.threadExists(thread) }, "the reactor's thread \(thread) still runs")
         }
     }
@@ -93,7 +95,7 @@ struct PollReactorLifecycleTests {
         let lease = try PollReactor.lease(for: kernel, host: host)
         // A pipe of our own: its read end becomes readable when we write to it.
         var ends: (Int32, Int32) = (-1, -1)
-        try #require(withUnsafeMutablePointer(to: &ends) { $0.withMemoryRebound(to: Int32.self, capacity: 2) { pipe($0) } } == 0)
+        try #require(withUnsafeMutablePointer(to: &ends) { $0.withMemoryRebound(to: Int32.self, capacity: 2) { alsa_pipe_cloexec($0) } } == 0)
         defer { close(ends.0); close(ends.1) }
         let descriptors = UnsafeMutableBufferPointer<pollfd>.allocate(capacity: 1)
         defer { descriptors.deallocate() }
