@@ -1,4 +1,5 @@
 import AlsaSwift
+import CAlsaKernel
 import SystemPackage
 
 #if canImport(Glibc)
@@ -97,10 +98,10 @@ final class HostPipe: @unchecked Sendable {
 
     init() {
         var ends: [Int32] = [-1, -1]
-        precondition(pipe(&ends) == 0, "pipe failed: errno \(errno)")
+        // Close-on-exec from the start (tests spawn children in parallel).
+        precondition(alsa_pipe_cloexec(&ends) == 0, "pipe failed: errno \(errno)")
         for end in ends {
             _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
         }
         readEnd = ends[0]
         writeEnd = ends[1]

@@ -326,7 +326,7 @@ struct SimulatedControlDeviceTests {
     func poll() throws {
         let control = try cardTwo()
         var pipeEnds: [Int32] = [0, 0]
-        #expect(pipe(&pipeEnds) == 0)
+        #expect(alsa_pipe_cloexec(&pipeEnds) == 0)
         defer { Glibc.close(pipeEnds[0]); Glibc.close(pipeEnds[1]) }
         var set = [pollfd(fd: control.fd.rawValue, events: Int16(POLLIN | POLLOUT), revents: 0),
                    pollfd(fd: pipeEnds[0], events: Int16(POLLIN), revents: 0)]

@@ -56,6 +56,40 @@ struct RenderThreadTests {
         _ = setup
     }
 
+    /// The pipe behind descriptor `fd` of process `pid` ("pipe:[inode]"), or nil.
+    static func pipeName(_ fd: Int32, of pid: String) -> String? {
+        var link = [CChar](repeating: 0, count: 256)
+        let length = readlink("/proc/\(pid)/fd/\(fd)", &link, link.count - 1)
+        guard length > 0 else { return nil }
+        let name = String(decoding: link[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.hasPrefix("pipe:") ? name : nil
+    }
+
+    @Test("defect: the render thread's wake-up pipe leaked into every child process the app spawned; now it is close-on-exec from its creation")
+    func wakePipeNotInherited() throws {
+        let kernel = makeKernel(.explicitSync)
+        let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
+        _ = try pcm.configure(HardwareRequest(access: .mmapInterleaved, format: .floatLE, channels: 2, rate: 48_000, periodSize: 480, periodCount: 4))
+        let thread = try RenderThread(pcm: pcm) { context in
+            for i in 0..<context.samples.count { context.samples[i] = 0 }
+        }
+        defer { thread.stop() }
+        let ends = [thread.wakeReader, thread.wakeWriter]
+        for end in ends { #expect(fcntl(end, F_GETFD) & FD_CLOEXEC != 0, "descriptor \(end) lacks FD_CLOEXEC") }
+        let pipes = Set(ends.compactMap { Self.pipeName($0, of: "self") })
+        #expect(pipes.count == 1)
+        // A child spawned now: posix_spawn returns once it has exec'd, so its descriptors are final.
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("10"), nil]
+        defer { argv.forEach { free($0) } }
+        let spawned = argv.withUnsafeBufferPointer { posix_spawn(&pid, "/bin/sleep", nil, nil, $0.baseAddress!, environ) }
+        try #require(spawned == 0)
+        defer { kill(pid, SIGKILL); var raw: Int32 = 0; waitpid(pid, &raw, 0) }
+        let inherited = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? [])
+            .compactMap { Int32($0).flatMap { Self.pipeName($0, of: "\(pid)") } }
+        #expect(pipes.isDisjoint(with: inherited), "the child holds the wake-up pipe: \(inherited)")
+    }
+
     /// Underruns at every moment of the loop (the simulated hardware jumps a second ahead while
     /// the thread renders, writes or sleeps): each is recovered, whether the thread meets it in
     /// avail, in the write itself or in poll, and the thread plays on.

@@ -2,6 +2,7 @@ import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
+import CAlsaKernel
 #endif
 
 /// One thread per kernel that waits in poll(2) for every suspended `async` PCM operation at once,
@@ -57,12 +58,13 @@ final class PollReactor: TaskExecutor, Sendable {
             makePipe: {
                 var ends: (Int32, Int32) = (-1, -1)
                 let made = withUnsafeMutablePointer(to: &ends) {
-                    $0.withMemoryRebound(to: Int32.self, capacity: 2) { pipe($0) }
+                    // Close-on-exec from the start: pipe() then FD_CLOEXEC would leave a window in
+                    // which a fork/exec on another thread of the app inherits the ends.
+                    $0.withMemoryRebound(to: Int32.self, capacity: 2) { alsa_pipe_cloexec($0) }
                 }
                 guard made == 0 else { return .failure(Errno(rawValue: errno)) }
                 for end in [ends.0, ends.1] {
                     _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-                    _ = fcntl(end, F_SETFD, FD_CLOEXEC)
                 }
                 return .success(ends)
             },

@@ -3,6 +3,7 @@ import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
+import CAlsaKernel
 #endif
 
 /// What a render callback sees each time the device wants (playback) or has (capture) frames.
@@ -65,8 +66,9 @@ public final class RenderThread: Sendable {
     /// not block, lock or allocate.
     public typealias Callback = @Sendable (borrowing RenderContext) -> Void
 
-    private let wakeReader: Int32
-    private let wakeWriter: Int32
+    // Internal, not private: a test checks that a child process spawned meanwhile does not inherit them.
+    let wakeReader: Int32
+    let wakeWriter: Int32
     private let stopRequested = Atomic<Bool>(false)
     private let drainOnStop = Atomic<Bool>(false)
     private let periods = Atomic<Int>(0)
@@ -97,7 +99,9 @@ public final class RenderThread: Sendable {
             throw AlsaError(.configure, .invalidArgument, context: "a render thread needs interleaved access and a convertible format, not \(setup.access) \(setup.format)")
         }
         var ends: (Int32, Int32) = (-1, -1)
-        let made = withUnsafeMutablePointer(to: &ends) { $0.withMemoryRebound(to: Int32.self, capacity: 2) { Glibc.pipe($0) } }
+        // Close-on-exec from the start: a child the app spawns (on any thread, at any moment) must
+        // not inherit the wake-up pipe.
+        let made = withUnsafeMutablePointer(to: &ends) { $0.withMemoryRebound(to: Int32.self, capacity: 2) { alsa_pipe_cloexec($0) } }
         guard made == 0 else { throw AlsaError(.poll, Errno(rawValue: errno), context: "pipe for the render thread's wake-up") }
         (wakeReader, wakeWriter) = ends
         _ = fcntl(wakeWriter, F_SETFL, fcntl(wakeWriter, F_GETFL) | O_NONBLOCK)

@@ -1,4 +1,5 @@
 import AlsaSwift
+import CAlsaKernel
 import Foundation
 import Testing
 @testable import AlsaTools
@@ -15,7 +16,7 @@ struct WAVStreamTests {
     /// reading as a `FileInput` through /dev/fd so the reader sees a pipe, not a file.
     static func pipeInput(_ bytes: [UInt8]) throws -> FileInput {
         var ends: [Int32] = [-1, -1]
-        try #require(pipe(&ends) == 0)
+        try #require(alsa_pipe_cloexec(&ends) == 0)
         defer { close(ends[0]) }
         try #require(bytes.withUnsafeBytes { Glibc.write(ends[1], $0.baseAddress, $0.count) } == bytes.count)
         close(ends[1])
@@ -76,7 +77,7 @@ struct WAVStreamTests {
           arguments: [Optional(1001), nil])
     func writerOnPipe(expected: Int?) throws {
         var ends: [Int32] = [-1, -1]
-        try #require(pipe(&ends) == 0)
+        try #require(alsa_pipe_cloexec(&ends) == 0)
         defer { close(ends[0]) }
         let format = WAVFormat(encoding: .integer, channels: 1, sampleRate: 8_000, containerBits: 8)
         let output = try FileOutput(path: "/dev/fd/\(ends[1])")
