@@ -73,15 +73,26 @@ struct SignalTests {
             return status == nil
         }
 
-        /// Waits at most `timeout`; false if it still runs. Polls with `Task.sleep`: a test must
-        /// not hold one of the few cooperative threads for seconds (see `ToolShell.run`).
+        /// Waits at most `timeout`; false if it still runs. The wait happens on a thread of its
+        /// own, as `ToolShell.run`'s does: a test must not hold one of the few cooperative threads
+        /// for seconds, and a task polling on that busy pool would see the end late, and take a
+        /// slow pool for a slow tool.
         func wait(timeout: Duration) async -> Bool {
-            let deadline = ContinuousClock.now + timeout
-            while isRunning {
-                if ContinuousClock.now > deadline { return false }
-                try? await Task.sleep(for: .milliseconds(10))
+            guard isRunning else { return true }
+            let pid = self.pid
+            let ended: Int32? = await withCheckedContinuation { finished in
+                Thread {
+                    let deadline = ContinuousClock.now + timeout
+                    var raw: Int32 = 0
+                    while waitpid(pid, &raw, WNOHANG) != pid {
+                        if ContinuousClock.now > deadline { finished.resume(returning: nil); return }
+                        usleep(2_000)
+                    }
+                    finished.resume(returning: raw)
+                }.start()
             }
-            return true
+            if let ended { status = ended }
+            return ended != nil
         }
 
         /// The exit status, nil while running or when a signal killed it.
@@ -91,14 +102,17 @@ struct SignalTests {
     /// Waits until `child` catches SIGINT and SIGTERM (its handlers are installed), and no longer:
     /// the tests that want it blocked somewhere wait for that with `waitUntilBlocked`.
     static func waitUntilHandling(_ child: Child) async {
+        // Looks first, then checks the clock: on a busy task pool this task may resume long after
+        // its sleep, and must not then give up without a last look.
         let deadline = ContinuousClock.now + scaled(.seconds(20))
-        while ContinuousClock.now < deadline {
+        while true {
             let status = (try? String(contentsOfFile: "/proc/\(child.pid)/status", encoding: .utf8)) ?? ""
             if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
                let mask = UInt64(line.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16),
                mask & (1 << (SIGINT - 1)) != 0, mask & (1 << (SIGTERM - 1)) != 0 {
                 return
             }
+            if ContinuousClock.now > deadline { break }
             try? await Task.sleep(for: .milliseconds(5))
         }
         Issue.record("the tool never installed its signal handlers")
@@ -137,12 +151,18 @@ struct SignalTests {
         let deadline = ContinuousClock.now + scaled(.seconds(20))
         var candidate: String?
         var seen: [String] = []
-        while ContinuousClock.now < deadline && child.isRunning {
+        var lastLook = false
+        while child.isRunning {
             let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(child.pid)/task")) ?? []
             let blocked = tasks.map { "/proc/\(child.pid)/task/\($0)" }.filter { place.holds(forTask: $0) }
             if let candidate, blocked.contains(candidate) { return }
             candidate = blocked.first
             seen = tasks.map { ((try? String(contentsOfFile: "/proc/\(child.pid)/task/\($0)/wchan", encoding: .utf8)) ?? "?") }
+            // After the look (see waitUntilHandling); a candidate still gets its second look.
+            if ContinuousClock.now > deadline {
+                if candidate == nil || lastLook { break }
+                lastLook = true
+            }
             try? await Task.sleep(for: .milliseconds(20))
         }
         Issue.record("the tool never blocked in \(place.kernelFunctions.sorted()) (its threads were last in \(seen))")
