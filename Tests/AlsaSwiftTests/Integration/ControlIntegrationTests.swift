@@ -34,6 +34,15 @@ final class BlockingCall: @unchecked Sendable {
     }
 }
 
+/// Hands a value that is not Sendable to the one task that takes it, which then owns it alone
+/// (and closes it when it ends), while it was made, and so subscribed, before the task started.
+final class Handover<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value?
+    init(_ value: Value) { self.value = value }
+    func take() -> Value? { lock.withLock { defer { value = nil }; return value } }
+}
+
 /// The control side on a real kernel: snd-dummy's and the AC97 codec's elements, their dB scales
 /// against alsa-lib's simple mixer, events from and values for alsa-utils' amixer, and a card
 /// unbound through sysfs. Needs alsa-utils on the host (the guest sees the host's root).
@@ -99,11 +108,15 @@ struct ControlIntegrationTests {
         let master = try controls.element(named: "Master Volume")
         try controls.setValue(.integers([0, 0]), of: master)
         let card = dummy
-        // Waiting before amixer starts, so that the arrival time is the reactor's wake-up.
+        // Subscribed here, before the task: a subscription made inside it could come after
+        // amixer's change on a loaded host, and the event would never arrive.
+        let subscription = Handover(try CardControls(card: card).events())
         let waiter = Task { () async throws -> (ControlEvent?, ContinuousClock.Instant) in
-            let events = try CardControls(card: card).events()
+            let events = try #require(subscription.take())
             return (try await events.next(), ContinuousClock.now)
         }
+        // Waiting before amixer starts, so that the arrival time is the reactor's wake-up (the
+        // event is queued for the subscription whether or not the task is waiting yet).
         try await Task.sleep(for: .milliseconds(200))
         let started = ContinuousClock.now
         _ = try runAmixer(["-q", "-c", "\(dummy)", "cset", "name=Master Volume", "33,44"])
@@ -148,10 +161,12 @@ struct ControlIntegrationTests {
         try pcm!.start()
         let hotplug = try DeviceChanges()
 
-        // The sequence lives in the task only, so that it is closed when the task ends.
+        // Subscribed before the task (so the disconnect cannot come first); the sequence then
+        // lives in the task only, so that it is closed when the task ends.
+        let subscription = Handover(try CardControls(card: card).events())
         let waiter = Task { () async -> (AlsaError?, ContinuousClock.Instant) in
             do {
-                let events = try CardControls(card: card).events()
+                guard let events = subscription.take() else { return (nil, .now) }
                 while try await events.next() != nil {}
                 return (nil, .now)
             } catch let error as AlsaError {
