@@ -92,6 +92,11 @@ struct TimingIntegrationTests {
         var maxBracket = Duration.zero
         var maxError = Duration.zero
         var bracketMisses = 0
+        // Looks beyond the tolerance. One stall of the guest's vCPU (the host is loaded) between a
+        // call and the clock reading around it puts a look or two out by tens of milliseconds; a
+        // wrong clock or a wrong prediction puts nearly all of them out. So two are allowed, and
+        // reported.
+        var outliers: [String] = []
         var predictions = 0
         for (i, sample) in running.enumerated() {
             let timing = sample.timing
@@ -100,7 +105,8 @@ struct TimingIntegrationTests {
             // The kernel's timestamp is CLOCK_MONOTONIC: never after the reading that followed the
             // call, and not much before it.
             let lag = sample.after - timing.timestamp
-            #expect(lag >= .zero && lag <= Self.tolerance, "timestamp \(timing.timestamp) vs clock \(sample.after)")
+            #expect(lag >= .zero, "timestamp \(timing.timestamp) after the clock's \(sample.after)")
+            if lag > Self.tolerance { outliers.append("look \(i): timestamp \(Self.milliseconds(lag)) behind the clock") }
             maxLag = max(maxLag, lag)
             if testCase.direction == .capture {
                 // The next frame to read was captured already: its time is not in the future.
@@ -123,21 +129,26 @@ struct TimingIntegrationTests {
             let error = measured - predicted
             maxError = max(maxError, error < .zero ? .zero - error : error)
             predictions += 1
-            #expect(error <= Self.tolerance && error >= .zero - Self.tolerance,
-                    "frame \(frame): predicted \(predicted), measured \(measured)")
+            if error > Self.tolerance || error < .zero - Self.tolerance {
+                outliers.append("frame \(frame): predicted \(predicted), measured \(measured)")
+            }
             if testCase.direction == .playback, let crossing = running[(i + 1)...].firstIndex(where: { $0.timing.devicePosition >= frame }) {
                 // Against the clock itself: the device reached the frame after the last look that
                 // had it short of it, and before the reading after the first look past it.
                 let lowerBound = running[crossing - 1].timing.timestamp
                 let upperBound = running[crossing].after
-                if predicted < lowerBound - Self.tolerance || predicted > upperBound + Self.tolerance { bracketMisses += 1 }
+                if predicted < lowerBound - Self.tolerance || predicted > upperBound + Self.tolerance {
+                    bracketMisses += 1
+                    outliers.append("frame \(frame): predicted \(predicted) outside the bracket \(lowerBound)...\(upperBound)")
+                }
                 let outside = max(lowerBound - predicted, predicted - upperBound, .zero)
                 maxOutside = max(maxOutside, outside)
                 maxBracket = max(maxBracket, upperBound - lowerBound)
             }
         }
         #expect(predictions > 20)
-        #expect(bracketMisses == 0)
+        #expect(outliers.count <= 2, "\(outliers.count) looks beyond the tolerance: \(outliers)")
+        if !outliers.isEmpty { print("timing \(testCase.testDescription): \(bracketMisses) bracket misses; outliers allowed: \(outliers)") }
         print("timing \(testCase.testDescription): \(running.count) looks, timestamp lag behind CLOCK_MONOTONIC at most "
               + "\(Self.milliseconds(maxLag)), prediction error at most \(Self.milliseconds(maxError)) over \(predictions) frames, "
               + (testCase.direction == .playback ? "prediction outside the CLOCK_MONOTONIC bracket of its crossing by at most "
