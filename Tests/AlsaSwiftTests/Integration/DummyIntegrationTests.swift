@@ -106,14 +106,16 @@ struct DummyIntegrationTests {
     }
 
     @Test func anXrunIsReportedAndPlaybackContinues() throws {
+        // 1024-frame periods, a 4096-frame (85 ms) buffer: the second xrun that a 21 ms buffer got
+        // from one stall of the guest's vCPU while playing on needs a stall four times as long.
         let pcm = try KernelPCM(card: card, device: 0, direction: .playback, options: PCMOpenOptions(recovery: .report))
-        try pcm.configure(request(.readWriteInterleaved, period: 256))
-        try playReadWrite(pcm, frames: 1024)
-        Thread.sleep(forTimeInterval: 0.2)  // 1024 frames last 21 ms: the feed stops for ten times that
-        let error = #expect(throws: AlsaError.self) { try playReadWrite(pcm, frames: 256) }
+        try pcm.configure(request(.readWriteInterleaved, period: 1024))
+        try playReadWrite(pcm, frames: 4096)
+        Thread.sleep(forTimeInterval: 0.3)  // 4096 frames last 85 ms: the feed stops for over three times that
+        let error = #expect(throws: AlsaError.self) { try playReadWrite(pcm, frames: 1024) }
         #expect(error?.kind == .xrun)
         try pcm.recover(from: error!)
-        try playReadWrite(pcm, frames: 4096)
+        try playReadWrite(pcm, frames: 16_384)
         #expect(try pcm.state == .running)
         #expect(pcm.xrunCount == 1)
         try pcm.drop()
