@@ -6,6 +6,20 @@ import Testing
 
 /// The example tools on the real kernel.
 extension LoopbackIntegrationTests {
+    /// The kernel's word that capture substream 0 of snd-aloop's device 1 on `card` is running.
+    static func captureStatusPath(card: Int) -> String { "/proc/asound/card\(card)/pcm1c/sub0/status" }
+
+    /// Waits (at most ten seconds) until the recorder's capture stream runs, so that the player
+    /// starts after it: a fixed pause was too short when the guest's vCPU stalled.
+    static func waitUntilCaptureRuns(card: Int) {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            let status = (try? String(contentsOfFile: captureStatusPath(card: card), encoding: .utf8)) ?? ""
+            if status.contains("state: RUNNING") { return }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+    }
+
     @Test("alsa-play into snd-aloop while alsa-record captures the other side: the WAV comes back sample for sample")
     func playerToRecorder() throws {
         let card = RigEnvironment.loopback ?? 0
@@ -37,7 +51,7 @@ extension LoopbackIntegrationTests {
             done.signal()
         }
         recorder.start()
-        Thread.sleep(forTimeInterval: 0.3)
+        Self.waitUntilCaptureRuns(card: card)
         try AlsaPlay.parse(["-D", "hw:\(card),0,0", "-q", source]).run()
         done.wait()
         if let error = failure.error { throw error }
@@ -148,7 +162,9 @@ extension LoopbackIntegrationTests {
         try (signal + [UInt8](repeating: 0, count: 24_000 * 4)).withUnsafeBytes { try writer.append($0) }
         try writer.finish()
         let result = try await ToolShell.run("""
-            "$alsa_record" -D hw:\(card),1,0 -t raw -f dat -d 3 -q - > "\(recorded)" & sleep 0.3
+            "$alsa_record" -D hw:\(card),1,0 -t raw -f dat -d 3 -q - > "\(recorded)" &
+            # The player starts once the recorder's capture runs (at most ten seconds).
+            n=0; until grep -q 'state: RUNNING' "\(Self.captureStatusPath(card: card))" 2>/dev/null || [ $n -ge 1000 ]; do sleep 0.01; n=$((n+1)); done
             cat "\(source)" | "$alsa_play" -D hw:\(card),0,0 -q -
             wait $!
             """)
