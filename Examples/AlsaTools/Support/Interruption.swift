@@ -20,11 +20,10 @@ import Glibc
 ///
 /// A signal that lands after the tool checked the flag but before it entered its blocking call
 /// interrupts nothing, and the call would block for ever. So the first signal also starts an
-/// interval timer: from then on SIGALRM interrupts the handlers' thread every 20 ms,
-/// and a blocking call entered in that window fails with EINTR within one interval, with the flag
+/// interval timer: from then on SIGALRM interrupts the handlers' thread every 20 ms, and a
+/// blocking call entered in that window fails with EINTR within one interval, with the flag
 /// already set. Code that retries EINTR while no stop was asked is unaffected until the stop.
 public enum Interruption {
-
     private static let flag = Atomic<Bool>(false)
     /// The signal that asked for the stop, 0 when none did (or `request()` did).
     private static let signalNumber = Atomic<Int32>(0)
