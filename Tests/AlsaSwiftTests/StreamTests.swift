@@ -176,21 +176,26 @@ struct StreamTests {
 
     /// A task writing `samples` to `stream` (whose device the caller paused, so that only
     /// cancellation ends the wait), on `executor` when one is given; its value is the error the
-    /// write ended with, nil if it ended without one.
+    /// write ended with (nil if it ended without one) and the instant the write returned, read by
+    /// the task itself as soon as it runs again.
     static func writeUntilCancelled(_ stream: PlaybackStream, _ samples: [Float],
-                                    executor: (any TaskExecutor)?) -> Task<AlsaError?, Never> {
+                                    executor: (any TaskExecutor)?) -> Task<(AlsaError?, ContinuousClock.Instant), Never> {
         nonisolated(unsafe) let unsafeStream = stream
-        return Task(executorPreference: executor) { () -> AlsaError? in
+        return Task(executorPreference: executor) { () -> (AlsaError?, ContinuousClock.Instant) in
             do throws(AlsaError) {
                 try await unsafeStream.write(try InterleavedAudioBuffer(channels: 2, samples: samples))
-                return nil
+                return (nil, .now)
             } catch {
-                return error
+                return (error, .now)
             }
         }
     }
 
-    @Test("cancelling a suspended write ends it with ECANCELED, promptly")
+    /// On Swift's global executor the cancelled task resumes on the cooperative pool, whose two
+    /// threads the suite's other tests share, so the bound here is loose: it tells "ends" from
+    /// "never ends" (a paused device never makes room). How promptly the library itself ends the
+    /// wait is measured without the pool, by `StreamExecutorTests.preferredCancellation`.
+    @Test("cancelling a suspended write ends it with ECANCELED")
     func cancellation() async throws {
         let kernel = makeKernel(.explicitSync)
         let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(40)), kernel: kernel)
@@ -199,11 +204,11 @@ struct StreamTests {
         try stream.core.pcm.pause(true)  // a paused device never makes room: only cancellation ends the wait
         let outcome = Self.writeUntilCancelled(stream, samples, executor: nil)
         try await Task.sleep(for: .milliseconds(100))
-        let started = ContinuousClock.now
+        let cancelled = ContinuousClock.now
         outcome.cancel()
-        let error = await outcome.value
+        let (error, ended) = await outcome.value
         #expect(error?.kind == .cancelled)
-        #expect(ContinuousClock.now - started < promptly)
+        #expect(ended - cancelled < scaled(.seconds(5)))
     }
 
     @Test("drain on a stalled device gives up at its timeout instead of hanging, and drops the rest")
