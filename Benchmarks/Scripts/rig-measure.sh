@@ -52,7 +52,7 @@ for side in alsaswift alsa-lib; do
         for try in 1 2 3; do
             for n in $short $long; do
                 command_for $side "$access" "$direction" $n "${sync:-}"
-                strace -f -qq -e trace=ioctl,poll,ppoll,access -o "$out/trace-$n" "${CMD[@]}" --period $period > "$out/run-$n" 2>&1
+                strace -f -qq -e trace=ioctl,poll,ppoll,access,faccessat,faccessat2 -o "$out/trace-$n" "${CMD[@]}" --period $period > "$out/run-$n" 2>&1
             done
             xs=$(xruns_of "$out/run-$short") xl=$(xruns_of "$out/run-$long")
             seen="$seen${seen:+,}${xs:-?}+${xl:-?}"
@@ -109,30 +109,32 @@ for mode in "${modes[@]}"; do
     echo "allocations side=alsaswift backend=$backend access=$access direction=$direction sync=$sync $(allocations_of "$swift" "$dev" "$access" "$direction" 1000 "${flags[@]}")" >> "$results"
 done
 
-# 3. User-space instructions per period (callgrind), the same difference method. Valgrind 3.19
-#    cannot read the DWARF Swift 6 writes, so it runs a copy of the Swift loop without debug info.
+# 3. User-space instructions per period (callgrind): the instructions of the loop's 200-period
+#    window alone, between its two markers (callgrind-window.py), so start-up and teardown,
+#    whose cost varies from run to run on the Swift side, are left out. Valgrind 3.19 cannot read
+#    the DWARF Swift 6 writes, so it runs a copy of the Swift loop without debug info.
 strip --strip-debug -o "$out/alsa-loop-stripped" "$swift"
+here=$(cd "$(dirname "$0")" && pwd)
 instructions() {  # side access direction periods sync
-    local file="$out/callgrind.$1.$2.$3.$4.${5:-m}"
     command_for "$@"
     [ "$1" = alsaswift ] && CMD[0]="$out/alsa-loop-stripped"
-    valgrind --tool=callgrind --vgdb=no --callgrind-out-file="$file" -q "${CMD[@]}" --period 1024 > "$out/cg-run-$4" 2>&1
-    awk '/^summary:/ { print $2 } /^totals:/ { t = $2 } END { if (t) print t }' "$file" | head -1
+    rm -f "$out"/cgw.*
+    valgrind --tool=callgrind --vgdb=no -q --zero-before=access --dump-before=faccessat --callgrind-out-file="$out/cgw.%p" "${CMD[@]}" --period 1024 > "$out/cg-run" 2>&1
+    python3 "$here/callgrind-window.py" "$out/cgw"
 }
 for mode in "mmap playback " "mmap playback sync" "rw playback " "rw playback sync" "rw capture "; do
     read -r access direction sync <<< "$mode"
     for side in alsaswift alsa-lib; do
         # An xrun's recovery (errors, their descriptions) would be counted in: a second try if
-        # the first pair had one; every try's xruns are reported.
+        # the first had one; every try's xruns are reported.
         seen=""
         for try in 1 2; do
-            a=$(instructions $side "$access" "$direction" 50 "${sync:-}")
-            b=$(instructions $side "$access" "$direction" 250 "${sync:-}")
-            xs=$(xruns_of "$out/cg-run-50") xl=$(xruns_of "$out/cg-run-250")
-            seen="$seen${seen:+,}${xs:-?}+${xl:-?}"
-            [ "${xs:-1}" = 0 ] && [ "${xl:-1}" = 0 ] && break
+            w=$(instructions $side "$access" "$direction" 200 "${sync:-}")
+            x=$(xruns_of "$out/cg-run")
+            seen="$seen${seen:+,}${x:-?}"
+            [ "${x:-1}" = 0 ] && break
         done
-        echo "instructions side=$side access=$access direction=$direction sync=${sync:-mapped} period=1024 short=${a:-missing} long=${b:-missing} span=200 xruns=$seen" >> "$results"
+        echo "instructions side=$side access=$access direction=$direction sync=${sync:-mapped} period=1024 ${w:-window=missing} periods=200 xruns=$seen" >> "$results"
     done
 done
 

@@ -163,29 +163,32 @@ for k, f in rows:
     def instructions(fields):
         if not fields:
             raise Bad("missing")
+        window = fields.get("window", "missing")
+        if window.startswith("error:"):
+            raise Bad(window.replace("_", " "))
         try:
-            short, long, span = int(fields["short"]), int(fields["long"]), int(fields["span"])
+            ir, periods = int(window), int(fields["periods"])
         except (KeyError, ValueError):
             raise Bad("missing")
-        if long <= short:
-            raise Bad(f"impossible ({long} - {short})")
-        return Fraction(long - short, span)
+        if ir <= 0 or periods <= 0:
+            raise Bad(f"impossible ({ir} over {periods} periods)")
+        return Fraction(ir, periods)
 
     try:
         ours, theirs = instructions(f), instructions(t)
     except Bad as bad:
         row(label, None, None, "≤ alsa-lib", str(bad))
         continue
-    last = [x.split(",")[-1] for x in (f.get("xruns", "0+0"), (t or {}).get("xruns", "0+0"))]
-    if ours > theirs and any(x != "0+0" for x in last):
-        row(label, f"{float(ours):.0f}", f"{float(theirs):.0f}", "≤ alsa-lib", "xruns in every try, so recovery is counted in")
+    last = [x.split(",")[-1] for x in (f.get("xruns", "0"), (t or {}).get("xruns", "0"))]
+    if any(x != "0" for x in last):  # a figure with recovery counted in is no verdict either way
+        row(label, f"{float(ours):.2f}", f"{float(theirs):.2f}", "≤ alsa-lib", "xruns in every try, so recovery is counted in")
     elif f.get("sync") == "null-host" and ours > theirs:
         # Both sides make the same alsa-lib calls here; AlsaSwift's side is a wrapper of them, so
         # it costs what they cost plus its own frames and error capture: it cannot be met.
-        row(label, f"{float(ours):.0f}", f"{float(theirs):.0f}", "≤ alsa-lib",
+        row(label, f"{float(ours):.2f}", f"{float(theirs):.2f}", "≤ alsa-lib",
             "not reachable: a wrapper of the same alsa-lib calls (what it adds: BENCHMARKS.md)")
     else:
-        row(label, f"{float(ours):.0f}", f"{float(theirs):.0f}", "≤ alsa-lib", ours <= theirs)
+        row(label, f"{float(ours):.2f}", f"{float(theirs):.2f}", "≤ alsa-lib", ours <= theirs)
 
 # 4. Latency headroom: the smallest size where the median of three tries had no xrun.
 def smallest(side):
