@@ -174,14 +174,18 @@ struct StreamTests {
         #expect(device.checksum == (try Self.deviceChecksum(samples + samples[0..<4800], as: stream.configuration.format)))
     }
 
-    /// A task writing `samples` to `stream` (whose device the caller paused, so that only
-    /// cancellation ends the wait), on `executor` when one is given; its value is the error the
-    /// write ended with (nil if it ended without one) and the instant the write returned, read by
-    /// the task itself as soon as it runs again.
-    static func writeUntilCancelled(_ stream: PlaybackStream, _ samples: [Float],
-                                    executor: (any TaskExecutor)?) -> Task<(AlsaError?, ContinuousClock.Instant), Never> {
+    /// Starts an async write that can only end by cancellation (a paused device never makes room),
+    /// in a task on Swift's global executor or preferring the stream's `taskExecutor`, cancels it
+    /// after 100 ms, and returns the error the write ended with (nil if none) and the time from
+    /// `cancel()` to the write's return, read by the task itself as soon as it runs again.
+    static func cancelSuspendedWrite(onStreamExecutor: Bool) async throws -> (AlsaError?, Duration) {
+        let kernel = makeKernel(.explicitSync)
+        let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(40)), kernel: kernel)
+        let samples = signal(frames: 1920)
+        try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
+        try stream.core.pcm.pause(true)
         nonisolated(unsafe) let unsafeStream = stream
-        return Task(executorPreference: executor) { () -> (AlsaError?, ContinuousClock.Instant) in
+        let outcome = Task(executorPreference: onStreamExecutor ? stream.taskExecutor : nil) { () -> (AlsaError?, ContinuousClock.Instant) in
             do throws(AlsaError) {
                 try await unsafeStream.write(try InterleavedAudioBuffer(channels: 2, samples: samples))
                 return (nil, .now)
@@ -189,26 +193,22 @@ struct StreamTests {
                 return (error, .now)
             }
         }
-    }
-
-    /// On Swift's global executor the cancelled task resumes on the cooperative pool, whose two
-    /// threads the suite's other tests share, so the bound here is loose: it tells "ends" from
-    /// "never ends" (a paused device never makes room). How promptly the library itself ends the
-    /// wait is measured without the pool, by `StreamExecutorTests.preferredCancellation`.
-    @Test("cancelling a suspended write ends it with ECANCELED")
-    func cancellation() async throws {
-        let kernel = makeKernel(.explicitSync)
-        let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(40)), kernel: kernel)
-        let samples = Self.signal(frames: 1920)
-        try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
-        try stream.core.pcm.pause(true)  // a paused device never makes room: only cancellation ends the wait
-        let outcome = Self.writeUntilCancelled(stream, samples, executor: nil)
         try await Task.sleep(for: .milliseconds(100))
         let cancelled = ContinuousClock.now
         outcome.cancel()
         let (error, ended) = await outcome.value
+        return (error, ended - cancelled)
+    }
+
+    /// On Swift's global executor the cancelled task resumes on the cooperative pool, whose two
+    /// threads the suite's other tests share, so the bound here is loose: it tells "ends" from
+    /// "never ends". How promptly the library itself ends the wait is measured without the pool,
+    /// by `StreamExecutorTests.preferredCancellation`.
+    @Test("cancelling a suspended write ends it with ECANCELED")
+    func cancellation() async throws {
+        let (error, took) = try await Self.cancelSuspendedWrite(onStreamExecutor: false)
         #expect(error?.kind == .cancelled)
-        #expect(ended - cancelled < scaled(.seconds(5)))
+        #expect(took < scaled(.seconds(5)))
     }
 
     @Test("drain on a stalled device gives up at its timeout instead of hanging, and drops the rest")
