@@ -11,11 +11,9 @@ extension KernelPCM {
         guard direction == .playback, byteCount & interleavedFrameMask == 0, byteCount != 0 else {
             return try writeInterleavedChecked(buffer)
         }
-        interleavedTransfer.buf = UnsafeMutableRawPointer(mutating: buffer.baseAddress.unsafelyUnwrapped)
-        interleavedTransfer.frames = UInt(bitPattern: byteCount &>> interleavedFrameShift)
-        return try withUnsafeMutablePointer(to: &interleavedTransfer) { (record) throws(AlsaError) -> Int in
-            try transferFrames(.writeInterleaved, ALSA_IOCTL_WRITEI_FRAMES, record)
-        }
+        return try interleaved(.writeInterleaved, ALSA_IOCTL_WRITEI_FRAMES,
+                               UnsafeMutableRawPointer(mutating: buffer.baseAddress.unsafelyUnwrapped),
+                               frames: byteCount &>> interleavedFrameShift)
     }
 
     /// Reads interleaved frames (READI) into `buffer`; returns the frames read. Starts a prepared
@@ -26,11 +24,8 @@ extension KernelPCM {
         guard direction == .capture, byteCount & interleavedFrameMask == 0, byteCount != 0 else {
             return try readInterleavedChecked(buffer)
         }
-        interleavedTransfer.buf = buffer.baseAddress.unsafelyUnwrapped
-        interleavedTransfer.frames = UInt(bitPattern: byteCount &>> interleavedFrameShift)
-        return try withUnsafeMutablePointer(to: &interleavedTransfer) { (record) throws(AlsaError) -> Int in
-            try transferFrames(.readInterleaved, ALSA_IOCTL_READI_FRAMES, record)
-        }
+        return try interleaved(.readInterleaved, ALSA_IOCTL_READI_FRAMES, buffer.baseAddress.unsafelyUnwrapped,
+                               frames: byteCount &>> interleavedFrameShift)
     }
 
     /// WRITEI for what the fast path's mask does not take: an error, an empty buffer, or a frame
@@ -39,11 +34,8 @@ extension KernelPCM {
     private func writeInterleavedChecked(_ buffer: UnsafeRawBufferPointer) throws(AlsaError) -> Int {
         let frames = try checkedInterleavedFrames(buffer.count, operation: .writeInterleaved, expecting: .playback)
         if frames == 0 { return 0 }
-        interleavedTransfer.buf = UnsafeMutableRawPointer(mutating: buffer.baseAddress.unsafelyUnwrapped)
-        interleavedTransfer.frames = UInt(frames)
-        return try withUnsafeMutablePointer(to: &interleavedTransfer) { (record) throws(AlsaError) -> Int in
-            try transferFrames(.writeInterleaved, ALSA_IOCTL_WRITEI_FRAMES, record)
-        }
+        return try interleaved(.writeInterleaved, ALSA_IOCTL_WRITEI_FRAMES,
+                               UnsafeMutableRawPointer(mutating: buffer.baseAddress.unsafelyUnwrapped), frames: frames)
     }
 
     /// READI for what the fast path's mask does not take.
@@ -51,10 +43,17 @@ extension KernelPCM {
     private func readInterleavedChecked(_ buffer: UnsafeMutableRawBufferPointer) throws(AlsaError) -> Int {
         let frames = try checkedInterleavedFrames(buffer.count, operation: .readInterleaved, expecting: .capture)
         if frames == 0 { return 0 }
-        interleavedTransfer.buf = buffer.baseAddress.unsafelyUnwrapped
-        interleavedTransfer.frames = UInt(frames)
+        return try interleaved(.readInterleaved, ALSA_IOCTL_READI_FRAMES, buffer.baseAddress.unsafelyUnwrapped, frames: frames)
+    }
+
+    /// WRITEI or READI of `frames` (positive) whole frames at `base`, through the handle's record.
+    @inline(__always)
+    private func interleaved(_ operation: PCMOperation, _ request: UInt, _ base: UnsafeMutableRawPointer,
+                             frames: Int) throws(AlsaError) -> Int {
+        interleavedTransfer.buf = base
+        interleavedTransfer.frames = UInt(bitPattern: frames)
         return try withUnsafeMutablePointer(to: &interleavedTransfer) { (record) throws(AlsaError) -> Int in
-            try transferFrames(.readInterleaved, ALSA_IOCTL_READI_FRAMES, record)
+            try transferFrames(operation, request, record)
         }
     }
 
