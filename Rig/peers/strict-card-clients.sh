@@ -5,13 +5,15 @@
 # the device unstale, with no frame changed after its commit (late), is what it recorded the card's
 # signal, and how many SYNC_PTR calls it made per period. Each client runs twice: as it is,
 # for the verdict and the card's counters, and under strace, for the calls (strace slows a client in
-# the emulated guest; the xruns of both runs are shown). Runs in the rig's guest:
-#   swift build && Scripts/kernel-test -- sh Rig/peers/strict-card-clients.sh
+# the emulated guest; the xruns of both runs are shown). Last, the raw tinyalsa-style clients of
+# ExplicitSyncDriverTests (SYNC_PTR around every mmap transfer, 2, 3 and 4 periods queued): the ones
+# that write after commit and their compliant twins, with the card's counters. Runs in the rig's guest:
+#   swift build --build-tests && Scripts/kernel-test -- sh Rig/peers/strict-card-clients.sh
 # Prints one line per client; exits 0 whatever the verdicts (they are findings, not tests).
 set -eu
 card=$(awk '/ExplicitSync/ { print $1; exit }' /proc/asound/cards)
 counters=/proc/asound/card$card/explicit_sync
-bin=${ALSASWIFT_TOOLS:-$(pwd)/.build/debug}    # where alsa-play and alsa-record were built
+bin=${ALSASWIFT_TOOLS:-$(pwd)/.build/debug}    # where alsa-play, alsa-record and the tests were built
 dir=${TMPDIR:-/tmp}/strict-card-clients
 rm -rf "$dir" && mkdir -p "$dir"
 period=4096                                 # long enough that strace causes no xrun in the guest
@@ -83,3 +85,7 @@ for name in ["arecord-M", "alsa-record-direct", "alsa-record-alsa-lib"]:
           f"{c['capture_poisoned_frames']} poisoned, late n/a (a playback count), {c['capture_xruns']} xruns, CPU syncs {c['capture_cpu_syncs']}, "
           f"device syncs {c['capture_device_syncs']}; {per_period(name, 'capture')}" + (f" ({failed(name)})" if failed(name) else ""))
 PY
+echo "raw tinyalsa-style clients (ExplicitSyncDriverTests):"
+"$bin/AlsaSwiftPackageTests.xctest" --testing-library swift-testing --no-parallel \
+    --filter 'ExplicitSyncDriverTests/(negativeControlCommitBeforeWriting|negativeControlWritingACommittedPeriodAgain|compliantTwin)' \
+    2>&1 | sed -e 's/\x1b\[[0-9;]*m//g' | sed -n -e 's/^\[strict device\] /  /p' -e 's/^\(\(✔\|✘\) Test .*\(passed\|failed\|issue\).*\)/  \1/p' || true
