@@ -169,7 +169,7 @@ struct Streams {
             }
         }
         // The same signal back to the driver, one array per channel: its checksum is that of the
-        // interleaved bytes, and no frame was played before its flush.
+        // interleaved bytes, no frame was played before its flush nor changed after its commit.
         let oracle = SyncOracle.rig(card: card)
         let out = try PlaybackStream(device: "hw:\(card),0", request: request)
         try await out.write(decoded.nonInterleaved)
@@ -178,7 +178,8 @@ struct Streams {
         expected.withUnsafeBytes { sent.add($0) }
         let device = oracle.counters(.playback)
         #expect(out.xrunCount == 0 && device.xruns == 0, "\(device)")
-        #expect(device.frames == 4800 && device.checksum == sent.value && device.staleFrames == 0, "\(device)")
+        #expect(device.frames == 4800 && device.checksum == sent.value && device.staleFrames == 0 && device.lateFrames == 0,
+                "\(device)")
     }
 }
 }
