@@ -49,6 +49,9 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         var users: Int
     }
 
+    /// Always false: its descriptors mean nothing to the machine, so alsa-lib cannot serve names on it.
+    public var servesMachineDevices: Bool { false }
+
     /// A kernel with one card, `card`, whose device 0 is `hardware` in both directions.
     public init(card: Int = 0, hardware: SimulatedHardware = .dummy) {
         addDevice(card: card, device: 0, hardware: hardware)

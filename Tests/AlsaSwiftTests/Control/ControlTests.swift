@@ -113,6 +113,8 @@ final class TamperingKernel: KernelInterface, @unchecked Sendable {
 
     init(_ inner: SimulatedKernel) { self.inner = inner }
 
+    var servesMachineDevices: Bool { inner.servesMachineDevices }
+
     func open(_ path: String, flags: Int32) throws(Errno) -> FileDescriptor { try inner.open(path, flags: flags) }
     func close(_ fd: FileDescriptor) throws(Errno) { try inner.close(fd) }
     func setNonBlocking(_ fd: FileDescriptor, _ nonBlocking: Bool) throws(Errno) { try inner.setNonBlocking(fd, nonBlocking) }

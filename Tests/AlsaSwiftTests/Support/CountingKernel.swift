@@ -17,6 +17,8 @@ final class CountingKernel: KernelInterface, @unchecked Sendable {
 
     init(_ inner: any KernelInterface = LinuxKernel.shared) { self.inner = inner }
 
+    var servesMachineDevices: Bool { inner.servesMachineDevices }
+
     func reset() {
         ioctls = [:]
         polls = 0
