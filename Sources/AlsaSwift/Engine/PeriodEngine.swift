@@ -43,10 +43,13 @@ final class PeriodEngine {
     private let descriptors: UnsafeMutableBufferPointer<pollfd>
     private let pcmDescriptorCount: Int
     private var streak = RecoveryProcedure.Streak()
-    /// Capture: started since the last prepare (waiting for data on a stream that is not running
-    /// would never end).
-    private var captureStarted = false
-    /// Frames moved since the last prepare (the engine's count of the application pointer).
+    /// Started (by the engine, or by the kernel at the start threshold) since the last prepare:
+    /// waiting on a stream that does not run would never end.
+    private var started = false
+    /// Playback: the kernel starts the stream once this many frames are queued.
+    private let startThreshold: Int
+    /// Frames moved since the last prepare (the engine's count of the application pointer). While
+    /// `convert` runs, the frames moved before its chunk.
     private(set) var position = 0
     /// Maps frame positions to the monotonic clock, for render callbacks' period times.
     private var clock = PositionClock()
@@ -75,6 +78,11 @@ final class PeriodEngine {
         pcmDescriptorCount = max(pcm.pollDescriptorCount, 1)
         descriptors = .allocate(capacity: pcmDescriptorCount + 1)
         descriptors.initialize(repeating: pollfd(fd: -1, events: 0, revents: 0))
+        startThreshold = pcm.softwareParameters?.startThreshold ?? bufferFrames
+        // A PCM handed over with frames queued: the engine counts them as its own.
+        let state = try pcm.state
+        started = state != .prepared
+        if direction == .playback && state == .prepared { position = bufferFrames - (try pcm.avail()) }
     }
 
     deinit {
@@ -97,6 +105,8 @@ final class PeriodEngine {
             if moved > 0 {
                 streak.progressed()
                 statistics.frames += moved
+                // The kernel starts playback once the threshold is queued (read/write and mmap alike).
+                if position >= startThreshold { started = true }
             }
             return moved
         } catch {
@@ -169,11 +179,11 @@ final class PeriodEngine {
             if error.kind == .wouldBlock { return 0 }
             throw error
         }
-        position += read
         if read > 0 {
             try convert(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<read * frameBytes]), read)
             statistics.convertedFrames += read
         }
+        position += read
         return read
     }
 
@@ -183,7 +193,7 @@ final class PeriodEngine {
     func recover(_ error: AlsaError) throws(AlsaError) {
         try streak.recover(pcm, from: error)
         position = 0
-        captureStarted = false
+        started = false
         clock.invalidate()
     }
 
@@ -205,27 +215,36 @@ final class PeriodEngine {
         try pcm.prepare()
         staged = 0..<0
         position = 0
-        captureStarted = false
+        started = false
         clock.invalidate()
         pausedBy = nil
     }
 
     // MARK: waiting
 
-    /// A capture stream must run before there is anything to wait for.
-    private func startCaptureIfNeeded() throws(AlsaError) {
-        guard direction == .capture, !captureStarted else { return }
+    /// A stream must run before a wait can end: capture before there is data to wait for; playback
+    /// once it has no room for another period, which the kernel's start threshold (the buffer's size)
+    /// may never reach by whole periods (a buffer that is not a whole number of them, or a short
+    /// write before). The engine counts what is queued itself, so this asks the kernel nothing.
+    private func startIfWaitingWouldNotEnd() throws(AlsaError) {
+        guard !started else { return }
+        if direction == .playback && bufferFrames - position >= periodFrames { return }
         try recovering { () throws(AlsaError) in
-            if try pcm.state == .prepared { try pcm.start() }
+            do throws(AlsaError) {
+                try pcm.start()
+            } catch {
+                // Started meanwhile (by the app, or playback at its threshold): fine.
+                guard error.kind == .badState, try pcm.state == .running else { throw error }
+            }
         }
-        captureStarted = true
+        started = true
     }
 
     /// Blocks the calling thread in poll(2) until the device has a period of room or data (or an
     /// error condition, which the next step meets and recovers), or until `interrupt` (a descriptor
     /// of the machine's, such as a pipe) is readable: then returns false. EINTR waits again.
     func waitBlocking(interrupt: Int32 = -1) throws(AlsaError) -> Bool {
-        try startCaptureIfNeeded()
+        try startIfWaitingWouldNotEnd()
         while true {
             let count = try pcm.fillPollDescriptors(UnsafeMutableBufferPointer(rebasing: descriptors[0..<pcmDescriptorCount]))
             descriptors[count] = pollfd(fd: interrupt, events: Int16(POLLIN), revents: 0)
@@ -244,7 +263,7 @@ final class PeriodEngine {
     /// Suspends the task, not a thread, until the device has a period of room or data (or an error
     /// condition, which the next step meets). Cancellation ends the wait with ECANCELED.
     nonisolated(nonsending) func waitSuspending() async throws(AlsaError) {
-        try startCaptureIfNeeded()
+        try startIfWaitingWouldNotEnd()
         while true {
             if try await suspend(until: nil) { return }
         }
