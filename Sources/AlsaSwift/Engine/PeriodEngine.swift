@@ -192,6 +192,11 @@ final class PeriodEngine {
     /// Recovers from `error` under `RecoveryProcedure`'s rule, or throws it.
     func recover(_ error: AlsaError) throws(AlsaError) {
         try streak.recover(pcm, from: error)
+        prepared()
+    }
+
+    /// The stream was prepared again (a recovery, a stop, a drain): nothing queued, not started.
+    private func prepared() {
         position = 0
         started = false
         clock.invalidate()
@@ -214,9 +219,7 @@ final class PeriodEngine {
         try pcm.drop()
         try pcm.prepare()
         staged = 0..<0
-        position = 0
-        started = false
-        clock.invalidate()
+        prepared()
         pausedBy = nil
     }
 
@@ -338,8 +341,7 @@ final class PeriodEngine {
         guard try startForDrain() else { return true }
         let done = try pcm.drain(timeoutMilliseconds: timeout.wholeMilliseconds)
         try pcm.prepare()
-        position = 0
-        clock.invalidate()
+        prepared()
         return done
     }
 
@@ -367,14 +369,12 @@ final class PeriodEngine {
         } catch {
             try? pcm.drop()
             try? pcm.prepare()
-            position = 0
-            clock.invalidate()
+            prepared()
             throw error
         }
         if !done { try pcm.drop() }
         try pcm.prepare()
-        position = 0
-        clock.invalidate()
+        prepared()
         return done
     }
 
