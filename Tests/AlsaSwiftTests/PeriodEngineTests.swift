@@ -29,6 +29,13 @@ struct PeriodEngineTests {
         return kernel
     }
 
+    /// The request, with the access `path` takes.
+    static func request(_ path: Path) -> StreamRequest {
+        var request = Self.request
+        request.preferMmap = path.mmap
+        return request
+    }
+
     static let request = StreamRequest(rate: 48_000, channels: 2, latency: .milliseconds(40), formats: [.s16LE])
     static let periods = 40
 
@@ -76,9 +83,7 @@ struct PeriodEngineTests {
     @Test("a blocking write waits once a period and writes whole periods", arguments: Path.allCases)
     func blockingWrite(path: Path) throws {
         let kernel = Self.movingKernel(path)
-        var request = Self.request
-        request.preferMmap = path.mmap
-        let stream = try PlaybackStream(device: "hw:0,0", request: request, kernel: kernel)
+        let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
         let period = stream.configuration.periodSize
         let samples = StreamTests.signal(frames: Self.periods * period)
         kernel.clearTrace()
@@ -91,15 +96,13 @@ struct PeriodEngineTests {
     }
 
     /// On the stream's executor the task's next wait joins the reactor's next poll: the kernel sees
-    /// one poll a wait (and the reactor's first and idle rounds). On the global executor the reactor is already back in poll when the task
-    /// comes to wait again, and the wait wakes it through its pipe: two polls a wait, one of them
-    /// the pipe's (the stream still sleeps once a period).
+    /// one poll a wait (and the reactor's first and idle rounds). On the global executor the reactor
+    /// is already back in poll when the task comes to wait again, and the wait wakes it through its
+    /// pipe: two polls a wait, one of them the pipe's (the stream still sleeps once a period).
     @Test("an async write suspends once a period and writes whole periods", arguments: Path.allCases, [true, false])
     func asyncWrite(path: Path, onStreamExecutor: Bool) async throws {
         let kernel = Self.movingKernel(path)
-        var request = Self.request
-        request.preferMmap = path.mmap
-        let stream = try PlaybackStream(device: "hw:0,0", request: request, kernel: kernel)
+        let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
         let period = stream.configuration.periodSize
         let samples = try InterleavedAudioBuffer(channels: 2, samples: StreamTests.signal(frames: Self.periods * period))
         kernel.clearTrace()
@@ -122,9 +125,7 @@ struct PeriodEngineTests {
     @Test("a blocking read waits once a period and reads whole periods", arguments: Path.allCases)
     func blockingRead(path: Path) throws {
         let kernel = Self.movingKernel(path)
-        var request = Self.request
-        request.preferMmap = path.mmap
-        let stream = try CaptureStream(device: "hw:0,0", request: request, kernel: kernel)
+        let stream = try CaptureStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
         let period = stream.configuration.periodSize
         kernel.clearTrace()
         let buffer = try stream.readBlocking(frames: Self.periods * period)
