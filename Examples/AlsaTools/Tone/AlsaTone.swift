@@ -93,8 +93,7 @@ public struct AlsaTone: ParsableCommand {
         let opened = try device.open(.playback)
         let latency = device.latency.map { Duration.milliseconds(Int($0)) } ?? .milliseconds(100)
         let stream = try PlaybackStream(pcm: opened.pcm, request: StreamRequest(rate: Int(rate), channels: Int(channels), latency: latency,
-                                                                                 preferMmap: device.mmap),
-                                        kernel: opened.simulator ?? LinuxKernel.shared)
+                                                                                 preferMmap: device.mmap))
         let got = stream.configuration
         guard got.rate == Int(rate), got.channels == Int(channels) else {
             throw ToolFailure("\(got.deviceName) plays \(got.channels) channels at \(got.rate) Hz, not \(channels) at \(rate)")
@@ -120,7 +119,7 @@ public struct AlsaTone: ParsableCommand {
             played += frames
             status.update("♪ \(clock(Double(played) / Double(rate)))\(total.map { " / " + clock(Double($0) / Double(rate)) } ?? "")  xruns \(stream.xrunCount)")
         }
-        if Interruption.requested { try stream.stop() } else { try stream.drain(timeout: .seconds(5)) }
+        if Interruption.requested { try stream.stop() } else { try stream.drainBlocking(timeout: .seconds(5)) }
         status.finish()
         report.status("played \(clock(Double(played) / Double(rate))), \(stream.xrunCount) xruns")
     }

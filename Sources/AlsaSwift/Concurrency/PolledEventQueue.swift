@@ -38,7 +38,7 @@ final class PolledEventQueue<Event> {
             if !pending.isEmpty { break }
             descriptor[0].revents = 0
             switch await reactor.wait(for: descriptor) {
-            case .ready: break
+            case .ready, .timedOut: break
             case .cancelled: return nil
             case .failed(let errno): throw AlsaError(.poll, errno, context: "no thread could be started to wait for events")
             }

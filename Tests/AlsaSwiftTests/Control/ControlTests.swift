@@ -106,17 +106,11 @@ struct ControlTests {
 }
 
 /// Changes the kernel's answers the way a misbehaving driver (or a changed ABI) could.
-final class TamperingKernel: KernelInterface, @unchecked Sendable {
+final class TamperingKernel: ForwardingKernel, @unchecked Sendable {
     enum Tamper { case listOverrun, invertedRange, tooManyValues }
-    let inner: SimulatedKernel
     var tamper: Tamper?
 
-    init(_ inner: SimulatedKernel) { self.inner = inner }
-
-    func open(_ path: String, flags: Int32) throws(Errno) -> FileDescriptor { try inner.open(path, flags: flags) }
-    func close(_ fd: FileDescriptor) throws(Errno) { try inner.close(fd) }
-    func setNonBlocking(_ fd: FileDescriptor, _ nonBlocking: Bool) throws(Errno) { try inner.setNonBlocking(fd, nonBlocking) }
-    func ioctl(_ fd: FileDescriptor, _ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
+    override func ioctl(_ fd: FileDescriptor, _ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
         let result = try inner.ioctl(fd, request, argument)
         switch (tamper, request) {
         case (.listOverrun, ALSA_IOCTL_CTL_ELEM_LIST):
@@ -131,12 +125,4 @@ final class TamperingKernel: KernelInterface, @unchecked Sendable {
         }
         return result
     }
-    func mmap(_ fd: FileDescriptor, length: Int, protection: Int32, offset: Int) throws(Errno) -> UnsafeMutableRawPointer {
-        try inner.mmap(fd, length: length, protection: protection, offset: offset)
-    }
-    func munmap(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno) { try inner.munmap(address, length: length) }
-    func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
-        try inner.poll(descriptors, count: count, timeoutMilliseconds: timeoutMilliseconds)
-    }
-    func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int { try inner.read(fd, into: buffer) }
 }

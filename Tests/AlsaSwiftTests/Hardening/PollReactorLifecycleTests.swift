@@ -50,14 +50,14 @@ struct PollReactorLifecycleTests {
             defer { samples.deallocate() }
             samples.initialize(repeating: 0.25)
             try await stream!.write(UnsafeBufferPointer(samples))
-            let reactor = stream!.core.reactor.reactor
+            let reactor = stream!.core.reactor!.reactor
             let thread = reactor.threadID
             #expect(thread != 0 && Self.threadExists(thread))
             weak let weakReactor = reactor
             retired.append(({ weakReactor }, Self.inode(of: reactor.wakeup), thread))
             // A second stream on the same kernel shares the reactor and keeps it.
             let second = try CaptureStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(20)), kernel: kernel)
-            #expect(second.core.reactor.reactor === reactor)
+            #expect(second.core.reactor!.reactor === reactor)
             try stream?.close()
             stream = nil
             #expect(weakReactor != nil)

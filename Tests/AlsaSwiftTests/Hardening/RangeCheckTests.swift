@@ -97,14 +97,14 @@ struct RangeCheckTests {
 
     @Test("a stream latency too long to count in frames asks for the largest buffer instead of trapping")
     func latencyFrames() throws {
-        #expect(StreamCore.frames(in: .milliseconds(100), rate: 48_000) == 4_800)
-        #expect(StreamCore.frames(in: .seconds(Int64.max), rate: 48_000) == .max)
-        #expect(StreamCore.frames(in: .seconds(Int64.max / 48_000), rate: 48_000) == Int64.max / 48_000 * 48_000)
-        #expect(StreamCore.frames(in: .seconds(Int64.max / 2) + .milliseconds(999), rate: Int(UInt32.max)) == .max)
+        #expect(StreamNegotiation.frames(in: .milliseconds(100), rate: 48_000) == 4_800)
+        #expect(StreamNegotiation.frames(in: .seconds(Int64.max), rate: 48_000) == .max)
+        #expect(StreamNegotiation.frames(in: .seconds(Int64.max / 48_000), rate: 48_000) == Int64.max / 48_000 * 48_000)
+        #expect(StreamNegotiation.frames(in: .seconds(Int64.max / 2) + .milliseconds(999), rate: Int(UInt32.max)) == .max)
         let kernel = SimulatedKernel(card: 0, hardware: .dummy)
         let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .seconds(Int64.max)), kernel: kernel)
         #expect(stream.configuration.bufferSize > 0)
-        #expect(try stream.drain(timeout: .seconds(Int64.max)))
+        #expect(try stream.drainBlocking(timeout: .seconds(Int64.max)))
     }
 
     @Test("a capture read of a negative or unmultipliable frame count is refused, not trapped on")
