@@ -6,7 +6,7 @@ import Testing
 /// default devices, capabilities probed on demand. Rig cards: 0 snd-dummy (pcm_devs=4),
 /// 1 snd-aloop, 2 the explicit-sync test driver, 3 an emulated AC97.
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["ALSASWIFT_RIG"] == "1",
-                             "only the QEMU rig (Scripts/kernel-test) has this exact set of cards"))
+                             "only the QEMU rig (Rig/kernel-test) has this exact set of cards"))
 struct DeviceModelIntegrationTests {
     static let hardwareNames = ["hw:CARD=Dummy,DEV=0", "hw:CARD=Dummy,DEV=1", "hw:CARD=Dummy,DEV=2", "hw:CARD=Dummy,DEV=3",
                                 "hw:CARD=Loopback,DEV=0", "hw:CARD=Loopback,DEV=1", "hw:CARD=ExplicitSync,DEV=0",

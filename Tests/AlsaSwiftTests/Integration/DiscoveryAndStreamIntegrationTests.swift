@@ -38,11 +38,11 @@ struct DiscoveryIntegrationTests {
         }
     }
 
-    /// The QEMU rig (Scripts/rig/init sets ALSASWIFT_RIG=1) loads its four cards at fixed indices,
+    /// The QEMU rig (Rig/init sets ALSASWIFT_RIG=1) loads its four cards at fixed indices,
     /// so there the listing must be exactly this, not merely whatever /proc shows.
     @Test("on the rig: snd-dummy, snd-aloop, the explicit-sync driver and AC97 at their indices",
           .enabled(if: ProcessInfo.processInfo.environment["ALSASWIFT_RIG"] == "1",
-                   "only the QEMU rig (Scripts/kernel-test) has this exact set of cards"))
+                   "only the QEMU rig (Rig/kernel-test) has this exact set of cards"))
     func rigCards() throws {
         let listing = DeviceDiscovery().listing()
         try #require(listing.map(\.card.index) == [0, 1, 2, 3])

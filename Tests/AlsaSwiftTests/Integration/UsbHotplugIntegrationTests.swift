@@ -11,7 +11,7 @@ import Glibc
 /// monitor (`MachineMonitor`). DeviceChanges sees the card and its PCM arrive and leave, and a
 /// stream playing on it ends with `.disconnected` when it is pulled out.
 @Suite(.enabled(if: MachineMonitor.portPath != nil && RigEnvironment.dummy != nil,
-                "needs the QEMU rig's monitor port and xHCI controller: run Scripts/kernel-test"),
+                "needs the QEMU rig's monitor port and xHCI controller: run Rig/kernel-test"),
        .serialized, .timeLimit(.minutes(1)))
 struct UsbHotplugIntegrationTests {
     static let deviceID = "alsaswift-usb-audio"

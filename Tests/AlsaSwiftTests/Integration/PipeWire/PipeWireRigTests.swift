@@ -3,12 +3,12 @@ import Foundation
 import Glibc
 import Testing
 
-/// PipeWire as the system default, in the rig: `Scripts/rig/pipewire-session` starts PipeWire and
+/// PipeWire as the system default, in the rig: `Rig/pipewire-session` starts PipeWire and
 /// WirePlumber on snd-dummy's hw:0,0, makes alsa-lib's `default` PipeWire (pipewire-alsa's own
 /// configuration) for this process only, sets ALSASWIFT_PIPEWIRE=1, and stops both afterwards.
-/// Scripts/kernel-test runs this suite after the others, in the same guest.
+/// Rig/kernel-test runs this suite after the others, in the same guest.
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["ALSASWIFT_PIPEWIRE"] == "1",
-                             "runs under Scripts/rig/pipewire-session in the rig (Scripts/kernel-test)"))
+                             "runs under Rig/pipewire-session in the rig (Rig/kernel-test)"))
 struct PipeWireRigTests {
     static let tone = (0..<48_000 * 2).map { Float(sin(Double($0 / 2) * 2 * .pi * 440 / 48_000) * 0.25) }
 
