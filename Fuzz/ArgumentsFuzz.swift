@@ -14,20 +14,20 @@ enum ArgumentsFuzz {
         case 0:
             guard let command = try? AlsaPlay.parse(arguments) else { return }
             _ = try? command.samples.rawInputFormat()
-            _ = command.device.request(format: .s16LE, channels: 2, rate: 48_000)
-            _ = command.device.request(format: .floatLE, channels: 64, rate: 768_000)
+            _ = command.device.request(format: .s16LE, channelCount: 2, sampleRate: 48_000)
+            _ = command.device.request(format: .floatLE, channelCount: 64, sampleRate: 768_000)
         case 1:
             guard let command = try? AlsaRecord.parse(arguments) else { return }
             // Validation bounds them: channels to 65535, the rate to what a UInt32 holds.
             guard let channels = UInt32(exactly: command.channelCount), let rate = UInt32(exactly: command.sampleRate) else {
                 fatalError("alsa-record accepted \(command.channelCount) channels at \(command.sampleRate) Hz")
             }
-            _ = command.device.request(format: command.format.sampleFormat, channels: channels, rate: rate)
-            _ = WAVFormat(storing: command.format.sampleFormat, channels: command.channelCount, sampleRate: command.sampleRate)?.headerLimitViolation
+            _ = command.device.request(format: command.format.sampleFormat, channelCount: channels, sampleRate: rate)
+            _ = WAVFormat(storing: command.format.sampleFormat, channelCount: command.channelCount, sampleRate: command.sampleRate)?.headerLimitViolation
         default:
             guard let command = try? AlsaTone.parse(arguments) else { return }
-            _ = command.device.request(format: .s16LE, channels: command.channels, rate: command.rate)
-            _ = ToneGenerator(signal: command.signal, rate: Int(command.rate), channels: Int(command.channels),
+            _ = command.device.request(format: .s16LE, channelCount: command.channelCount, sampleRate: command.sampleRate)
+            _ = ToneGenerator(signal: command.signal, sampleRate: Int(command.sampleRate), channelCount: Int(command.channelCount),
                               frequency: command.frequency, sweepTo: command.to, segment: 2, levelDB: command.level)
         }
     }

@@ -66,16 +66,17 @@ public struct DeviceOptions: ParsableArguments, Sendable {
         return OpenedDevice(pcm: try PCMDevice.open(device, direction: direction, options: options, transport: transport.choice), simulator: nil)
     }
 
-    /// A request for `format`, `channels` and `rate` with this command line's access and sizes.
-    public func request(format: SampleFormat, channels: UInt32, rate: UInt32) -> HardwareRequest {
+    /// A request for `format`, `channelCount` and `sampleRate` with this command line's access and sizes.
+    public func request(format: SampleFormat, channelCount: UInt32, sampleRate: UInt32) -> HardwareRequest {
+        let (channels, rate) = (channelCount, sampleRate)
         var bufferSize = buffer.map(Int.init)
         // Clamped: at a rate in the GHz even the bounded latency holds more frames than a UInt32;
         // the device then grants its largest buffer.
         if bufferSize == nil, let latency { bufferSize = Int(UInt32(clamping: UInt64(latency) * UInt64(rate) / 1000)) }
         if bufferSize == nil && period == nil { bufferSize = Int(rate / 10) }  // 100 ms unless told
         let periodSize = period.map(Int.init) ?? bufferSize.map { max($0 / 4, 1) }
-        return HardwareRequest(access: mmap ? .mmapInterleaved : .readWriteInterleaved, format: format, channels: Int(channels),
-                               rate: Int(rate), periodSize: periodSize, bufferSize: bufferSize)
+        return HardwareRequest(access: mmap ? .mmapInterleaved : .readWriteInterleaved, format: format, channelCount: Int(channels),
+                               sampleRate: Int(rate), periodSize: periodSize, bufferSize: bufferSize)
     }
 }
 

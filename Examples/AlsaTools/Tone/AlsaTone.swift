@@ -47,20 +47,20 @@ public struct AlsaTone: ParsableCommand {
         if !(level <= 0) { throw ValidationError("--level is in dBFS and must be 0 or below, not \(level)") }
         if output != nil {
             guard let frames else { throw ValidationError("--output needs --duration") }
-            _ = try ToolLimits.wavFormat(storing: .s16LE, channels: Int(channels), rate: Int(rate), frames: frames)
+            _ = try ToolLimits.wavFormat(storing: .s16LE, channelCount: Int(channels), sampleRate: Int(rate), frames: frames)
         }
     }
 
     /// `--duration` in frames, nil when playing until Ctrl-C.
     func totalFrames() throws -> Int? {
-        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, rate: Int(rate)) }
+        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, sampleRate: Int(rate)) }
     }
 
     /// Renders the signal into a 16-bit WAV file.
     func write(to path: String, seconds: Double, frames total: Int) throws {
-        var generator = ToneGenerator(signal: signal, rate: Int(rate), channels: Int(channels), frequency: frequency,
+        var generator = ToneGenerator(signal: signal, sampleRate: Int(rate), channelCount: Int(channels), frequency: frequency,
                                       sweepTo: to, segment: signal == .channels ? 1 : seconds, levelDB: level)
-        let writer = try WAVWriter(path: path, format: WAVFormat(encoding: .integer, channels: Int(channels), sampleRate: Int(rate), containerBits: 16))
+        let writer = try WAVWriter(path: path, format: WAVFormat(encoding: .integer, channelCount: Int(channels), sampleRate: Int(rate), containerBits: 16))
         var samples = [Float](repeating: 0, count: 1024 * Int(channels))
         var bytes = [UInt8](repeating: 0, count: samples.count * 2)
         var done = 0
@@ -92,15 +92,15 @@ public struct AlsaTone: ParsableCommand {
     private func play() throws {
         let opened = try device.open(.playback)
         let latency = device.latency.map { Duration.milliseconds(Int($0)) } ?? .milliseconds(100)
-        let stream = try PlaybackStream(pcm: opened.pcm, request: StreamRequest(rate: Int(rate), channels: Int(channels), latency: latency,
+        let stream = try PlaybackStream(pcm: opened.pcm, request: StreamRequest(sampleRate: Int(rate), channelCount: Int(channels), latency: latency,
                                                                                  preferMmap: device.mmap))
         let got = stream.configuration
-        guard got.rate == Int(rate), got.channels == Int(channels) else {
-            throw ToolFailure("\(got.deviceName) plays \(got.channels) channels at \(got.rate) Hz, not \(channels) at \(rate)")
+        guard got.sampleRate == Int(rate), got.channelCount == Int(channels) else {
+            throw ToolFailure("\(got.deviceName) plays \(got.channelCount) channels at \(got.sampleRate) Hz, not \(channels) at \(rate)")
         }
         report.status("\(signal) at \(level) dBFS: \(got)")
         report.setup(of: opened.pcm)
-        var generator = ToneGenerator(signal: signal, rate: Int(rate), channels: Int(channels), frequency: frequency,
+        var generator = ToneGenerator(signal: signal, sampleRate: Int(rate), channelCount: Int(channels), frequency: frequency,
                                       sweepTo: to, segment: signal == .channels ? 1 : 2, levelDB: level)
         let period = Int(got.periodSize)
         let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: period * Int(channels))
@@ -113,7 +113,7 @@ public struct AlsaTone: ParsableCommand {
             let chunk = UnsafeMutableBufferPointer(rebasing: samples[0..<frames * Int(channels)])
             // Wait for room here, for half a second at most, rather than in the stream's write, whose
             // wait has no limit: on a stalled device the loop still sees a Ctrl-C.
-            guard try opened.pcm.wait(timeoutMilliseconds: 500) else { continue }
+            guard try opened.pcm.wait(timeout: .milliseconds(500)) else { continue }
             generator.fill(chunk)
             try stream.writeBlocking(UnsafeBufferPointer(chunk))
             played += frames

@@ -44,10 +44,10 @@ extension KernelPCM {
             if error.errno == .invalidArgument { return nil }
             throw error
         }
-        guard case .integers(let raw) = value, raw.count >= setup.channels else {
-            throw AlsaError(.channelMap, .badMessage, context: "\(element.id.name): \(value.count) values for \(setup.channels) channels")
+        guard case .integers(let raw) = value, raw.count >= setup.channelCount else {
+            throw AlsaError(.channelMap, .badMessage, context: "\(element.id.name): \(value.count) values for \(setup.channelCount) channels")
         }
-        return try ChannelMap(controlValues: raw.prefix(setup.channels), element: element.id.name)
+        return try ChannelMap(controlValues: raw.prefix(setup.channelCount), element: element.id.name)
     }
 
     /// Asks the driver to route the channels as `map` says. Setting the map already in effect

@@ -80,7 +80,7 @@ extension KernelPCM {
     }
 
     /// Turns a state read from the records into the error the kernel would give a transfer.
-    func checkRunnable(_ state: PCMState) throws(AlsaError) {
+    func checkRunnable(_ state: StreamState) throws(AlsaError) {
         if let error = state.transferError { throw error }
     }
 }

@@ -74,7 +74,7 @@ extension KernelPCM {
                                 frames: Int, expecting direction: StreamDirection) throws(AlsaError) -> Int {
         let setup = try requireSetup(operation)
         try checkTransfer(setup, access: .readWriteNonInterleaved, operation: operation, expecting: direction)
-        guard channels.count == Int(setup.channels), frames >= 0 else {
+        guard channels.count == Int(setup.channelCount), frames >= 0 else {
             throw AlsaError(.transfer, .invalidArgument)
         }
         guard frames > 0, let base = channels.baseAddress else { return 0 }

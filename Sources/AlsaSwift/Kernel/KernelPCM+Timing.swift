@@ -17,7 +17,7 @@ extension KernelPCM {
         } else {
             try file.ioctl(.status, ALSA_IOCTL_STATUS, &record)
         }
-        return try AudioTiming(kernelStatus: record, direction: direction, rate: setup.rate,
+        return try AudioTiming(kernelStatus: record, direction: direction, sampleRate: setup.sampleRate,
                                bufferSize: setup.bufferSize, boundary: softwareParameters?.boundary ?? 0,
                                clock: softwareParameters?.timestampType ?? options.timestampType)
     }
@@ -27,9 +27,9 @@ extension AudioTiming {
     /// Reads the kernel's status record. The kernel counts `delay` only while the DMA engine runs;
     /// for a prepared or paused stream it is the distance between the pointers, which is what the
     /// device will have to play (or what it captured) before the app's next frame.
-    init(kernelStatus r: snd_pcm_status, direction: StreamDirection, rate: Int, bufferSize: Int, boundary: Int,
+    init(kernelStatus r: snd_pcm_status, direction: StreamDirection, sampleRate: Int, bufferSize: Int, boundary: Int,
          clock: TimestampType) throws(AlsaError) {
-        let state = PCMState(kernelValue: r.state)
+        let state = StreamState(kernelValue: r.state)
         let applPtr = Int(bitPattern: r.appl_ptr)
         let hwPtr = Int(bitPattern: r.hw_ptr)
         guard applPtr >= 0, hwPtr >= 0, boundary == 0 || (applPtr < boundary && hwPtr < boundary) else {
@@ -53,7 +53,7 @@ extension AudioTiming {
             let accuracy: Duration? = valid && data & (1 << 21) != 0 ? .nanoseconds(Int64(r.audio_tstamp_accuracy)) : nil
             audio = AudioTimestamp(time: Duration(r.audio_tstamp), source: source, accuracy: accuracy)
         }
-        self.init(direction: direction, state: state, rate: rate, clock: clock,
+        self.init(direction: direction, state: state, sampleRate: sampleRate, clock: clock,
                   timestamp: MonotonicInstant(sinceBoot: Duration(r.tstamp)),
                   triggerTimestamp: MonotonicInstant(sinceBoot: Duration(r.trigger_tstamp)),
                   applicationPosition: applPtr, delayFrames: delay, availableFrames: Int(clamping: r.avail), audioTimestamp: audio)

@@ -25,13 +25,13 @@ extension KernelPCM {
     /// Waits until at least `avail_min` frames can be transferred, or the timeout passes.
     /// Returns false on timeout. An error condition on the descriptor (xrun, suspend, disconnect)
     /// is turned into the matching error, or recovered under the automatic policy (then true).
-    /// `timeoutMilliseconds` -1 waits without limit.
-    public func wait(timeoutMilliseconds: Int32 = -1) throws(AlsaError) -> Bool {
+    /// A nil `timeout` waits without limit.
+    public func wait(timeout: Duration?) throws(AlsaError) -> Bool {
         try file.checkUsable(.poll)
         pollDescriptor.pointee.revents = 0
         let ready: Int32
         do {
-            ready = try pollLoop(timeoutMilliseconds)
+            ready = try pollLoop(timeout)
         } catch {
             throw AlsaError(.poll, error)
         }
@@ -48,10 +48,10 @@ extension KernelPCM {
         return true
     }
 
-    private func pollLoop(_ timeout: Int32) throws(Errno) -> Int32 {
+    private func pollLoop(_ timeout: Duration?) throws(Errno) -> Int32 {
         while true {
             do {
-                return try file.kernel.poll(pollDescriptor, count: 1, timeoutMilliseconds: timeout)
+                return try file.kernel.poll(pollDescriptor, count: 1, timeout: timeout)
             } catch {
                 // A signal ended the wait early; the caller's loop will wait again if needed.
                 if error == .interrupted { return 0 }

@@ -268,9 +268,9 @@ public final class KernelPCM: PCM {
                                  offset: ALSA_MMAP_OFFSET_DATA)
         dataMapping = base
         dataMappingLength = length
-        channelAreas = .allocate(capacity: setup.channels)
+        channelAreas = .allocate(capacity: setup.channelCount)
         channelAreas.initialize(repeating: (offset: 0, step: 0))
-        for channel in 0..<setup.channels {
+        for channel in 0..<setup.channelCount {
             var info = snd_pcm_channel_info()
             info.channel = UInt32(truncatingIfNeeded: channel)
             do {
@@ -296,7 +296,7 @@ public final class KernelPCM: PCM {
     // MARK: state and position
 
     /// The stream's state, as the kernel has it now (no hardware sync).
-    public var state: PCMState {
+    public var state: StreamState {
         get throws(AlsaError) {
             try pointers.pull()
             return pointers.state

@@ -258,30 +258,30 @@ struct SampleConversionTests {
 
     @Test("interleaved buffers index frame-major and refuse ragged input")
     func interleavedBuffer() throws {
-        var silence = try InterleavedAudioBuffer(channels: 3, frames: 2)
-        #expect(silence.samples == [0, 0, 0, 0, 0, 0] && silence.frames == 2)
+        var silence = try InterleavedAudioBuffer(channelCount: 3, frameCount: 2)
+        #expect(silence.samples == [0, 0, 0, 0, 0, 0] && silence.frameCount == 2)
         silence[1, 2] = 0.75
         #expect(silence.samples == [0, 0, 0, 0, 0, 0.75])
 
-        let buffer = try InterleavedAudioBuffer(channels: 2, samples: [1, -1, 0.5, -0.5, 0.25, -0.25])
-        #expect(buffer.frames == 3 && buffer[1, 1] == -0.5)
+        let buffer = try InterleavedAudioBuffer(channelCount: 2, samples: [1, -1, 0.5, -0.5, 0.25, -0.25])
+        #expect(buffer.frameCount == 3 && buffer[1, 1] == -0.5)
         #expect(buffer.channel(0) == [1, 0.5, 0.25])
         #expect(buffer.channel(1) == [-1, -0.5, -0.25])
 
-        let ragged = #expect(throws: AlsaError.self) { try InterleavedAudioBuffer(channels: 2, samples: [1, 2, 3]) }
+        let ragged = #expect(throws: AlsaError.self) { try InterleavedAudioBuffer(channelCount: 2, samples: [1, 2, 3]) }
         #expect(ragged?.context == "3 samples are not a whole number of 2-channel frames")
-        #expect(throws: AlsaError.self) { try InterleavedAudioBuffer(channels: 0, samples: []) }
+        #expect(throws: AlsaError.self) { try InterleavedAudioBuffer(channelCount: 0, samples: []) }
     }
 
     @Test("interleave and deinterleave round trip, and non-interleaved buffers refuse ragged channels")
     func interleaving() throws {
-        let buffer = try InterleavedAudioBuffer(channels: 2, samples: [1, -1, 0.5, -0.5, 0.25, -0.25])
+        let buffer = try InterleavedAudioBuffer(channelCount: 2, samples: [1, -1, 0.5, -0.5, 0.25, -0.25])
         let split = buffer.nonInterleaved
         #expect(split.channels == [[1, 0.5, 0.25], [-1, -0.5, -0.25]])
-        #expect(split.frames == 3 && split.channelCount == 2 && split[1, 1] == -0.5)
+        #expect(split.frameCount == 3 && split.channelCount == 2 && split[1, 1] == -0.5)
         #expect(split.interleaved == buffer)
 
-        var built = try NonInterleavedAudioBuffer(channelCount: 2, frames: 3)
+        var built = try NonInterleavedAudioBuffer(channelCount: 2, frameCount: 3)
         for frame in 0..<3 { for channel in 0..<2 { built[frame, channel] = buffer[frame, channel] } }
         #expect(built == split)
 
@@ -291,14 +291,14 @@ struct SampleConversionTests {
 
     @Test("buffers move to and from device bytes")
     func deviceBytes() throws {
-        let buffer = try InterleavedAudioBuffer(channels: 2, samples: [1, -1, 0.5, -0.5, 0.25, -0.25])
+        let buffer = try InterleavedAudioBuffer(channelCount: 2, samples: [1, -1, 0.5, -0.5, 0.25, -0.25])
         let bytes = try buffer.encoded(as: .s16LE)
         #expect(bytes == [0xFF, 0x7F, 0x00, 0x80, 0x00, 0x40, 0x00, 0xC0, 0x00, 0x20, 0x00, 0xE0])
-        let decoded = try InterleavedAudioBuffer(decoding: bytes, format: .s16LE, channels: 2)
+        let decoded = try InterleavedAudioBuffer(decoding: bytes, format: .s16LE, channelCount: 2)
         #expect(decoded.samples == [Float(32767) / 32768, -1, 0.5, -0.5, 0.25, -0.25])
-        let viaPointer = try bytes.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channels: 2) }
+        let viaPointer = try bytes.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channelCount: 2) }
         #expect(viaPointer == decoded)
-        #expect(throws: AlsaError.self) { try InterleavedAudioBuffer(decoding: Array(bytes[0..<6]), format: .s16LE, channels: 2) }
+        #expect(throws: AlsaError.self) { try InterleavedAudioBuffer(decoding: Array(bytes[0..<6]), format: .s16LE, channelCount: 2) }
         #expect(throws: AlsaError.self) { try buffer.encoded(as: SampleFormat(rawValue: 48)) }
 
         // Encoding a range of frames, without allocating, into a device buffer.
@@ -311,7 +311,7 @@ struct SampleConversionTests {
         #expect(outside?.context == "frames 2..<4 are outside a 3-frame buffer")
 
         // Decoding into a range of frames leaves the others alone.
-        var target = try InterleavedAudioBuffer(channels: 2, frames: 3)
+        var target = try InterleavedAudioBuffer(channelCount: 2, frameCount: 3)
         try device.withUnsafeBytes { try target.decode($0, as: .s24_3LE, intoFrames: 2..<3) }
         #expect(target.samples == [0, 0, 0, 0, 0.5, -0.5])
 
@@ -325,7 +325,7 @@ struct SampleConversionTests {
 
     @Test("non-interleaved channels fill an interleaved area through their stride, as the interleaved encoder would")
     func channelAreas() throws {
-        let buffer = try InterleavedAudioBuffer(channels: 2, samples: [1, -1, 0.5, -0.5, 0.25, -0.25])
+        let buffer = try InterleavedAudioBuffer(channelCount: 2, samples: [1, -1, 0.5, -0.5, 0.25, -0.25])
         let split = buffer.nonInterleaved
         var area = [UInt8](repeating: 0xEE, count: 12)
         try area.withUnsafeMutableBytes { raw in
@@ -335,7 +335,7 @@ struct SampleConversionTests {
         }
         #expect(area == (try buffer.encoded(as: .s16BE)))
 
-        var back = try NonInterleavedAudioBuffer(channelCount: 2, frames: 3)
+        var back = try NonInterleavedAudioBuffer(channelCount: 2, frameCount: 3)
         try area.withUnsafeBytes { raw in
             try back.decode(channel: 1, frames: 1..<3, as: .s16BE, from: raw.baseAddress! + 6, strideBytes: 4)
         }

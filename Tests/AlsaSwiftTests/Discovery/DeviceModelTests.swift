@@ -39,12 +39,12 @@ struct DeviceModelTests {
                 #expect(sync.hardware?.card == device.card && sync.hardware?.device == device.device)
                 if device.card == 2 {
                     #expect(capabilities.formats == [.u8, .s16LE, .s32LE, .floatLE, .s24_3LE])
-                    #expect(capabilities.rate == 8000...192_000 && capabilities.channels == 1...8)
+                    #expect(capabilities.sampleRate == 8000...192_000 && capabilities.channelCount == 1...8)
                     #expect(capabilities.requiresExplicitSync && sync.deviceRequiresExplicitSync == true)
                     #expect(sync.strategy?.status == .syncPtr(.explicitSync) && sync.strategy?.control == .syncPtr(.explicitSync))
                 } else {
                     #expect(capabilities.formats == [.u8, .s16LE])
-                    #expect(capabilities.rate == 5500...48_000 && capabilities.channels == 1...2)
+                    #expect(capabilities.sampleRate == 5500...48_000 && capabilities.channelCount == 1...2)
                     #expect(!capabilities.requiresExplicitSync && sync.deviceRequiresExplicitSync == false)
                     #expect(sync.strategy?.status == .mapped && sync.strategy?.control == .mapped)
                 }
@@ -169,7 +169,7 @@ struct DeviceModelTests {
 
         let probe = devices.capabilities(of: "default", direction: .capture)
         let capabilities = try #require(probe.capabilities, "\(probe)")
-        #expect(capabilities.formats.contains(.s16LE) && capabilities.channels.lowerBound == 1)
+        #expect(capabilities.formats.contains(.s16LE) && capabilities.channelCount.lowerBound == 1)
         #expect(probe.sync == SyncReport(transport: .alsaLib, hardware: nil, deviceRequiresExplicitSync: nil, strategy: nil))
 
         let file = AudioDevices(alsaLibConfiguration: #"pcm.!default { type file slave.pcm "null" file "/dev/null" format "raw" }"#)

@@ -34,8 +34,8 @@ struct DiscoveryTests {
                 #expect(stream.subdeviceCount == 1 && stream.subdevicesAvailable == 1)
                 let capabilities = try #require(stream.probe.capabilities, "\(device.hardwareName)")
                 #expect(capabilities.formats == [.u8, .s16LE])
-                #expect(capabilities.rate == 5500...48_000)
-                #expect(capabilities.channels == 1...2)
+                #expect(capabilities.sampleRate == 5500...48_000)
+                #expect(capabilities.channelCount == 1...2)
                 #expect(capabilities.accessTypes == [.mmapInterleaved, .readWriteInterleaved])
                 #expect(!capabilities.info.contains(.explicitSync))
                 #expect(stream.probe.syncStrategy?.status == .mapped && stream.probe.syncStrategy?.control == .mapped)
@@ -53,8 +53,8 @@ struct DiscoveryTests {
             let capabilities = try #require(stream.probe.capabilities)
             #expect(capabilities.info.contains(.explicitSync))
             #expect(capabilities.formats == [.u8, .s16LE, .s32LE, .floatLE, .s24_3LE])
-            #expect(capabilities.rate == 8000...192_000)
-            #expect(capabilities.channels == 1...8)
+            #expect(capabilities.sampleRate == 8000...192_000)
+            #expect(capabilities.channelCount == 1...8)
             #expect(stream.probe.syncStrategy?.status == .syncPtr(.explicitSync))
             #expect(stream.probe.syncStrategy?.control == .syncPtr(.explicitSync))
         }
@@ -332,12 +332,12 @@ struct SimulatedControlDeviceTests {
                    pollfd(fd: pipeEnds[0], events: Int16(POLLIN), revents: 0)]
         // Nothing ready: the wait goes to the host's poll, which would say POLLNVAL for a
         // simulated descriptor number had it been passed along.
-        #expect(try control.kernel.poll(&set, count: 2, timeoutMilliseconds: 20) == 0)
+        #expect(try control.kernel.poll(&set, count: 2, timeout: .milliseconds(20)) == 0)
         #expect(set[0].revents == 0 && set[1].revents == 0)
         #expect(Glibc.write(pipeEnds[1], "x", 1) == 1)
-        #expect(try control.kernel.poll(&set, count: 2, timeoutMilliseconds: 20) == 1)
+        #expect(try control.kernel.poll(&set, count: 2, timeout: .milliseconds(20)) == 1)
         #expect(set[0].revents == 0 && set[1].revents & Int16(POLLIN) != 0)
-        #expect(try control.kernel.poll(&set, count: 1, timeoutMilliseconds: 0) == 0)
+        #expect(try control.kernel.poll(&set, count: 1, timeout: .zero) == 0)
     }
 
     @Test("closing a control descriptor releases it; a second close is EBADF")

@@ -16,7 +16,7 @@ struct UnplugTests {
         let ended = Task { () async -> AlsaError? in
             defer { started.continuation.finish() }
             do {
-                let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(rate: 48_000, channels: 2), kernel: kernel)
+                let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(sampleRate: 48_000, channelCount: 2), kernel: kernel)
                 for try await _ in stream.buffers(frames: 480) {
                     started.continuation.finish()
                     await Task.yield()
@@ -42,11 +42,11 @@ struct UnplugTests {
         let kernel = makeKernel(.explicitSync)
         do {
             let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
-            _ = try pcm.configure(HardwareRequest(access: access, format: .floatLE, channels: 2, rate: 48_000, periodSize: 480, periodCount: 4))
+            _ = try pcm.configure(HardwareRequest(access: access, format: .floatLE, channelCount: 2, sampleRate: 48_000, periodSize: 480, periodCount: 4))
             let thread = try RenderThread(pcm: pcm) { context in
                 for i in 0..<context.samples.count { context.samples[i] = 0 }
             }
-            #expect(RenderThreadTests.eventually { thread.periodCount > 4 })
+            #expect(RenderThreadTests.eventually { thread.callbackCount > 4 })
             let unplugged = ContinuousClock.now
             kernel.removeCard(0)
             #expect(RenderThreadTests.eventually { thread.isFinished })
@@ -62,7 +62,7 @@ struct UnplugTests {
         let kernel = makeKernel()
         let changes = try DeviceChanges(kernel: kernel)
         do {
-            let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(rate: 48_000, channels: 2), kernel: kernel)
+            let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(sampleRate: 48_000, channelCount: 2), kernel: kernel)
             let period = [Float](repeating: 0, count: 960)
             try period.withUnsafeBufferPointer { try stream.writeBlocking($0) }
             kernel.removeCard(0)

@@ -36,7 +36,7 @@ struct PeriodEngineTests {
         return request
     }
 
-    static let request = StreamRequest(rate: 48_000, channels: 2, latency: .milliseconds(40), formats: [.s16LE])
+    static let request = StreamRequest(sampleRate: 48_000, channelCount: 2, latency: .milliseconds(40), formats: [.s16LE])
     static let periods = 40
 
     /// What the kernel saw of the transfers: polls, read/write calls, SYNC_PTR calls.
@@ -104,7 +104,7 @@ struct PeriodEngineTests {
         let kernel = Self.movingKernel(path)
         let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
         let period = stream.configuration.periodSize
-        let samples = try InterleavedAudioBuffer(channels: 2, samples: StreamTests.signal(frames: Self.periods * period))
+        let samples = try InterleavedAudioBuffer(channelCount: 2, samples: StreamTests.signal(frames: Self.periods * period))
         kernel.clearTrace()
         if onStreamExecutor {
             try await withTaskExecutorPreference(stream.taskExecutor) { try await stream.write(samples) }
@@ -130,7 +130,7 @@ struct PeriodEngineTests {
         kernel.clearTrace()
         let buffer = try stream.readBlocking(frames: Self.periods * period)
         Self.expectWaitsLikeTheKernel(Calls(kernel.trace), stream.statistics, frames: Self.periods * period, period: period, path: path)
-        #expect(buffer.frames == Self.periods * period)
+        #expect(buffer.frameCount == Self.periods * period)
         #expect(stream.xrunCount == 0)
     }
 
@@ -154,32 +154,32 @@ struct PeriodEngineTests {
         let kernel = makeKernel(.explicitSync)
         kernel.setFramesPerCall(29)
         let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
-        let setup = try pcm.configure(HardwareRequest(access: access, format: .floatLE, channels: 2, rate: 44_100, periodSize: 1102,
+        let setup = try pcm.configure(HardwareRequest(access: access, format: .floatLE, channelCount: 2, sampleRate: 44_100, periodSize: 1102,
                                                       bufferSize: 4410))
         #expect(setup.bufferSize % setup.periodSize != 0, "the device granted \(setup)")
         let calls = Mutex<[(frames: Int, position: Int, time: MonotonicInstant)]>([])
         let enough = Signal()
         let thread = try RenderThread(pcm: pcm) { context in
-            for frame in 0..<context.frames {
+            for frame in 0..<context.frameCount {
                 for channel in 0..<2 {
                     context.samples[frame * 2 + channel] = RenderThreadTests.value((context.framePosition + frame) * 2 + channel)
                 }
             }
             let count = calls.withLock { calls in
-                calls.append((context.frames, context.framePosition, context.time))
+                calls.append((context.frameCount, context.framePosition, context.time))
                 return calls.count
             }
             if count == 40 { enough.fire() }
         }
-        #expect(await enough.wait(), "\(thread.periodCount) periods, \(String(describing: thread.failure))")
+        #expect(await enough.wait(), "\(thread.callbackCount) periods, \(String(describing: thread.failure))")
         thread.stop()
         #expect(thread.failure == nil && thread.xrunCount == 0)
         let seen = calls.withLock { $0 }
-        #expect(thread.periodCount == seen.count)
+        #expect(thread.callbackCount == seen.count)
         #expect(seen.allSatisfy { $0.frames == setup.periodSize }, "\(Set(seen.map(\.frames)))")
         #expect(seen.enumerated().allSatisfy { $0.element.position == $0.offset * setup.periodSize })
         // Once the device runs (after the first buffer), periods follow each other by a period's time.
-        let periodTime = AudioTiming.duration(ofFrames: setup.periodSize, rate: setup.rate)
+        let periodTime = AudioTiming.duration(ofFrames: setup.periodSize, sampleRate: setup.sampleRate)
         for k in 6..<seen.count - 1 {
             let step = seen[k + 1].time - seen[k].time
             #expect(abs((step - periodTime).nanosecondsSaturating) < 1_000, "period \(k): \(step) against \(periodTime)")
@@ -198,12 +198,12 @@ struct PeriodEngineTests {
         let kernel = makeKernel(.explicitSync)
         kernel.setFramesPerCall(29)
         let pcm = try KernelPCM(card: 0, device: 0, direction: .capture, kernel: kernel)
-        let setup = try pcm.configure(HardwareRequest(access: access, format: .s16LE, channels: 2, rate: 44_100, periodSize: 1102,
+        let setup = try pcm.configure(HardwareRequest(access: access, format: .s16LE, channelCount: 2, sampleRate: 44_100, periodSize: 1102,
                                                       bufferSize: 4410))
         let sizes = Mutex<[Int]>([])
         let enough = Signal()
         let thread = try RenderThread(pcm: pcm) { context in
-            if sizes.withLock({ $0.append(context.frames); return $0.count }) == 30 { enough.fire() }
+            if sizes.withLock({ $0.append(context.frameCount); return $0.count }) == 30 { enough.fire() }
         }
         #expect(await enough.wait())
         thread.stop()
@@ -216,15 +216,15 @@ struct PeriodEngineTests {
         let kernel = makeKernel(.explicitSync)
         let enough = Signal()
         let count = Atomic<Int>(0)
-        let thread = try RenderThread(device: "hw:0,0", request: StreamRequest(rate: 48_000, channels: 2, latency: .milliseconds(40)),
+        let thread = try RenderThread(device: "hw:0,0", request: StreamRequest(sampleRate: 48_000, channelCount: 2, latency: .milliseconds(40)),
                                       kernel: kernel) { context in
             for i in context.samples.indices { context.samples[i] = 0 }
             if count.add(1, ordering: .relaxed).newValue == 10 { enough.fire() }
         }
-        #expect(thread.configuration.rate == 48_000 && thread.configuration.syncReport.deviceRequiresExplicitSync == true)
+        #expect(thread.configuration.sampleRate == 48_000 && thread.configuration.syncReport.deviceRequiresExplicitSync == true)
         #expect(await enough.wait())
         let timing = try thread.timing()
-        #expect(timing.direction == .playback && timing.rate == 48_000)
+        #expect(timing.direction == .playback && timing.sampleRate == 48_000)
         let delay = try thread.delay()
         #expect((0...thread.configuration.bufferSize).contains(delay))
         thread.stop()

@@ -41,7 +41,7 @@ struct WAVStreamTests {
         let data = WAVTests.bytes(count: 40, seed: 3)
         let bytes = WAVTests.file([list, ("fmt ", WAVTests.fmt()), ("data", data), ("junk", [1, 2, 3, 4])])
         let reader = try WAVStreamReader(input: try Self.pipeInput(bytes))
-        #expect(reader.format == WAVFormat(encoding: .integer, channels: 2, sampleRate: 48_000, containerBits: 16))
+        #expect(reader.format == WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 48_000, containerBits: 16))
         #expect(reader.totalFrames == 10)
         #expect(try Self.readAll(reader) == data, "the trailing chunk is not audio")
     }
@@ -79,7 +79,7 @@ struct WAVStreamTests {
         var ends: [Int32] = [-1, -1]
         try #require(alsa_pipe_cloexec(&ends) == 0)
         defer { close(ends[0]) }
-        let format = WAVFormat(encoding: .integer, channels: 1, sampleRate: 8_000, containerBits: 8)
+        let format = WAVFormat(encoding: .integer, channelCount: 1, sampleRate: 8_000, containerBits: 8)
         let output = try FileOutput(path: "/dev/fd/\(ends[1])")
         close(ends[1])
         #expect(!output.isSeekable)

@@ -25,13 +25,13 @@ struct WAVTests {
     }
 
     static let layouts: [WAVFormat] = [
-        WAVFormat(encoding: .integer, channels: 1, sampleRate: 8_000, containerBits: 8),
-        WAVFormat(encoding: .integer, channels: 2, sampleRate: 44_100, containerBits: 16),
-        WAVFormat(encoding: .integer, channels: 6, sampleRate: 48_000, containerBits: 24, channelMask: 0x3F),
-        WAVFormat(encoding: .integer, channels: 2, sampleRate: 96_000, containerBits: 24, validBits: 20),
-        WAVFormat(encoding: .integer, channels: 4, sampleRate: 48_000, containerBits: 32),
-        WAVFormat(encoding: .float, channels: 2, sampleRate: 48_000, containerBits: 32),
-        WAVFormat(encoding: .float, channels: 1, sampleRate: 22_050, containerBits: 64),
+        WAVFormat(encoding: .integer, channelCount: 1, sampleRate: 8_000, containerBits: 8),
+        WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 44_100, containerBits: 16),
+        WAVFormat(encoding: .integer, channelCount: 6, sampleRate: 48_000, containerBits: 24, channelMask: 0x3F),
+        WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 96_000, containerBits: 24, validBits: 20),
+        WAVFormat(encoding: .integer, channelCount: 4, sampleRate: 48_000, containerBits: 32),
+        WAVFormat(encoding: .float, channelCount: 2, sampleRate: 48_000, containerBits: 32),
+        WAVFormat(encoding: .float, channelCount: 1, sampleRate: 22_050, containerBits: 64),
     ]
 
     @Test("every layout round-trips through the writer and the reader", arguments: layouts)
@@ -62,13 +62,13 @@ struct WAVTests {
         return out + body
     }
 
-    static func fmt(tag: UInt16 = 1, channels: UInt16 = 2, rate: UInt32 = 48_000, bits: UInt16 = 16, blockAlign: UInt16? = nil) -> [UInt8] {
+    static func fmt(tag: UInt16 = 1, channelCount: UInt16 = 2, sampleRate: UInt32 = 48_000, bits: UInt16 = 16, blockAlign: UInt16? = nil) -> [UInt8] {
         var f: [UInt8] = []
         f.appendLE16(tag)
-        f.appendLE16(channels)
-        f.appendLE32(rate)
-        f.appendLE32(rate * UInt32(channels) * UInt32(bits) / 8)
-        f.appendLE16(blockAlign ?? channels * bits / 8)
+        f.appendLE16(channelCount)
+        f.appendLE32(sampleRate)
+        f.appendLE32(sampleRate * UInt32(channelCount) * UInt32(bits) / 8)
+        f.appendLE16(blockAlign ?? channelCount * bits / 8)
         f.appendLE16(bits)
         return f
     }
@@ -106,7 +106,7 @@ struct WAVTests {
             (Self.file([("fmt ", Self.fmt())]), .missingDataChunk),
             (Self.file([("fmt ", Self.fmt(blockAlign: 3)), data]), .malformedFormatChunk("block align 3 for 2 × 16-bit samples")),
             (Self.file([("fmt ", Array(Self.fmt().prefix(12))), data]), .malformedFormatChunk("12 bytes, at least 16 expected")),
-            (Self.file([("fmt ", Self.fmt(channels: 0, blockAlign: 0)), data]), .malformedFormatChunk("0 channels")),
+            (Self.file([("fmt ", Self.fmt(channelCount: 0, blockAlign: 0)), data]), .malformedFormatChunk("0 channels")),
         ]
         for (bytes, expected) in cases {
             #expect(throws: expected) { try parse(bytes) }
@@ -132,7 +132,7 @@ struct WAVTests {
     func interruptedWriter() throws {
         let path = Self.temporary("w")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let format = WAVFormat(encoding: .integer, channels: 2, sampleRate: 1000, containerBits: 16)
+        let format = WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 1000, containerBits: 16)
         let data = Self.bytes(count: 2500 * 4)
         var writer: WAVWriter? = try WAVWriter(path: path, format: format, patchInterval: 1000)
         for chunk in 0..<5 {

@@ -59,7 +59,7 @@ enum TransportUnderTest: String, CaseIterable, CustomTestStringConvertible, Send
 
 @Suite("Transport contract", .serialized)
 struct TransportContractTests {
-    let request = HardwareRequest(format: .s16LE, channels: 2, rate: 48_000, periodSize: 1024, periodCount: 4)
+    let request = HardwareRequest(format: .s16LE, channelCount: 2, sampleRate: 48_000, periodSize: 1024, periodCount: 4)
 
     @Test("configure grants an exact request and installs the default software parameters",
           arguments: TransportUnderTest.available, [false, true])
@@ -68,7 +68,7 @@ struct TransportContractTests {
         defer { withExtendedLifetime(kernel) {} }
         let setup = try pcm.configure(request)
         #expect(setup.access == .readWriteInterleaved && setup.format == .s16LE)
-        #expect(setup.channels == 2 && setup.rate == 48_000)
+        #expect(setup.channelCount == 2 && setup.sampleRate == 48_000)
         #expect(setup.periodSize == 1024 && setup.bufferSize == 4096 && setup.periodCount == 4)
         #expect(setup.frameBytes == 4)
         #expect(pcm.setup == setup)
@@ -85,7 +85,7 @@ struct TransportContractTests {
         let frame = [UInt8](repeating: 0, count: 4)
         let early = #expect(throws: AlsaError.self) { try frame.withUnsafeBytes { try pcm.writeInterleaved($0) } }
         #expect(early?.kind == .badState)
-        #expect(#expect(throws: AlsaError.self) { try pcm.configure(HardwareRequest(channels: 0)) }?.operation == .configure)
+        #expect(#expect(throws: AlsaError.self) { try pcm.configure(HardwareRequest(channelCount: 0)) }?.operation == .configure)
         try pcm.configure(request)
         let partial = #expect(throws: AlsaError.self) { try frame.withUnsafeBytes { try pcm.writeInterleaved(UnsafeRawBufferPointer(rebasing: $0[0..<3])) } }
         #expect(partial?.kind == .invalidArgument)
@@ -107,7 +107,7 @@ struct TransportContractTests {
         if !transport.startsItself { try pcm.start() }
         #expect(try pcm.state == .running)
         for _ in 0..<4 { #expect(try period.withUnsafeBytes { try pcm.writeInterleaved($0) } == 1024) }
-        #expect(try pcm.drain(timeoutMilliseconds: 5_000))
+        #expect(try pcm.drain(timeout: .seconds(5)))
         #expect(try pcm.state == .setup)
         #expect(pcm.xrunCount == 0)
     }
@@ -142,7 +142,7 @@ struct TransportContractTests {
         defer { descriptors.deallocate() }
         #expect(try pcm.fillPollDescriptors(descriptors) == pcm.pollDescriptorCount)
         #expect(descriptors[0].fd >= 0)
-        #expect(try pcm.wait(timeoutMilliseconds: 0))
+        #expect(try pcm.wait(timeout: .milliseconds(0)))
     }
 
     @Test("close is final: later calls fail with EBADF, a second close is harmless", arguments: TransportUnderTest.available, [false, true])

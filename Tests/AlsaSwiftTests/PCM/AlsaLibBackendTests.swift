@@ -8,8 +8,8 @@ import Testing
 /// configuration text records exactly what went through alsa-lib (or plays a file for capture).
 @Suite("alsa-lib backend (host)")
 struct AlsaLibBackendTests {
-    static func pattern(frames: Int, channels: Int = 2) -> [Int16] {
-        (0..<frames * channels).map { Int16(truncatingIfNeeded: ($0 &* 7919) ^ ($0 >> 5)) }
+    static func pattern(frames: Int, channelCount: Int = 2) -> [Int16] {
+        (0..<frames * channelCount).map { Int16(truncatingIfNeeded: ($0 &* 7919) ^ ($0 >> 5)) }
     }
 
     static func filePCM(_ path: String, infile: String? = nil) -> String {
@@ -21,8 +21,8 @@ struct AlsaLibBackendTests {
     @Test("null: configure reports what was granted, plays without a device and drains")
     func nullPlayback() throws {
         let pcm = try AlsaLibPCM(name: "null", direction: .playback)
-        let setup = try pcm.configure(HardwareRequest(format: .s16LE, channels: 2, rate: 44_100, periodSize: 512, periodCount: 4))
-        #expect(setup.format == .s16LE && setup.channels == 2 && setup.rate == 44_100)
+        let setup = try pcm.configure(HardwareRequest(format: .s16LE, channelCount: 2, sampleRate: 44_100, periodSize: 512, periodCount: 4))
+        #expect(setup.format == .s16LE && setup.channelCount == 2 && setup.sampleRate == 44_100)
         #expect(setup.periodSize == 512 && setup.bufferSize == 2048)
         #expect(try pcm.state == .prepared)
         let samples = Self.pattern(frames: 512)
@@ -46,7 +46,7 @@ struct AlsaLibBackendTests {
         let samples = Self.pattern(frames: 256 * 40)
         do {
             let pcm = try AlsaLibPCM(name: "swiftfile", direction: .playback, configuration: Self.filePCM(path))
-            let setup = try pcm.configure(HardwareRequest(access: access, format: .s16LE, channels: 2, rate: 48_000,
+            let setup = try pcm.configure(HardwareRequest(access: access, format: .s16LE, channelCount: 2, sampleRate: 48_000,
                                                           periodSize: 256, periodCount: 4))
             #expect(setup.access == access)
             try samples.withUnsafeBytes { bytes in
@@ -84,7 +84,7 @@ struct AlsaLibBackendTests {
         try samples.withUnsafeBytes { Data($0) }.write(to: input)
         let pcm = try AlsaLibPCM(name: "swiftfile", direction: .capture,
                                  configuration: Self.filePCM(output.path, infile: input.path))
-        try pcm.configure(HardwareRequest(format: .s16LE, channels: 2, rate: 48_000, periodSize: 256, periodCount: 4))
+        try pcm.configure(HardwareRequest(format: .s16LE, channelCount: 2, sampleRate: 48_000, periodSize: 256, periodCount: 4))
         var captured = [Int16](repeating: 0, count: samples.count)
         try captured.withUnsafeMutableBytes { bytes in
             var offset = 0
@@ -103,7 +103,7 @@ struct AlsaLibBackendTests {
         do {
             let pcm = try AlsaLibPCM(name: "swiftfile", direction: .playback, configuration: Self.filePCM(path),
                                      options: PCMOpenOptions(nonBlocking: true, recovery: .automatic))
-            let stream = try PlaybackStream(pcm: pcm, request: StreamRequest(rate: 48_000, channels: 2))
+            let stream = try PlaybackStream(pcm: pcm, request: StreamRequest(sampleRate: 48_000, channelCount: 2))
             #expect(stream.configuration.format == .floatLE && stream.configuration.transport == .alsaLib)
             try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
             try stream.drainBlocking(timeout: .seconds(1))
@@ -164,11 +164,11 @@ struct AlsaLibBackendTests {
     @Test("impossible parameters: a clear error, and the PCM stays usable")
     func impossibleParameters() throws {
         let pcm = try AlsaLibPCM(name: "null", direction: .playback)
-        let error = #expect(throws: AlsaError.self) { try pcm.configure(HardwareRequest(channels: 0)) }
+        let error = #expect(throws: AlsaError.self) { try pcm.configure(HardwareRequest(channelCount: 0)) }
         #expect(error?.operation == .configure)
         #expect(pcm.setup == nil)
-        let setup = try pcm.configure(HardwareRequest(format: .floatLE, channels: 1, rate: 8000))
-        #expect(setup.format == .floatLE && setup.channels == 1 && setup.rate == 8000)
+        let setup = try pcm.configure(HardwareRequest(format: .floatLE, channelCount: 1, sampleRate: 8000))
+        #expect(setup.format == .floatLE && setup.channelCount == 1 && setup.sampleRate == 8000)
     }
 }
 

@@ -4,7 +4,7 @@ import Testing
 
 /// Timing and channel maps through alsa-lib without a device: its `null` and `file` PCMs.
 @Suite struct AlsaLibTimingTests {
-    static let request = HardwareRequest(format: .s16LE, channels: 2, rate: 44_100, periodSize: 512, periodCount: 4)
+    static let request = HardwareRequest(format: .s16LE, channelCount: 2, sampleRate: 44_100, periodSize: 512, periodCount: 4)
 
     /// alsa-lib's public status has no application pointer, so the transport counts the frames
     /// itself: every write and every mmap commit, back to 0 at prepare and drop.
@@ -31,7 +31,7 @@ import Testing
         #expect(timing.applicationPosition == 3 * 512)
         #expect(timing.state == .prepared)
         #expect(timing.audioTimestamp == nil)
-        #expect(timing.rate == 44_100)
+        #expect(timing.sampleRate == 44_100)
         try pcm.drop()
         try pcm.prepare()
         #expect(try pcm.timing().applicationPosition == 0)

@@ -78,7 +78,7 @@ struct FaultMatrixTests {
             return error
         }
         do {
-            let granted = try pcm.configure(HardwareRequest(access: setup.access, format: .s16LE, channels: 2, rate: 48_000,
+            let granted = try pcm.configure(HardwareRequest(access: setup.access, format: .s16LE, channelCount: 2, sampleRate: 48_000,
                                                             periodSize: 256, periodCount: 4))
             if setup.direction == .capture { try pcm.start() }
             // Playback: half the buffer, below the start threshold, then an explicit START.
@@ -139,7 +139,7 @@ struct FaultMatrixTests {
                     done += try planes.withUnsafeBufferPointer { (p) throws(AlsaError) in try pcm.readNonInterleaved(into: p, frames: (period - done) / 2) }
                     if done < period { done = period }
                 default:
-                    if try pcm.state == .running { _ = try pcm.wait(timeoutMilliseconds: 100) }
+                    if try pcm.state == .running { _ = try pcm.wait(timeout: .milliseconds(100)) }
                     let area = try pcm.beginTransfer(maxFrames: period - done)
                     try pcm.commitTransfer(area.frames)
                     done += area.frames
@@ -211,7 +211,7 @@ struct FaultMatrixTests {
             }
             kernel.inject(errno, into: .ioctl, request: site)
             let pcm = try KernelPCM(card: 0, device: 0, direction: setup.direction, options: PCMOpenOptions(recovery: .automatic), kernel: kernel)
-            try pcm.configure(HardwareRequest(access: setup.access, format: .s16LE, channels: 2, rate: 48_000, periodSize: 256, periodCount: 4))
+            try pcm.configure(HardwareRequest(access: setup.access, format: .s16LE, channelCount: 2, sampleRate: 48_000, periodSize: 256, periodCount: 4))
             try Self.transfer(pcm, periods: 4)
             #expect(kernel.trace.contains { $0.request == site && $0.errno == errno }, "\(setup)")
             #expect(errno == .brokenPipe ? pcm.xrunCount == 1 : pcm.suspendCount == 1, "\(setup) \(errno)")

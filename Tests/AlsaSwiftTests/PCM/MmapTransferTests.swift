@@ -124,8 +124,8 @@ import Testing
     @Test func nonInterleavedMmapAreasFollowChannelInfo() throws {
         let kernel = makeKernel(.explicitSync)
         let pcm = try openPCM(kernel)
-        let setup = try pcm.configure(HardwareRequest(access: .mmapNonInterleaved, format: .s16LE, channels: 2,
-                                                      rate: 48000, periodSize: 256, periodCount: 4))
+        let setup = try pcm.configure(HardwareRequest(access: .mmapNonInterleaved, format: .s16LE, channelCount: 2,
+                                                      sampleRate: 48000, periodSize: 256, periodCount: 4))
         let area = try pcm.beginTransfer()
         #expect(area.frames == 1024)
         let left = area.channel(0), right = area.channel(1)

@@ -8,13 +8,13 @@ import Testing
         let pcm = try openPCM(makeKernel(.dummy))
         let caps = pcm.capabilities
         #expect(caps.formats == [.u8, .s16LE])
-        #expect(caps.channels == 1...2)
-        #expect(caps.rate == 5500...48000)
+        #expect(caps.channelCount == 1...2)
+        #expect(caps.sampleRate == 5500...48000)
         #expect(caps.accessTypes.contains(.mmapInterleaved))
         #expect(caps.accessTypes.contains(.readWriteInterleaved))
         #expect(caps.info.contains(.mmap))
         #expect(!caps.requiresExplicitSync)
-        #expect(caps.periods.lowerBound >= 1)
+        #expect(caps.periodCount.lowerBound >= 1)
         // 64 KiB of buffer holds at most 65536 one-byte frames (U8 mono).
         #expect(caps.bufferSize.upperBound == 65536)
     }
@@ -23,7 +23,7 @@ import Testing
         let pcm = try openPCM(makeKernel(.explicitSync))
         #expect(pcm.capabilities.requiresExplicitSync)
         #expect(pcm.capabilities.formats.contains(.floatLE))
-        #expect(pcm.capabilities.channels == 1...8)
+        #expect(pcm.capabilities.channelCount == 1...8)
     }
 
     @Test func exactRequestIsGrantedAsAsked() throws {
@@ -31,8 +31,8 @@ import Testing
         let granted = try pcm.configure(standardRequest(.readWriteInterleaved))
         #expect(granted.access == .readWriteInterleaved)
         #expect(granted.format == .s16LE)
-        #expect(granted.channels == 2)
-        #expect(granted.rate == 48000)
+        #expect(granted.channelCount == 2)
+        #expect(granted.sampleRate == 48000)
         #expect(granted.periodSize == 256)
         #expect(granted.periodCount == 4)
         #expect(granted.bufferSize == 1024)
@@ -45,20 +45,20 @@ import Testing
 
     @Test func numbersOutsideTheDeviceRangeGetTheNearestAllowed() throws {
         let pcm = try openPCM(makeKernel(.dummy))
-        let granted = try pcm.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 6,
-                                                        rate: 96_000, periodSize: 256, periodCount: 4))
-        #expect(granted.channels == 2)
-        #expect(granted.rate == 48000)
+        let granted = try pcm.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channelCount: 6,
+                                                        sampleRate: 96_000, periodSize: 256, periodCount: 4))
+        #expect(granted.channelCount == 2)
+        #expect(granted.sampleRate == 48000)
     }
 
     @Test func aRateBetweenListedRatesGetsTheNearestListedRate() throws {
         let pcm = try openPCM(makeKernel(.explicitSync))
-        let granted = try pcm.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2,
-                                                        rate: 45_000, periodSize: 256, periodCount: 4))
-        #expect(granted.rate == 44100)
-        let again = try pcm.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2,
-                                                      rate: 47_000, periodSize: 256, periodCount: 4))
-        #expect(again.rate == 48000)
+        let granted = try pcm.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channelCount: 2,
+                                                        sampleRate: 45_000, periodSize: 256, periodCount: 4))
+        #expect(granted.sampleRate == 44100)
+        let again = try pcm.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channelCount: 2,
+                                                      sampleRate: 47_000, periodSize: 256, periodCount: 4))
+        #expect(again.sampleRate == 48000)
     }
 
     @Test func aFormatTheDeviceLacksIsAClearError() throws {
@@ -87,19 +87,19 @@ import Testing
     @Test func impossibleNumbersAreRefused() throws {
         let pcm = try openPCM(makeKernel(.dummy))
         let zero = #expect(throws: AlsaError.self) {
-            try pcm.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 0))
+            try pcm.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channelCount: 0))
         }
         #expect(zero?.context?.contains("channels 0") == true)
         let zeroRate = #expect(throws: AlsaError.self) {
-            try pcm.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2, rate: 0))
+            try pcm.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channelCount: 2, sampleRate: 0))
         }
         #expect(zeroRate?.operation == .configure)
     }
 
     @Test func aHugePeriodIsClampedToTheBuffer() throws {
         let pcm = try openPCM(makeKernel(.dummy))
-        let granted = try pcm.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2,
-                                                        rate: 48_000, periodSize: 1_000_000, periodCount: 2))
+        let granted = try pcm.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channelCount: 2,
+                                                        sampleRate: 48_000, periodSize: 1_000_000, periodCount: 2))
         // 65536 bytes of buffer at 4 bytes a frame: at most 16384 frames. The period is fixed first, at
         // the largest the device allows, which leaves room for one period only: the nearest to two.
         #expect(granted.periodSize == 16384)

@@ -29,13 +29,13 @@ struct RangeCheckTests {
             ? try PCMDevice.open("hw:0,0", direction: .playback, transport: .direct, kernel: SimulatedKernel(card: 0, hardware: .dummy))
             : try PCMDevice.open("null", direction: .playback, transport: .alsaLib)
         let beyond = Int(UInt32.max) + 1
-        let requests = [HardwareRequest(channels: beyond), HardwareRequest(rate: -48_000), HardwareRequest(channels: 0),
+        let requests = [HardwareRequest(channelCount: beyond), HardwareRequest(sampleRate: -48_000), HardwareRequest(channelCount: 0),
                         HardwareRequest(periodSize: beyond), HardwareRequest(periodCount: -1), HardwareRequest(bufferSize: Int.max)]
         for request in requests {
             let error = #expect(throws: AlsaError.self, "\(request)") { try pcm.configure(request) }
             #expect(error?.kind == .invalidArgument, "\(request)")
         }
-        let setup = try pcm.configure(HardwareRequest(channels: 2, rate: 48_000, periodSize: 1024, periodCount: 4))
+        let setup = try pcm.configure(HardwareRequest(channelCount: 2, sampleRate: 48_000, periodSize: 1024, periodCount: 4))
         var software = SoftwareParameters.defaults(for: setup, direction: .playback)
         software.availMin = -1
         let error = #expect(throws: AlsaError.self) { try pcm.installSoftwareParameters(software) }
@@ -46,13 +46,13 @@ struct RangeCheckTests {
     func audioBufferSizes() throws {
         for (channels, frames) in [(0, 10), (-1, 10), (2, -1), (2, Int.max), (Int.max, 2)] {
             let interleaved = #expect(throws: AlsaError.self, "\(channels) x \(frames)") {
-                _ = try InterleavedAudioBuffer(channels: channels, frames: frames)
+                _ = try InterleavedAudioBuffer(channelCount: channels, frameCount: frames)
             }
             #expect(interleaved?.kind == .invalidArgument)
-            #expect(throws: AlsaError.self, "\(channels) x \(frames)") { _ = try NonInterleavedAudioBuffer(channelCount: channels, frames: frames) }
+            #expect(throws: AlsaError.self, "\(channels) x \(frames)") { _ = try NonInterleavedAudioBuffer(channelCount: channels, frameCount: frames) }
         }
-        #expect(try InterleavedAudioBuffer(channels: 2, frames: 0).frames == 0)
-        #expect(try NonInterleavedAudioBuffer(channelCount: 1, frames: 3).frames == 3)
+        #expect(try InterleavedAudioBuffer(channelCount: 2, frameCount: 0).frameCount == 0)
+        #expect(try NonInterleavedAudioBuffer(channelCount: 1, frameCount: 3).frameCount == 3)
     }
 
     @Test("defect: a hw: name whose subdevice does not fit Int32 crashed PCMDevice.open; now a typed error")
@@ -97,10 +97,10 @@ struct RangeCheckTests {
 
     @Test("a stream latency too long to count in frames asks for the largest buffer instead of trapping")
     func latencyFrames() throws {
-        #expect(StreamNegotiation.frames(in: .milliseconds(100), rate: 48_000) == 4_800)
-        #expect(StreamNegotiation.frames(in: .seconds(Int64.max), rate: 48_000) == .max)
-        #expect(StreamNegotiation.frames(in: .seconds(Int64.max / 48_000), rate: 48_000) == Int64.max / 48_000 * 48_000)
-        #expect(StreamNegotiation.frames(in: .seconds(Int64.max / 2) + .milliseconds(999), rate: Int(UInt32.max)) == .max)
+        #expect(StreamNegotiation.frames(in: .milliseconds(100), sampleRate: 48_000) == 4_800)
+        #expect(StreamNegotiation.frames(in: .seconds(Int64.max), sampleRate: 48_000) == .max)
+        #expect(StreamNegotiation.frames(in: .seconds(Int64.max / 48_000), sampleRate: 48_000) == Int64.max / 48_000 * 48_000)
+        #expect(StreamNegotiation.frames(in: .seconds(Int64.max / 2) + .milliseconds(999), sampleRate: Int(UInt32.max)) == .max)
         let kernel = SimulatedKernel(card: 0, hardware: .dummy)
         let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .seconds(Int64.max)), kernel: kernel)
         #expect(stream.configuration.bufferSize > 0)
@@ -110,11 +110,11 @@ struct RangeCheckTests {
     @Test("a capture read of a negative or unmultipliable frame count is refused, not trapped on")
     func captureReadCount() async throws {
         let kernel = SimulatedKernel(card: 0, hardware: .dummy)
-        let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(channels: 2), kernel: kernel)
+        let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(channelCount: 2), kernel: kernel)
         for frames in [-1, Int.max, Int.max / 2 + 1] {
             await #expect(throws: AlsaError.self, "\(frames)") { _ = try await stream.read(frames: frames) }
         }
-        #expect(try await stream.read(frames: 0).frames == 0)
+        #expect(try await stream.read(frames: 0).frameCount == 0)
     }
 
     @Test("a SampleRing beyond 2^62 samples stops with a message (it used to loop for ever rounding up)")
@@ -130,20 +130,20 @@ struct RangeCheckTests {
     func durations(value: String) {
         #expect(throws: (any Error).self) { _ = try AlsaRecord.parseAsRoot(["-d", value, "x.wav"]) }
         #expect(throws: (any Error).self) { _ = try AlsaTone.parseAsRoot(["-d", value]) }
-        #expect(ToolLimits.frames(seconds: Double(value) ?? .nan, rate: 48_000) == nil || value == "0")
+        #expect(ToolLimits.frames(seconds: Double(value) ?? .nan, sampleRate: 48_000) == nil || value == "0")
     }
 
     @Test("the longest recording a WAV file holds is accepted, one second more is refused")
     func recordingLength() throws {
         // S16 stereo: 4-byte frames; (2^32 - 1 - 69) / 4 frames, 22369.6 s at 48 kHz.
-        let maximum = try #require(WAVFormat(storing: .s16LE, channels: 2, sampleRate: 48_000)).maximumFrames
+        let maximum = try #require(WAVFormat(storing: .s16LE, channelCount: 2, sampleRate: 48_000)).maximumFrames
         #expect(maximum == 1_073_741_806)
         _ = try AlsaRecord.parseAsRoot(["-d", "22369", "x.wav"])
         #expect(throws: (any Error).self) { _ = try AlsaRecord.parseAsRoot(["-d", "22370", "x.wav"]) }
         _ = try AlsaTone.parseAsRoot(["-d", "22369", "-c", "2", "-o", "x.wav"])
         #expect(throws: (any Error).self) { _ = try AlsaTone.parseAsRoot(["-d", "22370", "-c", "2", "-o", "x.wav"]) }
-        #expect(ToolLimits.frames(seconds: 1e15, rate: 48_000) == nil)
-        #expect(ToolLimits.frames(seconds: 1e14, rate: 48_000) == 4_800_000_000_000_000_000)
+        #expect(ToolLimits.frames(seconds: 1e15, sampleRate: 48_000) == nil)
+        #expect(ToolLimits.frames(seconds: 1e14, sampleRate: 48_000) == 4_800_000_000_000_000_000)
     }
 
     @Test("defect: channel counts beyond what a WAV header holds trapped in the writer; now refused")
@@ -157,19 +157,19 @@ struct RangeCheckTests {
         // The writer itself refuses, for any caller.
         let path = WAVTests.temporary("range")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let tooWide = WAVFormat(encoding: .integer, channels: 70_000, sampleRate: 48_000, containerBits: 16)
+        let tooWide = WAVFormat(encoding: .integer, channelCount: 70_000, sampleRate: 48_000, containerBits: 16)
         #expect(throws: WAVError.unrepresentable(try #require(tooWide.headerLimitViolation))) { _ = try WAVWriter(path: path, format: tooWide) }
-        let tooFast = WAVFormat(encoding: .integer, channels: 2, sampleRate: Int(UInt32.max), containerBits: 16)
+        let tooFast = WAVFormat(encoding: .integer, channelCount: 2, sampleRate: Int(UInt32.max), containerBits: 16)
         #expect(throws: WAVError.self) { _ = try WAVWriter(path: path, format: tooFast) }
         #expect(!FileManager.default.fileExists(atPath: path))
-        #expect(WAVFormat(encoding: .integer, channels: 65_535, sampleRate: 1, containerBits: 8).headerLimitViolation == nil)
+        #expect(WAVFormat(encoding: .integer, channelCount: 65_535, sampleRate: 1, containerBits: 8).headerLimitViolation == nil)
     }
 
     @Test("defect: a huge --latency trapped converting to frames; now refused above a minute, clamped below")
     func latency() throws {
         let accepted = try AlsaPlay.parse(["--latency", "60000", "x.wav"])
-        #expect(accepted.device.request(format: .s16LE, channels: 2, rate: 48_000).bufferSize == 2_880_000)
-        #expect(accepted.device.request(format: .s16LE, channels: 2, rate: UInt32.max).bufferSize == Int(UInt32.max))
+        #expect(accepted.device.request(format: .s16LE, channelCount: 2, sampleRate: 48_000).bufferSize == 2_880_000)
+        #expect(accepted.device.request(format: .s16LE, channelCount: 2, sampleRate: UInt32.max).bufferSize == Int(UInt32.max))
         for arguments in [["--latency", "60001", "x.wav"], ["--latency", "4294967295", "x.wav"]] {
             #expect(throws: (any Error).self) { _ = try AlsaPlay.parseAsRoot(arguments) }
         }

@@ -63,7 +63,7 @@ import Testing
     @Test func nonInterleavedReadWritePlayback() throws {
         let kernel = makeKernel(.explicitSync)
         let pcm = try openPCM(kernel)
-        try pcm.configure(HardwareRequest(access: .readWriteNonInterleaved, format: .s16LE, channels: 2, rate: 48000,
+        try pcm.configure(HardwareRequest(access: .readWriteNonInterleaved, format: .s16LE, channelCount: 2, sampleRate: 48000,
                                           periodSize: 256, periodCount: 4))
         let left = UnsafeMutableRawPointer.allocate(byteCount: 512, alignment: 8)
         let right = UnsafeMutableRawPointer.allocate(byteCount: 512, alignment: 8)
@@ -95,7 +95,7 @@ import Testing
     /// frame (S16_LE, 3 channels) goes through the checked path, which counts frames by division.
     /// Both must move exactly the caller's bytes.
     @Test func aFrameSizeThatIsNotAPowerOfTwoTransfersExactly() throws {
-        let request = HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 3, rate: 48_000,
+        let request = HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channelCount: 3, sampleRate: 48_000,
                                       periodSize: 256, periodCount: 4)
         let kernel = makeKernel(.explicitSync)
         let playback = try openPCM(kernel)

@@ -167,7 +167,7 @@ import Testing
         let kernel = makeKernel(.dummy)
         let pcm = try running(kernel, PCMOpenOptions(recovery: .report))
         kernel.advance(frames: 4096)
-        let error = #expect(throws: AlsaError.self) { _ = try pcm.wait(timeoutMilliseconds: 0) }
+        let error = #expect(throws: AlsaError.self) { _ = try pcm.wait(timeout: .milliseconds(0)) }
         #expect(error?.kind == .xrun)
     }
 

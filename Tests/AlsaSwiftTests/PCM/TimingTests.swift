@@ -7,13 +7,13 @@ import Testing
 /// every instant is known exactly: the DMA engine moves only when the test says, and the clock
 /// with it.
 @Suite struct TimingTests {
-    static let rate = 48_000
+    static let sampleRate = 48_000
     /// The simulated substream's clock when a stream is first started (its nonzero origin).
     static let boot = MonotonicInstant(sinceBoot: .nanoseconds(3_600_000_000_000))
 
     private func silence(_ frames: Int) -> [UInt8] { [UInt8](repeating: 0, count: frames * 4) }
 
-    private func frames(_ count: Int) -> Duration { AudioTiming.duration(ofFrames: count, rate: Self.rate) }
+    private func frames(_ count: Int) -> Duration { AudioTiming.duration(ofFrames: count, sampleRate: Self.sampleRate) }
 
     /// |a - b| within a nanosecond: sums of durations each rounded down to the nanosecond.
     private func close(_ a: MonotonicInstant, _ b: MonotonicInstant) -> Bool {
@@ -176,7 +176,7 @@ import Testing
     @Test func streamsAnswerTiming() throws {
         let kernel = makeKernel()
         let pcm = try openPCM(kernel, options: PCMOpenOptions(nonBlocking: true))
-        let stream = try PlaybackStream(pcm: pcm, request: StreamRequest(rate: 48_000, channels: 2, latency: .milliseconds(20)))
+        let stream = try PlaybackStream(pcm: pcm, request: StreamRequest(sampleRate: 48_000, channelCount: 2, latency: .milliseconds(20)))
         let buffer = try #require(pcm.setup).bufferSize
         try silence(buffer).withUnsafeBytes { _ = try pcm.writeInterleaved($0) }
         kernel.advance(frames: 48)
@@ -188,14 +188,14 @@ import Testing
     }
 
     @Test func frameAndDurationArithmetic() {
-        #expect(AudioTiming.duration(ofFrames: 48_000, rate: 48_000) == .seconds(1))
-        #expect(AudioTiming.duration(ofFrames: 1, rate: 48_000) == .nanoseconds(20_833))
-        #expect(AudioTiming.duration(ofFrames: -48_024, rate: 48_000) == .nanoseconds(-1_000_500_000))
-        #expect(AudioTiming.frames(in: .milliseconds(1), rate: 48_000) == 48)
-        #expect(AudioTiming.frames(in: .nanoseconds(20_833), rate: 48_000) == 0)
-        #expect(AudioTiming.frames(in: .nanoseconds(-1), rate: 48_000) == -1)
-        #expect(AudioTiming.frames(in: .seconds(-2), rate: 44_100) == -88_200)
-        #expect(AudioTiming.frames(in: .seconds(Int64.max / 2), rate: 48_000) > 0)
+        #expect(AudioTiming.duration(ofFrames: 48_000, sampleRate: 48_000) == .seconds(1))
+        #expect(AudioTiming.duration(ofFrames: 1, sampleRate: 48_000) == .nanoseconds(20_833))
+        #expect(AudioTiming.duration(ofFrames: -48_024, sampleRate: 48_000) == .nanoseconds(-1_000_500_000))
+        #expect(AudioTiming.frames(in: .milliseconds(1), sampleRate: 48_000) == 48)
+        #expect(AudioTiming.frames(in: .nanoseconds(20_833), sampleRate: 48_000) == 0)
+        #expect(AudioTiming.frames(in: .nanoseconds(-1), sampleRate: 48_000) == -1)
+        #expect(AudioTiming.frames(in: .seconds(-2), sampleRate: 44_100) == -88_200)
+        #expect(AudioTiming.frames(in: .seconds(Int64.max / 2), sampleRate: 48_000) > 0)
         #expect(MonotonicInstant(sinceBoot: .nanoseconds(12_000_500_000)).description == "12.000500000 s")
         #expect(MonotonicInstant.now > MonotonicInstant(sinceBoot: .zero))
     }

@@ -39,13 +39,13 @@ import Testing
 
         /// HW_PARAMS with S16_LE stereo 48 kHz, 256-frame periods, 4 periods and `access`.
         @discardableResult
-        func configure(access: UInt32, format: UInt32 = 2, channels: UInt32 = 2, rate: UInt32 = 48000,
+        func configure(access: UInt32, format: UInt32 = 2, channelCount: UInt32 = 2, sampleRate: UInt32 = 48000,
                        period: UInt32 = 256, periods: UInt32 = 4) throws(Errno) -> snd_pcm_hw_params {
             var p = anyParams()
             setMask(&p, ALSA_HW_PARAM_ACCESS, access)
             setMask(&p, ALSA_HW_PARAM_FORMAT, format)
-            setInterval(&p, ALSA_HW_PARAM_CHANNELS, channels)
-            setInterval(&p, ALSA_HW_PARAM_RATE, rate)
+            setInterval(&p, ALSA_HW_PARAM_CHANNELS, channelCount)
+            setInterval(&p, ALSA_HW_PARAM_RATE, sampleRate)
             setInterval(&p, ALSA_HW_PARAM_PERIOD_SIZE, period)
             setInterval(&p, ALSA_HW_PARAM_PERIODS, periods)
             try ioctl(ALSA_IOCTL_HW_PARAMS, &p)
@@ -429,8 +429,8 @@ import Testing
         try kernel.munmap(status, length: 4096)
         kernel.inject(.interrupted, into: .poll, times: 2)
         var pfd = pollfd(fd: fd.rawValue, events: Int16(POLLOUT), revents: 0)
-        for _ in 0..<2 { #expect(throws: Errno.interrupted) { _ = try kernel.poll(&pfd, count: 1, timeoutMilliseconds: 0) } }
-        #expect(try kernel.poll(&pfd, count: 1, timeoutMilliseconds: 0) == 1)  // OPEN: POLLOUT|POLLERR
+        for _ in 0..<2 { #expect(throws: Errno.interrupted) { _ = try kernel.poll(&pfd, count: 1, timeout: .zero) } }
+        #expect(try kernel.poll(&pfd, count: 1, timeout: .zero) == 1)  // OPEN: POLLOUT|POLLERR
         kernel.inject(.wouldBlock, into: .setNonBlocking)
         #expect(throws: Errno.wouldBlock) { try kernel.setNonBlocking(fd, true) }
         kernel.inject(.interrupted, into: .close)
@@ -463,7 +463,7 @@ import Testing
         #expect(raw.errno { _ = try raw.syncPtr(flags: ALSA_SYNC_PTR_APPL | ALSA_SYNC_PTR_AVAIL_MIN) } == .noDevice)
         #expect(raw.errno { _ = try raw.kernel.mmap(raw.fd, length: 4096, protection: PROT_READ, offset: 0) } == .noDevice)
         var pfd = pollfd(fd: raw.fd.rawValue, events: Int16(POLLOUT), revents: 0)
-        #expect(try raw.kernel.poll(&pfd, count: 1, timeoutMilliseconds: -1) == 1)
+        #expect(try raw.kernel.poll(&pfd, count: 1, timeout: nil) == 1)
         #expect(Int32(pfd.revents) & POLLERR != 0)
         try raw.kernel.munmap(data, length: 4096)
         try raw.kernel.close(raw.fd)

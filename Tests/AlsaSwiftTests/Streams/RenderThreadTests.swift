@@ -22,7 +22,7 @@ struct RenderThreadTests {
     func ringFedPlayback(access: AccessType) throws {
         let kernel = makeKernel(.explicitSync)
         let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
-        let setup = try pcm.configure(HardwareRequest(access: access, format: .floatLE, channels: 2, rate: 48_000, periodSize: 480, periodCount: 4))
+        let setup = try pcm.configure(HardwareRequest(access: access, format: .floatLE, channelCount: 2, sampleRate: 48_000, periodSize: 480, periodCount: 4))
         let total = 48_000 * 2
         let ring = SampleRing(minimumCapacity: total)
         let producer = Thread {
@@ -69,7 +69,7 @@ struct RenderThreadTests {
     func wakePipeNotInherited() throws {
         let kernel = makeKernel(.explicitSync)
         let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
-        _ = try pcm.configure(HardwareRequest(access: .mmapInterleaved, format: .floatLE, channels: 2, rate: 48_000, periodSize: 480, periodCount: 4))
+        _ = try pcm.configure(HardwareRequest(access: .mmapInterleaved, format: .floatLE, channelCount: 2, sampleRate: 48_000, periodSize: 480, periodCount: 4))
         let thread = try RenderThread(pcm: pcm) { context in
             for i in 0..<context.samples.count { context.samples[i] = 0 }
         }
@@ -98,12 +98,12 @@ struct RenderThreadTests {
     func underrunsRecovered(access: AccessType) throws {
         let kernel = makeKernel(.explicitSync)
         let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
-        _ = try pcm.configure(HardwareRequest(access: access, format: .floatLE, channels: 2, rate: 48_000,
+        _ = try pcm.configure(HardwareRequest(access: access, format: .floatLE, channelCount: 2, sampleRate: 48_000,
                                               periodSize: 480, periodCount: 4))
         let thread = try RenderThread(pcm: pcm) { context in
             for i in 0..<context.samples.count { context.samples[i] = 0 }
         }
-        #expect(Self.eventually { thread.periodCount > 4 })
+        #expect(Self.eventually { thread.callbackCount > 4 })
         for _ in 0..<100 where !thread.isFinished {
             let xruns = thread.xrunCount
             kernel.advance(frames: 48_000)
@@ -119,7 +119,7 @@ struct RenderThreadTests {
     func stopWhenStalled() throws {
         let kernel = makeKernel(.explicitSync)
         let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
-        try pcm.configure(HardwareRequest(format: .floatLE, channels: 2, rate: 48_000, periodSize: 480, periodCount: 4))
+        try pcm.configure(HardwareRequest(format: .floatLE, channelCount: 2, sampleRate: 48_000, periodSize: 480, periodCount: 4))
         let rendered = ManagedCounter()
         let thread = try RenderThread(pcm: pcm, priority: .realtime(10)) { context in
             rendered.add()
@@ -150,12 +150,12 @@ struct RenderThreadTests {
     func nonInterleavedPlayback(access: AccessType) throws {
         let kernel = makeKernel(.explicitSync)
         let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
-        try pcm.configure(HardwareRequest(access: access, format: .floatLE, channels: 2, rate: 48_000, periodSize: 480, periodCount: 4))
+        try pcm.configure(HardwareRequest(access: access, format: .floatLE, channelCount: 2, sampleRate: 48_000, periodSize: 480, periodCount: 4))
         let thread = try RenderThread(pcm: pcm, layout: .nonInterleaved) { context in
             #expect(context.layout == .nonInterleaved && context.channel(2).isEmpty)
-            for channel in 0..<context.channels {
+            for channel in 0..<context.channelCount {
                 let samples = context.channel(channel)
-                for f in 0..<context.frames { samples[f] = Self.planarValue(frame: context.framePosition + f, channel: channel) }
+                for f in 0..<context.frameCount { samples[f] = Self.planarValue(frame: context.framePosition + f, channel: channel) }
             }
         }
         #expect(Self.eventually { kernel.playbackObservation().frames >= 9_600 })
@@ -173,7 +173,7 @@ struct RenderThreadTests {
     func nonInterleavedCapture() throws {
         let kernel = makeKernel()
         let pcm = try KernelPCM(card: 0, device: 0, direction: .capture, kernel: kernel)
-        try pcm.configure(HardwareRequest(format: .s16LE, channels: 2, rate: 48_000, periodSize: 480, periodCount: 4))
+        try pcm.configure(HardwareRequest(format: .s16LE, channelCount: 2, sampleRate: 48_000, periodSize: 480, periodCount: 4))
         let left = SampleRing(minimumCapacity: 4800), right = SampleRing(minimumCapacity: 4800)
         let thread = try RenderThread(pcm: pcm, layout: .nonInterleaved) { context in
             left.write(UnsafeBufferPointer(context.channel(0)))
@@ -182,7 +182,7 @@ struct RenderThreadTests {
         #expect(Self.eventually { left.readable >= 4800 && right.readable >= 4800 })
         thread.stop()
         let expected = expectedCapture(startFrame: 0, frames: 4800, frameBytes: 4)
-        let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channels: 2) }
+        let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channelCount: 2) }
         for (channel, ring) in [left, right].enumerated() {
             var samples = [Float](repeating: 0, count: 4800)
             #expect(samples.withUnsafeMutableBufferPointer { ring.read(into: $0) } == 4800)
@@ -195,7 +195,7 @@ struct RenderThreadTests {
     func capture() throws {
         let kernel = makeKernel()
         let pcm = try KernelPCM(card: 0, device: 0, direction: .capture, kernel: kernel)
-        try pcm.configure(HardwareRequest(format: .s16LE, channels: 2, rate: 48_000, periodSize: 480, periodCount: 4))
+        try pcm.configure(HardwareRequest(format: .s16LE, channelCount: 2, sampleRate: 48_000, periodSize: 480, periodCount: 4))
         let ring = SampleRing(minimumCapacity: 9600)
         let thread = try RenderThread(pcm: pcm) { context in ring.write(UnsafeBufferPointer(context.samples)) }
         #expect(Self.eventually { ring.readable >= 9600 })
@@ -203,7 +203,7 @@ struct RenderThreadTests {
         var samples = [Float](repeating: 0, count: 9600)
         #expect(samples.withUnsafeMutableBufferPointer { ring.read(into: $0) } == 9600)
         let expected = expectedCapture(startFrame: 0, frames: 4800, frameBytes: 4)
-        let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channels: 2) }
+        let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channelCount: 2) }
         #expect(samples == decoded.samples)
     }
 
@@ -220,7 +220,7 @@ struct RenderThreadTests {
         let unconfigured = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: makeKernel())
         #expect(refusal(unconfigured)?.kind == .badState)
         let planar = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: makeKernel(.explicitSync))
-        try planar.configure(HardwareRequest(access: .readWriteNonInterleaved, format: .floatLE, channels: 2, rate: 48_000))
+        try planar.configure(HardwareRequest(access: .readWriteNonInterleaved, format: .floatLE, channelCount: 2, sampleRate: 48_000))
         #expect(refusal(planar)?.context?.contains("interleaved") == true)
     }
 }

@@ -63,7 +63,7 @@ struct StreamExecutorTests {
     @Test("captured audio read by a task that prefers the stream's executor is the device's, exactly")
     func preferredCapture() async throws {
         let kernel = makeKernel()
-        let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(rate: 48_000, channels: 2, latency: .milliseconds(40),
+        let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(sampleRate: 48_000, channelCount: 2, latency: .milliseconds(40),
                                                                                 formats: [.s16LE]), kernel: kernel)
         nonisolated(unsafe) let unsafeStream = stream
         let frames = 4_800
@@ -74,7 +74,7 @@ struct StreamExecutorTests {
             return Array(buffer)
         }.value
         let expected = expectedCapture(startFrame: 0, frames: frames, frameBytes: 4)
-        let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channels: 2) }
+        let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channelCount: 2) }
         #expect(zip(captured, decoded.samples).filter { $0 != $1 }.count == 0)
         #expect(captured.count == decoded.samples.count)
     }

@@ -9,12 +9,12 @@ import Testing
 @Suite("Streams")
 struct StreamTests {
     /// k / 32768 for a spread of k: exact in every supported format.
-    static func signal(frames: Int, channels: Int = 2) -> [Float] {
-        (0..<frames * channels).map { Float(($0 &* 7919) % 60_000 - 30_000) / 32_768 }
+    static func signal(frames: Int, channelCount: Int = 2) -> [Float] {
+        (0..<frames * channelCount).map { Float(($0 &* 7919) % 60_000 - 30_000) / 32_768 }
     }
 
     static func deviceChecksum(_ samples: [Float], as format: SampleFormat) throws -> UInt64 {
-        let bytes = try InterleavedAudioBuffer(channels: 2, samples: samples).encoded(as: format)
+        let bytes = try InterleavedAudioBuffer(channelCount: 2, samples: samples).encoded(as: format)
         var checksum = StreamChecksum()
         bytes.withUnsafeBytes { checksum.add($0) }
         return checksum.value
@@ -23,10 +23,10 @@ struct StreamTests {
     @Test("negotiation falls back to a format the device has and reports what it got")
     func negotiation() throws {
         let kernel = makeKernel()
-        let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(rate: 44_100, channels: 2, latency: .milliseconds(100)), kernel: kernel)
+        let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(sampleRate: 44_100, channelCount: 2, latency: .milliseconds(100)), kernel: kernel)
         let got = stream.configuration
         #expect(got.format == .s16LE, "the dummy offers U8 and S16_LE; S16_LE is the best of them")
-        #expect(got.rate == 44_100 && got.channels == 2)
+        #expect(got.sampleRate == 44_100 && got.channelCount == 2)
         #expect(got.bufferSize == 4410 && got.periodSize == 1102)
         #expect(got.transport == .direct && got.syncReport.deviceRequiresExplicitSync == false)
         #expect(got.description.contains("S16_LE 2ch 44100 Hz") && got.description.contains("(100 ms)"))
@@ -42,7 +42,7 @@ struct StreamTests {
     @Test("a rate or channel count the device cannot give is refused, or adapted only when allowed and then reported")
     func honestConfiguration() throws {
         let refused = #expect(throws: AlsaError.self) {
-            try PlaybackStream(device: "hw:0,0", request: StreamRequest(rate: 96_000, channels: 6), kernel: makeKernel())
+            try PlaybackStream(device: "hw:0,0", request: StreamRequest(sampleRate: 96_000, channelCount: 6), kernel: makeKernel())
         }
         #expect(refused?.kind == .invalidArgument)
         let context = refused?.context ?? ""
@@ -51,24 +51,24 @@ struct StreamTests {
         #expect(context.contains("plughw:0,0") && context.contains("mayAdapt"), "\(context)")
 
         let onlyRate = #expect(throws: AlsaError.self) {
-            try PlaybackStream(device: "hw:0,0", request: StreamRequest(rate: 96_000, channels: 6, mayAdapt: .rate), kernel: makeKernel())
+            try PlaybackStream(device: "hw:0,0", request: StreamRequest(sampleRate: 96_000, channelCount: 6, mayAdapt: [.sampleRate]), kernel: makeKernel())
         }
         #expect(onlyRate?.context?.contains("2 channels instead of 6") == true)
         #expect(onlyRate?.context?.contains("Hz instead of") == false, "an allowed difference is not a reason to refuse")
 
         let kernel = makeKernel()
-        let adapted = try PlaybackStream(device: "hw:0,0", request: StreamRequest(rate: 96_000, channels: 6, mayAdapt: [.rate, .channels]),
+        let adapted = try PlaybackStream(device: "hw:0,0", request: StreamRequest(sampleRate: 96_000, channelCount: 6, mayAdapt: [.sampleRate, .channelCount]),
                                          kernel: kernel)
-        #expect(adapted.configuration.adaptations == [StreamAdaptation(parameter: .rate, requested: 96_000, granted: 48_000),
-                                                     StreamAdaptation(parameter: .channels, requested: 6, granted: 2)])
+        #expect(adapted.configuration.adaptations == [StreamAdaptation(parameter: .sampleRate, requested: 96_000, granted: 48_000),
+                                                     StreamAdaptation(parameter: .channelCount, requested: 6, granted: 2)])
         #expect(adapted.configuration.description.contains("(adapted: 48000 Hz instead of 96000 Hz, 2 channels instead of 6)"))
         // The app's 6-channel buffer is refused by the 2-channel stream, not played as stereo frames.
         let wrongWidth = #expect(throws: AlsaError.self) {
-            try adapted.writeBlocking(try InterleavedAudioBuffer(channels: 6, frames: 480))
+            try adapted.writeBlocking(try InterleavedAudioBuffer(channelCount: 6, frameCount: 480))
         }
         #expect(wrongWidth?.context == "a 6-channel buffer for a 2-channel stream")
         #expect(kernel.playbackObservation().frames == 0)
-        let exact = try PlaybackStream(device: "hw:0,0", request: StreamRequest(rate: 48_000, channels: 2), kernel: makeKernel())
+        let exact = try PlaybackStream(device: "hw:0,0", request: StreamRequest(sampleRate: 48_000, channelCount: 2), kernel: makeKernel())
         #expect(exact.configuration.adaptations.isEmpty)
     }
 
@@ -167,7 +167,7 @@ struct StreamTests {
         defer { copy.deallocate() }
         _ = copy.initialize(from: samples)
         try await stream.write(UnsafeBufferPointer(copy))
-        try await stream.write(try InterleavedAudioBuffer(channels: 2, samples: Array(samples[0..<4800])))
+        try await stream.write(try InterleavedAudioBuffer(channelCount: 2, samples: Array(samples[0..<4800])))
         #expect(try await stream.drain(timeout: .seconds(5)))
         let device = kernel.playbackObservation()
         #expect(device.frames == 26_400)
@@ -187,7 +187,7 @@ struct StreamTests {
         nonisolated(unsafe) let unsafeStream = stream
         let outcome = Task(executorPreference: onStreamExecutor ? stream.taskExecutor : nil) { () -> (AlsaError?, ContinuousClock.Instant) in
             do throws(AlsaError) {
-                try await unsafeStream.write(try InterleavedAudioBuffer(channels: 2, samples: samples))
+                try await unsafeStream.write(try InterleavedAudioBuffer(channelCount: 2, samples: samples))
                 return (nil, .now)
             } catch {
                 return (error, .now)
@@ -228,30 +228,30 @@ struct StreamTests {
     @Test("captured audio arrives as an AsyncSequence of buffers, exactly as the device produced it")
     func captureSequence() async throws {
         let kernel = makeKernel()
-        let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(rate: 48_000, channels: 2), kernel: kernel)
+        let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(sampleRate: 48_000, channelCount: 2), kernel: kernel)
         #expect(stream.configuration.format == .s16LE)
         var captured: [Float] = []
         var buffers = 0
         for try await buffer in stream.buffers(frames: 480) {
-            #expect(buffer.frames == 480 && buffer.channels == 2)
+            #expect(buffer.frameCount == 480 && buffer.channelCount == 2)
             captured += buffer.samples
             buffers += 1
             if buffers == 10 { break }
         }
         let expected = expectedCapture(startFrame: 0, frames: 4800, frameBytes: 4)
-        let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channels: 2) }
+        let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channelCount: 2) }
         #expect(captured == decoded.samples)
     }
 
     @Test("blocking capture reads fill the buffer with the device's frames")
     func blockingCapture() throws {
         let kernel = makeKernel(.explicitSync)
-        let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(rate: 48_000, channels: 2, formats: [.s16LE], preferMmap: true), kernel: kernel)
+        let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(sampleRate: 48_000, channelCount: 2, formats: [.s16LE], preferMmap: true), kernel: kernel)
         #expect(stream.configuration.setup.access == .mmapInterleaved)
         var samples = [Float](repeating: 0, count: 9600)
         try samples.withUnsafeMutableBufferPointer { try stream.readBlocking(into: $0) }
         let expected = expectedCapture(startFrame: 0, frames: 4800, frameBytes: 4)
-        let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channels: 2) }
+        let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channelCount: 2) }
         #expect(samples == decoded.samples)
     }
 }

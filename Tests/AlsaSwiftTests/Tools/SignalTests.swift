@@ -227,7 +227,7 @@ struct SignalTests {
         // Open-ended: a signal is how such a recording ends, so the status is success.
         #expect(process.exitStatus == 0)
         let reader = try WAVReader(path: path)
-        #expect(reader.format == WAVFormat(encoding: .integer, channels: 1, sampleRate: 8_000, containerBits: 8))
+        #expect(reader.format == WAVFormat(encoding: .integer, channelCount: 1, sampleRate: 8_000, containerBits: 8))
         let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
         #expect(reader.frameCount > 0 && 44 + reader.frameCount + reader.frameCount % 2 == size)
         let printed = try String(contentsOfFile: output, encoding: .utf8)

@@ -25,7 +25,7 @@ extension ToolTests {
 
     @Test("the player on a stalled device ends soon after a stop is asked", arguments: [false, true])
     func playerOnStalledDevice(mmap: Bool) async throws {
-        let (path, _) = try Self.writeWAV(WAVFormat(encoding: .integer, channels: 2, sampleRate: 48_000, containerBits: 16), frames: 48_000)
+        let (path, _) = try Self.writeWAV(WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 48_000, containerBits: 16), frames: 48_000)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let (report, took) = try await Self.onThread {
             var options = try DeviceOptions.parse(["-D", "sim"])
@@ -54,7 +54,7 @@ extension ToolTests {
             Self.requestStop(after: 0.3)
             let started = ContinuousClock.now
             let report = try Recorder(pcm: opened.pcm, options: options, status: StatusLine(quiet: true))
-                .record(to: path, format: .s16LE, channels: 2, rate: 48_000, frames: nil)
+                .record(to: path, format: .s16LE, channelCount: 2, sampleRate: 48_000, frames: nil)
             return (report, ContinuousClock.now - started)
         }
         Interruption.reset()

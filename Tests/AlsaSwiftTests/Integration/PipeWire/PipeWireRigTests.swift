@@ -33,7 +33,7 @@ struct PipeWireRigTests {
 
     @Test("playback through PipeWire reaches snd-dummy, with timestamps that follow the monotonic clock")
     func playback() throws {
-        let stream = try PlaybackStream(device: "default", request: StreamRequest(rate: 48_000, channels: 2))
+        let stream = try PlaybackStream(device: "default", request: StreamRequest(sampleRate: 48_000, channelCount: 2))
         print("pipewire: \(stream.configuration)")
         #expect(stream.configuration.transport == .alsaLib)
         #expect(stream.configuration.syncReport.hardware == nil)
@@ -60,7 +60,7 @@ struct PipeWireRigTests {
 
     @Test("capture through PipeWire delivers frames at the real rate")
     func capture() async throws {
-        let stream = try CaptureStream(device: "default", request: StreamRequest(rate: 48_000, channels: 2))
+        let stream = try CaptureStream(device: "default", request: StreamRequest(sampleRate: 48_000, channelCount: 2))
         print("pipewire: \(stream.configuration)")
         #expect(stream.configuration.syncReport.hardware == nil)
         let started = ContinuousClock.now

@@ -82,9 +82,9 @@ struct SoakTests {
             // .automatic counts xruns instead of stopping at the first, so the line reports them all.
             let pcm = try KernelPCM(card: card, device: 0, direction: soakCase.direction, options: PCMOpenOptions(recovery: .automatic))
             let subdevice = Int(pcm.deviceInfo.subdevice)
-            let setup = try pcm.configure(HardwareRequest(access: soakCase.access, format: .s16LE, channels: 2, rate: 48_000,
+            let setup = try pcm.configure(HardwareRequest(access: soakCase.access, format: .s16LE, channelCount: 2, sampleRate: 48_000,
                                                           periodSize: SoakSettings.period, periodCount: 4))
-            let frames = Int(setup.rate) * seconds
+            let frames = Int(setup.sampleRate) * seconds
             let started = ContinuousClock.now
             outcome.line += " subdevice=\(subdevice) frames=\(frames)"
             var soak = Soak(pcm: pcm, frameBytes: setup.frameBytes, periodFrames: Int(setup.periodSize),
@@ -159,7 +159,7 @@ struct SoakTests {
             while written < total {
                 let wanted = min(periodFrames, total - written)
                 if mmap {
-                    if try pcm.state == .running { _ = try pcm.wait(timeoutMilliseconds: 1000) }
+                    if try pcm.state == .running { _ = try pcm.wait(timeout: .milliseconds(1000)) }
                     let area = try pcm.beginTransfer(maxFrames: wanted)
                     let bytes = area.interleaved
                     fill(bytes, from: written * frameBytes)
@@ -199,7 +199,7 @@ struct SoakTests {
                 let bytes: UnsafeRawBufferPointer
                 var area: MmapArea?
                 if mmap {
-                    if try pcm.state == .running { _ = try pcm.wait(timeoutMilliseconds: 1000) }
+                    if try pcm.state == .running { _ = try pcm.wait(timeout: .milliseconds(1000)) }
                     area = try pcm.beginTransfer(maxFrames: wanted)
                     bytes = UnsafeRawBufferPointer(area!.interleaved)
                 } else {

@@ -1,5 +1,5 @@
 /// The kernel's PCM state (`SNDRV_PCM_STATE_*`). Values are the kernel ABI.
-public enum PCMState: Int32, Sendable, CaseIterable, CustomStringConvertible {
+public enum StreamState: Int32, Sendable, CaseIterable, CustomStringConvertible {
     /// Opened, not configured (OPEN).
     case open = 0
     /// Configured, not prepared (SETUP).
@@ -21,7 +21,7 @@ public enum PCMState: Int32, Sendable, CaseIterable, CustomStringConvertible {
 
     /// A state number the kernel sent that this library does not know is reported, not trapped on.
     init(kernelValue: Int32) {
-        self = PCMState(rawValue: kernelValue) ?? .disconnected
+        self = StreamState(rawValue: kernelValue) ?? .disconnected
     }
 
     public var description: String {
@@ -52,7 +52,7 @@ public enum StreamDirection: Int32, Sendable, CustomStringConvertible {
     public var description: String { self == .playback ? "playback" : "capture" }
 }
 
-extension PCMState {
+extension StreamState {
     /// The error a transfer meets in this state (what the kernel would answer), or nil when frames
     /// can move.
     var transferError: AlsaError? {
