@@ -139,7 +139,7 @@ public final class Resampler {
         scratchFrames = max(latency, maximumFrames) * 2
         scratch = .allocate(capacity: scratchFrames * channels)
         for channel in 0..<channels { outputPlanes[channel] = UnsafeMutableRawPointer(scratch + channel * scratchFrames) }
-        warmUp()
+        warmUp(growing: true)
     }
 
     deinit {
@@ -175,10 +175,11 @@ public final class Resampler {
 
     /// Converts from the front of `input` into the front of `output`, both in `layout` with
     /// `channels` samples per frame (non-interleaved: channel `c` of a buffer of `n` frames starts
-    /// at sample `c × n`). Takes only the input frames the output has room for (at most
-    /// `inputFrames(forOutput:)` of the output's frames, and at most `maximumFrames`) and produces
-    /// every frame that input makes due. Throws `.invalidArgument` for a buffer that is not a
-    /// whole number of frames, and after `drain` until `reset`.
+    /// at sample `c × n`). Takes the input that fills the output (at most `maximumFrames`): given
+    /// `inputFrames(forOutput: n)` frames and room for `n`, all of them, producing `n`; given `m`
+    /// frames and room for `outputFrames(forInput: m)`, all `m`, filling the room. A frame due
+    /// beyond the room stays for the next call. Throws `.invalidArgument` for a buffer that is not
+    /// a whole number of frames, and after `drain` until `reset`.
     public func process(_ input: UnsafeBufferPointer<Float>,
                         into output: UnsafeMutableBufferPointer<Float>) throws(AlsaError) -> ResamplerProgress {
         guard input.count % channels == 0, output.count % channels == 0, drainEnd == nil,
@@ -192,7 +193,11 @@ public final class Resampler {
             produced += frames
             return ResamplerProgress(consumed: frames, produced: frames)
         }
-        let consumed = min(offered, inputFrames(forOutput: room), maximumFrames)
+        // The input that fills the room, and the frames after it that make no further frame due
+        // (downsampling); a frame that makes two due (upsampling) leaves one for the next call.
+        let limit = min(offered, maximumFrames)
+        var consumed = min(limit, inputFrames(forOutput: room))
+        consumed = min(limit, max(consumed, inputFrames(forOutput: outputFrames(forInput: consumed) + 1) - 1))
         try feed(converter, inputBase, frames: consumed, stride: offered)
         let due = min(room, outputFrames(forInput: 0))
         let made = try pull(converter, due, into: outputBase, stride: room)
@@ -328,13 +333,16 @@ public final class Resampler {
     /// buffers reach their final size now rather than in a render callback, and so any earlier
     /// signal is gone; then starts the bookkeeping afresh. The silence still in the pipeline
     /// (exactly `latency` frames, as from a new converter) is discarded by the next `pull`.
-    private func warmUp() {
+    private func warmUp(growing: Bool = false) {
         guard let converter else { return }
         whole = 0; phase = 0; fraction = 0; produced = 0; discard = 0
         // Enough silence to flush the longest filter several times, in a whole number of ratio
-        // periods so that a fixed ratio's filter phase ends where a new converter's starts.
-        let sizes = [maximumFrames, 1, 61, min(maximumFrames, 1021), max(1, maximumFrames / 2), maximumFrames]
-        let flush = 8 * latency * inputRate / outputRate + 2 * sizes.reduce(0, +)
+        // periods so that a fixed ratio's filter phase ends where a new converter's starts; when
+        // `growing`, also long enough for soxr's FIFOs to settle at their largest (they grow by
+        // realloc while their read offset is small, which takes many chunks to stop happening).
+        let sizes = [maximumFrames, 1, 61, min(maximumFrames, 1021), max(1, maximumFrames / 2), max(1, maximumFrames / 3),
+                     max(1, maximumFrames * 2 / 3), max(1, maximumFrames / 5), maximumFrames]
+        let flush = 8 * latency * max(1, inputRate / outputRate) + (growing ? 32 : 1) * sizes.reduce(0, +)
         let total = (flush + period - 1) / period * period
         var fed = 0, index = 0
         while fed < total {
@@ -365,6 +373,8 @@ public final class Resampler {
         let type = layout == .interleaved ? SOXR_FLOAT32_I : SOXR_FLOAT32_S
         var io = soxr_io_spec(type, type)
         var spec = soxr_quality_spec(UInt(quality.recipe), adaptive ? UInt(SOXR_VR) : 0)
+        // The level's own passband (soxr's recipes differ only in precision otherwise).
+        spec.passband_end = quality.passbandEdge
         // One thread: no OpenMP team on the audio path.
         var runtime = soxr_runtime_spec(1)
         var error: soxr_error_t?

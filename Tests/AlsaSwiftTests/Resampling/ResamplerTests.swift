@@ -45,22 +45,29 @@ import Testing
         #expect(failures.isEmpty, "\(failures)")
     }
 
-    /// Offered more input than the output has room for, it takes only what the room needs; a
-    /// capture stream, pushing a whole period through, asks `outputFrames(forInput:)` for the room.
+    /// Offered more input than the output has room for, it takes only what the room holds the
+    /// output of; a capture stream, pushing a whole period through, asks `outputFrames(forInput:)`
+    /// for the room and gets all of it in, whichever way the ratio goes.
     @Test func itTakesOnlyTheInputTheOutputHasRoomFor() throws {
+        for (from, to) in Self.conversions {
+            let pushed = try Resampler(from: from, to: to, channels: 1, maximumFrames: 2048)
+            let input = [Float](repeating: 0, count: 2048)
+            var output = [Float](repeating: 0, count: 4096)
+            for chunk in [2048, 1021, 1, 7, 2048, 333, 1024] {
+                let room = pushed.outputFrames(forInput: chunk)
+                let progress = try input.withUnsafeBufferPointer { input in
+                    try output.withUnsafeMutableBufferPointer { output in
+                        try pushed.process(UnsafeBufferPointer(rebasing: input[..<chunk]), into: UnsafeMutableBufferPointer(rebasing: output[..<room]))
+                    }
+                }
+                #expect(progress == ResamplerProgress(consumed: chunk, produced: room), "\(from)->\(to), \(chunk) frames")
+            }
+        }
         let resampler = try Resampler(from: 48_000, to: 44_100, channels: 1, maximumFrames: 2048)
         let input = [Float](repeating: 0, count: 2048)
         var output = [Float](repeating: 0, count: 4096)
-        for _ in 0..<20 {
-            let room = resampler.outputFrames(forInput: 2048)
-            let progress = try input.withUnsafeBufferPointer { input in
-                try output.withUnsafeMutableBufferPointer { output in
-                    try resampler.process(input, into: UnsafeMutableBufferPointer(rebasing: output[..<room]))
-                }
-            }
-            #expect(progress == ResamplerProgress(consumed: 2048, produced: room))
-        }
-        let needed = resampler.inputFrames(forOutput: 100)
+        // The input that fills 100 frames, and the frames after it that make no 101st due.
+        let needed = resampler.inputFrames(forOutput: 101) - 1
         let progress = try input.withUnsafeBufferPointer { input in
             try output.withUnsafeMutableBufferPointer { output in
                 try resampler.process(input, into: UnsafeMutableBufferPointer(rebasing: output[..<100]))
