@@ -4,8 +4,9 @@ import Testing
 
 /// The guarantees of each `ResamplingQuality` level, the frame accounting a stream relies on, the
 /// adaptive ratio and the layouts. The signal work runs on a thread of its own
-/// (`ToolTests.onThread`), never on the cooperative pool.
-@Suite struct ResamplerTests {
+/// (`ToolTests.onThread`), never on the cooperative pool, and one test at a time (serialized), so
+/// that the suite keeps at most one of the machine's cores busy while the timing suites run.
+@Suite(.serialized) struct ResamplerTests {
     static let conversions = [(44_100, 48_000), (48_000, 44_100), (96_000, 44_100)]
 
     // MARK: frame accounting
