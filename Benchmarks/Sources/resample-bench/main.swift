@@ -3,10 +3,11 @@
 // conversion it converts the input signals anchors.c wrote into OUTDIR, in 1024-frame chunks then
 // `drain`, and writes the outputs beside the anchors'; then times stereo Float conversion (best of
 // three passes over 10 s) and counts heap allocations per 256-frame period in a render-callback-
-// like loop (inputFrames(forOutput:), process; adaptive: adjustRatio every period), reading the
-// LD_PRELOAD counter of Benchmarks/MallocCount when it is loaded. Prints
+// like loop (inputFrames(forOutput:), process; adaptive: adjustRatio every period), then in a
+// reset(), in as many periods after it, and in the drain, reading the LD_PRELOAD counter of
+// Benchmarks/MallocCount when it is loaded. Prints
 //   speed converter=NAME from=F to=T mframes=M
-//   allocations converter=NAME from=F to=T periods=N count=C
+//   allocations converter=NAME from=F to=T periods=N count=C reset=R after-reset=A drain=D
 //
 //   resample-bench OUTDIR [speed]     (speed: the timing alone)
 import AlsaSwift
@@ -109,19 +110,30 @@ for level in levels {
             let period = 256, periods = 20_000
             let resampler = try Resampler(from: from, to: to, channels: 2, quality: level.quality, adaptive: level.adaptive, maximumFrames: chunk)
             var input = [Float](repeating: 0.1, count: chunk * 2), output = [Float](repeating: 0, count: period * 2)
-            var count: UInt = 0
+            var count: UInt = 0, resetCount: UInt = 0, afterReset: UInt = 0, drainCount: UInt = 0
             try input.withUnsafeMutableBufferPointer { input in
                 try output.withUnsafeMutableBufferPointer { output in
-                    let before = mallocCount()
-                    for index in 0..<periods {
-                        if level.adaptive { try resampler.adjustRatio(1 + 0.001 * sin(Double(index) * 0.01)) }
-                        let needed = resampler.inputFrames(forOutput: period)
-                        _ = try resampler.process(UnsafeBufferPointer(rebasing: input[..<(needed * 2)]), into: output)
+                    func run(_ periods: Int) throws -> UInt {
+                        let before = mallocCount()
+                        for index in 0..<periods {
+                            if level.adaptive { try resampler.adjustRatio(1 + 0.001 * sin(Double(index) * 0.01)) }
+                            let needed = resampler.inputFrames(forOutput: period)
+                            _ = try resampler.process(UnsafeBufferPointer(rebasing: input[..<(needed * 2)]), into: output)
+                        }
+                        return mallocCount() - before
                     }
-                    count = mallocCount() - before
+                    count = try run(periods)
+                    // A restart (an xrun's recovery), then as many periods again, counted apart.
+                    var before = mallocCount()
+                    resampler.reset()
+                    resetCount = mallocCount() - before
+                    afterReset = try run(periods)
+                    before = mallocCount()
+                    while try resampler.drain(into: output) > 0 {}
+                    drainCount = mallocCount() - before
                 }
             }
-            print("allocations converter=\(level.name) from=\(from) to=\(to) periods=\(periods) count=\(count)")
+            print("allocations converter=\(level.name) from=\(from) to=\(to) periods=\(periods) count=\(count) reset=\(resetCount) after-reset=\(afterReset) drain=\(drainCount)")
         }
         fflush(nil)  // every stream: stdout is shared mutable state to Swift 6
     }
