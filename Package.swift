@@ -25,6 +25,12 @@ let package = Package(
             pkgConfig: "alsa",
             providers: [.apt(["libasound2-dev"])]
         ),
+        // soxr, the sample-rate converter behind Resampler (Sources/AlsaSwift/Resampling).
+        .systemLibrary(
+            name: "CSoxr",
+            pkgConfig: "soxr",
+            providers: [.apt(["libsoxr-dev"])]
+        ),
         // The kernel PCM ABI (<sound/asound.h>): ioctl numbers, mmap offsets and field accessors
         // that Swift cannot import from function-like macros and bitfield arrays.
         .target(name: "CAlsaKernel"),
@@ -37,6 +43,7 @@ let package = Package(
                 "CAlsa",
                 "CAlsaKernel",
                 "CAlsaSupport",
+                "CSoxr",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]

@@ -20,5 +20,12 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // AlsaSwift's Resampler beside soxr, libsamplerate, speexdsp and alsa-lib's rate plugin
+        // (Benchmarks/Resampling/anchors.c); Benchmarks/Scripts/resampling.py makes the table.
+        .executableTarget(
+            name: "resample-bench",
+            dependencies: [.product(name: "AlsaSwift", package: "AlsaSwift")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )
