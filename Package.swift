@@ -31,12 +31,16 @@ let package = Package(
         // A C handler for alsa-lib's variadic error callback, so its messages reach AlsaError
         // instead of stderr.
         .target(name: "CAlsaSupport", dependencies: ["CAlsa"]),
+        // SampleConversion's loops, built once per x86-64 level (baseline to AVX-512) and bound to
+        // the best one the CPU runs when the library is loaded: Swift compiles for the baseline only.
+        .target(name: "CSampleConversion"),
         .target(
             name: "AlsaSwift",
             dependencies: [
                 "CAlsa",
                 "CAlsaKernel",
                 "CAlsaSupport",
+                "CSampleConversion",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
@@ -100,6 +104,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "CAlsa",
                 "CAlsaKernel",
+                "CSampleConversion",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
