@@ -32,7 +32,7 @@ let package = Package(
         // instead of stderr.
         .target(name: "CAlsaSupport", dependencies: ["CAlsa"]),
         // SampleConversion's loops, built once per x86-64 level (baseline to AVX-512) and bound to
-        // the best one the CPU runs when the library is loaded: Swift compiles for the baseline only.
+        // the best one the CPU runs when the program starts: Swift compiles for the baseline only.
         .target(name: "CSampleConversion"),
         .target(
             name: "AlsaSwift",

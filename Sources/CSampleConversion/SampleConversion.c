@@ -387,17 +387,33 @@ static int detected_level(void)
 static encode_fn *const encoders[] = {encode_1, encode_2, encode_3, encode_4};
 static decode_fn *const decoders[] = {decode_1, decode_2, decode_3, decode_4};
 
-/* The dynamic loader calls these once, when it binds the two entry points (GNU ifunc), so a call
- * is a plain indirect jump: nothing is tested per call. */
-static encode_fn *resolve_encode(void) { return encoders[detected_level() - 1]; }
-static decode_fn *resolve_decode(void) { return decoders[detected_level() - 1]; }
+/* Bound once, before main (or when a program loads the library), by a constructor: a call is then
+ * one indirect jump, with nothing tested per call. The baseline until then, so a call can never
+ * find nothing bound. (A constructor rather than a GNU ifunc: an ifunc resolver runs before the
+ * sanitizers' runtimes are set up, and an instrumented one crashes there.) Written before any
+ * thread exists and only read after. */
+static int bound_level = 1;
+static encode_fn *bound_encode = encode_1;
+static decode_fn *bound_decode = decode_1;
+
+__attribute__((constructor)) static void bind_best_level(void)
+{
+	bound_level = detected_level();
+	bound_encode = encoders[bound_level - 1];
+	bound_decode = decoders[bound_level - 1];
+}
 
 void alsa_sample_encode(int format, const float *samples, void *first, long count, long stride)
-	__attribute__((ifunc("resolve_encode")));
-void alsa_sample_decode(int format, const void *first, long stride, float *samples, long count)
-	__attribute__((ifunc("resolve_decode")));
+{
+	bound_encode(format, samples, first, count, stride);
+}
 
-int alsa_sample_level(void) { return detected_level(); }
+void alsa_sample_decode(int format, const void *first, long stride, float *samples, long count)
+{
+	bound_decode(format, first, stride, samples, count);
+}
+
+int alsa_sample_level(void) { return bound_level; }
 int alsa_sample_level_supported(int level) { return level >= 1 && level <= detected_level(); }
 
 void alsa_sample_encode_at(int level, int format, const float *samples, void *first, long count, long stride)

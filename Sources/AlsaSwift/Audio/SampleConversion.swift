@@ -21,8 +21,8 @@ import CSampleConversion
 /// Each call validates here, once, then runs one loop chosen by the format outside the loop. The
 /// loops are C (`Sources/CSampleConversion`): Swift compiles a function for the package's baseline
 /// target only, and baseline x86-64 has neither a vector rounding instruction nor AVX, so each loop
-/// is built once per x86-64 level (baseline, SSE4.1, AVX2, AVX-512) and the dynamic loader binds the
-/// best one this CPU runs, once. The loops read and write unaligned (device buffers and packed
+/// is built once per x86-64 level (baseline, SSE4.1, AVX2, AVX-512) and the best one this CPU runs is
+/// bound once, when the program starts. The loops read and write unaligned (device buffers and packed
 /// 24-bit samples are not aligned), convert byte order explicitly, allocate nothing and take no
 /// lock: they run on the real-time audio path. Only a failed validation builds an error message.
 /// Every level gives bit for bit the results of the contract above computed one sample at a time
