@@ -7,7 +7,10 @@ import Testing
 /// CPU has, so `SampleConversionReferenceTests` sees that one alone. Here every level this CPU runs
 /// is held against the same scalar reference, byte for byte: the baseline level rounds 24- and
 /// 32-bit codes by arithmetic of its own, and the others by a rounding instruction.
-@Suite("Sample conversion at every instruction-set level this CPU runs")
+///
+/// Serialized: each case is a few seconds of CPU on a thread of its own, and 32 of them at once
+/// starved the reactor-driven tests on a 2-core machine (deadlines of one second missed by four).
+@Suite("Sample conversion at every instruction-set level this CPU runs", .serialized)
 struct SampleConversionLevelTests {
     static let levels = (1...Int(ALSA_SAMPLE_LEVELS)).filter { alsa_sample_level_supported(Int32($0)) != 0 }
 
