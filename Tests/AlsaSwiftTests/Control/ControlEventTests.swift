@@ -4,7 +4,7 @@ import SystemPackage
 import Testing
 @testable import AlsaSwift
 
-@Suite("Control events on the simulated kernel", .timeLimit(.minutes(1)))
+@Suite("Control events on the simulated kernel", .scaledTimeLimit(minutes: 1))
 struct ControlEventTests {
     @Test("A value set by another process arrives as an event, served by the poll reactor")
     func valueFromElsewhere() async throws {

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import AlsaSwift
 
-@Suite("Hotplug on the simulated kernel", .timeLimit(.minutes(1)))
+@Suite("Hotplug on the simulated kernel", .scaledTimeLimit(minutes: 1))
 struct DeviceChangeTests {
     @Test("node names: control and PCM nodes are changes, other nodes and odd names are not")
     func names() {

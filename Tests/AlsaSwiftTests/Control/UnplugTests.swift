@@ -5,7 +5,7 @@ import Testing
 
 /// A card pulled out while in use: every user of it ends with `.disconnected` within a second and
 /// gives back its descriptors and mappings.
-@Suite("Unplug of a card in use (simulated kernel)", .timeLimit(.minutes(1)))
+@Suite("Unplug of a card in use (simulated kernel)", .scaledTimeLimit(minutes: 1))
 struct UnplugTests {
     @Test("an async capture sequence ends with .disconnected")
     func captureSequence() async throws {
