@@ -220,6 +220,10 @@ final class PollReactor: TaskExecutor, Sendable {
     /// The running thread's kernel id, 0 when none runs.
     var threadID: pid_t { state.withLock { $0.threadID } }
 
+    /// Tasks suspended in `wait` now. Tests wait for their task to be here before they cause the
+    /// event it waits for, instead of pausing and hoping it got there.
+    var waiterCount: Int { state.withLock { $0.waiters.count } }
+
     /// Suspends until one of `descriptors` has events (their `revents` are then filled in), the
     /// task is cancelled, or no thread can be started to wait.
     nonisolated(nonsending) func wait(for descriptors: UnsafeMutableBufferPointer<pollfd>) async -> Outcome {

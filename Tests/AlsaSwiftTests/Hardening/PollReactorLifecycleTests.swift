@@ -29,16 +29,6 @@ struct PollReactorLifecycleTests {
 
     static func threadExists(_ id: pid_t) -> Bool { FileManager.default.fileExists(atPath: "/proc/self/task/\(id)") }
 
-    /// Polls `condition` for up to `limit`.
-    static func eventually(within limit: Duration = promptly, _ condition: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
     @Test("defect: each kernel's reactor kept its thread and pipe for ever; now both go with the kernel's last stream")
     func releasedWithLastStream() async throws {
         var retired: [(reactor: () -> PollReactor?, inode: UInt, thread: pid_t)] = []
@@ -64,10 +54,10 @@ struct PollReactorLifecycleTests {
             _ = second
         }
         for (reactor, inode, thread) in retired {
-            #expect(try await Self.eventually { reactor() == nil }, "the reactor outlived its streams")
+            #expect(await eventually(within: promptly) { reactor() == nil }, "the reactor outlived its streams")
             // The pipe closes in the reactor's deinit, which may still be running on another thread.
-            #expect(try await Self.eventually { !Self.pipeIsOpen(inode) }, "the reactor's pipe is still open")
-            #expect(try await Self.eventually { !Self.threadExists(thread) }, "the reactor's thread \(thread) still runs")
+            #expect(await eventually(within: promptly) { !Self.pipeIsOpen(inode) }, "the reactor's pipe is still open")
+            #expect(await eventually(within: promptly) { !Self.threadExists(thread) }, "the reactor's thread \(thread) still runs")
         }
     }
 
