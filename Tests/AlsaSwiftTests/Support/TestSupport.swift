@@ -71,9 +71,11 @@ func scaled(_ bound: Duration) -> Duration { bound * testTimeScale }
 
 extension Trait where Self == TimeLimitTrait {
     /// Swift Testing's time limit of `minutes`, stretched by `testTimeScale` like every other
-    /// unit-test bound.
+    /// unit-test bound. The limit's timer runs on the cooperative pool, so this also starts the
+    /// pool's watchdog; Swift Testing makes the traits as it discovers the tests, before any runs.
     static func scaledTimeLimit(minutes: Int) -> Self {
-        .timeLimit(.minutes(minutes * testTimeScale))
+        PoolWatchdog.start()
+        return .timeLimit(.minutes(minutes * testTimeScale))
     }
 }
 
@@ -115,6 +117,84 @@ func eventuallyBlocking(within limit: Duration = hangBound, _ condition: () -> B
 }
 
 // MARK: - Work off the cooperative pool
+
+/// How much CPU time the cooperative pool may spend while one job waits for its turn before
+/// `PoolWatchdog` reports it: 2 seconds, stretched by `testTimeScale`. No test computes on a pool
+/// thread for that long: work that could goes `onOwnThread`.
+let poolHoldBound: Duration = scaled(.seconds(2))
+
+/// Watches that no test holds the cooperative pool with CPU-bound work: such a test (a sweep not
+/// put `onOwnThread`) stops every other test, Swift Testing's time limits included, and the suite
+/// then passes or fails by the order its tests happen to run in. On one CPU the pool has a single
+/// thread, and the watchdog tells such a test whatever the order.
+///
+/// Ten times a second a thread of its own queues a probe on the pool at the tests' own priority (a
+/// higher one gets a thread of its own from libdispatch, and would see nothing). When the probe
+/// runs, the pool's threads (those earlier probes ran on) have spent some CPU time since it was
+/// queued: more than `poolHoldBound` is an issue of the run. CPU time, not wall-clock time: a
+/// loaded machine or a test that sleeps stretches the wait but adds no CPU time.
+///
+/// It watches only when Swift Testing runs a bounded number of tests at once
+/// (SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH, which `Scripts/stress-tests` sets for its
+/// one-CPU runs): unbounded, every test is queued at the start, and the probe would wait for all
+/// of them, which is no one test's hold.
+final class PoolWatchdog: @unchecked Sendable {
+    private static let shared: PoolWatchdog? =
+        ProcessInfo.processInfo.environment["SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH"] == nil ? nil : PoolWatchdog()
+    private let lock = NSLock()
+    // Guarded by `lock`.
+    /// The CPU-time clocks of the pool threads probes ran on.
+    private var poolThreads: [clockid_t] = []
+    /// The probe now waiting: when it was sent, and each known pool thread's CPU time then.
+    private var waiting: (sent: ContinuousClock.Instant, cpu: [(clockid_t, Duration)])?
+
+    /// Starts the watchdog if the run's width is bounded, once per process.
+    static func start() { _ = shared }
+
+    private init() {
+        let thread = Thread { [self] in watch() }
+        thread.name = "pool watchdog"
+        thread.start()
+    }
+
+    private func watch() {
+        while true {
+            usleep(100_000)
+            let send = lock.withLock {
+                guard waiting == nil else { return false }
+                waiting = (.now, poolThreads.compactMap { clock in Self.cpuTime(clock).map { (clock, $0) } })
+                return true
+            }
+            if send { Task.detached(priority: .medium) { self.probeRan() } }
+        }
+    }
+
+    private func probeRan() {
+        var clock = clockid_t()
+        let known = pthread_getcpuclockid(pthread_self(), &clock) == 0
+        guard let probe = lock.withLock({ () -> (sent: ContinuousClock.Instant, cpu: [(clockid_t, Duration)])? in
+            if known && !poolThreads.contains(clock) { poolThreads.append(clock) }
+            defer { waiting = nil }
+            return waiting
+        }) else { return }
+        let waited = ContinuousClock.now - probe.sent
+        // Threads that ended meanwhile are left out.
+        let spent = probe.cpu.reduce(Duration.zero) { total, thread in
+            guard let now = Self.cpuTime(thread.0), now > thread.1 else { return total }
+            return total + (now - thread.1)
+        }
+        if spent > poolHoldBound {
+            Issue.record("the cooperative pool computed for \(spent) (more than \(poolHoldBound)) while a job waited \(waited) for it: a test held its threads; CPU-bound work belongs onOwnThread")
+        }
+    }
+
+    /// A thread's CPU time so far, nil once it has ended.
+    private static func cpuTime(_ clock: clockid_t) -> Duration? {
+        var time = timespec()
+        guard clock_gettime(clock, &time) == 0 else { return nil }
+        return .seconds(time.tv_sec) + .nanoseconds(time.tv_nsec)
+    }
+}
 
 /// Runs `body` on a thread of its own and resumes the caller when it returns. For a CPU-bound sweep
 /// or a body that blocks for long (a tool's loop, a wait in real time): on the cooperative pool
