@@ -234,6 +234,35 @@ struct SignalTests {
         #expect(printed.contains("\(reader.frameCount) frames") && printed.contains("interrupted"), "\(printed)")
     }
 
+    @Test("defect: alsa-mixer monitor --json printed nothing when interrupted; now each change is a JSON line as it comes, and Ctrl-C ends it with 130")
+    func mixerMonitorInterrupted() async throws {
+        let path = WAVTests.temporary("monitor")
+        let output = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        try #require(output >= 0)
+        defer { unlink(path) }
+        // The simulated card plays its own changes (merged into one event until read); a count it
+        // never reaches keeps the monitor waiting, as on a quiet card.
+        let process = try Child("alsa-mixer", ["-D", "sim", "--json", "--count", "100", "monitor"], output: output)
+        close(output)
+        await Self.waitUntilHandling(process)
+        let deadline = ContinuousClock.now + scaled(.seconds(20))
+        var printed = ""
+        while process.isRunning, ContinuousClock.now < deadline {
+            printed = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            if printed.hasSuffix("\n") { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(!printed.isEmpty, "the first change was not printed as it came")
+        #expect(await Self.interrupt(process, with: SIGINT) != nil, "alsa-mixer monitor did not end within \(Self.bound)")
+        #expect(process.exitStatus == 130)
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let event = try JSONDecoder().decode(EventReport.self, from: Data(line.utf8))
+            #expect(event.name == "Master Playback Volume" && event.changes == ["VALUE"] && event.values == ["10", "10"], "\(line)")
+        }
+    }
+
     /// A pipe whose write end holds as much as it can take, and blocks the next write.
     static func fullPipe() throws -> (read: Int32, write: Int32) {
         var ends: (Int32, Int32) = (-1, -1)
