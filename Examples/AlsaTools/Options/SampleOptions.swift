@@ -12,10 +12,11 @@ public struct SampleOptions: ParsableArguments, Sendable {
     @Option(name: [.short, .long], help: FormatOption.help)
     public var format: FormatOption?
 
-    @Option(name: [.short, .long], help: "Frames per second, 1 to 4294967295 (a recording's default is 48000, or the rate of -f cd/dat).")
+    @Option(name: [.short, .long], parsing: .unconditional,
+            help: "Frames per second, 1 to 4294967295 (a recording's default is 48000, or the rate of -f cd/dat).")
     public var rate: Int?
 
-    @Option(name: [.short, .long], help: "Channels, 1 to 65535 (a recording's default is 2).")
+    @Option(name: [.short, .long], parsing: .unconditional, help: "Channels, 1 to 65535 (a recording's default is 2).")
     public var channels: Int?
 
     /// WAV, nothing else given.

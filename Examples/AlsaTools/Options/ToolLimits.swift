@@ -26,7 +26,13 @@ public enum ToolLimits {
 
     /// The longest `--latency` the tools accept. No ALSA device buffers anywhere near a minute, and
     /// the bound keeps latency × rate far inside 64 bits.
-    public static let maximumLatencyMilliseconds: UInt32 = 60_000
+    public static let maximumLatencyMilliseconds = 60_000
+
+    /// The frames `--period` and `--buffer` accept: what the kernel's 32-bit fields hold.
+    public static let frameCounts = 1...Int(UInt32.max)
+
+    /// The fewest frames a buffer derived from a time asks for (as `PlaybackStream` asks at least).
+    public static let smallestBuffer = 16
 
     /// The WAV file the tools would write for `format`, `channels` and `rate`, refused when its
     /// header cannot describe it or `frames` would not fit in it.

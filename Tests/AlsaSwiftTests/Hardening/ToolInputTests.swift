@@ -6,7 +6,8 @@ import Testing
 @testable import AlsaTools
 
 /// Every number a tool takes, at and past its limits, as a new user types it (issue 19): the
-/// alsa-mixer settings that trapped. Each is refused with a reason or honoured; none traps.
+/// alsa-mixer settings that trapped, negative values, the lowest rates. Each is refused with a
+/// reason or honoured; none traps.
 @Suite("Tool input")
 struct ToolInputTests {
     // MARK: alsa-mixer
@@ -107,7 +108,97 @@ struct ToolInputTests {
         }
     }
 
+    // MARK: negative numbers
+
+    /// Every option that takes a number, with what it says of -6: a value it takes, or the reason
+    /// it refuses it (not "Missing value", as when the parser read -6 as an option).
+    static let negativeValues: [(tool: any ParsableCommand.Type, option: String, rest: [String], refusal: String?)] = [
+        (AlsaTone.self, "--level", [], nil),
+        (AlsaTone.self, "--frequency", [], "frequencies must lie between 0 and half the rate"),
+        (AlsaTone.self, "-f", [], "frequencies must lie between 0 and half the rate"),
+        (AlsaTone.self, "--to", [], "frequencies must lie between 0 and half the rate"),
+        (AlsaTone.self, "--duration", [], "--duration must be positive"),
+        (AlsaTone.self, "-d", [], "--duration must be positive"),
+        (AlsaTone.self, "--rate", [], "--rate -6 is out of range"),
+        (AlsaTone.self, "-r", [], "--rate -6 is out of range"),
+        (AlsaTone.self, "--channels", [], "--channels -6 is out of range"),
+        (AlsaTone.self, "--period", [], "--period -6 is out of range"),
+        (AlsaTone.self, "--buffer", [], "--buffer -6 is out of range"),
+        (AlsaTone.self, "--latency", [], "--latency -6 is out of range"),
+        (AlsaPlay.self, "--rate", ["-t", "raw", "-f", "s16", "-c", "1", "x"], "--rate -6 is out of range"),
+        (AlsaPlay.self, "-c", ["-t", "raw", "-f", "s16", "-r", "8000", "x"], "--channels -6 is out of range"),
+        (AlsaPlay.self, "--period", ["x.wav"], "--period -6 is out of range"),
+        (AlsaRecord.self, "-d", ["x.wav"], "--duration must be positive"),
+        (AlsaRecord.self, "-r", ["x.wav"], "--rate -6 is out of range"),
+        (AlsaRecord.self, "--channels", ["x.wav"], "--channels -6 is out of range"),
+        (AlsaRecord.self, "--buffer", ["x.wav"], "--buffer -6 is out of range"),
+        (AlsaMixer.self, "-c", ["list"], "-c -6 is not a card number"),
+        (AlsaMixer.self, "--count", ["monitor"], "--count must be positive"),
+    ]
+
+    @Test("defect: --level -6 failed with 'Missing value'; now every option that takes a number takes -6 as '--opt -6' and '--opt=-6'",
+          arguments: 0..<21)
+    func negativeValue(index: Int) throws {
+        let (tool, option, rest, refusal) = Self.negativeValues[index]
+        var spellings = [[option, "-6"]]
+        if option.hasPrefix("--") { spellings.append(["\(option)=-6"]) }
+        for spelling in spellings {
+            do {
+                let command = try tool.parseAsRoot(spelling + rest)
+                #expect(refusal == nil, "\(spelling) was accepted")
+                if let tone = command as? AlsaTone { #expect(tone.level == -6) }
+            } catch {
+                let message = tool.message(for: error)
+                #expect(refusal.map { message.contains($0) } == true, "\(spelling): \(message)")
+                #expect(tool.exitCode(for: error) == .validationFailure, "\(spelling): \(message)")
+            }
+        }
+    }
+
+    // MARK: the lowest rates
+
+    @Test("defect: rates of 1 to 9 Hz asked for a 0-frame buffer; now the request holds at least 16 frames, and the device answers",
+          arguments: [1, 5, 9, 10, 159, 160])
+    func lowRates(rate: Int) throws {
+        let request = try AlsaPlay.parse(["x.wav"]).device.request(format: .s16LE, channels: 1, rate: UInt32(rate))
+        #expect(request.bufferSize == max(rate / 10, 16) && request.periodSize == max(rate / 10, 16) / 4)
+        let latency = try AlsaPlay.parse(["--latency", "1", "x.wav"]).device.request(format: .s16LE, channels: 1, rate: UInt32(rate))
+        #expect(latency.bufferSize == 16)
+    }
+
+    @Test("a low rate plays where the device runs it, and every tool says alike where it does not")
+    func lowRatesOnDevices() async throws {
+        let raw = WAVTests.temporary("low-rate")
+        defer { unlink(raw) }
+        try Data(count: 100).write(to: URL(fileURLWithPath: raw))
+        // alsa-lib's null device runs any rate.
+        let null = try await ToolShell.run(#""$alsa_play" -D null -t raw -f s16 -r 5 -c 1 "\#(raw)""#)
+        #expect(null.status == 0 && null.errors.contains("played 50 frames"), "\(null.errors)")
+        let tone = try await ToolShell.run(#""$alsa_tone" -D null -r 9 -f 1 --to 2 -d 0.5"#)
+        #expect(tone.status == 0 && tone.errors.contains("played 0:00.4"), "\(tone.errors)")
+        // The simulated cards run 8000 Hz and up, 5500 Hz and up.
+        for (command, says) in [(#""$alsa_play" -D sim -t raw -f s16 -r 5 -c 1 "\#(raw)""#, "runs at 8000 Hz, the file at 5 Hz"),
+                                (#""$alsa_play" -D sim:hw:1,0 -t raw -f s16 -r 9 -c 1 "\#(raw)""#, "runs at 5500 Hz, the file at 9 Hz"),
+                                (#""$alsa_record" -D sim -r 5 -d 1 -"#, "records 2 channels at 8000 Hz, not 2 at 5"),
+                                (#""$alsa_tone" -D sim -r 9 -f 1 --to 2 -d 1"#, "would give 8000 Hz instead of 9 Hz")] {
+            let result = try await ToolShell.run(command)
+            #expect(result.status == 1 && result.errors.contains(says) && !result.errors.contains("impossible"), "\(command): \(result.errors)")
+        }
+    }
+
     // MARK: what the tools compute from what they read
+
+    @Test("a float recording's inf and nan samples draw the level meter instead of trapping")
+    func levelMeterOnInfinity() async {
+        await #expect(processExitsWith: .success) {
+            var meter = LevelMeter(channels: 2)
+            [Float.infinity, .nan, -.infinity, 0.5].withUnsafeBufferPointer { meter.add($0) }
+            _ = meter.bars()
+        }
+        var meter = LevelMeter(channels: 1)
+        [Float(1)].withUnsafeBufferPointer { meter.add($0) }
+        #expect(meter.bars(width: 4).hasPrefix("████"))
+    }
 
     @Test("setDecibels refuses a gain no Int counts in hundredths instead of trapping")
     func setDecibels() async throws {
