@@ -170,6 +170,28 @@ struct AlsaUtilsHabitTests {
         #expect(try WAVReader(path: path).frameCount == 800)
     }
 
+    @Test("defect: a truncated WAV was refused from a file but played from standard input; now both play what is there and warn alike")
+    func truncatedWAV() async throws {
+        let sample = try Sample(frames: 4_000)
+        defer { sample.remove() }
+        // Cut the file short: the header still declares 4000 frames; 2500 and a half remain.
+        let path = WAVTests.temporary("cut")
+        defer { unlink(path) }
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: sample.wav)))
+        try Data(bytes[0..<(44 + 10_002)]).write(to: URL(fileURLWithPath: path))
+        let warning = "is truncated: the data chunk declares 16000 bytes but holds 10002; played the 2500 whole frames there were"
+        var received: [String] = []
+        for command in [#""$alsa_play" -D sim "\#(path)""#, #""$alsa_play" -D sim - < "\#(path)""#, #"cat "\#(path)" | "$alsa_play" -D sim -"#,
+                        #"cat "\#(path)" | "$alsa_play" -D sim -q -"#] {
+            let result = try await ToolShell.run(command)
+            #expect(result.status == 0 && result.output.isEmpty, "\(command): \(result.errors)")
+            #expect(result.errors.contains(warning), "\(command): \(result.errors)")
+            received += result.errors.split(separator: "\n").filter { $0.contains("simulated device:") }.map(String.init)
+        }
+        #expect(received.count == 3 && Set(received).count == 1, "the same frames reach the device: \(received)")
+        #expect(received.first?.contains("2500 frames") == true && received.first?.contains("(match)") == true)
+    }
+
     // MARK: - listings
 
     static let simulatedPlaybackDevices = """
