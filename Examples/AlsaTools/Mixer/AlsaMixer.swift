@@ -112,9 +112,8 @@ public struct AlsaMixer: AsyncParsableCommand {
         do {
             let text = try await output(try target)
             if !text.isEmpty { Say.line(text) }
-        } catch {
-            if Interruption.requested { throw Interruption.exitCode }
-            throw error
+        } catch where Interruption.requested {
+            throw Interruption.exitCode  // what the signal cut short is no failure of its own
         }
         if Interruption.requested { throw Interruption.exitCode }
     }
@@ -154,6 +153,9 @@ public struct AlsaMixer: AsyncParsableCommand {
     /// What `list`, `get` and `set` print, for `target`.
     public func report(_ target: Target) throws -> String {
         let command = words.first ?? "list"
+        guard command == "list" || (["get", "set"].contains(command) && words.count >= 2) else {
+            throw ToolFailure("a report is list, get NAME or set NAME SETTING..., not \(words.joined(separator: " "))")
+        }
         switch target {
         case .alsaLib(let name):
             guard command == "get" || command == "set" else {

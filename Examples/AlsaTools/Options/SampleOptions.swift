@@ -24,12 +24,7 @@ public struct SampleOptions: ParsableArguments, Sendable {
 
     /// Refuses a rate or channel count no device or file can have.
     public func validate() throws {
-        if let rate, !ToolLimits.rates.contains(rate) {
-            throw ValidationError("--rate \(rate) is out of range (\(ToolLimits.rates.lowerBound) to \(ToolLimits.rates.upperBound))")
-        }
-        if let channels, !ToolLimits.channels.contains(channels) {
-            throw ValidationError("--channels \(channels) is out of range (\(ToolLimits.channels.lowerBound) to \(ToolLimits.channels.upperBound))")
-        }
+        try ToolLimits.check(rate: rate, channels: channels)
     }
 
     /// `-r`, else the `-f cd`/`dat` rate.

@@ -43,12 +43,7 @@ public struct AlsaTone: ParsableCommand {
     public init() {}
 
     public func validate() throws {
-        if !ToolLimits.rates.contains(rate) {
-            throw ValidationError("--rate \(rate) is out of range (\(ToolLimits.rates.lowerBound) to \(ToolLimits.rates.upperBound))")
-        }
-        if !ToolLimits.channels.contains(channels) {
-            throw ValidationError("--channels \(channels) is out of range (\(ToolLimits.channels.lowerBound) to \(ToolLimits.channels.upperBound))")
-        }
+        try ToolLimits.check(rate: rate, channels: channels)
         let frames = try totalFrames()
         if !(frequency > 0 && frequency < Double(rate) / 2) || !(to > 0 && to < Double(rate) / 2) {
             throw ValidationError("frequencies must lie between 0 and half the rate (\(rate % 2 == 0 ? "\(rate / 2)" : "\(Double(rate) / 2)") Hz)")
