@@ -134,6 +134,7 @@ if Context.environment["ALSASWIFT_FUZZ"] == "1" {
             .product(name: "SystemPackage", package: "swift-system"),
         ],
         path: "Fuzz",
+        exclude: ["Corpus", "arguments.dict"],
         swiftSettings: [.swiftLanguageMode(.v6)]
     ))
 }
