@@ -23,7 +23,7 @@ struct SampleConversionLevelTests {
     @Test("every level encodes as the reference does, contiguous and strided",
           arguments: SampleConversionReferenceTests.formats)
     func encode(format: SampleFormat) async throws {
-        let failures = try await onThreadOfItsOwn { () -> [String] in
+        let failures = await onOwnThread { () -> [String] in
             guard let bits = format.physicalBits else { return ["\(format) has no width"] }
             let width = bits / 8
             let inputs = SampleConversionReferenceTests.encodeInputs
@@ -61,7 +61,7 @@ struct SampleConversionLevelTests {
     @Test("every level decodes as the reference does, contiguous and strided",
           arguments: SampleConversionReferenceTests.formats)
     func decode(format: SampleFormat) async throws {
-        let failures = try await onThreadOfItsOwn { () -> [String] in
+        let failures = await onOwnThread { () -> [String] in
             guard let bits = format.physicalBits else { return ["\(format) has no width"] }
             let width = bits / 8
             var generator = SplitMix(seed: 77)
@@ -101,13 +101,5 @@ struct SampleConversionLevelTests {
             return failures
         }
         #expect(failures.isEmpty, "\(failures)")
-    }
-
-    /// Runs CPU-heavy `work` on a thread of its own, so that it does not hold a thread of the
-    /// cooperative pool that other tests' tasks need.
-    func onThreadOfItsOwn<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try work() }) }.start()
-        }
     }
 }

@@ -194,7 +194,7 @@ struct StreamTests {
                 return (error, .now)
             }
         }
-        #expect(await eventually { stream.core.reactor.reactor.waiterCount == 1 })
+        #expect(await eventually { stream.core.reactor?.reactor.waiterCount == 1 })
         let cancelled = ContinuousClock.now
         outcome.cancel()
         let (error, ended) = await outcome.value
