@@ -7,14 +7,17 @@ import Glibc
 /// Events read from one non-blocking descriptor and waited for on the kernel's poll reactor, not
 /// on a thread of their own: what `ControlEvents` (a control device) and `DeviceChanges` (inotify)
 /// share. The owner supplies how to read what is queued; this keeps what was read and not yet
-/// handed out, and suspends the task until the descriptor is readable.
+/// handed out, and suspends the task until the descriptor is readable (or, for the blocking twin,
+/// sleeps in poll(2) on the calling thread).
 final class PolledEventQueue<Event> {
     private let reactor: PollReactor.Lease
+    private let kernel: any KernelInterface
     private let descriptor: UnsafeMutableBufferPointer<pollfd>
     private var pending: [Event] = []
 
     init(waitingOn fd: FileDescriptor, kernel: any KernelInterface) throws(AlsaError) {
         reactor = try PollReactor.lease(for: kernel)
+        self.kernel = kernel
         descriptor = .allocate(capacity: 1)
         descriptor[0] = pollfd(fd: fd.rawValue, events: Int16(POLLIN), revents: 0)
     }
@@ -41,6 +44,25 @@ final class PolledEventQueue<Event> {
             case .ready, .timedOut: break
             case .cancelled: return nil
             case .failed(let errno): throw AlsaError(.poll, errno, context: "no thread could be started to wait for events")
+            }
+        }
+        return pending.removeFirst()
+    }
+
+    /// The next event, the calling thread sleeping in poll(2) until the descriptor is readable;
+    /// nil when `timeout` (nil: no limit) passes first.
+    func nextBlocking(timeout: Duration?, _ readQueued: () throws(AlsaError) -> [Event]) throws(AlsaError) -> Event? {
+        let deadline = timeout.map { MonotonicInstant.now + $0 }
+        while pending.isEmpty {
+            pending = try readQueued()
+            if !pending.isEmpty { break }
+            let left = deadline.map { max($0 - MonotonicInstant.now, .zero) }
+            if left == .zero { return nil }
+            descriptor[0].revents = 0
+            do {
+                _ = try kernel.poll(descriptor.baseAddress!, count: 1, timeout: left)
+            } catch {
+                if error != .interrupted { throw AlsaError(.poll, error) }
             }
         }
         return pending.removeFirst()

@@ -89,6 +89,13 @@ public final class ControlEvents: AsyncSequence {
         try await queue.next { () throws(AlsaError) in try readQueued() }
     }
 
+    /// The next event, blocking the calling thread until there is one; nil when `timeout` (nil: no
+    /// limit) passes first. The blocking twin of `next()`, for a thread of the app's own.
+    @available(*, noasync, message: "blocks the thread; use await next()")
+    public func nextBlocking(timeout: Duration? = nil) throws(AlsaError) -> ControlEvent? {
+        try queue.nextBlocking(timeout: timeout) { () throws(AlsaError) in try readQueued() }
+    }
+
     /// Every whole event read(2) gives now.
     private func readQueued() throws(AlsaError) -> [ControlEvent] {
         try file.checkUsable(.controlReadEvents)

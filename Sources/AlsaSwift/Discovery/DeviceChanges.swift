@@ -110,6 +110,13 @@ public final class DeviceChanges: AsyncSequence {
         try await queue.next { () throws(AlsaError) in try readQueued() }
     }
 
+    /// The next change, blocking the calling thread until there is one; nil when `timeout` (nil: no
+    /// limit) passes first. The blocking twin of `next()`, for a thread of the app's own.
+    @available(*, noasync, message: "blocks the thread; use await next()")
+    public func nextBlocking(timeout: Duration? = nil) throws(AlsaError) -> DeviceChange? {
+        try queue.nextBlocking(timeout: timeout) { () throws(AlsaError) in try readQueued() }
+    }
+
     private func readQueued() throws(AlsaError) -> [DeviceChange] {
         var changes: [DeviceChange] = []
         while true {

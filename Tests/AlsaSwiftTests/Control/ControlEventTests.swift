@@ -31,6 +31,19 @@ struct ControlEventTests {
         #expect(try controls.value(of: controls.element(named: "Line Volume")) == .integers([10, 20]))
     }
 
+    @Test("nextBlocking: nil once its time passes, then a value set from another thread wakes it")
+    func blockingNext() async throws {
+        let kernel = makeMixerKernel()
+        let events = try CardControls(card: 0, kernel: kernel).events()
+        try await onOwnThread { () throws in
+            #expect(try events.nextBlocking(timeout: .milliseconds(20)) == nil)
+            // Before or after the wait starts, the event is there when it ends.
+            Thread.detachNewThread { kernel.setControl(named: "Line Volume", values: [10, 20]) }
+            let event = try #require(try events.nextBlocking(timeout: scaled(.seconds(10))))
+            #expect(event.element.name == "Line Volume" && event.changes == .value)
+        }
+    }
+
     @Test("Own writes, additions and removals arrive; unread changes to one element merge")
     func kinds() async throws {
         let kernel = makeMixerKernel()

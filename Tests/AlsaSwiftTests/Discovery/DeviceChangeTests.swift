@@ -55,6 +55,19 @@ struct DeviceChangeTests {
         #expect(try CardControls(card: 0, kernel: kernel).elements().isEmpty)
     }
 
+    @Test("nextBlocking: nil once its time passes, then a card plugged in from another thread wakes it")
+    func blockingNext() async throws {
+        let kernel = makeKernel()
+        let changes = try DeviceChanges(kernel: kernel)
+        try await onOwnThread { () throws in
+            #expect(try changes.nextBlocking(timeout: .milliseconds(20)) == nil)
+            // Before or after the wait starts, the change is there when it ends.
+            Thread.detachNewThread { kernel.addDevice(card: 1, device: 0, hardware: .dummy) }
+            #expect(try changes.nextBlocking(timeout: scaled(.seconds(10))) == .pcmAdded(card: 1, device: 0, direction: .playback))
+            #expect(try changes.nextBlocking(timeout: .zero) == .pcmAdded(card: 1, device: 0, direction: .capture))
+        }
+    }
+
     @Test("a waiting task is woken by the reactor when a card arrives; cancelling ends the sequence")
     func waiting() async throws {
         let kernel = makeKernel()
