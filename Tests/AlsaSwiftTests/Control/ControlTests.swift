@@ -139,4 +139,5 @@ final class TamperingKernel: KernelInterface, @unchecked Sendable {
         try inner.poll(descriptors, count: count, timeoutMilliseconds: timeoutMilliseconds)
     }
     func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int { try inner.read(fd, into: buffer) }
+    func write(_ fd: FileDescriptor, from bytes: UnsafeRawBufferPointer) throws(Errno) -> Int { try inner.write(fd, from: bytes) }
 }

@@ -38,6 +38,7 @@ final class CountingKernel: KernelInterface, @unchecked Sendable {
     }
     func munmap(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno) { try inner.munmap(address, length: length) }
     func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int { try inner.read(fd, into: buffer) }
+    func write(_ fd: FileDescriptor, from bytes: UnsafeRawBufferPointer) throws(Errno) -> Int { try inner.write(fd, from: bytes) }
     func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
         polls += 1
         return try inner.poll(descriptors, count: count, timeoutMilliseconds: timeoutMilliseconds)
