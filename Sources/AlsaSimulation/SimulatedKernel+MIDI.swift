@@ -80,6 +80,7 @@ extension SimulatedKernel {
                 let count: Int
                 switch file {
                 case .raw(let raw): count = try RawMIDICore(kernel: self, file: raw).write(from: bytes)
+                case .sequencer(let client): count = try SequencerCore(sequencer: sequencer, client: client).write(from: bytes)
                 }
                 records.append(record)
                 return count
@@ -93,6 +94,13 @@ extension SimulatedKernel {
 
     /// open(2) of a MIDI node; nil when `path` is not one.
     func openMIDI(_ path: String, flags: Int32, fd: Int32, _ record: inout SimulatedCallRecord) throws(Errno) -> SimulatedMIDIFile? {
+        if path == "/dev/snd/seq" {
+            do throws(Errno) {
+                return .sequencer(try sequencer.openClient())
+            } catch {
+                return try fail(&record, error)
+            }
+        }
         guard path.hasPrefix("/dev/snd/midiC") else { return nil }
         guard let device = midiDevices[path], !device.removed else { return try fail(&record, .noSuchFileOrDirectory) }
         do throws(Errno) {
@@ -105,12 +113,14 @@ extension SimulatedKernel {
     func closeMIDI(_ file: SimulatedMIDIFile) {
         switch file {
         case .raw(let raw): RawMIDICore(kernel: self, file: raw).close()
+        case .sequencer(let client): sequencer.closeClient(client.number)
         }
     }
 
     func midiIoctl(_ file: SimulatedMIDIFile, _ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
         switch file {
         case .raw(let raw): try RawMIDICore(kernel: self, file: raw).ioctl(request, argument)
+        case .sequencer(let client): try SequencerCore(sequencer: sequencer, client: client).ioctl(request, argument)
         }
     }
 
@@ -122,6 +132,7 @@ extension SimulatedKernel {
             let count: Int
             switch file {
             case .raw(let raw): count = try RawMIDICore(kernel: self, file: raw).read(into: buffer)
+            case .sequencer(let client): count = try SequencerCore(sequencer: sequencer, client: client).read(into: buffer)
             }
             records.append(record)
             return count
@@ -134,7 +145,24 @@ extension SimulatedKernel {
     func midiEvents(_ file: SimulatedMIDIFile) -> Int16 {
         switch file {
         case .raw(let raw): RawMIDICore(kernel: self, file: raw).events
+        case .sequencer(let client): SequencerCore(sequencer: sequencer, client: client).events
         }
+    }
+
+    /// A caller about to sleep in poll on `descriptors`: when one is a sequencer client and a
+    /// queue has an event due within the timeout, the sequencer's clock runs to it and true is
+    /// returned (look again). `waited` counts the virtual nanoseconds slept in this poll.
+    func advanceSequencer(waitingOn descriptors: [Int32], timeoutMilliseconds: Int32, waited: inout Int) -> Bool {
+        let waitsOnSequencer = descriptors.contains { fd in
+            if case .sequencer? = midiFiles[fd] { return true }
+            return false
+        }
+        guard waitsOnSequencer, let due = sequencer.nextDueTime else { return false }
+        let step = due - sequencer.now
+        if timeoutMilliseconds >= 0 && waited + step > Int(timeoutMilliseconds) * 1_000_000 { return false }
+        sequencer.advance(to: due)
+        waited += step
+        return true
     }
 
     /// A device's buffered output goes out, unless it is stalled.
@@ -177,7 +205,8 @@ extension SimulatedKernel {
     }
 }
 
-/// An open MIDI file of the simulated kernel.
+/// An open MIDI file of the simulated kernel: a raw MIDI device or a sequencer client.
 enum SimulatedMIDIFile {
     case raw(RawMIDIFile)
+    case sequencer(SequencerClientState)
 }

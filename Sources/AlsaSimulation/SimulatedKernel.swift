@@ -31,6 +31,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     var midiDevices: [String: SimulatedRawMIDIDevice] = [:]
     /// Open MIDI files: raw MIDI devices and sequencer clients.
     var midiFiles: [Int32: SimulatedMIDIFile] = [:]
+    /// The sequencer core behind /dev/snd/seq (SimulatedKernel+Sequencer.swift).
+    let sequencer = SimulatedSequencer()
     /// Simulated descriptors are numbered far above anything the host hands out, so a poll set may
     /// mix them with real descriptors (an eventfd that wakes a poller) without ambiguity.
     private var nextDescriptor: Int32 = 1 << 24
@@ -55,6 +57,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
 
     /// A kernel with one card, `card`, whose device 0 is `hardware` in both directions.
     public init(card: Int = 0, hardware: SimulatedHardware = .dummy) {
+        let wakeup = controlWakeup
+        sequencer.wake = { wakeup.signal() }
         addDevice(card: card, device: 0, hardware: hardware)
     }
 
@@ -391,6 +395,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
             try checkFault(&record, .poll, nil)
             records.append(record)
             var waitedFrames = 0
+            var waitedNanoseconds = 0
             while true {
                 var ready: Int32 = 0
                 for i in 0..<count {
@@ -414,6 +419,11 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                     if descriptors[i].revents != 0 { ready += 1 }
                 }
                 if ready > 0 || timeoutMilliseconds == 0 { return ready }
+                // A sequencer queue with an event due: the caller sleeps until then (virtual time).
+                if !isStalled, advanceSequencer(waitingOn: (0..<count).map { descriptors[$0].fd },
+                                                   timeoutMilliseconds: timeoutMilliseconds, waited: &waitedNanoseconds) {
+                    continue
+                }
                 let clocks = (0..<count).compactMap { files[descriptors[$0].fd] }.filter { $0.isRunning && !$0.disconnected }
                 guard !isStalled, let clock = clocks.first, let setup = clock.setup else { return nil }
                 let limit = timeoutMilliseconds < 0 ? setup.rate * 3600 : Int(timeoutMilliseconds) * setup.rate / 1000
