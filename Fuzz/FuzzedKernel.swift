@@ -22,6 +22,8 @@ final class FuzzedKernel: KernelInterface, @unchecked Sendable {
 
     enum Decision { case pass, fail(Errno), corrupt }
 
+    var servesMachineDevices: Bool { false }
+
     init(base: SimulatedKernel, input: FuzzInput) {
         self.base = base
         self.input = input

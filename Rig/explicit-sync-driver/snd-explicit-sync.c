@@ -11,6 +11,13 @@
  *   playback: the device plays from its copy, which is refreshed from the CPU view only at a device
  *             sync (flush). A frame played while the two views differ was written but not flushed
  *             in time: it counts as stale, even when the data happens to arrive by a later flush.
+ *             The frames committed and not yet played must not change either: each is copied when
+ *             appl_ptr passes it (.ack), and at every device sync, before the flush, the CPU view
+ *             of those frames is compared with that copy. A difference is a write after commit and
+ *             counts as late, at any depth: with three periods queued or more, the next commit's
+ *             flush would carry the late data to the device before it plays, unseen by the stale
+ *             count and the checksum. A REWIND (appl_ptr moving back) takes its frames out of the
+ *             committed set, so rewriting them is then legal; PREPARE and RESET empty it.
  *   capture:  the device writes its signal into its copy and a poison pattern into the CPU view (the
  *             CPU's cache lines for that memory are stale). The CPU view receives the signal only at
  *             a CPU sync (invalidate). When user space moves appl_ptr past frames whose CPU view
@@ -40,11 +47,11 @@
  *
  * Counters, per substream, in /proc/asound/cardN/explicit_sync: frames, checksum (FNV-1a of what
  * the device played or produced), underrun frames and xruns since open; cpu_syncs, device_syncs,
- * stale_frames (playback) and poisoned_frames (capture) since the last PREPARE. Substream 0's lines
- * are "playback_frames ..." and "capture_frames ..."; substream N's (N > 0) carry the prefix
- * "subN_". Each substream is a device of its own (own timer, own device copy, own counters), so
- * several clients can run at once, each on its own (the soak runs its cases concurrently).
- * Time comes from an hrtimer, one tick per period.
+ * stale_frames, late_frames (playback) and poisoned_frames (capture) since the last PREPARE.
+ * Substream 0's lines are "playback_frames ..." and "capture_frames ..."; substream N's (N > 0)
+ * carry the prefix "subN_". Each substream is a device of its own (own timer, own device copy, own
+ * counters), so several clients can run at once, each on its own (the soak runs its cases
+ * concurrently). Time comes from an hrtimer, one tick per period.
  *
  * Link audio timestamps (get_time_info): the device's position clock is ktime since START, so a
  * request for SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK gets that clock (the link counter, reset at START)
@@ -92,6 +99,11 @@ static int substreams = 2;
 module_param(substreams, int, 0444);
 MODULE_PARM_DESC(substreams, "Substreams per direction (1-8).");
 
+/* A substream fixed at one rate, as much real hardware is (48 kHz): what a stream must resample to. */
+static int fixed_rate[ES_SUBSTREAMS_MAX];
+module_param_array(fixed_rate, int, NULL, 0444);
+MODULE_PARM_DESC(fixed_rate, "Rate of each substream, by number (0: any of 8000-48000 Hz).");
+
 #define ES_BUFFER_BYTES_MAX (64 * 1024)
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 #define FNV_PRIME 0x100000001b3ULL
@@ -105,6 +117,7 @@ struct es_stats {
 	u64 cpu_syncs;
 	u64 device_syncs;
 	u64 stale_frames;		/* playback: played while the device copy differed from the CPU's */
+	u64 late_frames;		/* playback: committed, not yet played, changed after their commit */
 	u64 poisoned_frames;		/* capture: consumed while the CPU view differed from the device's */
 };
 
@@ -123,6 +136,8 @@ struct es_stream {
 	u8 *device_copy;		/* the device's view of the buffer */
 	snd_pcm_uframes_t consumed;	/* capture: appl_ptr as of the last poison check */
 	bool consumed_unknown;		/* a RESET moved appl_ptr without an ack */
+	u8 *commit_copy;		/* playback: each committed frame as it was at its commit */
+	snd_pcm_uframes_t committed;	/* playback: appl_ptr as of the last .ack, the committed set's end */
 	ktime_t link_up;		/* when the substream opened: origin of the absolute link time */
 	int chmap;			/* the map chosen through the control (index in es_chmaps), or -1 */
 	struct es_stats stats;
@@ -268,11 +283,18 @@ static int es_open(struct snd_pcm_substream *substream)
 {
 	struct es_stream *s = es_stream_of(substream);
 	u8 *copy = vzalloc(ES_BUFFER_BYTES_MAX);
+	u8 *commit_copy = NULL;
 
-	if (!copy)
+	if (copy && substream->stream == SNDRV_PCM_STREAM_PLAYBACK)
+		commit_copy = vzalloc(ES_BUFFER_BYTES_MAX);
+	if (!copy || (substream->stream == SNDRV_PCM_STREAM_PLAYBACK && !commit_copy)) {
+		vfree(copy);
 		return -ENOMEM;
+	}
 	spin_lock_irq(&s->lock);
 	s->device_copy = copy;
+	s->commit_copy = commit_copy;
+	s->committed = 0;
 	s->substream = substream;
 	s->open = true;
 	s->running = false;
@@ -282,6 +304,8 @@ static int es_open(struct snd_pcm_substream *substream)
 	s->stats.checksum = FNV_OFFSET;
 	spin_unlock_irq(&s->lock);
 	substream->runtime->hw = es_hardware;
+	if (fixed_rate[substream->number])
+		substream->runtime->hw.rate_min = substream->runtime->hw.rate_max = fixed_rate[substream->number];
 	/*
 	 * The core leaves the report zeroed (COMPAT) and calls .get_time_info only for types other than
 	 * DEFAULT; with a .get_time_info present it then counts the audio time from hw_ptr only when the
@@ -296,15 +320,18 @@ static int es_close(struct snd_pcm_substream *substream)
 {
 	struct es_stream *s = es_stream_of(substream);
 
-	u8 *copy;
+	u8 *copy, *commit_copy;
 
 	hrtimer_cancel(&s->timer);
 	spin_lock_irq(&s->lock);
 	s->open = false;
 	copy = s->device_copy;
 	s->device_copy = NULL;
+	commit_copy = s->commit_copy;
+	s->commit_copy = NULL;
 	spin_unlock_irq(&s->lock);
 	vfree(copy);
+	vfree(commit_copy);
 	return 0;
 }
 
@@ -323,6 +350,7 @@ static int es_prepare(struct snd_pcm_substream *substream)
 	s->stats.cpu_syncs = 0;
 	s->stats.device_syncs = 0;
 	s->stats.stale_frames = 0;
+	s->stats.late_frames = 0;
 	s->stats.poisoned_frames = 0;
 	spin_unlock_irqrestore(&s->lock, flags);
 	return 0;
@@ -418,6 +446,74 @@ static int es_get_time_info(struct snd_pcm_substream *substream, struct timespec
 	return 0;
 }
 
+/* Where the device is, as a pointer: its own position while it runs, else the kernel's hw_ptr. */
+static snd_pcm_uframes_t es_device_hw(struct es_stream *s, struct snd_pcm_runtime *runtime)
+{
+	if (s->running)
+		return (s->hw_start + s->frames_done) % runtime->boundary;
+	return runtime->status->hw_ptr;
+}
+
+/*
+ * Playback, appl_ptr moved through the kernel (.ack): the frames it passed are committed now, so
+ * their CPU view is copied as it is at their commit. A move back (a rewind: at most a buffer back,
+ * far less than half the boundary) takes the frames past the new appl_ptr out of the committed set;
+ * the set is [device position, committed), so moving its end is all it takes. Caller holds s->lock.
+ */
+static void es_note_commit(struct es_stream *s, struct snd_pcm_runtime *runtime)
+{
+	snd_pcm_uframes_t appl = runtime->control->appl_ptr;
+	snd_pcm_uframes_t moved = (appl + runtime->boundary - s->committed) % runtime->boundary;
+	unsigned int frame_bytes = frames_to_bytes(runtime, 1);
+
+	if (moved <= runtime->boundary / 2) {
+		snd_pcm_uframes_t frames = min_t(snd_pcm_uframes_t, moved, runtime->buffer_size);
+		snd_pcm_uframes_t pos = (appl + runtime->boundary - frames) % runtime->buffer_size;
+
+		while (frames > 0) {
+			snd_pcm_uframes_t run = min_t(snd_pcm_uframes_t, frames, runtime->buffer_size - pos);
+
+			memcpy(s->commit_copy + pos * frame_bytes, runtime->dma_area + pos * frame_bytes, run * frame_bytes);
+			frames -= run;
+			pos = 0;
+		}
+	}
+	s->committed = appl;
+}
+
+/*
+ * Playback, a device sync, before its flush: counts the frames committed and not yet played whose
+ * CPU view is no longer the copy made at their commit (written after their commit). Each such
+ * change counts once: the copy takes the new data. Caller holds s->lock, the device caught up.
+ */
+static void es_count_late_frames(struct es_stream *s, struct snd_pcm_runtime *runtime)
+{
+	snd_pcm_uframes_t hw = es_device_hw(s, runtime);
+	snd_pcm_uframes_t queued = (s->committed + runtime->boundary - hw) % runtime->boundary;
+	unsigned int frame_bytes = frames_to_bytes(runtime, 1);
+	snd_pcm_uframes_t f;
+
+	if (queued > runtime->buffer_size)
+		return;		/* the device ran past appl_ptr: nothing is committed */
+	for (f = 0; f < queued; f++) {
+		unsigned int offset = ((hw + f) % runtime->buffer_size) * frame_bytes;
+
+		if (memcmp(runtime->dma_area + offset, s->commit_copy + offset, frame_bytes)) {
+			s->stats.late_frames++;
+			memcpy(s->commit_copy + offset, runtime->dma_area + offset, frame_bytes);
+		}
+	}
+}
+
+/*
+ * Playback, a RESET (also the last step of PREPARE): the core sets appl_ptr to hw_ptr afterwards
+ * without an .ack, so the committed set is empty and ends at hw_ptr.
+ */
+static void es_forget_commits(struct es_stream *s, struct snd_pcm_runtime *runtime)
+{
+	s->committed = runtime->status->hw_ptr;
+}
+
 /*
  * appl_ptr moved through the kernel (pcm_lib_apply_appl_ptr, under the stream lock). For capture,
  * user space just declared the frames up to it consumed: count those whose CPU view still is not
@@ -433,8 +529,15 @@ static int es_ack(struct snd_pcm_substream *substream)
 	snd_pcm_sframes_t count;
 	unsigned long flags;
 
-	if (substream->stream != SNDRV_PCM_STREAM_CAPTURE || !runtime->dma_area)
+	if (!runtime->dma_area)
 		return 0;
+	if (substream->stream == SNDRV_PCM_STREAM_PLAYBACK) {
+		spin_lock_irqsave(&s->lock, flags);
+		if (s->commit_copy)
+			es_note_commit(s, runtime);
+		spin_unlock_irqrestore(&s->lock, flags);
+		return 0;
+	}
 	frame_bytes = frames_to_bytes(runtime, 1);
 	spin_lock_irqsave(&s->lock, flags);
 	count = (snd_pcm_sframes_t)appl - (snd_pcm_sframes_t)s->consumed;
@@ -456,18 +559,28 @@ static int es_ack(struct snd_pcm_substream *substream)
 	return 0;
 }
 
-/* The core's default handling; a RESET is noted so that .ack does not count the frames it skipped. */
+/*
+ * The core's default handling; a RESET is noted so that .ack does not count the frames it skipped
+ * (capture), and empties the committed set (playback).
+ */
 static int es_ioctl(struct snd_pcm_substream *substream, unsigned int cmd, void *arg)
 {
 	struct es_stream *s = es_stream_of(substream);
 	unsigned long flags;
+	int err;
 
 	if (cmd == SNDRV_PCM_IOCTL1_RESET) {
 		spin_lock_irqsave(&s->lock, flags);
 		s->consumed_unknown = true;
 		spin_unlock_irqrestore(&s->lock, flags);
 	}
-	return snd_pcm_lib_ioctl(substream, cmd, arg);
+	err = snd_pcm_lib_ioctl(substream, cmd, arg);
+	if (cmd == SNDRV_PCM_IOCTL1_RESET && substream->stream == SNDRV_PCM_STREAM_PLAYBACK && err == 0) {
+		spin_lock_irqsave(&s->lock, flags);
+		es_forget_commits(s, substream->runtime);
+		spin_unlock_irqrestore(&s->lock, flags);
+	}
+	return err;
 }
 
 /*
@@ -503,6 +616,8 @@ static int es_sync_probe(struct kprobe *probe, struct pt_regs *regs)
 					memcpy(runtime->dma_area, s->device_copy, bytes);
 			} else {
 				s->stats.device_syncs++;
+				if (i == SNDRV_PCM_STREAM_PLAYBACK && s->commit_copy)
+					es_count_late_frames(s, runtime);
 				if (i == SNDRV_PCM_STREAM_PLAYBACK)
 					memcpy(s->device_copy, runtime->dma_area, bytes);
 			}
@@ -677,6 +792,7 @@ static void es_proc_read(struct snd_info_entry *entry, struct snd_info_buffer *b
 		snd_iprintf(buffer, "%splayback_cpu_syncs %llu\n", prefix, p.cpu_syncs);
 		snd_iprintf(buffer, "%splayback_device_syncs %llu\n", prefix, p.device_syncs);
 		snd_iprintf(buffer, "%splayback_stale_frames %llu\n", prefix, p.stale_frames);
+		snd_iprintf(buffer, "%splayback_late_frames %llu\n", prefix, p.late_frames);
 		snd_iprintf(buffer, "%scapture_frames %llu\n", prefix, c.frames);
 		snd_iprintf(buffer, "%scapture_checksum 0x%016llx\n", prefix, c.checksum);
 		snd_iprintf(buffer, "%scapture_xruns %llu\n", prefix, c.xruns);
@@ -695,6 +811,9 @@ static int __init es_init(void)
 
 	if (substreams < 1 || substreams > ES_SUBSTREAMS_MAX)
 		return -EINVAL;
+	for (i = 0; i < ES_SUBSTREAMS_MAX; i++)
+		if (fixed_rate[i] && (fixed_rate[i] < es_hardware.rate_min || fixed_rate[i] > es_hardware.rate_max))
+			return -EINVAL;
 	es_device = platform_device_register_simple("snd_explicit_sync", -1, NULL, 0);
 	if (IS_ERR(es_device))
 		return PTR_ERR(es_device);

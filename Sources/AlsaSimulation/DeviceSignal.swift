@@ -20,6 +20,12 @@ public struct DeviceObservation: Sendable, Equatable {
     /// Playback: frames played while the device's copy differed from what the CPU had written,
     /// i.e. written but not flushed in time (even if a later flush happened to repair the data).
     public var staleFrames = 0
+    /// Playback: frames committed and not yet played that the CPU changed after their commit, seen
+    /// at a device sync (each change once). A write after commit, caught even when the next flush
+    /// carries the late data to the device before it plays (three periods queued or more), where
+    /// neither `staleFrames` nor the checksum sees it. Frames taken back by a rewind are no longer
+    /// committed, so rewriting them is legal.
+    public var lateFrames = 0
     /// Capture: frames user space consumed (moved appl_ptr past) while its view of them was not
     /// what the device captured, i.e. read without a CPU sync after the device wrote them.
     public var poisonedFrames = 0
@@ -37,6 +43,7 @@ public struct DeviceObservation: Sendable, Equatable {
         cpuSyncs = 0
         deviceSyncs = 0
         staleFrames = 0
+        lateFrames = 0
         poisonedFrames = 0
     }
 }

@@ -322,7 +322,8 @@ struct PCMCore {
             s.dmaPosition %= UInt(setup.bufferSize)
         }
         s.applPtr = s.hwPtr
-        s.consumed = s.applPtr  // the frames RESET skipped were not handed to the CPU
+        // The frames RESET skipped were not handed to the CPU (capture), and none is committed (playback).
+        s.ackedApplPtr = s.applPtr
     }
 
     func start() throws(Errno) {

@@ -55,6 +55,9 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         var users: Int
     }
 
+    /// Always false: its descriptors mean nothing to the machine, so alsa-lib cannot serve names on it.
+    public var servesMachineDevices: Bool { false }
+
     /// A kernel with one card, `card`, whose device 0 is `hardware` in both directions.
     public init(card: Int = 0, hardware: SimulatedHardware = .dummy) {
         let wakeup = controlWakeup
@@ -179,6 +182,14 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     public func stall(_ stalled: Bool) { locked { isStalled = stalled } }
     var isStalled = false
 
+    /// Frames every running DMA engine moves while each PCM ioctl is made: the time a real CPU
+    /// spends between and in its calls, while the device keeps playing. 0 (the default) freezes the
+    /// clock between waits, as if the app's work took no time; a few dozen frames show the partial
+    /// room or data a client sees on real hardware, so that a client that chases it instead of
+    /// waiting for a period makes many more calls than periods.
+    public func setFramesPerCall(_ frames: Int) { locked { framesPerCall = max(frames, 0) } }
+    private var framesPerCall = 0
+
     /// Every seam call served since the kernel was made or the trace cleared, in order.
     public var trace: [SimulatedCallRecord] { locked { records } }
     /// Empties `trace`, so a test can count the calls of one step.
@@ -299,6 +310,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 }
             }
             guard let s = files[fd.rawValue] else { return try fail(&record, .badFileDescriptor) }
+            if framesPerCall > 0 && !isStalled { for other in openSubstreams { other.run(frames: framesPerCall) } }
             let result: Int32
             do throws(Errno) {
                 result = try PCMCore(kernel: self, s: s).ioctl(request, argument)

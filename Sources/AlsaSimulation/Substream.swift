@@ -72,11 +72,14 @@ final class Substream {
     var dma: SharedMemory?
     /// The device's own view when the hardware is not coherent (EXPLICIT_SYNC); nil otherwise.
     var deviceCopy: SharedMemory?
+    /// Playback on non-coherent hardware: each committed frame as it was at its commit; nil otherwise.
+    var commitCopy: SharedMemory?
     /// Live data mappings of this runtime (the kernel's mmap_count).
     var dataMappings = 0
 
-    /// Capture: appl_ptr as of the last check for frames handed to the CPU unsynced.
-    var consumed: UInt = 0
+    /// appl_ptr as of the last .ack: capture, the end of the frames checked for being handed to the
+    /// CPU unsynced; playback, the end of the committed frames.
+    var ackedApplPtr: UInt = 0
 
     /// Where the DMA engine is (mod boundary). The kernel's hw_ptr only catches up with it at
     /// period interrupts and explicit pointer updates.
@@ -172,12 +175,14 @@ final class Substream {
     func releaseBuffers() {
         dma = nil
         deviceCopy = nil
+        commitCopy = nil
         dataMappings = 0
     }
 
     func allocateBuffers(bytes: Int) {
         dma = SharedMemory(bytes: bytes)
         deviceCopy = explicitSync ? SharedMemory(bytes: bytes) : nil
+        commitCopy = explicitSync && !capture ? SharedMemory(bytes: bytes) : nil
     }
 
     // MARK: coherency
@@ -185,10 +190,12 @@ final class Substream {
     /// SNDRV_DMA_SYNC_DEVICE: a flush, so the device sees what the CPU wrote. Counted in either
     /// direction, as the test card counts the core's calls; a no-op on a capture buffer
     /// (DMA_FROM_DEVICE), as in the kernel. Frames due before the flush were played from the old copy.
+    /// Before it flushes, the device checks that no committed frame changed since its commit.
     func syncForDevice() {
         guard let deviceCopy, let dma else { return }
         observation.deviceSyncs += 1
         guard !capture else { return }
+        countLateFrames()
         deviceCopy.base.copyMemory(from: dma.base, byteCount: dma.length)
     }
 
@@ -203,14 +210,16 @@ final class Substream {
 
     /// appl_ptr moved (the driver's .ack): for capture on a non-coherent device, user space just
     /// declared the frames up to it consumed; count those whose CPU view is not what the device
-    /// captured. A jump of more than a buffer (a rewind) only resynchronises.
+    /// captured. A jump of more than a buffer (a rewind) only resynchronises. For playback, the
+    /// frames it passed are committed now (`noteCommit`).
     func applPtrMoved() {
-        defer { consumed = applPtr }
-        guard capture, let setup, let deviceCopy, let dma else { return }
-        let count = Int(wrap(Int(applPtr) - Int(consumed)))
+        defer { ackedApplPtr = applPtr }
+        guard capture else { return noteCommit() }
+        guard let setup, let deviceCopy, let dma else { return }
+        let count = Int(wrap(Int(applPtr) - Int(ackedApplPtr)))
         guard count <= setup.bufferSize else { return }
         for f in 0..<count {
-            let position = Int((consumed + UInt(f)) % UInt(setup.bufferSize))
+            let position = Int((ackedApplPtr + UInt(f)) % UInt(setup.bufferSize))
             for b in 0..<setup.frameBytes {
                 let offset = byteOffset(position: position, byte: b, setup)
                 if dma.base.load(fromByteOffset: offset, as: UInt8.self) != deviceCopy.base.load(fromByteOffset: offset, as: UInt8.self) {
@@ -218,6 +227,46 @@ final class Substream {
                     break
                 }
             }
+        }
+    }
+
+    /// Playback on a non-coherent device, appl_ptr moved: copies the frames it passed as they are
+    /// at their commit. A move back (a rewind: at most a buffer, far less than half the boundary)
+    /// takes the frames past the new appl_ptr out of the committed set, which is
+    /// [dmaPosition, ackedApplPtr): moving its end is all it takes.
+    private func noteCommit() {
+        guard let setup, let commitCopy, let dma else { return }
+        let moved = wrap(Int(applPtr) - Int(ackedApplPtr))
+        guard moved <= boundary / 2 else { return }
+        let frames = min(Int(moved), setup.bufferSize)
+        for f in 0..<frames {
+            let position = Int(wrap(Int(applPtr) - frames + f) % UInt(setup.bufferSize))
+            for b in 0..<setup.frameBytes {
+                let offset = byteOffset(position: position, byte: b, setup)
+                commitCopy.base.storeBytes(of: dma.base.load(fromByteOffset: offset, as: UInt8.self), toByteOffset: offset, as: UInt8.self)
+            }
+        }
+    }
+
+    /// Playback on a non-coherent device, a device sync, before its flush: counts the frames
+    /// committed and not yet played whose CPU view is no longer the copy made at their commit
+    /// (written after their commit). Each change counts once: the copy takes the new data.
+    private func countLateFrames() {
+        guard let setup, let commitCopy, let dma else { return }
+        let queued = Int(wrap(Int(ackedApplPtr) - Int(dmaPosition)))
+        guard queued <= setup.bufferSize else { return }  // the device ran past appl_ptr: nothing is committed
+        for f in 0..<queued {
+            let position = Int((dmaPosition + UInt(f)) % UInt(setup.bufferSize))
+            var changed = false
+            for b in 0..<setup.frameBytes {
+                let offset = byteOffset(position: position, byte: b, setup)
+                let cpu = dma.base.load(fromByteOffset: offset, as: UInt8.self)
+                if cpu != commitCopy.base.load(fromByteOffset: offset, as: UInt8.self) {
+                    changed = true
+                    commitCopy.base.storeBytes(of: cpu, toByteOffset: offset, as: UInt8.self)
+                }
+            }
+            if changed { observation.lateFrames += 1 }
         }
     }
 
@@ -350,7 +399,7 @@ final class Substream {
         framesIntoPeriod = 0
         hwPtr = 0
         applPtr = 0
-        consumed = 0
+        ackedApplPtr = 0
     }
 }
 

@@ -20,7 +20,7 @@ struct NonInterleavedStreamTests {
                                                                                      preferMmap: mmap), kernel: kernel)
             #expect(stream.configuration.setup.access == (mmap ? .mmapInterleaved : .readWriteInterleaved))
             if style == "blocking" { try stream.writeBlocking(planar) } else { try await stream.write(planar) }
-            #expect(try stream.drain(timeout: .seconds(5)))
+            #expect(try await stream.drain(timeout: .seconds(5)))
             let device = kernel.playbackObservation()
             #expect(device.frames == 4800, "\(style)")
             #expect(device.checksum == (try StreamTests.deviceChecksum(interleaved, as: .s16LE)), "\(style)")

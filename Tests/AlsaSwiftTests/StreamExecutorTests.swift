@@ -6,7 +6,7 @@ import Testing
 /// The streams' `taskExecutor`: the poll reactor's thread runs the tasks that prefer it, so the
 /// reactor resumes them without handing them to libdispatch (which allocates a continuation per
 /// resume from a thread that is not its worker: the async rows of BENCHMARKS.md).
-@Suite("Stream task executor", .timeLimit(.minutes(1)))
+@Suite("Stream task executor", .scaledTimeLimit(minutes: 1))
 struct StreamExecutorTests {
     /// Where a task ran after its awaits: the reactor's thread or another.
     final class Observation: @unchecked Sendable {
@@ -23,7 +23,7 @@ struct StreamExecutorTests {
         for period in 0..<periods {
             for i in 0..<samples.count { samples[i] = StreamTests.signal(frames: 1)[0] * Float((period + i) % 5) / 5 }
             try await stream.write(UnsafeBufferPointer(samples))
-            if PollReactor.currentThreadID() == stream.core.reactor.reactor.threadID { observation.onReactor += 1 } else { observation.elsewhere += 1 }
+            if PollReactor.currentThreadID() == stream.core.reactor!.reactor.threadID { observation.onReactor += 1 } else { observation.elsewhere += 1 }
         }
     }
 
@@ -45,7 +45,7 @@ struct StreamExecutorTests {
         // the task onto its own thread. (The first writes may find room and never suspend.)
         #expect(observation.elsewhere == 0)
         #expect(observation.onReactor == 40)
-        #expect(try stream.drain(timeout: .seconds(5)))
+        #expect(try await stream.drain(timeout: .seconds(5)))
         #expect(kernel.playbackObservation().frames == 9_600 + 40 * Int(stream.configuration.periodSize))
     }
 
@@ -84,7 +84,7 @@ struct StreamExecutorTests {
         let kernel = makeKernel(.dummy)
         let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(40)), kernel: kernel)
         // No wait has started the reactor's thread yet.
-        #expect(stream.core.reactor.reactor.threadID == 0)
+        #expect(stream.core.reactor!.reactor.threadID == 0)
         let value = await Task(executorPreference: stream.taskExecutor) { 42 }.value
         #expect(value == 42)
     }

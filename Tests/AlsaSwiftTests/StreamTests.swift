@@ -79,14 +79,14 @@ struct StreamTests {
         let kernel = makeKernel()
         let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, options: PCMOpenOptions(nonBlocking: true, recovery: .report),
                                 kernel: kernel)
-        let stream = try PlaybackStream(pcm: pcm, request: StreamRequest(latency: .milliseconds(40), preferMmap: mmap), kernel: kernel)
+        let stream = try PlaybackStream(pcm: pcm, request: StreamRequest(latency: .milliseconds(40), preferMmap: mmap))
         let samples = Self.signal(frames: 4800)
         try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
         kernel.advance(frames: 4800)  // the app falls behind: the buffer runs dry
         try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
         #expect(stream.xrunCount == 1)
         #expect(kernel.playbackObservation().xruns == 1)
-        #expect(try stream.drain(timeout: .seconds(5)))
+        #expect(try stream.drainBlocking(timeout: .seconds(5)))
     }
 
     /// A device with SNDRV_PCM_INFO_PAUSE holds its position: nothing is played while paused,
@@ -109,7 +109,7 @@ struct StreamTests {
         try stream.resume()
         #expect(try stream.status().isPaused == false)
         try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
-        #expect(try stream.drain(timeout: .seconds(5)))
+        #expect(try stream.drainBlocking(timeout: .seconds(5)))
         let device = kernel.playbackObservation()
         #expect(device.frames == 9600 && device.xruns == 0)
         #expect(device.checksum == (try Self.deviceChecksum(samples + samples, as: stream.configuration.format)))
@@ -134,7 +134,7 @@ struct StreamTests {
         #expect(try stream.status().isPaused)
         try stream.resume()
         try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
-        #expect(try stream.drain(timeout: .seconds(5)))
+        #expect(try stream.drainBlocking(timeout: .seconds(5)))
         #expect(kernel.playbackObservation().frames == played + 4800)
         #expect(stream.xrunCount == 0)
     }
@@ -147,7 +147,7 @@ struct StreamTests {
         #expect(stream.configuration.setup.access == (mmap ? .mmapInterleaved : .readWriteInterleaved))
         let samples = Self.signal(frames: 48_000)
         try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
-        #expect(try stream.drain(timeout: .seconds(5)))
+        #expect(try stream.drainBlocking(timeout: .seconds(5)))
         let device = kernel.playbackObservation()
         #expect(device.frames == 48_000)
         #expect(device.checksum == (try Self.deviceChecksum(samples, as: stream.configuration.format)))
@@ -168,7 +168,7 @@ struct StreamTests {
         _ = copy.initialize(from: samples)
         try await stream.write(UnsafeBufferPointer(copy))
         try await stream.write(try InterleavedAudioBuffer(channels: 2, samples: Array(samples[0..<4800])))
-        #expect(try stream.drain(timeout: .seconds(5)))
+        #expect(try await stream.drain(timeout: .seconds(5)))
         let device = kernel.playbackObservation()
         #expect(device.frames == 26_400)
         #expect(device.checksum == (try Self.deviceChecksum(samples + samples[0..<4800], as: stream.configuration.format)))
@@ -176,8 +176,9 @@ struct StreamTests {
 
     /// Starts an async write that can only end by cancellation (a paused device never makes room),
     /// in a task on Swift's global executor or preferring the stream's `taskExecutor`, cancels it
-    /// after 100 ms, and returns the error the write ended with (nil if none) and the time from
-    /// `cancel()` to the write's return, read by the task itself as soon as it runs again.
+    /// once it is suspended in the reactor, and returns the error the write ended with (nil if
+    /// none) and the time from `cancel()` to the write's return, read by the task itself as soon as
+    /// it runs again.
     static func cancelSuspendedWrite(onStreamExecutor: Bool) async throws -> (AlsaError?, Duration) {
         let kernel = makeKernel(.explicitSync)
         let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(40)), kernel: kernel)
@@ -193,7 +194,7 @@ struct StreamTests {
                 return (error, .now)
             }
         }
-        try await Task.sleep(for: .milliseconds(100))
+        #expect(await eventually { stream.core.reactor?.reactor.waiterCount == 1 })
         let cancelled = ContinuousClock.now
         outcome.cancel()
         let (error, ended) = await outcome.value
@@ -219,7 +220,7 @@ struct StreamTests {
         try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
         kernel.stall(true)
         let started = ContinuousClock.now
-        #expect(try stream.drain(timeout: .milliseconds(300)) == false)
+        #expect(try stream.drainBlocking(timeout: .milliseconds(300)) == false)
         let waited = ContinuousClock.now - started
         #expect(waited >= .milliseconds(250) && waited < scaled(.seconds(2)), "waited \(waited)")
         #expect(try stream.core.pcm.state == .prepared, "dropped and prepared for the next write")

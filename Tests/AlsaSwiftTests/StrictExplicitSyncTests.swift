@@ -16,8 +16,38 @@ import Testing
         try StrictContractChecks.captureWithoutCpuSyncIsCaught(Self.oracle, frames: 48_000)
     }
 
-    @Test func negativeControlCommitBeforeWritingWithTwoPeriodsQueued() throws {
-        try StrictContractChecks.commitBeforeWritingIsCaught(Self.oracle, frames: 48_000)
+    /// Committing before writing, at every depth. From three periods queued the next commit's
+    /// flush carries the late data before it plays: no stale frame, the right checksum, and only
+    /// the late counter sees it (on the simulated clock this is exact).
+    @Test(arguments: [2, 3, 4])
+    func negativeControlCommitBeforeWriting(periods: Int) throws {
+        let played = try StrictContractChecks.writesAfterCommitAreCaught(Self.oracle(), fault: .commitBeforeWriting,
+                                                                        periods: periods, frames: 48_000)
+        if periods >= 3 {
+            #expect(played.counters.staleFrames == 0, "\(played.counters)")
+            #expect(played.counters.checksum == played.sent)
+        }
+    }
+
+    @Test(arguments: [2, 3, 4])
+    func negativeControlWritingACommittedPeriodAgain(periods: Int) throws {
+        try StrictContractChecks.writesAfterCommitAreCaught(Self.oracle(), fault: .rewriteCommitted, periods: periods,
+                                                            frames: 48_000)
+    }
+
+    @Test(arguments: [2, 3, 4])
+    func compliantTwinWritesThenCommits(periods: Int) throws {
+        try StrictContractChecks.compliantPlaybackIsClean(Self.oracle(), periods: periods, frames: 48_000)
+    }
+
+    @Test(arguments: [2, 3, 4])
+    func compliantTwinRewindsBeforeWritingAgain(periods: Int) throws {
+        try StrictContractChecks.compliantPlaybackIsClean(Self.oracle(), fault: .rewindThenRewrite, periods: periods,
+                                                          frames: 48_000)
+    }
+
+    @Test func prepareForgetsTheCommittedFrames() throws {
+        try StrictContractChecks.prepareForgetsTheCommittedFrames(Self.oracle())
     }
 
     @Test func negativeControlNeverCommitting() throws {

@@ -176,8 +176,7 @@ import Testing
     @Test func streamsAnswerTiming() throws {
         let kernel = makeKernel()
         let pcm = try openPCM(kernel, options: PCMOpenOptions(nonBlocking: true))
-        let stream = try PlaybackStream(pcm: pcm, request: StreamRequest(rate: 48_000, channels: 2, latency: .milliseconds(20)),
-                                        kernel: kernel)
+        let stream = try PlaybackStream(pcm: pcm, request: StreamRequest(rate: 48_000, channels: 2, latency: .milliseconds(20)))
         let buffer = try #require(pcm.setup).bufferSize
         try silence(buffer).withUnsafeBytes { _ = try pcm.writeInterleaved($0) }
         kernel.advance(frames: 48)

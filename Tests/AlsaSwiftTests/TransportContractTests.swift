@@ -6,7 +6,8 @@ import Testing
 
 /// The PCM behaviour both transports promise, run against each: the direct kernel transport on the
 /// simulated kernel (explicit-sync device and plain), alsa-lib on its `null` PCM, and, on the
-/// real-kernel rig, both transports on snd-dummy plus alsa-lib's `plughw:` and `default`.
+/// real-kernel rig, both transports on snd-dummy plus alsa-lib's `plughw:` and `default`. Every case
+/// runs twice, the second time through a kernel that only forwards, which must change nothing.
 enum TransportUnderTest: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case directSimulated
     case directSimulatedExplicitSync
@@ -25,25 +26,30 @@ enum TransportUnderTest: String, CaseIterable, CustomTestStringConvertible, Send
     }
 
     /// Opens a playback or capture PCM; the kernel is kept alive by the caller through the tuple.
-    func open(_ direction: StreamDirection = .playback, options: PCMOpenOptions = PCMOpenOptions()) throws -> (any PCM, SimulatedKernel?) {
+    /// `forwarded` puts a kernel that only forwards (`ForwardingKernel`) in front of the real or
+    /// simulated one: every test must give the same results through it.
+    func open(_ direction: StreamDirection = .playback, options: PCMOpenOptions = PCMOpenOptions(),
+              forwarded: Bool = false) throws -> (any PCM, SimulatedKernel?) {
         let card = RigEnvironment.dummy ?? 0
+        func seam(_ kernel: any KernelInterface) -> any KernelInterface { forwarded ? ForwardingKernel(kernel) : kernel }
         switch self {
         case .directSimulated:
             let kernel = makeKernel()
-            return (try KernelPCM(card: 0, device: 0, direction: direction, options: options, kernel: kernel), kernel)
+            return (try KernelPCM(card: 0, device: 0, direction: direction, options: options, kernel: seam(kernel)), kernel)
         case .directSimulatedExplicitSync:
             let kernel = makeKernel(.explicitSync)
-            return (try KernelPCM(card: 0, device: 0, direction: direction, options: options, kernel: kernel), kernel)
+            return (try KernelPCM(card: 0, device: 0, direction: direction, options: options, kernel: seam(kernel)), kernel)
         case .alsaLibNull:
-            return (try AlsaLibPCM(name: "null", direction: direction, options: options), nil)
+            return (try AlsaLibPCM(name: "null", direction: direction, options: options, kernel: seam(LinuxKernel.shared)), nil)
         case .directDummy:
-            return (try KernelPCM(card: card, device: 0, direction: direction, options: options), nil)
+            return (try KernelPCM(card: card, device: 0, direction: direction, options: options, kernel: seam(LinuxKernel.shared)), nil)
         case .alsaLibHw:
-            return (try AlsaLibPCM(name: "hw:\(card),0", direction: direction, options: options), nil)
+            return (try AlsaLibPCM(name: "hw:\(card),0", direction: direction, options: options, kernel: seam(LinuxKernel.shared)), nil)
         case .alsaLibPlughw:
-            return (try AlsaLibPCM(name: "plughw:\(card),0", direction: direction, options: options), nil)
+            return (try AlsaLibPCM(name: "plughw:\(card),0", direction: direction, options: options, kernel: seam(LinuxKernel.shared)), nil)
         case .alsaLibDefault:
-            return (try AlsaLibPCM(name: "default:CARD=\(card)", direction: direction, options: options), nil)
+            return (try AlsaLibPCM(name: "default:CARD=\(card)", direction: direction, options: options, kernel: seam(LinuxKernel.shared)),
+                    nil)
         }
     }
 
@@ -56,9 +62,9 @@ struct TransportContractTests {
     let request = HardwareRequest(format: .s16LE, channels: 2, rate: 48_000, periodSize: 1024, periodCount: 4)
 
     @Test("configure grants an exact request and installs the default software parameters",
-          arguments: TransportUnderTest.available)
-    func configureGrantsExactRequest(transport: TransportUnderTest) throws {
-        let (pcm, kernel) = try transport.open()
+          arguments: TransportUnderTest.available, [false, true])
+    func configureGrantsExactRequest(transport: TransportUnderTest, forwarded: Bool) throws {
+        let (pcm, kernel) = try transport.open(forwarded: forwarded)
         defer { withExtendedLifetime(kernel) {} }
         let setup = try pcm.configure(request)
         #expect(setup.access == .readWriteInterleaved && setup.format == .s16LE)
@@ -72,9 +78,9 @@ struct TransportContractTests {
         #expect(try pcm.state == .prepared)
     }
 
-    @Test("misuse is refused with the right error and loses nothing", arguments: TransportUnderTest.available)
-    func misuse(transport: TransportUnderTest) throws {
-        let (pcm, kernel) = try transport.open()
+    @Test("misuse is refused with the right error and loses nothing", arguments: TransportUnderTest.available, [false, true])
+    func misuse(transport: TransportUnderTest, forwarded: Bool) throws {
+        let (pcm, kernel) = try transport.open(forwarded: forwarded)
         defer { withExtendedLifetime(kernel) {} }
         let frame = [UInt8](repeating: 0, count: 4)
         let early = #expect(throws: AlsaError.self) { try frame.withUnsafeBytes { try pcm.writeInterleaved($0) } }
@@ -91,9 +97,9 @@ struct TransportContractTests {
         #expect(try frame.withUnsafeBytes { try pcm.writeInterleaved($0) } == 1)
     }
 
-    @Test("read/write playback runs, then a bounded drain completes", arguments: TransportUnderTest.available)
-    func playAndDrain(transport: TransportUnderTest) throws {
-        let (pcm, kernel) = try transport.open()
+    @Test("read/write playback runs, then a bounded drain completes", arguments: TransportUnderTest.available, [false, true])
+    func playAndDrain(transport: TransportUnderTest, forwarded: Bool) throws {
+        let (pcm, kernel) = try transport.open(forwarded: forwarded)
         defer { withExtendedLifetime(kernel) {} }
         try pcm.configure(request)
         let period = [UInt8](repeating: 0, count: 1024 * 4)
@@ -106,9 +112,9 @@ struct TransportContractTests {
         #expect(pcm.xrunCount == 0)
     }
 
-    @Test("mmap begin/commit walks the ring and refuses over-commits", arguments: TransportUnderTest.available)
-    func mmapWalk(transport: TransportUnderTest) throws {
-        let (pcm, kernel) = try transport.open()
+    @Test("mmap begin/commit walks the ring and refuses over-commits", arguments: TransportUnderTest.available, [false, true])
+    func mmapWalk(transport: TransportUnderTest, forwarded: Bool) throws {
+        let (pcm, kernel) = try transport.open(forwarded: forwarded)
         defer { withExtendedLifetime(kernel) {} }
         var mmap = request
         mmap.access = .mmapInterleaved
@@ -126,9 +132,9 @@ struct TransportContractTests {
         #expect(try pcm.delay() >= 0)
     }
 
-    @Test("poll descriptors report a writable empty buffer at once", arguments: TransportUnderTest.available)
-    func pollDescriptors(transport: TransportUnderTest) throws {
-        let (pcm, kernel) = try transport.open()
+    @Test("poll descriptors report a writable empty buffer at once", arguments: TransportUnderTest.available, [false, true])
+    func pollDescriptors(transport: TransportUnderTest, forwarded: Bool) throws {
+        let (pcm, kernel) = try transport.open(forwarded: forwarded)
         defer { withExtendedLifetime(kernel) {} }
         try pcm.configure(request)
         #expect(pcm.pollDescriptorCount >= 1)
@@ -139,9 +145,9 @@ struct TransportContractTests {
         #expect(try pcm.wait(timeoutMilliseconds: 0))
     }
 
-    @Test("close is final: later calls fail with EBADF, a second close is harmless", arguments: TransportUnderTest.available)
-    func closeIsFinal(transport: TransportUnderTest) throws {
-        let (pcm, kernel) = try transport.open()
+    @Test("close is final: later calls fail with EBADF, a second close is harmless", arguments: TransportUnderTest.available, [false, true])
+    func closeIsFinal(transport: TransportUnderTest, forwarded: Bool) throws {
+        let (pcm, kernel) = try transport.open(forwarded: forwarded)
         try pcm.configure(request)
         try pcm.close()
         try pcm.close()
@@ -149,9 +155,9 @@ struct TransportContractTests {
         #expect(kernel?.openDescriptorCount ?? 0 == 0)
     }
 
-    @Test("the sync report names the hardware and the path the records take", arguments: TransportUnderTest.available)
-    func syncReport(transport: TransportUnderTest) throws {
-        let (pcm, kernel) = try transport.open()
+    @Test("the sync report names the hardware and the path the records take", arguments: TransportUnderTest.available, [false, true])
+    func syncReport(transport: TransportUnderTest, forwarded: Bool) throws {
+        let (pcm, kernel) = try transport.open(forwarded: forwarded)
         defer { withExtendedLifetime(kernel) {} }
         try pcm.configure(request)
         let report = pcm.syncReport
@@ -167,5 +173,26 @@ struct TransportContractTests {
             #expect(report.strategy?.status == .mapped && report.strategy?.control == .mapped)
         }
         #expect(report.transport == pcm.transport)
+    }
+}
+
+/// Names reach the same transport through a forwarding kernel: what decides is what the kernel
+/// serves (`servesMachineDevices`), never which type it is.
+@Suite("A forwarding kernel")
+struct ForwardingKernelTests {
+    @Test("alsa-lib names open through a kernel that forwards to the machine's; not through a simulated one")
+    func namesChooseTheSameTransport() throws {
+        let machine = ForwardingKernel(LinuxKernel.shared)
+        let pcm = try PCMDevice.open("null", direction: .playback, kernel: machine)
+        #expect(pcm.transport == .alsaLib)
+        #expect(pcm.kernel === machine, "alsa-lib's descriptors are polled through the kernel it was given")
+        let simulated = ForwardingKernel(makeKernel())
+        let refused = #expect(throws: AlsaError.self) { try PCMDevice.open("null", direction: .playback, kernel: simulated) }
+        #expect(refused?.kind == .invalidArgument)
+        let direct = try PCMDevice.open("hw:0,0", direction: .playback, kernel: simulated)
+        #expect(direct.transport == .direct && direct.kernel === simulated)
+        let defaultRoute = AudioDevices(kernel: machine, alsaLibConfiguration: "pcm.!default { type null }").defaultDevice(.playback)
+        let machineRoute = AudioDevices(kernel: LinuxKernel.shared, alsaLibConfiguration: "pcm.!default { type null }").defaultDevice(.playback)
+        #expect(defaultRoute.description == machineRoute.description)
     }
 }

@@ -20,6 +20,8 @@ final class PollCountingKernel: KernelInterface {
 
     init(base: SimulatedKernel) { self.base = base }
 
+    var servesMachineDevices: Bool { base.servesMachineDevices }
+
     func open(_ path: String, flags: Int32) throws(Errno) -> FileDescriptor { try base.open(path, flags: flags) }
     func setNonBlocking(_ fd: FileDescriptor, _ nonBlocking: Bool) throws(Errno) { try base.setNonBlocking(fd, nonBlocking) }
     func close(_ fd: FileDescriptor) throws(Errno) { try base.close(fd) }

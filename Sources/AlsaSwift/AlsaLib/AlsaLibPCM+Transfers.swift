@@ -79,16 +79,20 @@ extension AlsaLibPCM {
 
     /// One read/write call with the recovery policy applied.
     private func transfer(_ operation: PCMOperation, _ body: (OpaquePointer) -> Int) throws(AlsaError) -> Int {
-        var recoveries = 0
-        while true {
+        func attempt() throws(AlsaError) -> Int {
             do {
                 let moved = try call(operation, body)
                 applicationPosition &+= moved
                 return moved
             } catch {
                 knownRunning = false
-                try RecoveryProcedure.handleTransferError(self, error, attempt: &recoveries)
+                throw error
             }
+        }
+        do {
+            return try attempt()
+        } catch {
+            return try RecoveryProcedure.retrying(self, after: error, attempt)
         }
     }
 
@@ -103,9 +107,7 @@ extension AlsaLibPCM {
         guard setup.access == .mmapInterleaved || setup.access == .mmapNonInterleaved else {
             throw AlsaError(.transfer, .invalidArgument)
         }
-        var recoveries = 0
-        var avail = 0
-        while true {
+        func query() throws(AlsaError) -> Int {
             do throws(AlsaError) {
                 if !knownRunning {
                     let current = try state
@@ -113,12 +115,17 @@ extension AlsaLibPCM {
                     if direction == .capture && current == .prepared { try start() }
                     if current == .running { knownRunning = true }
                 }
-                avail = try call(.mmapBegin) { mmapQuerySyncsForCPU ? snd_pcm_avail($0) : snd_pcm_avail_update($0) }
-                break
+                return try call(.mmapBegin) { mmapQuerySyncsForCPU ? snd_pcm_avail($0) : snd_pcm_avail_update($0) }
             } catch {
                 knownRunning = false
-                try RecoveryProcedure.handleTransferError(self, error, attempt: &recoveries)
+                throw error
             }
+        }
+        let avail: Int
+        do {
+            avail = try query()
+        } catch {
+            avail = try RecoveryProcedure.retrying(self, after: error, query)
         }
         var areas: UnsafePointer<snd_pcm_channel_area_t>?
         var offset: snd_pcm_uframes_t = 0
@@ -146,8 +153,8 @@ extension AlsaLibPCM {
             applicationPosition &+= committed
         } catch {
             knownRunning = false
-            var recoveries = 0
-            try RecoveryProcedure.handleTransferError(self, error, attempt: &recoveries)
+            // The recovery's PREPARE discarded these frames: the commit is not repeated.
+            try RecoveryProcedure.absorb(self, error)
             return
         }
         guard frames > 0, direction == .playback, !knownRunning else { return }
@@ -165,8 +172,7 @@ extension AlsaLibPCM {
             return try call(.poll) { Int(snd_pcm_wait($0, timeoutMilliseconds)) } > 0
         } catch {
             if error.kind == .interrupted { return false }
-            var recoveries = 0
-            try RecoveryProcedure.handleTransferError(self, error, attempt: &recoveries)
+            try RecoveryProcedure.absorb(self, error)
             return true
         }
     }

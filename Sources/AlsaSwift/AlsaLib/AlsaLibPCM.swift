@@ -24,6 +24,8 @@ public final class AlsaLibPCM: PCM {
     public var transport: PCMTransport { .alsaLib }
     /// The options it was opened with.
     public let options: PCMOpenOptions
+    /// The machine's kernel seam, which serves alsa-lib's descriptors.
+    public let kernel: any KernelInterface
     /// What a transfer does on an xrun or a suspend (from `options`).
     public var recoveryPolicy: RecoveryPolicy { options.recovery }
     public let capabilities: HardwareCapabilities
@@ -76,13 +78,19 @@ public final class AlsaLibPCM: PCM {
     /// `configuration` is alsa-lib configuration text (the syntax of `~/.asoundrc`) loaded on top of
     /// the system's for this open only, so an app can define a PCM without touching the user's
     /// files, e.g. `pcm.capture { type file slave.pcm "hw:0" file "/tmp/out.raw" }`.
+    /// `kernel` is the seam to the machine alsa-lib runs on (it must serve the machine's devices);
+    /// AlsaSwift's own calls on alsa-lib's descriptors, its probe and its polls, go through it.
     public init(name: String, direction: StreamDirection, configuration: String? = nil,
-                options: PCMOpenOptions = PCMOpenOptions()) throws(AlsaError) {
+                options: PCMOpenOptions = PCMOpenOptions(), kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
+        guard kernel.servesMachineDevices else {
+            throw AlsaError(.open, .invalidArgument, context: "\(name) needs alsa-lib, which runs on the machine's kernel only")
+        }
         LibraryCall.beginCapture()
         defer { LibraryCall.endCapture() }
         self.name = name
         self.direction = direction
         self.options = options
+        self.kernel = kernel
         let stream = direction == .playback ? SND_PCM_STREAM_PLAYBACK : SND_PCM_STREAM_CAPTURE
         let tree = try configuration.map { (text: String) throws(AlsaError) in try LocalConfiguration(text: text) }
         let pcm = try Self.open(name, stream, tree)
@@ -100,7 +108,7 @@ public final class AlsaLibPCM: PCM {
             throw error
         }
         handle = pcm
-        hardwareProbe = KernelPCMProbe(descriptors: UnsafeBufferPointer(pollSet))
+        hardwareProbe = KernelPCMProbe(descriptors: UnsafeBufferPointer(pollSet), kernel: kernel)
     }
 
     private static func open(_ name: String, _ stream: snd_pcm_stream_t, _ tree: LocalConfiguration?) throws(AlsaError) -> OpaquePointer {

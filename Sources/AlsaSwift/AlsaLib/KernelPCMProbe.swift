@@ -20,7 +20,8 @@ struct KernelPCMProbe: Sendable {
     let devicePath: String
 
     /// nil when no descriptor is a kernel PCM (dmix polls a timer, `null` polls /dev/null...).
-    init?(descriptors: UnsafeBufferPointer<pollfd>) {
+    /// `kernel` is the seam to the machine whose descriptors alsa-lib polls.
+    init?(descriptors: UnsafeBufferPointer<pollfd>, kernel: any KernelInterface) {
         for descriptor in descriptors {
             guard descriptor.fd >= 0, let path = Self.path(of: descriptor.fd), path.hasPrefix("/dev/snd/pcmC") else { continue }
             let fd = FileDescriptor(rawValue: descriptor.fd)
@@ -28,8 +29,8 @@ struct KernelPCMProbe: Sendable {
             var space = HardwareParameters.any
             space.requestFullRefine()
             do throws(Errno) {
-                _ = try LinuxKernel.shared.ioctl(fd, ALSA_IOCTL_INFO, &pcmInfo)
-                _ = try LinuxKernel.shared.ioctl(fd, ALSA_IOCTL_HW_REFINE, &space.raw)
+                _ = try kernel.ioctl(fd, ALSA_IOCTL_INFO, &pcmInfo)
+                _ = try kernel.ioctl(fd, ALSA_IOCTL_HW_REFINE, &space.raw)
             } catch {
                 continue
             }
@@ -51,34 +52,29 @@ struct KernelPCMProbe: Sendable {
     func strategyInEffect() -> SyncStrategy {
         let mappings = mappedRecordCounts()
         let openFiles = Self.descriptorCount(of: devicePath)
-        let predicted = SyncStrategy.predetermined(info: info, announcedProtocol: alsa_protocol_version(2, 0, 14), forced: [])
         func path(_ record: PCMRecords) -> RecordPath {
             let mapped = record == .status ? mappings.status : mappings.control
-            if mapped > 0 && mapped >= openFiles { return .mapped }
-            if mapped > 0 { return (record == .status ? predicted.status : predicted.control) ?? .mapped }
-            if info.contains(.explicitSync) { return .syncPtr(.explicitSync) }
-            if info.contains(.syncApplPtr) && record == .control { return .syncPtr(.syncApplPtr) }
-            #if arch(x86_64) || arch(i386) || arch(powerpc64) || arch(powerpc64le)
-            return .syncPtr(.libraryOption)
-            #else
-            return .syncPtr(.mmapRefused(.noSuchAddressOrDevice))
-            #endif
+            let observed: RecordObservation = mapped == 0 ? .notMapped : mapped >= openFiles ? .mapped : .ambiguous
+            // alsa-lib 1.2.8 announces protocol 2.0.14 or later to the kernel.
+            return SyncStrategy.path(of: record, info: info, announcedProtocol: alsa_protocol_version(2, 0, 14), forced: [],
+                                     observed: observed) ?? .mapped
         }
         return SyncStrategy(status: path(.status), control: path(.control),
                             deviceRequiresExplicitSync: info.contains(.explicitSync))
     }
 
-    /// Mappings of `devicePath` at the status and control offsets in this process.
+    /// Mappings of `devicePath` at the status and control offsets in this process (either protocol's
+    /// offsets; /proc/self/maps gives the offset in hexadecimal).
     private func mappedRecordCounts() -> (status: Int, control: Int) {
         guard let maps = Self.readFile("/proc/self/maps") else { return (0, 0) }
-        let status: Set<Substring> = ["80000000", "82000000"]
-        let control: Set<Substring> = ["81000000", "83000000"]
+        let status = [ALSA_MMAP_OFFSET_STATUS_OLD, ALSA_MMAP_OFFSET_STATUS_NEW]
+        let control = [ALSA_MMAP_OFFSET_CONTROL_OLD, ALSA_MMAP_OFFSET_CONTROL_NEW]
         var found = (status: 0, control: 0)
         for line in maps.split(separator: "\n") where line.hasSuffix(devicePath) {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 6 else { continue }
-            if status.contains(fields[2]) { found.status += 1 }
-            if control.contains(fields[2]) { found.control += 1 }
+            guard fields.count >= 6, let offset = Int(fields[2], radix: 16) else { continue }
+            if status.contains(offset) { found.status += 1 }
+            if control.contains(offset) { found.control += 1 }
         }
         return found
     }

@@ -25,7 +25,7 @@ import CAlsaKernel
 /// a continuation from the heap for each such resume (`_dispatch_continuation_alloc_from_heap`).
 /// The preference cannot be taken inside the wait alone: the task would hop back to the global
 /// executor as the wait returns, from this thread, which allocates the same way. With no thread
-/// running (none started yet, or it ended), jobs go to the global executor.
+/// running (none started yet, it ended, or it could not start), jobs go to the global executor.
 final class PollReactor: TaskExecutor, Sendable {
     /// One suspended task: where its descriptors are (owned by the task's stream, which stays
     /// alive while the task is suspended) and how to resume it. Only the reactor touches the
@@ -33,6 +33,8 @@ final class PollReactor: TaskExecutor, Sendable {
     private struct Waiter: @unchecked Sendable {
         let id: UInt64
         let descriptors: UnsafeMutableBufferPointer<pollfd>
+        /// When the wait ends with `.timedOut` if nothing happened before; nil: never.
+        let deadline: MonotonicInstant?
         let continuation: UnsafeContinuation<Outcome, Never>
     }
 
@@ -41,6 +43,8 @@ final class PollReactor: TaskExecutor, Sendable {
         /// The descriptors have events (their `revents` are filled in), or poll failed and the
         /// stream should look at its PCM itself.
         case ready
+        /// The deadline passed with no event.
+        case timedOut
         case cancelled
         /// No thread could be started to wait (pthread_create's error).
         case failed(Errno)
@@ -101,9 +105,10 @@ final class PollReactor: TaskExecutor, Sendable {
         var jobs = UnsafeMutableBufferPointer<UnownedJob>.allocate(capacity: 16)
         var firstJob = 0
         var jobCount = 0
-        /// The continuations of the waiters a round found ready, resumed after the lock is let go
-        /// (resuming enqueues a job here, under this lock); grown on demand, reused between rounds.
-        var ready = UnsafeMutableBufferPointer<UnsafeContinuation<Outcome, Never>>.allocate(capacity: 16)
+        /// The continuations of the waiters a round found ready or past their deadline, and how each
+        /// wait ended, resumed after the lock is let go (resuming enqueues a job here, under this
+        /// lock); grown on demand, reused between rounds.
+        var ready = UnsafeMutableBufferPointer<(UnsafeContinuation<Outcome, Never>, Outcome)>.allocate(capacity: 16)
         /// Leases held; 0 once the last stream went, and the thread must end.
         var users = 0
         /// The poll set the thread builds; grown on demand, reused between rounds.
@@ -167,8 +172,9 @@ final class PollReactor: TaskExecutor, Sendable {
         fileprivate init(_ reactor: PollReactor) { self.reactor = reactor }
         deinit { reactor.release() }
 
-        nonisolated(nonsending) func wait(for descriptors: UnsafeMutableBufferPointer<pollfd>) async -> Outcome {
-            await reactor.wait(for: descriptors)
+        nonisolated(nonsending) func wait(for descriptors: UnsafeMutableBufferPointer<pollfd>,
+                                          until deadline: MonotonicInstant? = nil) async -> Outcome {
+            await reactor.wait(for: descriptors, until: deadline)
         }
     }
 
@@ -220,9 +226,15 @@ final class PollReactor: TaskExecutor, Sendable {
     /// The running thread's kernel id, 0 when none runs.
     var threadID: pid_t { state.withLock { $0.threadID } }
 
+    /// Tasks suspended in `wait` now. Tests wait for their task to be here before they cause the
+    /// event it waits for, instead of pausing and hoping it got there.
+    var waiterCount: Int { state.withLock { $0.waiters.count } }
+
     /// Suspends until one of `descriptors` has events (their `revents` are then filled in), the
-    /// task is cancelled, or no thread can be started to wait.
-    nonisolated(nonsending) func wait(for descriptors: UnsafeMutableBufferPointer<pollfd>) async -> Outcome {
+    /// deadline passes (none: no limit; no descriptors and a deadline: a sleep), the task is
+    /// cancelled, or no thread can be started to wait.
+    nonisolated(nonsending) func wait(for descriptors: UnsafeMutableBufferPointer<pollfd>,
+                                      until deadline: MonotonicInstant? = nil) async -> Outcome {
         let id = state.withLock { s in
             defer { s.nextID += 1 }
             return s.nextID
@@ -234,7 +246,7 @@ final class PollReactor: TaskExecutor, Sendable {
                     return
                 }
                 let (startThread, onThread) = state.withLock { s in
-                    s.waiters.append(Waiter(id: id, descriptors: descriptors, continuation: continuation))
+                    s.waiters.append(Waiter(id: id, descriptors: descriptors, deadline: deadline, continuation: continuation))
                     defer { s.threadRunning = true }
                     return (!s.threadRunning, s.onThread)
                 }
@@ -244,12 +256,17 @@ final class PollReactor: TaskExecutor, Sendable {
                 let created = host.startThread { [self] in run() }
                 guard created != 0 else { return }
                 // Every waiter fails, not only this one: any that came meanwhile counted on this thread.
-                // Resumed outside the lock: with no thread, their jobs go to the global executor.
-                let failed = state.withLock { s -> [Waiter] in
+                // So did jobs other threads enqueued meanwhile: they go to the global executor, or
+                // they would wait for whichever later wait starts a thread. All of it outside the lock:
+                // with no thread, the waiters' jobs go to the global executor too.
+                let (failed, queued) = state.withLock { s -> ([Waiter], [UnownedJob]) in
                     s.threadRunning = false
                     defer { s.waiters.removeAll() }
-                    return s.waiters
+                    var queued: [UnownedJob] = []
+                    while let job = s.popJob() { queued.append(job) }
+                    return (s.waiters, queued)
                 }
+                for job in queued { globalConcurrentExecutor.enqueue(job) }
                 for waiter in failed { waiter.continuation.resume(returning: .failed(Errno(rawValue: created))) }
             }
         } onCancel: {
@@ -313,7 +330,7 @@ final class PollReactor: TaskExecutor, Sendable {
             // it suspends again: a stream's next wait joins the set built below.
             while let job = state.withLock({ $0.popJob() }) { job.runSynchronously(on: executor) }
             // Build the set: the pipe first, then each waiter's descriptors in order.
-            let (set, count) = state.withLock { s -> (UnsafeMutableBufferPointer<pollfd>, Int) in
+            let (set, count, deadline) = state.withLock { s -> (UnsafeMutableBufferPointer<pollfd>, Int, MonotonicInstant?) in
                 let needed = 1 + s.waiters.reduce(0) { $0 + $1.descriptors.count }
                 if needed > s.pollSet.count {
                     s.pollSet.deallocate()
@@ -329,14 +346,15 @@ final class PollReactor: TaskExecutor, Sendable {
                         i += 1
                     }
                 }
-                return (s.pollSet, needed)
+                let deadline = s.waiters.lazy.compactMap(\.deadline).min()
+                return (s.pollSet, needed, deadline)
             }
-            let idle = count == 1
+            let idle = count == 1 && deadline == nil
             var ready: Int32 = 0
             var failed = false
             if let base = set.baseAddress {
                 do {
-                    ready = try kernel.poll(base, count: count, timeoutMilliseconds: idle ? Self.idleMilliseconds : -1)
+                    ready = try kernel.poll(base, count: count, timeoutMilliseconds: idle ? Self.idleMilliseconds : Self.timeout(until: deadline))
                 } catch {
                     // EINTR: go round. Anything else: hand the waiters back their (empty) events so
                     // each task looks at its PCM itself and reports what is wrong.
@@ -367,11 +385,29 @@ final class PollReactor: TaskExecutor, Sendable {
                 var count = 0
                 if failed {
                     for waiter in s.waiters {
-                        (s.ready.baseAddress! + count).initialize(to: waiter.continuation)
+                        (s.ready.baseAddress! + count).initialize(to: (waiter.continuation, .ready))
                         count += 1
                     }
                     s.waiters.removeAll(keepingCapacity: true)
                     return (true, count)
+                }
+                // Past their deadline with no event: polled or not this round, they end now.
+                if deadline != nil {
+                    let now = MonotonicInstant.now
+                    var index = 0
+                    while index < s.waiters.count {
+                        let waiter = s.waiters[index]
+                        if let due = waiter.deadline, due <= now,
+                           !(s.polled.first(where: { $0.id == waiter.id }).map({ position in
+                               s.pollSet[position.position..<position.position + waiter.descriptors.count].contains { $0.revents != 0 }
+                           }) ?? false) {
+                            s.waiters.remove(at: index)
+                            (s.ready.baseAddress! + count).initialize(to: (waiter.continuation, .timedOut))
+                            count += 1
+                        } else {
+                            index += 1
+                        }
+                    }
                 }
                 // Match by id: waiters cancelled meanwhile are gone, ones added meanwhile were not
                 // polled this round and simply stay.
@@ -382,7 +418,7 @@ final class PollReactor: TaskExecutor, Sendable {
                     guard events.contains(where: { $0.revents != 0 }) else { continue }
                     for k in 0..<events.count { waiter.descriptors[k].revents = events[k].revents }
                     s.waiters.remove(at: index)
-                    (s.ready.baseAddress! + count).initialize(to: waiter.continuation)
+                    (s.ready.baseAddress! + count).initialize(to: (waiter.continuation, .ready))
                     count += 1
                 }
                 return (true, count)
@@ -391,7 +427,19 @@ final class PollReactor: TaskExecutor, Sendable {
             guard keepRunning else { return }
             // Only this thread uses `ready`, and it grows only under the lock above.
             let continuations = state.withLock { $0.ready }
-            for k in 0..<resumable { (continuations.baseAddress! + k).move().resume(returning: .ready) }
+            for k in 0..<resumable {
+                let (continuation, outcome) = (continuations.baseAddress! + k).move()
+                continuation.resume(returning: outcome)
+            }
         }
+    }
+
+    /// poll(2)'s timeout for the earliest deadline: -1 for none, whole milliseconds rounded up so
+    /// that the thread never wakes before it, at most a day (poll's argument is 32 bits).
+    private static func timeout(until deadline: MonotonicInstant?) -> Int32 {
+        guard let deadline else { return -1 }
+        let nanoseconds = (deadline - MonotonicInstant.now).nanosecondsSaturating
+        if nanoseconds <= 0 { return 0 }
+        return Int32(min((nanoseconds + 999_999) / 1_000_000, 86_400_000))
     }
 }

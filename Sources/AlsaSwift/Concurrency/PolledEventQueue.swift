@@ -34,7 +34,7 @@ final class PolledEventQueue<Event> {
         if Task.isCancelled { return false }
         descriptor[0].revents = 0
         switch await reactor.wait(for: descriptor) {
-        case .ready: return true
+        case .ready, .timedOut: return true
         case .cancelled: return false
         case .failed(let errno): throw AlsaError(.poll, errno, context: "no thread could be started to wait for events")
         }
@@ -46,7 +46,7 @@ final class PolledEventQueue<Event> {
         if Task.isCancelled { throw AlsaError(operation, .canceled) }
         writable[0].revents = 0
         switch await reactor.wait(for: writable) {
-        case .ready: return
+        case .ready, .timedOut: return
         case .cancelled: throw AlsaError(operation, .canceled)
         case .failed(let errno): throw AlsaError(.poll, errno, context: "no thread could be started to wait for room")
         }

@@ -6,14 +6,15 @@ import Glibc
 import CAlsaKernel
 #endif
 
-/// What a render callback sees each time the device wants (playback) or has (capture) frames.
+/// What a render callback sees once a period: the period's samples, its position and the instant
+/// its first frame is heard (playback) or was captured (capture).
 ///
 /// `samples` is `Float` in [-1, 1), `frames × channels` long, laid out as the thread was asked
 /// (`layout`), owned by the thread and reused every call. For playback the callback fills it, and
 /// the thread converts it straight into the device buffer (the mmap area itself when the access is
 /// mmap); for capture it holds what the device delivered. Nothing in here allocates.
 public struct RenderContext: ~Copyable {
-    /// Frames in this call (at most a period).
+    /// Frames in this call: always one period.
     public let frames: Int
     /// Samples per frame.
     public let channels: Int
@@ -23,6 +24,10 @@ public struct RenderContext: ~Copyable {
     public let samples: UnsafeMutableBufferPointer<Float>
     /// Frames rendered before this call, since the thread started.
     public let framePosition: Int
+    /// When the period's first frame is heard (playback) or was captured (capture), on the
+    /// monotonic clock. Taken from the device's own timestamps, renewed once a second of audio and
+    /// after every start or recovery; before the device runs, as if it started now.
+    public let time: MonotonicInstant
     /// The order of `samples`: frame after frame, or channel after channel.
     public let layout: SampleLayout
 
@@ -34,15 +39,19 @@ public struct RenderContext: ~Copyable {
     }
 }
 
-/// A real-time audio thread that drives a configured PCM with a callback.
+/// A real-time audio thread that drives a PCM with a callback, one period per call.
 ///
-/// The thread waits in poll(2) on the PCM and a wake-up pipe, so `stop` returns promptly even when
-/// the device has stalled. It runs at SCHED_FIFO priority when asked and permitted
-/// (`priorityOutcome` says which). Xruns are recovered and counted. The callback runs on that
-/// thread: it must not block, lock or allocate; feed it from other threads through a `SampleRing`.
+/// The thread runs the streams' period engine: it sleeps in poll(2) until the device has a period
+/// of room or data, then hands the callback exactly one period (with its position and time), and
+/// moves it. It also polls a wake-up pipe, so `stop` returns promptly even when the device has
+/// stalled, and `delay()` or `timing()` from another thread are answered between periods. It runs
+/// at SCHED_FIFO priority when asked and permitted (`priorityOutcome` says which). Xruns are
+/// recovered and counted, as `RecoveryPolicy` describes. The callback runs on that thread: it must
+/// not block, lock or allocate; feed it from other threads through a `SampleRing`.
 ///
-/// The thread owns the PCM (it is `sending` into the initializer) and closes it when it ends.
-/// The handle is `Sendable`: `stop` and the counters may be used from any thread.
+/// The thread owns the PCM (it is `sending` into the initializer, or opened by name) and closes it
+/// when it ends. The handle is `Sendable`: `stop`, the counters, `delay()` and `timing()` may be
+/// used from any thread.
 public final class RenderThread: Sendable {
     /// The scheduling a render thread asks for.
     public enum Priority: Sendable, Equatable {
@@ -62,21 +71,33 @@ public final class RenderThread: Sendable {
         case refused(Errno)
     }
 
-    /// The render callback: called on the audio thread once per transfer, at most a period at a time; it must
-    /// not block, lock or allocate.
+    /// The render callback: called on the audio thread once per period; it must not block, lock or
+    /// allocate.
     public typealias Callback = @Sendable (borrowing RenderContext) -> Void
 
+    /// What the device granted.
+    public let configuration: StreamConfiguration
     // Internal, not private: a test checks that a child process spawned meanwhile does not inherit them.
     let wakeReader: Int32
     let wakeWriter: Int32
+    /// The thread writes a byte here when it has answered a `timing()` request.
+    let answerReader: Int32
+    let answerWriter: Int32
     private let stopRequested = Atomic<Bool>(false)
     private let drainOnStop = Atomic<Bool>(false)
     private let periods = Atomic<Int>(0)
     private let xruns = Atomic<Int>(0)
     private let outcome = Mutex<(priority: PriorityOutcome?, failure: AlsaError?, finished: Bool)>((nil, nil, false))
     private let thread = Mutex<pthread_t?>(nil)
+    /// `timing()` requests: the number asked for, the number answered, and the answer, which the
+    /// audio thread stores only when the lock is free (it never waits for it).
+    private let timingRequests = Atomic<Int>(0)
+    private let timingAnswers = Atomic<Int>(0)
+    private let timingAnswer = Mutex<Result<AudioTiming, AlsaError>?>(nil)
+    /// One `timing()` at a time, so that each answer byte belongs to its request.
+    private let timingCaller = Mutex<Void>(())
 
-    /// Periods the callback has rendered or consumed.
+    /// Periods the callback has rendered or consumed (one per call).
     public var periodCount: Int { periods.load(ordering: .relaxed) }
     /// Xruns met (and recovered) by the thread.
     public var xrunCount: Int { xruns.load(ordering: .relaxed) }
@@ -87,25 +108,53 @@ public final class RenderThread: Sendable {
     /// Whether the thread has ended (stopped, or failed: see `failure`).
     public var isFinished: Bool { outcome.withLock { $0.finished } }
 
+    /// Opens `device` by name for `direction` (any ALSA name; `hw:` names use the direct kernel
+    /// transport unless `transport` says otherwise), negotiates `request` as the streams do, and
+    /// starts the thread: playback or capture in one call, as cpal's `build_output_stream` and
+    /// `build_input_stream` do.
+    public convenience init(device: String = "default", direction: StreamDirection = .playback, request: StreamRequest = StreamRequest(),
+                            transport: PCMDevice.TransportChoice = .automatic, kernel: any KernelInterface = LinuxKernel.shared,
+                            priority: Priority = .normal, layout: SampleLayout = .interleaved,
+                            callback: @escaping Callback) throws(AlsaError) {
+        let pcm = try StreamNegotiation.open(device, direction, transport: transport, kernel: kernel)
+        let configuration = try StreamNegotiation.configure(pcm, direction, request)
+        try self.init(engine: PeriodEngine(pcm: pcm, configuration: configuration, async: false), priority: priority, layout: layout,
+                      callback: callback)
+    }
+
     /// Starts the thread on `pcm`, which must be configured with interleaved access (read/write or
-    /// mmap) in a format `SampleConversion` supports. The callback sees its samples in `layout`
-    /// order; either way they are converted straight into (or out of) the device's frames.
-    public init(pcm: sending any PCM, priority: Priority = .normal, layout: SampleLayout = .interleaved,
-                callback: @escaping Callback) throws(AlsaError) {
+    /// mmap) in a format `SampleConversion` supports. Its `avail_min` becomes the period. The
+    /// callback sees its samples in `layout` order; either way they are converted straight into (or
+    /// out of) the device's frames.
+    public convenience init(pcm: sending any PCM, priority: Priority = .normal, layout: SampleLayout = .interleaved,
+                            callback: @escaping Callback) throws(AlsaError) {
         guard let setup = pcm.setup else {
             throw AlsaError(.configure, .badFileDescriptorState, context: "configure the PCM before starting a render thread")
         }
         guard setup.access.isInterleaved, SampleConversion.isSupported(setup.format) else {
             throw AlsaError(.configure, .invalidArgument, context: "a render thread needs interleaved access and a convertible format, not \(setup.access) \(setup.format)")
         }
-        var ends: (Int32, Int32) = (-1, -1)
-        // Close-on-exec from the start: a child the app spawns (on any thread, at any moment) must
-        // not inherit the wake-up pipe.
-        let made = withUnsafeMutablePointer(to: &ends) { $0.withMemoryRebound(to: Int32.self, capacity: 2) { alsa_pipe_cloexec($0) } }
-        guard made == 0 else { throw AlsaError(.poll, Errno(rawValue: errno), context: "pipe for the render thread's wake-up") }
-        (wakeReader, wakeWriter) = ends
-        _ = fcntl(wakeWriter, F_SETFL, fcntl(wakeWriter, F_GETFL) | O_NONBLOCK)
-        let loop = RenderLoop(pcm: pcm, setup: setup, callback: callback, owner: self, priority: priority, layout: layout)
+        try pcm.setNonBlocking(true)
+        let configuration = StreamConfiguration(deviceName: pcm.name, transport: pcm.transport, setup: setup, syncReport: pcm.syncReport,
+                                                adaptations: [])
+        try self.init(engine: PeriodEngine(pcm: pcm, configuration: configuration, async: false), priority: priority, layout: layout,
+                      callback: callback)
+    }
+
+    private init(engine: sending PeriodEngine, priority: Priority, layout: SampleLayout, callback: @escaping Callback) throws(AlsaError) {
+        configuration = engine.configuration
+        let wake = try Self.pipe("the render thread's wake-up")
+        let answer: (Int32, Int32)
+        do {
+            answer = try Self.pipe("the render thread's answers")
+        } catch {
+            Glibc.close(wake.0)
+            Glibc.close(wake.1)
+            throw error
+        }
+        (wakeReader, wakeWriter) = wake
+        (answerReader, answerWriter) = answer
+        let loop = RenderLoop(engine: engine, callback: callback, owner: self, priority: priority, layout: layout)
         let context = Unmanaged.passRetained(loop).toOpaque()
         var handle = pthread_t()
         let created = pthread_create(&handle, nil, { context in
@@ -114,17 +163,24 @@ public final class RenderThread: Sendable {
         }, context)
         guard created == 0 else {
             Unmanaged<RenderLoop>.fromOpaque(context).release()
-            Glibc.close(wakeReader)
-            Glibc.close(wakeWriter)
             throw AlsaError(.open, Errno(rawValue: created), context: "pthread_create for the render thread")
         }
         thread.withLock { $0 = handle }
     }
 
+    /// A non-blocking pipe, close-on-exec from the start: a child the app spawns (on any thread, at
+    /// any moment) must not inherit it.
+    private static func pipe(_ purpose: String) throws(AlsaError) -> (Int32, Int32) {
+        var ends: (Int32, Int32) = (-1, -1)
+        let made = withUnsafeMutablePointer(to: &ends) { $0.withMemoryRebound(to: Int32.self, capacity: 2) { alsa_pipe_cloexec($0) } }
+        guard made == 0 else { throw AlsaError(.poll, Errno(rawValue: errno), context: "pipe for \(purpose)") }
+        for end in [ends.0, ends.1] { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK) }
+        return ends
+    }
+
     deinit {
         stop()
-        Glibc.close(wakeReader)
-        Glibc.close(wakeWriter)
+        for end in [wakeReader, wakeWriter, answerReader, answerWriter] { Glibc.close(end) }
     }
 
     /// Ends the thread and waits for it: at once (the queued frames are dropped), or after playing
@@ -133,80 +189,134 @@ public final class RenderThread: Sendable {
         drainOnStop.store(drain, ordering: .relaxed)
         drainTimeoutMilliseconds.store(drainTimeout.wholeMilliseconds, ordering: .relaxed)
         stopRequested.store(true, ordering: .releasing)
-        var byte: UInt8 = 1
-        _ = Glibc.write(wakeWriter, &byte, 1)
+        wake()
         if let handle = thread.withLock({ h -> pthread_t? in defer { h = nil }; return h }) {
             pthread_join(handle, nil)
         }
     }
 
+    /// Where the stream is in time (see `AudioTiming`), asked of the thread, which answers between
+    /// periods with one status call. Fails once the thread has ended, and after `timeout` if the
+    /// thread does not answer (a callback that blocks).
+    public func timing(timeout: Duration = .seconds(2)) throws(AlsaError) -> AudioTiming {
+        try timingCaller.withLock { _ throws(AlsaError) -> AudioTiming in
+            guard !isFinished else { throw AlsaError(.status, .badFileDescriptorState, context: "the render thread has ended") }
+            let request = timingRequests.add(1, ordering: .sequentiallyConsistent).newValue
+            wake()
+            let deadline = MonotonicInstant.now + timeout
+            while timingAnswers.load(ordering: .acquiring) < request {
+                guard !isFinished else { throw AlsaError(.status, .badFileDescriptorState, context: "the render thread has ended") }
+                let left = deadline - MonotonicInstant.now
+                guard left > .zero else { throw AlsaError(.status, .timedOut, context: "the render thread did not answer") }
+                var answer = pollfd(fd: answerReader, events: Int16(POLLIN), revents: 0)
+                // Bounded, so that a thread that ends without answering is noticed.
+                _ = Glibc.poll(&answer, 1, Int32(min(max(left.wholeMilliseconds, 1), 50)))
+                var drained = (UInt64(0), UInt64(0))
+                while Glibc.read(answerReader, &drained, 16) > 0 {}
+            }
+            guard let result = timingAnswer.withLock({ $0 }) else {
+                throw AlsaError(.status, .badFileDescriptorState, context: "the render thread has ended")
+            }
+            return try result.get()
+        }
+    }
+
+    /// Frames between the app's callback and the device now: queued and not yet heard (playback),
+    /// or captured and not yet handed to the callback (capture). See `timing()`.
+    public func delay() throws(AlsaError) -> Int { try timing().delayFrames }
+
     private let drainTimeoutMilliseconds = Atomic<Int>(2000)
+
+    private func wake() {
+        var byte: UInt8 = 1
+        _ = Glibc.write(wakeWriter, &byte, 1)
+    }
 
     // MARK: what the loop reports back
 
     fileprivate var wakeDescriptor: Int32 { wakeReader }
     fileprivate var shouldStop: Bool { stopRequested.load(ordering: .acquiring) }
     fileprivate var shouldDrain: Bool { drainOnStop.load(ordering: .relaxed) }
-    fileprivate var drainTimeout: Int { drainTimeoutMilliseconds.load(ordering: .relaxed) }
+    fileprivate var drainTimeout: Duration { .milliseconds(drainTimeoutMilliseconds.load(ordering: .relaxed)) }
     fileprivate func notePeriod() { periods.wrappingAdd(1, ordering: .relaxed) }
-    fileprivate func noteXrun() { xruns.wrappingAdd(1, ordering: .relaxed) }
+    fileprivate func noteXruns(_ count: Int) { xruns.store(count, ordering: .relaxed) }
     fileprivate func report(priority: PriorityOutcome) { outcome.withLock { $0.priority = priority } }
-    fileprivate func finish(_ failure: AlsaError?) { outcome.withLock { $0.failure = failure; $0.finished = true } }
+    fileprivate func finish(_ failure: AlsaError?) {
+        outcome.withLock { $0.failure = failure; $0.finished = true }
+        var byte: UInt8 = 1
+        _ = Glibc.write(answerWriter, &byte, 1)
+    }
+
+    /// Answers the `timing()` requests made since the last call, from the thread; never waits for
+    /// the requester's lock (the requester holds it only to copy the answer, after this byte).
+    fileprivate func answerRequests(_ timing: () -> Result<AudioTiming, AlsaError>) {
+        let requested = timingRequests.load(ordering: .acquiring)
+        guard requested > timingAnswers.load(ordering: .relaxed) else { return }
+        let result = timing()
+        guard timingAnswer.withLockIfAvailable({ $0 = result }) != nil else { return }
+        timingAnswers.store(requested, ordering: .releasing)
+        var byte: UInt8 = 1
+        _ = Glibc.write(answerWriter, &byte, 1)
+    }
+
+    fileprivate func drainWakeups() {
+        var drained = (UInt64(0), UInt64(0))
+        while Glibc.read(wakeReader, &drained, 16) > 0 {}
+    }
 }
 
-/// The thread's side: everything it needs, allocated before the loop starts.
+/// The thread's side: the engine, and one period of `Float` for the callback, allocated before the
+/// loop starts.
 private final class RenderLoop: @unchecked Sendable {
-    let pcm: any PCM
-    let setup: HardwareSetup
+    let engine: PeriodEngine
     let callback: RenderThread.Callback
     unowned(unsafe) let owner: RenderThread
     let priority: RenderThread.Priority
     let layout: SampleLayout
     let channels: Int
+    let periodFrames: Int
+    let frameBytes: Int
+    let format: SampleFormat
+    /// One period for the callback.
     let floats: UnsafeMutableBufferPointer<Float>
-    let bytes: UnsafeMutableRawBufferPointer
-    let pollSet: UnsafeMutableBufferPointer<pollfd>
-    let pcmDescriptors: Int
+    /// Frames of `floats` already moved to (playback) or filled from (capture) the device: a period
+    /// the ring buffer's wrap cut in two is rendered once and moved in two pieces.
+    var cursor: Int
+    /// Frames handed to the callback since the thread started.
     var position = 0
 
-    init(pcm: any PCM, setup: HardwareSetup, callback: @escaping RenderThread.Callback, owner: RenderThread,
+    init(engine: sending PeriodEngine, callback: @escaping RenderThread.Callback, owner: RenderThread,
          priority: RenderThread.Priority, layout: SampleLayout) {
-        self.pcm = pcm
+        self.engine = engine
         self.layout = layout
-        self.setup = setup
         self.callback = callback
         self.owner = owner
         self.priority = priority
-        channels = Int(setup.channels)
-        floats = .allocate(capacity: Int(setup.periodSize) * channels)
+        channels = engine.channels
+        periodFrames = engine.periodFrames
+        frameBytes = engine.frameBytes
+        format = engine.configuration.format
+        floats = .allocate(capacity: periodFrames * channels)
         floats.initialize(repeating: 0)
-        bytes = .allocate(byteCount: Int(setup.periodSize) * setup.frameBytes, alignment: 16)
-        pcmDescriptors = pcm.pollDescriptorCount
-        pollSet = .allocate(capacity: pcmDescriptors + 1)
-        pollSet.initialize(repeating: pollfd())
+        // Playback renders a new period before its first frame moves; capture fills from the start.
+        cursor = engine.direction == .playback ? periodFrames : 0
     }
 
     deinit {
         floats.deallocate()
-        bytes.deallocate()
-        pollSet.deallocate()
     }
 
     func run() {
         owner.report(priority: elevate())
         var failure: AlsaError?
         do {
-            try pcm.setNonBlocking(true)
-            if pcm.direction == .playback {
-                try playbackLoop()
-            } else {
-                try captureLoop()
-            }
+            try loop()
         } catch {
             failure = error
         }
         finishStream()
-        try? pcm.close()
+        owner.answerRequests { .failure(failure ?? AlsaError(.status, .badFileDescriptorState, context: "the render thread has ended")) }
+        try? engine.pcm.close()
         owner.finish(failure)
     }
 
@@ -217,167 +327,108 @@ private final class RenderLoop: @unchecked Sendable {
         return result == 0 ? .realtime(level) : .refused(Errno(rawValue: result))
     }
 
-    private func playbackLoop() throws(AlsaError) {
+    /// Wait, move, until stopped: the engine's step, with the callback once a period.
+    private func loop() throws(AlsaError) {
+        let playback = engine.direction == .playback
         while !owner.shouldStop {
-            // Fill whatever room there is, a period at most per round, then sleep until there is more.
-            var moved = try renderPlayback()
-            while moved > 0 && !owner.shouldStop { moved = try renderPlayback() }
-            // Started once something is queued: right after an underrun was recovered (prepared,
-            // empty) the kernel refuses to start with nothing to play (EPIPE); the poll that
-            // follows finds room at once and the next round fills and starts it.
-            if try pcm.state == .prepared, try recovering({ () throws(AlsaError) in try pcm.avail() }) < Int(setup.bufferSize) {
-                try pcm.start()
+            guard try engine.waitBlocking(interrupt: owner.wakeDescriptor) else {
+                owner.drainWakeups()
+                answerRequests()
+                continue
             }
-            try sleep()
+            answerRequests()
+            if playback {
+                _ = try engine.step(limit: .max) { (bytes, frames) throws(AlsaError) in try produce(into: bytes, frames: frames) }
+            } else {
+                _ = try engine.step(limit: .max) { (bytes, frames) throws(AlsaError) in try consume(bytes, frames: frames) }
+            }
+            owner.noteXruns(engine.pcm.xrunCount)
         }
     }
 
-    private func captureLoop() throws(AlsaError) {
-        if try pcm.state == .prepared { try pcm.start() }
-        while !owner.shouldStop {
-            var moved = try consumeCapture()
-            while moved > 0 && !owner.shouldStop { moved = try consumeCapture() }
-            try sleep()
-        }
-    }
-
-    /// Renders up to one period into the device; returns the frames moved.
-    private func renderPlayback() throws(AlsaError) -> Int {
-        let limit = Int(setup.periodSize)
-        if setup.access.isMmap {
-            return try mmapPeriod { (area) throws(AlsaError) in
-                render(area.frames)
-                try encodeRendered(area.frames, into: area.interleaved)
+    private func answerRequests() {
+        owner.answerRequests { () -> Result<AudioTiming, AlsaError> in
+            do throws(AlsaError) {
+                return .success(try engine.recovering { () throws(AlsaError) in try engine.pcm.timing() })
+            } catch {
+                return .failure(error)
             }
         }
-        let frames = min(limit, try recovering { () throws(AlsaError) in try pcm.avail() })
-        guard frames > 0 else { return 0 }
-        render(frames)
-        let byteCount = frames * setup.frameBytes
-        let target = UnsafeMutableRawBufferPointer(rebasing: bytes[0..<byteCount])
-        try encodeRendered(frames, into: target)
-        do {
-            return try pcm.writeInterleaved(UnsafeRawBufferPointer(target))
-        } catch {
-            if error.kind != .wouldBlock { try recover(error) }
-            return 0
+    }
+
+    /// Fills `frames` device frames from the callback's periods, calling it each time a period is
+    /// used up.
+    private func produce(into bytes: UnsafeMutableRawBufferPointer, frames: Int) throws(AlsaError) {
+        var done = 0
+        while done < frames {
+            if cursor == periodFrames {
+                render(time: engine.time(ofFrame: engine.position + done))
+                cursor = 0
+            }
+            let count = min(frames - done, periodFrames - cursor)
+            try convert(periodFrames: cursor..<cursor + count, device: bytes.baseAddress! + done * frameBytes, encode: true)
+            cursor += count
+            done += count
         }
     }
 
-    /// Hands up to one period of captured frames to the callback; returns the frames moved.
-    private func consumeCapture() throws(AlsaError) -> Int {
-        let limit = Int(setup.periodSize)
-        if setup.access.isMmap {
-            return try mmapPeriod { (area) throws(AlsaError) in
-                try decodeCaptured(UnsafeRawBufferPointer(area.interleaved), frames: area.frames)
-                render(area.frames)
+    /// Takes `frames` captured device frames into the callback's periods, calling it each time one
+    /// is full.
+    private func consume(_ bytes: UnsafeMutableRawBufferPointer, frames: Int) throws(AlsaError) {
+        var done = 0
+        while done < frames {
+            let count = min(frames - done, periodFrames - cursor)
+            try convert(periodFrames: cursor..<cursor + count, device: bytes.baseAddress! + done * frameBytes, encode: false)
+            cursor += count
+            done += count
+            if cursor == periodFrames {
+                // The period's first frame is `periodFrames` before the end of what has moved so far.
+                render(time: engine.time(ofFrame: engine.position + done - periodFrames))
+                cursor = 0
             }
         }
-        let target = UnsafeMutableRawBufferPointer(rebasing: bytes[0..<limit * setup.frameBytes])
-        let frames: Int
-        do {
-            frames = try pcm.readInterleaved(into: target)
-        } catch {
-            if error.kind == .wouldBlock { return 0 }
-            try recover(error)
-            return 0
-        }
-        try decodeCaptured(UnsafeRawBufferPointer(rebasing: target[0..<frames * setup.frameBytes]), frames: frames)
-        render(frames)
-        return frames
     }
 
-    /// Converts the callback's `frames` frames into interleaved device frames: in one pass when
-    /// interleaved, else channel by channel into each channel's place in the frames.
-    private func encodeRendered(_ frames: Int, into destination: UnsafeMutableRawBufferPointer) throws(AlsaError) {
+    /// Converts frames `range` of the callback's period to (encode) or from the device frames at
+    /// `device`: in one pass when interleaved, else channel by channel into each channel's place.
+    private func convert(periodFrames range: Range<Int>, device: UnsafeMutableRawPointer, encode: Bool) throws(AlsaError) {
+        let count = range.count
         guard layout == .nonInterleaved else {
-            try SampleConversion.encode(UnsafeBufferPointer(rebasing: floats[0..<frames * channels]), as: setup.format, into: destination)
+            let samples = UnsafeMutableBufferPointer(rebasing: floats[range.lowerBound * channels..<range.upperBound * channels])
+            let bytes = UnsafeMutableRawBufferPointer(start: device, count: count * frameBytes)
+            if encode {
+                try SampleConversion.encode(UnsafeBufferPointer(samples), as: format, into: bytes)
+            } else {
+                try SampleConversion.decode(UnsafeRawBufferPointer(bytes), as: format, into: samples)
+            }
             return
         }
-        guard let base = destination.baseAddress, frames > 0 else { return }
-        let sampleBytes = setup.frameBytes / channels
+        let sampleBytes = frameBytes / channels
         for channel in 0..<channels {
-            try SampleConversion.encode(UnsafeBufferPointer(rebasing: floats[channel * frames..<(channel + 1) * frames]), as: setup.format,
-                                        to: base + channel * sampleBytes, strideBytes: setup.frameBytes)
+            let first = channel * periodFrames
+            let samples = UnsafeMutableBufferPointer(rebasing: floats[first + range.lowerBound..<first + range.upperBound])
+            if encode {
+                try SampleConversion.encode(UnsafeBufferPointer(samples), as: format, to: device + channel * sampleBytes, strideBytes: frameBytes)
+            } else {
+                try SampleConversion.decode(from: device + channel * sampleBytes, strideBytes: frameBytes, as: format, into: samples)
+            }
         }
     }
 
-    /// The reverse of `encodeRendered`, for capture.
-    private func decodeCaptured(_ source: UnsafeRawBufferPointer, frames: Int) throws(AlsaError) {
-        guard layout == .nonInterleaved else {
-            try SampleConversion.decode(source, as: setup.format, into: UnsafeMutableBufferPointer(rebasing: floats[0..<frames * channels]))
-            return
-        }
-        guard let base = source.baseAddress, frames > 0 else { return }
-        let sampleBytes = setup.frameBytes / channels
-        for channel in 0..<channels {
-            try SampleConversion.decode(from: base + channel * sampleBytes, strideBytes: setup.frameBytes, as: setup.format,
-                                        into: UnsafeMutableBufferPointer(rebasing: floats[channel * frames..<(channel + 1) * frames]))
-        }
-    }
-
-    /// One mmap round of up to a period: begin, `body` on the area, commit. Returns the frames moved.
-    private func mmapPeriod(_ body: (MmapArea) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
-        let area = try recovering { () throws(AlsaError) in try pcm.beginTransfer(maxFrames: Int(setup.periodSize)) }
-        guard area.frames > 0 else {
-            try pcm.commitTransfer(0)
-            return 0
-        }
-        try body(area)
-        try recovering { () throws(AlsaError) in try pcm.commitTransfer(area.frames) }
-        return area.frames
-    }
-
-    private func render(_ frames: Int) {
-        let context = RenderContext(frames: frames, channels: channels, sampleRate: Int(setup.rate),
-                                    samples: UnsafeMutableBufferPointer(rebasing: floats[0..<frames * channels]),
-                                    framePosition: position, layout: layout)
+    private func render(time: MonotonicInstant) {
+        let context = RenderContext(frames: periodFrames, channels: channels, sampleRate: engine.configuration.rate, samples: floats,
+                                    framePosition: position, time: time, layout: layout)
         callback(context)
-        position += frames
+        position += periodFrames
         owner.notePeriod()
-    }
-
-    /// Runs `body`; an xrun or suspend is recovered (and counted) and the call answered with its
-    /// type's "nothing moved" by re-running once; EAGAIN is "nothing now".
-    private func recovering<T>(_ body: () throws(AlsaError) -> T) throws(AlsaError) -> T {
-        do {
-            return try body()
-        } catch {
-            try recover(error)
-            return try body()
-        }
-    }
-
-    private func recover(_ error: AlsaError) throws(AlsaError) {
-        guard error.kind == .xrun || error.kind == .suspended else { throw error }
-        if error.kind == .xrun { owner.noteXrun() }
-        try pcm.recover(from: error)
-    }
-
-    /// Sleeps in poll(2) until the PCM is ready or `stop` writes to the pipe.
-    private func sleep() throws(AlsaError) {
-        let filled = try pcm.fillPollDescriptors(UnsafeMutableBufferPointer(rebasing: pollSet[0..<pcmDescriptors]))
-        pollSet[filled] = pollfd(fd: owner.wakeDescriptor, events: Int16(POLLIN), revents: 0)
-        let kernel = (pcm as? KernelPCM)?.file.kernel ?? LinuxKernel.shared
-        do {
-            _ = try kernel.poll(pollSet.baseAddress!, count: filled + 1, timeoutMilliseconds: -1)
-        } catch {
-            if error == .interrupted { return }
-            throw AlsaError(.poll, error)
-        }
-        if owner.shouldStop { return }
-        let events = try pcm.pollEvents(UnsafeMutableBufferPointer(rebasing: pollSet[0..<filled]))
-        if Int32(events) & (POLLERR | POLLHUP | POLLNVAL) != 0 {
-            if let error = try pcm.state.transferError { try recover(error) }
-        }
     }
 
     /// Drain (bounded) or drop, as `stop` asked.
     private func finishStream() {
-        guard pcm.direction == .playback, owner.shouldDrain, (try? pcm.state) == .running else {
-            try? pcm.drop()
+        guard engine.direction == .playback, owner.shouldDrain, (try? engine.pcm.state) == .running else {
+            try? engine.pcm.drop()
             return
         }
-        _ = try? pcm.drain(timeoutMilliseconds: owner.drainTimeout)
+        _ = try? engine.drainBlocking(timeout: owner.drainTimeout)
     }
 }

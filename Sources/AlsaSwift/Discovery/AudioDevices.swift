@@ -28,7 +28,7 @@ public struct AudioDevices: Sendable {
         self.alsaLibConfiguration = alsaLibConfiguration
     }
 
-    private var isMachine: Bool { kernel is LinuxKernel }
+    private var isMachine: Bool { kernel.servesMachineDevices }
 
     // MARK: default devices
 
@@ -42,7 +42,7 @@ public struct AudioDevices: Sendable {
             let tree = try alsaLibConfiguration.map { (text: String) throws(AlsaError) in try LocalConfiguration(text: text) }
             configuredType = LibraryConfiguration.pcmType(of: "default", in: tree)
             let pcm = try AlsaLibPCM(name: "default", direction: direction, configuration: alsaLibConfiguration,
-                                     options: PCMOpenOptions(nonBlocking: true))
+                                     options: PCMOpenOptions(nonBlocking: true), kernel: kernel)
             defer { try? pcm.close() }
             if let address = pcm.syncReport.hardware {
                 route = .hardware(address, card: cardIdentity(address.card))
@@ -217,7 +217,7 @@ public struct AudioDevices: Sendable {
             let options = PCMOpenOptions(nonBlocking: true)
             let pcm: any PCM
             if isMachine, let alsaLibConfiguration, Self.transport(of: name) == .alsaLib {
-                pcm = try AlsaLibPCM(name: name, direction: direction, configuration: alsaLibConfiguration, options: options)
+                pcm = try AlsaLibPCM(name: name, direction: direction, configuration: alsaLibConfiguration, options: options, kernel: kernel)
             } else {
                 pcm = try PCMDevice.open(name, direction: direction, options: options, kernel: kernel)
             }

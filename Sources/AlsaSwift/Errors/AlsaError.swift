@@ -197,6 +197,8 @@ public enum PCMOperation: String, Sendable, Equatable {
     case watchDevices = "inotify"
     /// Reading inotify events of the device directory.
     case readDeviceChanges = "read(inotify)"
+    /// Setting up or running a sample-rate converter (`Resampler`).
+    case resampling
     /// A MIDI message the app built with a value out of range, or an event the sequencer cannot carry.
     case midiMessage = "MIDI message"
     /// Listing a card's raw MIDI devices (control RAWMIDI_NEXT_DEVICE).

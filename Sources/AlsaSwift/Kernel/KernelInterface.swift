@@ -16,6 +16,10 @@ import Musl
 /// have set it; they never retry, log or interpret. Calls on the audio path (`ioctl`, `poll`) must
 /// not allocate or lock in the real implementation.
 public protocol KernelInterface: AnyObject, Sendable {
+    /// True when the descriptors this kernel hands out are the machine's own, so that alsa-lib, which
+    /// makes its own system calls, can serve names beside it. A kernel that forwards to another says
+    /// what that one says; a simulated kernel says false.
+    var servesMachineDevices: Bool { get }
     /// `open(2)` of a device node.
     func open(_ path: String, flags: Int32) throws(Errno) -> FileDescriptor
     /// `fcntl(F_SETFL)` setting or clearing O_NONBLOCK. A PCM is opened non-blocking, so that a busy

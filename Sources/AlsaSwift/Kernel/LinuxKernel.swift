@@ -15,6 +15,9 @@ public final class LinuxKernel: KernelInterface {
     /// A seam over the machine's kernel; `shared` is the one the library uses by default.
     public init() {}
 
+    /// Always true: these are the machine's own descriptors.
+    public var servesMachineDevices: Bool { true }
+
     public func open(_ path: String, flags: Int32) throws(Errno) -> FileDescriptor {
         let fd = path.withCString { Glibc.open($0, flags | O_CLOEXEC) }
         guard fd >= 0 else { throw Errno(rawValue: Glibc.errno) }

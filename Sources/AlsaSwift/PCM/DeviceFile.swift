@@ -13,15 +13,16 @@ final class DeviceFile {
     /// call, and only when it is set look at which error applies.
     @exclusivity(unchecked) private(set) var isUnusable = false
 
-    /// Whether the kernel is the real one: transfers then make the system call directly, inlined,
-    /// instead of calling through the existential (the seam's other kernels keep that path). A
-    /// flag rather than the instance, which would be retained and released around every call.
+    /// Whether the kernel is the machine's own seam instance, `LinuxKernel.shared`: transfers then
+    /// make its system call directly, inlined, instead of calling through the existential. Any other
+    /// kernel, one that forwards to the machine's included, keeps that path, so it sees every call.
+    /// A flag rather than the instance, which would be retained and released around every call.
     private let isLinux: Bool
 
     init(kernel: any KernelInterface, fd: FileDescriptor) {
         self.kernel = kernel
         self.fd = fd
-        isLinux = kernel is LinuxKernel
+        isLinux = kernel === LinuxKernel.shared
     }
 
     @discardableResult

@@ -34,20 +34,11 @@ extension KernelPCM {
         guard setup.access == .mmapInterleaved || setup.access == .mmapNonInterleaved, let base = dataMapping else {
             throw AlsaError(.transfer, .invalidArgument)
         }
-        var recoveries = 0
-        var avail = 0
-        while true {
-            do {
-                try pointers.query(hardwareSync: !pointers.strategy.status.isMapped)
-                try checkRunnable(pointers.state)
-                if direction == .capture && pointers.state == .prepared {
-                    try start()
-                }
-                avail = available(setup)
-                break
-            } catch {
-                try handleTransferError(error, attempt: &recoveries)
-            }
+        let avail: Int
+        do {
+            avail = try queryForTransfer(setup)
+        } catch {
+            avail = try RecoveryProcedure.retrying(self, after: error) { () throws(AlsaError) in try queryForTransfer(setup) }
         }
         let offset = Int(pointers.applPtr % UInt(setup.bufferSize))
         let frames = max(0, min(avail, Int(setup.bufferSize) - offset, maxFrames))
@@ -71,11 +62,21 @@ extension KernelPCM {
         do {
             try pointers.commit(applPtr: next)
         } catch {
-            var recoveries = 0
-            try handleTransferError(error, attempt: &recoveries)
+            // The recovery's PREPARE discarded these frames: the commit is not repeated.
+            try RecoveryProcedure.absorb(self, error)
             return
         }
         try MmapCommitRules.startPlaybackIfDue(self, setup: setup, state: pointers.state) { () throws(AlsaError) in available(setup) }
+    }
+
+    /// Phase 1 and the frames it makes available; starts a prepared capture stream.
+    private func queryForTransfer(_ setup: HardwareSetup) throws(AlsaError) -> Int {
+        try pointers.query(hardwareSync: !pointers.strategy.status.isMapped)
+        try checkRunnable(pointers.state)
+        if direction == .capture && pointers.state == .prepared {
+            try start()
+        }
+        return available(setup)
     }
 
     /// Turns a state read from the records into the error the kernel would give a transfer.

@@ -120,23 +120,15 @@ extension KernelPCM {
         }
     }
 
-    /// The recovery policy, then the transfer again, until it succeeds or recovery gives up.
+    /// The recovery policy, then the transfer again (RecoveryProcedure's rule).
     @inline(never)
     private func recoverAndRetry<Record: FrameTransfer>(_ error: AlsaError, _ operation: PCMOperation, _ request: UInt,
                                                         _ argument: UnsafeMutableRawPointer,
                                                         _ record: UnsafeMutablePointer<Record>) throws(AlsaError) -> Int {
-        var recoveries = 0
-        var failure = error
-        while true {
-            try handleTransferError(failure, attempt: &recoveries)
-            do {
-                try file.ioctl(operation, request, argument)
-                pointers.kernelMovedApplPtr()
-                return record.pointee.transferred
-            } catch {
-                pointers.kernelMovedApplPtr()
-                failure = error
-            }
+        try RecoveryProcedure.retrying(self, after: error) { () throws(AlsaError) -> Int in
+            defer { pointers.kernelMovedApplPtr() }
+            try file.ioctl(operation, request, argument)
+            return record.pointee.transferred
         }
     }
 }

@@ -2,7 +2,7 @@ import SystemPackage
 
 extension KernelPCM {
     /// Brings the stream back after an xrun or a suspend, as `RecoveryPolicy.automatic` does inside
-    /// transfers: PREPARE after an xrun; RESUME after a suspend, falling back to PREPARE when the
+    /// transfers (`RecoveryProcedure`): PREPARE after an xrun; RESUME after a suspend, falling back to PREPARE when the
     /// driver cannot resume. Rethrows `error` when it is not recoverable (disconnection, bad state,
     /// anything else), and throws `.suspended` while the device is still waking up (EAGAIN).
     public func recover(from error: AlsaError) throws(AlsaError) {
@@ -11,9 +11,5 @@ extension KernelPCM {
         } else {
             suspendCount += 1
         }
-    }
-
-    func handleTransferError(_ error: AlsaError, attempt: inout Int) throws(AlsaError) {
-        try RecoveryProcedure.handleTransferError(self, error, attempt: &attempt)
     }
 }

@@ -42,8 +42,7 @@ extension KernelPCM {
             do {
                 try checkRunnable(current)
             } catch {
-                var recoveries = 0
-                try handleTransferError(error, attempt: &recoveries)
+                try RecoveryProcedure.absorb(self, error)
             }
         }
         return true

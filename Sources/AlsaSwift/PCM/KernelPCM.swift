@@ -42,6 +42,8 @@ public final class KernelPCM: PCM {
     public let direction: StreamDirection
     /// Always `.direct`.
     public var transport: PCMTransport { .direct }
+    /// The kernel seam it was opened on.
+    public var kernel: any KernelInterface { file.kernel }
     /// The options it was opened with.
     public let options: PCMOpenOptions
     /// The PCM protocol version the kernel speaks (PVERSION).

@@ -15,6 +15,9 @@ public protocol PCM: AnyObject {
     var direction: StreamDirection { get }
     /// Which code moves the samples: the direct kernel transport or alsa-lib.
     var transport: PCMTransport { get }
+    /// The kernel seam that serves this PCM's descriptors: whoever polls them (`fillPollDescriptors`)
+    /// polls through it.
+    var kernel: any KernelInterface { get }
     /// What the device offers through this transport (for alsa-lib names: after its plugins).
     var capabilities: HardwareCapabilities { get }
     /// The granted configuration, once `configure` succeeded.

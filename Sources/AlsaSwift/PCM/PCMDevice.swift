@@ -25,12 +25,12 @@ public enum PCMDevice {
                             transport: TransportChoice = .automatic,
                             kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) -> any PCM {
         let parsed = try PCMName(parsing: name)
-        let realMachine = kernel is LinuxKernel
+        let realMachine = kernel.servesMachineDevices
         switch (parsed, transport) {
         case (.hardware(let card, let device, let subdevice), .automatic), (.hardware(let card, let device, let subdevice), .direct):
             return try openDirect(card: card, device: device, subdevice: subdevice, direction: direction, options: options, kernel: kernel)
         case (_, .alsaLib) where realMachine, (.library, .automatic) where realMachine:
-            return try AlsaLibPCM(name: name, direction: direction, options: options)
+            return try AlsaLibPCM(name: name, direction: direction, options: options, kernel: kernel)
         case (.library, .direct):
             throw AlsaError(.open, .invalidArgument, context: "the direct transport serves hw: names only; \(name) needs alsa-lib")
         default:

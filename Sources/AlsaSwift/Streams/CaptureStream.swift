@@ -1,5 +1,6 @@
 /// The simple way to record: open a device by name and read `Float` samples, blocking, `async`,
-/// or as an `AsyncSequence` of buffers.
+/// or as an `AsyncSequence` of buffers. A read sleeps until the device has captured a period (its
+/// `avail_min`), then takes whole periods, so it wakes once a period however it is called.
 ///
 /// ```swift
 /// let stream = try CaptureStream(device: "default", request: StreamRequest(rate: 48_000, channels: 1))
@@ -8,29 +9,30 @@
 ///
 /// Not `Sendable`: one task or thread uses a stream at a time.
 public final class CaptureStream {
-    let core: StreamCore
+    let core: PeriodEngine
 
     /// What the device granted.
     public var configuration: StreamConfiguration { core.configuration }
     /// Xruns (overruns) met and recovered so far: frames were lost at each.
     public var xrunCount: Int { core.pcm.xrunCount }
+    /// What the stream did so far: frames, transfers, waits and conversions.
+    public var statistics: TransferStatistics { core.statistics }
     /// The executor of the thread that waits for this stream's device; see
     /// `PlaybackStream.taskExecutor`: a task that prefers it reads without a heap allocation.
-    public var taskExecutor: any TaskExecutor { core.reactor.reactor }
+    public var taskExecutor: any TaskExecutor { core.reactor!.reactor }
 
     /// Opens `device` (any ALSA name; `hw:` names use the direct kernel transport unless `transport` says
     /// otherwise) and negotiates `request`.
     public convenience init(device: String = "default", request: StreamRequest = StreamRequest(),
                             transport: PCMDevice.TransportChoice = .automatic,
                             kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
-        try self.init(pcm: try StreamCore.open(device, .capture, transport: transport, kernel: kernel), request: request, kernel: kernel)
+        try self.init(pcm: try StreamNegotiation.open(device, .capture, transport: transport, kernel: kernel), request: request)
     }
 
     /// Takes an opened capture PCM and negotiates `request` on it. Xruns are recovered and counted whatever
     /// the PCM's own recovery policy.
-    public init(pcm: any PCM, request: StreamRequest = StreamRequest(),
-                kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
-        core = try StreamCore(pcm: pcm, direction: .capture, request: request, kernel: kernel)
+    public init(pcm: any PCM, request: StreamRequest = StreamRequest()) throws(AlsaError) {
+        core = try PeriodEngine(pcm: pcm, configuration: StreamNegotiation.configure(pcm, .capture, request), async: true)
     }
 
     /// Fills `samples` (a whole number of frames) with captured interleaved samples, blocking the
@@ -57,6 +59,14 @@ public final class CaptureStream {
         return try InterleavedAudioBuffer(channels: core.channels, samples: Array(storage))
     }
 
+    /// Reads `frames` frames into a new buffer, blocking the calling thread while waiting.
+    public func readBlocking(frames: Int) throws(AlsaError) -> InterleavedAudioBuffer {
+        let storage = try allocateSamples(frames: frames)
+        defer { storage.deallocate() }
+        try readBlocking(into: storage)
+        return try InterleavedAudioBuffer(channels: core.channels, samples: Array(storage))
+    }
+
     /// Reads `frames` frames as one array per channel, suspending the task while waiting. Each
     /// channel is converted straight from its place in the device's frames: no interleaved copy.
     nonisolated(nonsending) public func readNonInterleaved(frames: Int) async throws(AlsaError) -> NonInterleavedAudioBuffer {
@@ -76,6 +86,10 @@ public final class CaptureStream {
     /// is cancelled; throws when the device fails (a vanished device, a stream in the wrong state).
     public func buffers(frames: Int) -> CapturedBuffers { CapturedBuffers(stream: self, frames: frames) }
 
+    /// Frames captured and not yet read (the current input latency). An xrun met here is recovered
+    /// (the answer is then 0).
+    public func delay() throws(AlsaError) -> Int { try core.recovering { () throws(AlsaError) in try core.pcm.delay() } }
+
     /// Stops capturing; the next read starts again.
     public func stop() throws(AlsaError) {
         try core.stop()
@@ -89,48 +103,11 @@ public final class CaptureStream {
     private typealias Delivery = (UnsafeRawBufferPointer, Range<Int>) throws(AlsaError) -> Void
 
     private func readBlocking(frames total: Int, _ deliver: Delivery) throws(AlsaError) {
-        try core.checkNotPaused()
-        var done = 0
-        while done < total {
-            let moved = try core.recovering { () throws(AlsaError) in try transfer(from: done, total: total, deliver) }
-            if moved == 0 { try core.waitBlocking() }
-            done += moved
-        }
+        try core.transferBlocking(frames: total) { (bytes, range) throws(AlsaError) in try deliver(UnsafeRawBufferPointer(bytes), range) }
     }
 
     nonisolated(nonsending) private func read(frames total: Int, _ deliver: Delivery) async throws(AlsaError) {
-        try core.checkNotPaused()
-        var done = 0
-        while done < total {
-            if Task.isCancelled { throw AlsaError(.poll, .canceled) }
-            let moved = try core.recovering { () throws(AlsaError) in try transfer(from: done, total: total, deliver) }
-            if moved == 0 { try await core.waitSuspending() }
-            done += moved
-        }
-    }
-
-    /// Moves the frames captured so far (at most a period, at most what fits); 0 when none.
-    private func transfer(from frame: Int, total: Int, _ deliver: Delivery) throws(AlsaError) -> Int {
-        let pcm = core.pcm
-        let remaining = total - frame
-        if try core.isPrepared { try pcm.start() }
-        if configuration.setup.access.isMmap {
-            let area = try pcm.beginTransfer(maxFrames: min(remaining, core.periodFrames))
-            if area.frames > 0 { try deliver(UnsafeRawBufferPointer(area.interleaved), frame..<frame + area.frames) }
-            try pcm.commitTransfer(area.frames)
-            return area.frames
-        }
-        let frames = min(remaining, core.periodFrames)
-        let bytes = UnsafeMutableRawBufferPointer(rebasing: core.scratch[0..<frames * core.frameBytes])
-        let moved: Int
-        do {
-            moved = try pcm.readInterleaved(into: bytes)
-        } catch {
-            guard error.kind == .wouldBlock else { throw error }
-            return 0
-        }
-        try deliver(UnsafeRawBufferPointer(rebasing: bytes[0..<moved * core.frameBytes]), frame..<frame + moved)
-        return moved
+        try await core.transfer(frames: total) { (bytes, range) throws(AlsaError) in try deliver(UnsafeRawBufferPointer(bytes), range) }
     }
 
     private func decode(_ bytes: UnsafeRawBufferPointer, into samples: UnsafeMutableBufferPointer<Float>, frames range: Range<Int>) throws(AlsaError) {

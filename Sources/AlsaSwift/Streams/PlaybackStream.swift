@@ -4,40 +4,42 @@
 /// let stream = try PlaybackStream(device: "default", request: StreamRequest(rate: 48_000, channels: 2))
 /// try await stream.write(samples)     // interleaved Float; suspends the task until queued
 /// try stream.writeBlocking(samples)   // the same, blocking the calling thread
-/// try stream.drain(timeout: .seconds(2))
+/// _ = try await stream.drain(timeout: .seconds(2))
 /// ```
 ///
 /// The format is negotiated with fallbacks (`StreamRequest.formats`) and converted from `Float`
-/// in one period of scratch allocated at open; xruns are recovered and counted. Not `Sendable`:
-/// one task or thread uses a stream at a time. For a callback on a real-time thread, hand the
-/// configured PCM to `RenderThread`.
+/// as it moves. A write sleeps until the device has a period of room (its `avail_min`), then
+/// queues whole periods, so it wakes once a period however it is called. Xruns are recovered and
+/// counted (`RecoveryPolicy` gives the rule). Not `Sendable`: one task or thread uses a stream at a
+/// time. For a callback on a real-time thread, use `RenderThread`.
 public final class PlaybackStream {
-    let core: StreamCore
+    let core: PeriodEngine
 
     /// What the device granted.
     public var configuration: StreamConfiguration { core.configuration }
     /// Xruns (underruns) met and recovered so far.
     public var xrunCount: Int { core.pcm.xrunCount }
+    /// What the stream did so far: frames, transfers, waits and conversions.
+    public var statistics: TransferStatistics { core.statistics }
     /// The executor of the thread that waits for this stream's device (shared by the streams of
     /// one kernel). A task that prefers it, `Task(executorPreference: stream.taskExecutor)`, is
     /// resumed after each `await write` without a hop and without a heap allocation, and runs on
     /// that thread: between awaits it must not block, or every stream's waits stall. On the global
     /// executor, each resume costs libdispatch a heap allocation (see BENCHMARKS.md).
-    public var taskExecutor: any TaskExecutor { core.reactor.reactor }
+    public var taskExecutor: any TaskExecutor { core.reactor!.reactor }
 
     /// Opens `device` (any ALSA name; `hw:` names use the direct kernel transport unless
     /// `transport` says otherwise) and negotiates `request`.
     public convenience init(device: String = "default", request: StreamRequest = StreamRequest(),
                             transport: PCMDevice.TransportChoice = .automatic,
                             kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
-        try self.init(pcm: try StreamCore.open(device, .playback, transport: transport, kernel: kernel), request: request, kernel: kernel)
+        try self.init(pcm: try StreamNegotiation.open(device, .playback, transport: transport, kernel: kernel), request: request)
     }
 
     /// Takes an opened playback PCM and negotiates `request` on it. Xruns are recovered and counted
     /// whatever the PCM's own recovery policy, as for a stream opened by name.
-    public init(pcm: any PCM, request: StreamRequest = StreamRequest(),
-                kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
-        core = try StreamCore(pcm: pcm, direction: .playback, request: request, kernel: kernel)
+    public init(pcm: any PCM, request: StreamRequest = StreamRequest()) throws(AlsaError) {
+        core = try PeriodEngine(pcm: pcm, configuration: StreamNegotiation.configure(pcm, .playback, request), async: true)
     }
 
     /// Queues interleaved samples (a whole number of frames), blocking the calling thread until
@@ -81,16 +83,20 @@ public final class PlaybackStream {
         try await write(.channels(buffer), frames: buffer.frames)
     }
 
-    /// Plays out what is queued, for at most `timeout`; then drops the rest. True when it all played.
+    /// Plays out what is queued, suspending the task, for at most `timeout`; then drops the rest.
+    /// True when it all played. Cancelling the task drops the rest at once and throws ECANCELED
+    /// (kind `.cancelled`). The stream can be written again afterwards.
     @discardableResult
-    public func drain(timeout: Duration = .seconds(5)) throws(AlsaError) -> Bool {
-        if try core.isPrepared {
-            // Fewer frames than the start threshold were queued: start so that they play.
-            if try core.pcm.avail() < Int(configuration.bufferSize) { try core.pcm.start() } else { return true }
-        }
-        let done = try core.pcm.drain(timeoutMilliseconds: timeout.wholeMilliseconds)
-        try core.pcm.prepare()
-        return done
+    nonisolated(nonsending) public func drain(timeout: Duration = .seconds(5)) async throws(AlsaError) -> Bool {
+        try await core.drain(timeout: timeout)
+    }
+
+    /// Plays out what is queued, blocking the calling thread, for at most `timeout`; then drops the
+    /// rest. True when it all played. From async code use `drain(timeout:)`, which suspends instead.
+    @available(*, noasync, message: "blocks the thread; use await drain(timeout:)")
+    @discardableResult
+    public func drainBlocking(timeout: Duration = .seconds(5)) throws(AlsaError) -> Bool {
+        try core.drainBlocking(timeout: timeout)
     }
 
     /// Stops at once, discarding what is queued; the stream can be written again.
@@ -98,8 +104,9 @@ public final class PlaybackStream {
         try core.stop()
     }
 
-    /// Frames queued and not yet played (the current output latency).
-    public func delay() throws(AlsaError) -> Int { try core.pcm.delay() }
+    /// Frames queued and not yet played (the current output latency). An xrun met here is recovered
+    /// (the answer is then 0).
+    public func delay() throws(AlsaError) -> Int { try core.recovering { () throws(AlsaError) in try core.pcm.delay() } }
 
     /// Releases the device now rather than at deinit.
     public func close() throws(AlsaError) { try core.pcm.close() }
@@ -114,45 +121,11 @@ public final class PlaybackStream {
     }
 
     private func writeBlocking(_ source: Source, frames total: Int) throws(AlsaError) {
-        try core.checkNotPaused()
-        var done = 0
-        while done < total {
-            let moved = try core.recovering { () throws(AlsaError) in try transfer(source, from: done, total: total) }
-            if moved == 0 { try core.waitBlocking() }
-            done += moved
-        }
+        try core.transferBlocking(frames: total) { (bytes, range) throws(AlsaError) in try encode(source, frames: range, into: bytes) }
     }
 
     nonisolated(nonsending) private func write(_ source: Source, frames total: Int) async throws(AlsaError) {
-        try core.checkNotPaused()
-        var done = 0
-        while done < total {
-            if Task.isCancelled { throw AlsaError(.poll, .canceled) }
-            let moved = try core.recovering { () throws(AlsaError) in try transfer(source, from: done, total: total) }
-            if moved == 0 { try await core.waitSuspending() }
-            done += moved
-        }
-    }
-
-    /// Moves as many frames as the device takes now (at most a period); 0 when it is full.
-    private func transfer(_ source: Source, from frame: Int, total: Int) throws(AlsaError) -> Int {
-        let pcm = core.pcm
-        let remaining = total - frame
-        if configuration.setup.access.isMmap {
-            let area = try pcm.beginTransfer(maxFrames: min(remaining, core.periodFrames))
-            if area.frames > 0 { try encode(source, frames: frame..<frame + area.frames, into: area.interleaved) }
-            try pcm.commitTransfer(area.frames)
-            return area.frames
-        }
-        let frames = min(remaining, core.periodFrames)
-        let bytes = UnsafeMutableRawBufferPointer(rebasing: core.scratch[0..<frames * core.frameBytes])
-        try encode(source, frames: frame..<frame + frames, into: bytes)
-        do {
-            return try pcm.writeInterleaved(UnsafeRawBufferPointer(bytes))
-        } catch {
-            guard error.kind == .wouldBlock else { throw error }
-            return 0
-        }
+        try await core.transfer(frames: total) { (bytes, range) throws(AlsaError) in try encode(source, frames: range, into: bytes) }
     }
 
     /// Converts `range` of the source into interleaved device frames.

@@ -32,13 +32,15 @@ public struct StreamStatus: Sendable, Equatable, CustomStringConvertible {
     public var xrunCount: Int
     /// When the kernel took `availableFrames`, on its timestamp clock.
     public var timestamp: Duration
+    /// What the stream did so far: frames, transfers, waits and conversions.
+    public var statistics: TransferStatistics
 
     public var description: String {
         "\(isPaused ? "paused" : state.description), \(availableFrames) frames available, delay \(delayFrames) frames, \(xrunCount) xruns"
     }
 }
 
-extension StreamCore {
+extension PeriodEngine {
     /// Pauses the device if it can, else stops it (see `PauseMethod`). Pausing twice is harmless.
     func pause() throws(AlsaError) -> PauseMethod {
         if let pausedBy { return pausedBy }
@@ -62,19 +64,17 @@ extension StreamCore {
         pausedBy = nil
     }
 
-    /// Refuses a transfer on a paused stream: it would wait for ever (hardware pause) or silently
-    /// restart the device (emulated pause).
-    @inline(__always)
-    func checkNotPaused() throws(AlsaError) {
-        if pausedBy != nil { throw AlsaError(.transfer, .badFileDescriptorState, context: "the stream is paused; resume() first") }
-    }
-
+    /// One look at the stream. An xrun met on the way is recovered (and counted), and the look taken
+    /// again: the stream is then prepared and empty.
     func status() throws(AlsaError) -> StreamStatus {
-        let state = try pcm.state
-        let (available, timestamp) = try pcm.availWithTimestamp()
-        let delay = state == .running || state == .paused || state == .prepared || state == .draining ? try pcm.delay() : 0
-        return StreamStatus(state: state, isPaused: pausedBy != nil, availableFrames: available, delayFrames: delay,
-                            xrunCount: pcm.xrunCount, timestamp: timestamp)
+        try recovering { () throws(AlsaError) -> StreamStatus in
+            let state = try pcm.state
+            if let error = state.transferError { throw error }
+            let (available, timestamp) = try pcm.availWithTimestamp()
+            let delay = state == .running || state == .paused || state == .prepared || state == .draining ? try pcm.delay() : 0
+            return StreamStatus(state: state, isPaused: pausedBy != nil, availableFrames: available, delayFrames: delay,
+                                xrunCount: pcm.xrunCount, timestamp: timestamp, statistics: statistics)
+        }
     }
 }
 

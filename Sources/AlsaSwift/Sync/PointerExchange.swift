@@ -80,6 +80,7 @@ final class PointerExchange {
             ? (useNewOffsets ? ALSA_MMAP_OFFSET_STATUS_NEW : ALSA_MMAP_OFFSET_STATUS_OLD)
             : (useNewOffsets ? ALSA_MMAP_OFFSET_CONTROL_NEW : ALSA_MMAP_OFFSET_CONTROL_OLD)
         let protection = isStatus ? PROT_READ : PROT_READ | PROT_WRITE
+        let observed: RecordObservation
         do {
             let page = try file.mmap(isStatus ? .mmapStatus : .mmapControl, length: pageSize,
                                      protection: protection, offset: offset)
@@ -90,12 +91,13 @@ final class PointerExchange {
                 controlMapping = page
                 control = page.assumingMemoryBound(to: snd_pcm_mmap_control.self)
             }
-            return .mapped
+            observed = .mapped
         } catch {
             // A dead device is not a refusal to map: report it.
             if error.kind == .disconnected { throw error }
-            return .syncPtr(.mmapRefused(error.errno))
+            observed = .refused(error.errno)
         }
+        return SyncStrategy.path(of: which, info: [], announcedProtocol: announcedProtocol, forced: [], observed: observed) ?? .mapped
     }
 
     private func unmap(_ which: PCMRecords) throws(AlsaError) {

@@ -78,22 +78,58 @@ public struct SyncStrategy: Sendable, Equatable, CustomStringConvertible {
         return "status: \(status); control: \(control)"
     }
 
-    /// The paths that can be decided without trying a mapping: nil means "try to map it".
-    /// Mirrors the kernel's `pcm_status_mmap_allowed` / `pcm_control_mmap_allowed`, so a mapping the
-    /// kernel is known to refuse is never attempted.
+    /// The one decision of a record's path, for both transports. The kernel's own rules come first
+    /// (`pcm_status_mmap_allowed` / `pcm_control_mmap_allowed`: a mapping it is known to refuse is
+    /// never tried); what the process saw decides the rest:
+    ///
+    /// - the direct transport asks with `observed` nil first; nil back means "try the mapping", and it
+    ///   asks again with what the kernel answered (`.mapped` or `.refused`);
+    /// - alsa-lib maps or not by its own rules, so its PCMs pass what this process's mappings show,
+    ///   and a record seen mapped is mapped whatever the rules predicted.
+    static func path(of record: PCMRecords, info: PCMInfoFlags, announcedProtocol: UInt32?, forced: PCMRecords,
+                     observed: RecordObservation?) -> RecordPath? {
+        switch observed {
+        case .mapped: return .mapped
+        case .refused(let errno): return .syncPtr(.mmapRefused(errno))
+        case .notMapped, .ambiguous, nil: break
+        }
+        if forced.contains(record) { return .syncPtr(.forced) }
+        if info.contains(.explicitSync) { return .syncPtr(.explicitSync) }
+        if info.contains(.syncApplPtr) {
+            if record == .control { return .syncPtr(.syncApplPtr) }
+            if (announcedProtocol ?? 0) < alsa_protocol_version(2, 0, 14) { return .syncPtr(.syncApplPtr) }
+        }
+        switch observed {
+        case nil: return nil
+        case .ambiguous: return .mapped
+        case .notMapped:
+            // Only x86, PowerPC and Alpha kernels map the records at all; elsewhere the kernel refused.
+            #if arch(x86_64) || arch(i386) || arch(powerpc64) || arch(powerpc64le)
+            return .syncPtr(.libraryOption)
+            #else
+            return .syncPtr(.mmapRefused(.noSuchAddressOrDevice))
+            #endif
+        case .mapped, .refused: return nil  // answered above
+        }
+    }
+
+    /// Both records' paths, where the rules alone decide them (nil: try the mapping).
     static func predetermined(info: PCMInfoFlags, announcedProtocol: UInt32?, forced: PCMRecords)
         -> (status: RecordPath?, control: RecordPath?)
     {
-        func decide(_ record: PCMRecords) -> RecordPath? {
-            if forced.contains(record) { return .syncPtr(.forced) }
-            if info.contains(.explicitSync) { return .syncPtr(.explicitSync) }
-            if info.contains(.syncApplPtr) {
-                if record == .control { return .syncPtr(.syncApplPtr) }
-                let modern = alsa_protocol_version(2, 0, 14)
-                if (announcedProtocol ?? 0) < modern { return .syncPtr(.syncApplPtr) }
-            }
-            return nil
-        }
-        return (decide(.status), decide(.control))
+        (path(of: .status, info: info, announcedProtocol: announcedProtocol, forced: forced, observed: nil),
+         path(of: .control, info: info, announcedProtocol: announcedProtocol, forced: forced, observed: nil))
     }
+}
+
+/// What this process saw of one record's mapping, the input of `SyncStrategy.path(of:...)`.
+enum RecordObservation: Sendable, Equatable {
+    /// This process maps the record (the direct transport's mapping succeeded, or alsa-lib's is seen).
+    case mapped
+    /// The kernel refused the mapping with this errno.
+    case refused(Errno)
+    /// The library did not map it (no mapping of it in this process).
+    case notMapped
+    /// Some but not all of this process's files of the device map it: which one is ours is unknown.
+    case ambiguous
 }

@@ -106,7 +106,7 @@ struct AlsaLibBackendTests {
             let stream = try PlaybackStream(pcm: pcm, request: StreamRequest(rate: 48_000, channels: 2))
             #expect(stream.configuration.format == .floatLE && stream.configuration.transport == .alsaLib)
             try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
-            try stream.drain(timeout: .seconds(1))
+            try stream.drainBlocking(timeout: .seconds(1))
             try stream.close()
         }
         let recorded = try Data(contentsOf: URL(fileURLWithPath: path))

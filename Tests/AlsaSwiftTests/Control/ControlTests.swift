@@ -39,9 +39,28 @@ struct ControlTests {
         #expect(elements[11].access == [.read, .volatile] && elements[11].count == 1)
         // By name, as amixer's `sget`, with the numeric id filled in.
         #expect(try controls.element(named: "CD Volume").id.numericID == 9)
-        // No such element: the kernel's ENOENT, named after the call.
+        // No such element: the kernel's ENOENT, named after the call and the element asked for.
         let missing = #expect(throws: AlsaError.self) { try controls.element(named: "Nonexistent Volume") }
         #expect(missing?.operation == .controlElementInfo && missing?.errno == .noSuchFileOrDirectory)
+        #expect(missing?.description == "CTL ELEM_INFO failed: No such file or directory (errno 2): numid=0,iface=MIXER,name='Nonexistent Volume'")
+    }
+
+    @Test("Types, values and refusals read as amixer writes them, not as Swift dumps")
+    func readableDescriptions() throws {
+        #expect(ControlElementType.boolean.description == "boolean" && ControlElementType.bytes.description == "bytes")
+        #expect(ControlElementType.integer(minimum: 0, maximum: 31, step: 1).description == "integer 0-31")
+        #expect(ControlElementType.integer64(minimum: -5, maximum: 5, step: 2).description == "integer64 -5-5 step 2")
+        #expect(ControlElementType.enumerated(items: ["Mic", "Line", "CD"]).description == "enumerated: Mic, Line, CD")
+        #expect(ControlValue.booleans([true, false]).description == "on,off" && ControlValue.integers([27, -3]).description == "27,-3")
+        #expect(ControlValue.items([2, 2]).description == "item 2,2" && ControlValue.bytes([1, 255]).description == "bytes 0x1,0xff")
+        let controls = try CardControls(card: 0, kernel: makeMixerKernel())
+        let source = try controls.element(named: "Capture Source")
+        let item = #expect(throws: AlsaError.self) { try controls.setValue(.items([5, 5]), of: source) }
+        #expect(item?.context == "Capture Source: item 5,5 not among its 3 items (Mic, Line, CD)")
+        let kind = #expect(throws: AlsaError.self) { try controls.setValue(.booleans([true, true]), of: source) }
+        #expect(kind?.context == "Capture Source: a value of on,on for an element of type enumerated: Mic, Line, CD")
+        let range = #expect(throws: AlsaError.self) { try controls.setValue(.integers([101, 0]), of: try controls.element(named: "Master Volume")) }
+        #expect(range?.context == "Master Volume: 101,0 outside -50...100")
     }
 
     @Test("ELEM_READ and ELEM_WRITE round trip every type; bad values never reach the kernel")
@@ -106,17 +125,11 @@ struct ControlTests {
 }
 
 /// Changes the kernel's answers the way a misbehaving driver (or a changed ABI) could.
-final class TamperingKernel: KernelInterface, @unchecked Sendable {
+final class TamperingKernel: ForwardingKernel, @unchecked Sendable {
     enum Tamper { case listOverrun, invertedRange, tooManyValues }
-    let inner: SimulatedKernel
     var tamper: Tamper?
 
-    init(_ inner: SimulatedKernel) { self.inner = inner }
-
-    func open(_ path: String, flags: Int32) throws(Errno) -> FileDescriptor { try inner.open(path, flags: flags) }
-    func close(_ fd: FileDescriptor) throws(Errno) { try inner.close(fd) }
-    func setNonBlocking(_ fd: FileDescriptor, _ nonBlocking: Bool) throws(Errno) { try inner.setNonBlocking(fd, nonBlocking) }
-    func ioctl(_ fd: FileDescriptor, _ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
+    override func ioctl(_ fd: FileDescriptor, _ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
         let result = try inner.ioctl(fd, request, argument)
         switch (tamper, request) {
         case (.listOverrun, ALSA_IOCTL_CTL_ELEM_LIST):
@@ -131,13 +144,4 @@ final class TamperingKernel: KernelInterface, @unchecked Sendable {
         }
         return result
     }
-    func mmap(_ fd: FileDescriptor, length: Int, protection: Int32, offset: Int) throws(Errno) -> UnsafeMutableRawPointer {
-        try inner.mmap(fd, length: length, protection: protection, offset: offset)
-    }
-    func munmap(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno) { try inner.munmap(address, length: length) }
-    func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
-        try inner.poll(descriptors, count: count, timeoutMilliseconds: timeoutMilliseconds)
-    }
-    func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int { try inner.read(fd, into: buffer) }
-    func write(_ fd: FileDescriptor, from bytes: UnsafeRawBufferPointer) throws(Errno) -> Int { try inner.write(fd, from: bytes) }
 }

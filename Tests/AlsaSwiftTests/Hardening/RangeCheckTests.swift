@@ -97,14 +97,14 @@ struct RangeCheckTests {
 
     @Test("a stream latency too long to count in frames asks for the largest buffer instead of trapping")
     func latencyFrames() throws {
-        #expect(StreamCore.frames(in: .milliseconds(100), rate: 48_000) == 4_800)
-        #expect(StreamCore.frames(in: .seconds(Int64.max), rate: 48_000) == .max)
-        #expect(StreamCore.frames(in: .seconds(Int64.max / 48_000), rate: 48_000) == Int64.max / 48_000 * 48_000)
-        #expect(StreamCore.frames(in: .seconds(Int64.max / 2) + .milliseconds(999), rate: Int(UInt32.max)) == .max)
+        #expect(StreamNegotiation.frames(in: .milliseconds(100), rate: 48_000) == 4_800)
+        #expect(StreamNegotiation.frames(in: .seconds(Int64.max), rate: 48_000) == .max)
+        #expect(StreamNegotiation.frames(in: .seconds(Int64.max / 48_000), rate: 48_000) == Int64.max / 48_000 * 48_000)
+        #expect(StreamNegotiation.frames(in: .seconds(Int64.max / 2) + .milliseconds(999), rate: Int(UInt32.max)) == .max)
         let kernel = SimulatedKernel(card: 0, hardware: .dummy)
         let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .seconds(Int64.max)), kernel: kernel)
         #expect(stream.configuration.bufferSize > 0)
-        #expect(try stream.drain(timeout: .seconds(Int64.max)))
+        #expect(try stream.drainBlocking(timeout: .seconds(Int64.max)))
     }
 
     @Test("a capture read of a negative or unmultipliable frame count is refused, not trapped on")
@@ -163,6 +163,12 @@ struct RangeCheckTests {
         #expect(throws: WAVError.self) { _ = try WAVWriter(path: path, format: tooFast) }
         #expect(!FileManager.default.fileExists(atPath: path))
         #expect(WAVFormat(encoding: .integer, channels: 65_535, sampleRate: 1, containerBits: 8).headerLimitViolation == nil)
+        // Sample sizes no header describes, a 0-byte one included, are refused before any division by them.
+        for (bits, valid) in [(7, 7), (0, 0), (16, 17), (16, 0)] {
+            let odd = WAVFormat(encoding: .integer, channels: 2, sampleRate: 8_000, containerBits: bits, validBits: valid)
+            #expect(throws: WAVError.unrepresentable("\(valid)-in-\(bits)-bit integer samples")) { _ = try WAVWriter(path: path, format: odd) }
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
     }
 
     @Test("defect: a huge --latency trapped converting to frames; now refused above a minute, clamped below")

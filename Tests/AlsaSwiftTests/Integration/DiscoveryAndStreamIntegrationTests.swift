@@ -102,7 +102,7 @@ struct Streams {
         let stream = try PlaybackStream(device: name)
         #expect(stream.configuration.rate == 48_000 && stream.configuration.channels == 2)
         try Self.second.withUnsafeBufferPointer { try stream.writeBlocking($0) }
-        #expect(try stream.drain(timeout: .seconds(5)))
+        #expect(try stream.drainBlocking(timeout: .seconds(5)))
         #expect(stream.xrunCount == 0)
     }
 
@@ -110,7 +110,7 @@ struct Streams {
     func asyncPlayback() async throws {
         let stream = try PlaybackStream(device: "hw:Dummy,0", request: StreamRequest(latency: .milliseconds(50)))
         try await stream.write(try InterleavedAudioBuffer(channels: 2, samples: Self.second))
-        #expect(try stream.drain(timeout: .seconds(5)))
+        #expect(try await stream.drain(timeout: .seconds(5)))
         #expect(stream.xrunCount == 0)
     }
 
@@ -169,16 +169,17 @@ struct Streams {
             }
         }
         // The same signal back to the driver, one array per channel: its checksum is that of the
-        // interleaved bytes, and no frame was played before its flush.
+        // interleaved bytes, no frame was played before its flush nor changed after its commit.
         let oracle = SyncOracle.rig(card: card)
         let out = try PlaybackStream(device: "hw:\(card),0", request: request)
         try await out.write(decoded.nonInterleaved)
-        #expect(try out.drain(timeout: .seconds(5)))
+        #expect(try await out.drain(timeout: .seconds(5)))
         var sent = StreamChecksum()
         expected.withUnsafeBytes { sent.add($0) }
         let device = oracle.counters(.playback)
         #expect(out.xrunCount == 0 && device.xruns == 0, "\(device)")
-        #expect(device.frames == 4800 && device.checksum == sent.value && device.staleFrames == 0, "\(device)")
+        #expect(device.frames == 4800 && device.checksum == sent.value && device.staleFrames == 0 && device.lateFrames == 0,
+                "\(device)")
     }
 }
 }

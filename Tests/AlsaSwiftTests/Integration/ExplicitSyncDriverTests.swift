@@ -50,8 +50,28 @@ struct ExplicitSyncDriverTests {
         try StrictContractChecks.captureWithoutCpuSyncIsCaught({ oracle }, frames: 48_000)
     }
 
-    @Test func negativeControlCommitBeforeWritingWithTwoPeriodsQueued() throws {
-        try StrictContractChecks.commitBeforeWritingIsCaught({ oracle }, frames: 48_000)
+    @Test(arguments: [2, 3, 4])
+    func negativeControlCommitBeforeWriting(periods: Int) throws {
+        try StrictContractChecks.writesAfterCommitAreCaught(oracle, fault: .commitBeforeWriting, periods: periods, frames: 48_000)
+    }
+
+    @Test(arguments: [2, 3, 4])
+    func negativeControlWritingACommittedPeriodAgain(periods: Int) throws {
+        try StrictContractChecks.writesAfterCommitAreCaught(oracle, fault: .rewriteCommitted, periods: periods, frames: 48_000)
+    }
+
+    @Test(arguments: [2, 3, 4])
+    func compliantTwinWritesThenCommits(periods: Int) throws {
+        try StrictContractChecks.compliantPlaybackIsClean(oracle, periods: periods, frames: 48_000)
+    }
+
+    @Test(arguments: [2, 3, 4])
+    func compliantTwinRewindsBeforeWritingAgain(periods: Int) throws {
+        try StrictContractChecks.compliantPlaybackIsClean(oracle, fault: .rewindThenRewrite, periods: periods, frames: 48_000)
+    }
+
+    @Test func prepareForgetsTheCommittedFrames() throws {
+        try StrictContractChecks.prepareForgetsTheCommittedFrames(oracle)
     }
 
     @Test func negativeControlNeverCommitting() throws {

@@ -49,7 +49,7 @@ struct PipeWireRigTests {
             #expect(Self.near(status.timestamp, Self.monotonicNow()), "\(status.timestamp) vs \(Self.monotonicNow())")
             sawDummyRunning = sawDummyRunning || Self.dummyPlaybackRunning()
         }
-        #expect(try stream.drain(timeout: .seconds(5)))
+        #expect(try stream.drainBlocking(timeout: .seconds(5)))
         let elapsed = ContinuousClock.now - started
         print("pipewire: 1 s played in \(elapsed), \(stream.xrunCount) xruns; stamps \(stamps.first ?? .zero) ... \(stamps.last ?? .zero)")
         #expect(zip(stamps, stamps.dropFirst()).allSatisfy { $0 <= $1 }, "timestamps never go back")

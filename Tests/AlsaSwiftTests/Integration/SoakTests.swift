@@ -99,9 +99,11 @@ struct SoakTests {
                     let played = device["playback_frames"] ?? 0, checksum = device["playback_checksum"] ?? 0
                     outcome.line += " device_frames=\(played) device_checksum=\(hex(checksum)) device_xruns=\(device["playback_xruns"] ?? 0)"
                         + " device_stale_frames=\(device["playback_stale_frames"] ?? 0)"
+                        + " device_late_frames=\(device["playback_late_frames"] ?? 0)"
                     let committed = frames - soak.droppedFrames
                     if played != UInt64(committed) { outcome.problems.append("the device played \(played) frames of \(committed)") }
                     if device["playback_stale_frames"] != 0 { outcome.problems.append("the device played stale frames") }
+                    if device["playback_late_frames"] != 0 { outcome.problems.append("frames changed after their commit") }
                     if checksum != sent { outcome.problems.append("the device's checksum \(hex(checksum)) is not ours \(hex(sent))") }
                     if device["playback_xruns"] != 0 { outcome.problems.append("the device counted \(device["playback_xruns"] ?? 0) xruns") }
                 }

@@ -60,7 +60,7 @@ struct MIDIParserTests {
     /// A megabyte through the parser is CPU work: on a thread of its own, not the cooperative pool.
     @Test("SysEx of any length arrives whole, even split over many reads, with real-time bytes inside")
     func systemExclusive() async throws {
-        let (beforeEnd, afterEnd, pending) = try await ToolTests.onThread { () -> ([MIDIMessage], [MIDIMessage], Bool) in
+        let (beforeEnd, afterEnd, pending) = await onOwnThread { () -> ([MIDIMessage], [MIDIMessage], Bool) in
             let payload = (0..<1_000_000).map { UInt8(truncatingIfNeeded: $0 % 128) }
             var parser = MIDIParser()
             var messages: [MIDIMessage] = []

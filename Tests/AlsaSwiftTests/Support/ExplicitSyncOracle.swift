@@ -16,12 +16,14 @@ struct SyncCounters: Equatable, CustomStringConvertible {
     var deviceSyncs: UInt64 = 0
     /// Playback: frames played while the device's copy differed from what the CPU wrote.
     var staleFrames: UInt64 = 0
+    /// Playback: committed frames not yet played that changed after their commit (a write after commit).
+    var lateFrames: UInt64 = 0
     /// Capture: frames consumed while the CPU's view differed from what the device captured.
     var poisonedFrames: UInt64 = 0
 
     var description: String {
         "frames \(frames), underrun \(underrunFrames), xruns \(xruns), CPU syncs \(cpuSyncs), device syncs \(deviceSyncs), "
-            + "stale \(staleFrames), poisoned \(poisonedFrames)"
+            + "stale \(staleFrames), late \(lateFrames), poisoned \(poisonedFrames)"
     }
 }
 
@@ -44,7 +46,8 @@ struct SyncOracle {
             // The simulator counts in Int, the driver's /proc file in unsigned 64-bit words.
             return SyncCounters(frames: UInt64(seen.frames), checksum: seen.checksum, underrunFrames: UInt64(seen.underrunFrames),
                                 xruns: UInt64(seen.xruns), cpuSyncs: UInt64(seen.cpuSyncs), deviceSyncs: UInt64(seen.deviceSyncs),
-                                staleFrames: UInt64(seen.staleFrames), poisonedFrames: UInt64(seen.poisonedFrames))
+                                staleFrames: UInt64(seen.staleFrames), lateFrames: UInt64(seen.lateFrames),
+                                poisonedFrames: UInt64(seen.poisonedFrames))
         }, wakeUpLatency: { kernel.advance(frames: 16) }, letTimePass: { kernel.advance(frames: $0) })
     }
 
@@ -56,7 +59,8 @@ struct SyncOracle {
             return SyncCounters(frames: value("frames"), checksum: values[prefix + "checksum"] ?? 0,
                                 underrunFrames: value("underrun_frames"), xruns: value("xruns"),
                                 cpuSyncs: value("cpu_syncs"), deviceSyncs: value("device_syncs"),
-                                staleFrames: value("stale_frames"), poisonedFrames: value("poisoned_frames"))
+                                staleFrames: value("stale_frames"), lateFrames: value("late_frames"),
+                                poisonedFrames: value("poisoned_frames"))
         }, wakeUpLatency: {}, letTimePass: { usleep(useconds_t($0 * 1_000_000 / 48_000)) })
     }
 }
@@ -73,6 +77,12 @@ final class RawSyncPtrClient {
         /// Playback: commits appl_ptr (the flush) before it writes the frames, then adds one
         /// trailing flush at the end, so only data played before a later flush is wrong.
         case commitBeforeWriting
+        /// Playback: writes and commits each period as the contract says, then writes it again
+        /// (other data) while it is still committed; the next commit's flush carries the new data.
+        case rewriteCommitted
+        /// Playback, within the contract: writes and commits each period, takes it back with
+        /// REWIND, writes it again (other data) and commits it again.
+        case rewindThenRewrite
         /// Playback: writes the frames and keeps appl_ptr to itself; the kernel never hears of them
         /// (`playWithoutCommitting`).
         case neverCommit
@@ -110,14 +120,23 @@ final class RawSyncPtrClient {
         record.c.control.avail_min = UInt(periodFrames)
     }
 
-    private func syncPtr(_ flags: UInt32) throws(Errno) {
+    func syncPtr(_ flags: UInt32) throws(Errno) {
         record.flags = flags
         _ = try withUnsafeMutablePointer(to: &record) { (p) throws(Errno) -> Int32 in
             try oracle.kernel.ioctl(fd, ALSA_IOCTL_SYNC_PTR, UnsafeMutableRawPointer(p))
         }
     }
 
-    private func ioctl(_ request: UInt) throws(Errno) { _ = try oracle.kernel.ioctl(fd, request, nil) }
+    func ioctl(_ request: UInt) throws(Errno) { _ = try oracle.kernel.ioctl(fd, request, nil) }
+
+    /// REWIND by `frames`; returns the frames the kernel took back.
+    private func rewind(_ frames: Int) throws(Errno) -> Int {
+        var count = UInt(frames)
+        _ = try withUnsafeMutablePointer(to: &count) { (p) throws(Errno) -> Int32 in
+            try oracle.kernel.ioctl(fd, ALSA_IOCTL_REWIND, UnsafeMutableRawPointer(p))
+        }
+        return Int(count)
+    }
 
     /// Phase 1 of the contract (or the faulty pull without HWSYNC).
     private func query(cpuSync: Bool) throws(Errno) {
@@ -125,7 +144,7 @@ final class RawSyncPtrClient {
     }
 
     /// Phase 2: push appl_ptr (APPL clear), which flushes the buffer to the device.
-    private func commit(to appl: UInt) throws(Errno) {
+    func commit(to appl: UInt) throws(Errno) {
         record.c.control.appl_ptr = appl
         try syncPtr(ALSA_SYNC_PTR_AVAIL_MIN)
     }
@@ -138,9 +157,10 @@ final class RawSyncPtrClient {
         oracle.wakeUpLatency()
     }
 
-    /// Plays `total` frames of the test pattern; returns the checksum of what it wrote, in order.
+    /// Plays `total` frames of the test pattern; returns the checksum of what it left in each
+    /// period at the end (its last write), in order.
     func play(frames total: Int, fault: Fault = .none) throws -> UInt64 {
-        precondition(fault == .none || fault == .commitBeforeWriting, "a playback client that commits")
+        precondition(![.skipCpuSync, .neverCommit].contains(fault), "a playback client that commits")
         var checksum = StreamChecksum()
         var appl: UInt = 0
         var written = 0
@@ -157,13 +177,30 @@ final class RawSyncPtrClient {
             let offset = Int(appl % UInt(bufferFrames))
             let frames = min(room, total - written, bufferFrames - offset, periodFrames)
             let next = advanced(appl, by: frames)
-            if fault == .commitBeforeWriting { try commit(to: next) }
-            fill(offset: offset, frames: frames, streamFrame: written, into: &checksum)
-            if fault == .none { try commit(to: next) }
+            switch fault {
+            case .commitBeforeWriting:
+                try commit(to: next)
+                fill(offset: offset, frames: frames, streamFrame: written)
+            case .rewriteCommitted:
+                fill(offset: offset, frames: frames, streamFrame: written)
+                try commit(to: next)
+                fill(offset: offset, frames: frames, streamFrame: written, variant: true)
+            case .rewindThenRewrite:
+                fill(offset: offset, frames: frames, streamFrame: written)
+                try commit(to: next)
+                // The kernel takes back at most what the device has not played yet.
+                let back = try rewind(frames)
+                fill(offset: offset + frames - back, frames: back, streamFrame: written + frames - back, variant: true)
+                try commit(to: next)
+            default:
+                fill(offset: offset, frames: frames, streamFrame: written)
+                try commit(to: next)
+            }
+            checksum.add(UnsafeRawBufferPointer(start: data + offset * frameBytes, count: frames * frameBytes))
             appl = next
             written += frames
         }
-        if fault == .commitBeforeWriting { try commit(to: appl) }  // the trailing flush
+        if [.commitBeforeWriting, .rewriteCommitted].contains(fault) { try commit(to: appl) }  // the trailing flush
         try query(cpuSync: true)
         if PCMState(kernelValue: record.s.status.state) == .prepared { try ioctl(ALSA_IOCTL_START) }
         try ioctl(ALSA_IOCTL_DRAIN)
@@ -178,7 +215,8 @@ final class RawSyncPtrClient {
         while written < total {
             let offset = written % bufferFrames
             let frames = min(periodFrames, total - written, bufferFrames - offset)
-            fill(offset: offset, frames: frames, streamFrame: written, into: &checksum)
+            fill(offset: offset, frames: frames, streamFrame: written)
+            checksum.add(UnsafeRawBufferPointer(start: data + offset * frameBytes, count: frames * frameBytes))
             written += frames
             if written == min(bufferFrames, total) { try ioctl(ALSA_IOCTL_START) }
             if written > bufferFrames { oracle.letTimePass(frames) }
@@ -188,10 +226,11 @@ final class RawSyncPtrClient {
         return checksum.value
     }
 
-    private func fill(offset: Int, frames: Int, streamFrame: Int, into checksum: inout StreamChecksum) {
+    /// Writes frames `streamFrame...` of the test pattern at ring offset `offset`; a `variant` write
+    /// puts other data (the pattern inverted), as a client correcting what it wrote would.
+    func fill(offset: Int, frames: Int, streamFrame: Int, variant: Bool = false) {
         let bytes = UnsafeMutableRawBufferPointer(start: data + offset * frameBytes, count: frames * frameBytes)
-        for i in bytes.indices { bytes[i] = patternByte(streamFrame * frameBytes + i) }
-        checksum.add(UnsafeRawBufferPointer(bytes))
+        for i in bytes.indices { bytes[i] = patternByte(streamFrame * frameBytes + i) ^ (variant ? 0xFF : 0) }
     }
 
     /// Captures `total` frames with mmap transfers; returns the bytes read.

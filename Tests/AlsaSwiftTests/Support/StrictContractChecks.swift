@@ -115,31 +115,77 @@ enum StrictContractChecks {
 
     // MARK: playback
 
-    /// With two periods queued, a client that commits before it writes has frames played before
-    /// any flush carried them: the stale counter and the checksum both see it, even though a final
-    /// flush left the buffer right. The same client committing after writing is clean.
-    static func commitBeforeWritingIsCaught(_ makeOracle: () -> SyncOracle, frames: Int) throws {
-        let broken = makeOracle()
-        let brokenClient = try RawSyncPtrClient(broken, direction: .playback, periodFrames: period, periods: 2)
-        let sent = try brokenClient.play(frames: frames, fault: .commitBeforeWriting)
-        let caught = broken.counters(.playback)
-        log("raw playback committing before writing, 2 periods", caught)
-        #expect(caught.frames == UInt64(frames), "\(caught)")
-        #expect(caught.checksum != sent, "late flushes played the right data: the oracle cannot fail")
-        #expect(caught.staleFrames > 0, "\(caught)")
-        try brokenClient.pcm.close()
+    /// What a raw playback client left on the device, and the checksum of what it meant to play.
+    struct Played {
+        let counters: SyncCounters
+        let sent: UInt64
+    }
 
-        let honest = makeOracle()
-        let honestClient = try RawSyncPtrClient(honest, direction: .playback, periodFrames: period, periods: 2)
-        let written = try honestClient.play(frames: frames)
-        let clean = honest.counters(.playback)
-        log("raw playback, compliant, 2 periods", clean)
+    /// A client that changes frames after their commit, `periods` periods in the buffer: by
+    /// committing before it writes (`.commitBeforeWriting`) or by writing a committed period again
+    /// (`.rewriteCommitted`). The device's late counter sees it at every depth. With two periods
+    /// queued, a client committing before it writes also has frames played before any flush
+    /// carried them: the stale counter and the checksum see that too, although a final flush left
+    /// the buffer right. Deeper, the next commit's flush carries the late data in time.
+    @discardableResult
+    static func writesAfterCommitAreCaught(_ oracle: SyncOracle, fault: RawSyncPtrClient.Fault, periods: Int,
+                                           frames: Int) throws -> Played {
+        let client = try RawSyncPtrClient(oracle, direction: .playback, periodFrames: period, periods: periods)
+        let sent = try client.play(frames: frames, fault: fault)
+        let caught = oracle.counters(.playback)
+        log("raw playback, \(fault), \(periods) periods", caught)
+        #expect(caught.frames == UInt64(frames), "\(caught)")
+        #expect(caught.lateFrames > 0, "a write after commit with \(periods) periods queued went unseen: \(caught)")
+        if fault == .commitBeforeWriting && periods == 2 {
+            #expect(caught.checksum != sent, "late flushes played the right data: the oracle cannot fail")
+            #expect(caught.staleFrames > 0, "\(caught)")
+        }
+        try client.pcm.close()
+        return Played(counters: caught, sent: sent)
+    }
+
+    /// The compliant twins, `periods` periods in the buffer: writing, then committing (`.none`),
+    /// and taking a committed period back with REWIND before writing it again and committing it
+    /// again (`.rewindThenRewrite`, legal: the rewound frames are no longer committed). Every
+    /// counter clean, the late one included.
+    static func compliantPlaybackIsClean(_ oracle: SyncOracle, fault: RawSyncPtrClient.Fault = .none, periods: Int,
+                                         frames: Int) throws {
+        let client = try RawSyncPtrClient(oracle, direction: .playback, periodFrames: period, periods: periods)
+        let written = try client.play(frames: frames, fault: fault)
+        let clean = oracle.counters(.playback)
+        log("raw playback, \(fault == .none ? "compliant" : "\(fault)"), \(periods) periods", clean)
         #expect(clean.frames == UInt64(frames), "\(clean)")
         #expect(clean.checksum == written)
         #expect(clean.staleFrames == 0, "\(clean)")
+        #expect(clean.lateFrames == 0, "\(clean)")
         #expect(clean.xruns == 0)
         #expect(clean.deviceSyncs > 0)
-        try honestClient.pcm.close()
+        try client.pcm.close()
+    }
+
+    /// PREPARE empties the committed set and zeroes the late count. Before START (the device does
+    /// not move, so the figures are exact on the rig too): a committed period written again is
+    /// late; after PREPARE the same period written anew and committed is not.
+    static func prepareForgetsTheCommittedFrames(_ oracle: SyncOracle) throws {
+        let client = try RawSyncPtrClient(oracle, direction: .playback, periodFrames: period, periods: 4)
+        client.fill(offset: 0, frames: period, streamFrame: 0)
+        try client.commit(to: UInt(period))
+        client.fill(offset: 0, frames: period, streamFrame: 0, variant: true)  // a committed period written again
+        client.fill(offset: period, frames: period, streamFrame: period)
+        try client.commit(to: UInt(2 * period))
+        let late = oracle.counters(.playback)
+        log("raw playback writing a committed period again, before START", late)
+        #expect(late.lateFrames == UInt64(period), "\(late)")
+        try client.ioctl(ALSA_IOCTL_DROP)
+        try client.ioctl(ALSA_IOCTL_PREPARE)
+        #expect(oracle.counters(.playback).lateFrames == 0)
+        client.fill(offset: 0, frames: period, streamFrame: 0)  // not committed since PREPARE: legal
+        try client.commit(to: UInt(period))
+        let clean = oracle.counters(.playback)
+        log("the same period written anew after PREPARE, committed", clean)
+        #expect(clean.lateFrames == 0, "\(clean)")
+        #expect(clean.deviceSyncs == 1, "\(clean)")
+        try client.pcm.close()
     }
 
     /// A client that writes the buffer but never commits: the kernel never hears of the data, so
@@ -188,6 +234,7 @@ enum StrictContractChecks {
         #expect(device.frames == UInt64(frames))
         #expect(device.checksum == written)
         #expect(device.staleFrames == 0, "\(device)")
+        #expect(device.lateFrames == 0, "\(device)")
         // One flush per commit at least; a commit may fill the whole buffer.
         #expect(device.deviceSyncs >= UInt64(frames / Int(setup.bufferSize)), "\(device)")
         try pcm.close()

@@ -1,0 +1,430 @@
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one period engine: the transfer step every stream kind drives (the blocking and `async`
+/// streams, capture and playback, render threads), and the two ways of waiting for it.
+///
+/// It waits like the kernel's own blocking transfers: until the device has a period of room or
+/// data (the stream's `avail_min`, which the kernel's poll checks), then moves whole periods; fewer
+/// only for the last chunk of a transfer, or where the ring buffer wraps inside a period. Every
+/// move is preceded by a wait, so a stream sleeps at most once per chunk and never loops on partial
+/// progress. It converts exactly the frames it moves, in the app's order: the caller's `convert`
+/// sees each chunk once, as device frames.
+///
+/// xruns and suspends met anywhere (a wait, a transfer, `delay()`, `status()`) are recovered by
+/// `RecoveryProcedure` under its rule, with "in a row" counted since the last frame moved.
+///
+/// One owner at a time, like its PCM. Everything is allocated here; a step allocates nothing.
+final class PeriodEngine {
+    let pcm: any PCM
+    let configuration: StreamConfiguration
+    let direction: StreamDirection
+    let channels: Int
+    let frameBytes: Int
+    let periodFrames: Int
+    let bufferFrames: Int
+    /// For `async` waits: the kernel's poll reactor. nil for engines driven by a thread of their own.
+    let reactor: PollReactor.Lease?
+    /// Set by `pause()` until `resume()` (StreamControl.swift).
+    var pausedBy: PauseMethod?
+    /// What the engine did so far (`TransferStatistics`).
+    private(set) var statistics = TransferStatistics()
+
+    private let isMmap: Bool
+    /// One period of device frames, for read/write access.
+    private let scratch: UnsafeMutableRawBufferPointer
+    /// Playback with read/write access: frames of `scratch` converted but not yet taken by the
+    /// kernel (a plugin that took part of a period), written before anything else is converted.
+    private var staged: Range<Int> = 0..<0
+    /// The PCM's descriptors, then one slot for a descriptor that interrupts a blocking wait.
+    private let descriptors: UnsafeMutableBufferPointer<pollfd>
+    private let pcmDescriptorCount: Int
+    private var streak = RecoveryProcedure.Streak()
+    /// Started (by the engine, or by the kernel at the start threshold) since the last prepare:
+    /// waiting on a stream that does not run would never end.
+    private var started = false
+    /// Playback: the kernel starts the stream once this many frames are queued.
+    private let startThreshold: Int
+    /// Frames moved since the last prepare (the engine's count of the application pointer). While
+    /// `convert` runs, the frames moved before its chunk.
+    private(set) var position = 0
+    /// Maps frame positions to the monotonic clock, for render callbacks' period times.
+    private var clock = PositionClock()
+
+    /// Takes a configured PCM (see `StreamNegotiation`). `async` engines lease the poll reactor of
+    /// the PCM's kernel; that fails before anything is allocated when the reactor cannot be had.
+    init(pcm: any PCM, configuration: StreamConfiguration, async: Bool) throws(AlsaError) {
+        reactor = async ? try PollReactor.lease(for: pcm.kernel) : nil
+        // The kernel's poll says "ready" at avail_min frames: a period, so that a wait always ends
+        // with a period to move (a smaller avail_min, say from an app's own software parameters,
+        // would make every wait end early and the stream spin on partial periods).
+        if var software = pcm.softwareParameters, software.availMin != configuration.setup.periodSize {
+            software.availMin = configuration.setup.periodSize
+            try pcm.installSoftwareParameters(software)
+        }
+        self.pcm = pcm
+        self.configuration = configuration
+        direction = pcm.direction
+        let setup = configuration.setup
+        channels = setup.channels
+        frameBytes = setup.frameBytes
+        periodFrames = setup.periodSize
+        bufferFrames = setup.bufferSize
+        isMmap = setup.access.isMmap
+        scratch = .allocate(byteCount: isMmap ? 0 : periodFrames * frameBytes, alignment: 16)
+        pcmDescriptorCount = max(pcm.pollDescriptorCount, 1)
+        descriptors = .allocate(capacity: pcmDescriptorCount + 1)
+        descriptors.initialize(repeating: pollfd(fd: -1, events: 0, revents: 0))
+        startThreshold = pcm.softwareParameters?.startThreshold ?? bufferFrames
+        // A PCM handed over with frames queued: the engine counts them as its own.
+        let state = try pcm.state
+        started = state != .prepared
+        if direction == .playback && state == .prepared { position = bufferFrames - (try pcm.avail()) }
+    }
+
+    deinit {
+        try? pcm.close()
+        scratch.deallocate()
+        descriptors.deallocate()
+    }
+
+    // MARK: the step
+
+    /// Moves one chunk of at most `limit` frames, without waiting: whole periods, fewer only when
+    /// `limit` is less than a period or the ring buffer wraps inside one. `convert(bytes, frames)`
+    /// sees the chunk's device frames once: playback fills them, capture reads them. Returns the
+    /// frames converted; 0 when the device has no period of room or data now, or an xrun was
+    /// recovered: the caller waits, then steps again.
+    func step(limit: Int, _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
+        do {
+            let moved = isMmap ? try mmapStep(limit, convert) : direction == .playback ? try writeStep(limit, convert)
+                : try readStep(limit, convert)
+            if moved > 0 {
+                streak.progressed()
+                statistics.frames += moved
+                // The kernel starts playback once the threshold is queued (read/write and mmap alike).
+                if position >= startThreshold { started = true }
+            }
+            return moved
+        } catch {
+            try recover(error)
+            return 0
+        }
+    }
+
+    /// Whether converted frames still wait for the kernel: a finite transfer is done only once none do.
+    var hasStagedFrames: Bool { !staged.isEmpty }
+
+    private func mmapStep(_ limit: Int, _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
+        let area = try pcm.beginTransfer(maxFrames: limit)
+        let available = area.frames
+        let frames: Int
+        if available >= periodFrames {
+            frames = available - available % periodFrames
+        } else if available >= min(limit, periodFrames) || (available > 0 && area.offset + available == bufferFrames) {
+            // The last chunk of a transfer, or the part of a period before the ring buffer wraps.
+            frames = available
+        } else {
+            frames = 0
+        }
+        statistics.transfers += 1
+        if frames > 0 {
+            try convert(UnsafeMutableRawBufferPointer(rebasing: area.interleaved[0..<frames * frameBytes]), frames)
+            statistics.convertedFrames += frames
+        }
+        try pcm.commitTransfer(frames)
+        position += frames
+        return frames
+    }
+
+    private func writeStep(_ limit: Int, _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
+        if !staged.isEmpty {
+            try writeStaged()
+            return 0
+        }
+        let frames = min(limit, periodFrames)
+        guard frames > 0 else { return 0 }
+        try convert(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<frames * frameBytes]), frames)
+        statistics.convertedFrames += frames
+        staged = 0..<frames
+        try writeStaged()
+        return frames
+    }
+
+    /// Writes what `scratch` holds for the kernel; what it does not take stays staged.
+    private func writeStaged() throws(AlsaError) {
+        statistics.transfers += 1
+        let written: Int
+        do {
+            written = try pcm.writeInterleaved(UnsafeRawBufferPointer(rebasing: scratch[staged.lowerBound * frameBytes..<staged.upperBound * frameBytes]))
+        } catch {
+            if error.kind == .wouldBlock { return }
+            throw error
+        }
+        staged = staged.lowerBound + written..<staged.upperBound
+        position += written
+    }
+
+    private func readStep(_ limit: Int, _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
+        let frames = min(limit, periodFrames)
+        guard frames > 0 else { return 0 }
+        statistics.transfers += 1
+        let read: Int
+        do {
+            read = try pcm.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<frames * frameBytes]))
+        } catch {
+            if error.kind == .wouldBlock { return 0 }
+            throw error
+        }
+        if read > 0 {
+            try convert(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<read * frameBytes]), read)
+            statistics.convertedFrames += read
+        }
+        position += read
+        return read
+    }
+
+    // MARK: recovery
+
+    /// Recovers from `error` under `RecoveryProcedure`'s rule, or throws it.
+    func recover(_ error: AlsaError) throws(AlsaError) {
+        try streak.recover(pcm, from: error)
+        prepared()
+    }
+
+    /// The stream was prepared again (a recovery, a stop, a drain): nothing queued, not started.
+    private func prepared() {
+        position = 0
+        started = false
+        clock.invalidate()
+    }
+
+    /// Runs `body`; an xrun or a suspend it meets is recovered and `body` run again (a query such as
+    /// `delay()` or `status()`, which the recovery makes answerable).
+    func recovering<T>(_ body: () throws(AlsaError) -> T) throws(AlsaError) -> T {
+        while true {
+            do {
+                return try body()
+            } catch {
+                try recover(error)
+            }
+        }
+    }
+
+    /// Drops what is queued or captured and prepares, so the stream can be used again.
+    func stop() throws(AlsaError) {
+        try pcm.drop()
+        try pcm.prepare()
+        staged = 0..<0
+        prepared()
+        pausedBy = nil
+    }
+
+    // MARK: waiting
+
+    /// A stream must run before a wait can end: capture before there is data to wait for; playback
+    /// once it has no room for another period, which the kernel's start threshold (the buffer's size)
+    /// may never reach by whole periods (a buffer that is not a whole number of them, or a short
+    /// write before). The engine counts what is queued itself, so this asks the kernel nothing.
+    private func startIfWaitingWouldNotEnd() throws(AlsaError) {
+        guard !started else { return }
+        if direction == .playback && bufferFrames - position >= periodFrames { return }
+        try recovering { () throws(AlsaError) in
+            do throws(AlsaError) {
+                try pcm.start()
+            } catch {
+                // Started meanwhile (by the app, or playback at its threshold): fine.
+                guard error.kind == .badState, try pcm.state == .running else { throw error }
+            }
+        }
+        started = true
+    }
+
+    /// Blocks the calling thread in poll(2) until the device has a period of room or data (or an
+    /// error condition, which the next step meets and recovers), or until `interrupt` (a descriptor
+    /// of the machine's, such as a pipe) is readable: then returns false. EINTR waits again.
+    func waitBlocking(interrupt: Int32 = -1) throws(AlsaError) -> Bool {
+        try startIfWaitingWouldNotEnd()
+        while true {
+            let count = try pcm.fillPollDescriptors(UnsafeMutableBufferPointer(rebasing: descriptors[0..<pcmDescriptorCount]))
+            descriptors[count] = pollfd(fd: interrupt, events: Int16(POLLIN), revents: 0)
+            do {
+                _ = try pcm.kernel.poll(descriptors.baseAddress!, count: count + 1, timeoutMilliseconds: -1)
+            } catch {
+                if error == .interrupted { continue }
+                throw AlsaError(.poll, error)
+            }
+            statistics.waits += 1
+            if interrupt >= 0 && descriptors[count].revents != 0 { return false }
+            if try pcm.pollEvents(UnsafeMutableBufferPointer(rebasing: descriptors[0..<count])) != 0 { return true }
+        }
+    }
+
+    /// Suspends the task, not a thread, until the device has a period of room or data (or an error
+    /// condition, which the next step meets). Cancellation ends the wait with ECANCELED.
+    nonisolated(nonsending) func waitSuspending() async throws(AlsaError) {
+        try startIfWaitingWouldNotEnd()
+        while true {
+            if try await suspend(until: nil) { return }
+        }
+    }
+
+    /// One suspension on the reactor: true when the PCM has events, false when it woke without
+    /// them (a plugin's timer) or the deadline passed.
+    nonisolated(nonsending) private func suspend(until deadline: MonotonicInstant?) async throws(AlsaError) -> Bool {
+        guard let reactor else { throw AlsaError(.poll, .invalidArgument, context: "this stream waits on a thread of its own") }
+        let count = try pcm.fillPollDescriptors(UnsafeMutableBufferPointer(rebasing: descriptors[0..<pcmDescriptorCount]))
+        let set = UnsafeMutableBufferPointer(rebasing: descriptors[0..<count])
+        switch await reactor.wait(for: set, until: deadline) {
+        case .ready: break
+        case .timedOut: return false
+        case .cancelled: throw AlsaError(.poll, .canceled)
+        case .failed(let errno): throw AlsaError(.poll, errno, context: "no thread could be started to wait for the device")
+        }
+        statistics.waits += 1
+        return try pcm.pollEvents(set) != 0
+    }
+
+    // MARK: finite transfers
+
+    /// Moves `total` frames, blocking the calling thread while it waits: wait, step, until every
+    /// frame is moved. `convert(bytes, frames)` gets each chunk with its range in the transfer.
+    func transferBlocking(frames total: Int, _ convert: (UnsafeMutableRawBufferPointer, Range<Int>) throws(AlsaError) -> Void) throws(AlsaError) {
+        try checkNotPaused()
+        var done = 0
+        while done < total || !staged.isEmpty {
+            _ = try waitBlocking()
+            let start = done
+            done += try step(limit: total - done) { (bytes, frames) throws(AlsaError) in try convert(bytes, start..<start + frames) }
+        }
+    }
+
+    /// `transferBlocking`, suspending the task instead of blocking a thread. Cancelling the task
+    /// ends it with ECANCELED (kind `.cancelled`); the frames moved before stay moved.
+    nonisolated(nonsending) func transfer(frames total: Int,
+                                          _ convert: (UnsafeMutableRawBufferPointer, Range<Int>) throws(AlsaError) -> Void) async throws(AlsaError) {
+        try checkNotPaused()
+        var done = 0
+        while done < total || !staged.isEmpty {
+            if Task.isCancelled { throw AlsaError(.poll, .canceled) }
+            try await waitSuspending()
+            let start = done
+            done += try step(limit: total - done) { (bytes, frames) throws(AlsaError) in try convert(bytes, start..<start + frames) }
+        }
+    }
+
+    /// Refuses a transfer on a paused stream: it would wait for ever (hardware pause) or silently
+    /// restart the device (emulated pause).
+    @inline(__always)
+    func checkNotPaused() throws(AlsaError) {
+        if pausedBy != nil { throw AlsaError(.transfer, .badFileDescriptorState, context: "the stream is paused; resume() first") }
+    }
+
+    // MARK: drain
+
+    /// Starts playback of what is queued if the start threshold kept it waiting; false when nothing
+    /// is queued (the drain is then already done).
+    private func startForDrain() throws(AlsaError) -> Bool {
+        let state = try recovering { () throws(AlsaError) in try pcm.state }
+        guard state == .prepared else { return state == .running || state == .draining || state == .paused }
+        guard try pcm.avail() < bufferFrames else { return false }
+        try pcm.start()
+        return true
+    }
+
+    /// Plays out what is queued, blocking the calling thread, for at most `timeout`; then drops the
+    /// rest. True when it all played. The stream can be written again afterwards.
+    func drainBlocking(timeout: Duration) throws(AlsaError) -> Bool {
+        guard try startForDrain() else { return true }
+        let done = try pcm.drain(timeoutMilliseconds: timeout.wholeMilliseconds)
+        try pcm.prepare()
+        prepared()
+        return done
+    }
+
+    /// Plays out what is queued, suspending the task, for at most `timeout`; then drops the rest.
+    /// Cancelling the task drops the rest at once and throws ECANCELED (kind `.cancelled`).
+    nonisolated(nonsending) func drain(timeout: Duration) async throws(AlsaError) -> Bool {
+        guard try startForDrain() else { return true }
+        let deadline = MonotonicInstant.now + timeout
+        do {
+            try pcm.drain()
+        } catch {
+            // Non-blocking: EAGAIN says the drain has begun.
+            guard error.kind == .wouldBlock else { throw error }
+        }
+        var done = true
+        do throws(AlsaError) {
+            while try pcm.state == .draining {
+                if Task.isCancelled { throw AlsaError(.drain, .canceled) }
+                if MonotonicInstant.now >= deadline {
+                    done = false
+                    break
+                }
+                _ = try await suspend(until: deadline)
+            }
+        } catch {
+            try? pcm.drop()
+            try? pcm.prepare()
+            prepared()
+            throw error
+        }
+        if !done { try pcm.drop() }
+        try pcm.prepare()
+        prepared()
+        return done
+    }
+
+    // MARK: time
+
+    /// When frame `frame` of this prepare (counted like `position`) is played (playback) or was
+    /// captured (capture). Exact to the device's drift since the last anchor, which is renewed once
+    /// a second of audio, after a start and after a recovery (one STATUS call each time); before
+    /// the stream runs, as if it started now.
+    func time(ofFrame frame: Int) -> MonotonicInstant {
+        if clock.needsAnchor(at: position, rate: configuration.rate) {
+            clock.anchor(try? pcm.timing(), enginePosition: position)
+        }
+        return clock.time(ofFrame: frame, rate: configuration.rate)
+    }
+}
+
+/// What a stream's period engine did: the figures that show whether it waits like the kernel
+/// (one wait and one transfer a period, conversions equal to the frames moved).
+public struct TransferStatistics: Sendable, Equatable, CustomStringConvertible {
+    /// Frames moved to or from the device.
+    public var frames = 0
+    /// Transfers made: read/write calls, or mmap begin-commit pairs.
+    public var transfers = 0
+    /// Times the stream slept waiting for the device (a poll, or a suspension on the reactor).
+    public var waits = 0
+    /// Frames converted between `Float` and the device's format.
+    public var convertedFrames = 0
+
+    /// No transfer yet.
+    public init() {}
+
+    public var description: String {
+        "\(frames) frames in \(transfers) transfers after \(waits) waits, \(convertedFrames) frames converted"
+    }
+}
+
+extension PeriodEngine {
+    /// Refuses a typed buffer whose channel count is not the stream's.
+    func checkChannels(_ count: Int) throws(AlsaError) {
+        guard count == channels else {
+            throw AlsaError(.transfer, .invalidArgument, context: "a \(count)-channel buffer for a \(channels)-channel stream")
+        }
+    }
+
+    /// Frames in `count` interleaved samples; refused unless whole.
+    func frames(inSamples count: Int) throws(AlsaError) -> Int {
+        guard count % channels == 0 else {
+            throw AlsaError(.transfer, .invalidArgument, context: "\(count) samples are not a whole number of \(channels)-channel frames")
+        }
+        return count / channels
+    }
+}

@@ -1,0 +1,76 @@
+/// How every stream kind (playback, capture, render threads) turns a `StreamRequest` into a
+/// configured PCM: the first convertible format the device offers, interleaved access (mmap when
+/// asked and offered), the buffer the latency asks for in the periods asked for, and the rate and
+/// channel count exactly, unless `mayAdapt` allows the device's own.
+enum StreamNegotiation {
+    /// Opens `device` the way streams want it: non-blocking (they wait on poll themselves), reporting
+    /// xruns (their period engine recovers them, by the same procedure, whatever the PCM's policy).
+    static func open(_ device: String, _ direction: StreamDirection, transport: PCMDevice.TransportChoice,
+                     kernel: any KernelInterface) throws(AlsaError) -> any PCM {
+        try PCMDevice.open(device, direction: direction, options: PCMOpenOptions(nonBlocking: true, recovery: .report),
+                           transport: transport, kernel: kernel)
+    }
+
+    /// Negotiates `request` on `pcm`, leaves it non-blocking and prepared, and says what it got.
+    static func configure(_ pcm: any PCM, _ direction: StreamDirection, _ request: StreamRequest) throws(AlsaError) -> StreamConfiguration {
+        guard pcm.direction == direction else {
+            throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) is not a \(direction) PCM")
+        }
+        let capabilities = pcm.capabilities
+        guard let format = request.formats.first(where: { capabilities.formats.contains($0) && SampleConversion.isSupported($0) }) else {
+            throw AlsaError(.configure, .invalidArgument,
+                            context: "\(pcm.name) offers none of \(request.formats.map(\.name).joined(separator: ", ")); it offers \(capabilities.formats.map(\.name).joined(separator: ", "))")
+        }
+        let access: AccessType
+        let offersReadWrite = capabilities.accessTypes.contains(.readWriteInterleaved)
+        let offersMmap = capabilities.accessTypes.contains(.mmapInterleaved)
+        switch (offersReadWrite, offersMmap) {
+        case (true, true): access = request.preferMmap ? .mmapInterleaved : .readWriteInterleaved
+        case (true, false): access = .readWriteInterleaved
+        case (false, true): access = .mmapInterleaved
+        case (false, false):
+            throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) offers no interleaved access")
+        }
+        // Saturated to the kernel's 32-bit intervals; an impossible rate or channel count is
+        // refused by `configure` with the name of the parameter.
+        let bufferFrames = Int(min(max(frames(in: request.latency, rate: request.rate), 16), Int64(UInt32.max)))
+        let periods = max(request.periodsPerBuffer, 2)
+        let setup = try pcm.configure(HardwareRequest(access: access, format: format, channels: request.channels, rate: request.rate,
+                                                      periodSize: max(bufferFrames / periods, 1), bufferSize: bufferFrames))
+        let adaptations = StreamAdaptation.differences(request, setup)
+        let refused = adaptations.filter { !request.mayAdapt.contains($0.parameter == .rate ? .rate : .channels) }
+        guard refused.isEmpty else {
+            try? pcm.freeHardware()
+            throw AlsaError(.configure, .invalidArgument, context: refusal(pcm, request, refused))
+        }
+        try pcm.setNonBlocking(true)
+        return StreamConfiguration(deviceName: pcm.name, transport: pcm.transport, setup: setup, syncReport: pcm.syncReport,
+                                   adaptations: adaptations)
+    }
+
+    /// The frames `latency` lasts at `rate`, saturating: a latency too long to count asks for the
+    /// largest buffer the device has, instead of overflowing.
+    static func frames(in latency: Duration, rate requested: Int) -> Int64 {
+        let rate = Int64(min(max(requested, 0), Int(UInt32.max)))
+        let (seconds, attoseconds) = latency.components
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: Int64(rate))
+        if overflow { return seconds < 0 ? .min : .max }
+        // attoseconds < 10^18 and rate < 2^32: the product of the scaled parts fits.
+        let (sum, carry) = whole.addingReportingOverflow(attoseconds / 1_000_000_000 * Int64(rate) / 1_000_000_000)
+        return carry ? .max : sum
+    }
+
+    /// Why a request was refused: what differs, what the device offers, and the two ways on.
+    private static func refusal(_ pcm: any PCM, _ request: StreamRequest, _ refused: [StreamAdaptation]) -> String {
+        let offers = pcm.capabilities
+        let what = refused.map { $0.parameter == .rate ? "\($0.requested) Hz" : "\($0.requested) channels" }.joined(separator: " at ")
+        let granted = refused.map(\.description).joined(separator: ", ")
+        var text = "\(pcm.name) cannot run \(what) as asked: the device would give \(granted) "
+            + "(it offers \(offers.channels.lowerBound)-\(offers.channels.upperBound) channels, "
+            + "\(offers.rate.lowerBound)-\(offers.rate.upperBound) Hz)"
+        if pcm.transport == .direct, let address = pcm.syncReport.hardware {
+            text += "; open plughw:\(address.card),\(address.device) to have alsa-lib convert"
+        }
+        return text + ", or allow the difference in StreamRequest.mayAdapt"
+    }
+}
