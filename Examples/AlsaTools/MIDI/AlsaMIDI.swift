@@ -6,57 +6,57 @@ import Foundation
 /// `alsa-midi`: raw MIDI devices and sequencer ports the way amidi, aconnect and aseqdump use
 /// them: `-l` lists both, `-S` sends hex, `--note` a test note, `-d` dumps what arrives (as text
 /// or JSON lines), `--connect`/`--disconnect` join two sequencer ports.
-public struct AlsaMIDI: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct AlsaMIDI: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "alsa-midi",
         abstract: "List, send to, dump and connect raw MIDI devices and ALSA sequencer ports.")
 
     @Option(name: [.customShort("D"), .long],
             help: "The machine: sim for the simulated one (raw MIDI hw:1,0 with its MIDI OUT cabled into its MIDI IN, and the sequencer's Midi Through 14:0). Without it, this machine.")
-    public var device: String?
+    package var device: String?
 
     @Flag(name: [.customShort("l"), .long],
           help: "List the raw MIDI devices (as amidi -l) and every sequencer client and port with its connections (as aconnect -l).")
-    public var list = false
+    package var list = false
 
     @Option(name: [.customShort("p"), .long],
             help: "The port for -S, --note and -d: a raw MIDI device (hw:1,0, hw:1,0,2, hw:CARD=VirMIDI,DEV=0) or a sequencer port (14:0, 'Midi Through:0').")
-    public var port: String?
+    package var port: String?
 
     @Option(name: [.customShort("S"), .customLong("send-hex")], help: "Send these bytes, in hex (\"90 3C 7F\" or 903C7F), to the port.")
-    public var sendHex: String?
+    package var sendHex: String?
 
     @Flag(help: "Send a test note to the port: middle C on channel 1, held for half a second.")
-    public var note = false
+    package var note = false
 
     @Flag(name: [.customShort("d"), .long],
           help: "Dump the messages arriving from the port, one a line as aseqdump prints them, until Ctrl-C, -t or --count.")
-    public var dump = false
+    package var dump = false
 
     @Flag(help: "Print JSON: the listing as one object, a dump as one object a line.")
-    public var json = false
+    package var json = false
 
     @Option(name: [.customShort("t"), .long], help: "With -d: stop after this many seconds (above 0, at most a day).")
-    public var timeout: Double?
+    package var timeout: Double?
 
     @Option(name: [.customShort("c"), .long], help: "With -d: stop after this many messages (1 or more).")
-    public var count: Int?
+    package var count: Int?
 
     @Option(parsing: .upToNextOption, help: "Connect two sequencer ports, SENDER RECEIVER, as aconnect SENDER RECEIVER does.")
-    public var connect: [String] = []
+    package var connect: [String] = []
 
     @Option(parsing: .upToNextOption, help: "Undo the connection of two sequencer ports, SENDER RECEIVER, as aconnect -d does.")
-    public var disconnect: [String] = []
+    package var disconnect: [String] = []
 
-    public init() {}
+    package init() {}
 
     /// What `-p` names, checked.
-    public var portName: MIDIPortName? { get throws { try port.map { text throws(ValidationError) in try MIDIPortName(text) } } }
+    package var portName: MIDIPortName? { get throws { try port.map { text throws(ValidationError) in try MIDIPortName(text) } } }
 
     /// The bytes of `-S`, checked.
-    public var bytes: [UInt8]? { get throws { try sendHex.map { text throws(ValidationError) in try HexBytes.parse(text) } } }
+    package var bytes: [UInt8]? { get throws { try sendHex.map { text throws(ValidationError) in try HexBytes.parse(text) } } }
 
-    public func validate() throws {
+    package func validate() throws {
         if let device, device != SimulatedMachine.name {
             throw ValidationError("--device takes sim (the simulated machine) only; without it, this machine's devices are used")
         }
@@ -79,10 +79,10 @@ public struct AlsaMIDI: AsyncParsableCommand {
     }
 
     /// This machine's kernel, or a new simulated machine with its MIDI (`-D sim`).
-    public var kernel: any KernelInterface { device == nil ? LinuxKernel.shared : SimulatedMachine.makeWithMIDI() }
+    package var kernel: any KernelInterface { device == nil ? LinuxKernel.shared : SimulatedMachine.makeWithMIDI() }
 
     /// Ctrl-C and SIGTERM end a dump with 128 + the signal, after what arrived was printed.
-    public func run() async throws {
+    package func run() async throws {
         Interruption.install()
         do {
             try await perform(on: kernel)
@@ -93,7 +93,7 @@ public struct AlsaMIDI: AsyncParsableCommand {
     }
 
     /// The executable's entry: parse, run, and exit as ArgumentParser does.
-    public static func runAsMain() async {
+    package static func runAsMain() async {
         do {
             let command = try parseAsRoot()
             guard let midi = command as? AlsaMIDI else {
@@ -109,7 +109,7 @@ public struct AlsaMIDI: AsyncParsableCommand {
 
     /// Everything asked, in this order: connections, the listing, then sending and dumping on the
     /// port. Each line goes to `emit` as it is ready.
-    public func perform(on kernel: any KernelInterface, emit: @escaping @Sendable (String) -> Void = { Say.line($0) }) async throws {
+    package func perform(on kernel: any KernelInterface, emit: @escaping @Sendable (String) -> Void = { Say.line($0) }) async throws {
         if !connect.isEmpty || !disconnect.isEmpty {
             let sequencer = try Sequencer(name: "alsa-midi", kernel: kernel)
             if !connect.isEmpty { try sequencer.connect(from: sequencer.address(of: connect[0]), to: sequencer.address(of: connect[1])) }

@@ -3,26 +3,26 @@ import Foundation
 
 /// One line of `alsa-midi -d`: what arrived and where from, human-readable (as aseqdump prints
 /// it) or as one JSON object per line (`--json`), for scripts.
-public struct MIDIDumpLine: Codable, Equatable, Sendable {
+package struct MIDIDumpLine: Codable, Equatable, Sendable {
     /// The port it came from: `hw:1,0` or `14:0`.
-    public var source: String
+    package var source: String
     /// `noteOn`, `noteOff`, `controlChange`, `systemExclusive`, `invalid`, `portAdded`...
-    public var event: String
-    public var channel: Int?
-    public var note: Int?
-    public var velocity: Int?
-    public var controller: Int?
-    public var value: Int?
-    public var program: Int?
+    package var event: String
+    package var channel: Int?
+    package var note: Int?
+    package var velocity: Int?
+    package var controller: Int?
+    package var value: Int?
+    package var program: Int?
     /// The bytes of a SysEx (F0 ... F7) or of invalid input, in hex.
-    public var bytes: String?
+    package var bytes: String?
     /// The queue time, for a sequencer event that carries one: `tick 96` or seconds.
-    public var time: String?
+    package var time: String?
     /// The line as aseqdump would print it.
-    public var text: String
+    package var text: String
 
     /// A raw MIDI device's message.
-    public init(source: String, message: MIDIMessage) {
+    package init(source: String, message: MIDIMessage) {
         self.source = source
         text = "\(source.padding(toLength: 8, withPad: " ", startingAt: 0)) \(message)"
         event = ""
@@ -30,7 +30,7 @@ public struct MIDIDumpLine: Codable, Equatable, Sendable {
     }
 
     /// A sequencer event.
-    public init(event sequencerEvent: SequencerEvent) {
+    package init(event sequencerEvent: SequencerEvent) {
         source = sequencerEvent.source.description
         text = "\(source.padding(toLength: 8, withPad: " ", startingAt: 0)) \(sequencerEvent.content)"
         time = sequencerEvent.time?.description
@@ -87,7 +87,7 @@ public struct MIDIDumpLine: Codable, Equatable, Sendable {
     static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02X", $0) }.joined(separator: " ") }
 
     /// The line as printed: JSON on one line, or the text.
-    public func printed(json: Bool) throws -> String {
+    package func printed(json: Bool) throws -> String {
         guard json else { return text }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -3,42 +3,42 @@ import Foundation
 
 /// What `alsa-midi -l` prints: the raw MIDI devices as `amidi -l` lists them, then every
 /// sequencer client and port with its connections as `aconnect -l` does.
-public struct MIDIListing: Codable, Equatable, Sendable {
+package struct MIDIListing: Codable, Equatable, Sendable {
     /// One raw MIDI device.
-    public struct RawDevice: Codable, Equatable, Sendable {
+    package struct RawDevice: Codable, Equatable, Sendable {
         /// `hw:1,0`.
-        public var name: String
-        public var id: String
-        public var description: String
-        public var input: Bool
-        public var output: Bool
-        public var subdevices: Int
+        package var name: String
+        package var id: String
+        package var description: String
+        package var input: Bool
+        package var output: Bool
+        package var subdevices: Int
     }
 
     /// One sequencer port.
-    public struct Port: Codable, Equatable, Sendable {
+    package struct Port: Codable, Equatable, Sendable {
         /// `14:0`.
-        public var address: String
-        public var name: String
-        public var connectedTo: [String]
-        public var connectedFrom: [String]
+        package var address: String
+        package var name: String
+        package var connectedTo: [String]
+        package var connectedFrom: [String]
     }
 
     /// One sequencer client.
-    public struct Client: Codable, Equatable, Sendable {
-        public var number: Int
-        public var name: String
-        public var kernel: Bool
-        public var ports: [Port]
+    package struct Client: Codable, Equatable, Sendable {
+        package var number: Int
+        package var name: String
+        package var kernel: Bool
+        package var ports: [Port]
     }
 
-    public var rawMIDI: [RawDevice]
-    public var sequencer: [Client]
+    package var rawMIDI: [RawDevice]
+    package var sequencer: [Client]
     /// Why the sequencer could not be listed (no /dev/snd/seq: snd-seq not loaded), if so.
-    public var sequencerProblem: String?
+    package var sequencerProblem: String?
 
     /// The listing of the machine behind `kernel` (without the client that lists it).
-    public init(kernel: any KernelInterface) throws {
+    package init(kernel: any KernelInterface) throws {
         rawMIDI = AudioDevices(kernel: kernel).midiDevices().map {
             RawDevice(name: $0.hardwareName, id: $0.id, description: $0.name, input: $0.directions.contains(.input),
                       output: $0.directions.contains(.output), subdevices: $0.subdevices.count)
@@ -58,7 +58,7 @@ public struct MIDIListing: Codable, Equatable, Sendable {
     }
 
     /// The listing as amidi -l and aconnect -l print theirs.
-    public var text: String {
+    package var text: String {
         var lines = ["Dir Device    Name"]
         for device in rawMIDI {
             let direction = (device.input ? "I" : " ") + (device.output ? "O" : " ")
@@ -78,7 +78,7 @@ public struct MIDIListing: Codable, Equatable, Sendable {
     }
 
     /// The listing as one JSON object.
-    public func json() throws -> String {
+    package func json() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self)

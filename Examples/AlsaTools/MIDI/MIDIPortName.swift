@@ -3,14 +3,14 @@ import ArgumentParser
 
 /// What `-p` names: a raw MIDI device (`hw:1,0`, as amidi takes it) or a sequencer port (`14:0`,
 /// `Midi Through:0`, as aconnect and aseqdump take them).
-public enum MIDIPortName: Equatable, Sendable, CustomStringConvertible {
+package enum MIDIPortName: Equatable, Sendable, CustomStringConvertible {
     /// A raw MIDI device by its `hw:` name.
     case raw(String)
     /// A sequencer port by number or client name (resolved on the sequencer).
     case sequencer(String)
 
     /// `hw:` names are raw MIDI devices; anything else names a sequencer port.
-    public init(_ text: String) throws(ValidationError) {
+    package init(_ text: String) throws(ValidationError) {
         guard !text.isEmpty else { throw ValidationError("-p needs a port: hw:CARD,DEV for raw MIDI, client:port for the sequencer") }
         if text.hasPrefix("hw:") {
             guard case .hardware = try? PCMName(parsing: text) else {
@@ -22,7 +22,7 @@ public enum MIDIPortName: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .raw(let name), .sequencer(let name): name
         }
@@ -31,9 +31,9 @@ public enum MIDIPortName: Equatable, Sendable, CustomStringConvertible {
 
 /// The bytes of `-S`, written as amidi takes them: hex pairs, with or without spaces
 /// (`90 3C 7F`, `903C7F`).
-public enum HexBytes {
+package enum HexBytes {
     /// The bytes `text` spells; an odd digit count or a character that is not hex is refused.
-    public static func parse(_ text: String) throws(ValidationError) -> [UInt8] {
+    package static func parse(_ text: String) throws(ValidationError) -> [UInt8] {
         let digits = text.unicodeScalars.filter { !$0.properties.isWhitespace }
         guard !digits.isEmpty else { throw ValidationError("-S needs bytes in hex, such as \"90 3C 7F\"") }
         var bytes: [UInt8] = []

@@ -84,7 +84,7 @@ final class MIDIFile<Event> {
         var descriptor = pollfd(fd: file.fd.rawValue, events: Int16(events), revents: 0)
         while true {
             do {
-                if try file.kernel.poll(&descriptor, count: 1, timeoutMilliseconds: -1) > 0 { return }
+                if try file.kernel.poll(&descriptor, count: 1, timeout: nil) > 0 { return }
             } catch {
                 throw AlsaError(.poll, error, context: path)
             }
