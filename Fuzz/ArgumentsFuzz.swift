@@ -11,7 +11,7 @@ import Foundation
 /// refused with a reason, never a trap.
 enum ArgumentsFuzz {
     /// The tools by the first byte (modulo their count: seeds written for fewer tools keep theirs).
-    static let tools: [@Sendable ([String]) -> Void] = [play, record, tone, info, mixer]
+    static let tools: [@Sendable ([String]) -> Void] = [play, record, tone, info, mixer, midi]
 
     // libFuzzer runs one input at a time on one thread: scratch shared between inputs is safe.
     nonisolated(unsafe) static let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: 1 << 16)
@@ -89,6 +89,18 @@ enum ArgumentsFuzz {
         let done = DispatchSemaphore(value: 0)
         Task {
             _ = try? await AlsaMixer.parse(arguments).output(target, emit: { _ in })
+            done.signal()
+        }
+        done.wait()
+    }
+
+    /// alsa-midi's listing, sending and connecting on the simulated machine, whatever machine was
+    /// named; a dump or a test note (which wait) is only parsed.
+    static func midi(_ arguments: [String]) {
+        guard let command = try? AlsaMIDI.parse(arguments), !command.dump, !command.note else { return }
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            try? await command.perform(on: SimulatedMachine.makeWithMIDI(), emit: { _ in })
             done.signal()
         }
         done.wait()

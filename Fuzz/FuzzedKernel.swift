@@ -94,4 +94,25 @@ final class FuzzedKernel: KernelInterface, @unchecked Sendable {
         }
         return ready
     }
+
+    func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        let decision = decide()
+        if case .fail(let errno) = decision { throw errno }
+        var count = try base.read(fd, into: buffer)
+        if case .corrupt = decision, !buffer.isEmpty {
+            // A driver that hands out garbage, or claims more or fewer bytes than it wrote.
+            buffer[Int(input.uint16()) % buffer.count] = input.byte()
+            count = Int(input.uint32()) % (buffer.count + 1)
+        }
+        return count
+    }
+
+    func write(_ fd: FileDescriptor, from bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        let decision = decide()
+        if case .fail(let errno) = decision { throw errno }
+        let count = try base.write(fd, from: bytes)
+        // A kernel that took fewer bytes than it says it did not: the caller sends them again.
+        if case .corrupt = decision { return Int(input.uint32()) % (count + 1) }
+        return count
+    }
 }

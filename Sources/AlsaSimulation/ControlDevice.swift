@@ -37,6 +37,8 @@ struct ControlDevice {
     let identity: SimulatedCardIdentity
     /// The card's substreams that are plugged in.
     let substreams: [Substream]
+    /// The card's raw MIDI devices that are plugged in, by device number.
+    let midiDevices: [SimulatedRawMIDIDevice]
     /// The card's control elements, and the file the call came through (for its subscription).
     let mixer: SimulatedMixer
     let fd: Int32
@@ -69,8 +71,17 @@ struct ControlDevice {
             guard let s = ofDevice.first(where: { $0.capture == capture }) else { throw .noSuchFileOrDirectory }
             guard r.pointee.subdevice == 0 else { throw .noSuchAddressOrDevice }
             s.fillInfo(r)
-        case ALSA_IOCTL_CTL_PCM_PREFER_SUBDEVICE:
+        case ALSA_IOCTL_CTL_PCM_PREFER_SUBDEVICE, ALSA_IOCTL_CTL_RAWMIDI_PREFER_SUBDEVICE:
             _ = try argument.pointer(Int32.self)
+        case ALSA_IOCTL_CTL_RAWMIDI_NEXT_DEVICE:
+            // snd_rawmidi_control_ioctl: the first device above the one given, or -1.
+            let r = try argument.pointer(Int32.self)
+            r.pointee = midiDevices.map { Int32(truncatingIfNeeded: $0.device) }.filter { $0 > r.pointee }.min() ?? -1
+        case ALSA_IOCTL_CTL_RAWMIDI_INFO:
+            // snd_rawmidi_info_select: ENXIO for no such device, then the direction's checks.
+            let r = try argument.pointer(snd_rawmidi_info.self)
+            guard let device = midiDevices.first(where: { $0.device == Int(r.pointee.device) }) else { throw .noSuchAddressOrDevice }
+            try device.fillInfo(r, stream: r.pointee.stream, subdevice: r.pointee.subdevice)
         case ALSA_IOCTL_CTL_ELEM_READ, ALSA_IOCTL_CTL_ELEM_WRITE:
             let r = try argument.pointer(snd_ctl_elem_value.self)
             guard let element = mixer.element(for: r.pointee.id), let offers = element.channelMapOffers else {

@@ -15,7 +15,7 @@ import SystemPackage
 public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     private let lock = NSLock()
     private var substreams: [String: Substream] = [:]
-    private var files: [Int32: Substream] = [:]
+    var files: [Int32: Substream] = [:]
     /// Open control devices: descriptor → card.
     var controls: [Int32: Int] = [:]
     /// Each card's control elements (SimulatedKernel+Controls.swift).
@@ -27,6 +27,12 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     /// Open inotify descriptors (SimulatedKernel+Controls.swift).
     var deviceWatches: [Int32: SimulatedDeviceWatch] = [:]
     private var cardIdentities: [Int: SimulatedCardIdentity] = [:]
+    /// Raw MIDI devices by node path (SimulatedKernel+MIDI.swift).
+    var midiDevices: [String: SimulatedRawMIDIDevice] = [:]
+    /// Open MIDI files: raw MIDI devices and sequencer clients.
+    var midiFiles: [Int32: SimulatedMIDIFile] = [:]
+    /// The sequencer core behind /dev/snd/seq (SimulatedKernel+Sequencer.swift).
+    let sequencer = SimulatedSequencer()
     /// Simulated descriptors are numbered far above anything the host hands out, so a poll set may
     /// mix them with real descriptors (an eventfd that wakes a poller) without ambiguity.
     private var nextDescriptor: Int32 = 1 << 24
@@ -38,7 +44,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     }
     private var regions: [UnsafeMutableRawPointer: Region] = [:]
     private var faults = FaultQueue()
-    private var records: [SimulatedCallRecord] = []
+    var records: [SimulatedCallRecord] = []
 
     /// One mapped address. The same record page mapped twice is one region with two users.
     private struct Region {
@@ -54,6 +60,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
 
     /// A kernel with one card, `card`, whose device 0 is `hardware` in both directions.
     public init(card: Int = 0, hardware: SimulatedHardware = .dummy) {
+        let wakeup = controlWakeup
+        sequencer.wake = { wakeup.signal() }
         addDevice(card: card, device: 0, hardware: hardware)
     }
 
@@ -63,7 +71,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     public func addDevice(card: Int, device: Int, hardware: SimulatedHardware,
                           directions: [StreamDirection] = [.playback, .capture]) {
         locked {
-            let cardIsNew = plugged(card).isEmpty
+            let cardIsNew = !cardIsPlugged(card)
             var created: [String] = []
             for capture in directions.map({ $0 == .capture }) {
                 let path = Self.devicePath(card: card, device: device, capture: capture)
@@ -135,9 +143,10 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 s.state = State.disconnected
             }
             let gone = substreams.values.filter { !$0.removed }
+            let cards = Set(gone.map(\.card)).union(midiDevices.values.filter { !$0.removed }.map(\.card))
             for s in substreams.values { s.removed = true }
             disconnectedControls.formUnion(controls.keys)
-            nodesChanged(Self.nodes(of: gone), created: false)
+            nodesChanged(Self.nodes(of: gone, cards: cards) + removeMIDI(cards: nil), created: false)
             controlWakeup.signal()
         }
     }
@@ -150,18 +159,19 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 s.state = State.disconnected
             }
             let gone = plugged(card)
+            let cards: Set<Int> = cardIsPlugged(card) ? [card] : []
             for s in gone { s.removed = true }
             disconnectedControls.formUnion(controls.filter { $0.value == card }.keys)
-            nodesChanged(Self.nodes(of: gone), created: false)
+            nodesChanged(Self.nodes(of: gone, cards: cards) + removeMIDI(cards: [card]), created: false)
             controlWakeup.signal()
         }
     }
 
     /// The nodes of unplugged substreams in the order the kernel removes them: each card's control
-    /// node, then its PCM nodes from the last device down (playback before capture).
-    private static func nodes(of gone: [Substream]) -> [String] {
-        let cards = Set(gone.map(\.card)).sorted()
-        return cards.map { controlPath(card: $0) }
+    /// node, then its PCM nodes from the last device down (playback before capture), then (added
+    /// by the caller) its raw MIDI nodes.
+    private static func nodes(of gone: [Substream], cards: Set<Int>) -> [String] {
+        return cards.sorted().map { controlPath(card: $0) }
             + gone.sorted { ($0.card, -$0.device, $0.capture ? 1 : 0) < ($1.card, -$1.device, $1.capture ? 1 : 0) }
                 .map { devicePath(card: $0.card, device: $0.device, capture: $0.capture) }
     }
@@ -170,7 +180,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     /// interrupts stopped). poll then sleeps on host descriptors only, so code that must not hang
     /// on a dead device (a poller woken through a pipe) can be tested. `advance` still works.
     public func stall(_ stalled: Bool) { locked { isStalled = stalled } }
-    private var isStalled = false
+    var isStalled = false
 
     /// Frames every running DMA engine moves while each PCM ioctl is made: the time a real CPU
     /// spends between and in its calls, while the device keeps playing. 0 (the default) freezes the
@@ -185,7 +195,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     /// Empties `trace`, so a test can count the calls of one step.
     public func clearTrace() { locked { records.removeAll() } }
     /// Descriptors open now (PCM, control and inotify): 0 once a client closed everything.
-    public var openDescriptorCount: Int { locked { files.count + controls.count + deviceWatches.count } }
+    public var openDescriptorCount: Int { locked { files.count + controls.count + deviceWatches.count + midiFiles.count } }
     /// Mappings in place now: 0 once a client unmapped everything.
     public var mappedRegionCount: Int { locked { regions.values.reduce(0) { $0 + $1.users } } }
 
@@ -223,12 +233,18 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
             var record = SimulatedCallRecord(call: .open)
             try checkFault(&record, .open, nil)
             if let card = controlCard(path) {
-                guard !plugged(card).isEmpty else { return try fail(&record, .noSuchFileOrDirectory) }
+                guard cardIsPlugged(card) else { return try fail(&record, .noSuchFileOrDirectory) }
                 let fd = nextDescriptor
                 nextDescriptor += 1
                 controls[fd] = card
                 records.append(record)
                 return FileDescriptor(rawValue: fd)
+            }
+            if let file = try openMIDI(path, flags: flags, fd: nextDescriptor, &record) {
+                midiFiles[nextDescriptor] = file
+                nextDescriptor += 1
+                records.append(record)
+                return FileDescriptor(rawValue: nextDescriptor - 1)
             }
             guard let s = substreams[path], !s.removed else { return try fail(&record, .noSuchFileOrDirectory) }
             guard !s.isOpen else { return try fail(&record, .resourceBusy) }
@@ -245,6 +261,12 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         try locked { () throws(Errno) in
             var record = SimulatedCallRecord(call: .close)
             if deviceWatches.removeValue(forKey: fd.rawValue) != nil {
+                records.append(record)
+                return
+            }
+            if let file = midiFiles.removeValue(forKey: fd.rawValue) {
+                closeMIDI(file)
+                try checkFault(&record, .close, nil)
                 records.append(record)
                 return
             }
@@ -283,10 +305,19 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 if sync.flags & ALSA_SYNC_PTR_APPL == 0 { record.applPtr = sync.c.control.appl_ptr }
             }
             try checkFault(&record, .ioctl, request)
+            if let file = midiFiles[fd.rawValue] {
+                do throws(Errno) {
+                    let result = try midiIoctl(file, request, argument)
+                    records.append(record)
+                    return result
+                } catch {
+                    return try fail(&record, error)
+                }
+            }
             if let card = controls[fd.rawValue] {
                 if disconnectedControls.contains(fd.rawValue) { return try fail(&record, .noDevice) }
                 let device = ControlDevice(card: card, identity: cardIdentities[card] ?? SimulatedCardIdentity(), substreams: plugged(card),
-                                           mixer: mixer(card), fd: fd.rawValue)
+                                           midiDevices: pluggedMIDI(card), mixer: mixer(card), fd: fd.rawValue)
                 do throws(Errno) {
                     let result = try device.ioctl(request, argument)
                     records.append(record)
@@ -394,6 +425,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
             try checkFault(&record, .poll, nil)
             records.append(record)
             var waitedFrames = 0
+            var waitedNanoseconds = 0
             while true {
                 var ready: Int32 = 0
                 for i in 0..<count {
@@ -405,6 +437,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                     if let s = files[fd] {
                         let always = POLLERR | POLLHUP | POLLNVAL
                         descriptors[i].revents = Int16(truncatingIfNeeded: events(of: s) & (Int32(descriptors[i].events) | always))
+                    } else if let file = midiFiles[fd] {
+                        descriptors[i].revents = midiEvents(file) & (descriptors[i].events | Int16(POLLERR | POLLHUP | POLLNVAL))
                     } else if let watch = deviceWatches[fd] {
                         descriptors[i].revents = watch.hasEvents ? Int16(POLLIN) & descriptors[i].events : 0
                     } else if controls[fd] != nil {
@@ -415,6 +449,11 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                     if descriptors[i].revents != 0 { ready += 1 }
                 }
                 if ready > 0 || timeoutMilliseconds == 0 { return ready }
+                // A sequencer queue with an event due: the caller sleeps until then (virtual time).
+                if !isStalled, advanceSequencer(waitingOn: (0..<count).map { descriptors[$0].fd },
+                                                   timeoutMilliseconds: timeoutMilliseconds, waited: &waitedNanoseconds) {
+                    continue
+                }
                 let clocks = (0..<count).compactMap { files[descriptors[$0].fd] }.filter { $0.isRunning && !$0.disconnected }
                 guard !isStalled, let clock = clocks.first, let setup = clock.setup else { return nil }
                 let limit = timeoutMilliseconds < 0 ? setup.sampleRate * 3600 : Int(timeoutMilliseconds) * setup.sampleRate / 1000
@@ -441,11 +480,16 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         let simulated = locked {
             (0..<count).map { i in
                 let fd = descriptors[i].fd
-                return fd >= 0 && (files[fd] != nil || controls[fd] != nil || deviceWatches[fd] != nil)
+                return fd >= 0 && (files[fd] != nil || controls[fd] != nil || deviceWatches[fd] != nil || midiFiles[fd] != nil)
             }
         }
+        // Control, inotify and MIDI files are woken by other threads (a change, a node, bytes or
+        // events arriving): their wake-up pipe joins the host's poll.
         let watchesControls = locked {
-            (0..<count).contains { controls[descriptors[$0].fd] != nil || deviceWatches[descriptors[$0].fd] != nil }
+            (0..<count).contains {
+                let fd = descriptors[$0].fd
+                return controls[fd] != nil || deviceWatches[fd] != nil || midiFiles[fd] != nil
+            }
         }
         guard simulated.contains(false) || watchesControls else {
             // Only simulated descriptors, none of which can wake: a stalled machine sleeps out the
@@ -501,6 +545,11 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         substreams.values.filter { $0.card == card && !$0.removed }
     }
 
+    /// Whether the card has any device plugged in (PCM or raw MIDI), and so a control device.
+    func cardIsPlugged(_ card: Int) -> Bool {
+        !plugged(card).isEmpty || !pluggedMIDI(card).isEmpty
+    }
+
     /// Every open file's substream (each substream is open at most once).
     private var openSubstreams: [Substream] { Array(files.values) }
 
@@ -510,18 +559,18 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         return try body()
     }
 
-    private func checkFault(_ record: inout SimulatedCallRecord, _ call: SimulatedCall, _ request: UInt?) throws(Errno) {
+    func checkFault(_ record: inout SimulatedCallRecord, _ call: SimulatedCall, _ request: UInt?) throws(Errno) {
         guard let errno = faults.take(call, request: request) else { return }
         try fail(&record, errno)
     }
 
-    private func fail<T>(_ record: inout SimulatedCallRecord, _ errno: Errno) throws(Errno) -> T {
+    func fail<T>(_ record: inout SimulatedCallRecord, _ errno: Errno) throws(Errno) -> T {
         record.errno = errno
         records.append(record)
         throw errno
     }
 
-    private func fail(_ record: inout SimulatedCallRecord, _ errno: Errno) throws(Errno) {
+    func fail(_ record: inout SimulatedCallRecord, _ errno: Errno) throws(Errno) {
         record.errno = errno
         records.append(record)
         throw errno

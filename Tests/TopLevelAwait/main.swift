@@ -43,6 +43,9 @@ final class PollCountingKernel: KernelInterface {
     func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
         try base.read(fd, into: buffer)
     }
+    func write(_ fd: FileDescriptor, from bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        try base.write(fd, from: bytes)
+    }
     func inotifyInit() throws(Errno) -> FileDescriptor { try base.inotifyInit() }
     func inotifyAddWatch(_ fd: FileDescriptor, path: String, mask: UInt32) throws(Errno) -> Int32 {
         try base.inotifyAddWatch(fd, path: path, mask: mask)

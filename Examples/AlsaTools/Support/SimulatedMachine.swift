@@ -9,6 +9,7 @@ import AlsaSwift
 /// |---|---|---|
 /// | 0 | `SimSync` | an explicit-sync card (non-coherent DMA, `SNDRV_PCM_INFO_EXPLICIT_SYNC`) with an AC97-like mixer; `sim` is its device 0 |
 /// | 1 | `SimCoherent` | a coherent card like snd-dummy: records mapped, no explicit sync |
+/// | 1 | (MIDI, `alsa-midi` only) | raw MIDI `hw:1,0` whose MIDI OUT is cabled into its own MIDI IN; the sequencer's System (0) and Midi Through (14:0) clients |
 ///
 /// `sim` names card 0, device 0; `sim:` followed by a `hw:` name picks another device of the same
 /// machine (`sim:hw:1,0`, `sim:hw:CARD=SimCoherent,DEV=0`). Each use builds a new machine: a
@@ -52,6 +53,16 @@ package enum SimulatedMachine {
         coherent.name = "Simulated coherent PCM"
         kernel.addDevice(card: 1, device: 0, hardware: coherent)
         kernel.setIdentity(coherentCard, card: 1)
+        return kernel
+    }
+
+    /// The machine with its MIDI, as `alsa-midi -D sim` uses it: card 1 gets a raw MIDI device
+    /// (`hw:1,0`) whose MIDI OUT is cabled into its own MIDI IN, so what is sent to it comes back;
+    /// the sequencer has System and Midi Through (14:0), as every simulated kernel's has.
+    public static func makeWithMIDI() -> SimulatedKernel {
+        let kernel = make()
+        kernel.addMIDIDevice(card: 1, device: 0, SimulatedMIDIDevice(name: "Simulated MIDI loop-back", id: "SimMIDI"))
+        kernel.connectMIDIOut(card: 1, device: 0, toInputOf: 1, device: 0)
         return kernel
     }
 

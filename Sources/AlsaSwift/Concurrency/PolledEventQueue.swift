@@ -5,14 +5,16 @@ import Glibc
 #endif
 
 /// Events read from one non-blocking descriptor and waited for on the kernel's poll reactor, not
-/// on a thread of their own: what `ControlEvents` (a control device) and `DeviceChanges` (inotify)
-/// share. The owner supplies how to read what is queued; this keeps what was read and not yet
-/// handed out, and suspends the task until the descriptor is readable (or, for the blocking twin,
-/// sleeps in poll(2) on the calling thread).
+/// on a thread of their own: what `ControlEvents` (a control device), `DeviceChanges` (inotify)
+/// and the MIDI files (raw MIDI, the sequencer) share. The owner supplies how to read what is
+/// queued; this keeps what was read and not yet handed out, and suspends the task until the
+/// descriptor is readable (or, for a file that is also written, until it has room; for the
+/// blocking twin, sleeps in poll(2) on the calling thread).
 final class PolledEventQueue<Event> {
     private let reactor: PollReactor.Lease
     private let kernel: any KernelInterface
     private let descriptor: UnsafeMutableBufferPointer<pollfd>
+    private let writable: UnsafeMutableBufferPointer<pollfd>
     private var pending: [Event] = []
 
     init(waitingOn fd: FileDescriptor, kernel: any KernelInterface) throws(AlsaError) {
@@ -20,9 +22,38 @@ final class PolledEventQueue<Event> {
         self.kernel = kernel
         descriptor = .allocate(capacity: 1)
         descriptor[0] = pollfd(fd: fd.rawValue, events: Int16(POLLIN), revents: 0)
+        writable = .allocate(capacity: 1)
+        writable[0] = pollfd(fd: fd.rawValue, events: Int16(POLLOUT), revents: 0)
     }
 
-    deinit { descriptor.deallocate() }
+    deinit {
+        descriptor.deallocate()
+        writable.deallocate()
+    }
+
+    /// Suspends the task until the descriptor is readable (or reports an error its next read
+    /// says); false when the task is cancelled. For owners that read it in their own way.
+    nonisolated(nonsending) func waitReadable() async throws(AlsaError) -> Bool {
+        if Task.isCancelled { return false }
+        descriptor[0].revents = 0
+        switch await reactor.wait(for: descriptor) {
+        case .ready, .timedOut: return true
+        case .cancelled: return false
+        case .failed(let errno): throw AlsaError(.poll, errno, context: "no thread could be started to wait for events")
+        }
+    }
+
+    /// Suspends the task until the descriptor takes more (POLLOUT), or reports an error (its
+    /// next write says which). Throws `.cancelled` (ECANCELED) when the task is cancelled.
+    nonisolated(nonsending) func waitWritable(_ operation: PCMOperation) async throws(AlsaError) {
+        if Task.isCancelled { throw AlsaError(operation, .canceled) }
+        writable[0].revents = 0
+        switch await reactor.wait(for: writable) {
+        case .ready, .timedOut: return
+        case .cancelled: throw AlsaError(operation, .canceled)
+        case .failed(let errno): throw AlsaError(.poll, errno, context: "no thread could be started to wait for room")
+        }
+    }
 
     /// What was read before, then what `readQueued` reads now, without waiting.
     func available(_ readQueued: () throws(AlsaError) -> [Event]) throws(AlsaError) -> [Event] {
@@ -39,12 +70,7 @@ final class PolledEventQueue<Event> {
             if Task.isCancelled { return nil }
             pending = try readQueued()
             if !pending.isEmpty { break }
-            descriptor[0].revents = 0
-            switch await reactor.wait(for: descriptor) {
-            case .ready, .timedOut: break
-            case .cancelled: return nil
-            case .failed(let errno): throw AlsaError(.poll, errno, context: "no thread could be started to wait for events")
-            }
+            guard try await waitReadable() else { return nil }
         }
         return pending.removeFirst()
     }

@@ -198,6 +198,14 @@ public struct AudioDevices: Sendable {
         return .alsaLib
     }
 
+    // MARK: MIDI
+
+    /// Every card's raw MIDI devices (`hw:<card>,<device>`, what `RawMIDI` opens), from the same
+    /// control devices the PCM listing reads. Sequencer ports are listed by `Sequencer.clients()`.
+    public func midiDevices() -> [RawMIDIDeviceEntry] {
+        DeviceDiscovery(kernel: kernel).listing(probeCapabilities: false).flatMap(\.midiDevices)
+    }
+
     // MARK: capabilities
 
     /// Opens `name` for a moment (non-blocking, nothing configured) on the transport

@@ -14,12 +14,25 @@ public enum DeviceChange: Sendable, Equatable {
     case pcmAdded(card: Int, device: Int, direction: StreamDirection)
     /// A PCM device node went away.
     case pcmRemoved(card: Int, device: Int, direction: StreamDirection)
+    /// A raw MIDI device node appeared (a USB MIDI keyboard plugged in). Sequencer clients and
+    /// ports coming and going are told by `SequencerChanges`.
+    case midiAdded(card: Int, device: Int)
+    /// A raw MIDI device node went away.
+    case midiRemoved(card: Int, device: Int)
 
     /// The change a device node's creation or removal in /dev/snd means; nil for other nodes
-    /// (timer, sequencer, MIDI, hwdep).
+    /// (timer, sequencer, hwdep).
     init?(node name: String, added: Bool) {
         if name.hasPrefix("controlC"), let card = Int(name.dropFirst("controlC".count)), card >= 0 {
             self = added ? .cardAdded(card: card) : .cardRemoved(card: card)
+            return
+        }
+        if name.hasPrefix("midiC") {
+            let numbers = name.dropFirst(5).split(separator: "D", omittingEmptySubsequences: false)
+            guard numbers.count == 2, let card = Int(numbers[0]), let device = Int(numbers[1]), card >= 0, device >= 0 else {
+                return nil
+            }
+            self = added ? .midiAdded(card: card, device: device) : .midiRemoved(card: card, device: device)
             return
         }
         guard name.hasPrefix("pcmC"), let last = name.last, last == "p" || last == "c" else { return nil }
@@ -33,7 +46,7 @@ public enum DeviceChange: Sendable, Equatable {
     }
 }
 
-/// Cards and PCM devices appearing and disappearing, as an `AsyncSequence`, without udev: an
+/// Cards, PCM and raw MIDI devices appearing and disappearing, as an `AsyncSequence`, without udev: an
 /// inotify watch on /dev/snd (and on /dev, for the directory itself appearing with the first
 /// card). The kernel creates and removes these nodes as cards come and go (devtmpfs), so a USB
 /// headset plugged in shows up here with no daemon running. Waiting is done by the kernel's poll

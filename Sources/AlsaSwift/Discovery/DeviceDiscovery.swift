@@ -92,9 +92,50 @@ public struct DeviceDiscovery: Sendable {
                 devices.append(entry)
             }
         } catch {
-            return CardListing(card: card, devices: devices, problem: error)
+            return CardListing(card: card, devices: devices, problem: error, midiDevices: midiDevices(of: control, card: card.index))
         }
-        return CardListing(card: card, devices: devices, problem: nil)
+        return CardListing(card: card, devices: devices, problem: nil, midiDevices: midiDevices(of: control, card: card.index))
+    }
+
+    /// The raw MIDI devices of one card, with their subdevices.
+    public func rawMIDIDevices(card: Int) throws(AlsaError) -> [RawMIDIDeviceEntry] {
+        guard let control = try ControlFile(card: card, kernel: kernel) else {
+            throw AlsaError(.open, .noSuchFileOrDirectory, context: "there is no card \(card)")
+        }
+        return midiDevices(of: control, card: card)
+    }
+
+    /// Each raw MIDI device the control device lists; one that will not describe itself is an
+    /// entry with a `problem`. A card whose control device cannot list them (a kernel without raw
+    /// MIDI answers ENOTTY or ENOENT) has none.
+    private func midiDevices(of control: ControlFile, card: Int) -> [RawMIDIDeviceEntry] {
+        guard let numbers = try? control.rawMIDIDevices() else { return [] }
+        return numbers.map { device in
+            var entry = RawMIDIDeviceEntry(card: card, device: device, id: "", name: "", directions: [], subdevices: [])
+            do throws(AlsaError) {
+                var counts: [(RawMIDIDirections, Int)] = []
+                for direction in [RawMIDIDirections.input, .output] {
+                    guard let info = try control.rawMIDIInfo(device: device, direction: direction) else { continue }
+                    entry.id = CString.decode(info.id)
+                    entry.name = CString.decode(info.name)
+                    entry.directions.insert(direction)
+                    // A driver may claim any count: the kernel allows at most a few dozen.
+                    counts.append((direction, min(Int(info.subdevices_count), 64)))
+                }
+                for number in 0..<(counts.map(\.1).max() ?? 0) {
+                    var subdevice = RawMIDISubdeviceEntry(number: number, name: "", directions: [])
+                    for (direction, count) in counts where number < count {
+                        guard let info = try control.rawMIDIInfo(device: device, direction: direction, subdevice: number) else { continue }
+                        subdevice.name = CString.decode(info.subname)
+                        subdevice.directions.insert(direction)
+                    }
+                    entry.subdevices.append(subdevice)
+                }
+            } catch {
+                entry.problem = error
+            }
+            return entry
+        }
     }
 
     /// Opens the PCM for a moment: what it offers and the sync path the direct transport would use.

@@ -207,6 +207,60 @@ package enum PCMOperation: String, Sendable, Equatable {
     case readDeviceChanges = "read(inotify)"
     /// Setting up or running a sample-rate converter (`Resampler`).
     case resampling
+    /// A MIDI message the app built with a value out of range, or an event the sequencer cannot carry.
+    case midiMessage = "MIDI message"
+    /// Listing a card's raw MIDI devices (control RAWMIDI_NEXT_DEVICE).
+    case controlRawMIDINextDevice = "CTL RAWMIDI_NEXT_DEVICE"
+    /// Reading a raw MIDI device's description through the control device (control RAWMIDI_INFO).
+    case controlRawMIDIInfo = "CTL RAWMIDI_INFO"
+    /// Reading an open raw MIDI device's description (RAWMIDI INFO).
+    case rawMIDIInfo = "RAWMIDI INFO"
+    /// Setting a raw MIDI stream's buffer (RAWMIDI PARAMS).
+    case rawMIDIParameters = "RAWMIDI PARAMS"
+    /// Reading a raw MIDI stream's status (RAWMIDI STATUS).
+    case rawMIDIStatus = "RAWMIDI STATUS"
+    /// Discarding the raw MIDI output not yet sent (RAWMIDI DROP).
+    case rawMIDIDrop = "RAWMIDI DROP"
+    /// Waiting until the raw MIDI output is sent (RAWMIDI DRAIN).
+    case rawMIDIDrain = "RAWMIDI DRAIN"
+    /// Reading bytes from a raw MIDI device.
+    case rawMIDIRead = "read(rawmidi)"
+    /// Writing bytes to a raw MIDI device.
+    case rawMIDIWrite = "write(rawmidi)"
+    /// Reading the sequencer's protocol version (SEQ PVERSION).
+    case sequencerVersion = "SEQ PVERSION"
+    /// Learning this client's number (SEQ CLIENT_ID).
+    case sequencerClientID = "SEQ CLIENT_ID"
+    /// Reading a client's description (SEQ GET_CLIENT_INFO, QUERY_NEXT_CLIENT).
+    case sequencerClientInfo = "SEQ GET_CLIENT_INFO"
+    /// Naming this client (SEQ SET_CLIENT_INFO).
+    case sequencerSetClientInfo = "SEQ SET_CLIENT_INFO"
+    /// Setting this client's event pools (SEQ SET_CLIENT_POOL).
+    case sequencerClientPool = "SEQ SET_CLIENT_POOL"
+    /// Creating a port (SEQ CREATE_PORT).
+    case sequencerCreatePort = "SEQ CREATE_PORT"
+    /// Deleting a port (SEQ DELETE_PORT).
+    case sequencerDeletePort = "SEQ DELETE_PORT"
+    /// Reading a port's description (SEQ GET_PORT_INFO, QUERY_NEXT_PORT).
+    case sequencerPortInfo = "SEQ GET_PORT_INFO"
+    /// Connecting two ports (SEQ SUBSCRIBE_PORT).
+    case sequencerSubscribe = "SEQ SUBSCRIBE_PORT"
+    /// Disconnecting two ports (SEQ UNSUBSCRIBE_PORT).
+    case sequencerUnsubscribe = "SEQ UNSUBSCRIBE_PORT"
+    /// Listing a port's connections (SEQ QUERY_SUBS).
+    case sequencerQuerySubscriptions = "SEQ QUERY_SUBS"
+    /// Creating a queue (SEQ CREATE_QUEUE).
+    case sequencerCreateQueue = "SEQ CREATE_QUEUE"
+    /// Deleting a queue (SEQ DELETE_QUEUE).
+    case sequencerDeleteQueue = "SEQ DELETE_QUEUE"
+    /// Reading a queue's position (SEQ GET_QUEUE_STATUS).
+    case sequencerQueueStatus = "SEQ GET_QUEUE_STATUS"
+    /// Reading or setting a queue's tempo (SEQ GET_QUEUE_TEMPO, SET_QUEUE_TEMPO).
+    case sequencerQueueTempo = "SEQ SET_QUEUE_TEMPO"
+    /// Reading events from the sequencer.
+    case sequencerRead = "read(seq)"
+    /// Writing events to the sequencer.
+    case sequencerWrite = "write(seq)"
 }
 
 // Glibc spells these as macros that Swift imports as Int32; keep the values in one place.

@@ -9,7 +9,7 @@ import Glibc
 /// calls discovery and subdevice selection need, and closed right after.
 final class ControlFile {
     let card: Int
-    private let file: DeviceFile
+    let file: DeviceFile
 
     static func path(card: Int) -> String { "/dev/snd/controlC\(card)" }
 
@@ -66,6 +66,43 @@ final class ControlFile {
     func preferSubdevice(_ subdevice: Int) throws(AlsaError) {
         var value = try KernelIntegers.int32(subdevice, .controlPreferSubdevice, "subdevice")
         try file.ioctl(.controlPreferSubdevice, ALSA_IOCTL_CTL_PCM_PREFER_SUBDEVICE, &value)
+    }
+}
+
+extension ControlFile {
+    /// The raw MIDI device numbers of the card, in order (RAWMIDI_NEXT_DEVICE).
+    func rawMIDIDevices() throws(AlsaError) -> [Int] {
+        var devices: [Int] = []
+        var device: Int32 = -1
+        while true {
+            try file.ioctl(.controlRawMIDINextDevice, ALSA_IOCTL_CTL_RAWMIDI_NEXT_DEVICE, &device)
+            // A misbehaving answer (not increasing) must not loop forever.
+            guard device >= 0, devices.last.map({ Int(device) > $0 }) ?? true else { return devices }
+            devices.append(Int(device))
+        }
+    }
+
+    /// RAWMIDI_INFO for one direction and subdevice of a device; nil when the device has no such
+    /// direction (ENOENT).
+    func rawMIDIInfo(device: Int, direction: RawMIDIDirections, subdevice: Int = 0) throws(AlsaError) -> snd_rawmidi_info? {
+        var info = snd_rawmidi_info()
+        info.device = try KernelIntegers.uint32(device, .controlRawMIDIInfo, "device")
+        info.subdevice = try KernelIntegers.uint32(subdevice, .controlRawMIDIInfo, "subdevice")
+        info.stream = direction.stream
+        do {
+            try file.ioctl(.controlRawMIDIInfo, ALSA_IOCTL_CTL_RAWMIDI_INFO, &info)
+        } catch {
+            if error.errno == .noSuchFileOrDirectory { return nil }
+            throw error
+        }
+        return info
+    }
+
+    /// Asks the kernel to give this process `subdevice` at its next open of the card's raw MIDI
+    /// nodes (-1: any), while this control file stays open.
+    func preferRawMIDISubdevice(_ subdevice: Int) throws(AlsaError) {
+        var value = try KernelIntegers.int32(subdevice, .open, "subdevice")
+        try file.ioctl(.open, ALSA_IOCTL_CTL_RAWMIDI_PREFER_SUBDEVICE, &value)
     }
 }
 

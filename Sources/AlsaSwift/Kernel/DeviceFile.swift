@@ -104,7 +104,8 @@ final class DeviceFile {
         if isDisconnected { throw AlsaError(operation, .noDevice) }
     }
 
-    private func failure(_ operation: PCMOperation, _ errno: Errno) -> AlsaError {
+    /// The error of a failed call, marking the file dead on ENODEV.
+    func failure(_ operation: PCMOperation, _ errno: Errno) -> AlsaError {
         if errno == .noDevice { isDisconnected = true }
         return AlsaError(operation, errno)
     }

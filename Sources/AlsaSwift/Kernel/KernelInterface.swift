@@ -39,8 +39,12 @@ public protocol KernelInterface: AnyObject, Sendable {
     /// all); returns how many have events.
     func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeout: Duration?) throws(Errno) -> Int32
     /// `read(2)` into `buffer`; returns the bytes read. A control device hands out its events this
-    /// way.
+    /// way, a raw MIDI device its bytes, the sequencer its events.
     func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int
+    /// `write(2)` of `bytes`; returns how many the kernel took, which on a non-blocking file may be
+    /// fewer than given (a raw MIDI buffer with less room). Raw MIDI bytes and sequencer events go
+    /// out this way.
+    func write(_ fd: FileDescriptor, from bytes: UnsafeRawBufferPointer) throws(Errno) -> Int
     /// `inotify_init1(IN_NONBLOCK | IN_CLOEXEC)`: a descriptor that reports changes to watched
     /// directories through `read` and `poll`. Hotplug watches /dev/snd with it, without udev.
     func inotifyInit() throws(Errno) -> FileDescriptor
@@ -52,6 +56,12 @@ extension KernelInterface {
     /// For kernels that model no readable device: read(2) on a file that cannot be read fails with
     /// EINVAL.
     public func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        throw .invalidArgument
+    }
+
+    /// For kernels that model no writable device: write(2) on a file that cannot be written fails
+    /// with EINVAL.
+    public func write(_ fd: FileDescriptor, from bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
         throw .invalidArgument
     }
 

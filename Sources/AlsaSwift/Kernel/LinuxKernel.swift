@@ -77,6 +77,12 @@ public final class LinuxKernel: KernelInterface {
         return result
     }
 
+    public func write(_ fd: FileDescriptor, from bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        let result = Glibc.write(fd.rawValue, bytes.baseAddress, bytes.count)
+        guard result >= 0 else { throw Errno(rawValue: Glibc.errno) }
+        return result
+    }
+
     public func inotifyInit() throws(Errno) -> FileDescriptor {
         let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard fd >= 0 else { throw Errno(rawValue: Glibc.errno) }

@@ -110,6 +110,8 @@ extension DeviceChange: CustomStringConvertible {
         case .cardRemoved(let card): "card \(card) removed"
         case .pcmAdded(let card, let device, let direction): "\(direction) PCM hw:\(card),\(device) added"
         case .pcmRemoved(let card, let device, let direction): "\(direction) PCM hw:\(card),\(device) removed"
+        case .midiAdded(let card, let device): "raw MIDI hw:\(card),\(device) added"
+        case .midiRemoved(let card, let device): "raw MIDI hw:\(card),\(device) removed"
         }
     }
 }

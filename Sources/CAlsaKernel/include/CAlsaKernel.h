@@ -295,6 +295,38 @@ static const size_t ALSA_SIZEOF_INFO = sizeof(struct snd_pcm_info);
 static const size_t ALSA_OFFSETOF_HW_PARAMS_INFO = offsetof(struct snd_pcm_hw_params, info);
 static const size_t ALSA_OFFSETOF_SYNC_PTR_CONTROL = offsetof(struct snd_pcm_sync_ptr, c);
 
+/* ---- raw MIDI (/dev/snd/midiC<card>D<device>) and its control-device listing ------------- */
+static const unsigned long ALSA_IOCTL_RAWMIDI_PVERSION = SNDRV_RAWMIDI_IOCTL_PVERSION;
+static const unsigned long ALSA_IOCTL_RAWMIDI_INFO = SNDRV_RAWMIDI_IOCTL_INFO;
+static const unsigned long ALSA_IOCTL_RAWMIDI_PARAMS = SNDRV_RAWMIDI_IOCTL_PARAMS;
+static const unsigned long ALSA_IOCTL_RAWMIDI_STATUS = SNDRV_RAWMIDI_IOCTL_STATUS;
+static const unsigned long ALSA_IOCTL_RAWMIDI_DROP = SNDRV_RAWMIDI_IOCTL_DROP;
+static const unsigned long ALSA_IOCTL_RAWMIDI_DRAIN = SNDRV_RAWMIDI_IOCTL_DRAIN;
+static const unsigned long ALSA_IOCTL_CTL_RAWMIDI_NEXT_DEVICE = SNDRV_CTL_IOCTL_RAWMIDI_NEXT_DEVICE;
+static const unsigned long ALSA_IOCTL_CTL_RAWMIDI_INFO = SNDRV_CTL_IOCTL_RAWMIDI_INFO;
+static const unsigned long ALSA_IOCTL_CTL_RAWMIDI_PREFER_SUBDEVICE = SNDRV_CTL_IOCTL_RAWMIDI_PREFER_SUBDEVICE;
+static const unsigned int ALSA_RAWMIDI_VERSION = SNDRV_RAWMIDI_VERSION;
+static const int ALSA_RAWMIDI_STREAM_OUTPUT = SNDRV_RAWMIDI_STREAM_OUTPUT;
+static const int ALSA_RAWMIDI_STREAM_INPUT = SNDRV_RAWMIDI_STREAM_INPUT;
+static const unsigned int ALSA_RAWMIDI_INFO_OUTPUT = SNDRV_RAWMIDI_INFO_OUTPUT;
+static const unsigned int ALSA_RAWMIDI_INFO_INPUT = SNDRV_RAWMIDI_INFO_INPUT;
+static const unsigned int ALSA_RAWMIDI_INFO_DUPLEX = SNDRV_RAWMIDI_INFO_DUPLEX;
+/* no_active_sensing is a one-bit bitfield before `mode`. */
+static inline void alsa_rawmidi_params_set_no_active_sensing(struct snd_rawmidi_params *params, bool on)
+{
+    params->no_active_sensing = on ? 1 : 0;
+}
+static inline bool alsa_rawmidi_params_no_active_sensing(const struct snd_rawmidi_params *params)
+{
+    return params->no_active_sensing != 0;
+}
+static const size_t ALSA_SIZEOF_RAWMIDI_INFO = sizeof(struct snd_rawmidi_info);
+static const size_t ALSA_SIZEOF_RAWMIDI_PARAMS = sizeof(struct snd_rawmidi_params);
+static const size_t ALSA_SIZEOF_RAWMIDI_STATUS = sizeof(struct snd_rawmidi_status);
+
+/* ---- the sequencer: mirrored in a header of its own (see there why) ---------------------- */
+#include "CAlsaSequencer.h"
+
 /* The PCM protocol version this package was compiled against. */
 unsigned int alsa_swift_compiled_pcm_version(void);
 

@@ -5,12 +5,15 @@ import Testing
 
 @Suite("Hotplug on the simulated kernel", .scaledTimeLimit(minutes: 1))
 struct DeviceChangeTests {
-    @Test("node names: control and PCM nodes are changes, other nodes and odd names are not")
+    @Test("node names: control, PCM and raw MIDI nodes are changes, other nodes and odd names are not")
     func names() {
         #expect(DeviceChange(node: "controlC3", added: true) == .cardAdded(card: 3))
         #expect(DeviceChange(node: "pcmC10D7c", added: false) == .pcmRemoved(card: 10, device: 7, direction: .capture))
         #expect(DeviceChange(node: "pcmC0D0p", added: true) == .pcmAdded(card: 0, device: 0, direction: .playback))
-        for other in ["timer", "seq", "hwC0D0", "midiC1D0", "pcmC0D0x", "pcmCD0p", "controlC", "controlC-1", "pcmC1D-2p"] {
+        #expect(DeviceChange(node: "midiC1D2", added: true) == .midiAdded(card: 1, device: 2))
+        #expect(DeviceChange(node: "midiC0D0", added: false) == .midiRemoved(card: 0, device: 0))
+        for other in ["timer", "seq", "hwC0D0", "midiC1", "midiC1D", "midiCD0", "midiC1D-1", "pcmC0D0x", "pcmCD0p", "controlC",
+                      "controlC-1", "pcmC1D-2p"] {
             #expect(DeviceChange(node: other, added: true) == nil, "\(other)")
         }
     }

@@ -11,7 +11,8 @@ struct DiscoveryIntegrationTests {
         let listing = DeviceDiscovery().listing()
         #expect(listing.map(\.card.index) == RigEnvironment.cards.map(\.index))
         #expect(listing.map(\.card.driver) == RigEnvironment.cards.map(\.driver))
-        #expect(listing.allSatisfy { $0.problem == nil && !$0.devices.isEmpty })
+        // A card has PCM devices, raw MIDI devices (snd-virmidi's has only those), or both.
+        #expect(listing.allSatisfy { $0.problem == nil && !($0.devices.isEmpty && $0.midiDevices.isEmpty) })
 
         let dummy = try #require(listing.first { $0.card.driver == "Dummy" })
         #expect(dummy.card.id == "Dummy")
@@ -38,15 +39,17 @@ struct DiscoveryIntegrationTests {
         }
     }
 
-    /// The QEMU rig (Rig/init sets ALSASWIFT_RIG=1) loads its four cards at fixed indices,
+    /// The QEMU rig (Rig/init sets ALSASWIFT_RIG=1) loads its five cards at fixed indices,
     /// so there the listing must be exactly this, not merely whatever /proc shows.
-    @Test("on the rig: snd-dummy, snd-aloop, the explicit-sync driver and AC97 at their indices",
+    @Test("on the rig: snd-dummy, snd-aloop, the explicit-sync driver, AC97 and snd-virmidi at their indices",
           .enabled(if: ProcessInfo.processInfo.environment["ALSASWIFT_RIG"] == "1",
                    "only the QEMU rig (Rig/kernel-test) has this exact set of cards"))
     func rigCards() throws {
         let listing = DeviceDiscovery().listing()
-        try #require(listing.map(\.card.index) == [0, 1, 2, 3])
+        try #require(listing.map(\.card.index) == [0, 1, 2, 3, 4])
         #expect(listing.allSatisfy { $0.problem == nil })
+        // snd-virmidi: a card with raw MIDI devices only, in the same listing.
+        #expect(listing[4].card.driver == "VirMIDI" && listing[4].devices.isEmpty && listing[4].midiDevices.map(\.device) == [0, 1])
 
         #expect(listing[0].card.id == "Dummy" && listing[0].card.driver == "Dummy")
         #expect(listing[0].devices.map(\.device) == [0, 1, 2, 3])

@@ -28,6 +28,7 @@ class ForwardingKernel: KernelInterface, @unchecked Sendable {
         try inner.poll(descriptors, count: count, timeout: timeout)
     }
     func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int { try inner.read(fd, into: buffer) }
+    func write(_ fd: FileDescriptor, from bytes: UnsafeRawBufferPointer) throws(Errno) -> Int { try inner.write(fd, from: bytes) }
     func inotifyInit() throws(Errno) -> FileDescriptor { try inner.inotifyInit() }
     func inotifyAddWatch(_ fd: FileDescriptor, path: String, mask: UInt32) throws(Errno) -> Int32 {
         try inner.inotifyAddWatch(fd, path: path, mask: mask)

@@ -11,7 +11,7 @@ import Testing
 struct ManPageTests {
     static let tools: [(name: String, command: any ParsableCommand.Type)] = [
         ("alsa-play", AlsaPlay.self), ("alsa-record", AlsaRecord.self), ("alsa-tone", AlsaTone.self),
-        ("alsa-info", AlsaInfo.self), ("alsa-mixer", AlsaMixer.self),
+        ("alsa-info", AlsaInfo.self), ("alsa-mixer", AlsaMixer.self), ("alsa-midi", AlsaMIDI.self),
     ]
 
     static func page(_ tool: String) throws -> [Substring] {
@@ -51,7 +51,7 @@ struct ManPageTests {
     }
 
     @Test("defect: every page listed a 'help' subcommand no tool takes; now a page lists subcommands only where its parser has them",
-          arguments: 0..<5)
+          arguments: 0..<6)
     func subcommands(index: Int) throws {
         let (tool, command) = Self.tools[index]
         let page = try Self.page(tool)
@@ -60,7 +60,7 @@ struct ManPageTests {
         #expect(!page.contains(".Ar subcommand"), "\(tool).1's synopsis takes a subcommand")
     }
 
-    @Test("every option a page lists is one its parser takes, and every option the parser takes is on the page", arguments: 0..<5)
+    @Test("every option a page lists is one its parser takes, and every option the parser takes is on the page", arguments: 0..<6)
     func options(index: Int) async throws {
         let tool = Self.tools[index].name
         let listed = Self.optionNames(try Self.page(tool))

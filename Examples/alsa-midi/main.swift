@@ -1,0 +1,3 @@
+import AlsaTools
+
+await AlsaMIDI.runAsMain()

@@ -1,0 +1,293 @@
+import CAlsaKernel
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A raw MIDI device (`/dev/snd/midiC<card>D<device>`): the bytes of a MIDI cable, in and out,
+/// through the kernel seam. Reads come as typed `MIDIMessage`s (running status, real-time bytes
+/// and SysEx of any length handled by `MIDIParser`) or as bytes; writes take messages or bytes.
+///
+/// ```swift
+/// let keyboard = try RawMIDI("hw:1,0", directions: .input)
+/// for try await message in keyboard.messages {
+///     if case .noteOn(_, let note, let velocity) = message, velocity > 0 { print("key", note) }
+/// }
+/// ```
+///
+/// Every call that waits has a blocking form, named `…Blocking`, which sleeps in poll(2), and an
+/// `async` one: the task is suspended on the kernel's poll reactor, and no thread is held. The file closes when the object
+/// goes away. One task at a time should use it; the messages and the bytes of the input are one
+/// stream, so read one way or the other.
+public final class RawMIDI {
+    /// What the kernel says about the device this file holds.
+    public let info: RawMIDIPortInfo
+    /// The directions this file holds.
+    public var directions: RawMIDIDirections { info.directions }
+
+    private let midi: MIDIFile<MIDIMessage>
+    private var parser: MIDIParser
+    /// Room for one read(2): the kernel's default buffer.
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+
+    /// Opens device `device` of card `card` for `directions`. `subdevice` picks one of a device's
+    /// subdevices (virmidi has 16), nil for the first free one. A device another process holds
+    /// in that direction is `.busy` at once, never a wait.
+    public init(card: Int, device: Int, subdevice: Int? = nil, directions: RawMIDIDirections = [.input, .output],
+                systemExclusiveLimit: Int = MIDIParser.defaultSystemExclusiveLimit,
+                kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
+        guard !directions.isEmpty, directions.isSubset(of: [.input, .output]) else {
+            throw AlsaError(.open, .invalidArgument, context: "a raw MIDI device is opened for input, output or both")
+        }
+        _ = try KernelIntegers.int32(card, .open, "card")
+        _ = try KernelIntegers.int32(device, .open, "device")
+        let path = "/dev/snd/midiC\(card)D\(device)"
+        let flags = directions == [.input, .output] ? O_RDWR : directions == .input ? O_RDONLY : O_WRONLY
+        // The preference holds for this process's next open while the control file stays open.
+        var control: ControlFile?
+        if let subdevice {
+            guard let opened = try ControlFile(card: card, kernel: kernel) else {
+                throw AlsaError(.open, .noSuchFileOrDirectory, context: "there is no card \(card)")
+            }
+            try opened.preferRawMIDISubdevice(subdevice)
+            control = opened
+        }
+        midi = try MIDIFile(path: path, flags: flags, kernel: kernel)
+        withExtendedLifetime(control) {}
+        parser = MIDIParser(systemExclusiveLimit: systemExclusiveLimit)
+        do {
+            info = try Self.info(of: midi, directions: directions)
+        } catch {
+            buffer.deallocate()
+            throw error
+        }
+    }
+
+    /// Opens a raw MIDI device by name: `hw:1,0`, `hw:1,0,2` (subdevice 2) or
+    /// `hw:CARD=VirMIDI,DEV=0`, as amidi's `-p` takes them.
+    public convenience init(_ name: String, directions: RawMIDIDirections = [.input, .output],
+                            systemExclusiveLimit: Int = MIDIParser.defaultSystemExclusiveLimit,
+                            kernel: any KernelInterface = LinuxKernel.shared) throws(AlsaError) {
+        guard case .hardware(let reference, let device, let subdevice) = try PCMName(parsing: name) else {
+            throw AlsaError(.open, .invalidArgument, context: "\(name): a raw MIDI device is named hw:CARD,DEV[,SUBDEV]")
+        }
+        let card: Int
+        switch reference {
+        case .index(let index): card = index
+        case .id(let id): card = try DeviceDiscovery(kernel: kernel).cardIndex(id: id)
+        }
+        try self.init(card: card, device: device, subdevice: subdevice, directions: directions,
+                      systemExclusiveLimit: systemExclusiveLimit, kernel: kernel)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Closes the device now (it also closes when the object goes away). Output still buffered is
+    /// sent first, as the kernel does at close.
+    public func close() throws(AlsaError) { try midi.close() }
+
+    private static func info(of midi: MIDIFile<MIDIMessage>, directions: RawMIDIDirections) throws(AlsaError) -> RawMIDIPortInfo {
+        var info = snd_rawmidi_info()
+        info.stream = directions.contains(.input) ? RawMIDIDirections.input.stream : RawMIDIDirections.output.stream
+        try midi.file.ioctl(.rawMIDIInfo, ALSA_IOCTL_RAWMIDI_INFO, &info)
+        return RawMIDIPortInfo(card: Int(info.card), device: Int(info.device), subdevice: Int(info.subdevice),
+                               id: CString.decode(info.id), name: CString.decode(info.name),
+                               subdeviceName: CString.decode(info.subname), directions: directions)
+    }
+
+    // MARK: output
+
+    /// Sends `messages`, each whole with its status byte, waiting (in poll) for room as needed.
+    /// A message with a value out of range sends nothing of the call.
+    public func sendBlocking(_ messages: MIDIMessage...) throws(AlsaError) { try writeBlocking(MIDIEncoder.bytes(of: messages)) }
+
+    /// `sendBlocking(_:)` for an array of messages.
+    public func sendBlocking(_ messages: [MIDIMessage]) throws(AlsaError) { try writeBlocking(MIDIEncoder.bytes(of: messages)) }
+
+    /// Sends `messages`, suspending the task (not a thread) while the device has no room.
+    nonisolated(nonsending) public func send(_ messages: MIDIMessage...) async throws(AlsaError) {
+        try await write(MIDIEncoder.bytes(of: messages))
+    }
+
+    /// `send(_:) async` for an array of messages.
+    nonisolated(nonsending) public func send(_ messages: [MIDIMessage]) async throws(AlsaError) {
+        try await write(MIDIEncoder.bytes(of: messages))
+    }
+
+    /// Writes `bytes` as they are, waiting (in poll) for room as needed.
+    public func writeBlocking(_ bytes: [UInt8]) throws(AlsaError) {
+        try requireDirection(.output, .rawMIDIWrite)
+        var offset = 0
+        while offset < bytes.count {
+            let taken = try writeSome(bytes, from: offset)
+            if taken == 0 { try midi.waitBlocking(for: POLLOUT, .rawMIDIWrite) }
+            offset += taken
+        }
+    }
+
+    /// Writes `bytes` as they are, suspending the task while the device has no room.
+    nonisolated(nonsending) public func write(_ bytes: [UInt8]) async throws(AlsaError) {
+        try requireDirection(.output, .rawMIDIWrite)
+        var offset = 0
+        while offset < bytes.count {
+            let taken = try writeSome(bytes, from: offset)
+            if taken == 0 { try await midi.queue.waitWritable(.rawMIDIWrite) }
+            offset += taken
+        }
+    }
+
+    private func writeSome(_ bytes: [UInt8], from offset: Int) throws(AlsaError) -> Int {
+        try bytes.withUnsafeBytes { all in
+            Result { () throws(AlsaError) in try midi.write(UnsafeRawBufferPointer(rebasing: all[offset...]), .rawMIDIWrite) }
+        }.get()
+    }
+
+    /// Waits until everything written has left the device (RAWMIDI DRAIN). The kernel gives up
+    /// after 10 s on a device that stopped sending: EIO.
+    public func drain() throws(AlsaError) {
+        try requireDirection(.output, .rawMIDIDrain)
+        var stream = RawMIDIDirections.output.stream
+        try midi.file.ioctl(.rawMIDIDrain, ALSA_IOCTL_RAWMIDI_DRAIN, &stream)
+    }
+
+    /// Discards what was written and not yet sent (RAWMIDI DROP).
+    public func drop() throws(AlsaError) {
+        try requireDirection(.output, .rawMIDIDrop)
+        var stream = RawMIDIDirections.output.stream
+        try midi.file.ioctl(.rawMIDIDrop, ALSA_IOCTL_RAWMIDI_DROP, &stream)
+    }
+
+    // MARK: input
+
+    /// The messages the bytes waiting now complete, without waiting; empty when there are none.
+    public func available() throws(AlsaError) -> [MIDIMessage] {
+        try midi.queue.available { () throws(AlsaError) in try readMessages() }
+    }
+
+    /// The next messages: waits (in poll) until the bytes read complete at least one.
+    public func receiveBlocking() throws(AlsaError) -> [MIDIMessage] {
+        while true {
+            let messages = try available()
+            if !messages.isEmpty { return messages }
+            try midi.waitBlocking(for: POLLIN, .rawMIDIRead)
+        }
+    }
+
+    /// The next messages, suspending the task until the bytes read complete at least one; empty
+    /// when the task is cancelled.
+    nonisolated(nonsending) public func receive() async throws(AlsaError) -> [MIDIMessage] {
+        guard let first = try await next() else { return [] }
+        return [first] + (try available())
+    }
+
+    /// The next message, suspending the task until one is complete; nil when the task is cancelled.
+    nonisolated(nonsending) public func next() async throws(AlsaError) -> MIDIMessage? {
+        try await midi.queue.next { () throws(AlsaError) in try readMessages() }
+    }
+
+    /// The incoming messages as an `AsyncSequence`, served by the kernel's poll reactor. It ends
+    /// (nil) when the task is cancelled and throws `.disconnected` when the device is unplugged.
+    public var messages: RawMIDIMessages { RawMIDIMessages(midi: self) }
+
+    /// The bytes waiting now, up to `maximum`, without parsing them; waits (in poll) until there
+    /// is at least one. Messages already parsed by `available`/`receive` are not given again.
+    public func readBlocking(upTo maximum: Int = 4096) throws(AlsaError) -> [UInt8] {
+        while true {
+            let bytes = try readBytes(upTo: maximum)
+            if !bytes.isEmpty { return bytes }
+            try midi.waitBlocking(for: POLLIN, .rawMIDIRead)
+        }
+    }
+
+    /// `readBlocking(upTo:)`, suspending the task until there is at least one byte; empty when the task
+    /// is cancelled.
+    nonisolated(nonsending) public func read(upTo maximum: Int = 4096) async throws(AlsaError) -> [UInt8] {
+        while true {
+            let bytes = try readBytes(upTo: maximum)
+            if !bytes.isEmpty { return bytes }
+            guard try await midi.queue.waitReadable() else { return [] }
+        }
+    }
+
+    private func readBytes(upTo maximum: Int) throws(AlsaError) -> [UInt8] {
+        try requireDirection(.input, .rawMIDIRead)
+        guard maximum > 0 else { throw AlsaError(.rawMIDIRead, .invalidArgument, context: "read up to \(maximum) bytes") }
+        let count = try midi.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(maximum, buffer.count)]), .rawMIDIRead)
+        return Array(buffer[..<count])
+    }
+
+    /// One read(2) through the parser: the messages it completes (none when nothing waits).
+    private func readMessages() throws(AlsaError) -> [MIDIMessage] {
+        try requireDirection(.input, .rawMIDIRead)
+        let count = try midi.read(into: buffer, .rawMIDIRead)
+        guard count > 0 else { return [] }
+        return parser.parse(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+    }
+
+    // MARK: state
+
+    /// The state of one direction: bytes waiting (input) or room (output), and input overruns.
+    public func status(_ direction: RawMIDIDirections) throws(AlsaError) -> RawMIDIStatus {
+        try requireSingle(direction, .rawMIDIStatus)
+        var status = snd_rawmidi_status()
+        status.stream = direction.stream
+        try midi.file.ioctl(.rawMIDIStatus, ALSA_IOCTL_RAWMIDI_STATUS, &status)
+        return RawMIDIStatus(available: Int(status.avail), xruns: Int(status.xruns))
+    }
+
+    /// Sets one direction's buffer and wake-up (RAWMIDI PARAMS). Values outside the kernel's
+    /// limits are refused before the kernel sees them.
+    public func setParameters(_ parameters: RawMIDIParameters, for direction: RawMIDIDirections) throws(AlsaError) {
+        try requireSingle(direction, .rawMIDIParameters)
+        guard RawMIDIParameters.bufferSizes.contains(parameters.bufferSize) else {
+            throw AlsaError(.rawMIDIParameters, .invalidArgument,
+                            context: "buffer size \(parameters.bufferSize) is outside \(RawMIDIParameters.bufferSizes)")
+        }
+        guard (1...parameters.bufferSize).contains(parameters.wakeUpBytes) else {
+            throw AlsaError(.rawMIDIParameters, .invalidArgument,
+                            context: "wake-up at \(parameters.wakeUpBytes) bytes is outside 1...\(parameters.bufferSize)")
+        }
+        var params = snd_rawmidi_params()
+        params.stream = direction.stream
+        params.buffer_size = parameters.bufferSize
+        params.avail_min = parameters.wakeUpBytes
+        alsa_rawmidi_params_set_no_active_sensing(&params, parameters.noActiveSensing)
+        try midi.file.ioctl(.rawMIDIParameters, ALSA_IOCTL_RAWMIDI_PARAMS, &params)
+    }
+
+    private func requireDirection(_ direction: RawMIDIDirections, _ operation: PCMOperation) throws(AlsaError) {
+        guard directions.contains(direction) else {
+            throw AlsaError(operation, .badFileDescriptor, context: "the device was not opened for \(direction == .input ? "input" : "output")")
+        }
+    }
+
+    private func requireSingle(_ direction: RawMIDIDirections, _ operation: PCMOperation) throws(AlsaError) {
+        guard direction == .input || direction == .output else {
+            throw AlsaError(operation, .invalidArgument, context: "one direction at a time: .input or .output")
+        }
+        try requireDirection(direction, operation)
+    }
+}
+
+/// The messages arriving at a raw MIDI device, as an `AsyncSequence` (see `RawMIDI.messages`).
+public struct RawMIDIMessages: AsyncSequence {
+    public typealias Element = MIDIMessage
+    public typealias Failure = AlsaError
+    let midi: RawMIDI
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        public typealias Failure = AlsaError
+        let midi: RawMIDI
+
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws(AlsaError) -> MIDIMessage? {
+            try await midi.next()
+        }
+
+        nonisolated(nonsending) public mutating func next() async throws(AlsaError) -> MIDIMessage? {
+            try await midi.next()
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(midi: midi) }
+}
