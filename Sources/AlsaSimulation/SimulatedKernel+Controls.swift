@@ -43,6 +43,7 @@ extension SimulatedKernel {
     public func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
         try locked { () throws(Errno) -> Int in
             if let watch = deviceWatches[fd.rawValue] { return try watch.read(into: buffer) }
+            if timers[fd.rawValue] != nil { return try readTimer(fd.rawValue, into: buffer) }
             guard let card = controls[fd.rawValue] else { throw .invalidArgument }
             if disconnectedControls.contains(fd.rawValue) { throw .noDevice }
             return try mixer(card).read(fd.rawValue, into: buffer, nonBlocking: true)
