@@ -52,7 +52,7 @@ final class PeriodEngine {
     /// `convert` runs, the frames moved before its chunk.
     private(set) var position = 0
     /// Maps frame positions to the monotonic clock, for render callbacks' period times.
-    private var clock = PositionClock()
+    private var clock: PositionClock
 
     /// Takes a configured PCM (see `StreamNegotiation`). `async` engines lease the poll reactor of
     /// the PCM's kernel; that fails before anything is allocated when the reactor cannot be had.
@@ -74,6 +74,7 @@ final class PeriodEngine {
         periodFrames = setup.periodSize
         bufferFrames = setup.bufferSize
         isMmap = setup.access.isMmap
+        clock = PositionClock(rate: setup.rate)
         scratch = .allocate(byteCount: isMmap ? 0 : periodFrames * frameBytes, alignment: 16)
         pcmDescriptorCount = max(pcm.pollDescriptorCount, 1)
         descriptors = .allocate(capacity: pcmDescriptorCount + 1)
@@ -390,6 +391,9 @@ final class PeriodEngine {
         }
         return clock.time(ofFrame: frame, rate: configuration.rate)
     }
+
+    /// The device's rate against CLOCK_MONOTONIC, as the position clock's loop estimates it.
+    var estimatedRate: Double { clock.estimatedRate }
 }
 
 /// What a stream's period engine did: the figures that show whether it waits like the kernel
