@@ -2,6 +2,10 @@
 /// configured PCM: the first convertible format the device offers, interleaved access (mmap when
 /// asked and offered), the buffer the latency asks for in the periods asked for, and the rate and
 /// channel count exactly, unless `mayAdapt` allows the device's own.
+///
+/// A timer-scheduled request gets the deepest buffer the device allows (up to its limit) and the
+/// largest period, and asks the device not to interrupt at all where it offers that
+/// (NO_PERIOD_WAKEUP): this is the one place that decides it.
 enum StreamNegotiation {
     /// Opens `device` the way streams want it: non-blocking (they wait on poll themselves), reporting
     /// xruns (their period engine recovers them, by the same procedure, whatever the PCM's policy).
@@ -31,21 +35,37 @@ enum StreamNegotiation {
         case (false, false):
             throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) offers no interleaved access")
         }
-        // Saturated to the kernel's 32-bit intervals; an impossible rate or channel count is
-        // refused by `configure` with the name of the parameter.
-        let bufferFrames = Int(min(max(frames(in: request.latency, rate: request.rate), 16), Int64(UInt32.max)))
-        let periods = max(request.periodsPerBuffer, 2)
-        let setup = try pcm.configure(HardwareRequest(access: access, format: format, channels: request.channels, rate: request.rate,
-                                                      periodSize: max(bufferFrames / periods, 1), bufferSize: bufferFrames))
+        // Non-blocking before the hardware parameters: alsa-lib turns period interrupts off only then.
+        try pcm.setNonBlocking(true)
+        let hardware: HardwareRequest
+        switch request.scheduling {
+        case .periods:
+            // Saturated to the kernel's 32-bit intervals; an impossible rate or channel count is
+            // refused by `configure` with the name of the parameter.
+            let bufferFrames = Int(min(max(frames(in: request.latency, rate: request.rate), 16), Int64(UInt32.max)))
+            let periods = max(request.periodsPerBuffer, 2)
+            hardware = HardwareRequest(access: access, format: format, channels: request.channels, rate: request.rate,
+                                       periodSize: max(bufferFrames / periods, 1), bufferSize: bufferFrames)
+        case .timer(_, let limit):
+            // The deepest buffer up to the limit, the largest period in it (at least two of them):
+            // near values the device then meets as closely as it can.
+            let bufferFrames = Int(min(max(frames(in: limit, rate: request.rate), 16), Int64(UInt32.max)))
+            hardware = HardwareRequest(access: access, format: format, channels: request.channels, rate: request.rate,
+                                       periodSize: max(min(capabilities.periodSize.upperBound, bufferFrames / 2), 1),
+                                       bufferSize: bufferFrames,
+                                       periodWakeups: !capabilities.info.contains(.noPeriodWakeup))
+        }
+        let setup = try pcm.configure(hardware)
         let adaptations = StreamAdaptation.differences(request, setup)
         let refused = adaptations.filter { !request.mayAdapt.contains($0.parameter == .rate ? .rate : .channels) }
         guard refused.isEmpty else {
             try? pcm.freeHardware()
             throw AlsaError(.configure, .invalidArgument, context: refusal(pcm, request, refused))
         }
-        try pcm.setNonBlocking(true)
+        var timer: TimerSchedule?
+        if case .timer(let latency, _) = request.scheduling { timer = TimerSchedule.negotiated(setup, latency: latency) }
         return StreamConfiguration(deviceName: pcm.name, transport: pcm.transport, setup: setup, syncReport: pcm.syncReport,
-                                   adaptations: adaptations)
+                                   adaptations: adaptations, scheduling: request.scheduling, timer: timer)
     }
 
     /// The frames `latency` lasts at `rate`, saturating: a latency too long to count asks for the

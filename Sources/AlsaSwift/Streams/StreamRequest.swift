@@ -22,12 +22,14 @@ public struct StreamRequest: Sendable, Equatable {
     public var formats: [SampleFormat]
     /// Prefer mmap access (the device buffer is filled in place) over read/write when offered.
     public var preferMmap: Bool
+    /// How the stream wakes: once a period (the default), or on a timer with a deep buffer.
+    public var scheduling: StreamScheduling
 
     /// A request; by default 48 kHz stereo, 100 ms of buffer in 4 periods, the best format the device has,
-    /// exact rate and channels.
+    /// exact rate and channels, a wakeup per period.
     public init(rate: Int = 48_000, channels: Int = 2, latency: Duration = .milliseconds(100),
                 periodsPerBuffer: Int = 4, formats: [SampleFormat] = StreamRequest.defaultFormats, preferMmap: Bool = false,
-                mayAdapt: StreamAdaptations = []) {
+                mayAdapt: StreamAdaptations = [], scheduling: StreamScheduling = .periods) {
         self.rate = rate
         self.channels = channels
         self.mayAdapt = mayAdapt
@@ -35,6 +37,7 @@ public struct StreamRequest: Sendable, Equatable {
         self.periodsPerBuffer = periodsPerBuffer
         self.formats = formats
         self.preferMmap = preferMmap
+        self.scheduling = scheduling
     }
 
     /// Float first (no quantisation in the library), then the deepest integer formats.
@@ -95,6 +98,11 @@ public struct StreamConfiguration: Sendable, Equatable, CustomStringConvertible 
     public var syncReport: SyncReport
     /// Where the stream differs from its request: empty unless `StreamRequest.mayAdapt` allowed it.
     public var adaptations: [StreamAdaptation]
+    /// How the stream wakes, as requested.
+    public var scheduling: StreamScheduling = .periods
+    /// For a timer-scheduled stream, the fill it keeps, the watermark it starts with and what
+    /// paces the device; nil when it wakes once a period.
+    public var timer: TimerSchedule?
 
     /// Frames per second.
     public var rate: Int { setup.rate }
@@ -112,6 +120,7 @@ public struct StreamConfiguration: Sendable, Equatable, CustomStringConvertible 
     public var description: String {
         let ms = Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15
         let adapted = adaptations.isEmpty ? "" : " (adapted: \(adaptations.map(\.description).joined(separator: ", ")))"
-        return "\(deviceName) via \(transport): \(format) \(channels)ch \(rate) Hz\(adapted), \(setup.access), period \(periodSize) frames, buffer \(bufferSize) frames (\(Int(ms.rounded())) ms); \(syncReport)"
+        let scheduled = timer.map { "; \(scheduling): \($0)" } ?? ""
+        return "\(deviceName) via \(transport): \(format) \(channels)ch \(rate) Hz\(adapted), \(setup.access), period \(periodSize) frames, buffer \(bufferSize) frames (\(Int(ms.rounded())) ms)\(scheduled); \(syncReport)"
     }
 }
