@@ -37,6 +37,9 @@ let package = Package(
         // A C handler for alsa-lib's variadic error callback, so its messages reach AlsaError
         // instead of stderr.
         .target(name: "CAlsaSupport", dependencies: ["CAlsa"]),
+        // SampleConversion's loops, built once per x86-64 level (baseline to AVX-512) and bound to
+        // the best one the CPU runs when the program starts: Swift compiles for the baseline only.
+        .target(name: "CSampleConversion"),
         .target(
             name: "AlsaSwift",
             dependencies: [
@@ -44,6 +47,7 @@ let package = Package(
                 "CAlsaKernel",
                 "CAlsaSupport",
                 "CSoxr",
+                "CSampleConversion",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
@@ -107,6 +111,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "CAlsa",
                 "CAlsaKernel",
+                "CSampleConversion",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
@@ -129,6 +134,7 @@ if Context.environment["ALSASWIFT_FUZZ"] == "1" {
             .product(name: "SystemPackage", package: "swift-system"),
         ],
         path: "Fuzz",
+        exclude: ["Corpus", "arguments.dict"],
         swiftSettings: [.swiftLanguageMode(.v6)]
     ))
 }

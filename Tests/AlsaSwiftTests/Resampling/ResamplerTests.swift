@@ -4,7 +4,7 @@ import Testing
 
 /// The guarantees of each `ResamplingQuality` level, the frame accounting a stream relies on, the
 /// adaptive ratio and the layouts. The signal work runs on a thread of its own
-/// (`ToolTests.onThread`), never on the cooperative pool, and one test at a time (serialized), so
+/// (`onOwnThread`), never on the cooperative pool, and one test at a time (serialized), so
 /// that the suite keeps at most one of the machine's cores busy while the timing suites run.
 @Suite(.serialized) struct ResamplerTests {
     static let conversions = [(44_100, 48_000), (48_000, 44_100), (96_000, 44_100)]
@@ -17,7 +17,7 @@ import Testing
     @Test(arguments: ResamplingQuality.all)
     func everyPeriodComesOutWholeAndTheTotalIsExact(quality: ResamplingQuality) async throws {
         // Expectations are checked here: one recorded on the worker thread belongs to no test.
-        let failures = try await ToolTests.onThread {
+        let failures = try await onOwnThread {
             var failures: [String] = []
             for (from, to) in Self.conversions {
                 let resampler = try Resampler(from: from, to: to, channels: 2, quality: quality, maximumFrames: 10_000)
@@ -199,7 +199,7 @@ import Testing
     /// attenuation, as far as Float output can show it (about 140 dB).
     @Test(arguments: ResamplingQuality.all)
     func eachLevelKeepsItsGuarantees(quality: ResamplingQuality) async throws {
-        let failures = try await ToolTests.onThread {
+        let failures = try await onOwnThread {
             var failures: [String] = []
             let floor = min(quality.stopbandAttenuation, Self.floatFloor)
             for (from, to) in Self.conversions {
@@ -236,7 +236,7 @@ import Testing
         // A minute; under the sanitizers (testTimeScale > 1), whose instrumented loops are several
         // times slower, ten seconds.
         let seconds = testTimeScale > 1 ? 10 : 60
-        let run = try await ToolTests.onThread { try Self.sweep(seconds: seconds, depth: 0.001) }
+        let run = try await onOwnThread { try Self.sweep(seconds: seconds, depth: 0.001) }
         #expect(run.allWhole)
         #expect(abs(Double(run.made + run.latency) - run.integral) <= 1, "made \(run.made) + latency \(run.latency), integral \(run.integral)")
         #expect(run.worst < -(Self.adaptiveFloor - Self.thdMargin), "worst residual \(run.worst) dB")
