@@ -13,7 +13,8 @@ import Testing
 ///
 /// Every path runs on a device that moves 37 frames during each of the app's calls
 /// (`setFramesPerCall`), as a busy CPU sees real hardware: a stream that chased the frames played
-/// meanwhile would make a wakeup and a transfer for each, and these counts would show it.
+/// meanwhile would make a wakeup and a transfer for each, and these counts would show it. The
+/// blocking cases compute many virtual seconds of audio: they run on a thread of their own.
 @Suite("Timer scheduling")
 struct TimerSchedulingTests {
     typealias Path = PeriodEngineTests.Path
@@ -72,106 +73,114 @@ struct TimerSchedulingTests {
 
     @Test("playback with no latency target fills the whole buffer and wakes once per buffer less watermark",
           arguments: Path.allCases)
-    func powerPlayback(path: Path) throws {
-        let kernel = Self.kernel(path)
-        let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
-        let timer = try #require(stream.configuration.timer)
-        try Self.expectPacing(stream.configuration, kernel, path)
-        #expect(timer.fillTarget == stream.configuration.bufferSize)
-        if path.explicitSync { #expect(stream.configuration.bufferSize == 16_000, "2 s at 8 kHz: \(stream.configuration)") }
-        let frames = 6 * stream.configuration.bufferSize
-        let samples = StreamTests.signal(frames: frames)
-        kernel.clearTrace()
-        try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
-        let statistics = stream.statistics
-        Self.expectWakeups(statistics, frames: frames, timer: timer, watermark: timer.initialWatermark)
-        Self.expectContract(Calls(kernel.trace), statistics, path: path)
-        #expect(try stream.drainBlocking())
-        let device = kernel.playbackObservation()
-        #expect(device.frames == frames && device.xruns == 0 && stream.xrunCount == 0, "\(device)")
-        #expect(device.checksum == (try StreamTests.deviceChecksum(samples, as: .s16LE)))
-        #expect(device.staleFrames == 0 && device.lateFrames == 0, "\(device)")
-        #expect(path.explicitSync ? device.periodInterrupts == 0 : device.periodInterrupts > 0, "\(device)")
-        print("timer playback \(path): \(frames) frames (\(frames / 8_000) s) in \(statistics.waits) wakeups, \(statistics.transfers) chunks; "
-              + "\(stream.configuration)")
+    func powerPlayback(path: Path) async throws {
+        try await onOwnThread {
+            let kernel = Self.kernel(path)
+            let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
+            let timer = try #require(stream.configuration.timer)
+            try Self.expectPacing(stream.configuration, kernel, path)
+            #expect(timer.fillTarget == stream.configuration.bufferSize)
+            if path.explicitSync { #expect(stream.configuration.bufferSize == 16_000, "2 s at 8 kHz: \(stream.configuration)") }
+            let frames = 6 * stream.configuration.bufferSize
+            let samples = StreamTests.signal(frames: frames)
+            kernel.clearTrace()
+            try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
+            let statistics = stream.statistics
+            Self.expectWakeups(statistics, frames: frames, timer: timer, watermark: timer.initialWatermark)
+            Self.expectContract(Calls(kernel.trace), statistics, path: path)
+            #expect(try stream.drainBlocking())
+            let device = kernel.playbackObservation()
+            #expect(device.frames == frames && device.xruns == 0 && stream.xrunCount == 0, "\(device)")
+            #expect(device.checksum == (try StreamTests.deviceChecksum(samples, as: .s16LE)))
+            #expect(device.staleFrames == 0 && device.lateFrames == 0, "\(device)")
+            #expect(path.explicitSync ? device.periodInterrupts == 0 : device.periodInterrupts > 0, "\(device)")
+            print("timer playback \(path): \(frames) frames (\(frames / 8_000) s) in \(statistics.waits) wakeups, \(statistics.transfers) chunks; "
+                  + "\(stream.configuration)")
+        }
     }
 
     @Test("playback with a 10 ms target never queues more than 10 ms, and wakes once per target less watermark",
           arguments: Path.allCases)
-    func latencyTargetPlayback(path: Path) throws {
-        let kernel = Self.kernel(path)
-        let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path, rate: 48_000, latency: .milliseconds(10)),
-                                        kernel: kernel)
-        let timer = try #require(stream.configuration.timer)
-        #expect(timer.fillTarget == 480 && timer.initialWatermark == 240)
-        #expect(stream.configuration.bufferSize >= 16_000, "a deep buffer all the same: \(stream.configuration)")
-        let frames = 48_000
-        let samples = StreamTests.signal(frames: frames)
-        kernel.clearTrace()
-        try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
-        #expect(try stream.delay() <= 480)
-        Self.expectWakeups(stream.statistics, frames: frames, timer: timer, watermark: timer.initialWatermark)
-        Self.expectContract(Calls(kernel.trace), stream.statistics, path: path)
-        #expect(try stream.drainBlocking())
-        let device = kernel.playbackObservation()
-        #expect(device.maximumQueuedFrames <= 480, "the device saw \(device.maximumQueuedFrames) frames queued")
-        #expect(device.frames == frames && device.xruns == 0 && device.staleFrames == 0 && device.lateFrames == 0, "\(device)")
-        #expect(device.checksum == (try StreamTests.deviceChecksum(samples, as: .s16LE)))
+    func latencyTargetPlayback(path: Path) async throws {
+        try await onOwnThread {
+            let kernel = Self.kernel(path)
+            let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path, rate: 48_000, latency: .milliseconds(10)),
+                                            kernel: kernel)
+            let timer = try #require(stream.configuration.timer)
+            #expect(timer.fillTarget == 480 && timer.initialWatermark == 240)
+            #expect(stream.configuration.bufferSize >= 16_000, "a deep buffer all the same: \(stream.configuration)")
+            let frames = 48_000
+            let samples = StreamTests.signal(frames: frames)
+            kernel.clearTrace()
+            try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
+            #expect(try stream.delay() <= 480)
+            Self.expectWakeups(stream.statistics, frames: frames, timer: timer, watermark: timer.initialWatermark)
+            Self.expectContract(Calls(kernel.trace), stream.statistics, path: path)
+            #expect(try stream.drainBlocking())
+            let device = kernel.playbackObservation()
+            #expect(device.maximumQueuedFrames <= 480, "the device saw \(device.maximumQueuedFrames) frames queued")
+            #expect(device.frames == frames && device.xruns == 0 && device.staleFrames == 0 && device.lateFrames == 0, "\(device)")
+            #expect(device.checksum == (try StreamTests.deviceChecksum(samples, as: .s16LE)))
+        }
     }
 
     /// A rewind-free "start now": while the stream plays on, the app writes new audio; the time
     /// from that write until the device plays its first frame is at most the target latency.
     @Test("new audio written at any moment is heard within the target latency", arguments: [Path.readWrite, .mmapExplicitSync])
-    func reaction(path: Path) throws {
-        let kernel = Self.kernel(path)
-        let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path, rate: 48_000, latency: .milliseconds(10)),
-                                        kernel: kernel)
-        var worst = Duration.zero
-        for round in 0..<20 {
-            // Playing on: chunks of a size that puts the new audio at another moment each round.
-            let chunk = StreamTests.signal(frames: 200 + 13 * round)
-            for _ in 0..<4 { try chunk.withUnsafeBufferPointer { try stream.writeBlocking($0) } }
-            let first = stream.core.position  // the new audio's first frame, counted like the device's position
-            let written = kernel.now
-            try chunk.withUnsafeBufferPointer { try stream.writeBlocking($0) }
-            // When the device plays that frame, by its own position clock (exact here).
-            let reaction = try stream.timing().time(ofFrame: first) - written
-            worst = max(worst, reaction)
-            #expect(reaction <= .milliseconds(10), "round \(round): heard \(reaction) after the write")
+    func reaction(path: Path) async throws {
+        try await onOwnThread {
+            let kernel = Self.kernel(path)
+            let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path, rate: 48_000, latency: .milliseconds(10)),
+                                            kernel: kernel)
+            var worst = Duration.zero
+            for round in 0..<20 {
+                // Playing on: chunks of a size that puts the new audio at another moment each round.
+                let chunk = StreamTests.signal(frames: 200 + 13 * round)
+                for _ in 0..<4 { try chunk.withUnsafeBufferPointer { try stream.writeBlocking($0) } }
+                let first = stream.core.position  // the new audio's first frame, counted like the device's position
+                let written = kernel.now
+                try chunk.withUnsafeBufferPointer { try stream.writeBlocking($0) }
+                // When the device plays that frame, by its own position clock (exact here).
+                let reaction = try stream.timing().time(ofFrame: first) - written
+                worst = max(worst, reaction)
+                #expect(reaction <= .milliseconds(10), "round \(round): heard \(reaction) after the write")
+            }
+            #expect(stream.xrunCount == 0)
+            print("timer reaction \(path): new audio heard at most \(worst) after its write (target 10 ms)")
         }
-        #expect(stream.xrunCount == 0)
-        print("timer reaction \(path): new audio heard at most \(worst) after its write (target 10 ms)")
     }
 
     @Test("capture with no latency target reads a nearly full buffer once per buffer less watermark",
           arguments: Path.allCases)
-    func powerCapture(path: Path) throws {
-        let kernel = Self.kernel(path)
-        let stream = try CaptureStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
-        let timer = try #require(stream.configuration.timer)
-        try Self.expectPacing(stream.configuration, kernel, path)
-        let frames = 5 * stream.configuration.bufferSize
-        kernel.clearTrace()
-        let buffer = try stream.readBlocking(frames: frames)
-        // A wakeup each time the target less the watermark is captured (the first one too).
-        let statistics = stream.statistics
-        let most = (frames + timer.fillTarget - timer.initialWatermark - 1) / (timer.fillTarget - timer.initialWatermark) + 1
-        #expect(statistics.waits <= most && statistics.waits >= most / 2, "\(statistics)")
-        #expect(statistics.convertedFrames == frames)
-        Self.expectContract(Calls(kernel.trace), statistics, path: path)
-        let device = kernel.captureObservation()
-        #expect(device.poisonedFrames == 0 && device.xruns == 0 && stream.xrunCount == 0, "\(device)")
-        // Every sample is the device's signal, from frame 0 of the start.
-        var wrong = 0
-        for frame in 0..<frames {
-            for channel in 0..<2 {
-                let low = SimulatedKernel.captureSample(frame: UInt64(frame), byte: channel * 2)
-                let high = SimulatedKernel.captureSample(frame: UInt64(frame), byte: channel * 2 + 1)
-                let expected = Float(Int16(bitPattern: UInt16(low) | UInt16(high) << 8)) / 32_768
-                if buffer.samples[frame * 2 + channel] != expected { wrong += 1 }
+    func powerCapture(path: Path) async throws {
+        try await onOwnThread {
+            let kernel = Self.kernel(path)
+            let stream = try CaptureStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
+            let timer = try #require(stream.configuration.timer)
+            try Self.expectPacing(stream.configuration, kernel, path)
+            let frames = 5 * stream.configuration.bufferSize
+            kernel.clearTrace()
+            let buffer = try stream.readBlocking(frames: frames)
+            // A wakeup each time the target less the watermark is captured (the first one too).
+            let statistics = stream.statistics
+            let most = (frames + timer.fillTarget - timer.initialWatermark - 1) / (timer.fillTarget - timer.initialWatermark) + 1
+            #expect(statistics.waits <= most && statistics.waits >= most / 2, "\(statistics)")
+            #expect(statistics.convertedFrames == frames)
+            Self.expectContract(Calls(kernel.trace), statistics, path: path)
+            let device = kernel.captureObservation()
+            #expect(device.poisonedFrames == 0 && device.xruns == 0 && stream.xrunCount == 0, "\(device)")
+            // Every sample is the device's signal, from frame 0 of the start.
+            var wrong = 0
+            for frame in 0..<frames {
+                for channel in 0..<2 {
+                    let low = SimulatedKernel.captureSample(frame: UInt64(frame), byte: channel * 2)
+                    let high = SimulatedKernel.captureSample(frame: UInt64(frame), byte: channel * 2 + 1)
+                    let expected = Float(Int16(bitPattern: UInt16(low) | UInt16(high) << 8)) / 32_768
+                    if buffer.samples[frame * 2 + channel] != expected { wrong += 1 }
+                }
             }
+            #expect(wrong == 0)
         }
-        #expect(wrong == 0)
     }
 
     @Test("an async write sleeps on the reactor's timer as a blocking one does", arguments: [Path.readWrite, .mmapExplicitSync])
@@ -200,29 +209,31 @@ struct TimerSchedulingTests {
     /// 5 ms. (The device does not move during the app's calls here: the arithmetic is exact.)
     @Test("the watermark grows after xruns until wakeups are in time, and shrinks after 20 s without one",
           arguments: [Path.readWrite, .mmapExplicitSync])
-    func watermarkAdapts(path: Path) throws {
-        let kernel = Self.kernel(path)
-        kernel.setFramesPerCall(0)
-        let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
-        let ms = 8  // frames per millisecond at 8 kHz
-        #expect(try stream.status().watermarkFrames == 20 * ms)
-        kernel.setTimerLatency(.milliseconds(35))
-        let tenSeconds = StreamTests.signal(frames: 10 * 8_000)
-        try tenSeconds.withUnsafeBufferPointer { try stream.writeBlocking($0) }
-        #expect(stream.xrunCount == 2, "\(stream.xrunCount) xruns")
-        #expect(try stream.status().watermarkFrames == 40 * ms)
-        // 16 s of audio since the last xrun: still late, but no longer too late, and not lowered yet.
-        try tenSeconds.withUnsafeBufferPointer { try stream.writeBlocking($0) }
-        #expect(stream.xrunCount == 2, "no more xruns once the watermark covers the lateness")
-        #expect(try stream.status().watermarkFrames == 40 * ms)
-        kernel.setTimerLatency(.zero)
-        for _ in 0..<6 { try tenSeconds.withUnsafeBufferPointer { try stream.writeBlocking($0) } }
-        // 76 s of audio since the last xrun: lowered at 20, 40 and 60 s.
-        let lowered = try #require(try stream.status().watermarkFrames)
-        #expect(lowered == 25 * ms, "watermark \(lowered / ms) ms")
-        #expect(stream.xrunCount == 2)
-        #expect(stream.core.watermark?.raises == 2 && stream.core.watermark?.drops == 3)
-        print("timer watermark \(path): 20 ms, raised to 40 ms by 2 xruns, lowered to \(lowered / ms) ms after 76 s of audio without one")
+    func watermarkAdapts(path: Path) async throws {
+        try await onOwnThread {
+            let kernel = Self.kernel(path)
+            kernel.setFramesPerCall(0)
+            let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
+            let ms = 8  // frames per millisecond at 8 kHz
+            #expect(try stream.status().watermarkFrames == 20 * ms)
+            kernel.setTimerLatency(.milliseconds(35))
+            let tenSeconds = StreamTests.signal(frames: 10 * 8_000)
+            try tenSeconds.withUnsafeBufferPointer { try stream.writeBlocking($0) }
+            #expect(stream.xrunCount == 2, "\(stream.xrunCount) xruns")
+            #expect(try stream.status().watermarkFrames == 40 * ms)
+            // 16 s of audio since the last xrun: still late, but no longer too late, and not lowered yet.
+            try tenSeconds.withUnsafeBufferPointer { try stream.writeBlocking($0) }
+            #expect(stream.xrunCount == 2, "no more xruns once the watermark covers the lateness")
+            #expect(try stream.status().watermarkFrames == 40 * ms)
+            kernel.setTimerLatency(.zero)
+            for _ in 0..<6 { try tenSeconds.withUnsafeBufferPointer { try stream.writeBlocking($0) } }
+            // 76 s of audio since the last xrun: lowered at 20, 40 and 60 s.
+            let lowered = try #require(try stream.status().watermarkFrames)
+            #expect(lowered == 25 * ms, "watermark \(lowered / ms) ms")
+            #expect(stream.xrunCount == 2)
+            #expect(stream.core.watermark?.raises == 2 && stream.core.watermark?.drops == 3)
+            print("timer watermark \(path): 20 ms, raised to 40 ms by 2 xruns, lowered to \(lowered / ms) ms after 76 s of audio without one")
+        }
     }
 
     @Test("a render thread gets blocks on a timer, with no period interrupt", arguments: [AccessType.mmapInterleaved, .readWriteInterleaved])
@@ -266,15 +277,17 @@ struct TimerSchedulingTests {
 
     @Test("a timer-scheduled drain ends when the device has played the last frame, with no interrupt to say so",
           arguments: [Path.readWrite, .mmapExplicitSync])
-    func drain(path: Path) throws {
-        let kernel = Self.kernel(path)
-        let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path, latency: .milliseconds(300)), kernel: kernel)
-        let samples = StreamTests.signal(frames: 8_000)
-        for round in 1...2 {
-            try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
-            #expect(try stream.drainBlocking())
-            let device = kernel.playbackObservation()
-            #expect(device.frames == round * 8_000 && device.underrunFrames < 100 * round, "\(device)")
+    func drain(path: Path) async throws {
+        try await onOwnThread {
+            let kernel = Self.kernel(path)
+            let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path, latency: .milliseconds(300)), kernel: kernel)
+            let samples = StreamTests.signal(frames: 8_000)
+            for round in 1...2 {
+                try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
+                #expect(try stream.drainBlocking())
+                let device = kernel.playbackObservation()
+                #expect(device.frames == round * 8_000 && device.underrunFrames < 100 * round, "\(device)")
+            }
         }
     }
 
@@ -310,12 +323,14 @@ struct TimerSchedulingTests {
     }
 
     @Test("the stream's delay-locked loop finds the nominal rate of an exact device")
-    func estimatedRate() throws {
-        let kernel = Self.kernel(.mmapExplicitSync)
-        let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(.mmapExplicitSync, rate: 48_000, latency: .milliseconds(20)),
-                                        kernel: kernel)
-        try StreamTests.signal(frames: 48_000).withUnsafeBufferPointer { try stream.writeBlocking($0) }
-        let status = try stream.status()
-        #expect(abs(status.estimatedRate - 48_000) < 0.01, "\(status.estimatedRate)")
+    func estimatedRate() async throws {
+        try await onOwnThread {
+            let kernel = Self.kernel(.mmapExplicitSync)
+            let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(.mmapExplicitSync, rate: 48_000, latency: .milliseconds(20)),
+                                            kernel: kernel)
+            try StreamTests.signal(frames: 48_000).withUnsafeBufferPointer { try stream.writeBlocking($0) }
+            let status = try stream.status()
+            #expect(abs(status.estimatedRate - 48_000) < 0.01, "\(status.estimatedRate)")
+        }
     }
 }
