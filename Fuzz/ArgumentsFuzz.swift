@@ -34,6 +34,7 @@ enum ArgumentsFuzz {
         _ = command.device.request(format: .s16LE, channels: 2, rate: 48_000)
         _ = command.device.request(format: .floatLE, channels: 64, rate: 768_000)
         for rate in [1, 9, Int(UInt32.max)] { _ = command.device.request(format: .u8, channels: 1, rate: deviceCount(rate, "rate")) }
+        _ = command.device.timerRequest(formats: [.s16LE], channels: 2, rate: 48_000)
     }
 
     static func record(_ arguments: [String]) {

@@ -1,6 +1,7 @@
 import AlsaSimulation
 import AlsaSwift
 import ArgumentParser
+import Foundation
 
 /// How every tool names and opens a device.
 public struct DeviceOptions: ParsableArguments, Sendable {
@@ -24,8 +25,11 @@ public struct DeviceOptions: ParsableArguments, Sendable {
     @Option(parsing: .unconditional, help: "Frames in the ring buffer, 1 to 4294967295.")
     public var buffer: Int?
 
-    @Option(parsing: .unconditional, help: "Buffer length in milliseconds (1 to 60000), when --buffer is not given.")
+    @Option(parsing: .unconditional, help: "Buffer length in milliseconds (1 to 60000), when --buffer is not given; with --timer, the most audio kept queued ahead of the device.")
     public var latency: Int?
+
+    @Flag(help: "Sleep on a timer with the deepest buffer the device allows (up to 2 s), with no period interrupts where the device can turn them off, and print the wakeups per second on exit. Samples pass through Float.")
+    public var timer = false
 
     public init() {}
 
@@ -52,6 +56,9 @@ public struct DeviceOptions: ParsableArguments, Sendable {
         if let latency, latency < 1 { throw ValidationError("--latency \(latency) is out of range (1 to \(ToolLimits.maximumLatencyMilliseconds) ms)") }
         if let latency, latency > ToolLimits.maximumLatencyMilliseconds {
             throw ValidationError("--latency \(latency) ms is longer than any device buffers (at most \(ToolLimits.maximumLatencyMilliseconds) ms)")
+        }
+        if timer && (period != nil || buffer != nil) {
+            throw ValidationError("--timer chooses the period and the buffer itself: give --latency for a target, not --period or --buffer")
         }
         if transport == .alsaLib && isSimulated { throw ValidationError("the simulated machine has no alsa-lib transport") }
         if forceSyncPtr && transport == .alsaLib { throw ValidationError("--force-sync-ptr applies to the direct transport only") }
@@ -89,6 +96,31 @@ public struct DeviceOptions: ParsableArguments, Sendable {
         let periodSize = period ?? bufferSize.map { max($0 / 4, 1) }
         return HardwareRequest(access: mmap ? .mmapInterleaved : .readWriteInterleaved, format: format, channels: Int(channels),
                                rate: Int(rate), periodSize: periodSize, bufferSize: bufferSize)
+    }
+}
+
+extension DeviceOptions {
+    /// The stream request of `--timer` for `channels` at `rate`: the first of `formats` the device
+    /// offers, mmap if asked, and `--latency` as the latency target (none: the whole buffer).
+    public func timerRequest(formats: [SampleFormat], channels: Int, rate: Int) -> StreamRequest {
+        StreamRequest(rate: rate, channels: channels, formats: formats, preferMmap: mmap,
+                      scheduling: .timer(latency: latency.map { .milliseconds($0) }))
+    }
+}
+
+/// How often a timer-scheduled stream woke: the figure `--timer` prints on exit.
+public struct WakeupReport: Sendable, CustomStringConvertible {
+    /// Times the stream slept and woke (`TransferStatistics.waits`).
+    public var wakeups: Int
+    /// Seconds of audio the stream moved meanwhile.
+    public var seconds: Double
+    /// What paced the device: whether its period interrupts stayed on.
+    public var periodWakeups: Bool
+
+    public var description: String {
+        let perSecond = seconds > 0 ? Double(wakeups) / seconds : 0
+        return "timer: \(wakeups) wakeups in \(String(format: "%.1f", seconds)) s of audio (\(String(format: "%.2f", perSecond))/s), "
+            + (periodWakeups ? "period interrupts left on (the device cannot turn them off)" : "no period interrupts")
     }
 }
 

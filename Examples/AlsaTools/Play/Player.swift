@@ -14,6 +14,8 @@ public struct Player {
         public var interrupted: Bool
         /// FNV-1a 64 of the bytes sent to the device, in order: what a device that played them all saw.
         public var checksum: UInt64
+        /// With `--timer`: how often the stream woke.
+        public var wakeups: WakeupReport? = nil
     }
 
     /// The device format for `file` among `offered`, and whether samples must be converted.
@@ -35,6 +37,7 @@ public struct Player {
     }
 
     public func play(_ file: any AudioSource) throws -> Report {
+        if options.timer { return try playOnTimer(file) }
         let format = file.format
         guard let (deviceFormat, convert) = Self.deviceFormat(for: format, offered: pcm.capabilities.formats) else {
             throw ToolFailure("\(pcm.name) offers no format this player can convert to (it offers \(pcm.capabilities.formats.map(\.name).joined(separator: ", ")))")
@@ -89,6 +92,55 @@ public struct Player {
         status.update("▶ \(clock(Double(played) / Double(setup.rate)))\(length)  frame \(played)\(total)  xruns \(pcm.xrunCount)", force: true)
         status.finish()
         return Report(setup: setup, converted: convert, frames: played, xruns: pcm.xrunCount, interrupted: interrupted, checksum: checksum)
+    }
+
+    /// `--timer`: a timer-scheduled `PlaybackStream` on the PCM, fed `Float` samples a chunk at a
+    /// time; the device format is the file's when the device has it. A Ctrl-C is seen when the
+    /// stream next wakes (the buffer's depth at most), then what is queued is dropped.
+    private func playOnTimer(_ file: any AudioSource) throws -> Report {
+        let format = file.format
+        let formats = [format.sampleFormat] + [.floatLE, .s32LE, .s24_3LE, .s24LE, .s16LE, .u8].filter { $0 != format.sampleFormat }
+        let stream = try PlaybackStream(pcm: pcm, request: options.timerRequest(formats: formats, channels: format.channels, rate: format.sampleRate))
+        let setup = stream.configuration.setup
+        onConfigured(setup, setup.format != format.sampleFormat)
+        let chunk = 4096
+        let total = file.totalFrames.map { "/\($0)" } ?? ""
+        let length = file.totalDuration.map { " / " + clock($0) } ?? ""
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * format.bytesPerFrame, alignment: 16)
+        let device = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * setup.frameBytes, alignment: 16)
+        let floats = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk * format.channels)
+        defer {
+            raw.deallocate()
+            device.deallocate()
+            floats.deallocate()
+        }
+        var checksum = FrameChecksum.seed
+        var played = 0
+        while !Interruption.requested {
+            let frames = try file.read(frames: chunk, into: raw)
+            if frames == 0 { break }
+            let samples = UnsafeMutableBufferPointer(rebasing: floats[0..<frames * format.channels])
+            try SampleConversion.decode(UnsafeRawBufferPointer(rebasing: raw[0..<frames * format.bytesPerFrame]), as: format.sampleFormat, into: samples)
+            // The bytes the stream sends for these samples: the same conversion, for the checksum.
+            let out = UnsafeMutableRawBufferPointer(rebasing: device[0..<frames * setup.frameBytes])
+            try SampleConversion.encode(UnsafeBufferPointer(samples), as: setup.format, into: out)
+            FrameChecksum.fnv1a(UnsafeRawBufferPointer(out), into: &checksum)
+            try stream.writeBlocking(UnsafeBufferPointer(samples))
+            played += frames
+            status.update("▶ \(clock(Double(played) / Double(setup.rate)))\(length)  frame \(played)\(total)  xruns \(stream.xrunCount)")
+        }
+        let interrupted = Interruption.requested
+        if interrupted {
+            try stream.stop()
+        } else {
+            _ = try stream.drainBlocking(timeout: setup.bufferDuration + .seconds(2))
+        }
+        status.update("▶ \(clock(Double(played) / Double(setup.rate)))\(length)  frame \(played)\(total)  xruns \(stream.xrunCount)", force: true)
+        status.finish()
+        let wakeups = WakeupReport(wakeups: stream.statistics.waits, seconds: Double(played) / Double(setup.rate),
+                                   periodWakeups: stream.configuration.timer?.periodWakeups ?? true)
+        return Report(setup: setup, converted: setup.format != format.sampleFormat, frames: played, xruns: stream.xrunCount,
+                      interrupted: interrupted, checksum: checksum, wakeups: wakeups)
     }
 
     /// Queues `bytes` (whole frames) with the access the PCM was configured for.
