@@ -382,7 +382,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     /// that comes first. When nothing simulated can wake the caller, the call blocks in the host's
     /// poll on the host descriptors, without holding the kernel's lock; with none, it reports a
     /// timeout rather than hang.
-    public func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
+    public func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeout: Duration?) throws(Errno) -> Int32 {
+        let timeoutMilliseconds = timeout.pollMilliseconds
         let outcome = try locked { () throws(Errno) -> Int32? in
             var record = SimulatedCallRecord(call: .poll)
             try checkFault(&record, .poll, nil)
@@ -418,12 +419,12 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 let due = (0..<count).compactMap { timers[descriptors[$0].fd].flatMap { $0 } }.min().map { $0 + timerLatency }
                 if let pacing = clocks.first, let setup = pacing.setup {
                     // To the next period interrupt of the first running stream, the timer or the timeout.
-                    var step = min(setup.periodSize - pacing.framesIntoPeriod, clock.frames(until: end, rate: setup.rate))
-                    if let due { step = min(step, max(clock.frames(until: due, rate: setup.rate), 1)) }
+                    var step = min(setup.periodSize - pacing.framesIntoPeriod, clock.frames(until: end, rate: setup.sampleRate))
+                    if let due { step = min(step, max(clock.frames(until: due, rate: setup.sampleRate), 1)) }
                     let before = clock
                     elapse { _ in step }
                     // A stream that stopped at once (an xrun) must not stop the clock: the wait goes on.
-                    if clock == before { clock.advance(frames: step, rate: setup.rate) }
+                    if clock == before { clock.advance(frames: step, rate: setup.sampleRate) }
                 } else if let due {
                     elapse(until: min(due, end))
                 } else {
@@ -472,7 +473,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         if watchesControls && hostSet[count].revents != 0 {
             // A control event arrived: look at every descriptor again, without sleeping.
             controlWakeup.drain()
-            return try poll(descriptors, count: count, timeoutMilliseconds: 0)
+            return try poll(descriptors, count: count, timeout: .zero)
         }
         for i in 0..<count { descriptors[i].revents = hostSet[i].revents }
         return result
@@ -560,7 +561,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         var latest = clock
         for s in openSubstreams where s.isRunning {
             guard let setup = s.setup else { continue }
-            s.run(frames: s.clock.frames(until: instant, rate: setup.rate))
+            s.run(frames: s.clock.frames(until: instant, rate: setup.sampleRate))
             if s.clock.isLater(than: latest) { latest = s.clock }
         }
         latest.advance(to: instant)

@@ -52,8 +52,8 @@ final class Substream {
     struct Setup {
         var access: Int32
         var format: Int32
-        var channels: Int
-        var rate: Int
+        var channelCount: Int
+        var sampleRate: Int
         var periodSize: Int
         var bufferSize: Int
         var frameBytes: Int
@@ -300,7 +300,7 @@ final class Substream {
     func updateHardwarePointer() {
         guard let setup, isRunning else { return }
         hwPtr = dmaPosition
-        let audio = Self.clockTime(nanoseconds: UInt64(hwPtr) * 1_000_000_000 / UInt64(max(setup.rate, 1)))
+        let audio = Self.clockTime(nanoseconds: UInt64(hwPtr) * 1_000_000_000 / UInt64(max(setup.sampleRate, 1)))
         if audio.tv_sec != status.pointee.audio_tstamp.tv_sec || audio.tv_nsec != status.pointee.audio_tstamp.tv_nsec {
             status.pointee.audio_tstamp = audio
             status.pointee.tstamp = now
@@ -350,7 +350,7 @@ final class Substream {
         while remaining > 0, isRunning {
             let step = min(remaining, setup.periodSize - framesIntoPeriod)
             for _ in 0..<step { moveOneFrame(setup, view) }
-            clock.advance(frames: step, rate: setup.rate)
+            clock.advance(frames: step, rate: setup.sampleRate)
             remaining -= step
             framesIntoPeriod += step
             if framesIntoPeriod >= setup.periodSize {

@@ -29,7 +29,7 @@ final class PeriodEngine {
     let pcm: any PCM
     let configuration: StreamConfiguration
     let direction: StreamDirection
-    let channels: Int
+    let channelCount: Int
     let frameBytes: Int
     let periodFrames: Int
     let bufferFrames: Int
@@ -107,15 +107,15 @@ final class PeriodEngine {
         self.pcm = pcm
         self.configuration = configuration
         direction = pcm.direction
-        channels = setup.channels
+        channelCount = setup.channelCount
         frameBytes = setup.frameBytes
         periodFrames = setup.periodSize
         bufferFrames = setup.bufferSize
         isMmap = setup.access.isMmap
-        watermark = configuration.timer.map { TimerWatermark(direction: pcm.direction, schedule: $0, rate: setup.rate) }
+        watermark = configuration.timer.map { TimerWatermark(direction: pcm.direction, schedule: $0, sampleRate: setup.sampleRate) }
         chunkFrames = configuration.timer.map { min($0.fillTarget, setup.bufferSize) } ?? setup.periodSize
         blockFrames = configuration.timer?.blockFrames ?? setup.periodSize
-        clock = PositionClock(rate: setup.rate)
+        clock = PositionClock(sampleRate: setup.sampleRate)
         scratch = .allocate(byteCount: isMmap ? 0 : chunkFrames * frameBytes, alignment: 16)
         pcmDescriptorCount = max(pcm.pollDescriptorCount, 1)
         descriptors = .allocate(capacity: pcmDescriptorCount + 2)
@@ -317,7 +317,7 @@ final class PeriodEngine {
             let count = try pcm.fillPollDescriptors(UnsafeMutableBufferPointer(rebasing: descriptors[0..<pcmDescriptorCount]))
             descriptors[count] = pollfd(fd: interrupt, events: Int16(POLLIN), revents: 0)
             do {
-                _ = try pcm.kernel.poll(descriptors.baseAddress!, count: count + 1, timeoutMilliseconds: -1)
+                _ = try pcm.kernel.poll(descriptors.baseAddress!, count: count + 1, timeout: nil)
             } catch {
                 if error == .interrupted { continue }
                 throw AlsaError(.poll, error)
@@ -364,7 +364,7 @@ final class PeriodEngine {
             let count = try armTimer(deadline)
             descriptors[count + 1] = pollfd(fd: interrupt, events: Int16(POLLIN), revents: 0)
             do {
-                _ = try pcm.kernel.poll(descriptors.baseAddress!, count: count + 2, timeoutMilliseconds: -1)
+                _ = try pcm.kernel.poll(descriptors.baseAddress!, count: count + 2, timeout: nil)
             } catch {
                 if error == .interrupted { continue }
                 throw AlsaError(.poll, error)
@@ -421,11 +421,11 @@ final class PeriodEngine {
         case .move:
             return nil
         case .sleep(let frame):
-            var deadline = clock.time(ofFrame: frame, rate: configuration.rate)
+            var deadline = clock.time(ofFrame: frame, sampleRate: configuration.sampleRate)
             // No progress since the last sleep (a device that stopped moving): sleep on, a watermark
             // further each time, rather than wake at once for ever.
             if let lastDeadline, deadline <= lastDeadline {
-                deadline = lastDeadline + AudioTiming.duration(ofFrames: max(watermark!.watermark, 1), rate: configuration.rate)
+                deadline = lastDeadline + AudioTiming.duration(ofFrames: max(watermark!.watermark, 1), sampleRate: configuration.sampleRate)
             }
             lastDeadline = deadline
             return deadline
@@ -495,7 +495,7 @@ final class PeriodEngine {
     func drainBlocking(timeout: Duration) throws(AlsaError) -> Bool {
         guard try startForDrain() else { return true }
         if watermark != nil { return try timerDrainBlocking(timeout: timeout) }
-        let done = try pcm.drain(timeoutMilliseconds: timeout.wholeMilliseconds)
+        let done = try pcm.drain(timeout: timeout)
         try pcm.prepare()
         prepared()
         return done
@@ -556,9 +556,9 @@ final class PeriodEngine {
         let timing = try pcm.timing()
         guard timing.state == .draining else { return nil }
         clock.anchor(timing, enginePosition: position)
-        var deadline = clock.time(ofFrame: position, rate: configuration.rate)
+        var deadline = clock.time(ofFrame: position, sampleRate: configuration.sampleRate)
         if let lastDeadline, deadline <= lastDeadline {
-            deadline = lastDeadline + AudioTiming.duration(ofFrames: max(watermark?.watermark ?? periodFrames, 1), rate: configuration.rate)
+            deadline = lastDeadline + AudioTiming.duration(ofFrames: max(watermark?.watermark ?? periodFrames, 1), sampleRate: configuration.sampleRate)
         }
         lastDeadline = deadline
         return deadline
@@ -580,7 +580,7 @@ final class PeriodEngine {
             guard MonotonicInstant.now < limit else { return try endTimerDrain(done: false) }
             let count = try armTimer(deadline)
             do {
-                _ = try pcm.kernel.poll(descriptors.baseAddress!, count: count + 1, timeoutMilliseconds: -1)
+                _ = try pcm.kernel.poll(descriptors.baseAddress!, count: count + 1, timeout: nil)
             } catch {
                 if error != .interrupted { throw AlsaError(.poll, error) }
             }
@@ -621,10 +621,10 @@ final class PeriodEngine {
     /// a second of audio, after a start and after a recovery (one STATUS call each time); before
     /// the stream runs, as if it started now.
     func time(ofFrame frame: Int) -> MonotonicInstant {
-        if clock.needsAnchor(at: position, rate: configuration.rate) {
+        if clock.needsAnchor(at: position, sampleRate: configuration.sampleRate) {
             clock.anchor(try? pcm.timing(), enginePosition: position)
         }
-        return clock.time(ofFrame: frame, rate: configuration.rate)
+        return clock.time(ofFrame: frame, sampleRate: configuration.sampleRate)
     }
 
     /// The device's rate against CLOCK_MONOTONIC, as the position clock's loop estimates it.
@@ -655,16 +655,16 @@ public struct TransferStatistics: Sendable, Equatable, CustomStringConvertible {
 extension PeriodEngine {
     /// Refuses a typed buffer whose channel count is not the stream's.
     func checkChannels(_ count: Int) throws(AlsaError) {
-        guard count == channels else {
-            throw AlsaError(.transfer, .invalidArgument, context: "a \(count)-channel buffer for a \(channels)-channel stream")
+        guard count == channelCount else {
+            throw AlsaError(.transfer, .invalidArgument, context: "a \(count)-channel buffer for a \(channelCount)-channel stream")
         }
     }
 
     /// Frames in `count` interleaved samples; refused unless whole.
     func frames(inSamples count: Int) throws(AlsaError) -> Int {
-        guard count % channels == 0 else {
-            throw AlsaError(.transfer, .invalidArgument, context: "\(count) samples are not a whole number of \(channels)-channel frames")
+        guard count % channelCount == 0 else {
+            throw AlsaError(.transfer, .invalidArgument, context: "\(count) samples are not a whole number of \(channelCount)-channel frames")
         }
-        return count / channels
+        return count / channelCount
     }
 }

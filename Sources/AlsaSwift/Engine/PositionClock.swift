@@ -15,7 +15,7 @@ struct PositionClock {
     private var idleFrame = 0
     private var idleTime = MonotonicInstant(sinceBoot: .zero)
 
-    init(rate: Int) { loop = RateEstimator(nominalRate: rate) }
+    init(sampleRate: Int) { loop = RateEstimator(nominalRate: sampleRate) }
 
     /// The stream was prepared again: positions start over. The rate learnt so far is kept.
     mutating func invalidate() {
@@ -23,8 +23,8 @@ struct PositionClock {
         loop.restart()
     }
 
-    func needsAnchor(at position: Int, rate: Int) -> Bool {
-        !valid || !running || position - takenAt >= rate
+    func needsAnchor(at position: Int, sampleRate: Int) -> Bool {
+        !valid || !running || position - takenAt >= sampleRate
     }
 
     /// Takes the sample `timing` (nil when the status call failed: the map stays invalid), taken
@@ -51,10 +51,10 @@ struct PositionClock {
     }
 
     /// When `frame` is (or was) at the device; now, when there is no sample.
-    func time(ofFrame frame: Int, rate: Int) -> MonotonicInstant {
+    func time(ofFrame frame: Int, sampleRate: Int) -> MonotonicInstant {
         guard valid else { return .now }
         if running, let time = loop.time(ofFrame: frame) { return time }
-        return idleTime + AudioTiming.duration(ofFrames: frame - idleFrame, rate: rate)
+        return idleTime + AudioTiming.duration(ofFrames: frame - idleFrame, sampleRate: sampleRate)
     }
 
     /// The device's rate against CLOCK_MONOTONIC, as the loop estimates it.

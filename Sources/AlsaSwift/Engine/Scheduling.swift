@@ -8,14 +8,14 @@
 public enum StreamScheduling: Sendable, Equatable, CustomStringConvertible {
     /// Wake when the device has a period of room or data (its interrupt, through `avail_min`), and
     /// move whole periods. The buffer is `StreamRequest.latency` long, in
-    /// `StreamRequest.periodsPerBuffer` periods.
+    /// `StreamRequest.periodCount` periods.
     case periods
     /// Sleep on a timer, with the deepest buffer the device allows up to `bufferLimit` (2 s by
     /// default, as PulseAudio's). `latency` is the most audio kept queued ahead of the device
     /// (playback) or left waiting after capture: a sample written now is heard within it, however
     /// deep the buffer. nil asks for as few wakeups as the buffer allows: it is filled whole
     /// (playback) or read only when nearly full (capture). `StreamRequest.latency` and
-    /// `periodsPerBuffer` are not used.
+    /// `periodCount` are not used.
     case timer(latency: Duration? = nil, bufferLimit: Duration = .seconds(2))
 
     public var description: String {
@@ -38,7 +38,7 @@ public struct TimerSchedule: Sendable, Equatable, CustomStringConvertible {
     /// queued, capture when this little room is left before the target. It grows after an xrun
     /// and shrinks again after 20 s without one (`StreamStatus.watermarkFrames` has it now).
     public var initialWatermark: Int
-    /// Frames a render callback gets per call (`RenderContext.frames`).
+    /// Frames a render callback gets per call (`RenderContext.frameCount`).
     public var blockFrames: Int
     /// false: the device was told not to interrupt at period boundaries (NO_PERIOD_WAKEUP): only
     /// the stream's timer wakes it. true: the device cannot turn its interrupts off, so the stream
@@ -65,8 +65,8 @@ public struct TimerSchedule: Sendable, Equatable, CustomStringConvertible {
     static func negotiated(_ setup: HardwareSetup, latency: Duration?) -> TimerSchedule {
         let buffer = setup.bufferSize
         // A target beyond the buffer is the buffer; below two frames it could not be kept.
-        let target = latency.map { Int(min(max(StreamNegotiation.frames(in: $0, rate: setup.rate), 2), Int64(max(buffer, 2)))) } ?? buffer
-        let watermark = TimerWatermark.initial(fillTarget: target, rate: setup.rate)
+        let target = latency.map { Int(min(max(StreamNegotiation.frames(in: $0, sampleRate: setup.sampleRate), 2), Int64(max(buffer, 2)))) } ?? buffer
+        let watermark = TimerWatermark.initial(fillTarget: target, sampleRate: setup.sampleRate)
         return TimerSchedule(fillTarget: target, initialWatermark: watermark, blockFrames: min(setup.periodSize, max(target / 4, 1)),
                              periodWakeups: setup.periodWakeups, periodFrames: setup.periodSize)
     }
@@ -97,16 +97,16 @@ struct TimerWatermark {
     private(set) var drops = 0
 
     /// Where the watermark starts: 20 ms, at most half the fill target.
-    static func initial(fillTarget: Int, rate: Int) -> Int {
-        max(min(AudioTiming.frames(in: .milliseconds(20), rate: rate), fillTarget / 2), 1)
+    static func initial(fillTarget: Int, sampleRate rate: Int) -> Int {
+        max(min(AudioTiming.frames(in: .milliseconds(20), sampleRate: rate), fillTarget / 2), 1)
     }
 
-    init(direction: StreamDirection, schedule: TimerSchedule, rate: Int) {
+    init(direction: StreamDirection, schedule: TimerSchedule, sampleRate rate: Int) {
         self.direction = direction
         fillTarget = schedule.fillTarget
         self.rate = rate
         watermark = schedule.initialWatermark
-        minimum = min(AudioTiming.frames(in: .milliseconds(4), rate: rate), schedule.initialWatermark)
+        minimum = min(AudioTiming.frames(in: .milliseconds(4), sampleRate: rate), schedule.initialWatermark)
         maximum = max(schedule.fillTarget * 3 / 4, schedule.initialWatermark)
     }
 
@@ -146,7 +146,7 @@ struct TimerWatermark {
         if sinceChange >= 20 * rate {
             sinceChange = 0
             if watermark > minimum {
-                watermark = max(watermark - AudioTiming.frames(in: .milliseconds(5), rate: rate), minimum)
+                watermark = max(watermark - AudioTiming.frames(in: .milliseconds(5), sampleRate: rate), minimum)
                 drops += 1
             }
         }
@@ -157,7 +157,7 @@ struct TimerWatermark {
     mutating func xrun() {
         pending = 0
         sinceChange = 0
-        let raised = min(min(watermark * 2, watermark + AudioTiming.frames(in: .milliseconds(10), rate: rate)), maximum)
+        let raised = min(min(watermark * 2, watermark + AudioTiming.frames(in: .milliseconds(10), sampleRate: rate)), maximum)
         if raised > watermark {
             watermark = raised
             raises += 1

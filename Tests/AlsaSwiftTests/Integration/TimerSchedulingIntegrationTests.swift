@@ -13,7 +13,7 @@ struct TimerSchedulingIntegrationTests {
     static let signal = (0..<48_000 * 2 * seconds).map { Float(sin(Double($0 / 2) * 2 * .pi * 440 / 48_000) * 0.25) }
 
     static func request(mmap: Bool) -> StreamRequest {
-        StreamRequest(rate: 48_000, channels: 2, formats: [.s16LE], preferMmap: mmap, scheduling: .timer())
+        StreamRequest(sampleRate: 48_000, channelCount: 2, formats: [.s16LE], preferMmap: mmap, scheduling: .timer())
     }
 
     /// The most wakeups `frames` may take: none for the first fill, one per target less watermark

@@ -46,23 +46,23 @@ import Testing
         let deadline = start + .microseconds(12_345)
         try kernel.timerSet(timer, deadline: deadline)
         var set = pollfd(fd: timer.rawValue, events: Int16(POLLIN), revents: 0)
-        #expect(try kernel.poll(&set, count: 1, timeoutMilliseconds: -1) == 1)
+        #expect(try kernel.poll(&set, count: 1, timeout: nil) == 1)
         #expect(set.revents == Int16(POLLIN))
         #expect(kernel.now == deadline)
         // Expired until read (or armed again); the read says once, and disarms it.
-        #expect(try kernel.poll(&set, count: 1, timeoutMilliseconds: 0) == 1)
+        #expect(try kernel.poll(&set, count: 1, timeout: .milliseconds(0)) == 1)
         var count: UInt64 = 0
         #expect(try withUnsafeMutableBytes(of: &count) { try kernel.read(timer, into: $0) } == 8)
         #expect(count == 1)
-        #expect(try kernel.poll(&set, count: 1, timeoutMilliseconds: 0) == 0)
+        #expect(try kernel.poll(&set, count: 1, timeout: .milliseconds(0)) == 0)
         let again = #expect(throws: Errno.self) { _ = try withUnsafeMutableBytes(of: &count) { try kernel.read(timer, into: $0) } }
         #expect(again == .resourceTemporarilyUnavailable)
         // A deadline in the past has expired at once; a timeout shorter than the deadline ends first.
         try kernel.timerSet(timer, deadline: start)
-        #expect(try kernel.poll(&set, count: 1, timeoutMilliseconds: 0) == 1)
+        #expect(try kernel.poll(&set, count: 1, timeout: .milliseconds(0)) == 1)
         try kernel.timerSet(timer, deadline: kernel.now + .seconds(1))
         let before = kernel.now
-        #expect(try kernel.poll(&set, count: 1, timeoutMilliseconds: 20) == 0)
+        #expect(try kernel.poll(&set, count: 1, timeout: .milliseconds(20)) == 0)
         #expect(kernel.now == before + .milliseconds(20))
         #expect(kernel.openDescriptorCount == 1)
         try kernel.close(timer)
@@ -76,17 +76,17 @@ import Testing
         let start = kernel.now
         let timer = try kernel.timerCreate()
         // 300 frames and a bit: the clock stops at the first frame boundary at or past the deadline.
-        try kernel.timerSet(timer, deadline: start + AudioTiming.duration(ofFrames: 300, rate: 48_000) + .nanoseconds(5))
+        try kernel.timerSet(timer, deadline: start + AudioTiming.duration(ofFrames: 300, sampleRate: 48_000) + .nanoseconds(5))
         var set = [pollfd(fd: raw.fd.rawValue, events: Int16(POLLOUT), revents: 0), pollfd(fd: timer.rawValue, events: Int16(POLLIN), revents: 0)]
         // avail_min is a period: the period interrupt at frame 256 makes the PCM ready first.
-        #expect(try kernel.poll(&set, count: 2, timeoutMilliseconds: -1) == 1)
+        #expect(try kernel.poll(&set, count: 2, timeout: nil) == 1)
         #expect(set[0].revents == Int16(POLLOUT) && set[1].revents == 0)
-        #expect(kernel.now == start + AudioTiming.duration(ofFrames: 256, rate: 48_000))
+        #expect(kernel.now == start + AudioTiming.duration(ofFrames: 256, sampleRate: 48_000))
         // Now the timer alone, 45 frames (and the 5 ns) further.
         set[0].events = 0
-        #expect(try kernel.poll(&set, count: 2, timeoutMilliseconds: -1) == 1)
+        #expect(try kernel.poll(&set, count: 2, timeout: nil) == 1)
         #expect(set[1].revents == Int16(POLLIN))
-        #expect(kernel.now == start + AudioTiming.duration(ofFrames: 301, rate: 48_000))
+        #expect(kernel.now == start + AudioTiming.duration(ofFrames: 301, sampleRate: 48_000))
         #expect(kernel.playbackObservation().frames == 301)
     }
 
@@ -98,7 +98,7 @@ import Testing
         let deadline = kernel.now + .milliseconds(10)
         try kernel.timerSet(timer, deadline: deadline)
         var set = pollfd(fd: timer.rawValue, events: Int16(POLLIN), revents: 0)
-        #expect(try kernel.poll(&set, count: 1, timeoutMilliseconds: -1) == 1)
+        #expect(try kernel.poll(&set, count: 1, timeout: nil) == 1)
         #expect(kernel.now == deadline + .milliseconds(3))
     }
 
@@ -112,7 +112,7 @@ import Testing
         var pull = try raw.syncPtr(flags: ALSA_SYNC_PTR_APPL | ALSA_SYNC_PTR_AVAIL_MIN)
         #expect(pull.s.status.hw_ptr == 0)
         var set = pollfd(fd: raw.fd.rawValue, events: Int16(POLLOUT), revents: 0)
-        #expect(try raw.kernel.poll(&set, count: 1, timeoutMilliseconds: 5) == 0, "no interrupt makes room visible")
+        #expect(try raw.kernel.poll(&set, count: 1, timeout: .milliseconds(5)) == 0, "no interrupt makes room visible")
         pull = try raw.syncPtr(flags: ALSA_SYNC_PTR_HWSYNC | ALSA_SYNC_PTR_APPL | ALSA_SYNC_PTR_AVAIL_MIN)
         #expect(pull.s.status.hw_ptr > 0)
         #expect(raw.kernel.playbackObservation().periodInterrupts == 0)

@@ -28,7 +28,7 @@ struct TimerSchedulingTests {
 
     /// 8 kHz keeps the virtual seconds cheap; the explicit-sync device offers it from its list.
     static func request(_ path: Path, rate: Int = 8_000, latency: Duration? = nil) -> StreamRequest {
-        StreamRequest(rate: rate, channels: 2, formats: [.s16LE], preferMmap: path.mmap, scheduling: .timer(latency: latency))
+        StreamRequest(sampleRate: rate, channelCount: 2, formats: [.s16LE], preferMmap: path.mmap, scheduling: .timer(latency: latency))
     }
 
     /// What a timer-scheduled stream of `path` must have got: NO_PERIOD_WAKEUP from the device that
@@ -189,7 +189,7 @@ struct TimerSchedulingTests {
         let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
         let timer = try #require(stream.configuration.timer)
         let frames = 4 * stream.configuration.bufferSize
-        let samples = try InterleavedAudioBuffer(channels: 2, samples: StreamTests.signal(frames: frames))
+        let samples = try InterleavedAudioBuffer(channelCount: 2, samples: StreamTests.signal(frames: frames))
         kernel.clearTrace()
         try await withTaskExecutorPreference(stream.taskExecutor) { try await stream.write(samples) }
         let calls = Calls(kernel.trace)
@@ -244,12 +244,12 @@ struct TimerSchedulingTests {
         var request = Self.request(access.isMmap ? .mmapExplicitSync : .readWriteExplicitSync)
         request.formats = [.floatLE]  // the device's bytes are then the callback's floats, for the checksum
         let thread = try RenderThread(device: "hw:0,0", request: request, kernel: kernel) { context in
-            for frame in 0..<context.frames {
+            for frame in 0..<context.frameCount {
                 for channel in 0..<2 {
                     context.samples[frame * 2 + channel] = RenderThreadTests.value((context.framePosition + frame) * 2 + channel)
                 }
             }
-            if blocks.withLock({ $0.append((context.frames, context.framePosition)); return $0.count }) == 40 {
+            if blocks.withLock({ $0.append((context.frameCount, context.framePosition)); return $0.count }) == 40 {
                 // Virtual time stops here: the thread sleeps on until stopped, however late that is
                 // (left running, the watermark would shrink every 20 s of audio until an xrun).
                 kernel.stall(true)
@@ -257,7 +257,7 @@ struct TimerSchedulingTests {
             }
         }
         let timer = try #require(thread.configuration.timer)
-        #expect(await enough.wait(), "\(thread.periodCount) blocks, \(String(describing: thread.failure))")
+        #expect(await enough.wait(), "\(thread.callbackCount) blocks, \(String(describing: thread.failure))")
         thread.stop()
         let seen = blocks.withLock { $0 }
         #expect(thread.failure == nil && thread.xrunCount == 0,
@@ -295,7 +295,7 @@ struct TimerSchedulingTests {
     func asyncDrain(path: Path) async throws {
         let kernel = Self.kernel(path)
         let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path, latency: .milliseconds(300)), kernel: kernel)
-        let samples = try InterleavedAudioBuffer(channels: 2, samples: StreamTests.signal(frames: 8_000))
+        let samples = try InterleavedAudioBuffer(channelCount: 2, samples: StreamTests.signal(frames: 8_000))
         for round in 1...2 {
             try await stream.write(samples)
             #expect(try await stream.drain())

@@ -8,16 +8,16 @@ import Testing
     static func ms(_ milliseconds: Int) -> Int { milliseconds * rate / 1000 }
 
     static func plan(_ direction: StreamDirection, fillTarget: Int, buffer: Int = 96_000) -> TimerWatermark {
-        let schedule = TimerSchedule(fillTarget: fillTarget, initialWatermark: TimerWatermark.initial(fillTarget: fillTarget, rate: rate),
+        let schedule = TimerSchedule(fillTarget: fillTarget, initialWatermark: TimerWatermark.initial(fillTarget: fillTarget, sampleRate: rate),
                                      blockFrames: 1024, periodWakeups: false, periodFrames: 8192)
-        return TimerWatermark(direction: direction, schedule: schedule, rate: rate)
+        return TimerWatermark(direction: direction, schedule: schedule, sampleRate: rate)
     }
 
     @Test("the watermark starts at 20 ms, at most half the fill target")
     func initialWatermark() {
-        #expect(TimerWatermark.initial(fillTarget: 96_000, rate: Self.rate) == Self.ms(20))
-        #expect(TimerWatermark.initial(fillTarget: Self.ms(10), rate: Self.rate) == Self.ms(5))
-        #expect(TimerWatermark.initial(fillTarget: 2, rate: Self.rate) == 1)
+        #expect(TimerWatermark.initial(fillTarget: 96_000, sampleRate: Self.rate) == Self.ms(20))
+        #expect(TimerWatermark.initial(fillTarget: Self.ms(10), sampleRate: Self.rate) == Self.ms(5))
+        #expect(TimerWatermark.initial(fillTarget: 2, sampleRate: Self.rate) == 1)
     }
 
     @Test("playback sleeps until the fill is down to the watermark, then tops it up to the target in one move")
