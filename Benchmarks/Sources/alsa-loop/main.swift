@@ -131,8 +131,7 @@ struct AlsaLoop: ParsableCommand {
     func asyncLoop(_ pcm: any PCM, kernel: any KernelInterface, total: Int) throws -> (UInt?, Int) {
         let periodTime = Duration.nanoseconds(Int64(period) * 4 * 1_000_000_000 / 48_000)
         let stream = try PlaybackStream(pcm: pcm, request: StreamRequest(sampleRate: 48_000, channelCount: 2, latency: periodTime,
-                                                                          formats: [.s16LE], preferMmap: access == .mmap),
-                                        kernel: kernel)
+                                                                          formats: [.s16LE], preferMmap: access == .mmap))
         let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: Int(stream.configuration.periodSize) * 2)
         defer { samples.deallocate() }
         samples.initialize(repeating: 0)
@@ -158,7 +157,7 @@ struct AlsaLoop: ParsableCommand {
         }
         done.wait()
         if let error = box.error { throw error }
-        _ = try? stream.drain(timeout: .seconds(2))
+        _ = try? stream.drainBlocking(timeout: .seconds(2))
         return (box.allocations, stream.xrunCount)
     }
 
@@ -166,8 +165,7 @@ struct AlsaLoop: ParsableCommand {
     func asyncCaptureLoop(_ pcm: any PCM, kernel: any KernelInterface, total: Int) throws -> (UInt?, Int) {
         let periodTime = Duration.nanoseconds(Int64(period) * 4 * 1_000_000_000 / 48_000)
         let stream = try CaptureStream(pcm: pcm, request: StreamRequest(sampleRate: 48_000, channelCount: 2, latency: periodTime,
-                                                                        formats: [.s16LE], preferMmap: access == .mmap),
-                                       kernel: kernel)
+                                                                        formats: [.s16LE], preferMmap: access == .mmap))
         let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: Int(stream.configuration.periodSize) * 2)
         defer { samples.deallocate() }
         samples.initialize(repeating: 0)
