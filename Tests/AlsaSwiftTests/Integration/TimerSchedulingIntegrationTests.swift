@@ -34,7 +34,9 @@ struct TimerSchedulingIntegrationTests {
         let frames = 48_000 * Self.seconds
         #expect(counters["playback_period_interrupts"] == 0, "\(counters)")
         #expect(counters["playback_stale_frames"] == 0 && counters["playback_late_frames"] == 0, "\(counters)")
-        #expect(counters["playback_frames"].map(Int.init) == frames, "\(counters)")
+        // The driver counts a frame when it next looks at the device: the last few of the drain may
+        // not be counted yet.
+        #expect(counters["playback_frames"].map { abs(Int($0) - frames) <= 64 } == true, "\(counters)")
         #expect(stream.xrunCount == 0, "\(stream.xrunCount) xruns, \(counters)")
         #expect(stream.statistics.waits <= Self.mostWakeups(frames, timer), "\(stream.statistics), \(stream.configuration)")
         print("timer rig explicit-sync \(mmap ? "mmap" : "read/write"): \(frames) frames in \(stream.statistics.waits) wakeups; \(stream.configuration)")
