@@ -35,6 +35,7 @@ enum ArgumentsFuzz {
         _ = command.device.request(format: .s16LE, channelCount: 2, sampleRate: 48_000)
         _ = command.device.request(format: .floatLE, channelCount: 64, sampleRate: 768_000)
         for rate in [1, 9, Int(UInt32.max)] { _ = command.device.request(format: .u8, channelCount: 1, sampleRate: deviceCount(rate, "rate")) }
+        _ = command.device.timerRequest(formats: [.s16LE], channelCount: 2, sampleRate: 48_000)
     }
 
     static func record(_ arguments: [String]) {

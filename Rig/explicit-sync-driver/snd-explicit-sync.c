@@ -53,6 +53,13 @@
  * counters), so several clients can run at once, each on its own (the soak runs its cases
  * concurrently). Time comes from an hrtimer, one tick per period.
  *
+ * Period interrupts can be turned off, as on HDA, SOF and avs: hw info declares
+ * SNDRV_PCM_INFO_NO_PERIOD_WAKEUP, and a stream that sets SNDRV_PCM_HW_PARAMS_NO_PERIOD_WAKEUP
+ * (runtime->no_period_wakeup) gets no snd_pcm_period_elapsed: the hrtimer still moves the device
+ * (its position, the counters), but hw_ptr moves and pollers wake only when user space asks for
+ * the position (HWSYNC, STATUS, SYNC_PTR, a transfer). period_interrupts counts the calls of
+ * snd_pcm_period_elapsed since open: 0 for such a stream.
+ *
  * Link audio timestamps (get_time_info): the device's position clock is ktime since START, so a
  * request for SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK gets that clock (the link counter, reset at START)
  * and SNDRV_PCM_AUDIO_TSTAMP_TYPE_LINK_ABSOLUTE the same clock since the substream was opened (the
@@ -113,6 +120,7 @@ struct es_stats {
 	u64 checksum;
 	u64 underrun_frames;
 	u64 xruns;
+	u64 period_interrupts;		/* snd_pcm_period_elapsed calls */
 	/* since the last PREPARE */
 	u64 cpu_syncs;
 	u64 device_syncs;
@@ -156,7 +164,8 @@ static struct es_card *es_chip;		/* for the sync probe */
 static const struct snd_pcm_hardware es_hardware = {
 	.info = SNDRV_PCM_INFO_MMAP | SNDRV_PCM_INFO_MMAP_VALID | SNDRV_PCM_INFO_INTERLEAVED |
 		SNDRV_PCM_INFO_BLOCK_TRANSFER | SNDRV_PCM_INFO_EXPLICIT_SYNC |
-		SNDRV_PCM_INFO_HAS_LINK_ATIME | SNDRV_PCM_INFO_HAS_LINK_ABSOLUTE_ATIME,
+		SNDRV_PCM_INFO_HAS_LINK_ATIME | SNDRV_PCM_INFO_HAS_LINK_ABSOLUTE_ATIME |
+		SNDRV_PCM_INFO_NO_PERIOD_WAKEUP,
 	.formats = SNDRV_PCM_FMTBIT_S16_LE | SNDRV_PCM_FMTBIT_S32_LE,
 	.rates = SNDRV_PCM_RATE_CONTINUOUS | SNDRV_PCM_RATE_8000_48000,
 	.rate_min = 8000,
@@ -262,8 +271,11 @@ static enum hrtimer_restart es_tick(struct hrtimer *timer)
 		return HRTIMER_NORESTART;
 	}
 	es_advance(s);
-	elapsed = s->period_due;
+	/* With NO_PERIOD_WAKEUP granted the device moves on without a word: no interrupt. */
+	elapsed = s->period_due && !runtime->no_period_wakeup;
 	s->period_due = false;
+	if (elapsed)
+		s->stats.period_interrupts++;
 	spin_unlock_irqrestore(&s->lock, flags);
 
 	if (elapsed)
@@ -789,6 +801,7 @@ static void es_proc_read(struct snd_info_entry *entry, struct snd_info_buffer *b
 		snd_iprintf(buffer, "%splayback_checksum 0x%016llx\n", prefix, p.checksum);
 		snd_iprintf(buffer, "%splayback_underrun_frames %llu\n", prefix, p.underrun_frames);
 		snd_iprintf(buffer, "%splayback_xruns %llu\n", prefix, p.xruns);
+		snd_iprintf(buffer, "%splayback_period_interrupts %llu\n", prefix, p.period_interrupts);
 		snd_iprintf(buffer, "%splayback_cpu_syncs %llu\n", prefix, p.cpu_syncs);
 		snd_iprintf(buffer, "%splayback_device_syncs %llu\n", prefix, p.device_syncs);
 		snd_iprintf(buffer, "%splayback_stale_frames %llu\n", prefix, p.stale_frames);
@@ -796,6 +809,7 @@ static void es_proc_read(struct snd_info_entry *entry, struct snd_info_buffer *b
 		snd_iprintf(buffer, "%scapture_frames %llu\n", prefix, c.frames);
 		snd_iprintf(buffer, "%scapture_checksum 0x%016llx\n", prefix, c.checksum);
 		snd_iprintf(buffer, "%scapture_xruns %llu\n", prefix, c.xruns);
+		snd_iprintf(buffer, "%scapture_period_interrupts %llu\n", prefix, c.period_interrupts);
 		snd_iprintf(buffer, "%scapture_cpu_syncs %llu\n", prefix, c.cpu_syncs);
 		snd_iprintf(buffer, "%scapture_device_syncs %llu\n", prefix, c.device_syncs);
 		snd_iprintf(buffer, "%scapture_poisoned_frames %llu\n", prefix, c.poisoned_frames);

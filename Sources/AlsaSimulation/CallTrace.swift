@@ -21,6 +21,10 @@ public enum SimulatedCall: Sendable, Hashable {
     case read
     /// write(2) to a MIDI file.
     case write
+    /// timerfd_create(2).
+    case timerCreate
+    /// timerfd_settime(2).
+    case timerSet
 }
 
 /// One seam call as the simulated kernel saw it.
@@ -37,18 +41,21 @@ public struct SimulatedCallRecord: Sendable, Equatable {
     public var applPtr: UInt?
     /// For mmap: the offset asked for, which names the region (data, status or control record).
     public var mmapOffset: Int?
+    /// For HW_PARAMS: the record's `flags` (SNDRV_PCM_HW_PARAMS_*), NO_PERIOD_WAKEUP among them.
+    public var hardwareParameterFlags: UInt32?
     /// nil when the call succeeded.
     public var errno: Errno?
 
     /// A record of one call; the simulated kernel makes these, tests compare against them.
     public init(call: SimulatedCall, request: UInt? = nil, requestName: String? = nil, syncPtrFlags: UInt32? = nil,
-                applPtr: UInt? = nil, mmapOffset: Int? = nil, errno: Errno? = nil) {
+                applPtr: UInt? = nil, mmapOffset: Int? = nil, hardwareParameterFlags: UInt32? = nil, errno: Errno? = nil) {
         self.call = call
         self.request = request
         self.requestName = requestName
         self.syncPtrFlags = syncPtrFlags
         self.applPtr = applPtr
         self.mmapOffset = mmapOffset
+        self.hardwareParameterFlags = hardwareParameterFlags
         self.errno = errno
     }
 }

@@ -10,6 +10,12 @@ public struct DeviceObservation: Sendable, Equatable {
     public var underrunFrames = 0
     /// Xruns the device side met (the hardware pointer caught up with the application's).
     public var xruns = 0
+    /// Playback: the most frames queued ahead of the device at once (appl_ptr ahead of the DMA
+    /// position as a frame is played): the longest a frame waited to be heard, in frames.
+    public var maximumQueuedFrames = 0
+    /// Period interrupts the device signalled (each updates hw_ptr and may wake a poller); none
+    /// while the stream runs without them (NO_PERIOD_WAKEUP granted).
+    public var periodInterrupts = 0
 
     // The explicit-sync counters, as the rig's test card keeps them; zero on a coherent device.
     // Unlike the fields above (kept from open), they start again at every PREPARE.

@@ -187,6 +187,9 @@ struct PCMCore {
                                     bufferSize: value(ALSA_HW_PARAM_BUFFER_SIZE),
                                     frameBytes: sampleBits * channels / 8, sampleBytes: max(sampleBits / 8, 1))
         s.setup = setup
+        // The kernel honours the flag only where the driver offers it, and ignores it silently
+        // otherwise: the device then keeps its period interrupts.
+        s.noPeriodWakeup = p.pointee.flags & ALSA_HW_PARAMS_NO_PERIOD_WAKEUP != 0 && s.hardware.info & ALSA_INFO_NO_PERIOD_WAKEUP != 0
         s.allocateBuffers(bytes: setup.dmaBytes)
         // The kernel's boundary: the largest buffer_size * 2^n that keeps pointer arithmetic in a long.
         var boundary = UInt(setup.bufferSize)

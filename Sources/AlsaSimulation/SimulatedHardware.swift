@@ -79,7 +79,8 @@ public struct SimulatedHardware: Sendable, Equatable {
     static let readWriteAccesses: UInt32 = 1 << 3 | 1 << 4
 
     /// Like snd-dummy on a 6.1 kernel: info 0x00040103, U8 and S16_LE, 5500–48000 Hz, 1–2 channels,
-    /// 64 KiB of buffer. Being INTERLEAVED only, it offers MMAP_INTERLEAVED and RW_INTERLEAVED.
+    /// 64 KiB of buffer. Being INTERLEAVED only, it offers MMAP_INTERLEAVED and RW_INTERLEAVED. Its
+    /// period interrupts cannot be turned off (no NO_PERIOD_WAKEUP), as snd-dummy's and snd-aloop's.
     public static var dummy: SimulatedHardware {
         SimulatedHardware(info: ALSA_INFO_MMAP | ALSA_INFO_MMAP_VALID | ALSA_INFO_INTERLEAVED | ALSA_INFO_RESUME,
                           accessMask: 1 << 0 | 1 << 3,
@@ -88,10 +89,11 @@ public struct SimulatedHardware: Sendable, Equatable {
                           architecture: .x86, resume: .supported, name: "Simulated PCM")
     }
 
-    /// A device with non-coherent DMA buffers: it declares EXPLICIT_SYNC.
+    /// A device with non-coherent DMA buffers: it declares EXPLICIT_SYNC, and, as HDA and SOF do,
+    /// NO_PERIOD_WAKEUP (period interrupts can be turned off).
     public static var explicitSync: SimulatedHardware {
         SimulatedHardware(info: ALSA_INFO_MMAP | ALSA_INFO_MMAP_VALID | ALSA_INFO_INTERLEAVED | ALSA_INFO_NONINTERLEAVED
-                            | ALSA_INFO_PAUSE | ALSA_INFO_RESUME | ALSA_INFO_EXPLICIT_SYNC,
+                            | ALSA_INFO_PAUSE | ALSA_INFO_RESUME | ALSA_INFO_EXPLICIT_SYNC | ALSA_INFO_NO_PERIOD_WAKEUP,
                           accessMask: mmapAccesses | readWriteAccesses,
                           formats: [1, 2, 10, 14, 32], channelCount: 1...8,
                           rates: .list([8000, 11025, 16000, 22050, 32000, 44100, 48000, 88200, 96000, 192000]),

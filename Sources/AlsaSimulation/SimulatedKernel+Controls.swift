@@ -44,6 +44,7 @@ extension SimulatedKernel {
         try locked { () throws(Errno) -> Int in
             if let watch = deviceWatches[fd.rawValue] { return try watch.read(into: buffer) }
             if let file = midiFiles[fd.rawValue] { return try readMIDI(file, into: buffer) }
+            if timers[fd.rawValue] != nil { return try readTimer(fd.rawValue, into: buffer) }
             guard let card = controls[fd.rawValue] else { throw .invalidArgument }
             if disconnectedControls.contains(fd.rawValue) { throw .noDevice }
             return try mixer(card).read(fd.rawValue, into: buffer, nonBlocking: true)

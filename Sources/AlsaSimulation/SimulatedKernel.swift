@@ -7,9 +7,10 @@ import SystemPackage
 /// A model of the Linux ALSA PCM core (6.1 semantics) behind AlsaSwift's syscall seam.
 ///
 /// Device nodes `/dev/snd/pcmC<card>D<device>{p,c}` exist for every device added. Time is virtual:
-/// the DMA engines move only when a test calls `advance`, or when a caller would sleep in the kernel
-/// (blocking transfers, blocking drain, poll with a timeout), which advances the clock a period at a
-/// time until the wait would end. Nothing sleeps, and no thread is needed.
+/// the machine's clock (which stamps PCM positions and runs its timers) and the DMA engines move
+/// only when a test calls `advance`, or when a caller would sleep in the kernel (blocking
+/// transfers, blocking drain, poll with a timeout), which advances the clock a period at a time, or
+/// to the next timer, until the wait would end. Nothing sleeps, and no thread is needed.
 ///
 /// Thread safety: every entry point takes one lock, so a kernel may be shared between threads.
 public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
@@ -43,6 +44,12 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         return nextDescriptor
     }
     private var regions: [UnsafeMutableRawPointer: Region] = [:]
+    /// The machine's CLOCK_MONOTONIC: what PCM timestamps and timers read.
+    var clock = SimulatedClock()
+    /// Open timer descriptors and their deadlines (nanoseconds since boot; nil: disarmed).
+    var timers: [Int32: UInt64?] = [:]
+    /// How late a timer wakes its sleeper, past its deadline (SimulatedKernel+Timers.swift).
+    var timerLatency: UInt64 = 0
     private var faults = FaultQueue()
     var records: [SimulatedCallRecord] = []
 
@@ -99,14 +106,14 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
 
     // MARK: the test's controls
 
-    /// Moves every running DMA engine by `frames`.
+    /// Moves every running DMA engine by `frames`, and the clock with them.
     public func advance(frames: Int) {
-        locked { for s in openSubstreams { s.run(frames: frames) } }
+        locked { elapse { _ in frames } }
     }
 
-    /// Moves every running DMA engine by `periods` of its own period size.
+    /// Moves every running DMA engine by `periods` of its own period size, and the clock with them.
     public func advance(periods: Int) {
-        locked { for s in openSubstreams { s.run(frames: periods * (s.setup?.periodSize ?? 0)) } }
+        locked { elapse { periods * ($0.setup?.periodSize ?? 0) } }
     }
 
     /// The next `times` calls of `call` (and `request`, for ioctls) fail with `errno` without running,
@@ -194,8 +201,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     public var trace: [SimulatedCallRecord] { locked { records } }
     /// Empties `trace`, so a test can count the calls of one step.
     public func clearTrace() { locked { records.removeAll() } }
-    /// Descriptors open now (PCM, control and inotify): 0 once a client closed everything.
-    public var openDescriptorCount: Int { locked { files.count + controls.count + deviceWatches.count + midiFiles.count } }
+    /// Descriptors open now (PCM, control, inotify, MIDI and timers): 0 once a client closed everything.
+    public var openDescriptorCount: Int { locked { files.count + controls.count + deviceWatches.count + midiFiles.count + timers.count } }
     /// Mappings in place now: 0 once a client unmapped everything.
     public var mappedRegionCount: Int { locked { regions.values.reduce(0) { $0 + $1.users } } }
 
@@ -249,6 +256,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
             guard let s = substreams[path], !s.removed else { return try fail(&record, .noSuchFileOrDirectory) }
             guard !s.isOpen else { return try fail(&record, .resourceBusy) }
             s.open(nonBlocking: flags & O_NONBLOCK != 0)
+            s.clock = clock
             let fd = nextDescriptor
             nextDescriptor += 1
             files[fd] = s
@@ -260,7 +268,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     public func close(_ fd: FileDescriptor) throws(Errno) {
         try locked { () throws(Errno) in
             var record = SimulatedCallRecord(call: .close)
-            if deviceWatches.removeValue(forKey: fd.rawValue) != nil {
+            if deviceWatches.removeValue(forKey: fd.rawValue) != nil || timers.removeValue(forKey: fd.rawValue) != nil {
                 records.append(record)
                 return
             }
@@ -304,6 +312,9 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 record.syncPtrFlags = sync.flags
                 if sync.flags & ALSA_SYNC_PTR_APPL == 0 { record.applPtr = sync.c.control.appl_ptr }
             }
+            if request == ALSA_IOCTL_HW_PARAMS, let argument {
+                record.hardwareParameterFlags = argument.assumingMemoryBound(to: snd_pcm_hw_params.self).pointee.flags
+            }
             try checkFault(&record, .ioctl, request)
             if let file = midiFiles[fd.rawValue] {
                 do throws(Errno) {
@@ -327,7 +338,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 }
             }
             guard let s = files[fd.rawValue] else { return try fail(&record, .badFileDescriptor) }
-            if framesPerCall > 0 && !isStalled { for other in openSubstreams { other.run(frames: framesPerCall) } }
+            if framesPerCall > 0 && !isStalled { elapse { _ in framesPerCall } }
             let result: Int32
             do throws(Errno) {
                 result = try PCMCore(kernel: self, s: s).ioctl(request, argument)
@@ -410,22 +421,24 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         }
     }
 
-    /// poll(2) over simulated PCM descriptors and, like the real system call, over any host
-    /// descriptor in the same set (an eventfd or pipe that wakes a poller thread).
+    /// poll(2) over simulated PCM descriptors and timers and, like the real system call, over any
+    /// host descriptor in the same set (an eventfd or pipe that wakes a poller thread).
     ///
-    /// While a simulated stream that could wake the caller is running, the clock runs a period at a
-    /// time until something is ready or the timeout passes (virtual time; host descriptors are
-    /// checked at each step). When nothing simulated is moving, the call blocks in the host's poll
-    /// on the host descriptors, without holding the kernel's lock; with none, it reports a timeout
-    /// rather than hang.
+    /// While a simulated stream that could wake the caller is running, or a timer in the set is
+    /// armed, time passes (virtual time; host descriptors are checked at each step) until something
+    /// is ready or the timeout passes: a period at a time, or straight to the timer's deadline when
+    /// that comes first. When nothing simulated can wake the caller, the call blocks in the host's
+    /// poll on the host descriptors, without holding the kernel's lock; with none, it reports a
+    /// timeout rather than hang.
     public func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeout: Duration?) throws(Errno) -> Int32 {
         let timeoutMilliseconds = timeout.pollMilliseconds
         let outcome = try locked { () throws(Errno) -> Int32? in
             var record = SimulatedCallRecord(call: .poll)
             try checkFault(&record, .poll, nil)
             records.append(record)
-            var waitedFrames = 0
             var waitedNanoseconds = 0
+            // A wait without a limit ends after an hour of virtual time.
+            let end = clock.nanoseconds + (timeoutMilliseconds < 0 ? SimulatedClock.hour : UInt64(timeoutMilliseconds) * 1_000_000)
             while true {
                 var ready: Int32 = 0
                 for i in 0..<count {
@@ -443,6 +456,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                         descriptors[i].revents = watch.hasEvents ? Int16(POLLIN) & descriptors[i].events : 0
                     } else if controls[fd] != nil {
                         descriptors[i].revents = controlEvents(fd) & (descriptors[i].events | Int16(POLLERR | POLLNVAL))
+                    } else if let deadline = timers[fd] {
+                        descriptors[i].revents = timerHasExpired(deadline) ? Int16(POLLIN) & descriptors[i].events : 0
                     } else {
                         descriptors[i].revents = Self.hostEvents(descriptors[i])
                     }
@@ -454,13 +469,23 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                                                    timeoutMilliseconds: timeoutMilliseconds, waited: &waitedNanoseconds) {
                     continue
                 }
+                guard !isStalled else { return nil }
+                if clock.nanoseconds >= end { return 0 }
                 let clocks = (0..<count).compactMap { files[descriptors[$0].fd] }.filter { $0.isRunning && !$0.disconnected }
-                guard !isStalled, let clock = clocks.first, let setup = clock.setup else { return nil }
-                let limit = timeoutMilliseconds < 0 ? setup.sampleRate * 3600 : Int(timeoutMilliseconds) * setup.sampleRate / 1000
-                if waitedFrames >= limit { return 0 }
-                let step = min(setup.periodSize - clock.framesIntoPeriod, limit - waitedFrames)
-                for s in openSubstreams { s.run(frames: step) }
-                waitedFrames += step
+                let due = (0..<count).compactMap { timers[descriptors[$0].fd].flatMap { $0 } }.min().map { $0 + timerLatency }
+                if let pacing = clocks.first, let setup = pacing.setup {
+                    // To the next period interrupt of the first running stream, the timer or the timeout.
+                    var step = min(setup.periodSize - pacing.framesIntoPeriod, clock.frames(until: end, rate: setup.sampleRate))
+                    if let due { step = min(step, max(clock.frames(until: due, rate: setup.sampleRate), 1)) }
+                    let before = clock
+                    elapse { _ in step }
+                    // A stream that stopped at once (an xrun) must not stop the clock: the wait goes on.
+                    if clock == before { clock.advance(frames: step, rate: setup.sampleRate) }
+                } else if let due {
+                    elapse(until: min(due, end))
+                } else {
+                    return nil
+                }
             }
         }
         if let outcome { return outcome }
@@ -480,7 +505,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         let simulated = locked {
             (0..<count).map { i in
                 let fd = descriptors[i].fd
-                return fd >= 0 && (files[fd] != nil || controls[fd] != nil || deviceWatches[fd] != nil || midiFiles[fd] != nil)
+                return fd >= 0 && (files[fd] != nil || controls[fd] != nil || deviceWatches[fd] != nil || midiFiles[fd] != nil
+                                   || timers[fd] != nil)
             }
         }
         // Control, inotify and MIDI files are woken by other threads (a change, a node, bytes or
@@ -580,6 +606,33 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     /// from inside an ioctl, with the lock already held.
     func sleepOnePeriod(_ s: Substream) {
         let step = (s.setup?.periodSize ?? 1) - s.framesIntoPeriod
-        for other in openSubstreams { other.run(frames: step) }
+        elapse { _ in step }
+    }
+
+    /// Time passes: every running DMA engine moves `frames(substream)` frames from the machine's
+    /// clock, and the clock moves to the latest of them (it stays when nothing runs). Every
+    /// substream then reads the machine's clock again. Lock held.
+    func elapse(_ frames: (Substream) -> Int) {
+        var latest = clock
+        for s in openSubstreams where s.isRunning {
+            s.run(frames: frames(s))
+            if s.clock.isLater(than: latest) { latest = s.clock }
+        }
+        clock = latest
+        for s in openSubstreams { s.clock = clock }
+    }
+
+    /// Time passes up to `instant`: each running DMA engine moves as many frames as that takes at
+    /// its rate, and the clock reaches `instant` even when nothing runs. Lock held.
+    func elapse(until instant: UInt64) {
+        var latest = clock
+        for s in openSubstreams where s.isRunning {
+            guard let setup = s.setup else { continue }
+            s.run(frames: s.clock.frames(until: instant, rate: setup.sampleRate))
+            if s.clock.isLater(than: latest) { latest = s.clock }
+        }
+        latest.advance(to: instant)
+        clock = latest
+        for s in openSubstreams { s.clock = clock }
     }
 }

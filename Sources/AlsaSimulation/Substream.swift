@@ -87,12 +87,15 @@ final class Substream {
     var framesIntoPeriod = 0
     /// Capture frames produced since the last START: the signal's frame number.
     var captureFrame: UInt64 = 0
-    /// The substream's monotonic clock (virtual: it moves only while its DMA engine runs), from a
-    /// nonzero origin as a real clock has. Exact: `nanosecondRemainder` keeps what a frame's
-    /// duration leaves below a nanosecond, so N frames always last floor(N * 10^9 / rate) ns.
-    var nanoseconds: UInt64 = Substream.bootTime
-    var nanosecondRemainder: UInt64 = 0
-    static let bootTime: UInt64 = 3_600_000_000_000
+    /// The machine's clock as this substream sees it. The kernel sets it to its own before time
+    /// passes; while the DMA engine runs, it moves with the frames (period boundaries stamped
+    /// exactly), and the kernel's clock follows.
+    var clock = SimulatedClock()
+    /// runtime->no_period_wakeup: the stream asked for no period interrupts (HW_PARAMS flag
+    /// NO_PERIOD_WAKEUP) and the device offers that (INFO_NO_PERIOD_WAKEUP). The DMA engine then
+    /// moves on without ever updating hw_ptr or waking a poller; only the app's own pointer
+    /// updates (HWSYNC, STATUS, transfers) do.
+    var noPeriodWakeup = false
     /// runtime->trigger_tstamp: when the stream last started, stopped or paused.
     var triggerTimestamp = Glibc.timespec()
     /// The DMA position at the last start, for link timestamps (which count from the start).
@@ -158,8 +161,7 @@ final class Substream {
         releaseBuffers()
         resetPointers()
         captureFrame = 0
-        nanoseconds = Substream.bootTime
-        nanosecondRemainder = 0
+        noPeriodWakeup = false
         triggerTimestamp = Glibc.timespec()
         dmaPositionAtTrigger = 0
         audioTimestampRequest = 0
@@ -311,7 +313,7 @@ final class Substream {
     }
 
     /// The substream's clock now.
-    var now: timespec { Self.clockTime(nanoseconds: nanoseconds) }
+    var now: timespec { Self.clockTime(nanoseconds: clock.nanoseconds) }
 
     static func clockTime(nanoseconds: UInt64) -> Glibc.timespec {
         Glibc.timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
@@ -344,21 +346,24 @@ final class Substream {
         return (channel * setup.bufferSize + position) * setup.sampleBytes + byte % setup.sampleBytes
     }
 
-    /// The DMA engine moves `frames` frames, with a period interrupt at every period boundary.
+    /// The DMA engine moves `frames` frames, with a period interrupt at every period boundary
+    /// (none when the stream turned them off).
     func run(frames: Int) {
         guard let setup, let view = (deviceCopy ?? dma)?.base else { return }
         var remaining = frames
         while remaining > 0, isRunning {
             let step = min(remaining, setup.periodSize - framesIntoPeriod)
             for _ in 0..<step { moveOneFrame(setup, view) }
-            let elapsed = UInt64(step) * 1_000_000_000 + nanosecondRemainder
-            nanoseconds += elapsed / UInt64(max(setup.sampleRate, 1))
-            nanosecondRemainder = elapsed % UInt64(max(setup.sampleRate, 1))
+            clock.advance(frames: step, rate: setup.sampleRate)
             remaining -= step
             framesIntoPeriod += step
             if framesIntoPeriod >= setup.periodSize {
                 framesIntoPeriod = 0
-                updateHardwarePointer()
+                // The period interrupt (snd_pcm_period_elapsed), unless the stream turned them off.
+                if !noPeriodWakeup {
+                    observation.periodInterrupts += 1
+                    updateHardwarePointer()
+                }
             }
         }
     }
@@ -381,6 +386,7 @@ final class Substream {
         } else {
             let queued = wrap(Int(applPtr) - Int(dmaPosition))
             if queued > 0 && queued <= UInt(setup.bufferSize) {
+                observation.maximumQueuedFrames = max(observation.maximumQueuedFrames, Int(queued))
                 var stale = false
                 for b in 0..<setup.frameBytes {
                     let offset = byteOffset(position: position, byte: b, setup)

@@ -1,6 +1,7 @@
 import AlsaSimulation
 import AlsaSwift
 import ArgumentParser
+import Foundation
 
 /// How every tool names and opens a device.
 package struct DeviceOptions: ParsableArguments, Sendable {
@@ -24,8 +25,11 @@ package struct DeviceOptions: ParsableArguments, Sendable {
     @Option(parsing: .unconditional, help: "Frames in the ring buffer, 1 to 4294967295.")
     package var buffer: Int?
 
-    @Option(parsing: .unconditional, help: "Buffer length in milliseconds (1 to 60000), when --buffer is not given.")
+    @Option(parsing: .unconditional, help: "Buffer length in milliseconds (1 to 60000), when --buffer is not given; with --timer, the most audio kept queued ahead of the device.")
     package var latency: Int?
+
+    @Flag(help: "Sleep on a timer with the deepest buffer the device allows (up to 2 s), with no period interrupts where the device can turn them off, and print the wakeups per second on exit. Samples pass through Float.")
+    package var timer = false
 
     package init() {}
 
@@ -52,6 +56,9 @@ package struct DeviceOptions: ParsableArguments, Sendable {
         if let latency, latency < 1 { throw ValidationError("--latency \(latency) is out of range (1 to \(ToolLimits.maximumLatencyMilliseconds) ms)") }
         if let latency, latency > ToolLimits.maximumLatencyMilliseconds {
             throw ValidationError("--latency \(latency) ms is longer than any device buffers (at most \(ToolLimits.maximumLatencyMilliseconds) ms)")
+        }
+        if timer && (period != nil || buffer != nil) {
+            throw ValidationError("--timer chooses the period and the buffer itself: give --latency for a target, not --period or --buffer")
         }
         if transport == .alsaLib && isSimulated { throw ValidationError("the simulated machine has no alsa-lib transport") }
         if forceSyncPtr && transport == .alsaLib { throw ValidationError("--force-sync-ptr applies to the direct transport only") }
@@ -90,6 +97,31 @@ package struct DeviceOptions: ParsableArguments, Sendable {
         let periodSize = period ?? bufferSize.map { max($0 / 4, 1) }
         return HardwareRequest(access: mmap ? .mmapInterleaved : .readWriteInterleaved, format: format, channelCount: Int(channels),
                                sampleRate: Int(rate), periodSize: periodSize, bufferSize: bufferSize)
+    }
+}
+
+extension DeviceOptions {
+    /// The stream request of `--timer` for `channelCount` at `sampleRate`: the first of `formats`
+    /// the device offers, mmap if asked, and `--latency` as the latency target (none: the whole buffer).
+    package func timerRequest(formats: [SampleFormat], channelCount: Int, sampleRate: Int) -> StreamRequest {
+        StreamRequest(sampleRate: sampleRate, channelCount: channelCount, formats: formats, preferMmap: mmap,
+                      scheduling: .timer(latency: latency.map { .milliseconds($0) }))
+    }
+}
+
+/// How often a timer-scheduled stream woke: the figure `--timer` prints on exit.
+package struct WakeupReport: Sendable, CustomStringConvertible {
+    /// Times the stream slept and woke (`TransferStatistics.waits`).
+    package var wakeups: Int
+    /// Seconds of audio the stream moved meanwhile.
+    package var seconds: Double
+    /// What paced the device: whether its period interrupts stayed on.
+    package var periodWakeups: Bool
+
+    package var description: String {
+        let perSecond = seconds > 0 ? Double(wakeups) / seconds : 0
+        return "timer: \(wakeups) wakeups in \(String(format: "%.1f", seconds)) s of audio (\(String(format: "%.2f", perSecond))/s), "
+            + (periodWakeups ? "period interrupts left on (the device cannot turn them off)" : "no period interrupts")
     }
 }
 

@@ -82,6 +82,8 @@ package struct AlsaPlay: ParsableCommand {
                 Say.error("warning: '\(source.name)' is truncated: \(truncation); played the \(played.frames) whole frames there were")
             }
             report.status("  played \(played.frames) frames, \(played.xruns) xrun\(played.xruns == 1 ? "" : "s")\(played.interrupted ? ", interrupted" : "")")
+            // Asked for on the command line: printed even with -q.
+            if let wakeups = played.wakeups { Say.error("  \(wakeups)") }
             if let simulator = opened.simulator, let address = pcm.syncReport.hardware {
                 let device = simulator.playbackObservation(card: address.card, device: address.device)
                 // Resampled, the device gets other frames than the file's: only their count is known.

@@ -82,6 +82,8 @@ package struct AlsaRecord: ParsableCommand {
         let length = clock(Double(result.frames) / Double(sampleRate))
         let xruns = "\(result.xruns) xrun\(result.xruns == 1 ? "" : "s")"
         report.status("\(name): \(result.frames) frames (\(length)), \(xruns)\(result.interrupted ? ", interrupted" : "")")
+        // Asked for on the command line: printed even with -q.
+        if let wakeups = result.wakeups { Say.error(wakeups.description) }
         // Stopped by a signal: 128 + its number, as for every tool, even when Ctrl-C is how an
         // open-ended recording ends (the file is complete either way).
         if result.interrupted { throw Interruption.exitCode }
@@ -94,6 +96,8 @@ package struct Recorder {
         package var frames: Int
         package var xruns: Int
         package var interrupted: Bool
+        /// With `--timer`: how often the stream woke.
+        package var wakeups: WakeupReport? = nil
     }
 
     package let pcm: any PCM
@@ -122,6 +126,7 @@ package struct Recorder {
         guard let deviceChannels = UInt32(exactly: channels), let deviceRate = UInt32(exactly: rate) else {
             throw ToolFailure("\(channels) channels at \(rate) Hz are beyond what a device can be asked for")
         }
+        if options.timer { return try recordOnTimer(format: format, channels: channels, rate: rate, frames: limit, to: open, onConfigured: onConfigured) }
         let setup = try pcm.configure(options.request(format: format, channelCount: deviceChannels, sampleRate: deviceRate))
         guard setup.channelCount == deviceChannels, setup.sampleRate == deviceRate else {
             throw ToolFailure("\(pcm.name) records \(setup.channelCount) channels at \(setup.sampleRate) Hz, not \(channels) at \(rate); try a plughw: or default device")
@@ -158,6 +163,49 @@ package struct Recorder {
         try writer.finish()
         status.finish()
         return Report(frames: writer.framesWritten, xruns: pcm.xrunCount, interrupted: interrupted)
+    }
+
+    /// `--timer`: a timer-scheduled `CaptureStream` on the PCM in `format` (the device must have
+    /// it), read a chunk of `Float` at a time and stored in that format again (exact for formats of
+    /// up to 24 bits). A Ctrl-C is seen when the stream next wakes.
+    private func recordOnTimer(format: SampleFormat, channels: Int, rate: Int, frames limit: Int?,
+                               to open: (WAVFormat) throws(WAVError) -> any AudioSink,
+                               onConfigured: (HardwareSetup) -> Void) throws -> Report {
+        let stream = try CaptureStream(pcm: pcm, request: options.timerRequest(formats: [format], channelCount: channels, sampleRate: rate))
+        let setup = stream.configuration.setup
+        onConfigured(setup)
+        guard let layout = WAVFormat(storing: setup.format, channelCount: channels, sampleRate: rate) else {
+            throw ToolFailure("\(setup.format) cannot be stored")
+        }
+        let writer = try open(layout)
+        let chunk = 4096
+        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * setup.frameBytes, alignment: 16)
+        let floats = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk * channels)
+        defer {
+            bytes.deallocate()
+            floats.deallocate()
+        }
+        var meter = LevelMeter(channels: channels)
+        while !Interruption.requested {
+            let wanted = min(chunk, (limit ?? .max) - writer.framesWritten)
+            if wanted <= 0 { break }
+            let samples = UnsafeMutableBufferPointer(rebasing: floats[0..<wanted * channels])
+            try stream.readBlocking(into: samples)
+            let captured = UnsafeMutableRawBufferPointer(rebasing: bytes[0..<wanted * setup.frameBytes])
+            try SampleConversion.encode(UnsafeBufferPointer(samples), as: setup.format, into: captured)
+            try writer.append(UnsafeRawBufferPointer(captured))
+            if status.enabled {
+                meter.add(UnsafeBufferPointer(samples))
+                status.update("● \(clock(Double(writer.framesWritten) / Double(rate)))  \(meter.bars())  xruns \(stream.xrunCount)")
+            }
+        }
+        let interrupted = Interruption.requested
+        try? stream.stop()
+        try writer.finish()
+        status.finish()
+        let wakeups = WakeupReport(wakeups: stream.statistics.waits, seconds: Double(writer.framesWritten) / Double(rate),
+                                   periodWakeups: stream.configuration.timer?.periodWakeups ?? true)
+        return Report(frames: writer.framesWritten, xruns: stream.xrunCount, interrupted: interrupted, wakeups: wakeups)
     }
 
     /// Fills `buffer` (whole frames), with the access the PCM was configured for.

@@ -105,8 +105,10 @@ package struct AlsaTone: ParsableCommand {
     private func play() throws {
         let opened = try device.open(.playback)
         let latency = device.latency.map { Duration.milliseconds($0) } ?? .milliseconds(100)
-        let stream = try PlaybackStream(pcm: opened.pcm, request: StreamRequest(sampleRate: rate, channelCount: channels, latency: latency,
-                                                                                 preferMmap: device.mmap))
+        let request = device.timer
+            ? device.timerRequest(formats: StreamRequest.defaultFormats, channelCount: channels, sampleRate: rate)
+            : StreamRequest(sampleRate: rate, channelCount: channels, latency: latency, preferMmap: device.mmap)
+        let stream = try PlaybackStream(pcm: opened.pcm, request: request)
         let got = stream.configuration
         guard got.sampleRate == rate, got.channelCount == channels else {
             throw ToolFailure("\(got.deviceName) plays \(got.channelCount) channels at \(got.sampleRate) Hz, not \(channels) at \(rate)")
@@ -115,7 +117,7 @@ package struct AlsaTone: ParsableCommand {
         report.setup(of: opened.pcm)
         var generator = ToneGenerator(signal: signal, sampleRate: rate, channelCount: channels, frequency: frequency,
                                       sweepTo: to, segment: signal == .channels ? 1 : 2, levelDB: level)
-        let period = Int(got.periodSize)
+        let period = device.timer ? min(Int(got.periodSize), 4096) : Int(got.periodSize)
         let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: period * channels)
         defer { samples.deallocate() }
         let total = try totalFrames()
@@ -125,8 +127,9 @@ package struct AlsaTone: ParsableCommand {
             let frames = min(period, (total ?? .max) - played)
             let chunk = UnsafeMutableBufferPointer(rebasing: samples[0..<frames * channels])
             // Wait for room here, for half a second at most, rather than in the stream's write, whose
-            // wait has no limit: on a stalled device the loop still sees a Ctrl-C.
-            guard try opened.pcm.wait(timeout: .milliseconds(500)) else { continue }
+            // wait has no limit: on a stalled device the loop still sees a Ctrl-C. A timer-scheduled
+            // stream is ready only when empty: it waits on its timer, in the write.
+            if !device.timer { guard try opened.pcm.wait(timeout: .milliseconds(500)) else { continue } }
             generator.fill(chunk)
             try stream.writeBlocking(UnsafeBufferPointer(chunk))
             played += frames
@@ -135,6 +138,10 @@ package struct AlsaTone: ParsableCommand {
         if Interruption.requested { try stream.stop() } else { try stream.drainBlocking(timeout: .seconds(5)) }
         status.finish()
         report.status("played \(clock(Double(played) / Double(rate))), \(stream.xrunCount) xruns")
+        if let timer = got.timer {
+            // Asked for on the command line: printed even with -q.
+            Say.error(WakeupReport(wakeups: stream.statistics.waits, seconds: Double(played) / Double(rate), periodWakeups: timer.periodWakeups).description)
+        }
     }
 }
 

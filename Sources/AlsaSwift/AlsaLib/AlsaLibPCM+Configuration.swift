@@ -113,8 +113,18 @@ extension AlsaLibPCM {
             var count = UInt32(periodCount)
             try near(snd_pcm_hw_params_set_periods_near(pcm, p, &count, &dir), "period count", periodCount)
         }
+        if !request.periodWakeups {
+            try request.checkPeriodWakeups(offered: Self.infoFlags(p, capabilities.accessTypes), device: name)
+            // alsa-lib grants it only to a non-blocking PCM, which a timer-scheduled stream is.
+            let refused = snd_pcm_hw_params_set_period_wakeup(pcm, p, 0)
+            guard refused >= 0 else {
+                throw AlsaError(.configure, Errno(rawValue: -refused),
+                                context: "\(name) refuses to turn its period interrupts off (alsa-lib allows it only on a non-blocking PCM)")
+            }
+        }
         try call(.hwParams) { Int(snd_pcm_hw_params($0, p)) }
-        let granted = try Self.readSetup(p, hardwareInfo: hardwareProbe?.info)
+        var granted = try Self.readSetup(p, hardwareInfo: hardwareProbe?.info)
+        granted.periodWakeups = request.periodWakeups
         if granted.access.isMmap {
             mmapAreas.deallocate()
             mmapAreas = .allocate(capacity: granted.channelCount)

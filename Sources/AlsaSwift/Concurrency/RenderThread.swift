@@ -6,15 +6,16 @@ import Glibc
 import CAlsaKernel
 #endif
 
-/// What a render callback sees once a period: the period's samples, its position and the instant
-/// its first frame is heard (playback) or was captured (capture).
+/// What a render callback sees once a period (or, on a timer-scheduled stream, once a block of
+/// `TimerSchedule.blockFrames`): its samples, its position and the instant its first frame is
+/// heard (playback) or was captured (capture).
 ///
 /// `samples` is `Float` in [-1, 1), `frameCount × channelCount` long, laid out as the thread was asked
 /// (`layout`), owned by the thread and reused every call. For playback the callback fills it, and
 /// the thread converts it straight into the device buffer (the mmap area itself when the access is
 /// mmap); for capture it holds what the device delivered. Nothing in here allocates.
 public struct RenderContext: ~Copyable {
-    /// Frames in this call: always one period.
+    /// Frames in this call: always one period, or one block on a timer-scheduled stream.
     public let frameCount: Int
     /// Samples per frame.
     public let channelCount: Int
@@ -296,7 +297,7 @@ private final class RenderLoop: @unchecked Sendable {
         self.owner = owner
         self.priority = priority
         channelCount = engine.channelCount
-        periodFrames = engine.periodFrames
+        periodFrames = engine.blockFrames
         frameBytes = engine.frameBytes
         format = engine.configuration.format
         floats = .allocate(capacity: periodFrames * channelCount)

@@ -18,6 +18,13 @@ import Glibc
 /// `RateConversion`: a transfer's app frames are resampled to and from the device periods the
 /// engine moves, so the device side waits and moves exactly as without it.
 ///
+/// A timer-scheduled stream (`StreamScheduling.timer`) runs the same engine with another wake
+/// policy and transfer size (`TimerWatermark`): a wait looks at the device once (a status call,
+/// which also feeds the position clock's delay-locked loop) and either lets the step move what the
+/// watermark calls for at once, or sleeps on a timer (the kernel seam's timerfd, beside the PCM's
+/// descriptors) until the instant the loop predicts for the watermark; the step then moves that
+/// many frames, through the same transfers, in as few chunks as the ring buffer allows.
+///
 /// xruns and suspends met anywhere (a wait, a transfer, `delay()`, `status()`) are recovered by
 /// `RecoveryProcedure` under its rule, with "in a row" counted since the last frame moved.
 ///
@@ -30,6 +37,8 @@ final class PeriodEngine {
     let frameBytes: Int
     let periodFrames: Int
     let bufferFrames: Int
+    /// Frames a render callback gets per call: a period, or a timer schedule's block.
+    let blockFrames: Int
     /// For `async` waits: the kernel's poll reactor. nil for engines driven by a thread of their own.
     let reactor: PollReactor.Lease?
     /// Set by `pause()` until `resume()` (StreamControl.swift).
@@ -45,12 +54,23 @@ final class PeriodEngine {
     private(set) var statistics = TransferStatistics()
 
     private let isMmap: Bool
-    /// One period of device frames, for read/write access.
+    /// One chunk of device frames (a period, or a timer schedule's fill target), for read/write access.
     private let scratch: UnsafeMutableRawBufferPointer
+    private let chunkFrames: Int
+    /// Timer scheduling: the watermark's decisions, nil in period mode.
+    private(set) var watermark: TimerWatermark?
+    /// Timer scheduling: the timer the waits sleep on (from the PCM's kernel), nil in period mode.
+    private let timer: FileDescriptor?
+    /// Timer scheduling: the instant the last sleep was for, so that a device that stops moving
+    /// makes the stream sleep on, further each time, instead of waking at once again.
+    private var lastDeadline: MonotonicInstant?
+    /// Xruns the PCM had counted when the engine last looked: more is an xrun the watermark hears of.
+    private var xrunsSeen = 0
     /// Playback with read/write access: frames of `scratch` converted but not yet taken by the
     /// kernel (a plugin that took part of a period), written before anything else is converted.
     private var staged: Range<Int> = 0..<0
-    /// The PCM's descriptors, then one slot for a descriptor that interrupts a blocking wait.
+    /// The PCM's descriptors, then one slot for the timer and one for a descriptor that interrupts
+    /// a blocking wait.
     private let descriptors: UnsafeMutableBufferPointer<pollfd>
     private let pcmDescriptorCount: Int
     private var streak = RecoveryProcedure.Streak()
@@ -62,24 +82,42 @@ final class PeriodEngine {
     /// Frames moved since the last prepare (the engine's count of the application pointer). While
     /// `convert` runs, the frames moved before its chunk.
     private(set) var position = 0
-    /// Maps frame positions to the monotonic clock, for render callbacks' period times.
-    private var clock = PositionClock()
+    /// Maps frame positions to the monotonic clock: render callbacks' period times, and a timer
+    /// schedule's deadlines.
+    private var clock: PositionClock
 
     /// Takes a configured PCM (see `StreamNegotiation`). `async` engines lease the poll reactor of
     /// the PCM's kernel; that fails before anything is allocated when the reactor cannot be had.
     init(pcm: any PCM, configuration: StreamConfiguration, async: Bool) throws(AlsaError) {
         reactor = async ? try PollReactor.lease(for: pcm.kernel) : nil
-        // The kernel's poll says "ready" at avail_min frames: a period, so that a wait always ends
-        // with a period to move (a smaller avail_min, say from an app's own software parameters,
-        // would make every wait end early and the stream spin on partial periods).
-        if var software = pcm.softwareParameters, software.availMin != configuration.setup.periodSize {
-            software.availMin = configuration.setup.periodSize
-            try pcm.installSoftwareParameters(software)
+        let setup = configuration.setup
+        if var software = pcm.softwareParameters {
+            let wanted = software
+            if let schedule = configuration.timer {
+                // Only the timer wakes the stream: the kernel's poll says "ready" only at an empty
+                // (playback) or full (capture) buffer. Playback starts once the fill target is queued.
+                software.availMin = setup.bufferSize
+                software.startThreshold = pcm.direction == .playback ? schedule.fillTarget : 1
+            } else {
+                // The kernel's poll says "ready" at avail_min frames: a period, so that a wait always
+                // ends with a period to move (a smaller avail_min, say from an app's own software
+                // parameters, would make every wait end early and the stream spin on partial periods).
+                software.availMin = setup.periodSize
+            }
+            if software != wanted { try pcm.installSoftwareParameters(software) }
+        }
+        if configuration.timer != nil {
+            do {
+                timer = try pcm.kernel.timerCreate()
+            } catch {
+                throw AlsaError(.poll, error, context: "timerfd_create for a timer-scheduled stream")
+            }
+        } else {
+            timer = nil
         }
         self.pcm = pcm
         self.configuration = configuration
         direction = pcm.direction
-        let setup = configuration.setup
         channelCount = setup.channelCount
         frameBytes = setup.frameBytes
         periodFrames = setup.periodSize
@@ -96,11 +134,16 @@ final class PeriodEngine {
             appFormat = setup.format
             appFrameBytes = frameBytes
         }
-        scratch = .allocate(byteCount: isMmap ? 0 : periodFrames * frameBytes, alignment: 16)
+        watermark = configuration.timer.map { TimerWatermark(direction: pcm.direction, schedule: $0, sampleRate: setup.sampleRate) }
+        chunkFrames = configuration.timer.map { min($0.fillTarget, setup.bufferSize) } ?? setup.periodSize
+        blockFrames = configuration.timer?.blockFrames ?? setup.periodSize
+        clock = PositionClock(sampleRate: setup.sampleRate)
+        scratch = .allocate(byteCount: isMmap ? 0 : chunkFrames * frameBytes, alignment: 16)
         pcmDescriptorCount = max(pcm.pollDescriptorCount, 1)
-        descriptors = .allocate(capacity: pcmDescriptorCount + 1)
+        descriptors = .allocate(capacity: pcmDescriptorCount + 2)
         descriptors.initialize(repeating: pollfd(fd: -1, events: 0, revents: 0))
         startThreshold = pcm.softwareParameters?.startThreshold ?? bufferFrames
+        xrunsSeen = pcm.xrunCount - pcm.suspendCount
         // A PCM handed over with frames queued: the engine counts them as its own.
         let state = try pcm.state
         started = state != .prepared
@@ -109,6 +152,7 @@ final class PeriodEngine {
 
     deinit {
         try? pcm.close()
+        if let timer { try? pcm.kernel.close(timer) }
         scratch.deallocate()
         descriptors.deallocate()
     }
@@ -129,7 +173,10 @@ final class PeriodEngine {
                 statistics.frames += moved
                 // The kernel starts playback once the threshold is queued (read/write and mmap alike).
                 if position >= startThreshold { started = true }
+                watermark?.moved(moved)
+                lastDeadline = nil
             }
+            noteXruns()
             return moved
         } catch {
             try recover(error)
@@ -141,10 +188,13 @@ final class PeriodEngine {
     var hasStagedFrames: Bool { !staged.isEmpty }
 
     private func mmapStep(_ limit: Int, _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
-        let area = try pcm.beginTransfer(maxFrames: limit)
+        let area = try pcm.beginTransfer(maxFrames: min(limit, watermark?.pending ?? .max))
         let available = area.frames
         let frames: Int
-        if available >= periodFrames {
+        if watermark != nil {
+            // What the watermark called for, up to the ring buffer's end: the rest is the next chunk.
+            frames = available
+        } else if available >= periodFrames {
             frames = available - available % periodFrames
         } else if available >= min(limit, periodFrames) || (available > 0 && area.offset + available == bufferFrames) {
             // The last chunk of a transfer, or the part of a period before the ring buffer wraps.
@@ -167,7 +217,7 @@ final class PeriodEngine {
             try writeStaged()
             return 0
         }
-        let frames = min(limit, periodFrames)
+        let frames = min(limit, chunkFrames, watermark?.pending ?? .max)
         guard frames > 0 else { return 0 }
         try convert(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<frames * frameBytes]), frames)
         statistics.convertedFrames += frames
@@ -191,7 +241,7 @@ final class PeriodEngine {
     }
 
     private func readStep(_ limit: Int, _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
-        let frames = min(limit, periodFrames)
+        let frames = min(limit, chunkFrames, watermark?.pending ?? .max)
         guard frames > 0 else { return 0 }
         statistics.transfers += 1
         let read: Int
@@ -222,6 +272,18 @@ final class PeriodEngine {
         position = 0
         started = false
         clock.invalidate()
+        watermark?.forget()
+        lastDeadline = nil
+        noteXruns()
+    }
+
+    /// Xruns recovered since the last look (by the engine, or by a PCM that recovers on its own)
+    /// raise a timer schedule's watermark: the stream woke too late for it.
+    private func noteXruns() {
+        let xruns = pcm.xrunCount - pcm.suspendCount
+        guard xruns != xrunsSeen else { return }
+        if xruns > xrunsSeen { watermark?.xrun() }
+        xrunsSeen = xruns
     }
 
     /// Runs `body`; an xrun or a suspend it meets is recovered and `body` run again (a query such as
@@ -254,7 +316,9 @@ final class PeriodEngine {
     /// write before). The engine counts what is queued itself, so this asks the kernel nothing.
     private func startIfWaitingWouldNotEnd() throws(AlsaError) {
         guard !started else { return }
-        if direction == .playback && bufferFrames - position >= periodFrames { return }
+        // A timer-scheduled playback stream is filled, not waited on, until its fill target (its
+        // start threshold) is queued.
+        if direction == .playback && (watermark == nil ? bufferFrames - position >= periodFrames : position < startThreshold) { return }
         try recovering { () throws(AlsaError) in
             do throws(AlsaError) {
                 try pcm.start()
@@ -270,6 +334,7 @@ final class PeriodEngine {
     /// error condition, which the next step meets and recovers), or until `interrupt` (a descriptor
     /// of the machine's, such as a pipe) is readable: then returns false. EINTR waits again.
     func waitBlocking(interrupt: Int32 = -1) throws(AlsaError) -> Bool {
+        if watermark != nil { return try timerWaitBlocking(interrupt: interrupt) }
         try startIfWaitingWouldNotEnd()
         while true {
             let count = try pcm.fillPollDescriptors(UnsafeMutableBufferPointer(rebasing: descriptors[0..<pcmDescriptorCount]))
@@ -289,6 +354,7 @@ final class PeriodEngine {
     /// Suspends the task, not a thread, until the device has a period of room or data (or an error
     /// condition, which the next step meets). Cancellation ends the wait with ECANCELED.
     nonisolated(nonsending) func waitSuspending() async throws(AlsaError) {
+        if watermark != nil { return try await timerWaitSuspending() }
         try startIfWaitingWouldNotEnd()
         while true {
             if try await suspend(until: nil) { return }
@@ -309,6 +375,95 @@ final class PeriodEngine {
         }
         statistics.waits += 1
         return try pcm.pollEvents(set) != 0
+    }
+
+    // MARK: waiting on a timer
+
+    /// A timer-scheduled wait: looks at the device, and returns at once when the watermark calls
+    /// for frames to move, else sleeps on the timer until the instant it predicts for that (or the
+    /// device reports an error, or `interrupt` is readable: then returns false), and looks again.
+    private func timerWaitBlocking(interrupt: Int32) throws(AlsaError) -> Bool {
+        while let deadline = try timerDeadline() {
+            let count = try armTimer(deadline)
+            descriptors[count + 1] = pollfd(fd: interrupt, events: Int16(POLLIN), revents: 0)
+            do {
+                _ = try pcm.kernel.poll(descriptors.baseAddress!, count: count + 2, timeout: nil)
+            } catch {
+                if error == .interrupted { continue }
+                throw AlsaError(.poll, error)
+            }
+            statistics.waits += 1
+            if interrupt >= 0 && descriptors[count + 1].revents != 0 { return false }
+        }
+        return true
+    }
+
+    /// `timerWaitBlocking`, suspending the task on the reactor (the timer is one of its descriptors).
+    nonisolated(nonsending) private func timerWaitSuspending() async throws(AlsaError) {
+        guard let reactor else { throw AlsaError(.poll, .invalidArgument, context: "this stream waits on a thread of its own") }
+        while let deadline = try timerDeadline() {
+            let count = try armTimer(deadline)
+            switch await reactor.wait(for: UnsafeMutableBufferPointer(rebasing: descriptors[0..<count + 1])) {
+            case .ready, .timedOut: break
+            case .cancelled: throw AlsaError(.poll, .canceled)
+            case .failed(let errno): throw AlsaError(.poll, errno, context: "no thread could be started to wait for the device")
+            }
+            statistics.waits += 1
+        }
+    }
+
+    /// Arms the timer for `deadline` and fills the poll set: the PCM's descriptors (they report an
+    /// xrun or a vanished device at once), then the timer. Returns the PCM's descriptor count.
+    private func armTimer(_ deadline: MonotonicInstant) throws(AlsaError) -> Int {
+        guard let timer else { throw AlsaError(.poll, .invalidArgument, context: "this stream is not timer-scheduled") }
+        do {
+            try pcm.kernel.timerSet(timer, deadline: deadline)
+        } catch {
+            throw AlsaError(.poll, error, context: "timerfd_settime")
+        }
+        let count = try pcm.fillPollDescriptors(UnsafeMutableBufferPointer(rebasing: descriptors[0..<pcmDescriptorCount]))
+        descriptors[count] = pollfd(fd: timer.rawValue, events: Int16(POLLIN), revents: 0)
+        return count
+    }
+
+    /// nil when the watermark calls for frames to move now; else the instant to sleep until. Looks
+    /// at the device (one status call) unless a move is already under way, feeds the position
+    /// clock, and lets the watermark decide.
+    private func timerDeadline() throws(AlsaError) -> MonotonicInstant? {
+        guard let plan = watermark, plan.pending == 0 else { return nil }
+        if direction == .capture { try startIfWaitingWouldNotEnd() }
+        var timing = try currentTiming()
+        if direction == .playback && timing.state == .prepared && position >= startThreshold {
+            // Queued to the threshold, yet not started (the app's own start threshold, a drop).
+            try startIfWaitingWouldNotEnd()
+            timing = try currentTiming()
+        }
+        clock.anchor(timing, enginePosition: position)
+        let fill = direction == .playback ? bufferFrames - timing.availableFrames : timing.availableFrames
+        switch watermark!.decide(position: position, fill: fill, running: timing.state == .running) {
+        case .move:
+            return nil
+        case .sleep(let frame):
+            var deadline = clock.time(ofFrame: frame, sampleRate: configuration.sampleRate)
+            // No progress since the last sleep (a device that stopped moving): sleep on, a watermark
+            // further each time, rather than wake at once for ever.
+            if let lastDeadline, deadline <= lastDeadline {
+                deadline = lastDeadline + AudioTiming.duration(ofFrames: max(watermark!.watermark, 1), sampleRate: configuration.sampleRate)
+            }
+            lastDeadline = deadline
+            return deadline
+        }
+    }
+
+    /// The device's position and state now (one status call), an xrun or suspend met there recovered.
+    private func currentTiming() throws(AlsaError) -> AudioTiming {
+        let timing = try recovering { () throws(AlsaError) -> AudioTiming in
+            let timing = try pcm.timing()
+            if let error = timing.state.transferError { throw error }
+            return timing
+        }
+        noteXruns()
+        return timing
     }
 
     // MARK: finite transfers
@@ -437,6 +592,7 @@ final class PeriodEngine {
             try transferBlocking(frames: 0) { (_, _) throws(AlsaError) in }
         }
         guard try startForDrain() else { return true }
+        if watermark != nil { return try timerDrainBlocking(timeout: timeout) }
         let done = try pcm.drain(timeout: timeout)
         try pcm.prepare()
         prepared()
@@ -452,6 +608,7 @@ final class PeriodEngine {
             try await transfer(frames: 0) { (_, _) throws(AlsaError) in }
         }
         guard try startForDrain() else { return true }
+        if watermark != nil { return try await timerDrain(timeout: timeout) }
         let deadline = MonotonicInstant.now + timeout
         do {
             try pcm.drain()
@@ -481,6 +638,85 @@ final class PeriodEngine {
         return done
     }
 
+    // MARK: draining on a timer
+
+    /// Without period interrupts nothing in the kernel looks at the device while it drains, so the
+    /// end of the drain would go unnoticed: a timer-scheduled stream sleeps until the instant its
+    /// last frame is due, then looks (the status call moves hw_ptr, which ends the drain), a
+    /// watermark later each time until it has ended.
+    private func beginTimerDrain() throws(AlsaError) {
+        do {
+            try pcm.drain()
+        } catch {
+            // Non-blocking: EAGAIN says the drain has begun.
+            guard error.kind == .wouldBlock else { throw error }
+        }
+        lastDeadline = nil
+    }
+
+    /// The instant to look at a draining stream again; nil once the drain has ended.
+    private func drainDeadline() throws(AlsaError) -> MonotonicInstant? {
+        let timing = try pcm.timing()
+        guard timing.state == .draining else { return nil }
+        clock.anchor(timing, enginePosition: position)
+        var deadline = clock.time(ofFrame: position, sampleRate: configuration.sampleRate)
+        if let lastDeadline, deadline <= lastDeadline {
+            deadline = lastDeadline + AudioTiming.duration(ofFrames: max(watermark?.watermark ?? periodFrames, 1), sampleRate: configuration.sampleRate)
+        }
+        lastDeadline = deadline
+        return deadline
+    }
+
+    private func endTimerDrain(done: Bool) throws(AlsaError) -> Bool {
+        if !done { try pcm.drop() }
+        try pcm.prepare()
+        prepared()
+        return done
+    }
+
+    /// The limit is on the machine's clock, looked at between sleeps: each sleep ends at the
+    /// device's own instant, a watermark at most past the limit.
+    private func timerDrainBlocking(timeout: Duration) throws(AlsaError) -> Bool {
+        let limit = MonotonicInstant.now + timeout
+        try beginTimerDrain()
+        while let deadline = try drainDeadline() {
+            guard MonotonicInstant.now < limit else { return try endTimerDrain(done: false) }
+            let count = try armTimer(deadline)
+            do {
+                _ = try pcm.kernel.poll(descriptors.baseAddress!, count: count + 1, timeout: nil)
+            } catch {
+                if error != .interrupted { throw AlsaError(.poll, error) }
+            }
+            statistics.waits += 1
+        }
+        return try endTimerDrain(done: true)
+    }
+
+    nonisolated(nonsending) private func timerDrain(timeout: Duration) async throws(AlsaError) -> Bool {
+        guard let reactor else { throw AlsaError(.poll, .invalidArgument, context: "this stream waits on a thread of its own") }
+        let limit = MonotonicInstant.now + timeout
+        try beginTimerDrain()
+        do throws(AlsaError) {
+            while let deadline = try drainDeadline() {
+                if Task.isCancelled { throw AlsaError(.drain, .canceled) }
+                guard MonotonicInstant.now < limit else { return try endTimerDrain(done: false) }
+                let count = try armTimer(deadline)
+                switch await reactor.wait(for: UnsafeMutableBufferPointer(rebasing: descriptors[0..<count + 1])) {
+                case .ready, .timedOut: break
+                case .cancelled: throw AlsaError(.drain, .canceled)
+                case .failed(let errno): throw AlsaError(.poll, errno, context: "no thread could be started to wait for the device")
+                }
+                statistics.waits += 1
+            }
+        } catch {
+            try? pcm.drop()
+            try? pcm.prepare()
+            prepared()
+            throw error
+        }
+        return try endTimerDrain(done: true)
+    }
+
     // MARK: time
 
     /// When frame `frame` of this prepare (counted like `position`) is played (playback) or was
@@ -493,6 +729,9 @@ final class PeriodEngine {
         }
         return clock.time(ofFrame: frame, sampleRate: configuration.deviceSampleRate)
     }
+
+    /// The device's rate against CLOCK_MONOTONIC, as the position clock's loop estimates it.
+    var estimatedRate: Double { clock.estimatedRate }
 }
 
 /// What a stream's period engine did: the figures that show whether it waits like the kernel
@@ -502,7 +741,8 @@ public struct TransferStatistics: Sendable, Equatable, CustomStringConvertible {
     public var frames = 0
     /// Transfers made: read/write calls, or mmap begin-commit pairs.
     public var transfers = 0
-    /// Times the stream slept waiting for the device (a poll, or a suspension on the reactor).
+    /// Times the stream slept waiting for the device (a poll, or a suspension on the reactor): its
+    /// wakeups. A timer-scheduled stream sleeps on its timer.
     public var waits = 0
     /// Frames converted between `Float` and the device's format.
     public var convertedFrames = 0

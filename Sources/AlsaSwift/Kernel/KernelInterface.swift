@@ -50,6 +50,14 @@ public protocol KernelInterface: AnyObject, Sendable {
     func inotifyInit() throws(Errno) -> FileDescriptor
     /// `inotify_add_watch(2)`; returns the watch descriptor.
     func inotifyAddWatch(_ fd: FileDescriptor, path: String, mask: UInt32) throws(Errno) -> Int32
+    /// `timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)`: a descriptor that `poll`
+    /// reports readable (POLLIN) once its deadline has passed. Timer-scheduled streams sleep on it
+    /// beside their PCM's descriptors, so the kernel that serves the PCM also keeps its time.
+    func timerCreate() throws(Errno) -> FileDescriptor
+    /// `timerfd_settime` with TFD_TIMER_ABSTIME: one expiry at `deadline`, an instant of the clock
+    /// that stamps this kernel's PCM positions (CLOCK_MONOTONIC), or none (nil). Arming again
+    /// clears an expiry not yet read.
+    func timerSet(_ fd: FileDescriptor, deadline: MonotonicInstant?) throws(Errno)
 }
 
 extension KernelInterface {
@@ -68,4 +76,9 @@ extension KernelInterface {
     /// For kernels that model no directory watches: ENOSYS, as a kernel built without inotify.
     public func inotifyInit() throws(Errno) -> FileDescriptor { throw .noFunction }
     public func inotifyAddWatch(_ fd: FileDescriptor, path: String, mask: UInt32) throws(Errno) -> Int32 { throw .noFunction }
+
+    /// For kernels that model no timers: ENOSYS, as a kernel built without timerfd. Only
+    /// timer-scheduled streams need them.
+    public func timerCreate() throws(Errno) -> FileDescriptor { throw .noFunction }
+    public func timerSet(_ fd: FileDescriptor, deadline: MonotonicInstant?) throws(Errno) { throw .noFunction }
 }

@@ -226,7 +226,9 @@ public final class KernelPCM: PCM {
             p.requestFullRefine()
             try file.ioctl(.hwRefine, ALSA_IOCTL_HW_REFINE, &p.raw)
         }
+        try request.checkPeriodWakeups(offered: capabilities.info, device: name)
         var params = try negotiation.run(request)
+        if !request.periodWakeups { params.raw.flags |= ALSA_HW_PARAMS_NO_PERIOD_WAKEUP }
         params.requestFullRefine()
         try file.ioctl(.hwParams, ALSA_IOCTL_HW_PARAMS, &params.raw)
         let granted = try HardwareSetup(fixed: params)

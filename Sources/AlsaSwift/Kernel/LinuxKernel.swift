@@ -94,4 +94,20 @@ public final class LinuxKernel: KernelInterface {
         guard watch >= 0 else { throw Errno(rawValue: Glibc.errno) }
         return watch
     }
+
+    public func timerCreate() throws(Errno) -> FileDescriptor {
+        let fd = alsa_timer_create()
+        guard fd >= 0 else { throw Errno(rawValue: Glibc.errno) }
+        return FileDescriptor(rawValue: fd)
+    }
+
+    public func timerSet(_ fd: FileDescriptor, deadline: MonotonicInstant?) throws(Errno) {
+        var (seconds, nanoseconds) = (Int64(0), 0)
+        if let deadline {
+            // An instant at or before the clock's origin has passed already: 1 ns, since 0 disarms.
+            let total = max(deadline.sinceBoot.nanosecondsSaturating, 1)
+            (seconds, nanoseconds) = (total / 1_000_000_000, Int(total % 1_000_000_000))
+        }
+        guard alsa_timer_set(fd.rawValue, seconds, nanoseconds) == 0 else { throw Errno(rawValue: Glibc.errno) }
+    }
 }

@@ -17,11 +17,16 @@ public struct HardwareRequest: Sendable, Equatable {
     public var periodCount: Int?
     /// Frames in the ring buffer; nil derives it from `periodCount` or lets the driver choose.
     public var bufferSize: Int?
+    /// Whether the device interrupts at every period boundary, waking a poller. false asks for no
+    /// period interrupts (SNDRV_PCM_HW_PARAMS_NO_PERIOD_WAKEUP), which only a device that offers
+    /// it (`PCMInfoFlags.noPeriodWakeup`) grants; elsewhere `configure` refuses the request. The
+    /// app must then wake itself, on a timer: waiting for `avail_min` would never end.
+    public var periodWakeups: Bool
 
     /// A request; every number is checked when a PCM is configured with it.
     public init(access: AccessType = .readWriteInterleaved, format: SampleFormat = .s16LE,
                 channelCount: Int = 2, sampleRate: Int = 48_000, periodSize: Int? = nil,
-                periodCount: Int? = nil, bufferSize: Int? = nil) {
+                periodCount: Int? = nil, bufferSize: Int? = nil, periodWakeups: Bool = true) {
         self.access = access
         self.format = format
         self.channelCount = channelCount
@@ -29,6 +34,7 @@ public struct HardwareRequest: Sendable, Equatable {
         self.periodSize = periodSize
         self.periodCount = periodCount
         self.bufferSize = bufferSize
+        self.periodWakeups = periodWakeups
     }
 }
 
@@ -48,6 +54,14 @@ extension HardwareRequest {
         guard format.physicalBits != nil else {
             throw AlsaError(.configure, .invalidArgument, context: "format \(format) has no fixed sample width")
         }
+    }
+
+    /// Refuses no period interrupts from a device that cannot turn them off: the kernel would
+    /// ignore the flag and keep interrupting, and alsa-lib refuses it (EINVAL) the same way.
+    func checkPeriodWakeups(offered info: PCMInfoFlags, device: String) throws(AlsaError) {
+        guard !periodWakeups, !info.contains(.noPeriodWakeup) else { return }
+        throw AlsaError(.configure, .invalidArgument,
+                        context: "\(device) cannot turn its period interrupts off (no NO_PERIOD_WAKEUP in its info \(info))")
     }
 }
 
@@ -73,6 +87,9 @@ public struct HardwareSetup: Sendable, Equatable, CustomStringConvertible {
     public var significantBits: Int
     /// The negotiated info word: the device's flags, EXPLICIT_SYNC included.
     public var info: PCMInfoFlags
+    /// Whether the device interrupts at every period boundary: false when it was asked not to
+    /// (`HardwareRequest.periodWakeups`) and offers that, so that only the app's timer wakes it.
+    public var periodWakeups: Bool
 
     /// Bytes one frame occupies in the buffer.
     public var frameBytes: Int { channelCount * (format.physicalBits ?? 0) / 8 }
@@ -86,19 +103,20 @@ public struct HardwareSetup: Sendable, Equatable, CustomStringConvertible {
     public static func == (a: HardwareSetup, b: HardwareSetup) -> Bool {
         a.access == b.access && a.format == b.format && a.channelCount == b.channelCount && a.sampleRate == b.sampleRate
             && a.periodSize == b.periodSize && a.periodCount == b.periodCount && a.bufferSize == b.bufferSize
-            && a.significantBits == b.significantBits && a.info == b.info
+            && a.significantBits == b.significantBits && a.info == b.info && a.periodWakeups == b.periodWakeups
             && a.rateFraction?.numerator == b.rateFraction?.numerator
             && a.rateFraction?.denominator == b.rateFraction?.denominator
     }
 
     public var description: String {
         "\(access) \(format) \(channelCount)ch \(sampleRate)Hz, period \(periodSize) x \(periodCount) = buffer \(bufferSize) frames, info \(info)"
+            + (periodWakeups ? "" : ", no period wakeups")
     }
 
     /// A setup as a transport reports it.
     public init(access: AccessType, format: SampleFormat, channelCount: Int, sampleRate: Int,
                 rateFraction: (numerator: Int, denominator: Int)? = nil, periodSize: Int, periodCount: Int,
-                bufferSize: Int, significantBits: Int, info: PCMInfoFlags) {
+                bufferSize: Int, significantBits: Int, info: PCMInfoFlags, periodWakeups: Bool = true) {
         self.access = access
         self.format = format
         self.channelCount = channelCount
@@ -109,6 +127,7 @@ public struct HardwareSetup: Sendable, Equatable, CustomStringConvertible {
         self.bufferSize = bufferSize
         self.significantBits = significantBits
         self.info = info
+        self.periodWakeups = periodWakeups
     }
 
     init(fixed p: HardwareParameters) throws(AlsaError) {
@@ -129,5 +148,7 @@ public struct HardwareSetup: Sendable, Equatable, CustomStringConvertible {
         self.bufferSize = Int(bufferSize)
         self.significantBits = Int(p.significantBits)
         self.info = p.info
+        // The kernel's own rule (snd_pcm_hw_params): the flag counts only where the device offers it.
+        self.periodWakeups = p.raw.flags & ALSA_HW_PARAMS_NO_PERIOD_WAKEUP == 0 || !p.info.contains(.noPeriodWakeup)
     }
 }

@@ -34,9 +34,17 @@ public struct StreamStatus: Sendable, Equatable, CustomStringConvertible {
     public var timestamp: Duration
     /// What the stream did so far: frames, transfers, waits and conversions.
     public var statistics: TransferStatistics
+    /// A timer-scheduled stream's watermark now, in frames (`TimerSchedule.initialWatermark` until
+    /// an xrun raises it); nil when the stream wakes once a period.
+    public var watermarkFrames: Int?
+    /// The device's rate against CLOCK_MONOTONIC, in frames per second, as the stream's
+    /// delay-locked loop estimates it from the device's timestamps (the nominal rate until it has
+    /// two of them while the device runs).
+    public var estimatedRate: Double
 
     public var description: String {
         "\(isPaused ? "paused" : state.description), \(availableFrames) frames available, delay \(delayFrames) frames, \(xrunCount) xruns"
+            + (watermarkFrames.map { ", watermark \($0) frames" } ?? "")
     }
 }
 
@@ -73,7 +81,8 @@ extension PeriodEngine {
             let (available, timestamp) = try pcm.availWithTimestamp()
             let delay = state == .running || state == .paused || state == .prepared || state == .draining ? try pcm.delay() : 0
             return StreamStatus(state: state, isPaused: pausedBy != nil, availableFrames: available, delayFrames: delay,
-                                xrunCount: pcm.xrunCount, timestamp: timestamp, statistics: statistics)
+                                xrunCount: pcm.xrunCount, timestamp: timestamp, statistics: statistics,
+                                watermarkFrames: watermark?.watermark, estimatedRate: estimatedRate)
         }
     }
 }

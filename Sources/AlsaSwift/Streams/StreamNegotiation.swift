@@ -3,6 +3,10 @@
 /// asked and offered), the buffer the latency asks for in the periods asked for, and the rate and
 /// channel count exactly, unless `mayAdapt` allows the device's own, or `resampling` lets the stream
 /// run the device at its nearest rate and convert.
+///
+/// A timer-scheduled request gets the deepest buffer the device allows (up to its limit) and the
+/// largest period, and asks the device not to interrupt at all where it offers that
+/// (NO_PERIOD_WAKEUP): this is the one place that decides it.
 enum StreamNegotiation {
     /// Opens `device` the way streams want it: non-blocking (they wait on poll themselves), reporting
     /// xruns (their period engine recovers them, by the same procedure, whatever the PCM's policy).
@@ -16,6 +20,10 @@ enum StreamNegotiation {
     static func configure(_ pcm: any PCM, _ direction: StreamDirection, _ request: StreamRequest) throws(AlsaError) -> StreamConfiguration {
         guard pcm.direction == direction else {
             throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) is not a \(direction) PCM")
+        }
+        if case .timer = request.scheduling, request.resampling != nil {
+            // The rate conversion moves whole device periods; the timer's chunks are not periods.
+            throw AlsaError(.configure, .invalidArgument, context: "a timer-scheduled stream cannot resample yet: ask for the device's rate, or for period scheduling")
         }
         let capabilities = pcm.capabilities
         guard let format = request.formats.first(where: { capabilities.formats.contains($0) && SampleConversion.isSupported($0) }) else {
@@ -32,16 +40,31 @@ enum StreamNegotiation {
         case (false, false):
             throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) offers no interleaved access")
         }
-        // Saturated to the kernel's 32-bit intervals; an impossible rate or channel count is
-        // refused by `configure` with the name of the parameter.
+        // Non-blocking before the hardware parameters: alsa-lib turns period interrupts off only then.
+        try pcm.setNonBlocking(true)
         // A stream that may resample asks for the device's nearest rate, so that the buffer is
         // counted in the frames the device will run at.
         let deviceRate = request.resampling == nil ? request.sampleRate
             : min(max(request.sampleRate, capabilities.sampleRate.lowerBound), capabilities.sampleRate.upperBound)
-        let bufferFrames = Int(min(max(frames(in: request.latency, sampleRate: deviceRate), 16), Int64(UInt32.max)))
-        let periods = max(request.periodCount, 2)
-        let setup = try pcm.configure(HardwareRequest(access: access, format: format, channelCount: request.channelCount, sampleRate: deviceRate,
-                                                      periodSize: max(bufferFrames / periods, 1), bufferSize: bufferFrames))
+        let hardware: HardwareRequest
+        switch request.scheduling {
+        case .periods:
+            // Saturated to the kernel's 32-bit intervals; an impossible rate or channel count is
+            // refused by `configure` with the name of the parameter.
+            let bufferFrames = Int(min(max(frames(in: request.latency, sampleRate: deviceRate), 16), Int64(UInt32.max)))
+            let periods = max(request.periodCount, 2)
+            hardware = HardwareRequest(access: access, format: format, channelCount: request.channelCount, sampleRate: deviceRate,
+                                       periodSize: max(bufferFrames / periods, 1), bufferSize: bufferFrames)
+        case .timer(_, let limit):
+            // The deepest buffer up to the limit, the largest period in it (at least two of them):
+            // near values the device then meets as closely as it can.
+            let bufferFrames = Int(min(max(frames(in: limit, sampleRate: deviceRate), 16), Int64(UInt32.max)))
+            hardware = HardwareRequest(access: access, format: format, channelCount: request.channelCount, sampleRate: deviceRate,
+                                       periodSize: max(min(capabilities.periodSize.upperBound, bufferFrames / 2), 1),
+                                       bufferSize: bufferFrames,
+                                       periodWakeups: !capabilities.info.contains(.noPeriodWakeup))
+        }
+        let setup = try pcm.configure(hardware)
         let resampling = setup.sampleRate == request.sampleRate ? nil : request.resampling
         // A resampling stream meets the app's rate itself: that is no adaptation.
         let adaptations = StreamAdaptation.differences(request, setup).filter { resampling == nil || $0.parameter != .sampleRate }
@@ -50,9 +73,11 @@ enum StreamNegotiation {
             try? pcm.freeHardware()
             throw AlsaError(.configure, .invalidArgument, context: refusal(pcm, request, refused))
         }
-        try pcm.setNonBlocking(true)
+        var timer: TimerSchedule?
+        if case .timer(let latency, _) = request.scheduling { timer = TimerSchedule.negotiated(setup, latency: latency) }
         return StreamConfiguration(deviceName: pcm.name, transport: pcm.transport, setup: setup, syncReport: pcm.syncReport,
-                                   adaptations: adaptations, resampling: resampling, sampleRate: request.sampleRate)
+                                   adaptations: adaptations, resampling: resampling, sampleRate: request.sampleRate,
+                                   scheduling: request.scheduling, timer: timer)
     }
 
     /// The frames `latency` lasts at `rate`, saturating: a latency too long to count asks for the

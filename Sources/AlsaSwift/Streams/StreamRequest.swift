@@ -29,12 +29,15 @@ public struct StreamRequest: Sendable, Equatable {
     /// (`StreamConfiguration.resampling` then says so); the app still reads and writes frames at
     /// `sampleRate`.
     public var resampling: ResamplingQuality?
+    /// How the stream wakes: once a period (the default), or on a timer with a deep buffer.
+    public var scheduling: StreamScheduling
 
     /// A request; by default 48 kHz stereo, 100 ms of buffer in 4 periods, the best format the
-    /// device has, exact sample rate and channel count, no resampling.
+    /// device has, exact sample rate and channel count, no resampling, a wakeup per period.
     public init(sampleRate: Int = 48_000, channelCount: Int = 2, latency: Duration = .milliseconds(100),
                 periodCount: Int = 4, formats: [SampleFormat] = StreamRequest.defaultFormats, preferMmap: Bool = false,
-                mayAdapt: Set<StreamAdaptation.Parameter> = [], resampling: ResamplingQuality? = nil) {
+                mayAdapt: Set<StreamAdaptation.Parameter> = [], resampling: ResamplingQuality? = nil,
+                scheduling: StreamScheduling = .periods) {
         self.sampleRate = sampleRate
         self.channelCount = channelCount
         self.mayAdapt = mayAdapt
@@ -43,6 +46,7 @@ public struct StreamRequest: Sendable, Equatable {
         self.formats = formats
         self.preferMmap = preferMmap
         self.resampling = resampling
+        self.scheduling = scheduling
     }
 
     /// Float first (no quantisation in the library), then the deepest integer formats.
@@ -103,11 +107,17 @@ public struct StreamConfiguration: Sendable, Equatable, CustomStringConvertible 
     public var resampling: ResamplingQuality?
     /// The app's rate, when the stream resamples.
     private var streamRate: Int?
+    /// How the stream wakes, as requested.
+    public var scheduling: StreamScheduling = .periods
+    /// For a timer-scheduled stream, the fill it keeps, the watermark it starts with and what
+    /// paces the device; nil when it wakes once a period.
+    public var timer: TimerSchedule?
 
     /// A configuration; `resampling` and `sampleRate` only for a stream that converts the app's
     /// `sampleRate` to the device's.
     init(deviceName: String, transport: PCMTransport, setup: HardwareSetup, syncReport: SyncReport,
-         adaptations: [StreamAdaptation], resampling: ResamplingQuality? = nil, sampleRate: Int? = nil) {
+         adaptations: [StreamAdaptation], resampling: ResamplingQuality? = nil, sampleRate: Int? = nil,
+         scheduling: StreamScheduling = .periods, timer: TimerSchedule? = nil) {
         self.deviceName = deviceName
         self.transport = transport
         self.setup = setup
@@ -115,6 +125,8 @@ public struct StreamConfiguration: Sendable, Equatable, CustomStringConvertible 
         self.adaptations = adaptations
         self.resampling = resampling
         streamRate = resampling == nil ? nil : sampleRate
+        self.scheduling = scheduling
+        self.timer = timer
     }
 
     /// The app's frames per second: what it reads and writes (the device's, unless the stream
@@ -137,6 +149,7 @@ public struct StreamConfiguration: Sendable, Equatable, CustomStringConvertible 
         let ms = Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15
         let adapted = adaptations.isEmpty ? "" : " (adapted: \(adaptations.map(\.description).joined(separator: ", ")))"
         let rate = resampling.map { "\(sampleRate) Hz resampled to \(deviceSampleRate) Hz at \($0.name) quality" } ?? "\(sampleRate) Hz"
-        return "\(deviceName) via \(transport): \(format) \(channelCount)ch \(rate)\(adapted), \(setup.access), period \(periodSize) frames, buffer \(bufferSize) frames (\(Int(ms.rounded())) ms); \(syncReport)"
+        let scheduled = timer.map { "; \(scheduling): \($0)" } ?? ""
+        return "\(deviceName) via \(transport): \(format) \(channelCount)ch \(rate)\(adapted), \(setup.access), period \(periodSize) frames, buffer \(bufferSize) frames (\(Int(ms.rounded())) ms)\(scheduled); \(syncReport)"
     }
 }

@@ -15,6 +15,8 @@
 #include <sound/asound.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ioctl(2) with a pointer argument, as a plain (not variadic) function: Swift's Glibc overlay
@@ -31,6 +33,21 @@ static inline int alsa_ioctl(int fd, unsigned long request, void *argument)
 static inline int alsa_pipe_cloexec(int ends[2])
 {
 	return (int)syscall(SYS_pipe2, ends, O_CLOEXEC);
+}
+
+/* timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC): Swift's Glibc module leaves out
+ * <sys/timerfd.h>. Timer-scheduled streams sleep on it beside their PCM's descriptors. */
+static inline int alsa_timer_create(void)
+{
+	return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+}
+
+/* timerfd_settime with TFD_TIMER_ABSTIME: one expiry at the instant `seconds`.`nanoseconds` of
+ * CLOCK_MONOTONIC, or none when both are 0 (the kernel's way to disarm). */
+static inline int alsa_timer_set(int fd, long long seconds, long nanoseconds)
+{
+	struct itimerspec value = { .it_interval = { 0, 0 }, .it_value = { (time_t)seconds, nanoseconds } };
+	return timerfd_settime(fd, TFD_TIMER_ABSTIME, &value, NULL);
 }
 
 /* ---- ioctl requests ---------------------------------------------------------------------- */
@@ -171,6 +188,8 @@ static const unsigned int ALSA_INFO_HALF_DUPLEX = SNDRV_PCM_INFO_HALF_DUPLEX;
 static const unsigned int ALSA_INFO_JOINT_DUPLEX = SNDRV_PCM_INFO_JOINT_DUPLEX;
 static const unsigned int ALSA_INFO_SYNC_START = SNDRV_PCM_INFO_SYNC_START;
 static const unsigned int ALSA_INFO_NO_PERIOD_WAKEUP = SNDRV_PCM_INFO_NO_PERIOD_WAKEUP;
+/* hw_params.flags: no period interrupts (the kernel honours it only where INFO_NO_PERIOD_WAKEUP is set). */
+static const unsigned int ALSA_HW_PARAMS_NO_PERIOD_WAKEUP = SNDRV_PCM_HW_PARAMS_NO_PERIOD_WAKEUP;
 static const unsigned int ALSA_INFO_HAS_LINK_ATIME = SNDRV_PCM_INFO_HAS_LINK_ATIME;
 static const unsigned int ALSA_INFO_HAS_LINK_ABSOLUTE_ATIME = SNDRV_PCM_INFO_HAS_LINK_ABSOLUTE_ATIME;
 static const unsigned int ALSA_INFO_HAS_LINK_ESTIMATED_ATIME = SNDRV_PCM_INFO_HAS_LINK_ESTIMATED_ATIME;

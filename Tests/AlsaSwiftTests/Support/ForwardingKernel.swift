@@ -33,4 +33,6 @@ class ForwardingKernel: KernelInterface, @unchecked Sendable {
     func inotifyAddWatch(_ fd: FileDescriptor, path: String, mask: UInt32) throws(Errno) -> Int32 {
         try inner.inotifyAddWatch(fd, path: path, mask: mask)
     }
+    func timerCreate() throws(Errno) -> FileDescriptor { try inner.timerCreate() }
+    func timerSet(_ fd: FileDescriptor, deadline: MonotonicInstant?) throws(Errno) { try inner.timerSet(fd, deadline: deadline) }
 }

@@ -132,6 +132,53 @@ struct ToolTests {
         try command.run()
     }
 
+    /// `--timer`: the deepest buffer (2 s), no period interrupts on the simulated explicit-sync
+    /// card, and a wakeup per fill less watermark: 5 s of audio in a handful.
+    @Test("--timer plays every byte through a timer-scheduled stream, in a few wakeups", arguments: [false, true])
+    func playOnTimer(mmap: Bool) async throws {
+        try await onOwnThread {
+            let (path, data) = try Self.writeWAV(WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 48_000, containerBits: 16), frames: 240_000)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            var options = try DeviceOptions.parse(["-D", "sim", "--timer"])
+            options.mmap = mmap
+            let opened = try options.open(.playback)
+            let report = try Player(pcm: opened.pcm, options: options, status: StatusLine(quiet: true)).play(try WAVReader(path: path))
+            let wakeups = try #require(report.wakeups)
+            #expect(!wakeups.periodWakeups && wakeups.wakeups <= 8 && report.xruns == 0, "\(wakeups), \(report.setup)")
+            #expect(wakeups.description.contains("/s)"), "\(wakeups)")
+            var expected = FrameChecksum.seed
+            data.withUnsafeBytes { FrameChecksum.fnv1a($0, into: &expected) }
+            #expect(report.checksum == expected && report.frames == 240_000)
+            let device = try #require(opened.simulator).playbackObservation()
+            #expect(device.checksum == expected && device.frames == 240_000 && device.periodInterrupts == 0, "\(device)")
+        }
+    }
+
+    @Test("--timer records every frame exactly, in a few wakeups")
+    func recordOnTimer() async throws {
+        try await onOwnThread {
+            let path = WAVTests.temporary("rec-timer")
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let options = try DeviceOptions.parse(["-D", "sim", "--timer"])
+            let opened = try options.open(.capture)
+            let report = try Recorder(pcm: opened.pcm, options: options, status: StatusLine(quiet: true))
+                .record(to: path, format: .s16LE, channelCount: 2, sampleRate: 48_000, frames: 240_000)
+            let wakeups = try #require(report.wakeups)
+            #expect(!wakeups.periodWakeups && wakeups.wakeups <= 8 && report.xruns == 0, "\(wakeups)")
+            let reader = try WAVReader(path: path)
+            #expect(reader.frameCount == 240_000)
+            #expect(try WAVTests.readAll(reader) == expectedCapture(startFrame: 0, frames: 240_000, frameBytes: 4))
+        }
+    }
+
+    @Test("--timer chooses the period and buffer itself: --period or --buffer with it is refused")
+    func timerRefusesSizes() {
+        #expect(throws: (any Error).self) { try AlsaPlay.parse(["--timer", "--period", "256", "x.wav"]) }
+        #expect(throws: (any Error).self) { try AlsaRecord.parse(["--timer", "--buffer", "4096", "x.wav"]) }
+        #expect((try? AlsaPlay.parse(["--timer", "--latency", "10", "x.wav"]))?.device.timerRequest(formats: [.s16LE], channelCount: 2, sampleRate: 48_000)
+            .scheduling == .timer(latency: .milliseconds(10)))
+    }
+
     @Test("a malformed file stops the player with the file's error, not a crash")
     func playMalformed() throws {
         let path = WAVTests.temporary("bad")

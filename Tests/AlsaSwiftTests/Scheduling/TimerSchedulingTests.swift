@@ -1,0 +1,336 @@
+import AlsaSimulation
+import CAlsaKernel
+import Foundation
+import Synchronization
+import Testing
+@testable import AlsaSwift
+
+/// Timer-scheduled streams on the one period engine, on the simulated kernel's virtual clock: a
+/// deep buffer, a sleep on a timer until the fill reaches the watermark, one move of target less
+/// watermark per wakeup, the explicit-sync contract kept at every wakeup (query, transfer, commit:
+/// two SYNC_PTR a chunk, no stale, late or poisoned frame), no period interrupt where the device
+/// can turn them off and the largest period where it cannot, and a watermark that follows xruns.
+///
+/// Every path runs on a device that moves 37 frames during each of the app's calls
+/// (`setFramesPerCall`), as a busy CPU sees real hardware: a stream that chased the frames played
+/// meanwhile would make a wakeup and a transfer for each, and these counts would show it. The
+/// blocking cases compute many virtual seconds of audio: they run on a thread of their own.
+@Suite("Timer scheduling")
+struct TimerSchedulingTests {
+    typealias Path = PeriodEngineTests.Path
+    typealias Calls = PeriodEngineTests.Calls
+
+    static func kernel(_ path: Path) -> SimulatedKernel {
+        let kernel = makeKernel(path.explicitSync ? .explicitSync : .dummy)
+        kernel.setFramesPerCall(37)
+        return kernel
+    }
+
+    /// 8 kHz keeps the virtual seconds cheap; the explicit-sync device offers it from its list.
+    static func request(_ path: Path, rate: Int = 8_000, latency: Duration? = nil) -> StreamRequest {
+        StreamRequest(sampleRate: rate, channelCount: 2, formats: [.s16LE], preferMmap: path.mmap, scheduling: .timer(latency: latency))
+    }
+
+    /// What a timer-scheduled stream of `path` must have got: NO_PERIOD_WAKEUP from the device that
+    /// offers it (asked for in HW_PARAMS), the largest period from the one that does not (not asked).
+    static func expectPacing(_ configuration: StreamConfiguration, _ kernel: SimulatedKernel, _ path: Path,
+                             sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let timer = try #require(configuration.timer, sourceLocation: sourceLocation)
+        #expect(timer.periodWakeups == !path.explicitSync, sourceLocation: sourceLocation)
+        #expect(configuration.setup.periodWakeups == !path.explicitSync, sourceLocation: sourceLocation)
+        let flags = kernel.trace.compactMap(\.hardwareParameterFlags)
+        #expect(flags.allSatisfy { ($0 & ALSA_HW_PARAMS_NO_PERIOD_WAKEUP != 0) == path.explicitSync },
+                "HW_PARAMS flags \(flags) on a device that \(path.explicitSync ? "offers" : "does not offer") NO_PERIOD_WAKEUP",
+                sourceLocation: sourceLocation)
+        // The largest period: at most two in the buffer.
+        #expect(configuration.periodSize * 2 >= configuration.bufferSize, "\(configuration)", sourceLocation: sourceLocation)
+    }
+
+    /// The wakeups a transfer of `frames` frames may take: the first fill takes none, each wakeup
+    /// then moves at least target less watermark.
+    static func expectWakeups(_ statistics: TransferStatistics, frames: Int, timer: TimerSchedule, watermark: Int,
+                              sourceLocation: SourceLocation = #_sourceLocation) {
+        let most = (frames - timer.fillTarget + (timer.fillTarget - watermark) - 1) / (timer.fillTarget - watermark) + 1
+        #expect(statistics.waits <= most, "\(statistics) for \(frames) frames, \(timer)", sourceLocation: sourceLocation)
+        #expect(statistics.waits >= most / 2, "\(statistics)", sourceLocation: sourceLocation)
+        #expect(statistics.convertedFrames == frames, sourceLocation: sourceLocation)
+    }
+
+    /// One query and one commit a chunk, at most three chunks a wakeup (the fill, and the ring's
+    /// wrap), and no other SYNC_PTR: the status call that looks at the device is not one.
+    static func expectContract(_ calls: Calls, _ statistics: TransferStatistics, path: Path,
+                               sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(statistics.transfers <= 2 * (statistics.waits + 1), "\(statistics)", sourceLocation: sourceLocation)
+        if path.mmap && path.explicitSync {
+            #expect(calls.syncPtrs == 2 * statistics.transfers && calls.commits == statistics.transfers,
+                    "\(calls.syncPtrs) SYNC_PTR, \(calls.commits) commits for \(statistics.transfers) chunks", sourceLocation: sourceLocation)
+        }
+        if !path.mmap {
+            #expect(calls.readWrites == statistics.transfers, sourceLocation: sourceLocation)
+            #expect(calls.syncPtrs == 0, sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test("playback with no latency target fills the whole buffer and wakes once per buffer less watermark",
+          arguments: Path.allCases)
+    func powerPlayback(path: Path) async throws {
+        try await onOwnThread {
+            let kernel = Self.kernel(path)
+            let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
+            let timer = try #require(stream.configuration.timer)
+            try Self.expectPacing(stream.configuration, kernel, path)
+            #expect(timer.fillTarget == stream.configuration.bufferSize)
+            if path.explicitSync { #expect(stream.configuration.bufferSize == 16_000, "2 s at 8 kHz: \(stream.configuration)") }
+            let frames = 6 * stream.configuration.bufferSize
+            let samples = StreamTests.signal(frames: frames)
+            kernel.clearTrace()
+            try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
+            let statistics = stream.statistics
+            Self.expectWakeups(statistics, frames: frames, timer: timer, watermark: timer.initialWatermark)
+            Self.expectContract(Calls(kernel.trace), statistics, path: path)
+            #expect(try stream.drainBlocking())
+            let device = kernel.playbackObservation()
+            #expect(device.frames == frames && device.xruns == 0 && stream.xrunCount == 0, "\(device)")
+            #expect(device.checksum == (try StreamTests.deviceChecksum(samples, as: .s16LE)))
+            #expect(device.staleFrames == 0 && device.lateFrames == 0, "\(device)")
+            #expect(path.explicitSync ? device.periodInterrupts == 0 : device.periodInterrupts > 0, "\(device)")
+            print("timer playback \(path): \(frames) frames (\(frames / 8_000) s) in \(statistics.waits) wakeups, \(statistics.transfers) chunks; "
+                  + "\(stream.configuration)")
+        }
+    }
+
+    @Test("playback with a 10 ms target never queues more than 10 ms, and wakes once per target less watermark",
+          arguments: Path.allCases)
+    func latencyTargetPlayback(path: Path) async throws {
+        try await onOwnThread {
+            let kernel = Self.kernel(path)
+            let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path, rate: 48_000, latency: .milliseconds(10)),
+                                            kernel: kernel)
+            let timer = try #require(stream.configuration.timer)
+            #expect(timer.fillTarget == 480 && timer.initialWatermark == 240)
+            #expect(stream.configuration.bufferSize >= 16_000, "a deep buffer all the same: \(stream.configuration)")
+            let frames = 48_000
+            let samples = StreamTests.signal(frames: frames)
+            kernel.clearTrace()
+            try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
+            #expect(try stream.delay() <= 480)
+            Self.expectWakeups(stream.statistics, frames: frames, timer: timer, watermark: timer.initialWatermark)
+            Self.expectContract(Calls(kernel.trace), stream.statistics, path: path)
+            #expect(try stream.drainBlocking())
+            let device = kernel.playbackObservation()
+            #expect(device.maximumQueuedFrames <= 480, "the device saw \(device.maximumQueuedFrames) frames queued")
+            #expect(device.frames == frames && device.xruns == 0 && device.staleFrames == 0 && device.lateFrames == 0, "\(device)")
+            #expect(device.checksum == (try StreamTests.deviceChecksum(samples, as: .s16LE)))
+        }
+    }
+
+    /// A rewind-free "start now": while the stream plays on, the app writes new audio; the time
+    /// from that write until the device plays its first frame is at most the target latency.
+    @Test("new audio written at any moment is heard within the target latency", arguments: [Path.readWrite, .mmapExplicitSync])
+    func reaction(path: Path) async throws {
+        try await onOwnThread {
+            let kernel = Self.kernel(path)
+            let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path, rate: 48_000, latency: .milliseconds(10)),
+                                            kernel: kernel)
+            var worst = Duration.zero
+            for round in 0..<20 {
+                // Playing on: chunks of a size that puts the new audio at another moment each round.
+                let chunk = StreamTests.signal(frames: 200 + 13 * round)
+                for _ in 0..<4 { try chunk.withUnsafeBufferPointer { try stream.writeBlocking($0) } }
+                let first = stream.core.position  // the new audio's first frame, counted like the device's position
+                let written = kernel.now
+                try chunk.withUnsafeBufferPointer { try stream.writeBlocking($0) }
+                // When the device plays that frame, by its own position clock (exact here).
+                let reaction = try stream.timing().time(ofFrame: first) - written
+                worst = max(worst, reaction)
+                #expect(reaction <= .milliseconds(10), "round \(round): heard \(reaction) after the write")
+            }
+            #expect(stream.xrunCount == 0)
+            print("timer reaction \(path): new audio heard at most \(worst) after its write (target 10 ms)")
+        }
+    }
+
+    @Test("capture with no latency target reads a nearly full buffer once per buffer less watermark",
+          arguments: Path.allCases)
+    func powerCapture(path: Path) async throws {
+        try await onOwnThread {
+            let kernel = Self.kernel(path)
+            let stream = try CaptureStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
+            let timer = try #require(stream.configuration.timer)
+            try Self.expectPacing(stream.configuration, kernel, path)
+            let frames = 5 * stream.configuration.bufferSize
+            kernel.clearTrace()
+            let buffer = try stream.readBlocking(frames: frames)
+            // A wakeup each time the target less the watermark is captured (the first one too).
+            let statistics = stream.statistics
+            let most = (frames + timer.fillTarget - timer.initialWatermark - 1) / (timer.fillTarget - timer.initialWatermark) + 1
+            #expect(statistics.waits <= most && statistics.waits >= most / 2, "\(statistics)")
+            #expect(statistics.convertedFrames == frames)
+            Self.expectContract(Calls(kernel.trace), statistics, path: path)
+            let device = kernel.captureObservation()
+            #expect(device.poisonedFrames == 0 && device.xruns == 0 && stream.xrunCount == 0, "\(device)")
+            // Every sample is the device's signal, from frame 0 of the start.
+            var wrong = 0
+            for frame in 0..<frames {
+                for channel in 0..<2 {
+                    let low = SimulatedKernel.captureSample(frame: UInt64(frame), byte: channel * 2)
+                    let high = SimulatedKernel.captureSample(frame: UInt64(frame), byte: channel * 2 + 1)
+                    let expected = Float(Int16(bitPattern: UInt16(low) | UInt16(high) << 8)) / 32_768
+                    if buffer.samples[frame * 2 + channel] != expected { wrong += 1 }
+                }
+            }
+            #expect(wrong == 0)
+        }
+    }
+
+    @Test("an async write sleeps on the reactor's timer as a blocking one does", arguments: [Path.readWrite, .mmapExplicitSync])
+    func asyncPlayback(path: Path) async throws {
+        let kernel = Self.kernel(path)
+        let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
+        let timer = try #require(stream.configuration.timer)
+        let frames = 4 * stream.configuration.bufferSize
+        let samples = try InterleavedAudioBuffer(channelCount: 2, samples: StreamTests.signal(frames: frames))
+        kernel.clearTrace()
+        try await withTaskExecutorPreference(stream.taskExecutor) { try await stream.write(samples) }
+        let calls = Calls(kernel.trace)
+        Self.expectWakeups(stream.statistics, frames: frames, timer: timer, watermark: timer.initialWatermark)
+        Self.expectContract(calls, stream.statistics, path: path)
+        // The reactor's own rounds: its first, and its idle one once the write is done.
+        #expect(calls.polls <= stream.statistics.waits + 2)
+        #expect(try await stream.drain())
+        let device = kernel.playbackObservation()
+        #expect(device.frames == frames && device.xruns == 0 && device.staleFrames == 0 && device.lateFrames == 0, "\(device)")
+        #expect(device.checksum == (try StreamTests.deviceChecksum(samples.samples, as: .s16LE)))
+    }
+
+    /// The stream wakes 35 ms late (a loaded machine): with the 20 ms watermark it starts with, the
+    /// buffer runs dry at the wakeup, and again at 30 ms; at 40 ms the wakeups are in time (two
+    /// xruns). Once they are on time again, each 20 s of audio since the last change lowers it by
+    /// 5 ms. (The device does not move during the app's calls here: the arithmetic is exact.)
+    @Test("the watermark grows after xruns until wakeups are in time, and shrinks after 20 s without one",
+          arguments: [Path.readWrite, .mmapExplicitSync])
+    func watermarkAdapts(path: Path) async throws {
+        try await onOwnThread {
+            let kernel = Self.kernel(path)
+            kernel.setFramesPerCall(0)
+            let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
+            let ms = 8  // frames per millisecond at 8 kHz
+            #expect(try stream.status().watermarkFrames == 20 * ms)
+            kernel.setTimerLatency(.milliseconds(35))
+            let tenSeconds = StreamTests.signal(frames: 10 * 8_000)
+            try tenSeconds.withUnsafeBufferPointer { try stream.writeBlocking($0) }
+            #expect(stream.xrunCount == 2, "\(stream.xrunCount) xruns")
+            #expect(try stream.status().watermarkFrames == 40 * ms)
+            // 16 s of audio since the last xrun: still late, but no longer too late, and not lowered yet.
+            try tenSeconds.withUnsafeBufferPointer { try stream.writeBlocking($0) }
+            #expect(stream.xrunCount == 2, "no more xruns once the watermark covers the lateness")
+            #expect(try stream.status().watermarkFrames == 40 * ms)
+            kernel.setTimerLatency(.zero)
+            for _ in 0..<6 { try tenSeconds.withUnsafeBufferPointer { try stream.writeBlocking($0) } }
+            // 76 s of audio since the last xrun: lowered at 20, 40 and 60 s.
+            let lowered = try #require(try stream.status().watermarkFrames)
+            #expect(lowered == 25 * ms, "watermark \(lowered / ms) ms")
+            #expect(stream.xrunCount == 2)
+            #expect(stream.core.watermark?.raises == 2 && stream.core.watermark?.drops == 3)
+            print("timer watermark \(path): 20 ms, raised to 40 ms by 2 xruns, lowered to \(lowered / ms) ms after 76 s of audio without one")
+        }
+    }
+
+    @Test("a render thread gets blocks on a timer, with no period interrupt", arguments: [AccessType.mmapInterleaved, .readWriteInterleaved])
+    func renderThread(access: AccessType) async throws {
+        let kernel = Self.kernel(access.isMmap ? .mmapExplicitSync : .readWriteExplicitSync)
+        let blocks = Mutex<[(frames: Int, position: Int)]>([])
+        let enough = Signal()
+        var request = Self.request(access.isMmap ? .mmapExplicitSync : .readWriteExplicitSync)
+        request.formats = [.floatLE]  // the device's bytes are then the callback's floats, for the checksum
+        let thread = try RenderThread(device: "hw:0,0", request: request, kernel: kernel) { context in
+            for frame in 0..<context.frameCount {
+                for channel in 0..<2 {
+                    context.samples[frame * 2 + channel] = RenderThreadTests.value((context.framePosition + frame) * 2 + channel)
+                }
+            }
+            if blocks.withLock({ $0.append((context.frameCount, context.framePosition)); return $0.count }) == 40 {
+                // Virtual time stops here: the thread sleeps on until stopped, however late that is
+                // (left running, the watermark would shrink every 20 s of audio until an xrun).
+                kernel.stall(true)
+                enough.fire()
+            }
+        }
+        let timer = try #require(thread.configuration.timer)
+        #expect(await enough.wait(), "\(thread.callbackCount) blocks, \(String(describing: thread.failure))")
+        thread.stop()
+        let seen = blocks.withLock { $0 }
+        #expect(thread.failure == nil && thread.xrunCount == 0,
+                "\(thread.xrunCount) xruns after \(seen.count) blocks, \(kernel.playbackObservation()), \(String(describing: thread.failure))")
+        #expect(seen.allSatisfy { $0.frames == timer.blockFrames })
+        #expect(seen.enumerated().allSatisfy { $0.element.position == $0.offset * timer.blockFrames })
+        let device = kernel.playbackObservation()
+        #expect(device.periodInterrupts == 0 && device.staleFrames == 0 && device.lateFrames == 0, "\(device)")
+        let played = device.frames
+        var expected = StreamChecksum()
+        (0..<played * 2).map(RenderThreadTests.value).withUnsafeBytes { expected.add($0) }
+        #expect(device.checksum == expected.value)
+        // Sleeps, not periods: a block is far smaller than a wakeup's move.
+        let polls = kernel.trace.filter { $0.call == .poll }.count
+        #expect(polls <= played / (timer.fillTarget - timer.initialWatermark) + 3, "\(polls) polls for \(played) frames")
+    }
+
+    @Test("a timer-scheduled drain ends when the device has played the last frame, with no interrupt to say so",
+          arguments: [Path.readWrite, .mmapExplicitSync])
+    func drain(path: Path) async throws {
+        try await onOwnThread {
+            let kernel = Self.kernel(path)
+            let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path, latency: .milliseconds(300)), kernel: kernel)
+            let samples = StreamTests.signal(frames: 8_000)
+            for round in 1...2 {
+                try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
+                #expect(try stream.drainBlocking())
+                let device = kernel.playbackObservation()
+                #expect(device.frames == round * 8_000 && device.underrunFrames < 100 * round, "\(device)")
+            }
+        }
+    }
+
+    @Test("an async timer-scheduled drain ends the same way", arguments: [Path.readWrite, .mmapExplicitSync])
+    func asyncDrain(path: Path) async throws {
+        let kernel = Self.kernel(path)
+        let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path, latency: .milliseconds(300)), kernel: kernel)
+        let samples = try InterleavedAudioBuffer(channelCount: 2, samples: StreamTests.signal(frames: 8_000))
+        for round in 1...2 {
+            try await stream.write(samples)
+            #expect(try await stream.drain())
+            let device = kernel.playbackObservation()
+            #expect(device.frames == round * 8_000 && device.underrunFrames < 100 * round, "\(device)")
+        }
+    }
+
+    /// NO_PERIOD_WAKEUP is asked for only where the device offers it: elsewhere the kernel would
+    /// ignore it (the stream would believe it has no interrupts), and alsa-lib refuses it.
+    @Test("asking a device that cannot turn its interrupts off is refused, with a clear error")
+    func periodWakeupsRefused() throws {
+        let kernel = makeKernel(.dummy)
+        let pcm = try openPCM(kernel)
+        var request = standardRequest(.readWriteInterleaved)
+        request.periodWakeups = false
+        let error = #expect(throws: AlsaError.self) { try pcm.configure(request) }
+        #expect(error?.kind == .invalidArgument && error?.description.contains("NO_PERIOD_WAKEUP") == true, "\(String(describing: error))")
+        #expect(!kernel.trace.contains { $0.request == ALSA_IOCTL_HW_PARAMS })
+
+        let offering = makeKernel(.explicitSync)
+        let granted = try openPCM(offering).configure(request)
+        #expect(!granted.periodWakeups && granted.description.contains("no period wakeups"))
+        #expect(offering.trace.contains { ($0.hardwareParameterFlags ?? 0) & ALSA_HW_PARAMS_NO_PERIOD_WAKEUP != 0 })
+    }
+
+    @Test("the stream's delay-locked loop finds the nominal rate of an exact device")
+    func estimatedRate() async throws {
+        try await onOwnThread {
+            let kernel = Self.kernel(.mmapExplicitSync)
+            let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(.mmapExplicitSync, rate: 48_000, latency: .milliseconds(20)),
+                                            kernel: kernel)
+            try StreamTests.signal(frames: 48_000).withUnsafeBufferPointer { try stream.writeBlocking($0) }
+            let status = try stream.status()
+            #expect(abs(status.estimatedRate - 48_000) < 0.01, "\(status.estimatedRate)")
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Testing
+@testable import AlsaSwift
+
+/// The timer schedule's decisions and its watermark, alone: what a wakeup moves, when the next one
+/// is due, and how the watermark follows xruns the way PulseAudio's does.
+@Suite struct TimerWatermarkTests {
+    static let rate = 48_000
+    static func ms(_ milliseconds: Int) -> Int { milliseconds * rate / 1000 }
+
+    static func plan(_ direction: StreamDirection, fillTarget: Int, buffer: Int = 96_000) -> TimerWatermark {
+        let schedule = TimerSchedule(fillTarget: fillTarget, initialWatermark: TimerWatermark.initial(fillTarget: fillTarget, sampleRate: rate),
+                                     blockFrames: 1024, periodWakeups: false, periodFrames: 8192)
+        return TimerWatermark(direction: direction, schedule: schedule, sampleRate: rate)
+    }
+
+    @Test("the watermark starts at 20 ms, at most half the fill target")
+    func initialWatermark() {
+        #expect(TimerWatermark.initial(fillTarget: 96_000, sampleRate: Self.rate) == Self.ms(20))
+        #expect(TimerWatermark.initial(fillTarget: Self.ms(10), sampleRate: Self.rate) == Self.ms(5))
+        #expect(TimerWatermark.initial(fillTarget: 2, sampleRate: Self.rate) == 1)
+    }
+
+    @Test("playback sleeps until the fill is down to the watermark, then tops it up to the target in one move")
+    func playbackDecisions() {
+        var plan = Self.plan(.playback, fillTarget: Self.ms(100))
+        let w = plan.watermark
+        // Nothing queued, not running: fill at once.
+        #expect(plan.decide(position: 0, fill: 0, running: false) == .move(Self.ms(100)))
+        // The move goes on across calls until done, without looking again.
+        plan.moved(Self.ms(30))
+        #expect(plan.decide(position: Self.ms(30), fill: 12_345, running: false) == .move(Self.ms(70)))
+        plan.moved(Self.ms(70))
+        // Full and running: sleep until the device has played down to the watermark.
+        #expect(plan.decide(position: Self.ms(100), fill: Self.ms(100) - 37, running: true) == .sleep(untilFrame: Self.ms(100) - w))
+        // Woken a little early: sleep again, to the same frame.
+        #expect(plan.decide(position: Self.ms(100), fill: w + 3, running: true) == .sleep(untilFrame: Self.ms(100) - w))
+        // At the watermark: top up to the target.
+        #expect(plan.decide(position: Self.ms(100), fill: w - 2, running: true) == .move(Self.ms(100) - w + 2))
+    }
+
+    @Test("capture sleeps until the target less the watermark is captured, then reads everything")
+    func captureDecisions() {
+        var plan = Self.plan(.capture, fillTarget: 96_000)
+        let wake = 96_000 - plan.watermark
+        #expect(plan.decide(position: 0, fill: 0, running: true) == .sleep(untilFrame: wake))
+        #expect(plan.decide(position: 0, fill: wake + 40, running: true) == .move(wake + 40))
+        plan.moved(wake)
+        #expect(plan.decide(position: wake, fill: 999, running: true) == .move(40))
+        plan.moved(40)
+        #expect(plan.decide(position: wake + 40, fill: 500, running: true) == .sleep(untilFrame: wake + 40 + wake))
+    }
+
+    /// PulseAudio's rule: an xrun raises the watermark by min(x2, +10 ms), up to three quarters of
+    /// the fill target; 20 s of audio without one lowers it by 5 ms, down to 4 ms.
+    @Test("an xrun raises the watermark, 20 s without one lowers it again")
+    func adapts() {
+        var plan = Self.plan(.playback, fillTarget: 96_000)
+        #expect(plan.watermark == Self.ms(20))
+        plan.xrun()
+        #expect(plan.watermark == Self.ms(30))  // +10 ms beats x2
+        plan.xrun()
+        #expect(plan.watermark == Self.ms(40))
+        // 19.99 s of audio: no change yet; the 20th second lowers it by 5 ms.
+        plan.moved(20 * Self.rate - 10)
+        #expect(plan.watermark == Self.ms(40))
+        plan.moved(10)
+        #expect(plan.watermark == Self.ms(35))
+        // An xrun starts the 20 s again.
+        plan.moved(10 * Self.rate)
+        plan.xrun()
+        #expect(plan.watermark == Self.ms(45))
+        plan.moved(19 * Self.rate)
+        #expect(plan.watermark == Self.ms(45))
+        // Down to 4 ms at most.
+        for _ in 0..<20 { plan.moved(20 * Self.rate) }
+        #expect(plan.watermark == Self.ms(4))
+        #expect(plan.raises == 3 && plan.drops == 10)
+    }
+
+    @Test("a small target's watermark doubles, up to three quarters of the target")
+    func smallTarget() {
+        var plan = Self.plan(.playback, fillTarget: Self.ms(10))
+        #expect(plan.watermark == Self.ms(5))
+        plan.xrun()
+        #expect(plan.watermark == Self.ms(10) * 3 / 4)
+        plan.xrun()
+        #expect(plan.watermark == Self.ms(10) * 3 / 4 && plan.raises == 1)
+    }
+
+    @Test("an xrun voids the move under way")
+    func xrunVoidsTheMove() {
+        var plan = Self.plan(.playback, fillTarget: Self.ms(50))
+        #expect(plan.decide(position: 0, fill: 0, running: false) == .move(Self.ms(50)))
+        plan.xrun()
+        #expect(plan.pending == 0)
+    }
+}
