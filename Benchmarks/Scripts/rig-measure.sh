@@ -2,9 +2,9 @@
 # Runs inside the QEMU rig (Scripts/kernel-test), on snd-dummy hw:0,0: every per-period figure of
 # BENCHMARKS.md for AlsaSwift (alsa-loop) and alsa-lib (alsa-loop-c), measured the same way for
 # both. Writes key=value lines to $1/results.txt; Benchmarks/Scripts/table.py judges them.
-#   rig-measure.sh OUTDIR SWIFT_BIN C_BIN MALLOC_LIB HEADROOM_SECONDS
+#   rig-measure.sh OUTDIR SWIFT_BIN C_BIN MALLOC_LIB HEADROOM_SECONDS APP_PATHS_BIN
 set -uo pipefail
-out=$1 swift=$2 cbin=$3 malloccount=$4 headroom=${5:-20}
+out=$1 swift=$2 cbin=$3 malloccount=$4 headroom=${5:-20} app=$6
 [ "$out" = - ] && out="$TMPDIR/bench"   # the rig's writable results share
 mkdir -p "$out"
 results="$out/results.txt"
@@ -93,7 +93,8 @@ done
 # The streams' async transfers (on the stream's task executor) over both transports, both
 # directions, mmap and read/write, and over the direct transport with SYNC_PTR forced too; the
 # render thread; and, for comparison only, async on the global executor (libdispatch allocates
-# there: see BENCHMARKS.md).
+# there: see BENCHMARKS.md). These go through the public API (app-paths: a stream or render thread
+# opened by name, or on a PCM opened with SYNC_PTR forced), one 256-frame period per call.
 modes=("alsa-lib mmap playback mapped" "alsa-lib rw playback mapped" "alsa-lib mmap capture mapped" "alsa-lib rw capture mapped")
 for direction in playback capture; do
     for access in mmap rw; do
@@ -103,10 +104,18 @@ done
 modes+=("render mmap playback mapped" "async-global mmap playback mapped" "async-global mmap capture mapped")
 for mode in "${modes[@]}"; do
     read -r backend access direction sync <<< "$mode"
-    flags=(--backend "$backend")
-    [ "$backend" = async-global ] && flags=(--backend async --global-executor)
-    [ "$sync" = sync ] && flags+=(--sync-ptr)
-    echo "allocations side=alsaswift backend=$backend access=$access direction=$direction sync=$sync $(allocations_of "$swift" "$dev" "$access" "$direction" 1000 "${flags[@]}")" >> "$results"
+    if [ "$backend" = alsa-lib ]; then
+        cmd=("$swift" "$dev" "$access" "$direction" 1000 --backend alsa-lib)
+    else
+        path=write transport=direct
+        [ "$direction" = capture ] && path=read
+        [ "$backend" = render ] && path=render-$direction
+        [ "$backend" = async-alsa-lib ] && transport=alsa-lib
+        cmd=("$app" "$dev" "$path" --access "$access" --transport "$transport" --period 256 --warmup 8 --periods 1000)
+        [ "$backend" = async-global ] && cmd+=(--global-executor)
+        [ "$sync" = sync ] && cmd+=(--sync-ptr)
+    fi
+    echo "allocations side=alsaswift backend=$backend access=$access direction=$direction sync=$sync $(allocations_of "${cmd[@]}")" >> "$results"
 done
 
 # 3. User-space instructions per period (callgrind): the instructions of the loop's 200-period
