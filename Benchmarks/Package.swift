@@ -13,6 +13,13 @@ let package = Package(
     targets: [
         // What every benchmark loop shares: the window's markers and the allocation counter.
         .target(name: "BenchmarkSupport", swiftSettings: [.swiftLanguageMode(.v6)]),
+        // The anchor for conversion throughput: plain C loops of the same rule, built for the machine
+        // that runs them (every vector instruction it has), which the library itself cannot be.
+        .target(
+            name: "ConversionLoop",
+            path: "CConversionLoop",
+            cSettings: [.unsafeFlags(["-O3", "-march=native"])]
+        ),
         // The AlsaSwift side of the transport's per-period measurements: the same loop as
         // CBaseline/alsa_loop.c.
         .executableTarget(
@@ -22,6 +29,7 @@ let package = Package(
                 .product(name: "AlsaSwift", package: "AlsaSwift"),
                 .product(name: "AlsaSimulation", package: "AlsaSwift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ConversionLoop",
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
@@ -36,6 +44,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // AlsaSwift's Resampler beside soxr, libsamplerate, speexdsp and alsa-lib's rate plugin
+        // (Benchmarks/Resampling/anchors.c); Benchmarks/Scripts/resampling.py makes the table.
+        .executableTarget(
+            name: "resample-bench",
+            dependencies: [.product(name: "AlsaSwift", package: "AlsaSwift")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]
