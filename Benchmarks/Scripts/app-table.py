@@ -10,7 +10,8 @@ verdict per row against the goals of issue 20:
   the process over a window of its steady state: Benchmarks/Scripts/cpu-window.py)
 
 Per-period figures are exact quotients of counts over the window's whole periods. A figure from a
-run with xruns is not judged (recovery costs calls and CPU of its own): the row says so. A missing
+run with xruns is not judged (recovery costs calls and CPU of its own): the row says "not
+judged" and counts as not met. A missing
 or impossible figure is an ERROR, never a pass.
 
     app-table.py RESULTS
@@ -123,7 +124,7 @@ for card in dict.fromkeys(f["card"] for k, f in rows if k in ("app", "peer")):
                     label = {"write": "PlaybackStream.write", "write-blocking": "PlaybackStream.writeBlocking",
                              "read": "CaptureStream.read", "read-blocking": "CaptureStream.readBlocking",
                              "render-playback": "RenderThread playback", "render-capture": "RenderThread capture"}[path]
-                    problems, notes = [], []
+                    problems, notes, unjudged = [], [], []
                     cells = {}
                     try:
                         if not app:
@@ -140,7 +141,7 @@ for card in dict.fromkeys(f["card"] for k, f in rows if k in ("app", "peer")):
                             traced_periods = number(traced, "window_periods")
                             count = lambda key: Fraction(number(traced, key), traced_periods)  # noqa: E731
                             if traced.get("xruns") != "0":
-                                notes.append(f"traced run had xruns ({traced.get('xruns')})")
+                                unjudged.append(f"the traced run had xruns ({traced.get('xruns')}), so its calls are not judged")
                         else:
                             count = lambda key: Fraction(number(app, key), periods)  # noqa: E731
                         cells["ioctl"] = count("ioctl" if transport == "alsa-lib" else "ioctls")
@@ -170,9 +171,9 @@ for card in dict.fromkeys(f["card"] for k, f in rows if k in ("app", "peer")):
                         problems.append(f"ERROR: {bad}")
                     clean = app is not None and last_try_clean(app)
                     if app is not None and not clean:
-                        problems.append(f"xruns in every try ({app.get('xruns')}): not judged")
-                    if not problems:
-                        if cells["transfers"] is not None and not (0 < cells["transfers"] <= 1):
+                        unjudged.append(f"xruns in every try ({app.get('xruns')})")
+                    if not problems and not any(u.startswith("xruns") for u in unjudged):
+                        if cells["transfers"] is not None and not unjudged and not (0 < cells["transfers"] <= 1):
                             problems.append(f"transfers {float(cells['transfers']):.2f}")
                         if cells["waits"] > 1:
                             problems.append(f"waits {float(cells['waits']):.2f}")
@@ -186,9 +187,13 @@ for card in dict.fromkeys(f["card"] for k, f in rows if k in ("app", "peer")):
                     ratio = f"{cells['cpu'] / peer_cpu:.2f}" if "cpu" in cells and peer_cpu else ""
                     if any(p.startswith("ERROR") for p in problems):
                         verdict = "; ".join(problems)
+                    elif problems:
+                        verdict = "NOT met: " + "; ".join(problems + unjudged)
+                    elif unjudged:
+                        verdict = "not judged: " + "; ".join(unjudged)
                     else:
-                        verdict = ("NOT met: " + "; ".join(problems)) if problems else "met"
-                    if problems:
+                        verdict = "met"
+                    if problems or unjudged:
                         unmet.append(f"{card} {label} {transport} {access}")
                     if notes:
                         verdict += f" ({'; '.join(notes)})"
