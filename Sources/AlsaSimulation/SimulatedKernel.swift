@@ -370,7 +370,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     /// checked at each step). When nothing simulated is moving, the call blocks in the host's poll
     /// on the host descriptors, without holding the kernel's lock; with none, it reports a timeout
     /// rather than hang.
-    public func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
+    public func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeout: Duration?) throws(Errno) -> Int32 {
+        let timeoutMilliseconds = timeout.pollMilliseconds
         let outcome = try locked { () throws(Errno) -> Int32? in
             var record = SimulatedCallRecord(call: .poll)
             try checkFault(&record, .poll, nil)
@@ -399,7 +400,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 if ready > 0 || timeoutMilliseconds == 0 { return ready }
                 let clocks = (0..<count).compactMap { files[descriptors[$0].fd] }.filter { $0.isRunning && !$0.disconnected }
                 guard !isStalled, let clock = clocks.first, let setup = clock.setup else { return nil }
-                let limit = timeoutMilliseconds < 0 ? setup.rate * 3600 : Int(timeoutMilliseconds) * setup.rate / 1000
+                let limit = timeoutMilliseconds < 0 ? setup.sampleRate * 3600 : Int(timeoutMilliseconds) * setup.sampleRate / 1000
                 if waitedFrames >= limit { return 0 }
                 let step = min(setup.periodSize - clock.framesIntoPeriod, limit - waitedFrames)
                 for s in openSubstreams { s.run(frames: step) }
@@ -447,7 +448,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         if watchesControls && hostSet[count].revents != 0 {
             // A control event arrived: look at every descriptor again, without sleeping.
             controlWakeup.drain()
-            return try poll(descriptors, count: count, timeoutMilliseconds: 0)
+            return try poll(descriptors, count: count, timeout: .zero)
         }
         for i in 0..<count { descriptors[i].revents = hostSet[i].revents }
         return result

@@ -52,8 +52,8 @@ final class Substream {
     struct Setup {
         var access: Int32
         var format: Int32
-        var channels: Int
-        var rate: Int
+        var channelCount: Int
+        var sampleRate: Int
         var periodSize: Int
         var bufferSize: Int
         var frameBytes: Int
@@ -298,7 +298,7 @@ final class Substream {
     func updateHardwarePointer() {
         guard let setup, isRunning else { return }
         hwPtr = dmaPosition
-        let audio = Self.clockTime(nanoseconds: UInt64(hwPtr) * 1_000_000_000 / UInt64(max(setup.rate, 1)))
+        let audio = Self.clockTime(nanoseconds: UInt64(hwPtr) * 1_000_000_000 / UInt64(max(setup.sampleRate, 1)))
         if audio.tv_sec != status.pointee.audio_tstamp.tv_sec || audio.tv_nsec != status.pointee.audio_tstamp.tv_nsec {
             status.pointee.audio_tstamp = audio
             status.pointee.tstamp = now
@@ -348,8 +348,8 @@ final class Substream {
             let step = min(remaining, setup.periodSize - framesIntoPeriod)
             for _ in 0..<step { moveOneFrame(setup, view) }
             let elapsed = UInt64(step) * 1_000_000_000 + nanosecondRemainder
-            nanoseconds += elapsed / UInt64(max(setup.rate, 1))
-            nanosecondRemainder = elapsed % UInt64(max(setup.rate, 1))
+            nanoseconds += elapsed / UInt64(max(setup.sampleRate, 1))
+            nanosecondRemainder = elapsed % UInt64(max(setup.sampleRate, 1))
             remaining -= step
             framesIntoPeriod += step
             if framesIntoPeriod >= setup.periodSize {

@@ -51,7 +51,7 @@ struct AlsaLoop: ParsableCommand {
                                      transport: backend == .alsaLib || !(name.hasPrefix("hw:")) ? .alsaLib : .direct,
                                      kernel: kernel)
         let request = HardwareRequest(access: access == .mmap ? .mmapInterleaved : .readWriteInterleaved, format: .s16LE,
-                                      channels: 2, rate: 48_000, periodSize: period, periodCount: 4)
+                                      channelCount: 2, sampleRate: 48_000, periodSize: period, periodCount: 4)
         let sync = pcm.syncReport.strategy.map { "\($0)" } ?? "n/a"
         let result: (allocations: UInt?, xruns: Int)
         try pcm.configure(request)
@@ -93,7 +93,7 @@ struct AlsaLoop: ParsableCommand {
                 if mmap {
                     // poll returns at once while there is room (a prepared stream included), so no
                     // state query is needed: with SYNC_PTR records it would cost a call per period.
-                    _ = try pcm.wait(timeoutMilliseconds: 1000)
+                    _ = try pcm.wait(timeout: .milliseconds(1000))
                     let area = try pcm.beginTransfer(maxFrames: left)
                     let bytes = area.frames * 4
                     if playback {
@@ -113,7 +113,7 @@ struct AlsaLoop: ParsableCommand {
         }
         Window.end()  // before reading the allocation counter, which is no part of a period
         let after = Allocations.count
-        if playback { _ = try? pcm.drain(timeoutMilliseconds: 2000) }
+        if playback { _ = try? pcm.drain(timeout: .milliseconds(2000)) }
         return (before.flatMap { b in after.map { $0 - b } }, pcm.xrunCount)
     }
 

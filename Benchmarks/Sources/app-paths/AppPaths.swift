@@ -75,9 +75,9 @@ struct AppPaths: ParsableCommand {
         default:
             kernel = SeamCounter()
         }
-        let request = StreamRequest(rate: Self.rate, channels: Self.channels,
+        let request = StreamRequest(sampleRate: Self.rate, channelCount: Self.channels,
                                     latency: .nanoseconds((Int64(period * periodsPerBuffer) * 1_000_000_000 + Int64(Self.rate) - 1) / Int64(Self.rate)),
-                                    periodsPerBuffer: periodsPerBuffer, formats: [.s16LE], preferMmap: access == .mmap)
+                                    periodCount: periodsPerBuffer, formats: [.s16LE], preferMmap: access == .mmap)
         let choice: PCMDevice.TransportChoice = transport == .direct ? .direct : .alsaLib
         _ = Allocations.count  // resolves the counter before any window
         let run = PathRun(kernel: kernel, warmup: warmup, window: windowPeriods)
@@ -100,7 +100,7 @@ struct AppPaths: ParsableCommand {
         case .renderPlayback, .renderCapture:
             if let pcm {
                 try pcm.configure(HardwareRequest(access: access == .mmap ? .mmapInterleaved : .readWriteInterleaved, format: .s16LE,
-                                                  channels: Self.channels, rate: Self.rate, periodSize: period, periodCount: periodsPerBuffer))
+                                                  channelCount: Self.channels, sampleRate: Self.rate, periodSize: period, periodCount: periodsPerBuffer))
                 outcome = try run.render(.pcm(pcm), priority: priority, check: check)
             } else {
                 outcome = try run.render(.named(device, path.direction, request, choice), priority: priority, check: check)

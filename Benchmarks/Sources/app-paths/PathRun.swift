@@ -157,7 +157,7 @@ struct PathRun: Sendable {
 
     /// One period of interleaved zeros: the app's samples, made once.
     private static func period(_ configuration: StreamConfiguration) -> UnsafeMutableBufferPointer<Float> {
-        let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: configuration.periodSize * configuration.channels)
+        let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: configuration.periodSize * configuration.channelCount)
         samples.initialize(repeating: 0)
         return samples
     }
@@ -191,7 +191,7 @@ struct PathRun: Sendable {
         if let failure = thread.failure { throw failure }
         guard let start = probe.start, let end = probe.end else { throw Refused(description: "the render thread ended before the window did") }
         return Outcome(window: WindowCounts(start, end, periodFrames: thread.configuration.periodSize), xruns: thread.xrunCount,
-                       totalFrames: thread.periodCount * thread.configuration.periodSize)
+                       totalFrames: thread.callbackCount * thread.configuration.periodSize)
     }
 }
 

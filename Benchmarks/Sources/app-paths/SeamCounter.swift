@@ -102,9 +102,9 @@ final class SeamCounter: KernelInterface, Sendable {
         try inner.munmap(address, length: length)
     }
 
-    func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
+    func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeout: Duration?) throws(Errno) -> Int32 {
         pollCount.wrappingAdd(1, ordering: .relaxed)
-        return try inner.poll(descriptors, count: count, timeoutMilliseconds: timeoutMilliseconds)
+        return try inner.poll(descriptors, count: count, timeout: timeout)
     }
 
     func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int { try inner.read(fd, into: buffer) }

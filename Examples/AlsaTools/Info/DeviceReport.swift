@@ -167,10 +167,10 @@ extension DeviceReport.Stream {
     mutating func describe(_ c: HardwareCapabilities) {
         formats = c.formats.map(\.name)
         access = c.accessTypes.map(\.description)
-        channels = [c.channels.lowerBound, c.channels.upperBound]
-        rate = [c.rate.lowerBound, c.rate.upperBound]
+        channels = [c.channelCount.lowerBound, c.channelCount.upperBound]
+        rate = [c.sampleRate.lowerBound, c.sampleRate.upperBound]
         periodSize = [c.periodSize.lowerBound, c.periodSize.upperBound]
-        periods = [c.periods.lowerBound, c.periods.upperBound]
+        periods = [c.periodCount.lowerBound, c.periodCount.upperBound]
         bufferSize = [c.bufferSize.lowerBound, c.bufferSize.upperBound]
         info = c.info.description.split(separator: "|").map(String.init)
         explicitSync = c.info.contains(.explicitSync)

@@ -73,11 +73,12 @@ public struct DeviceOptions: ParsableArguments, Sendable {
         return OpenedDevice(pcm: try PCMDevice.open(device, direction: direction, options: options, transport: transport.choice), simulator: nil)
     }
 
-    /// A request for `format`, `channels` and `rate` with this command line's access and sizes.
+    /// A request for `format`, `channelCount` and `sampleRate` with this command line's access and sizes.
     /// A buffer derived from a time holds at least `ToolLimits.smallestBuffer` frames, so that at a
     /// low rate (100 ms at 9 Hz is not one frame) the request still asks for one the device can
     /// weigh, and the device's answer says which rates it plays.
-    public func request(format: SampleFormat, channels: UInt32, rate: UInt32) -> HardwareRequest {
+    public func request(format: SampleFormat, channelCount: UInt32, sampleRate: UInt32) -> HardwareRequest {
+        let (channels, rate) = (channelCount, sampleRate)
         var bufferSize = buffer
         // Clamped: at a rate in the GHz even the bounded latency holds more frames than a UInt32;
         // the device then grants its largest buffer. Validation keeps the latency within a minute.
@@ -87,8 +88,8 @@ public struct DeviceOptions: ParsableArguments, Sendable {
         }
         if bufferSize == nil && period == nil { bufferSize = max(Int(rate / 10), ToolLimits.smallestBuffer) }  // 100 ms unless told
         let periodSize = period ?? bufferSize.map { max($0 / 4, 1) }
-        return HardwareRequest(access: mmap ? .mmapInterleaved : .readWriteInterleaved, format: format, channels: Int(channels),
-                               rate: Int(rate), periodSize: periodSize, bufferSize: bufferSize)
+        return HardwareRequest(access: mmap ? .mmapInterleaved : .readWriteInterleaved, format: format, channelCount: Int(channels),
+                               sampleRate: Int(rate), periodSize: periodSize, bufferSize: bufferSize)
     }
 }
 

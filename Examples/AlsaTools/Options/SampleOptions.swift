@@ -46,7 +46,7 @@ public struct SampleOptions: ParsableArguments, Sendable {
             guard let format, let rate = givenRate, let channels = givenChannels else {
                 throw ValidationError("raw input (-t raw) needs -f FORMAT, -r RATE and -c CHANNELS (or -f cd or -f dat, which set all three)")
             }
-            guard let layout = WAVFormat(storing: format.sampleFormat, channels: channels, sampleRate: rate) else {
+            guard let layout = WAVFormat(storing: format.sampleFormat, channelCount: channels, sampleRate: rate) else {
                 throw ValidationError("-f \(format.sampleFormat) cannot be read")
             }
             return layout

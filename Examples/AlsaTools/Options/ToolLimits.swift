@@ -4,17 +4,17 @@ import ArgumentParser
 /// Numbers from the command line that become frame counts or device sizes, checked where they are
 /// parsed so that no later conversion can trap on them.
 public enum ToolLimits {
-    /// The whole frames `seconds` last at `rate`; nil unless that is a finite count an `Int` holds
-    /// (`inf`, `nan` and `1e15` seconds at 48 kHz are not).
-    public static func frames(seconds: Double, rate: Int) -> Int? {
-        Int(exactly: (seconds * Double(rate)).rounded(.down))
+    /// The whole frames `seconds` last at `sampleRate`; nil unless that is a finite count an `Int`
+    /// holds (`inf`, `nan` and `1e15` seconds at 48 kHz are not).
+    public static func frames(seconds: Double, sampleRate: Int) -> Int? {
+        Int(exactly: (seconds * Double(sampleRate)).rounded(.down))
     }
 
     /// `--duration` as frames, or the reason it is refused.
-    static func durationFrames(_ seconds: Double, rate: Int) throws(ValidationError) -> Int {
+    static func durationFrames(_ seconds: Double, sampleRate: Int) throws(ValidationError) -> Int {
         guard seconds > 0 else { throw ValidationError("--duration must be positive") }
-        guard let frames = frames(seconds: seconds, rate: rate) else {
-            throw ValidationError("--duration \(seconds) is too long to count in frames at \(rate) Hz")
+        guard let frames = frames(seconds: seconds, sampleRate: sampleRate) else {
+            throw ValidationError("--duration \(seconds) is too long to count in frames at \(sampleRate) Hz")
         }
         return frames
     }
@@ -44,10 +44,10 @@ public enum ToolLimits {
     /// The fewest frames a buffer derived from a time asks for (as `PlaybackStream` asks at least).
     public static let smallestBuffer = 16
 
-    /// The WAV file the tools would write for `format`, `channels` and `rate`, refused when its
-    /// header cannot describe it or `frames` would not fit in it.
-    static func wavFormat(storing format: SampleFormat, channels: Int, rate: Int, frames: Int?) throws(ValidationError) -> WAVFormat {
-        guard let wav = WAVFormat(storing: format, channels: channels, sampleRate: rate) else {
+    /// The WAV file the tools would write for `format`, `channelCount` and `sampleRate`, refused
+    /// when its header cannot describe it or `frames` would not fit in it.
+    static func wavFormat(storing format: SampleFormat, channelCount: Int, sampleRate: Int, frames: Int?) throws(ValidationError) -> WAVFormat {
+        guard let wav = WAVFormat(storing: format, channelCount: channelCount, sampleRate: sampleRate) else {
             throw ValidationError("a WAV file cannot store \(format)")
         }
         if let why = wav.headerLimitViolation { throw ValidationError("a WAV file cannot hold \(why)") }

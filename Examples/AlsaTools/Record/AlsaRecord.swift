@@ -42,9 +42,9 @@ public struct AlsaRecord: ParsableCommand {
         guard file != nil else { throw ValidationError("give the file to write (- for standard output), or -l or -L to list devices") }
         let frames = try frameLimit()
         switch samples.fileType {
-        case .wav: _ = try ToolLimits.wavFormat(storing: format.sampleFormat, channels: channelCount, rate: sampleRate, frames: frames)
+        case .wav: _ = try ToolLimits.wavFormat(storing: format.sampleFormat, channelCount: channelCount, sampleRate: sampleRate, frames: frames)
         case .raw:
-            guard WAVFormat(storing: format.sampleFormat, channels: channelCount, sampleRate: sampleRate) != nil else {
+            guard WAVFormat(storing: format.sampleFormat, channelCount: channelCount, sampleRate: sampleRate) != nil else {
                 throw ValidationError("-f \(format.sampleFormat) cannot be recorded")
             }
         }
@@ -52,7 +52,7 @@ public struct AlsaRecord: ParsableCommand {
 
     /// `--duration` in frames, nil when recording until Ctrl-C.
     func frameLimit() throws -> Int? {
-        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, rate: sampleRate) }
+        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, sampleRate: sampleRate) }
     }
 
     public func run() throws {
@@ -70,11 +70,11 @@ public struct AlsaRecord: ParsableCommand {
         let name = file == "-" ? "stdout" : file
         let kind = fileType == .raw ? "raw data" : "WAVE"
         let result = try Recorder(pcm: opened.pcm, options: device, status: StatusLine(quiet: quiet))
-            .record(format: format.sampleFormat, channels: channelCount, rate: sampleRate, frames: limit,
+            .record(format: format.sampleFormat, channelCount: channelCount, sampleRate: sampleRate, frames: limit,
                     to: { layout throws(WAVError) in try fileType.sink(file, format: layout, expectedFrames: limit) },
                     onConfigured: { setup in
-                        let channels = "\(setup.channels) channel\(setup.channels == 1 ? "" : "s")"
-                        report.status("Recording \(kind) '\(name)': \(setup.format), \(setup.rate) Hz, \(channels)")
+                        let channels = "\(setup.channelCount) channel\(setup.channelCount == 1 ? "" : "s")"
+                        report.status("Recording \(kind) '\(name)': \(setup.format), \(setup.sampleRate) Hz, \(channels)")
                         report.status("  \(opened.pcm.name) via \(opened.pcm.transport): \(setup)")
                         report.status("  sync: \(opened.pcm.syncReport)")
                         report.setup(of: opened.pcm)
@@ -107,26 +107,27 @@ public struct Recorder {
     }
 
     /// Records `frames` frames (nil: until interrupted) into `path`, a WAV file.
-    public func record(to path: String, format: SampleFormat, channels: Int, rate: Int, frames limit: Int?,
+    public func record(to path: String, format: SampleFormat, channelCount: Int, sampleRate: Int, frames limit: Int?,
                        onConfigured: (HardwareSetup) -> Void = { _ in }) throws -> Report {
-        try record(format: format, channels: channels, rate: rate, frames: limit,
+        try record(format: format, channelCount: channelCount, sampleRate: sampleRate, frames: limit,
                    to: { layout throws(WAVError) in try WAVWriter(path: path, format: layout) }, onConfigured: onConfigured)
     }
 
     /// Records `frames` frames (nil: until interrupted) into the sink `open` makes for the layout
     /// the device granted, once it is granted (a refused configuration leaves no file behind).
-    public func record(format: SampleFormat, channels: Int, rate: Int, frames limit: Int?,
+    public func record(format: SampleFormat, channelCount: Int, sampleRate: Int, frames limit: Int?,
                        to open: (WAVFormat) throws(WAVError) -> any AudioSink,
                        onConfigured: (HardwareSetup) -> Void = { _ in }) throws -> Report {
+        let (channels, rate) = (channelCount, sampleRate)
         guard let deviceChannels = UInt32(exactly: channels), let deviceRate = UInt32(exactly: rate) else {
             throw ToolFailure("\(channels) channels at \(rate) Hz are beyond what a device can be asked for")
         }
-        let setup = try pcm.configure(options.request(format: format, channels: deviceChannels, rate: deviceRate))
-        guard setup.channels == deviceChannels, setup.rate == deviceRate else {
-            throw ToolFailure("\(pcm.name) records \(setup.channels) channels at \(setup.rate) Hz, not \(channels) at \(rate); try a plughw: or default device")
+        let setup = try pcm.configure(options.request(format: format, channelCount: deviceChannels, sampleRate: deviceRate))
+        guard setup.channelCount == deviceChannels, setup.sampleRate == deviceRate else {
+            throw ToolFailure("\(pcm.name) records \(setup.channelCount) channels at \(setup.sampleRate) Hz, not \(channels) at \(rate); try a plughw: or default device")
         }
         onConfigured(setup)
-        guard let layout = WAVFormat(storing: setup.format, channels: channels, sampleRate: rate) else {
+        guard let layout = WAVFormat(storing: setup.format, channelCount: channels, sampleRate: rate) else {
             throw ToolFailure("\(setup.format) cannot be stored")
         }
         let writer = try open(layout)
@@ -164,7 +165,7 @@ public struct Recorder {
         var offset = 0
         while offset < buffer.count && !Interruption.requested {
             if pcm.setup?.access.isMmap == true {
-                _ = try pcm.wait(timeoutMilliseconds: 500)
+                _ = try pcm.wait(timeout: .milliseconds(500))
                 let area = try pcm.beginTransfer(maxFrames: (buffer.count - offset) / frameBytes)
                 let count = area.frames * frameBytes
                 UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + count]).copyMemory(from: UnsafeRawBufferPointer(area.interleaved))
@@ -173,7 +174,7 @@ public struct Recorder {
             } else {
                 // A bounded wait, then a read of what is there: a blocking read would sit in the
                 // kernel on a stalled device, retrying the EINTR of a Ctrl-C.
-                _ = try pcm.wait(timeoutMilliseconds: 500)
+                _ = try pcm.wait(timeout: .milliseconds(500))
                 let read: Int
                 do {
                     read = try pcm.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]))

@@ -41,8 +41,8 @@ public enum DeviceListing {
         field("stream", pcm.direction.description.uppercased())
         field("access", setup.access)
         field("format", setup.format)
-        field("channels", setup.channels)
-        field("rate", setup.rate)
+        field("channels", setup.channelCount)
+        field("rate", setup.sampleRate)
         if let fraction = setup.rateFraction, fraction.denominator > 0 {
             let exact = fraction.numerator % fraction.denominator == 0 ? "\(fraction.numerator / fraction.denominator)"
                 : String(Double(fraction.numerator) / Double(fraction.denominator))

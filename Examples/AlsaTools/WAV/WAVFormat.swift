@@ -11,7 +11,7 @@ public struct WAVFormat: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var encoding: Encoding
-    public var channels: Int
+    public var channelCount: Int
     public var sampleRate: Int
     /// Bits each sample occupies in the file (8, 16, 24, 32, 64).
     public var containerBits: Int
@@ -20,9 +20,9 @@ public struct WAVFormat: Sendable, Equatable, CustomStringConvertible {
     /// Speaker positions (WAVE_FORMAT_EXTENSIBLE), 0 when not given.
     public var channelMask: UInt32
 
-    public init(encoding: Encoding, channels: Int, sampleRate: Int, containerBits: Int, validBits: Int? = nil, channelMask: UInt32 = 0) {
+    public init(encoding: Encoding, channelCount: Int, sampleRate: Int, containerBits: Int, validBits: Int? = nil, channelMask: UInt32 = 0) {
         self.encoding = encoding
-        self.channels = channels
+        self.channelCount = channelCount
         self.sampleRate = sampleRate
         self.containerBits = containerBits
         self.validBits = validBits ?? containerBits
@@ -30,7 +30,7 @@ public struct WAVFormat: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var bytesPerSample: Int { containerBits / 8 }
-    public var bytesPerFrame: Int { channels * bytesPerSample }
+    public var bytesPerFrame: Int { channelCount * bytesPerSample }
 
     /// The ALSA sample format with the same bytes in memory, so frames can go to a device as they are.
     public var sampleFormat: SampleFormat {
@@ -45,7 +45,7 @@ public struct WAVFormat: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The WAV layout that stores `format` unchanged, if there is one.
-    public init?(storing format: SampleFormat, channels: Int, sampleRate: Int) {
+    public init?(storing format: SampleFormat, channelCount: Int, sampleRate: Int) {
         let layout: (Encoding, Int)
         switch format {
         case .u8: layout = (.integer, 8)
@@ -56,7 +56,7 @@ public struct WAVFormat: Sendable, Equatable, CustomStringConvertible {
         case .float64LE: layout = (.float, 64)
         default: return nil
         }
-        self.init(encoding: layout.0, channels: channels, sampleRate: sampleRate, containerBits: layout.1)
+        self.init(encoding: layout.0, channelCount: channelCount, sampleRate: sampleRate, containerBits: layout.1)
     }
 
     /// Why a WAV header cannot describe this layout, or nil when it can: the `fmt ` chunk holds the
@@ -67,9 +67,9 @@ public struct WAVFormat: Sendable, Equatable, CustomStringConvertible {
         guard (encoding == .float ? [32, 64] : [8, 16, 24, 32]).contains(containerBits), (1...containerBits).contains(validBits) else {
             return "\(validBits)-in-\(containerBits)-bit \(encoding == .float ? "float" : "integer") samples"
         }
-        guard (1...Int(UInt16.max)).contains(channels) else { return "\(channels) channels (a WAV header holds 1 to 65535)" }
+        guard (1...Int(UInt16.max)).contains(channelCount) else { return "\(channelCount) channels (a WAV header holds 1 to 65535)" }
         guard bytesPerFrame <= Int(UInt16.max) else {
-            return "\(channels) channels of \(containerBits)-bit samples make \(bytesPerFrame)-byte frames (a WAV header holds at most 65535)"
+            return "\(channelCount) channels of \(containerBits)-bit samples make \(bytesPerFrame)-byte frames (a WAV header holds at most 65535)"
         }
         guard (1...Int(UInt32.max)).contains(sampleRate) else { return "sample rate \(sampleRate) Hz (a WAV header holds 1 to \(UInt32.max))" }
         guard sampleRate.multipliedReportingOverflow(by: bytesPerFrame).partialValue <= Int(UInt32.max) else {
@@ -89,7 +89,7 @@ public struct WAVFormat: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         let kind = encoding == .float ? "float" : (containerBits == 8 ? "unsigned" : "signed")
         let bits = validBits == containerBits ? "\(containerBits)-bit" : "\(validBits)-in-\(containerBits)-bit"
-        return "\(bits) \(kind), \(channels) channel\(channels == 1 ? "" : "s"), \(sampleRate) Hz"
+        return "\(bits) \(kind), \(channelCount) channel\(channelCount == 1 ? "" : "s"), \(sampleRate) Hz"
     }
 }
 

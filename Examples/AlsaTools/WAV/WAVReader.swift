@@ -161,7 +161,7 @@ public final class WAVReader: AudioSource {
             throw .malformedFormatChunk("block align \(blockAlign) for \(channels) × \(bits)-bit samples")
         }
         guard validBits <= bits else { throw .malformedFormatChunk("\(validBits) valid bits in a \(bits)-bit container") }
-        return WAVFormat(encoding: encoding, channels: channels, sampleRate: rate, containerBits: bits, validBits: validBits, channelMask: mask)
+        return WAVFormat(encoding: encoding, channelCount: channels, sampleRate: rate, containerBits: bits, validBits: validBits, channelMask: mask)
     }
 }
 

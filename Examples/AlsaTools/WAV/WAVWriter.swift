@@ -85,11 +85,11 @@ public final class WAVWriter: AudioSink {
     /// RIFF header, `fmt ` chunk (EXTENSIBLE above two channels or 16 bits, as Microsoft asks) and
     /// the `data` chunk header.
     static func header(_ format: WAVFormat, dataBytes: UInt64) -> [UInt8] {
-        let extensible = format.channels > 2 || format.containerBits > 16 || format.validBits != format.containerBits
+        let extensible = format.channelCount > 2 || format.containerBits > 16 || format.validBits != format.containerBits
         var fmt: [UInt8] = []
         let tag: UInt16 = format.encoding == .float ? 3 : 1
         fmt.appendLE16(extensible ? 0xFFFE : tag)
-        fmt.appendLE16(UInt16(format.channels))
+        fmt.appendLE16(UInt16(format.channelCount))
         fmt.appendLE32(UInt32(format.sampleRate))
         fmt.appendLE32(UInt32(format.sampleRate * format.bytesPerFrame))
         fmt.appendLE16(UInt16(format.bytesPerFrame))

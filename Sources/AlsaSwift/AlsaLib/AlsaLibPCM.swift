@@ -68,6 +68,8 @@ public final class AlsaLibPCM: PCM {
     /// Frames the app wrote (playback) or read (capture) since the last prepare: the application
     /// pointer, which alsa-lib's public status does not show (AlsaLibPCM+Timing.swift).
     @exclusivity(unchecked) var applicationPosition = 0
+    /// The last timeout `wait` converted to milliseconds, and the result (AlsaLibPCM+Transfers.swift).
+    @exclusivity(unchecked) var lastWait: (timeout: Duration?, milliseconds: Int32) = (nil, -1)
     /// alsa-lib's status record for `timing()`, allocated at its first call.
     @exclusivity(unchecked) var statusRecord: OpaquePointer?
 
@@ -182,10 +184,10 @@ public final class AlsaLibPCM: PCM {
     // MARK: state and position
 
     /// The stream's state now (`snd_pcm_state`).
-    public var state: PCMState {
+    public var state: StreamState {
         get throws(AlsaError) {
             let pcm = try live(.status)
-            let state = PCMState(kernelValue: Int32(snd_pcm_state(pcm).rawValue))
+            let state = StreamState(kernelValue: Int32(snd_pcm_state(pcm).rawValue))
             if state == .disconnected { isDisconnected = true }
             return state
         }

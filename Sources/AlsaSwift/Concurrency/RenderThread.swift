@@ -9,15 +9,15 @@ import CAlsaKernel
 /// What a render callback sees once a period: the period's samples, its position and the instant
 /// its first frame is heard (playback) or was captured (capture).
 ///
-/// `samples` is `Float` in [-1, 1), `frames × channels` long, laid out as the thread was asked
+/// `samples` is `Float` in [-1, 1), `frameCount × channelCount` long, laid out as the thread was asked
 /// (`layout`), owned by the thread and reused every call. For playback the callback fills it, and
 /// the thread converts it straight into the device buffer (the mmap area itself when the access is
 /// mmap); for capture it holds what the device delivered. Nothing in here allocates.
 public struct RenderContext: ~Copyable {
     /// Frames in this call: always one period.
-    public let frames: Int
+    public let frameCount: Int
     /// Samples per frame.
-    public let channels: Int
+    public let channelCount: Int
     /// Frames per second.
     public let sampleRate: Int
     /// Every sample of this call, in `layout` order.
@@ -31,11 +31,11 @@ public struct RenderContext: ~Copyable {
     /// The order of `samples`: frame after frame, or channel after channel.
     public let layout: SampleLayout
 
-    /// With a non-interleaved layout, the `frames` samples of channel `index`. Empty for an
+    /// With a non-interleaved layout, the `frameCount` samples of channel `index`. Empty for an
     /// interleaved layout (whose channels are not contiguous) or an index out of range.
     public func channel(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
-        guard layout == .nonInterleaved, index >= 0, index < channels else { return UnsafeMutableBufferPointer(start: nil, count: 0) }
-        return UnsafeMutableBufferPointer(rebasing: samples[index * frames..<(index + 1) * frames])
+        guard layout == .nonInterleaved, index >= 0, index < channelCount else { return UnsafeMutableBufferPointer(start: nil, count: 0) }
+        return UnsafeMutableBufferPointer(rebasing: samples[index * frameCount..<(index + 1) * frameCount])
     }
 }
 
@@ -85,7 +85,7 @@ public final class RenderThread: Sendable {
     let answerWriter: Int32
     private let stopRequested = Atomic<Bool>(false)
     private let drainOnStop = Atomic<Bool>(false)
-    private let periods = Atomic<Int>(0)
+    private let callbacks = Atomic<Int>(0)
     private let xruns = Atomic<Int>(0)
     private let outcome = Mutex<(priority: PriorityOutcome?, failure: AlsaError?, finished: Bool)>((nil, nil, false))
     private let thread = Mutex<pthread_t?>(nil)
@@ -97,8 +97,8 @@ public final class RenderThread: Sendable {
     /// One `timing()` at a time, so that each answer byte belongs to its request.
     private let timingCaller = Mutex<Void>(())
 
-    /// Periods the callback has rendered or consumed (one per call).
-    public var periodCount: Int { periods.load(ordering: .relaxed) }
+    /// Calls of the callback so far: one per period rendered (playback) or consumed (capture).
+    public var callbackCount: Int { callbacks.load(ordering: .relaxed) }
     /// Xruns met (and recovered) by the thread.
     public var xrunCount: Int { xruns.load(ordering: .relaxed) }
     /// What became of the priority request, once the thread has started.
@@ -238,7 +238,7 @@ public final class RenderThread: Sendable {
     fileprivate var shouldStop: Bool { stopRequested.load(ordering: .acquiring) }
     fileprivate var shouldDrain: Bool { drainOnStop.load(ordering: .relaxed) }
     fileprivate var drainTimeout: Duration { .milliseconds(drainTimeoutMilliseconds.load(ordering: .relaxed)) }
-    fileprivate func notePeriod() { periods.wrappingAdd(1, ordering: .relaxed) }
+    fileprivate func noteCallback() { callbacks.wrappingAdd(1, ordering: .relaxed) }
     fileprivate func noteXruns(_ count: Int) { xruns.store(count, ordering: .relaxed) }
     fileprivate func report(priority: PriorityOutcome) { outcome.withLock { $0.priority = priority } }
     fileprivate func finish(_ failure: AlsaError?) {
@@ -273,7 +273,7 @@ private final class RenderLoop: @unchecked Sendable {
     unowned(unsafe) let owner: RenderThread
     let priority: RenderThread.Priority
     let layout: SampleLayout
-    let channels: Int
+    let channelCount: Int
     let periodFrames: Int
     let frameBytes: Int
     let format: SampleFormat
@@ -292,11 +292,11 @@ private final class RenderLoop: @unchecked Sendable {
         self.callback = callback
         self.owner = owner
         self.priority = priority
-        channels = engine.channels
+        channelCount = engine.channelCount
         periodFrames = engine.periodFrames
         frameBytes = engine.frameBytes
         format = engine.configuration.format
-        floats = .allocate(capacity: periodFrames * channels)
+        floats = .allocate(capacity: periodFrames * channelCount)
         floats.initialize(repeating: 0)
         // Playback renders a new period before its first frame moves; capture fills from the start.
         cursor = engine.direction == .playback ? periodFrames : 0
@@ -394,7 +394,7 @@ private final class RenderLoop: @unchecked Sendable {
     private func convert(periodFrames range: Range<Int>, device: UnsafeMutableRawPointer, encode: Bool) throws(AlsaError) {
         let count = range.count
         guard layout == .nonInterleaved else {
-            let samples = UnsafeMutableBufferPointer(rebasing: floats[range.lowerBound * channels..<range.upperBound * channels])
+            let samples = UnsafeMutableBufferPointer(rebasing: floats[range.lowerBound * channelCount..<range.upperBound * channelCount])
             let bytes = UnsafeMutableRawBufferPointer(start: device, count: count * frameBytes)
             if encode {
                 try SampleConversion.encode(UnsafeBufferPointer(samples), as: format, into: bytes)
@@ -403,8 +403,8 @@ private final class RenderLoop: @unchecked Sendable {
             }
             return
         }
-        let sampleBytes = frameBytes / channels
-        for channel in 0..<channels {
+        let sampleBytes = frameBytes / channelCount
+        for channel in 0..<channelCount {
             let first = channel * periodFrames
             let samples = UnsafeMutableBufferPointer(rebasing: floats[first + range.lowerBound..<first + range.upperBound])
             if encode {
@@ -416,11 +416,11 @@ private final class RenderLoop: @unchecked Sendable {
     }
 
     private func render(time: MonotonicInstant) {
-        let context = RenderContext(frames: periodFrames, channels: channels, sampleRate: engine.configuration.rate, samples: floats,
+        let context = RenderContext(frameCount: periodFrames, channelCount: channelCount, sampleRate: engine.configuration.sampleRate, samples: floats,
                                     framePosition: position, time: time, layout: layout)
         callback(context)
         position += periodFrames
-        owner.notePeriod()
+        owner.noteCallback()
     }
 
     /// Drain (bounded) or drop, as `stop` asked.

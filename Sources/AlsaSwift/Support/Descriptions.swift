@@ -2,7 +2,7 @@
 
 extension HardwareRequest: CustomStringConvertible {
     public var description: String {
-        var text = "\(access) \(format) \(channels)ch \(rate) Hz"
+        var text = "\(access) \(format) \(channelCount)ch \(sampleRate) Hz"
         if let periodSize { text += ", period \(periodSize) frames" }
         if let periodCount { text += " x \(periodCount)" }
         if let bufferSize { text += ", buffer \(bufferSize) frames" }
@@ -12,7 +12,7 @@ extension HardwareRequest: CustomStringConvertible {
 
 extension HardwareCapabilities: CustomStringConvertible {
     public var description: String {
-        "\(formats.map(\.name).joined(separator: "|")), \(Self.range(channels)) channels, \(Self.range(rate)) Hz, "
+        "\(formats.map(\.name).joined(separator: "|")), \(Self.range(channelCount)) channels, \(Self.range(sampleRate)) Hz, "
             + "\(accessTypes.map(\.description).joined(separator: "|")), period \(Self.range(periodSize)) frames, "
             + "buffer \(Self.range(bufferSize)) frames, info \(info)"
     }
@@ -31,11 +31,10 @@ extension SoftwareParameters: CustomStringConvertible {
 
 extension StreamRequest: CustomStringConvertible {
     public var description: String {
-        var text = "\(channels)ch \(rate) Hz, latency \(latency), \(periodsPerBuffer) periods, formats \(formats.map(\.name).joined(separator: "|"))"
+        var text = "\(channelCount)ch \(sampleRate) Hz, latency \(latency), \(periodCount) periods, formats \(formats.map(\.name).joined(separator: "|"))"
         if preferMmap { text += ", mmap preferred" }
         if !mayAdapt.isEmpty {
-            text += ", may adapt " + [(StreamAdaptations.rate, "rate"), (.channels, "channels")]
-                .filter { mayAdapt.contains($0.0) }.map(\.1).joined(separator: " and ")
+            text += ", may adapt " + StreamAdaptation.Parameter.allCases.filter(mayAdapt.contains).map(\.description).joined(separator: " and ")
         }
         return text
     }

@@ -71,8 +71,8 @@ struct DuplexRecipeIntegrationTests {
     func recipe(capture captureDevice: String, playback playbackDevice: String, peers: PeerXruns?) throws {
         let period = Self.period
         let target = Self.seconds * 48_000 / period
-        let request = StreamRequest(rate: 48_000, channels: 2, latency: .nanoseconds((4 * period * 1_000_000_000 + 47_999) / 48_000),
-                                    periodsPerBuffer: 4, formats: [.s16LE], preferMmap: true)
+        let request = StreamRequest(sampleRate: 48_000, channelCount: 2, latency: .nanoseconds((4 * period * 1_000_000_000 + 47_999) / 48_000),
+                                    periodCount: 4, formats: [.s16LE], preferMmap: true)
         let exchange = Exchange()
         let started = MonotonicInstant.now
         let capture = try RenderThread(device: captureDevice, direction: .capture, request: request, priority: .realtime(60)) { context in
@@ -83,7 +83,7 @@ struct DuplexRecipeIntegrationTests {
             let got = exchange.ring.read(into: context.samples)
             for i in got..<context.samples.count { context.samples[i] = 0 }
             if got < context.samples.count { exchange.missing.add(context.samples.count - got, ordering: .relaxed) }
-            if context.framePosition / context.frames == target - 1 { exchange.played.signal() }
+            if context.framePosition / context.frameCount == target - 1 { exchange.played.signal() }
         }
         #expect(capture.configuration.periodSize == period && playback.configuration.periodSize == period,
                 "\(capture.configuration); \(playback.configuration)")
@@ -92,14 +92,14 @@ struct DuplexRecipeIntegrationTests {
         let elapsed = MonotonicInstant.now - started
         playback.stop()
         capture.stop()
-        #expect(ended == .success, "the player did not reach \(Self.seconds) s of audio (\(playback.periodCount) periods)")
+        #expect(ended == .success, "the player did not reach \(Self.seconds) s of audio (\(playback.callbackCount) periods)")
         #expect(capture.failure == nil && playback.failure == nil, "\(String(describing: capture.failure)) \(String(describing: playback.failure))")
         #expect(capture.priorityOutcome == .realtime(60) && playback.priorityOutcome == .realtime(60), "the rig runs as root")
         let allowed = peers ?? PeerXruns(capture: 0, playback: 0)
         #expect(capture.xrunCount <= allowed.capture, "capture xruns \(capture.xrunCount); arecord had \(allowed.capture)")
         #expect(playback.xrunCount <= allowed.playback, "playback xruns \(playback.xrunCount); aplay had \(allowed.playback)")
         // The figures BENCHMARKS.md records.
-        print("duplex-recipe period=\(period) seconds=\(elapsed) capture_periods=\(capture.periodCount) playback_periods=\(playback.periodCount)",
+        print("duplex-recipe period=\(period) seconds=\(elapsed) capture_periods=\(capture.callbackCount) playback_periods=\(playback.callbackCount)",
               "capture_xruns=\(capture.xrunCount) playback_xruns=\(playback.xrunCount)",
               "arecord_overruns=\(peers.map { String($0.capture) } ?? "n/a") aplay_underruns=\(peers.map { String($0.playback) } ?? "n/a")",
               "dropped_samples=\(exchange.dropped.load(ordering: .relaxed)) missing_samples=\(exchange.missing.load(ordering: .relaxed))")
