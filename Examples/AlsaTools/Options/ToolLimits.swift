@@ -3,10 +3,10 @@ import ArgumentParser
 
 /// Numbers from the command line that become frame counts or device sizes, checked where they are
 /// parsed so that no later conversion can trap on them.
-public enum ToolLimits {
+package enum ToolLimits {
     /// The whole frames `seconds` last at `sampleRate`; nil unless that is a finite count an `Int`
     /// holds (`inf`, `nan` and `1e15` seconds at 48 kHz are not).
-    public static func frames(seconds: Double, sampleRate: Int) -> Int? {
+    package static func frames(seconds: Double, sampleRate: Int) -> Int? {
         Int(exactly: (seconds * Double(sampleRate)).rounded(.down))
     }
 
@@ -20,9 +20,9 @@ public enum ToolLimits {
     }
 
     /// The rates `-r` accepts: what a hardware request carries.
-    public static let rates = 1...Int(UInt32.max)
+    package static let rates = 1...Int(UInt32.max)
     /// The channels `-c` accepts: what a WAV header holds, far above any device.
-    public static let channels = 1...Int(UInt16.max)
+    package static let channels = 1...Int(UInt16.max)
 
     /// Refuses a `--rate` outside `rates`, or a `--channels` outside `channels` (either may be nil).
     static func check(rate: Int?, channels: Int?) throws(ValidationError) {
@@ -36,13 +36,13 @@ public enum ToolLimits {
 
     /// The longest `--latency` the tools accept. No ALSA device buffers anywhere near a minute, and
     /// the bound keeps latency × rate far inside 64 bits.
-    public static let maximumLatencyMilliseconds = 60_000
+    package static let maximumLatencyMilliseconds = 60_000
 
     /// The frames `--period` and `--buffer` accept: what the kernel's 32-bit fields hold.
-    public static let frameCounts = 1...Int(UInt32.max)
+    package static let frameCounts = 1...Int(UInt32.max)
 
     /// The fewest frames a buffer derived from a time asks for (as `PlaybackStream` asks at least).
-    public static let smallestBuffer = 16
+    package static let smallestBuffer = 16
 
     /// The WAV file the tools would write for `format`, `channelCount` and `sampleRate`, refused
     /// when its header cannot describe it or `frames` would not fit in it.

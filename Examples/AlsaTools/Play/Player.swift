@@ -5,36 +5,36 @@ import AlsaSwift
 /// own format when the device has it
 /// (the bytes then go to the device untouched), else the best format it has, converting through
 /// `Float`. Channels and rate must be the device's: only alsa-lib's plug names resample.
-public struct Player {
-    public struct Report: Sendable {
-        public var setup: HardwareSetup
-        public var converted: Bool
-        public var frames: Int
-        public var xruns: Int
-        public var interrupted: Bool
+package struct Player {
+    package struct Report: Sendable {
+        package var setup: HardwareSetup
+        package var converted: Bool
+        package var frames: Int
+        package var xruns: Int
+        package var interrupted: Bool
         /// FNV-1a 64 of the bytes sent to the device, in order: what a device that played them all saw.
-        public var checksum: UInt64
+        package var checksum: UInt64
     }
 
     /// The device format for `file` among `offered`, and whether samples must be converted.
-    public static func deviceFormat(for file: WAVFormat, offered: [SampleFormat]) -> (format: SampleFormat, convert: Bool)? {
+    package static func deviceFormat(for file: WAVFormat, offered: [SampleFormat]) -> (format: SampleFormat, convert: Bool)? {
         if offered.contains(file.sampleFormat) { return (file.sampleFormat, false) }
         let candidates: [SampleFormat] = [.floatLE, .s32LE, .s24_3LE, .s24LE, .s16LE, .u8]
         return candidates.first(where: offered.contains).map { ($0, true) }
     }
 
-    public let pcm: any PCM
-    public let options: DeviceOptions
-    public var status: StatusLine
-    public var onConfigured: (HardwareSetup, Bool) -> Void = { _, _ in }
+    package let pcm: any PCM
+    package let options: DeviceOptions
+    package var status: StatusLine
+    package var onConfigured: (HardwareSetup, Bool) -> Void = { _, _ in }
 
-    public init(pcm: any PCM, options: DeviceOptions, status: StatusLine) {
+    package init(pcm: any PCM, options: DeviceOptions, status: StatusLine) {
         self.pcm = pcm
         self.options = options
         self.status = status
     }
 
-    public func play(_ file: any AudioSource) throws -> Report {
+    package func play(_ file: any AudioSource) throws -> Report {
         let format = file.format
         guard let (deviceFormat, convert) = Self.deviceFormat(for: format, offered: pcm.capabilities.formats) else {
             throw ToolFailure("\(pcm.name) offers no format this player can convert to (it offers \(pcm.capabilities.formats.map(\.name).joined(separator: ", ")))")

@@ -4,8 +4,8 @@ import Foundation
 
 /// `alsa-record FILE`: captures to a WAV file or raw samples, to a file or standard output, for a
 /// duration or until Ctrl-C, with arecord's options.
-public struct AlsaRecord: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct AlsaRecord: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "alsa-record",
         abstract: "Record from an ALSA device into a WAV file or raw samples, as arecord does.",
         discussion: """
@@ -16,28 +16,28 @@ public struct AlsaRecord: ParsableCommand {
         go to standard error; -q silences them, -v adds the parameters the device granted.
         """)
 
-    @OptionGroup public var device: DeviceOptions
-    @OptionGroup public var samples: SampleOptions
-    @OptionGroup public var listing: ListingOptions
-    @OptionGroup public var report: ReportOptions
+    @OptionGroup package var device: DeviceOptions
+    @OptionGroup package var samples: SampleOptions
+    @OptionGroup package var listing: ListingOptions
+    @OptionGroup package var report: ReportOptions
 
     @Option(name: [.customShort("d"), .long], parsing: .unconditional, help: "Seconds to record; without it, record until Ctrl-C.")
-    public var duration: Double?
+    package var duration: Double?
 
     @Argument(help: ArgumentHelp("The file to write; - for standard output.", valueName: "file"))
-    public var file: String?
+    package var file: String?
 
-    public init() {}
+    package init() {}
 
-    public var quiet: Bool { report.quiet }
+    package var quiet: Bool { report.quiet }
     /// The sample format to record: `-f`, else S16_LE.
-    public var format: FormatOption { samples.format ?? .s16 }
+    package var format: FormatOption { samples.format ?? .s16 }
     /// The rate to record at: `-r`, else the `-f cd`/`dat` rate, else 48 kHz.
-    public var sampleRate: Int { samples.givenRate ?? 48_000 }
+    package var sampleRate: Int { samples.givenRate ?? 48_000 }
     /// The channels to record: `-c`, else the `-f cd`/`dat` count, else 2.
-    public var channelCount: Int { samples.givenChannels ?? 2 }
+    package var channelCount: Int { samples.givenChannels ?? 2 }
 
-    public func validate() throws {
+    package func validate() throws {
         if listing.lists { return }
         guard file != nil else { throw ValidationError("give the file to write (- for standard output), or -l or -L to list devices") }
         let frames = try frameLimit()
@@ -55,7 +55,7 @@ public struct AlsaRecord: ParsableCommand {
         try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, sampleRate: sampleRate) }
     }
 
-    public func run() throws {
+    package func run() throws {
         if listing.lists { return try listing.run(.capture, device: device) }
         Interruption.install()
         try Interruption.running(record)
@@ -89,25 +89,25 @@ public struct AlsaRecord: ParsableCommand {
 }
 
 /// Captures into a WAV file or raw samples, the device's format stored as it is.
-public struct Recorder {
-    public struct Report: Sendable {
-        public var frames: Int
-        public var xruns: Int
-        public var interrupted: Bool
+package struct Recorder {
+    package struct Report: Sendable {
+        package var frames: Int
+        package var xruns: Int
+        package var interrupted: Bool
     }
 
-    public let pcm: any PCM
-    public let options: DeviceOptions
-    public let status: StatusLine
+    package let pcm: any PCM
+    package let options: DeviceOptions
+    package let status: StatusLine
 
-    public init(pcm: any PCM, options: DeviceOptions, status: StatusLine) {
+    package init(pcm: any PCM, options: DeviceOptions, status: StatusLine) {
         self.pcm = pcm
         self.options = options
         self.status = status
     }
 
     /// Records `frames` frames (nil: until interrupted) into `path`, a WAV file.
-    public func record(to path: String, format: SampleFormat, channelCount: Int, sampleRate: Int, frames limit: Int?,
+    package func record(to path: String, format: SampleFormat, channelCount: Int, sampleRate: Int, frames limit: Int?,
                        onConfigured: (HardwareSetup) -> Void = { _ in }) throws -> Report {
         try record(format: format, channelCount: channelCount, sampleRate: sampleRate, frames: limit,
                    to: { layout throws(WAVError) in try WAVWriter(path: path, format: layout) }, onConfigured: onConfigured)
@@ -115,7 +115,7 @@ public struct Recorder {
 
     /// Records `frames` frames (nil: until interrupted) into the sink `open` makes for the layout
     /// the device granted, once it is granted (a refused configuration leaves no file behind).
-    public func record(format: SampleFormat, channelCount: Int, sampleRate: Int, frames limit: Int?,
+    package func record(format: SampleFormat, channelCount: Int, sampleRate: Int, frames limit: Int?,
                        to open: (WAVFormat) throws(WAVError) -> any AudioSink,
                        onConfigured: (HardwareSetup) -> Void = { _ in }) throws -> Report {
         let (channels, rate) = (channelCount, sampleRate)

@@ -2,47 +2,47 @@ import AlsaSwift
 import ArgumentParser
 
 /// `alsa-tone`: test signals (like speaker-test), for a duration or until Ctrl-C.
-public struct AlsaTone: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct AlsaTone: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "alsa-tone",
         abstract: "Play a test signal: sine, sweep, white or pink noise, or each channel in turn.")
 
-    @OptionGroup public var device: DeviceOptions
+    @OptionGroup package var device: DeviceOptions
 
     @Option(name: [.short, .long], help: "sine, sweep, white, pink or channels.")
-    public var signal: ToneGenerator.Signal = .sine
+    package var signal: ToneGenerator.Signal = .sine
 
     // Numbers are taken as they come (`.unconditional`): every useful level is negative, and a
     // negative frequency or duration is refused with a reason rather than read as an option.
     @Option(name: [.short, .long], parsing: .unconditional, help: "Hz (the start of a sweep).")
-    public var frequency: Double = 440
+    package var frequency: Double = 440
 
     @Option(parsing: .unconditional, help: "Hz at the end of a sweep.")
-    public var to: Double = 8_000
+    package var to: Double = 8_000
 
     @Option(parsing: .unconditional, help: "Level in dBFS, 0 or below (-inf is silence).")
-    public var level: Double = -12
+    package var level: Double = -12
 
     @Option(name: [.customShort("d"), .long], parsing: .unconditional, help: "Seconds; without it, until Ctrl-C.")
-    public var duration: Double?
+    package var duration: Double?
 
     @Option(name: [.short, .long], parsing: .unconditional, help: "Frames per second, 1 to 4294967295.")
-    public var rate: Int = 48_000
+    package var rate: Int = 48_000
 
     @Option(name: [.short, .long], parsing: .unconditional, help: "Channels, 1 to 65535 (with -s channels, each in turn).")
-    public var channels: Int = 2
+    package var channels: Int = 2
 
-    @OptionGroup public var report: ReportOptions
+    @OptionGroup package var report: ReportOptions
 
     /// `-q`: errors only.
-    public var quiet: Bool { report.quiet }
+    package var quiet: Bool { report.quiet }
 
     @Option(name: [.short, .long], help: "Write the signal to this 16-bit WAV file instead of playing it (needs --duration); - for standard output.")
-    public var output: String?
+    package var output: String?
 
-    public init() {}
+    package init() {}
 
-    public func validate() throws {
+    package func validate() throws {
         try ToolLimits.check(rate: rate, channels: channels)
         let frames = try totalFrames()
         if !(frequency > 0 && frequency < Double(rate) / 2) || !(to > 0 && to < Double(rate) / 2) {
@@ -89,7 +89,7 @@ public struct AlsaTone: ParsableCommand {
         report.status("\(name): \(signal), \(clock(Double(done) / Double(rate))), \(format)\(Interruption.requested ? ", interrupted" : "")")
     }
 
-    public func run() throws {
+    package func run() throws {
         Interruption.install()
         try Interruption.running {
             if let output, let duration, let frames = try totalFrames() {

@@ -44,7 +44,8 @@ extension AlsaLibPCM {
 
     /// The info flags alsa-lib exposes through getters, the audio timestamp types included
     /// (`snd_pcm_hw_params_supports_audio_ts_type`). It strips EXPLICIT_SYNC and SYNC_APPLPTR
-    /// (explicit-sync.md §5); `syncReport` reads those from the kernel instead.
+    /// (alsa-lib's `src/pcm/pcm_hw.c` clears the top info bits; no getter covers them); `syncReport`
+    /// reads those from the kernel instead.
     static func infoFlags(_ p: OpaquePointer, _ accessTypes: [AccessType]) -> PCMInfoFlags {
         var flags: PCMInfoFlags = []
         if accessTypes.contains(where: \.isMmap) { flags.insert(.mmap) }

@@ -59,7 +59,8 @@ public final class AlsaLibPCM: PCM {
     /// behind the name requires explicit sync, or its status record is not mapped. Then
     /// `beginTransfer` asks `snd_pcm_avail` (a hwsync: SYNC_PTR with HWSYNC, or the HWSYNC ioctl)
     /// instead of `snd_pcm_avail_update`, which only pulls the pointers and syncs nothing
-    /// (explicit-sync.md §4, §8.4). Decided at configure, from the kernel PCM's own answers.
+    /// (alsa-lib's `src/pcm/pcm.c` documents it as "not synced with hardware"; the ExplicitSync
+    /// article has the two phases). Decided at configure, from the kernel PCM's own answers.
     @exclusivity(unchecked) var mmapQuerySyncsForCPU = false
     /// The configuration the PCM was opened with, kept while alsa-lib may refer to it.
     let localConfiguration: LocalConfiguration?

@@ -72,3 +72,54 @@ extension TimestampType: CustomStringConvertible {
 extension RecoveryPolicy: CustomStringConvertible {
     public var description: String { self == .report ? "report" : "automatic" }
 }
+
+extension ControlChanges: CustomStringConvertible {
+    /// The changes by name, in the kernel's order: `value`, `value, info`, `removed`; `none` when empty.
+    public var description: String {
+        let names: [(ControlChanges, String)] = [(.value, "value"), (.info, "info"), (.added, "added"), (.tlv, "TLV"), (.removed, "removed")]
+        let present = names.filter { contains($0.0) }.map(\.1)
+        return present.isEmpty ? "none" : present.joined(separator: ", ")
+    }
+}
+
+extension ControlEvent: CustomStringConvertible {
+    /// The element in amixer's form, then what changed: `numid=3,iface=MIXER,name='Master Playback Volume': value`.
+    public var description: String { "\(element): \(changes)" }
+}
+
+extension ControlInterface: CustomStringConvertible {
+    /// amixer's spelling: `MIXER`, `PCM`, `CARD`.
+    public var description: String { name }
+}
+
+extension ControlAccess: CustomStringConvertible {
+    /// The flags by name: `read, write, TLV read`; `none` when empty.
+    public var description: String {
+        let names: [(ControlAccess, String)] = [(.read, "read"), (.write, "write"), (.volatile, "volatile"), (.tlvRead, "TLV read"),
+                                               (.tlvWrite, "TLV write"), (.inactive, "inactive"), (.locked, "locked")]
+        let present = names.filter { contains($0.0) }.map(\.1)
+        return present.isEmpty ? "none" : present.joined(separator: ", ")
+    }
+}
+
+extension DeviceChange: CustomStringConvertible {
+    /// `card 1 added`, `playback PCM hw:1,0 removed`.
+    public var description: String {
+        switch self {
+        case .cardAdded(let card): "card \(card) added"
+        case .cardRemoved(let card): "card \(card) removed"
+        case .pcmAdded(let card, let device, let direction): "\(direction) PCM hw:\(card),\(device) added"
+        case .pcmRemoved(let card, let device, let direction): "\(direction) PCM hw:\(card),\(device) removed"
+        }
+    }
+}
+
+extension InterleavedAudioBuffer: CustomStringConvertible {
+    /// Its shape, not its samples: `2 channels x 480 frames, interleaved`.
+    public var description: String { "\(channelCount) channels x \(frameCount) frames, interleaved" }
+}
+
+extension NonInterleavedAudioBuffer: CustomStringConvertible {
+    /// Its shape, not its samples: `2 channels x 480 frames, non-interleaved`.
+    public var description: String { "\(channelCount) channels x \(frameCount) frames, non-interleaved" }
+}

@@ -16,4 +16,20 @@ import Testing
         #expect(try pcm.status().description.hasPrefix("PREPARED, hw_ptr 0, appl_ptr 0, avail 1024"))
         #expect(RecoveryPolicy.automatic.description == "automatic" && TimestampType.monotonic.description == "monotonic")
     }
+
+    @Test func controlEventsDevicesAndBuffersPrintByName() throws {
+        let kernel = makeMixerKernel()
+        let events = try CardControls(card: 0, kernel: kernel).events()
+        kernel.setControl(named: "Line Volume", values: [10, 20])
+        let event = try #require(try events.available().first)
+        #expect(event.description == "numid=5,iface=MIXER,name='Line Volume': value")
+        #expect(ControlChanges.removed.description == "removed" && ControlChanges().description == "none")
+        #expect(ControlAccess([.read, .write, .tlvRead]).description == "read, write, TLV read")
+        #expect(ControlInterface.pcm.description == "PCM")
+        #expect(DeviceChange.cardAdded(card: 1).description == "card 1 added")
+        #expect(DeviceChange.pcmRemoved(card: 1, device: 0, direction: .capture).description == "capture PCM hw:1,0 removed")
+        let buffer = try InterleavedAudioBuffer(channelCount: 2, frameCount: 480)
+        #expect(buffer.description == "2 channels x 480 frames, interleaved")
+        #expect(buffer.nonInterleaved.description == "2 channels x 480 frames, non-interleaved")
+    }
 }

@@ -2,7 +2,7 @@ import CAlsaKernel
 import Testing
 
 /// The kernel ABI on 64-bit Linux, checked against numbers measured independently
-/// (shared/reference/explicit-sync.md §3, §6), not against the header they come from.
+/// (the x86-64 kernel's own sizes and offsets), not against the header they come from.
 @Suite struct ABILayoutTests {
     @Test func recordSizesMatchTheKernel() {
         #expect(MemoryLayout<snd_pcm_sync_ptr>.size == 136)
