@@ -8,8 +8,11 @@ let package = Package(
     dependencies: [
         .package(name: "AlsaSwift", path: ".."),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
+        // What every benchmark loop shares: the window's markers and the allocation counter.
+        .target(name: "BenchmarkSupport", swiftSettings: [.swiftLanguageMode(.v6)]),
         // The anchor for conversion throughput: plain C loops of the same rule, built for the machine
         // that runs them (every vector instruction it has), which the library itself cannot be.
         .target(
@@ -17,14 +20,29 @@ let package = Package(
             path: "CConversionLoop",
             cSettings: [.unsafeFlags(["-O3", "-march=native"])]
         ),
-        // The AlsaSwift side of every per-period measurement: the same loop as CBaseline/alsa_loop.c.
+        // The AlsaSwift side of the transport's per-period measurements: the same loop as
+        // CBaseline/alsa_loop.c.
         .executableTarget(
             name: "alsa-loop",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "AlsaSwift", package: "AlsaSwift"),
                 .product(name: "AlsaSimulation", package: "AlsaSwift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "ConversionLoop",
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // The app-facing paths (streams and render threads) through the public API, with a
+        // counting kernel passed as their `kernel:`.
+        .executableTarget(
+            name: "app-paths",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "AlsaSwift", package: "AlsaSwift"),
+                .product(name: "AlsaSimulation", package: "AlsaSwift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -281,7 +281,7 @@ for fmt in FORMATS:
             "≥ strided", ratio >= 1, ratio=f"{ratio:.2f}")
 
 for k, f in rows:
-    if k == "machine":
+    if k == "machine" and "card" not in f:  # the app paths' boots print their own (app-table.py)
         print(f"- {f.get('where')}: kernel {f.get('kernel')}, {f.get('cpus')} CPUs" + (f", {f['cpu'].replace('_', ' ')}" if "cpu" in f else ""))
 print()
 header = ("figure", "AlsaSwift", "alsa-lib / anchor", "ratio", "goal", "")

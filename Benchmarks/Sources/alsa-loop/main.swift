@@ -1,9 +1,9 @@
 import AlsaSimulation
 import AlsaSwift
 import ArgumentParser
+import BenchmarkSupport
 import ConversionLoop
 import Foundation
-import Synchronization
 
 /// The AlsaSwift side of the benchmarks: the same period-by-period loop as the alsa-lib baseline
 /// (Benchmarks/CBaseline/alsa_loop.c), S16_LE stereo at 48 kHz, 4 periods per buffer. Prints one
@@ -12,9 +12,9 @@ import Synchronization
 struct AlsaLoop: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "alsa-loop")
 
-    /// `async` and `async-alsa-lib`: the streams' `async` transfers over the direct transport and
-    /// over alsa-lib's.
-    enum Backend: String, ExpressibleByArgument { case direct, alsaLib = "alsa-lib", async, asyncAlsaLib = "async-alsa-lib", render }
+    /// The transport's own calls, as an app that drives a PCM itself makes them. (The streams and
+    /// render threads are measured by `app-paths`.)
+    enum Backend: String, ExpressibleByArgument { case direct, alsaLib = "alsa-lib" }
     enum Access: String, ExpressibleByArgument { case mmap, rw }
     enum Direction: String, ExpressibleByArgument { case playback, capture }
 
@@ -26,7 +26,6 @@ struct AlsaLoop: ParsableCommand {
     @Option var warmup: Int = 8
     @Option var period: Int = 256
     @Flag var syncPtr = false
-    @Flag(help: "async: run the task on the global executor instead of the stream's.") var globalExecutor = false
     @Option var seconds: Double?
     @Flag var stopOnXrun = false
     @Option(help: "Measure Float conversion throughput for this format instead (its ALSA name: S16_LE, S24_3LE, FLOAT64_BE...), beside the C loop.") var convert: String?
@@ -49,30 +48,21 @@ struct AlsaLoop: ParsableCommand {
         }
         let options = PCMOpenOptions(forceSyncPtr: syncPtr ? .both : [], recovery: .automatic)
         let pcm = try PCMDevice.open(name, direction: direction == .playback ? .playback : .capture, options: options,
-                                     transport: backend == .alsaLib || backend == .asyncAlsaLib || !(name.hasPrefix("hw:")) ? .alsaLib : .direct,
+                                     transport: backend == .alsaLib || !(name.hasPrefix("hw:")) ? .alsaLib : .direct,
                                      kernel: kernel)
         let request = HardwareRequest(access: access == .mmap ? .mmapInterleaved : .readWriteInterleaved, format: .s16LE,
                                       channelCount: 2, sampleRate: 48_000, periodSize: period, periodCount: 4)
         let sync = pcm.syncReport.strategy.map { "\($0)" } ?? "n/a"
         let result: (allocations: UInt?, xruns: Int)
-        switch backend {
-        case .direct, .alsaLib:
-            try pcm.configure(request)
-            // The loop calls the concrete type's methods, as the baseline calls alsa-lib's
-            // functions: the per-period figures are the library's, not the protocol dispatch's.
-            if let direct = pcm as? KernelPCM {
-                result = try transferLoop(direct, total: total)
-            } else if let library = pcm as? AlsaLibPCM {
-                result = try transferLoop(library, total: total)
-            } else {
-                result = try transferLoop(pcm, total: total)
-            }
-        case .async, .asyncAlsaLib:
-            result = direction == .playback ? try asyncLoop(pcm, kernel: kernel, total: total)
-                                            : try asyncCaptureLoop(pcm, kernel: kernel, total: total)
-        case .render:
-            try pcm.configure(request)
-            result = try renderLoop(pcm, total: total)
+        try pcm.configure(request)
+        // The loop calls the concrete type's methods, as the baseline calls alsa-lib's functions:
+        // the per-period figures are the library's, not the protocol dispatch's.
+        if let direct = pcm as? KernelPCM {
+            result = try transferLoop(direct, total: total)
+        } else if let library = pcm as? AlsaLibPCM {
+            result = try transferLoop(library, total: total)
+        } else {
+            result = try transferLoop(pcm, total: total)
         }
         print("side=alsaswift backend=\(backend.rawValue) periods=\(total) xruns=\(result.xruns) steady_allocations=\(result.allocations.map(String.init) ?? "n/a:0") sync=\"\(sync)\"")
     }
@@ -96,7 +86,7 @@ struct AlsaLoop: ParsableCommand {
         for i in 0..<(warmup + total) {
             if i == warmup {
                 before = Allocations.count
-                windowStart()
+                Window.start()
             }
             var left = frames
             while left > 0 {
@@ -121,94 +111,10 @@ struct AlsaLoop: ParsableCommand {
             }
             if stopOnXrun && pcm.xrunCount > 0 { break }
         }
-        windowEnd()  // before reading the allocation counter, which is no part of a period
+        Window.end()  // before reading the allocation counter, which is no part of a period
         let after = Allocations.count
         if playback { _ = try? pcm.drain(timeout: .milliseconds(2000)) }
         return (before.flatMap { b in after.map { $0 - b } }, pcm.xrunCount)
-    }
-
-    /// `PlaybackStream.write` awaited a period at a time: the poll reactor path.
-    func asyncLoop(_ pcm: any PCM, kernel: any KernelInterface, total: Int) throws -> (UInt?, Int) {
-        let periodTime = Duration.nanoseconds(Int64(period) * 4 * 1_000_000_000 / 48_000)
-        let stream = try PlaybackStream(pcm: pcm, request: StreamRequest(sampleRate: 48_000, channelCount: 2, latency: periodTime,
-                                                                          formats: [.s16LE], preferMmap: access == .mmap))
-        let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: Int(stream.configuration.periodSize) * 2)
-        defer { samples.deallocate() }
-        samples.initialize(repeating: 0)
-        let box = ResultBox()
-        let done = DispatchSemaphore(value: 0)
-        let warmup = self.warmup
-        nonisolated(unsafe) let unsafeStream = stream
-        nonisolated(unsafe) let unsafeSamples = samples
-        let executor: (any TaskExecutor)? = globalExecutor ? nil : unsafeStream.taskExecutor
-        Task(executorPreference: executor) {
-            var before: UInt? = nil
-            do {
-                for i in 0..<(warmup + total) {
-                    if i == warmup { before = Allocations.count }
-                    try await unsafeStream.write(UnsafeBufferPointer(unsafeSamples))
-                }
-                let after = Allocations.count
-                box.allocations = before.flatMap { b in after.map { $0 - b } }
-            } catch {
-                box.error = error
-            }
-            done.signal()
-        }
-        done.wait()
-        if let error = box.error { throw error }
-        _ = try? stream.drainBlocking(timeout: .seconds(2))
-        return (box.allocations, stream.xrunCount)
-    }
-
-    /// `CaptureStream.read` awaited a period at a time: the poll reactor path, capture.
-    func asyncCaptureLoop(_ pcm: any PCM, kernel: any KernelInterface, total: Int) throws -> (UInt?, Int) {
-        let periodTime = Duration.nanoseconds(Int64(period) * 4 * 1_000_000_000 / 48_000)
-        let stream = try CaptureStream(pcm: pcm, request: StreamRequest(sampleRate: 48_000, channelCount: 2, latency: periodTime,
-                                                                        formats: [.s16LE], preferMmap: access == .mmap))
-        let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: Int(stream.configuration.periodSize) * 2)
-        defer { samples.deallocate() }
-        samples.initialize(repeating: 0)
-        let box = ResultBox()
-        let done = DispatchSemaphore(value: 0)
-        let warmup = self.warmup
-        nonisolated(unsafe) let unsafeStream = stream
-        nonisolated(unsafe) let unsafeSamples = samples
-        let executor: (any TaskExecutor)? = globalExecutor ? nil : unsafeStream.taskExecutor
-        Task(executorPreference: executor) {
-            var before: UInt? = nil
-            do {
-                for i in 0..<(warmup + total) {
-                    if i == warmup { before = Allocations.count }
-                    try await unsafeStream.read(into: unsafeSamples)
-                }
-                let after = Allocations.count
-                box.allocations = before.flatMap { b in after.map { $0 - b } }
-            } catch {
-                box.error = error
-            }
-            done.signal()
-        }
-        done.wait()
-        if let error = box.error { throw error }
-        return (box.allocations, stream.xrunCount)
-    }
-
-    /// A render callback on a real-time thread (SCHED_FIFO when permitted) fills every period.
-    func renderLoop(_ pcm: sending any PCM, total: Int) throws -> (UInt?, Int) {
-        let counter = PeriodCounter()
-        let thread = try RenderThread(pcm: pcm, priority: .realtime(50)) { context in
-            counter.rendered.wrappingAdd(1, ordering: .relaxed)
-            for i in 0..<context.samples.count { context.samples[i] = 0 }
-        }
-        while counter.rendered.load(ordering: .relaxed) < warmup { usleep(1000) }
-        let before = Allocations.count
-        let start = counter.rendered.load(ordering: .relaxed)
-        while counter.rendered.load(ordering: .relaxed) < start + total { usleep(1000) }
-        let after = Allocations.count
-        thread.stop()
-        if let failure = thread.failure { throw failure }
-        return (before.flatMap { b in after.map { $0 - b } }, thread.xrunCount)
     }
 
     /// Float ↔ format conversion throughput in samples per second, AlsaSwift's beside the C loop's
@@ -329,16 +235,6 @@ struct AlsaLoop: ParsableCommand {
         }
     }
 
-    /// A system call that strace shows with its argument, and that does nothing: the benchmark
-    /// counts kernel calls between two of these, the loop's window without set-up, warm-up,
-    /// drain and teardown. The baseline makes the same two.
-    /// The window's markers, as the C twin makes them: calls that strace shows and that callgrind
-    /// can be told to act on, each with a function of its own (access, then faccessat), so that
-    /// callgrind zeroes its counters at the start and writes them out at the end without writing a
-    /// file while the stream runs.
-    func windowStart() { _ = Glibc.access("alsa-loop:window-start", F_OK) }
-    func windowEnd() { _ = Glibc.faccessat(AT_FDCWD, "alsa-loop:window-end", F_OK, 0) }
-
     /// The calling thread's CPU time.
     func threadSeconds() -> Double {
         var now = timespec()
@@ -347,25 +243,4 @@ struct AlsaLoop: ParsableCommand {
     }
 }
 
-final class ResultBox: @unchecked Sendable {
-    var allocations: UInt?
-    var error: (any Error)?
-}
-
-/// The preloaded interposer's counter, when there is one.
-enum Allocations {
-    private typealias Counter = @convention(c) () -> UInt
-    private static let counter: Counter? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_count_calls") else { return nil }
-        return unsafeBitCast(symbol, to: Counter.self)
-    }()
-    static var count: UInt? { counter?() }
-}
-
 AlsaLoop.main()
-
-/// The periods a render callback has filled, shared with the thread that waits for them (an
-/// `Atomic` cannot be copied into the callback, so it lives in a class the callback retains).
-final class PeriodCounter: Sendable {
-    let rendered = Atomic<Int>(0)
-}

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Runs a command and prints the CPU time it spent in a window of its steady state.
+
+    cpu-window.py STATUS_GLOB LOG SKIP LENGTH -- COMMAND...
+
+STATUS_GLOB names the kernel's status files of the device's substreams (for example
+/proc/asound/card0/pcm0p/sub*/status); the command's output goes to LOG. The window opens SKIP
+seconds after a substream first says "state: RUNNING" and closes LENGTH seconds later; the command
+must still run then (give it SKIP + LENGTH seconds of audio and more). Prints one line,
+"user=U sys=S seconds=W": the process's user and system time (all its threads, from
+/proc/PID/stat) used in the window, and the window's measured length. Start-up, warm-up, drain and
+teardown are left out for every client alike: under the rig's emulation a program's start-up takes
+seconds to tens of seconds and varies by more than a stream's whole cost. Prints "user=x sys=x
+seconds=x" when the device never ran or the command ended first. Always waits for the command.
+"""
+import glob
+import os
+import sys
+import time
+
+if len(sys.argv) < 7 or sys.argv[5] != "--":
+    sys.exit(__doc__)
+pattern, log, skip, length = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+command = sys.argv[6:]
+ticks = os.sysconf("SC_CLK_TCK")
+
+
+def running():
+    for path in glob.glob(pattern):
+        try:
+            with open(path) as f:
+                if "state: RUNNING" in f.read():
+                    return True
+        except OSError:
+            pass
+    return False
+
+
+def cpu(pid):
+    """utime and stime of the process (fields 14 and 15 of /proc/PID/stat), in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    if fields[0] == "Z":
+        raise OSError("ended")
+    return int(fields[11]) / ticks, int(fields[12]) / ticks
+
+
+def ended():
+    return os.waitpid(child, os.WNOHANG)[0] != 0
+
+
+with open(log, "wb") as out:
+    child = os.fork()
+    if child == 0:
+        os.dup2(out.fileno(), 1)
+        os.dup2(out.fileno(), 2)
+        try:
+            os.execvp(command[0], command)
+        finally:
+            os._exit(127)
+
+result = "user=x sys=x seconds=x"
+done = False
+try:
+    while not running():
+        if ended():
+            done = True
+            raise OSError("never ran")
+        time.sleep(0.005)
+    time.sleep(skip)
+    first, opened = cpu(child), time.monotonic()
+    time.sleep(length)
+    last, closed = cpu(child), time.monotonic()
+    result = f"user={last[0] - first[0]:.2f} sys={last[1] - first[1]:.2f} seconds={closed - opened:.3f}"
+except OSError:
+    pass
+if not done:
+    os.waitpid(child, 0)
+print(result)
