@@ -106,15 +106,11 @@ final class PeriodEngine {
             }
             if software != wanted { try pcm.installSoftwareParameters(software) }
         }
-        if configuration.timer != nil {
-            do {
-                timer = try pcm.kernel.timerCreate()
-            } catch {
-                throw AlsaError(.poll, error, context: "timerfd_create for a timer-scheduled stream")
-            }
-        } else {
-            timer = nil
-        }
+        // Everything that can throw comes before the allocations and the timer: a throwing
+        // initializer runs no deinit, so they would leak.
+        // A PCM handed over with frames queued: the engine counts them as its own.
+        let state = try pcm.state
+        let queued = pcm.direction == .playback && state == .prepared ? setup.bufferSize - (try pcm.avail()) : nil
         self.pcm = pcm
         self.configuration = configuration
         direction = pcm.direction
@@ -144,10 +140,19 @@ final class PeriodEngine {
         descriptors.initialize(repeating: pollfd(fd: -1, events: 0, revents: 0))
         startThreshold = pcm.softwareParameters?.startThreshold ?? bufferFrames
         xrunsSeen = pcm.xrunCount - pcm.suspendCount
-        // A PCM handed over with frames queued: the engine counts them as its own.
-        let state = try pcm.state
         started = state != .prepared
-        if direction == .playback && state == .prepared { position = bufferFrames - (try pcm.avail()) }
+        if let queued { position = queued }
+        if configuration.timer != nil {
+            do {
+                timer = try pcm.kernel.timerCreate()
+            } catch {
+                scratch.deallocate()
+                descriptors.deallocate()
+                throw AlsaError(.poll, error, context: "timerfd_create for a timer-scheduled stream")
+            }
+        } else {
+            timer = nil
+        }
     }
 
     deinit {

@@ -28,8 +28,9 @@ public final class RawMIDI {
 
     private let midi: MIDIFile<MIDIMessage>
     private var parser: MIDIParser
-    /// Room for one read(2): the kernel's default buffer.
-    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+    /// Room for one read(2): the kernel's default buffer. Allocated last in `init`, once nothing
+    /// can throw: a throwing initializer runs no `deinit`, so an earlier allocation would leak.
+    private let buffer: UnsafeMutableRawBufferPointer
 
     /// Opens device `device` of card `card` for `directions`. `subdevice` picks one of a device's
     /// subdevices (virmidi has 16), nil for the first free one. A device another process holds
@@ -56,12 +57,8 @@ public final class RawMIDI {
         midi = try MIDIFile(path: path, flags: flags, kernel: kernel)
         withExtendedLifetime(control) {}
         parser = MIDIParser(systemExclusiveLimit: systemExclusiveLimit)
-        do {
-            info = try Self.info(of: midi, directions: directions)
-        } catch {
-            buffer.deallocate()
-            throw error
-        }
+        info = try Self.info(of: midi, directions: directions)
+        buffer = .allocate(byteCount: 4096, alignment: 8)
     }
 
     /// Opens a raw MIDI device by name: `hw:1,0`, `hw:1,0,2` (subdevice 2) or

@@ -12,8 +12,9 @@ final class SequencerConnection {
     let client: Int
     /// Room for one read(2). The kernel hands out only whole events and a variable one only with
     /// all its data; a FIFO of at most 2000 cells (what this client asks for) holds 56 000 bytes,
-    /// so every event the kernel can queue for it fits.
-    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
+    /// so every event the kernel can queue for it fits. Allocated last in `init`, once nothing can
+    /// throw: a throwing initializer runs no `deinit`, so an earlier allocation would leak.
+    private let buffer: UnsafeMutableRawBufferPointer
     /// SysEx pieces being joined, per sender.
     private var parsers: [SequencerAddress: MIDIParser] = [:]
     private let systemExclusiveLimit: Int
@@ -24,21 +25,17 @@ final class SequencerConnection {
         midi = try MIDIFile(path: "/dev/snd/seq", flags: O_RDWR, kernel: kernel)
         self.systemExclusiveLimit = systemExclusiveLimit
         var version: Int32 = 0
-        do throws(AlsaError) {
-            try midi.file.ioctl(.sequencerVersion, ALSA_IOCTL_SEQ_PVERSION, &version)
-            guard version >> 16 == 1 else {
-                throw AlsaError(.sequencerVersion, .protocolNotSupported, context: "sequencer protocol \(version >> 16).\(version >> 8 & 0xFF) is not 1.x")
-            }
-            var number: Int32 = -1
-            try midi.file.ioctl(.sequencerClientID, ALSA_IOCTL_SEQ_CLIENT_ID, &number)
-            guard (0...255).contains(number) else {
-                throw AlsaError(.sequencerClientID, .ioError, context: "the kernel named this client \(number)")
-            }
-            client = Int(number)
-        } catch {
-            buffer.deallocate()
-            throw error
+        try midi.file.ioctl(.sequencerVersion, ALSA_IOCTL_SEQ_PVERSION, &version)
+        guard version >> 16 == 1 else {
+            throw AlsaError(.sequencerVersion, .protocolNotSupported, context: "sequencer protocol \(version >> 16).\(version >> 8 & 0xFF) is not 1.x")
         }
+        var number: Int32 = -1
+        try midi.file.ioctl(.sequencerClientID, ALSA_IOCTL_SEQ_CLIENT_ID, &number)
+        guard (0...255).contains(number) else {
+            throw AlsaError(.sequencerClientID, .ioError, context: "the kernel named this client \(number)")
+        }
+        client = Int(number)
+        buffer = .allocate(byteCount: 64 * 1024, alignment: 8)
     }
 
     deinit { buffer.deallocate() }
