@@ -35,6 +35,8 @@ public struct SimulatedCallRecord: Sendable, Equatable {
     public var mmapOffset: Int?
     /// nil when the call succeeded.
     public var errno: Errno?
+    /// For an ioctl: the descriptor it was made on (which PCM, where several are open).
+    public var descriptor: Int32?
 
     /// A record of one call; the simulated kernel makes these, tests compare against them.
     public init(call: SimulatedCall, request: UInt? = nil, requestName: String? = nil, syncPtrFlags: UInt32? = nil,
@@ -61,7 +63,7 @@ enum RequestNames {
         ALSA_IOCTL_XRUN: "XRUN", ALSA_IOCTL_FORWARD: "FORWARD", ALSA_IOCTL_WRITEI_FRAMES: "WRITEI_FRAMES",
         ALSA_IOCTL_READI_FRAMES: "READI_FRAMES", ALSA_IOCTL_WRITEN_FRAMES: "WRITEN_FRAMES",
         ALSA_IOCTL_READN_FRAMES: "READN_FRAMES",
-        0x4004_4160: "LINK", 0x0000_4161: "UNLINK",
+        ALSA_IOCTL_LINK: "LINK", ALSA_IOCTL_UNLINK: "UNLINK",
         ALSA_IOCTL_CTL_PVERSION: "CTL_PVERSION", ALSA_IOCTL_CTL_CARD_INFO: "CTL_CARD_INFO",
         ALSA_IOCTL_CTL_PCM_NEXT_DEVICE: "CTL_PCM_NEXT_DEVICE", ALSA_IOCTL_CTL_PCM_INFO: "CTL_PCM_INFO",
         ALSA_IOCTL_CTL_PCM_PREFER_SUBDEVICE: "CTL_PCM_PREFER_SUBDEVICE",

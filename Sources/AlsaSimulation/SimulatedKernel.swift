@@ -37,6 +37,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         return nextDescriptor
     }
     private var regions: [UnsafeMutableRawPointer: Region] = [:]
+    /// The machine's monotonic clock, which every substream's timestamps read.
+    let clock = SimulatedClock()
     private var faults = FaultQueue()
     private var records: [SimulatedCallRecord] = []
 
@@ -68,7 +70,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
             for capture in directions.map({ $0 == .capture }) {
                 let path = Self.devicePath(card: card, device: device, capture: capture)
                 if substreams[path].map({ $0.removed }) ?? true { created.append(path) }
-                substreams[path] = Substream(card: card, device: device, capture: capture, hardware: hardware)
+                substreams[path] = Substream(card: card, device: device, capture: capture, hardware: hardware, clock: clock)
             }
             // The kernel registers a card's control device after its other devices.
             if cardIsNew { created.append(Self.controlPath(card: card)) }
@@ -91,14 +93,28 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
 
     // MARK: the test's controls
 
-    /// Moves every running DMA engine by `frames`.
+    /// Lets the time `frames` frames last pass, at the rate of the first running stream (of the
+    /// first configured one when none runs): every running DMA engine moves, each by its own clock.
     public func advance(frames: Int) {
-        locked { for s in openSubstreams { s.run(frames: frames) } }
+        locked {
+            guard let reference = referenceSetup else { return clock.advance(frames: frames, rate: 48_000) }
+            passTime(frames: frames, rate: reference.rate)
+        }
     }
 
-    /// Moves every running DMA engine by `periods` of its own period size.
+    /// Lets `periods` periods of the first running stream (of the first configured one when none
+    /// runs) pass.
     public func advance(periods: Int) {
-        locked { for s in openSubstreams { s.run(frames: periods * (s.setup?.periodSize ?? 0)) } }
+        locked {
+            guard let reference = referenceSetup else { return }
+            passTime(frames: periods * reference.periodSize, rate: reference.rate)
+        }
+    }
+
+    /// The setup whose rate measures time a test lets pass.
+    private var referenceSetup: Substream.Setup? {
+        let open = openSubstreams
+        return (open.first { $0.isRunning } ?? open.first { $0.setup != nil })?.setup
     }
 
     /// The next `times` calls of `call` (and `request`, for ioctls) fail with `errno` without running,
@@ -110,6 +126,18 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     /// Every matching call from the `skipped + 1`th on fails with `errno`: a device that broke for good.
     public func injectPersistently(_ errno: Errno, into call: SimulatedCall, request: UInt? = nil, after skipped: Int = 0) {
         locked { faults.arm(errno, call: call, request: request, after: skipped, times: nil) }
+    }
+
+    /// An xrun of a running substream as its driver would report it (snd_pcm_stop_xrun): the
+    /// substream and every substream linked to it stop in XRUN. False when it is not running.
+    @discardableResult
+    public func forceXrun(card: Int = 0, device: Int = 0, direction: StreamDirection) -> Bool {
+        locked {
+            guard let s = substreams[Self.devicePath(card: card, device: device, capture: direction == .capture)],
+                  s.isOpen, s.state == State.running else { return false }
+            s.forceXrun()
+            return true
+        }
     }
 
     /// A system suspend: every stream with a configuration in use goes to SUSPENDED, remembering
@@ -260,6 +288,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         try locked { () throws(Errno) -> Int32 in
             var record = SimulatedCallRecord(call: .ioctl, request: request,
                                              requestName: RequestNames.table[request] ?? "0x\(String(request, radix: 16))")
+            record.descriptor = fd.rawValue
             if request == ALSA_IOCTL_SYNC_PTR, let argument {
                 let sync = argument.assumingMemoryBound(to: snd_pcm_sync_ptr.self).pointee
                 record.syncPtrFlags = sync.flags
@@ -279,7 +308,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 }
             }
             guard let s = files[fd.rawValue] else { return try fail(&record, .badFileDescriptor) }
-            if framesPerCall > 0 && !isStalled { for other in openSubstreams { other.run(frames: framesPerCall) } }
+            if framesPerCall > 0 && !isStalled { passTime(frames: framesPerCall, rate: s.setup?.rate ?? 48_000) }
             let result: Int32
             do throws(Errno) {
                 result = try PCMCore(kernel: self, s: s).ioctl(request, argument)
@@ -401,8 +430,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 guard !isStalled, let clock = clocks.first, let setup = clock.setup else { return nil }
                 let limit = timeoutMilliseconds < 0 ? setup.rate * 3600 : Int(timeoutMilliseconds) * setup.rate / 1000
                 if waitedFrames >= limit { return 0 }
-                let step = min(setup.periodSize - clock.framesIntoPeriod, limit - waitedFrames)
-                for s in openSubstreams { s.run(frames: step) }
+                let step = min(clock.referenceFramesToInterrupt(referenceRate: setup.rate), limit - waitedFrames)
+                passTime(frames: step, rate: setup.rate)
                 waitedFrames += step
             }
         }
@@ -483,8 +512,12 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         substreams.values.filter { $0.card == card && !$0.removed }
     }
 
-    /// Every open file's substream (each substream is open at most once).
-    private var openSubstreams: [Substream] { Array(files.values) }
+    /// Every open file's substream (each substream is open at most once), in the order opened, so
+    /// that time passes for them in the same order in every run.
+    private var openSubstreams: [Substream] { files.sorted { $0.key < $1.key }.map(\.value) }
+
+    /// The substream open on descriptor `fd`, for LINK. Lock held.
+    func substream(onDescriptor fd: Int32) -> Substream? { files[fd] }
 
     func locked<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         lock.lock()
@@ -512,7 +545,36 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     /// Runs the clock to the next period interrupt of `s`: a caller sleeping in the kernel. Called
     /// from inside an ioctl, with the lock already held.
     func sleepOnePeriod(_ s: Substream) {
-        let step = (s.setup?.periodSize ?? 1) - s.framesIntoPeriod
-        for other in openSubstreams { other.run(frames: step) }
+        guard let rate = s.setup?.rate else { return }
+        passTime(frames: s.referenceFramesToInterrupt(referenceRate: rate), rate: rate)
+    }
+
+    /// `frames` frames at `rate` pass: the clock moves, and every open substream's DMA engine with
+    /// it, by its own clock. Steps end at the next period interrupt of any running substream, so
+    /// that each interrupt is stamped at its own time. Lock held.
+    func passTime(frames: Int, rate: Int) {
+        let open = openSubstreams
+        for s in open { s.clockRatio = clockRatio(of: s) }
+        var remaining = frames
+        while remaining > 0 {
+            var step = remaining
+            for s in open where s.isRunning { step = min(step, s.referenceFramesToInterrupt(referenceRate: rate)) }
+            clock.advance(frames: step, rate: rate)
+            for s in open { s.run(frames: s.framesDue(after: step, referenceRate: rate)) }
+            remaining -= step
+        }
+    }
+
+    /// How fast `s`'s device runs against the machine's clock: its crystal, and for a loopback
+    /// card the "PCM Rate Shift 100000" control of its cable, which snd-aloop reads for both ends
+    /// (the control of the capture side's device: a playback substream's cable ends at device ^ 1).
+    private func clockRatio(of s: Substream) -> ClockRatio {
+        var shift = 100_000
+        if s.hardware.isLoopback, let mixer = mixers[s.card],
+           let control = mixer.element(where: { $0.name == SimulatedKernel.rateShiftControlName && $0.interface == .pcm
+                                                 && $0.device == (s.capture ? s.device : s.device ^ 1) && $0.subdevice == 0 }) {
+            shift = control.values.first ?? 100_000
+        }
+        return ClockRatio(ppm: s.hardware.clockDeviation, rateShift: shift)
     }
 }
