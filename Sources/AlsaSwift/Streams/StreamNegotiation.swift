@@ -13,13 +13,25 @@ enum StreamNegotiation {
 
     /// Negotiates `request` on `pcm`, leaves it non-blocking and prepared, and says what it got.
     static func configure(_ pcm: any PCM, _ direction: StreamDirection, _ request: StreamRequest) throws(AlsaError) -> StreamConfiguration {
+        // Saturated to the kernel's 32-bit intervals; an impossible rate or channel count is
+        // refused by `configure` with the name of the parameter.
+        let bufferFrames = Int(min(max(frames(in: request.latency, rate: request.rate), 16), Int64(UInt32.max)))
+        let periods = max(request.periodsPerBuffer, 2)
+        return try configure(pcm, direction, request, formats: request.formats, periodSize: max(bufferFrames / periods, 1),
+                             bufferSize: bufferFrames)
+    }
+
+    /// Negotiates `request` on `pcm` with these sizes, the first of `formats` the device offers (a
+    /// duplex stream passes those both its sides offer), and says what it got.
+    static func configure(_ pcm: any PCM, _ direction: StreamDirection, _ request: StreamRequest, formats: [SampleFormat],
+                          periodSize: Int, bufferSize: Int) throws(AlsaError) -> StreamConfiguration {
         guard pcm.direction == direction else {
             throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) is not a \(direction) PCM")
         }
         let capabilities = pcm.capabilities
-        guard let format = request.formats.first(where: { capabilities.formats.contains($0) && SampleConversion.isSupported($0) }) else {
+        guard let format = formats.first(where: { capabilities.formats.contains($0) && SampleConversion.isSupported($0) }) else {
             throw AlsaError(.configure, .invalidArgument,
-                            context: "\(pcm.name) offers none of \(request.formats.map(\.name).joined(separator: ", ")); it offers \(capabilities.formats.map(\.name).joined(separator: ", "))")
+                            context: "\(pcm.name) offers none of \(formats.map(\.name).joined(separator: ", ")); it offers \(capabilities.formats.map(\.name).joined(separator: ", "))")
         }
         let access: AccessType
         let offersReadWrite = capabilities.accessTypes.contains(.readWriteInterleaved)
@@ -31,12 +43,8 @@ enum StreamNegotiation {
         case (false, false):
             throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) offers no interleaved access")
         }
-        // Saturated to the kernel's 32-bit intervals; an impossible rate or channel count is
-        // refused by `configure` with the name of the parameter.
-        let bufferFrames = Int(min(max(frames(in: request.latency, rate: request.rate), 16), Int64(UInt32.max)))
-        let periods = max(request.periodsPerBuffer, 2)
         let setup = try pcm.configure(HardwareRequest(access: access, format: format, channels: request.channels, rate: request.rate,
-                                                      periodSize: max(bufferFrames / periods, 1), bufferSize: bufferFrames))
+                                                      periodSize: periodSize, bufferSize: bufferSize))
         let adaptations = StreamAdaptation.differences(request, setup)
         let refused = adaptations.filter { !request.mayAdapt.contains($0.parameter == .rate ? .rate : .channels) }
         guard refused.isEmpty else {
