@@ -39,15 +39,14 @@ final class PeriodEngine {
     /// Playback with read/write access: frames of `scratch` converted but not yet taken by the
     /// kernel (a plugin that took part of a period), written before anything else is converted.
     private var staged: Range<Int> = 0..<0
-    /// The PCM's descriptors, then one slot for a descriptor that interrupts a blocking wait.
-    private let descriptors: UnsafeMutableBufferPointer<pollfd>
-    private let pcmDescriptorCount: Int
+    /// This engine's own waits (the streams', the render thread's).
+    private let wait: PeriodWait
     private var streak = RecoveryProcedure.Streak()
     /// Started (by the engine, or by the kernel at the start threshold) since the last prepare:
     /// waiting on a stream that does not run would never end.
-    private var started = false
+    private(set) var started = false
     /// Playback: the kernel starts the stream once this many frames are queued.
-    private let startThreshold: Int
+    private var startThreshold: Int
     /// Frames moved since the last prepare (the engine's count of the application pointer). While
     /// `convert` runs, the frames moved before its chunk.
     private(set) var position = 0
@@ -75,9 +74,7 @@ final class PeriodEngine {
         bufferFrames = setup.bufferSize
         isMmap = setup.access.isMmap
         scratch = .allocate(byteCount: isMmap ? 0 : periodFrames * frameBytes, alignment: 16)
-        pcmDescriptorCount = max(pcm.pollDescriptorCount, 1)
-        descriptors = .allocate(capacity: pcmDescriptorCount + 1)
-        descriptors.initialize(repeating: pollfd(fd: -1, events: 0, revents: 0))
+        wait = PeriodWait(engines: 1, descriptorCapacity: pcm.pollDescriptorCount)
         startThreshold = pcm.softwareParameters?.startThreshold ?? bufferFrames
         // A PCM handed over with frames queued: the engine counts them as its own.
         let state = try pcm.state
@@ -88,7 +85,6 @@ final class PeriodEngine {
     deinit {
         try? pcm.close()
         scratch.deallocate()
-        descriptors.deallocate()
     }
 
     // MARK: the step
@@ -187,6 +183,112 @@ final class PeriodEngine {
         return read
     }
 
+    // MARK: explicit starts and exact runs (a duplex stream's two engines)
+
+    /// Keeps the kernel from starting the stream by itself (a transfer reaching the start
+    /// threshold): the start threshold becomes the boundary, which no queue reaches, so that the
+    /// stream starts when `start()` says. A duplex stream queues its silence, then starts both
+    /// sides at once.
+    func holdStart() throws(AlsaError) {
+        guard var software = pcm.softwareParameters else { return }
+        let never = software.boundary > 0 ? software.boundary : Int(Int32.max)
+        if software.startThreshold != never {
+            software.startThreshold = never
+            try pcm.installSoftwareParameters(software)
+        }
+        startThreshold = .max
+    }
+
+    /// Starts the stream now (START). A partner linked to it starts with it: `noteStarted()` tells
+    /// the partner's engine so.
+    func start() throws(AlsaError) {
+        try pcm.start()
+        started = true
+    }
+
+    /// The kernel started the stream with another (a linked START).
+    func noteStarted() { started = true }
+
+    /// Queues `frames` frames of silence without waiting (playback, before the start): the
+    /// latency a duplex stream keeps between its input and its output. Needs the room; returns
+    /// the frames queued, fewer only when the device has less room than asked.
+    func queueSilence(_ frames: Int) throws(AlsaError) -> Int {
+        let format = configuration.format
+        var queued = 0
+        while queued < frames {
+            let moved = try transfer(upTo: min(frames - queued, periodFrames), converting: false) { (bytes, _, _) throws(AlsaError) in
+                format.fillSilence(bytes)
+            }
+            if moved == 0 { break }
+            queued += moved
+        }
+        return queued
+    }
+
+    /// Moves up to `frames` frames (at most a period) now, without waiting, in as many pieces as
+    /// the ring buffer's wrap makes: a duplex stream hands its callback exactly one period of
+    /// input and takes exactly one period of output (one frame less where it drops or repeats
+    /// one), wherever the period lies in the ring. `convert(bytes, frames, offset)` sees each
+    /// piece once, `offset` frames into the run. After a wait for a period, the device has them
+    /// all: fewer move only when it has less (a plugin whose poll said ready too early). Returns
+    /// the frames moved. An xrun or a suspend is thrown, not recovered: the caller brings back
+    /// both sides of its pair.
+    func transfer(exactly frames: Int,
+                  _ convert: (UnsafeMutableRawBufferPointer, Int, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
+        try transfer(upTo: frames, converting: true, convert)
+    }
+
+    private func transfer(upTo frames: Int, converting: Bool,
+                          _ convert: (UnsafeMutableRawBufferPointer, Int, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
+        precondition(frames <= periodFrames, "an exact run is at most a period")
+        var moved = 0
+        if isMmap {
+            // A second piece only where the first ends at the ring's end.
+            while moved < frames {
+                let area = try pcm.beginTransfer(maxFrames: frames - moved)
+                statistics.transfers += 1
+                if area.frames > 0 { try convert(area.interleaved, area.frames, moved) }
+                try pcm.commitTransfer(area.frames)
+                moved += area.frames
+                position += area.frames
+                if area.frames == 0 || area.offset + area.frames != bufferFrames { break }
+            }
+        } else if direction == .playback {
+            // What an earlier run left staged goes first; the new frames only when it all went.
+            if !staged.isEmpty {
+                try writeStaged()
+                guard staged.isEmpty else { return 0 }
+            }
+            try convert(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<frames * frameBytes]), frames, 0)
+            staged = 0..<frames
+            let before = position
+            try writeStaged()
+            moved = position - before
+        } else {
+            statistics.transfers += 1
+            let read: Int
+            do {
+                read = try pcm.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<frames * frameBytes]))
+            } catch {
+                if error.kind == .wouldBlock { return 0 }
+                throw error
+            }
+            if read > 0 { try convert(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<read * frameBytes]), read, 0) }
+            moved = read
+            position += read
+        }
+        if moved > 0 {
+            statistics.frames += moved
+            // Silence queued at a start is not progress: a device that fails each time it is
+            // brought back must still meet the recovery rule's limit.
+            if converting {
+                streak.progressed()
+                statistics.convertedFrames += moved
+            }
+        }
+        return moved
+    }
+
     // MARK: recovery
 
     /// Recovers from `error` under `RecoveryProcedure`'s rule, or throws it.
@@ -229,7 +331,7 @@ final class PeriodEngine {
     /// once it has no room for another period, which the kernel's start threshold (the buffer's size)
     /// may never reach by whole periods (a buffer that is not a whole number of them, or a short
     /// write before). The engine counts what is queued itself, so this asks the kernel nothing.
-    private func startIfWaitingWouldNotEnd() throws(AlsaError) {
+    func startIfWaitingWouldNotEnd() throws(AlsaError) {
         guard !started else { return }
         if direction == .playback && bufferFrames - position >= periodFrames { return }
         try recovering { () throws(AlsaError) in
@@ -248,45 +350,24 @@ final class PeriodEngine {
     /// of the machine's, such as a pipe) is readable: then returns false. EINTR waits again.
     func waitBlocking(interrupt: Int32 = -1) throws(AlsaError) -> Bool {
         try startIfWaitingWouldNotEnd()
-        while true {
-            let count = try pcm.fillPollDescriptors(UnsafeMutableBufferPointer(rebasing: descriptors[0..<pcmDescriptorCount]))
-            descriptors[count] = pollfd(fd: interrupt, events: Int16(POLLIN), revents: 0)
-            do {
-                _ = try pcm.kernel.poll(descriptors.baseAddress!, count: count + 1, timeoutMilliseconds: -1)
-            } catch {
-                if error == .interrupted { continue }
-                throw AlsaError(.poll, error)
-            }
-            statistics.waits += 1
-            if interrupt >= 0 && descriptors[count].revents != 0 { return false }
-            if try pcm.pollEvents(UnsafeMutableBufferPointer(rebasing: descriptors[0..<count])) != 0 { return true }
-        }
+        return try wait.blocking(CollectionOfOne(self), interrupt: interrupt)
     }
 
     /// Suspends the task, not a thread, until the device has a period of room or data (or an error
     /// condition, which the next step meets). Cancellation ends the wait with ECANCELED.
     nonisolated(nonsending) func waitSuspending() async throws(AlsaError) {
         try startIfWaitingWouldNotEnd()
-        while true {
-            if try await suspend(until: nil) { return }
-        }
+        _ = try await wait.suspending(CollectionOfOne(self), reactor: try asyncReactor())
     }
 
-    /// One suspension on the reactor: true when the PCM has events, false when it woke without
-    /// them (a plugin's timer) or the deadline passed.
-    nonisolated(nonsending) private func suspend(until deadline: MonotonicInstant?) async throws(AlsaError) -> Bool {
+    /// The reactor `async` waits suspend on; engines driven by a thread of their own have none.
+    func asyncReactor() throws(AlsaError) -> PollReactor.Lease {
         guard let reactor else { throw AlsaError(.poll, .invalidArgument, context: "this stream waits on a thread of its own") }
-        let count = try pcm.fillPollDescriptors(UnsafeMutableBufferPointer(rebasing: descriptors[0..<pcmDescriptorCount]))
-        let set = UnsafeMutableBufferPointer(rebasing: descriptors[0..<count])
-        switch await reactor.wait(for: set, until: deadline) {
-        case .ready: break
-        case .timedOut: return false
-        case .cancelled: throw AlsaError(.poll, .canceled)
-        case .failed(let errno): throw AlsaError(.poll, errno, context: "no thread could be started to wait for the device")
-        }
-        statistics.waits += 1
-        return try pcm.pollEvents(set) != 0
+        return reactor
     }
+
+    /// A wait slept once (`PeriodWait` counts each engine it polled for).
+    func noteWait() { statistics.waits += 1 }
 
     // MARK: finite transfers
 
@@ -364,7 +445,7 @@ final class PeriodEngine {
                     done = false
                     break
                 }
-                _ = try await suspend(until: deadline)
+                _ = try await wait.suspending(CollectionOfOne(self), reactor: try asyncReactor(), until: deadline)
             }
         } catch {
             try? pcm.drop()
