@@ -25,18 +25,29 @@ let package = Package(
             pkgConfig: "alsa",
             providers: [.apt(["libasound2-dev"])]
         ),
+        // soxr, the sample-rate converter behind Resampler (Sources/AlsaSwift/Resampling).
+        .systemLibrary(
+            name: "CSoxr",
+            pkgConfig: "soxr",
+            providers: [.apt(["libsoxr-dev"])]
+        ),
         // The kernel PCM ABI (<sound/asound.h>): ioctl numbers, mmap offsets and field accessors
         // that Swift cannot import from function-like macros and bitfield arrays.
         .target(name: "CAlsaKernel"),
         // A C handler for alsa-lib's variadic error callback, so its messages reach AlsaError
         // instead of stderr.
         .target(name: "CAlsaSupport", dependencies: ["CAlsa"]),
+        // SampleConversion's loops, built once per x86-64 level (baseline to AVX-512) and bound to
+        // the best one the CPU runs when the program starts: Swift compiles for the baseline only.
+        .target(name: "CSampleConversion"),
         .target(
             name: "AlsaSwift",
             dependencies: [
                 "CAlsa",
                 "CAlsaKernel",
                 "CAlsaSupport",
+                "CSoxr",
+                "CSampleConversion",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
@@ -100,6 +111,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "CAlsa",
                 "CAlsaKernel",
+                "CSampleConversion",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
@@ -122,6 +134,7 @@ if Context.environment["ALSASWIFT_FUZZ"] == "1" {
             .product(name: "SystemPackage", package: "swift-system"),
         ],
         path: "Fuzz",
+        exclude: ["Corpus", "arguments.dict"],
         swiftSettings: [.swiftLanguageMode(.v6)]
     ))
 }

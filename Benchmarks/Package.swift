@@ -10,6 +10,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
+        // The anchor for conversion throughput: plain C loops of the same rule, built for the machine
+        // that runs them (every vector instruction it has), which the library itself cannot be.
+        .target(
+            name: "ConversionLoop",
+            path: "CConversionLoop",
+            cSettings: [.unsafeFlags(["-O3", "-march=native"])]
+        ),
         // The AlsaSwift side of every per-period measurement: the same loop as CBaseline/alsa_loop.c.
         .executableTarget(
             name: "alsa-loop",
@@ -17,7 +24,15 @@ let package = Package(
                 .product(name: "AlsaSwift", package: "AlsaSwift"),
                 .product(name: "AlsaSimulation", package: "AlsaSwift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ConversionLoop",
             ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // AlsaSwift's Resampler beside soxr, libsamplerate, speexdsp and alsa-lib's rate plugin
+        // (Benchmarks/Resampling/anchors.c); Benchmarks/Scripts/resampling.py makes the table.
+        .executableTarget(
+            name: "resample-bench",
+            dependencies: [.product(name: "AlsaSwift", package: "AlsaSwift")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]

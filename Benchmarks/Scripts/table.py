@@ -231,11 +231,60 @@ for fmt in ("S16_LE", "S24_3LE", "S32_LE", "FLOAT_LE"):
                 continue
             row(label, f"{o / 1e6:.0f}", f"{t / 1e6:.0f}", "≥ 1.5× alsa-lib", o >= 1.5 * t, ratio=f"{o / t:.2f}")
 
+# 6. Conversion against the C loop of the same rule (-O3 -march=native), every format the library
+# converts. The Swift program times both sides pair by pair in one process, so each try gives a
+# ratio of its own; the verdict is the median of those ratios, the figures the medians of the rates.
+FORMATS = ("S8", "U8", "S16_LE", "S16_BE", "U16_LE", "U16_BE", "S24_LE", "S24_BE", "S24_3LE", "S24_3BE",
+           "S32_LE", "S32_BE", "FLOAT_LE", "FLOAT_BE", "FLOAT64_LE", "FLOAT64_BE")
+DIRECTIONS = (("from_float_per_s", "Float → {}"), ("to_float_per_s", "{} → Float"))
+
+
+def rates(fields, key):
+    value = float(fields[key])
+    if value <= 0:
+        raise Bad("impossible rate")
+    return value
+
+
+for fmt in FORMATS:
+    for layout in ("contiguous", "strided"):
+        for key, name in DIRECTIONS:
+            label = f"{name.format(fmt)}, {layout}, M samples/s, against the C loop -O3 -march=native (anchor column)"
+            try:
+                tries = [f for f in find_all("convert", side="alsaswift", format=fmt, layout=layout) if key in f and "c_" + key in f]
+                if not tries:
+                    raise Bad("missing")
+                pairs = [(rates(f, key), rates(f, "c_" + key)) for f in tries]
+            except (Bad, ValueError) as bad:
+                row(label, None, None, "≥ 0.9× C loop", str(bad) or "unreadable")
+                continue
+            ratio = statistics.median(o / t for o, t in pairs)
+            row(label, f"{statistics.median(o for o, _ in pairs) / 1e6:.0f}", f"{statistics.median(t for _, t in pairs) / 1e6:.0f}",
+                "≥ 0.9× C loop", ratio >= 0.9, ratio=f"{ratio:.2f}")
+
+# 7. No contiguous conversion slower than its strided twin (AlsaSwift's own two, each try's pair
+# from one process; the verdict is the median of the tries' ratios).
+for fmt in FORMATS:
+    for key, name in DIRECTIONS:
+        label = f"{name.format(fmt)}, AlsaSwift contiguous against its strided twin (anchor column), M samples/s"
+        try:
+            contiguous = {f.get("try"): rates(f, key) for f in find_all("convert", side="alsaswift", format=fmt, layout="contiguous") if key in f}
+            strided = {f.get("try"): rates(f, key) for f in find_all("convert", side="alsaswift", format=fmt, layout="strided") if key in f}
+            pairs = [(contiguous[t], strided[t]) for t in contiguous if t in strided]
+            if not pairs:
+                raise Bad("missing")
+        except (Bad, ValueError) as bad:
+            row(label, None, None, "≥ strided", str(bad) or "unreadable")
+            continue
+        ratio = statistics.median(c / s for c, s in pairs)
+        row(label, f"{statistics.median(c for c, _ in pairs) / 1e6:.0f}", f"{statistics.median(s for _, s in pairs) / 1e6:.0f}",
+            "≥ strided", ratio >= 1, ratio=f"{ratio:.2f}")
+
 for k, f in rows:
     if k == "machine":
         print(f"- {f.get('where')}: kernel {f.get('kernel')}, {f.get('cpus')} CPUs" + (f", {f['cpu'].replace('_', ' ')}" if "cpu" in f else ""))
 print()
-header = ("figure", "AlsaSwift", "alsa-lib", "ratio", "goal", "")
+header = ("figure", "AlsaSwift", "alsa-lib / anchor", "ratio", "goal", "")
 widths = [max(len(r[i]) for r in table + [header]) for i in range(6)]
 for r in [header] + table:
     print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")

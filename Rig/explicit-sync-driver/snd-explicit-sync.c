@@ -99,6 +99,11 @@ static int substreams = 2;
 module_param(substreams, int, 0444);
 MODULE_PARM_DESC(substreams, "Substreams per direction (1-8).");
 
+/* A substream fixed at one rate, as much real hardware is (48 kHz): what a stream must resample to. */
+static int fixed_rate[ES_SUBSTREAMS_MAX];
+module_param_array(fixed_rate, int, NULL, 0444);
+MODULE_PARM_DESC(fixed_rate, "Rate of each substream, by number (0: any of 8000-48000 Hz).");
+
 #define ES_BUFFER_BYTES_MAX (64 * 1024)
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 #define FNV_PRIME 0x100000001b3ULL
@@ -299,6 +304,8 @@ static int es_open(struct snd_pcm_substream *substream)
 	s->stats.checksum = FNV_OFFSET;
 	spin_unlock_irq(&s->lock);
 	substream->runtime->hw = es_hardware;
+	if (fixed_rate[substream->number])
+		substream->runtime->hw.rate_min = substream->runtime->hw.rate_max = fixed_rate[substream->number];
 	/*
 	 * The core leaves the report zeroed (COMPAT) and calls .get_time_info only for types other than
 	 * DEFAULT; with a .get_time_info present it then counts the audio time from hw_ptr only when the
@@ -804,6 +811,9 @@ static int __init es_init(void)
 
 	if (substreams < 1 || substreams > ES_SUBSTREAMS_MAX)
 		return -EINVAL;
+	for (i = 0; i < ES_SUBSTREAMS_MAX; i++)
+		if (fixed_rate[i] && (fixed_rate[i] < es_hardware.rate_min || fixed_rate[i] > es_hardware.rate_max))
+			return -EINVAL;
 	es_device = platform_device_register_simple("snd_explicit_sync", -1, NULL, 0);
 	if (IS_ERR(es_device))
 		return PTR_ERR(es_device);

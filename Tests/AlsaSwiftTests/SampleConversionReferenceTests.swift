@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import AlsaSwift
 
@@ -7,7 +8,7 @@ import Testing
 /// subnormals, every rounding tie near the codes that matter, and every 16-bit code for decoding.
 /// Each comparison runs contiguous and strided, at every position in a block of eight and in the
 /// tail that is not a whole block, because those are separate loops.
-@Suite("Sample conversion against the scalar reference")
+@Suite("Sample conversion against the scalar reference", .serialized)
 struct SampleConversionReferenceTests {
     static let formats: [SampleFormat] = [.u8, .s8, .s16LE, .s16BE, .u16LE, .u16BE, .s24LE, .s24BE, .s24_3LE, .s24_3BE,
                                           .s32LE, .s32BE, .floatLE, .floatBE, .float64LE, .float64BE]
@@ -122,8 +123,21 @@ struct SampleConversionReferenceTests {
 
     // MARK: - The comparisons
 
+    // Each case is seconds of CPU (tens under a sanitizer): it runs on a thread of its own, and the
+    // suite runs its cases one at a time, so that the cooperative pool stays free for every other
+    // test, and for Swift Testing's time limits, even on one CPU.
+
     @Test("encoding matches the scalar reference byte for byte, contiguous and strided", arguments: formats)
-    func encodeMatchesReference(format: SampleFormat) throws {
+    func encodeMatchesReference(format: SampleFormat) async throws {
+        try await onOwnThread { try Self.checkEncoding(format) }
+    }
+
+    @Test("decoding matches the scalar reference bit for bit, every 16-bit code included, contiguous and strided", arguments: formats)
+    func decodeMatchesReference(format: SampleFormat) async throws {
+        try await onOwnThread { try Self.checkDecoding(format) }
+    }
+
+    static func checkEncoding(_ format: SampleFormat) throws {
         let width = try #require(format.physicalBits) / 8
         let inputs = Self.encodeInputs
         let expected = inputs.flatMap { Self.referenceEncode($0, format) }
@@ -137,25 +151,19 @@ struct SampleConversionReferenceTests {
             }
             #expect(firstDifference(contiguous, want, width: width, values) == nil, "\(format) contiguous, shift \(shift)")
 
-            // One channel of a three-byte-wider frame: every gap byte must be left alone.
+            // One channel of a three-byte-wider frame, one byte in: every gap byte must be left alone.
             let stride = width + 3
             var area = [UInt8](repeating: 0xEE, count: values.count * stride + 1)
             try values.withUnsafeBufferPointer { input in
                 try area.withUnsafeMutableBytes { try SampleConversion.encode(input, as: format, to: $0.baseAddress! + 1, strideBytes: stride) }
             }
-            var samples: [UInt8] = []
-            for i in 0..<values.count {
-                let start: Int = 1 + i * stride
-                samples += area[start..<(start + width)]
-            }
-            #expect(firstDifference(samples, want, width: width, values) == nil, "\(format) strided, shift \(shift)")
-            let gaps = area.enumerated().filter { index, _ in index == 0 || (index - 1) % stride >= width }.map(\.element)
-            #expect(gaps.allSatisfy { $0 == 0xEE }, "\(format) strided wrote between samples")
+            var wantArea = [UInt8](repeating: 0xEE, count: area.count)
+            Self.spread(want, width: width, into: &wantArea, stride: stride)
+            #expect(firstDifference(area, wantArea, stride: stride, width: width, values) == nil, "\(format) strided, shift \(shift)")
         }
     }
 
-    @Test("decoding matches the scalar reference bit for bit, every 16-bit code included, contiguous and strided", arguments: formats)
-    func decodeMatchesReference(format: SampleFormat) throws {
+    static func checkDecoding(_ format: SampleFormat) throws {
         let width = try #require(format.physicalBits) / 8
         var generator = SplitMix(seed: 41)
         // Every code of up to 16 bits; for wider formats the codes near 0 and the extremes, every
@@ -175,9 +183,12 @@ struct SampleConversionReferenceTests {
                 words += specials.map { width == 4 ? UInt64($0.bitPattern) : Double($0).bitPattern }
             }
         }
-        let bytes = words.flatMap { word -> [UInt8] in
-            let little = (0..<width).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) }
-            return little
+        // Each word's low `width` bytes, little-endian.
+        var bytes = [UInt8](repeating: 0, count: words.count * width)
+        bytes.withUnsafeMutableBytes { out in
+            for (i, word) in words.enumerated() {
+                withUnsafeBytes(of: word.littleEndian) { (out.baseAddress! + i * width).copyMemory(from: $0.baseAddress!, byteCount: width) }
+            }
         }
         let expected = (0..<words.count).map { Self.referenceDecode(Array(bytes[($0 * width)..<($0 * width + width)]), format) }
         for shift in [0, 1, 3, 7, 8] {
@@ -192,7 +203,7 @@ struct SampleConversionReferenceTests {
 
             let stride = width + 3
             var area = [UInt8](repeating: 0xEE, count: count * stride + 1)
-            for i in 0..<count { area.replaceSubrange((1 + i * stride)..<(1 + i * stride + width), with: input[(i * width)..<(i * width + width)]) }
+            Self.spread(input, width: width, into: &area, stride: stride)
             var strided = [Float](repeating: 7, count: count)
             try area.withUnsafeBytes { raw in
                 try strided.withUnsafeMutableBufferPointer {
@@ -205,21 +216,51 @@ struct SampleConversionReferenceTests {
 
     // MARK: - Helpers
 
-    /// The first sample whose bytes differ, described, or nil.
-    func firstDifference(_ got: [UInt8], _ want: [UInt8], width: Int, _ inputs: [Float]) -> String? {
-        guard got.count == want.count else { return "\(got.count) bytes, expected \(want.count)" }
-        for i in 0..<(want.count / width) where got[(i * width)..<(i * width + width)] != want[(i * width)..<(i * width + width)] {
-            return "sample \(i) (\(inputs[i]), bits 0x\(String(inputs[i].bitPattern, radix: 16))): got \(Array(got[(i * width)..<(i * width + width)])), expected \(Array(want[(i * width)..<(i * width + width)]))"
+    /// Copies the samples of `packed` (`width` bytes each, back to back) into `area`, one every
+    /// `stride` bytes from byte 1, leaving the bytes between them as they are.
+    static func spread(_ packed: [UInt8], width: Int, into area: inout [UInt8], stride: Int) {
+        area.withUnsafeMutableBytes { out in
+            packed.withUnsafeBytes { samples in
+                for i in 0..<(packed.count / width) {
+                    (out.baseAddress! + 1 + i * stride).copyMemory(from: samples.baseAddress! + i * width, byteCount: width)
+                }
+            }
         }
-        return nil
+    }
+
+    /// The index of the first byte that differs, or nil when `got` and `want` are equal: one
+    /// memcmp, so a sweep that passes costs no per-sample work.
+    static func firstDifferentByte(_ got: [UInt8], _ want: [UInt8]) -> Int? {
+        guard got.count == want.count else { return min(got.count, want.count) }
+        guard !got.isEmpty else { return nil }
+        let same = got.withUnsafeBytes { g in want.withUnsafeBytes { w in memcmp(g.baseAddress!, w.baseAddress!, g.count) == 0 } }
+        return same ? nil : (0..<got.count).first { got[$0] != want[$0] }
+    }
+
+    /// The first sample whose bytes differ, described, or nil.
+    static func firstDifference(_ got: [UInt8], _ want: [UInt8], width: Int, _ inputs: [Float]) -> String? {
+        guard got.count == want.count else { return "\(got.count) bytes, expected \(want.count)" }
+        guard let byte = firstDifferentByte(got, want) else { return nil }
+        let i = byte / width
+        return "sample \(i) (\(inputs[i]), bits 0x\(String(inputs[i].bitPattern, radix: 16))): got \(Array(got[(i * width)..<(i * width + width)])), expected \(Array(want[(i * width)..<(i * width + width)]))"
+    }
+
+    /// In a strided area (samples of `width` bytes every `stride`, from byte 1): the first sample
+    /// whose bytes differ or the first byte written between samples, described, or nil.
+    static func firstDifference(_ got: [UInt8], _ want: [UInt8], stride: Int, width: Int, _ inputs: [Float]) -> String? {
+        guard got.count == want.count else { return "\(got.count) bytes, expected \(want.count)" }
+        guard let byte = firstDifferentByte(got, want) else { return nil }
+        guard byte > 0 && (byte - 1) % stride < width else { return "byte \(byte), between samples, was written: \(got[byte])" }
+        let i = (byte - 1) / stride, start = 1 + i * stride
+        return "sample \(i) (\(inputs[i]), bits 0x\(String(inputs[i].bitPattern, radix: 16))): got \(Array(got[start..<(start + width)])), expected \(Array(want[start..<(start + width)]))"
     }
 
     /// The first value whose bit pattern differs, described, or nil.
-    func firstDifference(_ got: [Float], _ want: [Float]) -> String? {
+    static func firstDifference(_ got: [Float], _ want: [Float]) -> String? {
         guard got.count == want.count else { return "\(got.count) values, expected \(want.count)" }
-        for i in 0..<want.count where got[i].bitPattern != want[i].bitPattern {
-            return "sample \(i): got \(got[i]) (0x\(String(got[i].bitPattern, radix: 16))), expected \(want[i]) (0x\(String(want[i].bitPattern, radix: 16)))"
-        }
-        return nil
+        guard !got.isEmpty else { return nil }
+        let same = got.withUnsafeBytes { g in want.withUnsafeBytes { w in memcmp(g.baseAddress!, w.baseAddress!, g.count) == 0 } }
+        guard !same, let i = (0..<want.count).first(where: { got[$0].bitPattern != want[$0].bitPattern }) else { return nil }
+        return "sample \(i): got \(got[i]) (0x\(String(got[i].bitPattern, radix: 16))), expected \(want[i]) (0x\(String(want[i].bitPattern, radix: 16)))"
     }
 }

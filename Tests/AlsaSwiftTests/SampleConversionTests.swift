@@ -2,7 +2,7 @@ import SystemPackage
 import Testing
 @testable import AlsaSwift
 
-@Suite("Sample conversion")
+@Suite("Sample conversion", .serialized)
 struct SampleConversionTests {
     // MARK: - Exact edge values, every integer format
 
@@ -124,28 +124,34 @@ struct SampleConversionTests {
 
     @Test("encode(decode(bytes)) is exact for every 8- and 16-bit code",
           arguments: [SampleFormat.u8, .s8, .s16LE, .s16BE, .u16LE, .u16BE])
-    func everyCode(format: SampleFormat) throws {
-        let width = try #require(format.physicalBits) / 8
-        let codes = (0..<(1 << (8 * width))).flatMap { code in (0..<width).map { UInt8(truncatingIfNeeded: code >> (8 * $0)) } }
-        #expect(try encode(try decode(codes, format), format) == codes)
+    func everyCode(format: SampleFormat) async throws {
+        // Sweeps of 65536 codes and more (here and below): on a thread of their own, so that the
+        // cooperative pool stays free for the other tests.
+        try await onOwnThread {
+            let width = try #require(format.physicalBits) / 8
+            let codes = (0..<(1 << (8 * width))).flatMap { code in (0..<width).map { UInt8(truncatingIfNeeded: code >> (8 * $0)) } }
+            #expect(try encode(try decode(codes, format), format) == codes)
+        }
     }
 
     @Test("encode(decode(bytes)) is exact for pseudo-random 24-bit codes", arguments: [SampleFormat.s24_3LE, .s24_3BE, .s24LE, .s24BE])
-    func random24BitCodes(format: SampleFormat) throws {
-        var generator = SplitMix(seed: 24)
-        let values = (0..<100_000).map { _ in UInt32(truncatingIfNeeded: generator.next()) & 0xFF_FFFF } + [0, 1, 0x7F_FFFF, 0x80_0000, 0xFF_FFFF]
-        let bytes = values.flatMap { value -> [UInt8] in
-            // A 24-in-32 word carries the sign extension that encoding writes, so it survives the trip.
-            let word = value & 0x80_0000 != 0 ? value | 0xFF00_0000 : value
-            let little = (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) }
-            switch format {
-            case .s24_3LE: return Array(little[0..<3])
-            case .s24_3BE: return little[0..<3].reversed()
-            case .s24LE: return little
-            default: return little.reversed()
+    func random24BitCodes(format: SampleFormat) async throws {
+        try await onOwnThread { () throws in
+            var generator = SplitMix(seed: 24)
+            let values = (0..<100_000).map { _ in UInt32(truncatingIfNeeded: generator.next()) & 0xFF_FFFF } + [0, 1, 0x7F_FFFF, 0x80_0000, 0xFF_FFFF]
+            let bytes = values.flatMap { value -> [UInt8] in
+                // A 24-in-32 word carries the sign extension that encoding writes, so it survives the trip.
+                let word = value & 0x80_0000 != 0 ? value | 0xFF00_0000 : value
+                let little = (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) }
+                switch format {
+                case .s24_3LE: return Array(little[0..<3])
+                case .s24_3BE: return little[0..<3].reversed()
+                case .s24LE: return little
+                default: return little.reversed()
+                }
             }
+            #expect(try encode(try decode(bytes, format), format) == bytes)
         }
-        #expect(try encode(try decode(bytes, format), format) == bytes)
     }
 
     // MARK: - Strided channel areas

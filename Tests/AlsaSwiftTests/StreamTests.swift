@@ -176,8 +176,9 @@ struct StreamTests {
 
     /// Starts an async write that can only end by cancellation (a paused device never makes room),
     /// in a task on Swift's global executor or preferring the stream's `taskExecutor`, cancels it
-    /// after 100 ms, and returns the error the write ended with (nil if none) and the time from
-    /// `cancel()` to the write's return, read by the task itself as soon as it runs again.
+    /// once it is suspended in the reactor, and returns the error the write ended with (nil if
+    /// none) and the time from `cancel()` to the write's return, read by the task itself as soon as
+    /// it runs again.
     static func cancelSuspendedWrite(onStreamExecutor: Bool) async throws -> (AlsaError?, Duration) {
         let kernel = makeKernel(.explicitSync)
         let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(40)), kernel: kernel)
@@ -193,7 +194,7 @@ struct StreamTests {
                 return (error, .now)
             }
         }
-        try await Task.sleep(for: .milliseconds(100))
+        #expect(await eventually { stream.core.reactor?.reactor.waiterCount == 1 })
         let cancelled = ContinuousClock.now
         outcome.cancel()
         let (error, ended) = await outcome.value

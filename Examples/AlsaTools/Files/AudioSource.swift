@@ -8,9 +8,15 @@ public protocol AudioSource: AnyObject {
     var totalFrames: Int? { get }
     /// Reads up to `frames` whole frames into `buffer`; returns the frames read, 0 at the end.
     func read(frames: Int, into buffer: UnsafeMutableRawBufferPointer) throws(WAVError) -> Int
+    /// How the data fell short of the length its header declared, once that is known (a file's at
+    /// once, a stream's at its end); nil when nothing is missing.
+    var truncation: WAVTruncation? { get }
 }
 
 extension AudioSource {
+    /// Raw samples declare no length: nothing can be missing.
+    public var truncation: WAVTruncation? { nil }
+
     /// Seconds of audio, nil when the length is not known.
     public var totalDuration: Double? { totalFrames.map { Double($0) / Double(format.sampleRate) } }
 }

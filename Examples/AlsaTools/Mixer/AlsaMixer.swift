@@ -20,13 +20,13 @@ public struct AlsaMixer: AsyncParsableCommand {
         a raw value, mute, unmute, toggle, on, off, or an enumerated item.
         """)
 
-    @Option(name: .customShort("c"), help: "The card number.")
+    @Option(name: .customShort("c"), parsing: .unconditional, help: "The card number.")
     public var card: Int?
 
     @Option(name: [.customShort("D"), .long], help: "hw:N for card N, another ALSA name (default, a softvol) for alsa-lib's simple mixer, or sim for the simulated machine's card 0 (sim:hw:1 for its card 1).")
     public var device: String?
 
-    @Flag(help: "Print JSON for scripts.")
+    @Flag(help: "Print JSON for scripts (monitor: one JSON object per line, as each change comes).")
     public var json = false
 
     @Flag(name: .customShort("M"), help: "Percentages on alsamixer's perceptual scale instead of the raw range.")
@@ -35,7 +35,7 @@ public struct AlsaMixer: AsyncParsableCommand {
     @Flag(help: "The capture volume of NAME rather than its playback volume.")
     public var capture = false
 
-    @Option(help: "monitor: stop after this many events.")
+    @Option(parsing: .unconditional, help: "monitor: stop after this many events.")
     public var count: Int?
 
     @Argument(parsing: .allUnrecognized, help: "list | get NAME | set NAME SETTING... | monitor")
@@ -43,9 +43,12 @@ public struct AlsaMixer: AsyncParsableCommand {
 
     public init() {}
 
+    /// The card numbers `-c` takes: what the kernel's int holds.
+    public static let cards = 0...Int(Int32.max)
+
     public func validate() throws {
         if card != nil && device != nil { throw ValidationError("give -c or -D, not both") }
-        if let card, card < 0 { throw ValidationError("-c takes a card number") }
+        if let card, !Self.cards.contains(card) { throw ValidationError("-c \(card) is not a card number (0 to \(Self.cards.upperBound))") }
         if let count, count <= 0 { throw ValidationError("--count must be positive") }
         guard let command = words.first else { return }
         switch command {
@@ -55,14 +58,18 @@ public struct AlsaMixer: AsyncParsableCommand {
             if words.count != 2 { throw ValidationError("get takes one NAME") }
         case "set":
             if words.count < 3 { throw ValidationError("set takes a NAME and at least one SETTING") }
-            for word in words.dropFirst(2) { _ = try VolumeSetting.parse(word) }
+            // Every setting is read before any is applied: one bad word refuses the whole line,
+            // with the usage status (64) as other bad numbers get.
+            for word in words.dropFirst(2) {
+                do throws(ToolFailure) { _ = try VolumeSetting.parse(word) } catch { throw ValidationError(error.description) }
+            }
         default:
             throw ValidationError("unknown command \(command): list, get, set or monitor")
         }
     }
 
     /// Where the controls are: a card through the kernel seam, or an alsa-lib name.
-    public enum Target {
+    public enum Target: Sendable {
         case card(Int, any KernelInterface)
         case alsaLib(String)
     }
@@ -89,8 +96,8 @@ public struct AlsaMixer: AsyncParsableCommand {
         guard name.hasPrefix("hw:") else { return nil }
         let digits = name.dropFirst(3).prefix { $0 != "," }
         guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
-        guard let number = Int(digits), number <= Int(Int32.max) else {
-            throw ValidationError("\(name): card \(digits) is out of range (0 to \(Int32.max))")
+        guard let number = Int(digits), cards.contains(number) else {
+            throw ValidationError("\(name): card \(digits) is out of range (0 to \(cards.upperBound))")
         }
         return number
     }
@@ -98,8 +105,17 @@ public struct AlsaMixer: AsyncParsableCommand {
     /// The simulated machine every tool shares (`-D sim`): its card 0 has the mixer.
     public static func simulatedMachine() -> SimulatedKernel { SimulatedMachine.make() }
 
+    /// Ctrl-C and SIGTERM end the command with 128 + the signal; `monitor` first prints what it
+    /// has (each change is printed as it comes).
     public func run() async throws {
-        Say.line(try await output(try target))
+        Interruption.install()
+        do {
+            let text = try await output(try target)
+            if !text.isEmpty { Say.line(text) }
+        } catch where Interruption.requested {
+            throw Interruption.exitCode  // what the signal cut short is no failure of its own
+        }
+        if Interruption.requested { throw Interruption.exitCode }
     }
 
     /// The executable's entry: parse, run, and exit as ArgumentParser does (the executable's
@@ -118,9 +134,28 @@ public struct AlsaMixer: AsyncParsableCommand {
         }
     }
 
-    /// What the command prints, for `target`.
-    public func output(_ target: Target) async throws -> String {
+    /// What the command prints, for `target`. `monitor` hands each change to `emit` as it comes
+    /// (a line of text, or of JSON) and returns the count of events, or nothing with `--json`.
+    public func output(_ target: Target, emit: @escaping @Sendable (String) -> Void = { Say.line($0) }) async throws -> String {
+        guard words.first == "monitor" else { return try report(target) }
+        guard case .card(let number, let kernel) = target else {
+            throw ToolFailure("monitor needs a card (-c N or -D hw:N); \(device ?? "") is served by alsa-lib's simple mixer, which offers get and set")
+        }
+        // `-D sim` plays the other process itself; an injected kernel has its own.
+        let simulator = device.map(SimulatedMachine.names) == true ? kernel as? SimulatedKernel : nil
+        let (json, count) = (self.json, self.count)
+        let seen = try await Interruption.cancellingOnStop {
+            try await Self.monitor(card: number, kernel: kernel, simulator: simulator, json: json, count: count, emit: emit)
+        }
+        return json ? "" : "\(seen) events"
+    }
+
+    /// What `list`, `get` and `set` print, for `target`.
+    public func report(_ target: Target) throws -> String {
         let command = words.first ?? "list"
+        guard command == "list" || (["get", "set"].contains(command) && words.count >= 2) else {
+            throw ToolFailure("a report is list, get NAME or set NAME SETTING..., not \(words.joined(separator: " "))")
+        }
         switch target {
         case .alsaLib(let name):
             guard command == "get" || command == "set" else {
@@ -130,17 +165,19 @@ public struct AlsaMixer: AsyncParsableCommand {
             return try apply(to: volume)
         case .card(let number, let kernel):
             let controls = try CardControls(card: number, kernel: kernel)
-            switch command {
-            case "list":
+            if command == "list" {
                 let reports = try controls.elements().map { try ElementReport($0, controls: controls) }
                 return json ? try Self.encode(reports) : reports.map(\.text).joined(separator: "\n")
-            case "monitor":
-                // `-D sim` plays the other process itself; an injected kernel has its own.
-                return try await monitor(controls, simulator: device.map(SimulatedMachine.names) == true ? kernel as? SimulatedKernel : nil)
-            default:
-                if let volume = try controls.volume(named: words[1], direction) { return try apply(to: volume) }
-                return try applyToElement(try controls.element(named: words[1]), controls: controls)
             }
+            if let volume = try controls.volume(named: words[1], direction) { return try apply(to: volume) }
+            let element: ControlElement
+            do throws(AlsaError) {
+                element = try controls.element(named: words[1])
+            } catch {
+                guard error.kind == .noSuchDevice else { throw error }
+                throw ToolFailure("card \(number) has no control named '\(words[1])' (alsa-mixer list shows them all)")
+            }
+            return try applyToElement(element, controls: controls)
         }
     }
 
@@ -154,91 +191,109 @@ public struct AlsaMixer: AsyncParsableCommand {
         return json ? try Self.encode(report) : report.text
     }
 
-    /// `set` on an element by its full name: raw values, percentages, dB, switches and items.
+    /// `set` on an element by its full name: raw values, percentages, dB, switches and items,
+    /// each setting in turn.
     private func applyToElement(_ element: ControlElement, controls: CardControls) throws -> String {
-        if words.count > 2 {
-            let setting = try VolumeSetting.parse(words[2])
-            let value: ControlValue
-            switch (element.type, setting) {
-            case (.boolean, .mute), (.boolean, .word("off")), (.boolean, .word("OFF")):
-                value = .booleans(Array(repeating: false, count: element.count))
-            case (.boolean, .unmute), (.boolean, .word("on")), (.boolean, .word("ON")):
-                value = .booleans(Array(repeating: true, count: element.count))
-            case (.boolean, .toggle):
-                guard case .booleans(let on) = try controls.value(of: element) else { throw ToolFailure("\(element.id.name): not a switch") }
-                value = .booleans(on.map { !$0 })
-            case (.enumerated(let items), .word(let item)):
-                guard let position = items.firstIndex(where: { $0.lowercased() == item.lowercased() }) ?? Int(item) else {
-                    throw ToolFailure("\(element.id.name) has no item \(item): \(items.joined(separator: ", "))")
-                }
-                value = .items(Array(repeating: position, count: element.count))
-            case (.integer, .set(let amount, let step)), (.integer64, .set(let amount, let step)):
-                let range = element.integerRange!
-                guard case .integers(let current) = try controls.value(of: element) else { throw ToolFailure("\(element.id.name): no value") }
-                let scale = try controls.decibelScale(of: element)
-                value = .integers(try current.map { (now) throws -> Int in
-                    try Self.target(amount, step: step, now: now, range: range, scale: scale, name: element.id.name)
-                })
-            default:
-                throw ToolFailure("\(words[2]) does not apply to \(element.id.name) (\(element.type))")
-            }
-            try controls.setValue(value, of: element)
+        for word in words.dropFirst(2) {
+            try controls.setValue(try Self.value(for: try VolumeSetting.parse(word), word: word, of: element, controls: controls), of: element)
         }
         let report = try ElementReport(element, controls: controls)
         return json ? try Self.encode(report) : report.text
     }
 
-    static func target(_ amount: VolumeSetting.Amount, step: Int, now: Int, range: ClosedRange<Int>, scale: DecibelScale?,
-                       name: String) throws -> Int {
-        let target: Int
-        switch amount {
-        case .raw(let value): target = step == 0 ? value : now + step * value
-        case .percent(let percent):
-            let delta = Int((percent / 100 * Double(range.upperBound - range.lowerBound)).rounded())
-            target = step == 0 ? range.lowerBound + delta : now + step * max(delta, 1)
-        case .decibels(let decibels):
-            guard let scale else { throw ToolFailure("\(name) has no dB scale") }
-            let gain = Int((decibels * 100).rounded())
-            let base = step == 0 ? 0 : max(try scale.gain(ofValue: now, range: range), try scale.gainRange(over: range).minimum)
-            target = try scale.value(forGain: step == 0 ? gain : base + step * gain, range: range,
-                                     rounding: step > 0 ? .up : step < 0 ? .down : .nearest)
+    /// The value a setting gives an element: every channel set alike.
+    static func value(for setting: VolumeSetting, word: String, of element: ControlElement, controls: CardControls) throws -> ControlValue {
+        let name = element.id.name
+        let doesNotApply = ToolFailure("\(word) does not apply to \(name) (\(element.type))")
+        switch element.type {
+        case .boolean:
+            let on: Bool
+            switch setting {
+            case .mute: on = false
+            case .unmute: on = true
+            case .word(let word) where ["on", "off"].contains(word.lowercased()): on = word.lowercased() == "on"
+            case .set(.raw(let value), step: 0) where (0...1).contains(value): on = value == 1
+            case .toggle:
+                guard case .booleans(let now) = try controls.value(of: element) else { throw ToolFailure("\(name): not a switch") }
+                return .booleans(now.map { !$0 })
+            default: throw doesNotApply
+            }
+            return .booleans(Array(repeating: on, count: element.count))
+        case .enumerated(let items):
+            let position: Int
+            switch setting {
+            case .word(let item):
+                guard let found = items.firstIndex(where: { $0.lowercased() == item.lowercased() }) else {
+                    throw ToolFailure("\(name) has no item \(item): its items are \(items.joined(separator: ", "))")
+                }
+                position = found
+            case .set(.raw(let number), step: 0):
+                guard items.indices.contains(number) else {
+                    throw ToolFailure("\(name) has no item \(number): its items are \(items.joined(separator: ", ")), 0 to \(items.count - 1)")
+                }
+                position = number
+            default: throw doesNotApply
+            }
+            return .items(Array(repeating: position, count: element.count))
+        case .integer, .integer64:
+            guard case .set(let amount, let step) = setting, let range = element.integerRange else { throw doesNotApply }
+            guard case .integers(let current) = try controls.value(of: element) else { throw ToolFailure("\(name): no value") }
+            let scale = try controls.decibelScale(of: element)
+            return .integers(try current.map { (now) throws -> Int in
+                try Self.target(amount, step: step, now: now, range: range, scale: scale, name: name)
+            })
+        case .bytes, .iec958:
+            throw doesNotApply
         }
-        return min(max(target, range.lowerBound), range.upperBound)
     }
 
-    /// Prints each change with the element's new values, until `--count` events (or Ctrl-C).
-    private func monitor(_ controls: CardControls, simulator: SimulatedKernel?) async throws -> String {
+    /// One channel's new value: `amount` (or a step by it from `now`), held to `range`.
+    static func target(_ amount: VolumeSetting.Amount, step: Int, now: Int, range: ClosedRange<Int>, scale: DecibelScale?,
+                       name: String) throws -> Int {
+        switch amount {
+        case .raw(let value): return SettingArithmetic.raw(value, step: step, now: now, in: range)
+        case .percent(let percent): return SettingArithmetic.percent(percent, step: step, now: now, in: range)
+        case .decibels(let decibels):
+            guard let scale else { throw ToolFailure("\(name) has no dB scale") }
+            let current = step == 0 ? 0 : try scale.gain(ofValue: now, range: range)
+            let gain = SettingArithmetic.gain(VolumeSetting.hundredths(decibels), step: step, current: current,
+                                              lowest: try scale.gainRange(over: range).minimum)
+            let target = try scale.value(forGain: gain, range: range, rounding: SettingArithmetic.rounding(step))
+            return min(max(target, range.lowerBound), range.upperBound)
+        }
+    }
+
+    /// Hands each change to `emit` with the element's new values, until `count` events, the end
+    /// of the task (Ctrl-C cancels it), or, on the simulated card, once its own changes are shown.
+    private static func monitor(card: Int, kernel: any KernelInterface, simulator: SimulatedKernel?, json: Bool, count: Int?,
+                                emit: @Sendable (String) -> Void) async throws -> Int {
+        let controls = try CardControls(card: card, kernel: kernel)
         let events = try controls.events()
-        var lines: [String] = []
         if let simulator {
             // The simulated card has no other process: play one, moving the master volume.
-            for value in [20, 15, 10] { simulator.setControl(named: "Master Playback Volume", values: [value, value], card: controls.card) }
+            for value in [20, 15, 10] { simulator.setControl(named: "Master Playback Volume", values: [value, value], card: card) }
         }
         var seen = 0
         for try await event in events {
-            var line = "event \(Self.changeText(event.changes)): \(event.element)"
-            if event.changes.contains(.value), let element = try? controls.element(event.element),
-               let report = try? ElementReport(element, controls: controls) {
-                line += " values=" + report.values.joined(separator: ",")
-                if let gains = report.gains { line += " [" + gains.map(ElementReport.decibels).joined(separator: ",") + "]" }
+            var values: ElementReport?
+            if event.changes.contains(.value), let element = try? controls.element(event.element) {
+                values = try? ElementReport(element, controls: controls)
             }
-            if json {
-                lines.append(line)
-            } else {
-                Say.line(line)
-            }
+            let report = EventReport(event, values: values)
+            emit(json ? try encodeLine(report) : report.text)
             seen += 1
             if let count, seen >= count { break }
             // The simulated card's changes are all queued at once: stop when they are shown.
             if simulator != nil, count == nil { break }
         }
-        return json ? try Self.encode(lines) : "\(seen) events"
+        return seen
     }
 
-    static func changeText(_ changes: ControlChanges) -> String {
-        if changes.contains(.removed) { return "REMOVE" }
-        let names: [(ControlChanges, String)] = [(.value, "VALUE"), (.info, "INFO"), (.added, "ADD"), (.tlv, "TLV")]
-        return names.filter { changes.contains($0.0) }.map(\.1).joined(separator: ",")
+    /// One JSON object on one line: JSON Lines, which a reader can take a line at a time.
+    static func encodeLine<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     static func encode<T: Encodable>(_ value: T) throws -> String {

@@ -82,6 +82,43 @@ public struct ElementReport: Codable, Equatable, Sendable {
     }
 }
 
+/// One change as `alsa-mixer monitor` prints it: a line of text, or of JSON with `--json`.
+public struct EventReport: Codable, Equatable, Sendable {
+    /// VALUE, INFO, ADD, TLV, or REMOVE alone.
+    public var changes: [String]
+    /// The element in amixer's form: `numid=3,iface=MIXER,name='PCM Playback Volume'`.
+    public var element: String
+    public var numid: Int
+    public var name: String
+    /// The new values, for a value change of an element that can be read.
+    public var values: [String]?
+    /// Their gains in hundredths of a dB, for volumes with a dB scale.
+    public var gains: [Int]?
+
+    public init(_ event: ControlEvent, values report: ElementReport?) {
+        changes = Self.names(event.changes)
+        element = event.element.description
+        numid = event.element.numericID
+        name = event.element.name
+        values = report?.values
+        gains = report?.gains
+    }
+
+    static func names(_ changes: ControlChanges) -> [String] {
+        if changes.contains(.removed) { return ["REMOVE"] }
+        let names: [(ControlChanges, String)] = [(.value, "VALUE"), (.info, "INFO"), (.added, "ADD"), (.tlv, "TLV")]
+        return names.filter { changes.contains($0.0) }.map(\.1)
+    }
+
+    /// `event VALUE: numid=3,iface=MIXER,name='PCM Playback Volume' values=5,5 [-27.00dB,-27.00dB]`
+    public var text: String {
+        var line = "event \(changes.joined(separator: ",")): \(element)"
+        if let values { line += " values=" + values.joined(separator: ",") }
+        if let gains { line += " [" + gains.map(ElementReport.decibels).joined(separator: ",") + "]" }
+        return line
+    }
+}
+
 /// A simple volume as `alsa-mixer get` prints it (amixer's `sget`).
 public struct VolumeReport: Codable, Equatable, Sendable {
     public var name: String
@@ -102,7 +139,9 @@ public struct VolumeReport: Codable, Equatable, Sendable {
         self.direction = direction == .playback ? "playback" : "capture"
         value = try volume.value()
         (minimum, maximum) = (volume.valueRange.lowerBound, volume.valueRange.upperBound)
-        percent = maximum > minimum ? Int((Double(value - minimum) * 100 / Double(maximum - minimum)).rounded()) : 0
+        // In Doubles, held to 0-100: the span of a 64-bit range does not fit an Int.
+        let share = maximum > minimum ? (Double(value) - Double(minimum)) * 100 / (Double(maximum) - Double(minimum)) : 0
+        percent = Int(min(max(share.rounded(), 0), 100))
         perceptual = (try volume.perceptualVolume() * 1000).rounded() / 1000
         if let range = volume.gainRange {
             gain = try volume.gain()

@@ -16,14 +16,16 @@ public struct DeviceOptions: ParsableArguments, Sendable {
     @Flag(help: "Move samples through the mmapped buffer (begin/commit) instead of read/write calls.")
     public var mmap = false
 
-    @Option(help: "Frames per period.")
-    public var period: UInt32?
+    // Numbers are taken as they come (`.unconditional`), so that a negative one is refused with a
+    // reason rather than read as an option.
+    @Option(parsing: .unconditional, help: "Frames per period, 1 to 4294967295.")
+    public var period: Int?
 
-    @Option(help: "Frames in the ring buffer.")
-    public var buffer: UInt32?
+    @Option(parsing: .unconditional, help: "Frames in the ring buffer, 1 to 4294967295.")
+    public var buffer: Int?
 
-    @Option(help: "Buffer length in milliseconds, when --buffer is not given.")
-    public var latency: UInt32?
+    @Option(parsing: .unconditional, help: "Buffer length in milliseconds (1 to 60000), when --buffer is not given.")
+    public var latency: Int?
 
     public init() {}
 
@@ -42,7 +44,12 @@ public struct DeviceOptions: ParsableArguments, Sendable {
     }
 
     public func validate() throws {
-        if period == 0 || buffer == 0 || latency == 0 { throw ValidationError("--period, --buffer and --latency must be positive") }
+        for (name, frames) in [("--period", period), ("--buffer", buffer)] {
+            if let frames, !ToolLimits.frameCounts.contains(frames) {
+                throw ValidationError("\(name) \(frames) is out of range (\(ToolLimits.frameCounts.lowerBound) to \(ToolLimits.frameCounts.upperBound) frames)")
+            }
+        }
+        if let latency, latency < 1 { throw ValidationError("--latency \(latency) is out of range (1 to \(ToolLimits.maximumLatencyMilliseconds) ms)") }
         if let latency, latency > ToolLimits.maximumLatencyMilliseconds {
             throw ValidationError("--latency \(latency) ms is longer than any device buffers (at most \(ToolLimits.maximumLatencyMilliseconds) ms)")
         }
@@ -67,13 +74,19 @@ public struct DeviceOptions: ParsableArguments, Sendable {
     }
 
     /// A request for `format`, `channels` and `rate` with this command line's access and sizes.
+    /// A buffer derived from a time holds at least `ToolLimits.smallestBuffer` frames, so that at a
+    /// low rate (100 ms at 9 Hz is not one frame) the request still asks for one the device can
+    /// weigh, and the device's answer says which rates it plays.
     public func request(format: SampleFormat, channels: UInt32, rate: UInt32) -> HardwareRequest {
-        var bufferSize = buffer.map(Int.init)
+        var bufferSize = buffer
         // Clamped: at a rate in the GHz even the bounded latency holds more frames than a UInt32;
-        // the device then grants its largest buffer.
-        if bufferSize == nil, let latency { bufferSize = Int(UInt32(clamping: UInt64(latency) * UInt64(rate) / 1000)) }
-        if bufferSize == nil && period == nil { bufferSize = Int(rate / 10) }  // 100 ms unless told
-        let periodSize = period.map(Int.init) ?? bufferSize.map { max($0 / 4, 1) }
+        // the device then grants its largest buffer. Validation keeps the latency within a minute.
+        if bufferSize == nil, let latency {
+            let frames = UInt64(clamping: latency) * UInt64(rate) / 1000
+            bufferSize = max(Int(UInt32(clamping: frames)), ToolLimits.smallestBuffer)
+        }
+        if bufferSize == nil && period == nil { bufferSize = max(Int(rate / 10), ToolLimits.smallestBuffer) }  // 100 ms unless told
+        let periodSize = period ?? bufferSize.map { max($0 / 4, 1) }
         return HardwareRequest(access: mmap ? .mmapInterleaved : .readWriteInterleaved, format: format, channels: Int(channels),
                                rate: Int(rate), periodSize: periodSize, bufferSize: bufferSize)
     }

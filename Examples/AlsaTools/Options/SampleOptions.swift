@@ -12,10 +12,11 @@ public struct SampleOptions: ParsableArguments, Sendable {
     @Option(name: [.short, .long], help: FormatOption.help)
     public var format: FormatOption?
 
-    @Option(name: [.short, .long], help: "Frames per second, 1 to 4294967295 (a recording's default is 48000, or the rate of -f cd/dat).")
+    @Option(name: [.short, .long], parsing: .unconditional,
+            help: "Frames per second, 1 to 4294967295 (a recording's default is 48000, or the rate of -f cd/dat).")
     public var rate: Int?
 
-    @Option(name: [.short, .long], help: "Channels, 1 to 65535 (a recording's default is 2).")
+    @Option(name: [.short, .long], parsing: .unconditional, help: "Channels, 1 to 65535 (a recording's default is 2).")
     public var channels: Int?
 
     /// WAV, nothing else given.
@@ -23,12 +24,7 @@ public struct SampleOptions: ParsableArguments, Sendable {
 
     /// Refuses a rate or channel count no device or file can have.
     public func validate() throws {
-        if let rate, !ToolLimits.rates.contains(rate) {
-            throw ValidationError("--rate \(rate) is out of range (\(ToolLimits.rates.lowerBound) to \(ToolLimits.rates.upperBound))")
-        }
-        if let channels, !ToolLimits.channels.contains(channels) {
-            throw ValidationError("--channels \(channels) is out of range (\(ToolLimits.channels.lowerBound) to \(ToolLimits.channels.upperBound))")
-        }
+        try ToolLimits.check(rate: rate, channels: channels)
     }
 
     /// `-r`, else the `-f cd`/`dat` rate.

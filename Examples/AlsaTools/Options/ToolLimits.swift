@@ -24,9 +24,25 @@ public enum ToolLimits {
     /// The channels `-c` accepts: what a WAV header holds, far above any device.
     public static let channels = 1...Int(UInt16.max)
 
+    /// Refuses a `--rate` outside `rates`, or a `--channels` outside `channels` (either may be nil).
+    static func check(rate: Int?, channels: Int?) throws(ValidationError) {
+        if let rate, !rates.contains(rate) {
+            throw ValidationError("--rate \(rate) is out of range (\(rates.lowerBound) to \(rates.upperBound))")
+        }
+        if let channels, !Self.channels.contains(channels) {
+            throw ValidationError("--channels \(channels) is out of range (\(Self.channels.lowerBound) to \(Self.channels.upperBound))")
+        }
+    }
+
     /// The longest `--latency` the tools accept. No ALSA device buffers anywhere near a minute, and
     /// the bound keeps latency × rate far inside 64 bits.
-    public static let maximumLatencyMilliseconds: UInt32 = 60_000
+    public static let maximumLatencyMilliseconds = 60_000
+
+    /// The frames `--period` and `--buffer` accept: what the kernel's 32-bit fields hold.
+    public static let frameCounts = 1...Int(UInt32.max)
+
+    /// The fewest frames a buffer derived from a time asks for (as `PlaybackStream` asks at least).
+    public static let smallestBuffer = 16
 
     /// The WAV file the tools would write for `format`, `channels` and `rate`, refused when its
     /// header cannot describe it or `frames` would not fit in it.

@@ -57,6 +57,10 @@ public struct AlsaPlay: ParsableCommand {
                 report.setup(of: pcm)
             }
             let played = try player.play(source)
+            if let truncation = source.truncation {
+                // A warning, not a failure (aplay plays such a file too); said even with -q.
+                Say.error("warning: '\(source.name)' is truncated: \(truncation); played the \(played.frames) whole frames there were")
+            }
             report.status("  played \(played.frames) frames, \(played.xruns) xrun\(played.xruns == 1 ? "" : "s")\(played.interrupted ? ", interrupted" : "")")
             if let simulator = opened.simulator, let address = pcm.syncReport.hardware {
                 let device = simulator.playbackObservation(card: address.card, device: address.device)

@@ -21,7 +21,7 @@ public struct AlsaRecord: ParsableCommand {
     @OptionGroup public var listing: ListingOptions
     @OptionGroup public var report: ReportOptions
 
-    @Option(name: [.customShort("d"), .long], help: "Seconds to record; without it, record until Ctrl-C.")
+    @Option(name: [.customShort("d"), .long], parsing: .unconditional, help: "Seconds to record; without it, record until Ctrl-C.")
     public var duration: Double?
 
     @Argument(help: ArgumentHelp("The file to write; - for standard output.", valueName: "file"))
@@ -82,7 +82,8 @@ public struct AlsaRecord: ParsableCommand {
         let length = clock(Double(result.frames) / Double(sampleRate))
         let xruns = "\(result.xruns) xrun\(result.xruns == 1 ? "" : "s")"
         report.status("\(name): \(result.frames) frames (\(length)), \(xruns)\(result.interrupted ? ", interrupted" : "")")
-        if result.interrupted && duration == nil { return }  // Ctrl-C is how an open-ended recording ends
+        // Stopped by a signal: 128 + its number, as for every tool, even when Ctrl-C is how an
+        // open-ended recording ends (the file is complete either way).
         if result.interrupted { throw Interruption.exitCode }
     }
 }
@@ -202,7 +203,9 @@ struct LevelMeter {
     func bars(width: Int = 20) -> String {
         peaks.map { peak in
             let db = peak > 0 ? 20 * log10(Double(peak)) : -90
-            let filled = max(0, min(width, Int((db + 60) / 60 * Double(width))))
+            // Held to the bar in Doubles: a float device's inf or nan sample must not trap here.
+            let fraction = (db + 60) / 60
+            let filled = fraction.isNaN ? 0 : Int(min(max(fraction, 0), 1) * Double(width))
             return String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled) + String(format: " %5.1f dB", db)
         }.joined(separator: "  ")
     }

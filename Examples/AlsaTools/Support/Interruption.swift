@@ -111,6 +111,19 @@ public enum Interruption {
         }
     }
 
+    /// Runs `body` in a task of its own, cancelled once a stop is asked: for a tool that waits in
+    /// async code (alsa-mixer's monitor), where no EINTR reaches the wait. A signal handler cannot
+    /// resume a task, so a watcher looks at the flag every 50 ms until `body` ends.
+    public static func cancellingOnStop<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let work = Task { try await body() }
+        let watcher = Task {
+            while !requested && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(50)) }
+            if requested { work.cancel() }
+        }
+        defer { watcher.cancel() }
+        return try await withTaskCancellationHandler { try await work.value } onCancel: { work.cancel() }
+    }
+
     /// Ask for a stop from inside the process (tests, a duration that ran out).
     public static func request() { flag.store(true, ordering: .relaxed) }
     public static func reset() {

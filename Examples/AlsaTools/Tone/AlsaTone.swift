@@ -12,61 +12,68 @@ public struct AlsaTone: ParsableCommand {
     @Option(name: [.short, .long], help: "sine, sweep, white, pink or channels.")
     public var signal: ToneGenerator.Signal = .sine
 
-    @Option(name: [.short, .long], help: "Hz (the start of a sweep).")
+    // Numbers are taken as they come (`.unconditional`): every useful level is negative, and a
+    // negative frequency or duration is refused with a reason rather than read as an option.
+    @Option(name: [.short, .long], parsing: .unconditional, help: "Hz (the start of a sweep).")
     public var frequency: Double = 440
 
-    @Option(help: "Hz at the end of a sweep.")
+    @Option(parsing: .unconditional, help: "Hz at the end of a sweep.")
     public var to: Double = 8_000
 
-    @Option(help: "Level in dBFS.")
+    @Option(parsing: .unconditional, help: "Level in dBFS, 0 or below (-inf is silence).")
     public var level: Double = -12
 
-    @Option(name: [.customShort("d"), .long], help: "Seconds; without it, until Ctrl-C.")
+    @Option(name: [.customShort("d"), .long], parsing: .unconditional, help: "Seconds; without it, until Ctrl-C.")
     public var duration: Double?
 
-    @Option(name: [.short, .long], help: "Frames per second.") public var rate: UInt32 = 48_000
-    @Option(name: [.short, .long], help: "Channels (with -s channels, each in turn).") public var channels: UInt32 = 2
+    @Option(name: [.short, .long], parsing: .unconditional, help: "Frames per second, 1 to 4294967295.")
+    public var rate: Int = 48_000
+
+    @Option(name: [.short, .long], parsing: .unconditional, help: "Channels, 1 to 65535 (with -s channels, each in turn).")
+    public var channels: Int = 2
 
     @OptionGroup public var report: ReportOptions
 
     /// `-q`: errors only.
     public var quiet: Bool { report.quiet }
 
-    @Option(name: [.short, .long], help: "Write the signal to this 16-bit WAV file instead of playing it (needs --duration).")
+    @Option(name: [.short, .long], help: "Write the signal to this 16-bit WAV file instead of playing it (needs --duration); - for standard output.")
     public var output: String?
 
     public init() {}
 
     public func validate() throws {
-        if rate == 0 || channels == 0 { throw ValidationError("--rate and --channels must be positive") }
+        try ToolLimits.check(rate: rate, channels: channels)
         let frames = try totalFrames()
         if !(frequency > 0 && frequency < Double(rate) / 2) || !(to > 0 && to < Double(rate) / 2) {
-            throw ValidationError("frequencies must lie between 0 and half the rate (\(rate / 2) Hz)")
+            throw ValidationError("frequencies must lie between 0 and half the rate (\(rate % 2 == 0 ? "\(rate / 2)" : "\(Double(rate) / 2)") Hz)")
         }
         // Written so that nan is refused too; -inf dBFS is silence, which is allowed.
         if !(level <= 0) { throw ValidationError("--level is in dBFS and must be 0 or below, not \(level)") }
         if output != nil {
             guard let frames else { throw ValidationError("--output needs --duration") }
-            _ = try ToolLimits.wavFormat(storing: .s16LE, channels: Int(channels), rate: Int(rate), frames: frames)
+            _ = try ToolLimits.wavFormat(storing: .s16LE, channels: channels, rate: rate, frames: frames)
         }
     }
 
     /// `--duration` in frames, nil when playing until Ctrl-C.
     func totalFrames() throws -> Int? {
-        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, rate: Int(rate)) }
+        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, rate: rate) }
     }
 
-    /// Renders the signal into a 16-bit WAV file.
+    /// Renders the signal into a 16-bit WAV file, or a WAV stream on standard output for `-`, whose
+    /// header says the length (it is known). Ctrl-C ends it early, leaving a valid file.
     func write(to path: String, seconds: Double, frames total: Int) throws {
-        var generator = ToneGenerator(signal: signal, rate: Int(rate), channels: Int(channels), frequency: frequency,
+        var generator = ToneGenerator(signal: signal, rate: rate, channels: channels, frequency: frequency,
                                       sweepTo: to, segment: signal == .channels ? 1 : seconds, levelDB: level)
-        let writer = try WAVWriter(path: path, format: WAVFormat(encoding: .integer, channels: Int(channels), sampleRate: Int(rate), containerBits: 16))
-        var samples = [Float](repeating: 0, count: 1024 * Int(channels))
+        let format = WAVFormat(encoding: .integer, channels: channels, sampleRate: rate, containerBits: 16)
+        let writer = try FileType.wav.sink(path, format: format, expectedFrames: total)
+        var samples = [Float](repeating: 0, count: 1024 * channels)
         var bytes = [UInt8](repeating: 0, count: samples.count * 2)
         var done = 0
-        while done < total {
+        while done < total && !Interruption.requested {
             let frames = min(1024, total - done)
-            let count = frames * Int(channels)
+            let count = frames * channels
             samples.withUnsafeMutableBufferPointer { generator.fill(UnsafeMutableBufferPointer(rebasing: $0[0..<count])) }
             try samples.withUnsafeBufferPointer { input in
                 try bytes.withUnsafeMutableBytes { output in
@@ -78,39 +85,45 @@ public struct AlsaTone: ParsableCommand {
             done += frames
         }
         try writer.finish()
-        report.status("\(path): \(signal), \(clock(seconds)), \(writer.format)")
+        let name = path == "-" ? "stdout" : path
+        report.status("\(name): \(signal), \(clock(Double(done) / Double(rate))), \(format)\(Interruption.requested ? ", interrupted" : "")")
     }
 
     public func run() throws {
         Interruption.install()
         try Interruption.running {
-            if let output, let duration, let frames = try totalFrames() { return try write(to: output, seconds: duration, frames: frames) }
-            try play()
+            if let output, let duration, let frames = try totalFrames() {
+                try write(to: output, seconds: duration, frames: frames)
+            } else {
+                try play()
+            }
+            // Stopped by a signal: 128 + its number, as for every tool.
+            if Interruption.requested { throw Interruption.exitCode }
         }
     }
 
     private func play() throws {
         let opened = try device.open(.playback)
-        let latency = device.latency.map { Duration.milliseconds(Int($0)) } ?? .milliseconds(100)
-        let stream = try PlaybackStream(pcm: opened.pcm, request: StreamRequest(rate: Int(rate), channels: Int(channels), latency: latency,
+        let latency = device.latency.map { Duration.milliseconds($0) } ?? .milliseconds(100)
+        let stream = try PlaybackStream(pcm: opened.pcm, request: StreamRequest(rate: rate, channels: channels, latency: latency,
                                                                                  preferMmap: device.mmap))
         let got = stream.configuration
-        guard got.rate == Int(rate), got.channels == Int(channels) else {
+        guard got.rate == rate, got.channels == channels else {
             throw ToolFailure("\(got.deviceName) plays \(got.channels) channels at \(got.rate) Hz, not \(channels) at \(rate)")
         }
         report.status("\(signal) at \(level) dBFS: \(got)")
         report.setup(of: opened.pcm)
-        var generator = ToneGenerator(signal: signal, rate: Int(rate), channels: Int(channels), frequency: frequency,
+        var generator = ToneGenerator(signal: signal, rate: rate, channels: channels, frequency: frequency,
                                       sweepTo: to, segment: signal == .channels ? 1 : 2, levelDB: level)
         let period = Int(got.periodSize)
-        let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: period * Int(channels))
+        let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: period * channels)
         defer { samples.deallocate() }
         let total = try totalFrames()
         let status = StatusLine(quiet: quiet)
         var played = 0
         while !Interruption.requested, played < (total ?? .max) {
             let frames = min(period, (total ?? .max) - played)
-            let chunk = UnsafeMutableBufferPointer(rebasing: samples[0..<frames * Int(channels)])
+            let chunk = UnsafeMutableBufferPointer(rebasing: samples[0..<frames * channels])
             // Wait for room here, for half a second at most, rather than in the stream's write, whose
             // wait has no limit: on a stalled device the loop still sees a Ctrl-C.
             guard try opened.pcm.wait(timeoutMilliseconds: 500) else { continue }

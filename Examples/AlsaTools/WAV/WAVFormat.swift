@@ -62,6 +62,11 @@ public struct WAVFormat: Sendable, Equatable, CustomStringConvertible {
     /// Why a WAV header cannot describe this layout, or nil when it can: the `fmt ` chunk holds the
     /// channel count, block align and bit depths in 16 bits, the rate and byte rate in 32.
     public var headerLimitViolation: String? {
+        // The sample sizes a WAV reader reads (WAVReader.parseFormat's): a 0-byte sample would
+        // make every frame count a division by zero.
+        guard (encoding == .float ? [32, 64] : [8, 16, 24, 32]).contains(containerBits), (1...containerBits).contains(validBits) else {
+            return "\(validBits)-in-\(containerBits)-bit \(encoding == .float ? "float" : "integer") samples"
+        }
         guard (1...Int(UInt16.max)).contains(channels) else { return "\(channels) channels (a WAV header holds 1 to 65535)" }
         guard bytesPerFrame <= Int(UInt16.max) else {
             return "\(channels) channels of \(containerBits)-bit samples make \(bytesPerFrame)-byte frames (a WAV header holds at most 65535)"
@@ -88,6 +93,32 @@ public struct WAVFormat: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// A WAV file or stream whose data ends before the length its header declares (a download cut
+/// short, a recording whose writer died): the players play the frames there are and say so, as
+/// aplay plays them, whether the file is read at any offset or as a stream on standard input.
+public struct WAVTruncation: Sendable, Equatable, CustomStringConvertible {
+    /// The size the data chunk declares, in bytes.
+    public var declaredBytes: UInt64
+    /// The bytes of data there were.
+    public var availableBytes: UInt64
+
+    public init(declaredBytes: UInt64, availableBytes: UInt64) {
+        self.declaredBytes = declaredBytes
+        self.availableBytes = availableBytes
+    }
+
+    /// The truncation, if any, of data that declares `declared` bytes (0 and 0xFFFFFFFF: "until
+    /// the end", which nothing can fall short of) and holds `available`: judged in whole frames of
+    /// `frameBytes`, the unit that plays.
+    static func of(declared: UInt64, available: UInt64, frameBytes: Int) -> WAVTruncation? {
+        guard declared != 0, declared != UInt64(UInt32.max), frameBytes > 0,
+              available / UInt64(frameBytes) < declared / UInt64(frameBytes) else { return nil }
+        return WAVTruncation(declaredBytes: declared, availableBytes: available)
+    }
+
+    public var description: String { "the data chunk declares \(declaredBytes) bytes but holds \(availableBytes)" }
+}
+
 /// Why a file is not a WAV this library can play. Each case names what was wrong, where.
 public enum WAVError: Error, Equatable, CustomStringConvertible {
     case notRIFF
@@ -102,7 +133,7 @@ public enum WAVError: Error, Equatable, CustomStringConvertible {
     /// A format tag other than PCM (1), IEEE float (3) and EXTENSIBLE with a PCM or float subformat.
     case unsupportedEncoding(tag: UInt16)
     case unsupportedBitDepth(bits: Int, encoding: WAVFormat.Encoding)
-    /// The data chunk is shorter than it declares.
+    /// The data chunk got shorter than it declared while it was being read (the file shrank).
     case truncatedData(declared: UInt64, available: UInt64)
     case io(path: String, errno: Int32)
     /// A layout a WAV header cannot describe (too many channels, too fast a byte rate).

@@ -12,8 +12,10 @@ import Glibc
 public final class WAVReader: AudioSource {
     public let path: String
     public let format: WAVFormat
-    /// Frames in the data chunk.
+    /// Frames in the data chunk: those there are, when the file ends before its declared length.
     public let frameCount: Int
+    /// How the data falls short of its declared length; nil for a whole file.
+    public let truncation: WAVTruncation?
     private let input: FileInput
     private var file: FileDescriptor { input.descriptor }
     private let dataOffset: Int64
@@ -32,6 +34,7 @@ public final class WAVReader: AudioSource {
         format = header.format
         dataOffset = header.dataOffset
         frameCount = Int(header.dataBytes / UInt64(header.format.bytesPerFrame))
+        truncation = header.truncation
     }
 
     /// The path, or `stdin` when standard input is a redirected file.
@@ -71,7 +74,9 @@ public final class WAVReader: AudioSource {
     struct Header {
         var format: WAVFormat
         var dataOffset: Int64
+        /// Whole frames' worth of the data there is.
         var dataBytes: UInt64
+        var truncation: WAVTruncation?
     }
 
     static func parse(_ file: FileDescriptor, path: String) throws(WAVError) -> Header {
@@ -107,11 +112,12 @@ public final class WAVReader: AudioSource {
             if id == "data" {
                 guard let format else { throw .missingFormatChunk }
                 // Streams written live often leave the size unset (0 or 0xFFFFFFFF): the data runs to
-                // the end of the file.
+                // the end of the file. A file that ends before its declared size is played as far as
+                // it goes, as aplay plays it (and as a stream of it is read).
                 let unset = size == 0 || size == 0xFFFF_FFFF
-                let dataBytes = unset ? available : size
-                guard dataBytes <= available else { throw .truncatedData(declared: size, available: available) }
-                return Header(format: format, dataOffset: offset + 8, dataBytes: dataBytes - dataBytes % UInt64(format.bytesPerFrame))
+                let dataBytes = unset ? available : min(size, available)
+                return Header(format: format, dataOffset: offset + 8, dataBytes: dataBytes - dataBytes % UInt64(format.bytesPerFrame),
+                              truncation: WAVTruncation.of(declared: size, available: available, frameBytes: format.bytesPerFrame))
             }
             guard size <= available else { throw .chunkBeyondEnd(chunk: id, declared: size, available: available) }
             if id == "fmt " {

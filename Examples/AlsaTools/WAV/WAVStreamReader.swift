@@ -3,8 +3,9 @@
 ///
 /// A stream cannot be measured first, so sizes are believed as far as they are bounded: the `fmt `
 /// chunk is read only when it is small (a real one is at most 40 bytes), other chunks are skipped
-/// without being held, and a data size written before the length was known (0 or 0xFFFFFFFF, or
-/// a placeholder larger than what arrives, as arecord writes to a pipe) ends where the stream ends.
+/// without being held, and a data size written before the length was known (0 or 0xFFFFFFFF)
+/// ends where the stream ends. A stream that ends before a declared size is played as far as it
+/// goes, its `truncation` said, as a file of the same bytes is.
 public final class WAVStreamReader: AudioSource {
     /// The layout the `fmt ` chunk describes.
     public let format: WAVFormat
@@ -13,6 +14,12 @@ public final class WAVStreamReader: AudioSource {
     private let input: FileInput
     /// Data bytes still to read, nil until the end of the stream.
     private var remainingBytes: UInt64?
+    /// The size the data chunk declares (0 or 0xFFFFFFFF: until the end).
+    private let declaredBytes: UInt64
+    /// Data bytes read so far, a partial last frame included.
+    private var deliveredBytes: UInt64 = 0
+    /// How the data fell short of its declared size, once the stream ended early.
+    public private(set) var truncation: WAVTruncation?
 
     /// The largest `fmt ` chunk read: WAVE_FORMAT_EXTENSIBLE's is 40 bytes.
     static let largestFormatChunk: UInt64 = 1024
@@ -40,6 +47,7 @@ public final class WAVStreamReader: AudioSource {
                 guard let format else { throw .missingFormatChunk }
                 let unset = size == 0 || size == UInt64(UInt32.max)
                 self.format = format
+                declaredBytes = size
                 remainingBytes = unset ? nil : size - size % UInt64(format.bytesPerFrame)
                 totalFrames = unset ? nil : Int(size / UInt64(format.bytesPerFrame))
                 return
@@ -62,8 +70,15 @@ public final class WAVStreamReader: AudioSource {
         guard wanted > 0 else { return 0 }
         let bytes = try input.readFully(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted * format.bytesPerFrame]))
         let got = bytes / format.bytesPerFrame
-        // Ended early: the declared size was a placeholder; the stream's end is the data's end.
-        remainingBytes = got < wanted ? 0 : remainingBytes.map { $0 - UInt64(got * format.bytesPerFrame) }
+        deliveredBytes += UInt64(bytes)
+        if got < wanted {
+            // The stream ended: the data ends here, short of a declared size (a truncated file,
+            // or a placeholder a live writer could not patch), which is said as for a file.
+            remainingBytes = 0
+            truncation = WAVTruncation.of(declared: declaredBytes, available: deliveredBytes, frameBytes: format.bytesPerFrame)
+        } else {
+            remainingBytes = remainingBytes.map { $0 - UInt64(got * format.bytesPerFrame) }
+        }
         return got
     }
 }

@@ -25,7 +25,7 @@ import CAlsaKernel
 /// a continuation from the heap for each such resume (`_dispatch_continuation_alloc_from_heap`).
 /// The preference cannot be taken inside the wait alone: the task would hop back to the global
 /// executor as the wait returns, from this thread, which allocates the same way. With no thread
-/// running (none started yet, or it ended), jobs go to the global executor.
+/// running (none started yet, it ended, or it could not start), jobs go to the global executor.
 final class PollReactor: TaskExecutor, Sendable {
     /// One suspended task: where its descriptors are (owned by the task's stream, which stays
     /// alive while the task is suspended) and how to resume it. Only the reactor touches the
@@ -226,6 +226,10 @@ final class PollReactor: TaskExecutor, Sendable {
     /// The running thread's kernel id, 0 when none runs.
     var threadID: pid_t { state.withLock { $0.threadID } }
 
+    /// Tasks suspended in `wait` now. Tests wait for their task to be here before they cause the
+    /// event it waits for, instead of pausing and hoping it got there.
+    var waiterCount: Int { state.withLock { $0.waiters.count } }
+
     /// Suspends until one of `descriptors` has events (their `revents` are then filled in), the
     /// deadline passes (none: no limit; no descriptors and a deadline: a sleep), the task is
     /// cancelled, or no thread can be started to wait.
@@ -252,12 +256,17 @@ final class PollReactor: TaskExecutor, Sendable {
                 let created = host.startThread { [self] in run() }
                 guard created != 0 else { return }
                 // Every waiter fails, not only this one: any that came meanwhile counted on this thread.
-                // Resumed outside the lock: with no thread, their jobs go to the global executor.
-                let failed = state.withLock { s -> [Waiter] in
+                // So did jobs other threads enqueued meanwhile: they go to the global executor, or
+                // they would wait for whichever later wait starts a thread. All of it outside the lock:
+                // with no thread, the waiters' jobs go to the global executor too.
+                let (failed, queued) = state.withLock { s -> ([Waiter], [UnownedJob]) in
                     s.threadRunning = false
                     defer { s.waiters.removeAll() }
-                    return s.waiters
+                    var queued: [UnownedJob] = []
+                    while let job = s.popJob() { queued.append(job) }
+                    return (s.waiters, queued)
                 }
+                for job in queued { globalConcurrentExecutor.enqueue(job) }
                 for waiter in failed { waiter.continuation.resume(returning: .failed(Errno(rawValue: created))) }
             }
         } onCancel: {

@@ -75,7 +75,12 @@ public final class CardControls {
     public func element(_ id: ControlElementID) throws(AlsaError) -> ControlElement {
         var info = snd_ctl_elem_info()
         info.id = try id.record(operation: .controlElementInfo)
-        try file.ioctl(.controlElementInfo, ALSA_IOCTL_CTL_ELEM_INFO, &info)
+        do {
+            try file.ioctl(.controlElementInfo, ALSA_IOCTL_CTL_ELEM_INFO, &info)
+        } catch {
+            // The kernel answers ENOENT for a name no element has: the error names what was asked.
+            throw AlsaError(error.operation, error.errno, context: error.context ?? "\(id)")
+        }
         let fullID = try ControlElementID(info.id, operation: .controlElementInfo)
         func malformed(_ why: String) -> AlsaError {
             AlsaError(.controlElementInfo, .badMessage, context: "\(fullID.name): \(why)")

@@ -85,6 +85,20 @@ public enum ControlElementType: Sendable, Equatable {
     case iec958
 }
 
+extension ControlElementType: CustomStringConvertible {
+    /// What an error or a listing says: `integer 0-31`, `enumerated: Mic, CD, Line`, `boolean`.
+    public var description: String {
+        switch self {
+        case .boolean: "boolean"
+        case .integer(let minimum, let maximum, let step): "integer \(minimum)-\(maximum)" + (step > 1 ? " step \(step)" : "")
+        case .integer64(let minimum, let maximum, let step): "integer64 \(minimum)-\(maximum)" + (step > 1 ? " step \(step)" : "")
+        case .enumerated(let items): "enumerated: \(items.joined(separator: ", "))"
+        case .bytes: "bytes"
+        case .iec958: "IEC958"
+        }
+    }
+}
+
 /// What may be done with an element.
 public struct ControlAccess: OptionSet, Sendable, Hashable {
     public let rawValue: UInt32

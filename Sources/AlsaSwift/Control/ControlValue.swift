@@ -22,6 +22,18 @@ public enum ControlValue: Sendable, Equatable {
     }
 }
 
+extension ControlValue: CustomStringConvertible {
+    /// The values as amixer prints them, comma-separated: `on,off`, `27,27`, `item 2,2`, `bytes 0x01,0xff`.
+    public var description: String {
+        switch self {
+        case .booleans(let v): v.map { $0 ? "on" : "off" }.joined(separator: ",")
+        case .integers(let v): v.map(String.init).joined(separator: ",")
+        case .items(let v): "item " + v.map(String.init).joined(separator: ",")
+        case .bytes(let v): "bytes " + v.map { "0x" + String($0, radix: 16) }.joined(separator: ",")
+        }
+    }
+}
+
 extension ControlValue {
     /// The values of `element` in a record ELEM_READ filled in. The element's count was checked
     /// against the record's capacity when its info was read.
@@ -59,19 +71,19 @@ extension ControlValue {
             for (i, v) in values.enumerated() { raw[i] = v ? 1 : 0 }
         case (.integer(let minimum, let maximum, _), .integers(let values)):
             guard values.allSatisfy({ (minimum...maximum).contains($0) }) else {
-                throw refuse("\(values) outside \(minimum)...\(maximum)")
+                throw refuse("\(self) outside \(minimum)...\(maximum)")
             }
             let raw = alsa_ctl_value_integers(&record)!
             for (i, v) in values.enumerated() { raw[i] = v }
         case (.integer64(let minimum, let maximum, _), .integers(let values)):
             guard values.allSatisfy({ (minimum...maximum).contains($0) }) else {
-                throw refuse("\(values) outside \(minimum)...\(maximum)")
+                throw refuse("\(self) outside \(minimum)...\(maximum)")
             }
             let raw = alsa_ctl_value_integers64(&record)!
             for (i, v) in values.enumerated() { raw[i] = Int64(v) }
         case (.enumerated(let names), .items(let values)):
             guard values.allSatisfy({ names.indices.contains($0) }) else {
-                throw refuse("item \(values) not among \(names.count) items")
+                throw refuse("\(self) not among its \(names.count) items (\(names.joined(separator: ", ")))")
             }
             let raw = alsa_ctl_value_items(&record)!
             for (i, v) in values.enumerated() { raw[i] = UInt32(v) }
@@ -79,7 +91,7 @@ extension ControlValue {
             let raw = alsa_ctl_value_bytes(&record)!
             for (i, v) in values.enumerated() { raw[i] = v }
         default:
-            throw refuse("a \(self) value for a \(element.type) element")
+            throw refuse("a value of \(self) for an element of type \(element.type)")
         }
     }
 }

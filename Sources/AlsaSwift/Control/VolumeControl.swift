@@ -41,10 +41,11 @@ extension VolumeControl {
 
     /// Sets the gain in dB, to the hundredth.
     public func setDecibels(_ decibels: Double, rounding: DecibelRounding = .nearest) throws(AlsaError) {
-        guard decibels.isFinite else {
+        // Finite and within what hundredths of a dB in an Int can count: `Int(_:)` would trap on more.
+        guard let gain = Int(exactly: (decibels * 100).rounded()) else {
             throw AlsaError(.decibelConversion, .invalidArgument, context: "\(decibels) dB")
         }
-        try setGain(Int((decibels * 100).rounded()), rounding: rounding)
+        try setGain(gain, rounding: rounding)
     }
 
     /// The volume on alsamixer's 0–1 scale, where equal steps sound like equal steps: linear in
@@ -54,7 +55,9 @@ extension VolumeControl {
         guard let range = gainRange, range.minimum < range.maximum else {
             let value = try value()
             guard valueRange.upperBound > valueRange.lowerBound else { return 0 }
-            return Double(value - valueRange.lowerBound) / Double(valueRange.upperBound - valueRange.lowerBound)
+            // In Doubles: the span of a 64-bit element's range does not fit an Int.
+            let low = Double(valueRange.lowerBound)
+            return (Double(value) - low) / (Double(valueRange.upperBound) - low)
         }
         return PerceptualScale(minimumGain: range.minimum, maximumGain: range.maximum).volume(atGain: try gain())
     }
@@ -64,8 +67,11 @@ extension VolumeControl {
         guard volume.isFinite else { throw AlsaError(.decibelConversion, .invalidArgument, context: "volume \(volume)") }
         let volume = min(max(volume, 0), 1)
         guard let range = gainRange, range.minimum < range.maximum else {
-            let span = Double(valueRange.upperBound - valueRange.lowerBound)
-            return try setValue(PerceptualScale.round(volume * span, rounding) + valueRange.lowerBound)
+            // In Doubles, held to the range: the span of a 64-bit element's range does not fit an Int.
+            let low = Double(valueRange.lowerBound), span = Double(valueRange.upperBound) - low
+            let target = PerceptualScale.rounded(volume * span, rounding) + low
+            if !(target > low) { return try setValue(valueRange.lowerBound) }
+            return try setValue(target >= Double(valueRange.upperBound) ? valueRange.upperBound : Int(target))
         }
         let scale = PerceptualScale(minimumGain: range.minimum, maximumGain: range.maximum)
         try setGain(scale.gain(atVolume: volume, rounding: rounding), rounding: rounding)
@@ -103,11 +109,14 @@ struct PerceptualScale {
     }
 
     /// alsamixer's lrint_dir: ceiling, floor or nearest (ties to even, as lrint).
-    static func round(_ x: Double, _ rounding: DecibelRounding) -> Int {
+    static func round(_ x: Double, _ rounding: DecibelRounding) -> Int { Int(rounded(x, rounding)) }
+
+    /// `round`, kept a Double: for spans an Int may not hold.
+    static func rounded(_ x: Double, _ rounding: DecibelRounding) -> Double {
         switch rounding {
-        case .up: Int(ceil(x))
-        case .down: Int(floor(x))
-        case .nearest: lrint(x)
+        case .up: ceil(x)
+        case .down: floor(x)
+        case .nearest: rint(x)
         }
     }
 }

@@ -201,6 +201,8 @@ public enum PCMOperation: String, Sendable, Equatable {
     case watchDevices = "inotify"
     /// Reading inotify events of the device directory.
     case readDeviceChanges = "read(inotify)"
+    /// Setting up or running a sample-rate converter (`Resampler`).
+    case resampling
 }
 
 // Glibc spells these as macros that Swift imports as Int32; keep the values in one place.

@@ -4,23 +4,29 @@ import SystemPackage
 import Testing
 @testable import AlsaSwift
 
-@Suite("Control events on the simulated kernel", .timeLimit(.minutes(1)))
+@Suite("Control events on the simulated kernel", .scaledTimeLimit(minutes: 1))
 struct ControlEventTests {
     @Test("A value set by another process arrives as an event, served by the poll reactor")
     func valueFromElsewhere() async throws {
         let kernel = makeMixerKernel()
         // Its own handle: the sequence moves into the waiting task.
         let events = try CardControls(card: 0, kernel: kernel).events()
-        let waiter = Task { try await events.next() }
-        // The task is suspended in the reactor (nothing queued yet) when the value changes. The
-        // clock starts after this pause: on a loaded host the sleep itself may overrun.
-        try await Task.sleep(for: .milliseconds(50))
+        let reactor = try PollReactor.lease(for: kernel).reactor
+        // The waiting task prefers the reactor's thread and reads the clock there as it resumes:
+        // the time is the library's, not the cooperative pool's.
+        let waiter = Task(executorPreference: reactor) { () async throws -> (ControlEvent?, ContinuousClock.Instant) in
+            let event = try await events.next()
+            return (event, .now)
+        }
+        // The value changes once the task is suspended in the reactor with nothing queued.
+        #expect(await eventually { reactor.waiterCount == 1 })
         let started = ContinuousClock.now
         kernel.setControl(named: "Line Volume", values: [10, 20])
-        let event = try #require(try await waiter.value)
+        let (received, ended) = try await waiter.value
+        let event = try #require(received)
         #expect(event.element.name == "Line Volume" && event.element.numericID == 5)
         #expect(event.changes == .value)
-        #expect(ContinuousClock.now - started < promptly)
+        #expect(ended - started < promptly)
         let controls = try CardControls(card: 0, kernel: kernel)
         #expect(try controls.value(of: controls.element(named: "Line Volume")) == .integers([10, 20]))
     }
@@ -64,8 +70,10 @@ struct ControlEventTests {
     func cancellation() async throws {
         let kernel = makeMixerKernel()
         let events = try CardControls(card: 0, kernel: kernel).events()
+        let reactor = try PollReactor.lease(for: kernel).reactor
         let waiter = Task { try await events.next() }
-        try await Task.sleep(for: .milliseconds(50))
+        // Cancelled while suspended in the reactor, the case under test.
+        #expect(await eventually { reactor.waiterCount == 1 })
         waiter.cancel()
         #expect(try await waiter.value == nil)
     }
@@ -74,22 +82,24 @@ struct ControlEventTests {
     func unplug() async throws {
         let kernel = makeMixerKernel()
         let events = try CardControls(card: 0, kernel: kernel).events()
-        let waiter = Task { () async -> AlsaError? in
+        let reactor = try PollReactor.lease(for: kernel).reactor
+        // On the reactor's thread, as in `valueFromElsewhere`: the time is the library's.
+        let waiter = Task(executorPreference: reactor) { () async -> (AlsaError?, ContinuousClock.Instant) in
             do {
                 _ = try await events.next()
-                return nil
+                return (nil, .now)
             } catch let error as AlsaError {
-                return error
+                return (error, .now)
             } catch {
-                return nil
+                return (nil, .now)
             }
         }
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(await eventually { reactor.waiterCount == 1 })
         let started = ContinuousClock.now
         kernel.disconnectAll()
-        let returned = await waiter.value
+        let (returned, ended) = await waiter.value
         let error = try #require(returned)
         #expect(error.kind == .disconnected && error.operation == .controlReadEvents)
-        #expect(ContinuousClock.now - started < promptly)
+        #expect(ended - started < promptly)
     }
 }

@@ -39,9 +39,28 @@ struct ControlTests {
         #expect(elements[11].access == [.read, .volatile] && elements[11].count == 1)
         // By name, as amixer's `sget`, with the numeric id filled in.
         #expect(try controls.element(named: "CD Volume").id.numericID == 9)
-        // No such element: the kernel's ENOENT, named after the call.
+        // No such element: the kernel's ENOENT, named after the call and the element asked for.
         let missing = #expect(throws: AlsaError.self) { try controls.element(named: "Nonexistent Volume") }
         #expect(missing?.operation == .controlElementInfo && missing?.errno == .noSuchFileOrDirectory)
+        #expect(missing?.description == "CTL ELEM_INFO failed: No such file or directory (errno 2): numid=0,iface=MIXER,name='Nonexistent Volume'")
+    }
+
+    @Test("Types, values and refusals read as amixer writes them, not as Swift dumps")
+    func readableDescriptions() throws {
+        #expect(ControlElementType.boolean.description == "boolean" && ControlElementType.bytes.description == "bytes")
+        #expect(ControlElementType.integer(minimum: 0, maximum: 31, step: 1).description == "integer 0-31")
+        #expect(ControlElementType.integer64(minimum: -5, maximum: 5, step: 2).description == "integer64 -5-5 step 2")
+        #expect(ControlElementType.enumerated(items: ["Mic", "Line", "CD"]).description == "enumerated: Mic, Line, CD")
+        #expect(ControlValue.booleans([true, false]).description == "on,off" && ControlValue.integers([27, -3]).description == "27,-3")
+        #expect(ControlValue.items([2, 2]).description == "item 2,2" && ControlValue.bytes([1, 255]).description == "bytes 0x1,0xff")
+        let controls = try CardControls(card: 0, kernel: makeMixerKernel())
+        let source = try controls.element(named: "Capture Source")
+        let item = #expect(throws: AlsaError.self) { try controls.setValue(.items([5, 5]), of: source) }
+        #expect(item?.context == "Capture Source: item 5,5 not among its 3 items (Mic, Line, CD)")
+        let kind = #expect(throws: AlsaError.self) { try controls.setValue(.booleans([true, true]), of: source) }
+        #expect(kind?.context == "Capture Source: a value of on,on for an element of type enumerated: Mic, Line, CD")
+        let range = #expect(throws: AlsaError.self) { try controls.setValue(.integers([101, 0]), of: try controls.element(named: "Master Volume")) }
+        #expect(range?.context == "Master Volume: 101,0 outside -50...100")
     }
 
     @Test("ELEM_READ and ELEM_WRITE round trip every type; bad values never reach the kernel")

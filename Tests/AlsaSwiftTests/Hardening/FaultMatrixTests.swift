@@ -10,7 +10,7 @@ import Testing
 /// that errno means), or, for EINTR on one call, the call is retried and the scenario completes.
 /// A fault that was hit and then vanished without either outcome fails the case, and nothing may
 /// stay open or mapped.
-@Suite("Fault matrix")
+@Suite("Fault matrix", .serialized)
 struct FaultMatrixTests {
     struct Site: Sendable, CustomStringConvertible {
         let request: UInt
@@ -157,8 +157,14 @@ struct FaultMatrixTests {
 
     static let errnos: [Errno] = [.ioError, .brokenPipe, .noDevice, .badFileDescriptorState, .interrupted]
 
+    // A few hundred scenarios a case, a second or more of CPU under a sanitizer: on a thread of its
+    // own, one case at a time (the suite is serialized), so the cooperative pool stays free.
     @Test("every ioctl, both directions, the 1st and 2nd call, once and for good", arguments: sites)
-    func matrix(site: Site) {
+    func matrix(site: Site) async {
+        await onOwnThread { Self.checkMatrix(site) }
+    }
+
+    static func checkMatrix(_ site: Site) {
         var reached = 0
         for setup in Self.setups {
             let issued = Self.calls(of: site, in: setup)

@@ -29,16 +29,6 @@ struct PollReactorLifecycleTests {
 
     static func threadExists(_ id: pid_t) -> Bool { FileManager.default.fileExists(atPath: "/proc/self/task/\(id)") }
 
-    /// Polls `condition` for up to `limit`.
-    static func eventually(within limit: Duration = promptly, _ condition: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
     @Test("defect: each kernel's reactor kept its thread and pipe for ever; now both go with the kernel's last stream")
     func releasedWithLastStream() async throws {
         var retired: [(reactor: () -> PollReactor?, inode: UInt, thread: pid_t)] = []
@@ -64,10 +54,10 @@ struct PollReactorLifecycleTests {
             _ = second
         }
         for (reactor, inode, thread) in retired {
-            #expect(try await Self.eventually { reactor() == nil }, "the reactor outlived its streams")
+            #expect(await eventually(within: promptly) { reactor() == nil }, "the reactor outlived its streams")
             // The pipe closes in the reactor's deinit, which may still be running on another thread.
-            #expect(try await Self.eventually { !Self.pipeIsOpen(inode) }, "the reactor's pipe is still open")
-            #expect(try await Self.eventually { !Self.threadExists(thread) }, "the reactor's thread \(thread) still runs")
+            #expect(await eventually(within: promptly) { !Self.pipeIsOpen(inode) }, "the reactor's pipe is still open")
+            #expect(await eventually(within: promptly) { !Self.threadExists(thread) }, "the reactor's thread \(thread) still runs")
         }
     }
 
@@ -105,6 +95,44 @@ struct PollReactorLifecycleTests {
         #expect(write(ends.1, &byte, 1) == 1)
         #expect(await lease.wait(for: descriptors) == .ready)
         #expect(descriptors[0].revents & Int16(POLLIN) != 0)
+    }
+
+    @Test("defect: a job queued on the executor while its thread failed to start waited for a later wait; now it goes to the global executor")
+    func jobQueuedWhileThreadFails() async throws {
+        let kernel = makeKernel()
+        var host = PollReactor.Host.system
+        let queued = QueuedJob()
+        // Another thread's task resumes onto the executor while this wait is starting the thread
+        // (the reactor counts on it by then): its job is queued, and then the start fails.
+        host.startThread = { _ in
+            queued.start()
+            return EAGAIN
+        }
+        let lease = try PollReactor.lease(for: kernel, host: host)
+        queued.reactor.withLock { $0 = lease.reactor }
+        // The reactor holds the closure that holds `queued`: let go of the reactor at the end.
+        defer { queued.reactor.withLock { $0 = nil } }
+        var ends: (Int32, Int32) = (-1, -1)
+        try #require(withUnsafeMutablePointer(to: &ends) { $0.withMemoryRebound(to: Int32.self, capacity: 2) { alsa_pipe_cloexec($0) } } == 0)
+        defer { close(ends.0); close(ends.1) }
+        let descriptors = UnsafeMutableBufferPointer<pollfd>.allocate(capacity: 1)
+        defer { descriptors.deallocate() }
+        descriptors[0] = pollfd(fd: ends.0, events: Int16(POLLIN), revents: 0)
+        #expect(await lease.wait(for: descriptors) == .failed(.resourceTemporarilyUnavailable))
+        // No thread runs, and no later wait comes to start one: the job must run elsewhere.
+        #expect(await eventually { queued.ran.withLock { $0 } }, "the job queued while the thread failed to start never ran")
+        #expect(lease.reactor.threadID == 0)
+    }
+}
+
+/// A task that prefers the reactor's executor, started from inside the reactor's failing
+/// `startThread`: its first job is enqueued on the executor while the reactor counts on a thread.
+private final class QueuedJob: Sendable {
+    let reactor = Mutex<PollReactor?>(nil)
+    let ran = Mutex(false)
+    func start() {
+        guard let reactor = reactor.withLock({ $0 }) else { return }
+        Task(executorPreference: reactor) { self.ran.withLock { $0 = true } }
     }
 }
 

@@ -163,6 +163,12 @@ struct RangeCheckTests {
         #expect(throws: WAVError.self) { _ = try WAVWriter(path: path, format: tooFast) }
         #expect(!FileManager.default.fileExists(atPath: path))
         #expect(WAVFormat(encoding: .integer, channels: 65_535, sampleRate: 1, containerBits: 8).headerLimitViolation == nil)
+        // Sample sizes no header describes, a 0-byte one included, are refused before any division by them.
+        for (bits, valid) in [(7, 7), (0, 0), (16, 17), (16, 0)] {
+            let odd = WAVFormat(encoding: .integer, channels: 2, sampleRate: 8_000, containerBits: bits, validBits: valid)
+            #expect(throws: WAVError.unrepresentable("\(valid)-in-\(bits)-bit integer samples")) { _ = try WAVWriter(path: path, format: odd) }
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
     }
 
     @Test("defect: a huge --latency trapped converting to frames; now refused above a minute, clamped below")

@@ -15,19 +15,11 @@ extension ToolTests {
         }.start()
     }
 
-    /// Runs `body` (a tool's synchronous loop, seconds long) on a thread of its own: a test blocking
-    /// one of the few cooperative threads that long delays every other test's task.
-    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { finished in
-            Thread { finished.resume(with: Result { try body() }) }.start()
-        }
-    }
-
     @Test("the player on a stalled device ends soon after a stop is asked", arguments: [false, true])
     func playerOnStalledDevice(mmap: Bool) async throws {
         let (path, _) = try Self.writeWAV(WAVFormat(encoding: .integer, channels: 2, sampleRate: 48_000, containerBits: 16), frames: 48_000)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let (report, took) = try await Self.onThread {
+        let (report, took) = try await onOwnThread {
             var options = try DeviceOptions.parse(["-D", "sim"])
             options.mmap = mmap
             let opened = try options.open(.playback, nonBlocking: true)
@@ -46,7 +38,7 @@ extension ToolTests {
     func recorderOnStalledDevice(mmap: Bool) async throws {
         let path = WAVTests.temporary("stalled")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let (report, took) = try await Self.onThread {
+        let (report, took) = try await onOwnThread {
             var options = try DeviceOptions.parse(["-D", "sim"])
             options.mmap = mmap
             let opened = try options.open(.capture, nonBlocking: true)

@@ -47,7 +47,7 @@ final class Handover<Value>: @unchecked Sendable {
 /// against alsa-lib's simple mixer, events from and values for alsa-utils' amixer, and a card
 /// unbound through sysfs. Needs alsa-utils on the host (the guest sees the host's root).
 @Suite(.enabled(if: RigEnvironment.dummy != nil, Comment(rawValue: RigEnvironment.skipMessage)), .serialized,
-       .timeLimit(.minutes(1)))
+       .scaledTimeLimit(minutes: 1))
 struct ControlIntegrationTests {
     let dummy = RigEnvironment.dummy ?? 0
 

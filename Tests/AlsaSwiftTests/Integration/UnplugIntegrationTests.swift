@@ -145,7 +145,7 @@ final class BlockingLoop: @unchecked Sendable {
 /// descriptor and mapping (the unbind returns only then), and the card is bound again after.
 @Suite(.enabled(if: RigEnvironment.dummy != nil && FileManager.default.fileExists(atPath: DummyUnplug.driver),
                 Comment(rawValue: RigEnvironment.skipMessage)),
-       .serialized, .timeLimit(.minutes(1)))
+       .serialized, .scaledTimeLimit(minutes: 1))
 struct UnplugIntegrationTests {
     let dummy = RigEnvironment.dummy ?? 0
     /// Device 0 of snd-dummy: its odd devices are non-interleaved only, and 2 and 3 have no mmap.

@@ -12,7 +12,7 @@ import Glibc
 /// stream playing on it ends with `.disconnected` when it is pulled out.
 @Suite(.enabled(if: MachineMonitor.portPath != nil && RigEnvironment.dummy != nil,
                 "needs the QEMU rig's monitor port and xHCI controller: run Scripts/kernel-test"),
-       .serialized, .timeLimit(.minutes(1)))
+       .serialized, .scaledTimeLimit(minutes: 1))
 struct UsbHotplugIntegrationTests {
     static let deviceID = "alsaswift-usb-audio"
 

@@ -22,7 +22,7 @@ struct ToolShell {
     /// command happens on a thread of its own, not in the test's task: a test blocking one of the
     /// few cooperative threads for the seconds a tool runs would delay every other test's task
     /// (the reactor-latency tests measured 1.4 s instead of 50 ms when these waits blocked).
-    static func run(_ command: String, timeout: Duration = .seconds(60)) async throws -> Result {
+    static func run(_ command: String, timeout: Duration = scaled(.seconds(60))) async throws -> Result {
         // The tools are built next to the test bundle (`swift build --build-tests` builds both).
         var environment = ProcessInfo.processInfo.environment
         for tool in ["alsa-play", "alsa-record", "alsa-tone", "alsa-info", "alsa-mixer"] {

@@ -133,10 +133,7 @@ struct ToolTests {
         // a sanitizer) spends opening the device: it then recorded nothing.
         try FileManager.default.removeItem(atPath: path)
         let stopper = Thread {
-            let deadline = Date().addingTimeInterval(10)
-            while Date() < deadline, ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int ?? 0) < 4_096 {
-                Thread.sleep(forTimeInterval: 0.005)
-            }
+            _ = eventuallyBlocking { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int ?? 0) >= 4_096 }
             Interruption.request()
         }
         stopper.start()

@@ -52,7 +52,26 @@ struct WAVStreamTests {
         let data = WAVTests.bytes(count: 42, seed: 4)  // 10 frames and a half
         let bytes = WAVTests.file([("fmt ", WAVTests.fmt()), ("data", data)], declared: ["data": declared])
         let reader = try WAVStreamReader(input: try Self.pipeInput(bytes))
+        #expect(reader.truncation == nil, "known only at the end")
         #expect(try Self.readAll(reader) == Array(data[0..<40]), "whole frames, to the end")
+        // A declared size the stream falls short of is a truncation, said; an unset one is not.
+        #expect(reader.truncation == (declared == 4_000 ? WAVTruncation(declaredBytes: 4_000, availableBytes: 42) : nil))
+    }
+
+    @Test("defect: a truncated WAV was refused from a file but played from a pipe; now both read the same frames and say the same truncation",
+          arguments: [4_000, 43, 42, 40, 8])
+    func truncatedLikeAFile(declared: UInt32) throws {
+        let data = WAVTests.bytes(count: 42, seed: 5)  // 10 frames and a half
+        let bytes = WAVTests.file([("fmt ", WAVTests.fmt()), ("data", data)], declared: ["data": declared])
+        let path = WAVTests.temporary("truncated")
+        defer { unlink(path) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let file = try WAVReader(path: path)
+        let stream = try WAVStreamReader(input: try Self.pipeInput(bytes))
+        let fromFile = try Self.readAll(file), fromStream = try Self.readAll(stream)
+        #expect(fromFile == fromStream && fromFile.count == min(Int(declared), 42) / 4 * 4)
+        #expect(file.truncation == stream.truncation)
+        #expect((file.truncation != nil) == (declared > 43), "only whole frames missing make a truncation")
     }
 
     @Test("malformed streams get the file reader's errors; a huge fmt chunk is refused before it is read")

@@ -98,7 +98,6 @@ struct WAVTests {
             (Array(Self.file([("fmt ", Self.fmt()), data]).prefix(10)), .truncatedHeader),
             (Self.file([("fmt ", Self.fmt()), data], declared: ["fmt ": 0xFFFF_FFF0]),
              .chunkBeyondEnd(chunk: "fmt ", declared: 0xFFFF_FFF0, available: 16 + 8 + 8)),
-            (Self.file([("fmt ", Self.fmt()), data], declared: ["data": 4000]), .truncatedData(declared: 4000, available: 8)),
             (Self.file([("fmt ", Self.fmt(tag: 0x55)), data]), .unsupportedEncoding(tag: 0x55)),
             (Self.file([("fmt ", Self.fmt(bits: 12, blockAlign: 4)), data]), .unsupportedBitDepth(bits: 12, encoding: .integer)),
             (Self.file([("fmt ", Self.fmt(tag: 3, bits: 16)), data]), .unsupportedBitDepth(bits: 16, encoding: .float)),
@@ -112,6 +111,19 @@ struct WAVTests {
             #expect(throws: expected) { try parse(bytes) }
         }
         #expect(throws: WAVError.io(path: "/nonexistent/x.wav", errno: ENOENT)) { try WAVReader(path: "/nonexistent/x.wav") }
+    }
+
+    @Test("defect: a file that ends before its data chunk's declared size was refused; now its frames are read and the truncation said")
+    func truncatedFile() throws {
+        let data = Self.bytes(count: 42, seed: 6)  // 10 frames and half of one
+        let reader = try parse(Self.file([("fmt ", Self.fmt()), ("data", data)], declared: ["data": 4000]))
+        #expect(reader.frameCount == 10 && reader.totalFrames == 10)
+        #expect(reader.truncation == WAVTruncation(declaredBytes: 4000, availableBytes: 42))
+        #expect(reader.truncation?.description == "the data chunk declares 4000 bytes but holds 42")
+        #expect(try Self.readAll(reader) == Array(data[0..<40]))
+        // Short only by a partial frame, or of a size left unset: nothing that plays is missing.
+        #expect(try parse(Self.file([("fmt ", Self.fmt()), ("data", data)], declared: ["data": 43])).truncation == nil)
+        #expect(try parse(Self.file([("fmt ", Self.fmt()), ("data", data)], declared: ["data": 0xFFFF_FFFF])).truncation == nil)
     }
 
     @Test("EXTENSIBLE with a float subformat is read; an unknown subformat is refused")
