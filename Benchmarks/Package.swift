@@ -19,7 +19,7 @@ let package = Package(
         ),
         // The AlsaSwift side of every per-period measurement: the same loop as CBaseline/alsa_loop.c.
         .executableTarget(
-            name: "alsa-loop",
+            name: "period-bench",
             dependencies: [
                 .product(name: "AlsaSwift", package: "AlsaSwift"),
                 .product(name: "AlsaSimulation", package: "AlsaSwift"),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs inside the QEMU rig (Scripts/kernel-test), on snd-dummy hw:0,0: every per-period figure of
-# BENCHMARKS.md for AlsaSwift (alsa-loop) and alsa-lib (alsa-loop-c), measured the same way for
+# BENCHMARKS.md for AlsaSwift (period-bench) and alsa-lib (alsa-loop-c), measured the same way for
 # both. Writes key=value lines to $1/results.txt; Benchmarks/Scripts/table.py judges them.
 #   rig-measure.sh OUTDIR SWIFT_BIN C_BIN MALLOC_LIB HEADROOM_SECONDS
 set -uo pipefail
@@ -140,7 +140,7 @@ done
 
 # 4. Latency headroom: the smallest period (4 per buffer) at which $headroom s of read/write
 #    playback runs without an xrun. Both sides do the same work, zeros from memory through their
-#    own loop (alsa-loop and its alsa-lib twin); each size gets three tries, which side goes first
+#    own loop (period-bench and its alsa-lib twin); each size gets three tries, which side goes first
 #    alternates, and the table takes the median. Sizes stop once both sides have passed one.
 passed_swift="" passed_c=""
 for size in 32 64 128 256 512 1024; do

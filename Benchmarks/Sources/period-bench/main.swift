@@ -10,7 +10,7 @@ import Synchronization
 /// line of key=value pairs. With libmalloccount.so preloaded it counts heap allocations in the
 /// steady window (after the warm-up periods), the same way the baseline does.
 struct AlsaLoop: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "alsa-loop")
+    static let configuration = CommandConfiguration(commandName: "period-bench")
 
     /// `async` and `async-alsa-lib`: the streams' `async` transfers over the direct transport and
     /// over alsa-lib's.
