@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "alsa-tone", targets: ["alsa-tone"]),
         .executable(name: "alsa-info", targets: ["alsa-info"]),
         .executable(name: "alsa-mixer", targets: ["alsa-mixer"]),
+        .executable(name: "alsa-loop", targets: ["alsa-loop"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
@@ -84,6 +85,8 @@ let package = Package(
         .executableTarget(name: "alsa-info", dependencies: ["AlsaTools"], path: "Examples/alsa-info",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(name: "alsa-mixer", dependencies: ["AlsaTools"], path: "Examples/alsa-mixer",
+                          swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(name: "alsa-loop", dependencies: ["AlsaTools"], path: "Examples/alsa-loop",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
         // Top-level code awaiting a stream's write: run by TopLevelAwaitTests.
         .executableTarget(name: "top-level-await", dependencies: ["AlsaSwift", "AlsaSimulation",
