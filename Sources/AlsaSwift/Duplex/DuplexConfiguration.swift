@@ -98,10 +98,13 @@ public struct DuplexConfiguration: Sendable, Equatable, CustomStringConvertible 
     public var format: SampleFormat { capture.format }
     /// Frames per period, on both sides: what each callback gets and gives.
     public var periodSize: Int { capture.periodSize }
-    /// The output queued ahead of the input, as alsa-lib's test/latency.c queues it: two periods
-    /// of silence at every start. The round trip is this plus what the drivers declare beyond
-    /// their buffers (`DuplexTiming` measures it).
-    public var queuedFrames: Int { 2 * periodSize }
+    /// The output queued ahead of the input at every start: two periods of silence, as alsa-lib's
+    /// test/latency.c queues them; three where two clocks run free of each other (frame adjustment,
+    /// or none) and the playback buffer holds three, because the two cards' period interrupts
+    /// slide past each other and, at the crossing, a queue of two periods runs dry before the
+    /// period that refills it is there. The round trip is this plus what the drivers declare
+    /// beyond their buffers (`DuplexTiming` measures it).
+    public var queuedFrames: Int
 
     public var description: String {
         "\(format) \(channels)ch \(rate) Hz, period \(periodSize) frames, \(queuedFrames) frames queued; "

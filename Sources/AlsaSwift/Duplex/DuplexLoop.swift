@@ -81,8 +81,10 @@ final class DuplexLoop {
             : DriftTracker(compensation: compensation, rate: capture.configuration.rate, periodFrames: periodFrames, rateShift: rateShift)
         buffers = DuplexBuffers(samples: options.samples, frames: periodFrames, channels: capture.channels,
                                 format: capture.configuration.format, frameBytes: capture.frameBytes)
+        let freeClocks = compensation == .frameAdjustment || compensation == .none
+        let queued = (freeClocks && playback.bufferFrames >= 3 * periodFrames ? 3 : 2) * periodFrames
         configuration = DuplexConfiguration(capture: capture.configuration, playback: playback.configuration, start: start,
-                                            compensation: compensation, samples: options.samples)
+                                            compensation: compensation, samples: options.samples, queuedFrames: queued)
     }
 
     // MARK: starting
@@ -90,9 +92,10 @@ final class DuplexLoop {
     /// The start procedure (test/latency.c): both sides prepared and empty, two periods of silence
     /// queued for playback, then one start, or two back to back.
     func startUp() throws(AlsaError) {
-        let queued = try playback.queueSilence(2 * periodFrames)
-        guard queued == 2 * periodFrames else {
-            throw AlsaError(.start, .noSpace, context: "\(playback.pcm.name) took \(queued) of the \(2 * periodFrames) frames of silence queued at the start")
+        let wanted = configuration.queuedFrames
+        let queued = try playback.queueSilence(wanted)
+        guard queued == wanted else {
+            throw AlsaError(.start, .noSpace, context: "\(playback.pcm.name) took \(queued) of the \(wanted) frames of silence queued at the start")
         }
         try capture.start()
         if configuration.start == .linked {

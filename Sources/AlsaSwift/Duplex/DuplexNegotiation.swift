@@ -1,5 +1,7 @@
 /// How a duplex stream puts its two PCMs on one rate, channel count, period and format, with
-/// test/latency.c's buffer of two periods on each side, or says where they differ.
+/// test/latency.c's buffer of two periods on the capture side and three on the playback side (two
+/// queued, and room for a third where two clocks need it: `DuplexConfiguration.queuedFrames`), or
+/// says where they differ.
 ///
 /// The request's latency is the round trip asked for: a period is half of it. The capture side
 /// is configured first; the playback side is asked for what the capture side got; where the
@@ -29,7 +31,7 @@ enum DuplexNegotiation {
             if request.mayAdapt.contains(.rate) { asked.rate = input.rate }
             if request.mayAdapt.contains(.channels) { asked.channels = input.channels }
             output = try StreamNegotiation.configure(playback, .playback, asked, formats: [input.format], periodSize: input.periodSize,
-                                                     bufferSize: 2 * input.periodSize)
+                                                     bufferSize: 3 * input.periodSize)
             output.adaptations = StreamAdaptation.differences(request, output.setup)
             rounds += 1
             guard output.periodSize != input.periodSize, rounds < 4 else { break }

@@ -14,9 +14,10 @@
 /// Both sides are negotiated to one rate, period and format, or the stream refuses to open and
 /// says where they differ; the request's latency is the round trip asked for, two periods. The
 /// sides are linked where the kernel lets them (`DuplexConfiguration.start` says whether), so that
-/// one start starts both. An xrun on either side restarts both with the same two periods queued,
+/// one start starts both. An xrun on either side restarts both with the same silence queued,
 /// and is counted on the side that ran out (`xruns`). On two cards the stream measures their
-/// drift and holds the round trip (`drift`). For a callback on a real-time thread use
+/// drift and holds the round trip (`drift`); where their clocks run free (no loopback rate shift)
+/// it queues a third period (`DuplexConfiguration.queuedFrames`). For a callback on a real-time thread use
 /// `DuplexThread`. Not `Sendable`: one task or thread uses a stream at a time.
 public final class DuplexStream {
     let loop: DuplexLoop
