@@ -32,22 +32,22 @@ enum ArgumentsFuzz {
     static func play(_ arguments: [String]) {
         guard let command = try? AlsaPlay.parse(arguments) else { return }
         _ = try? command.samples.rawInputFormat()
-        _ = command.device.request(format: .s16LE, channels: 2, rate: 48_000)
-        _ = command.device.request(format: .floatLE, channels: 64, rate: 768_000)
-        for rate in [1, 9, Int(UInt32.max)] { _ = command.device.request(format: .u8, channels: 1, rate: deviceCount(rate, "rate")) }
+        _ = command.device.request(format: .s16LE, channelCount: 2, sampleRate: 48_000)
+        _ = command.device.request(format: .floatLE, channelCount: 64, sampleRate: 768_000)
+        for rate in [1, 9, Int(UInt32.max)] { _ = command.device.request(format: .u8, channelCount: 1, sampleRate: deviceCount(rate, "rate")) }
     }
 
     static func record(_ arguments: [String]) {
         guard let command = try? AlsaRecord.parse(arguments) else { return }
         let channels = deviceCount(command.channelCount, "channels"), rate = deviceCount(command.sampleRate, "rate")
-        _ = command.device.request(format: command.format.sampleFormat, channels: channels, rate: rate)
-        _ = WAVFormat(storing: command.format.sampleFormat, channels: command.channelCount, sampleRate: command.sampleRate)?.headerLimitViolation
+        _ = command.device.request(format: command.format.sampleFormat, channelCount: channels, sampleRate: rate)
+        _ = WAVFormat(storing: command.format.sampleFormat, channelCount: command.channelCount, sampleRate: command.sampleRate)?.headerLimitViolation
     }
 
     static func tone(_ arguments: [String]) {
         guard let command = try? AlsaTone.parse(arguments) else { return }
-        _ = command.device.request(format: .s16LE, channels: deviceCount(command.channels, "channels"), rate: deviceCount(command.rate, "rate"))
-        var generator = ToneGenerator(signal: command.signal, rate: command.rate, channels: command.channels, frequency: command.frequency,
+        _ = command.device.request(format: .s16LE, channelCount: deviceCount(command.channels, "channels"), sampleRate: deviceCount(command.rate, "rate"))
+        var generator = ToneGenerator(signal: command.signal, sampleRate: command.rate, channelCount: command.channels, frequency: command.frequency,
                                       sweepTo: command.to, segment: 2, levelDB: command.level)
         let frames = max(min(64, samples.count / command.channels), 1)
         generator.fill(UnsafeMutableBufferPointer(rebasing: samples[0..<frames * command.channels]))

@@ -83,11 +83,11 @@ final class FuzzedKernel: KernelInterface, @unchecked Sendable {
         if case .fail(let errno) = decision { throw errno }
     }
 
-    func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
+    func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeout: Duration?) throws(Errno) -> Int32 {
         let decision = decide()
         if case .fail(let errno) = decision { throw errno }
         // Never a real wait: a fuzzing run must not sleep.
-        var ready = try base.poll(descriptors, count: count, timeoutMilliseconds: min(timeoutMilliseconds < 0 ? 0 : timeoutMilliseconds, 0))
+        var ready = try base.poll(descriptors, count: count, timeout: .zero)
         if case .corrupt = decision, count > 0 {
             descriptors[Int(input.byte()) % count].revents = Int16(bitPattern: input.uint16())
             ready = Int32(input.byte())

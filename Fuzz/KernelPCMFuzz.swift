@@ -29,7 +29,7 @@ enum KernelPCMFuzz {
         let kernel = FuzzedKernel(base: SimulatedKernel(card: 0, hardware: hardware), input: setupInput)
         guard let pcm = try? KernelPCM(card: 0, device: 0, direction: direction, options: options, kernel: kernel) else { return }
         defer { try? pcm.close() }
-        guard let setup = try? pcm.configure(HardwareRequest(access: access, format: .s16LE, channels: channels, rate: 48_000,
+        guard let setup = try? pcm.configure(HardwareRequest(access: access, format: .s16LE, channelCount: channels, sampleRate: 48_000,
                                                              periodSize: 64, periodCount: 4)) else { return }
         var lastError: AlsaError?
         for _ in 0..<48 {
@@ -51,19 +51,19 @@ enum KernelPCMFuzz {
         switch kernel.input.byte() % 22 {
         case 0: try pcm.writeInterleaved(UnsafeRawBufferPointer(rebasing: buffer[0..<min(frames * frameBytes, buffer.count)]))
         case 1: try pcm.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(frames * frameBytes, buffer.count)]))
-        case 2: try pcm.writeNonInterleaved(UnsafeBufferPointer(rebasing: channelPointers[0..<setup.channels]), frames: frames)
-        case 3: try pcm.readNonInterleaved(into: UnsafeBufferPointer(rebasing: channelPointers[0..<setup.channels]), frames: frames)
+        case 2: try pcm.writeNonInterleaved(UnsafeBufferPointer(rebasing: channelPointers[0..<setup.channelCount]), frames: frames)
+        case 3: try pcm.readNonInterleaved(into: UnsafeBufferPointer(rebasing: channelPointers[0..<setup.channelCount]), frames: frames)
         case 4, 5:
             let area = try pcm.beginTransfer(maxFrames: frames)
             // Commit what was granted, or (sometimes) a count it was not: that must be refused.
             try pcm.commitTransfer(kernel.input.byte() < 224 ? area.frames : frames)
-        case 6: _ = try pcm.wait(timeoutMilliseconds: Int32(kernel.input.byte() % 3) - 1)
+        case 6: _ = try pcm.wait(timeout: [nil, .zero, .milliseconds(1)][Int(kernel.input.byte() % 3)])
         case 7: _ = try pcm.avail()
         case 8: _ = try pcm.delay()
         case 9: _ = try pcm.state
         case 10: try pcm.start()
         case 11: try pcm.drop()
-        case 12: _ = try pcm.drain(timeoutMilliseconds: Int(kernel.input.byte()))
+        case 12: _ = try pcm.drain(timeout: .milliseconds(Int(kernel.input.byte())))
         case 13: try pcm.prepare()
         case 14: try pcm.pause(kernel.input.bool())
         case 15: try pcm.resume()

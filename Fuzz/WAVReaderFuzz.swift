@@ -26,7 +26,7 @@ enum WAVReaderFuzz {
         _ = reader.duration
         _ = "\(format)"
         while let got = try? reader.read(frames: 4_096, into: frames), got > 0 {
-            let samples = got * format.channels
+            let samples = got * format.channelCount
             guard samples <= floats.count else { continue }
             try? SampleConversion.decode(UnsafeRawBufferPointer(rebasing: frames[0..<got * format.bytesPerFrame]),
                                          as: format.sampleFormat, into: UnsafeMutableBufferPointer(rebasing: floats[0..<samples]))

@@ -98,16 +98,16 @@ struct ControlDevice {
     /// first offered); EINVAL when none fits (also before HW_PARAMS, with no channel count).
     static func channelMap(of s: Substream, offers: [ChannelMapOption]) throws(Errno) -> [Int] {
         guard s.isOpen else { return [] }
-        guard let channels = s.setup?.channels else { throw .invalidArgument }
+        guard let channels = s.setup?.channelCount else { throw .invalidArgument }
         if let chosen = s.channelMapChoice, chosen.count == channels { return chosen }
-        guard let offer = offers.first(where: { $0.map.channels == channels }) else { throw .invalidArgument }
+        guard let offer = offers.first(where: { $0.map.channelCount == channels }) else { throw .invalidArgument }
         return offer.map.positions.map { Int($0.rawValue) }
     }
 
     /// A writable channel map control (as HDMI drivers have): the substream must be configured,
     /// and the map must be one the control offers for its channel count.
     static func setChannelMap(of s: Substream, offers: [ChannelMapOption], values: [Int]) throws(Errno) {
-        guard s.isOpen, let channels = s.setup?.channels else { throw .badFileDescriptorState }
+        guard s.isOpen, let channels = s.setup?.channelCount else { throw .badFileDescriptorState }
         let chosen = Array(values.prefix(channels))
         guard chosen.allSatisfy({ UInt32(exactly: $0) != nil }),
               offers.contains(where: { $0.allows(ChannelMap(chosen.map { ChannelPosition(rawValue: UInt32($0)) })) }) else {

@@ -347,7 +347,7 @@ struct HardwareRefinement {
                   ALSA_HW_PARAM_BUFFER_SIZE, ALSA_HW_PARAM_BUFFER_BYTES] {
             space[interval: p].integer = true
         }
-        space[interval: ALSA_HW_PARAM_CHANNELS] = .range(hardware.channels.lowerBound, hardware.channels.upperBound, integer: true)
+        space[interval: ALSA_HW_PARAM_CHANNELS] = .range(hardware.channelCount.lowerBound, hardware.channelCount.upperBound, integer: true)
         let rates = hardware.rateBounds
         space[interval: ALSA_HW_PARAM_RATE] = .range(rates.lowerBound, rates.upperBound)
         space[interval: ALSA_HW_PARAM_PERIOD_BYTES] = .range(hardware.periodBytes.lowerBound, hardware.periodBytes.upperBound)

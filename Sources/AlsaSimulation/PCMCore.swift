@@ -79,7 +79,7 @@ struct PCMCore {
             guard s.state != State.open, let setup = s.setup else { throw .badFileDescriptorState }
             x.pointee.result = 0
             guard let bufs = x.pointee.bufs else { throw .badAddress }
-            let planes = (0..<setup.channels).map { bufs[$0] }
+            let planes = (0..<setup.channelCount).map { bufs[$0] }
             do throws(Errno) {
                 x.pointee.result = try transfer(frames: Int(x.pointee.frames), interleaved: false, user: planes)
             } catch {
@@ -101,7 +101,7 @@ struct PCMCore {
     private func channelInfo(_ r: UnsafeMutablePointer<snd_pcm_channel_info>) throws(Errno) {
         guard s.state != State.open, let setup = s.setup else { throw .badFileDescriptorState }
         let channel = r.pointee.channel
-        guard channel < UInt32(setup.channels) else { throw .invalidArgument }
+        guard channel < UInt32(setup.channelCount) else { throw .invalidArgument }
         r.pointee = snd_pcm_channel_info()
         r.pointee.channel = channel
         guard s.hardware.info & ALSA_INFO_MMAP != 0 else {
@@ -111,9 +111,9 @@ struct PCMCore {
         let width = UInt32(setup.sampleBytes * 8)
         if setup.interleavedLayout {
             r.pointee.first = channel * width
-            r.pointee.step = UInt32(setup.channels) * width
+            r.pointee.step = UInt32(setup.channelCount) * width
         } else {
-            r.pointee.first = channel * UInt32(setup.dmaBytes / setup.channels) * 8
+            r.pointee.first = channel * UInt32(setup.dmaBytes / setup.channelCount) * 8
             r.pointee.step = width
         }
     }
@@ -140,7 +140,7 @@ struct PCMCore {
                 var accuracy: UInt32?
                 if requested == ALSA_AUDIO_TSTAMP_TYPE_LINK && s.hardware.info & ALSA_INFO_HAS_LINK_ATIME != 0 {
                     let frames = UInt64(s.wrap(Int(s.dmaPosition) - Int(s.dmaPositionAtTrigger)))
-                    r.pointee.audio_tstamp = Substream.clockTime(nanoseconds: frames * 1_000_000_000 / UInt64(max(setup.rate, 1)))
+                    r.pointee.audio_tstamp = Substream.clockTime(nanoseconds: frames * 1_000_000_000 / UInt64(max(setup.sampleRate, 1)))
                     r.pointee.tstamp = s.now
                     type = ALSA_AUDIO_TSTAMP_TYPE_LINK
                     accuracy = SimulatedHardware.linkTimestampAccuracyNanoseconds
@@ -186,8 +186,8 @@ struct PCMCore {
         let format = lowest(ALSA_HW_PARAM_FORMAT)
         let channels = value(ALSA_HW_PARAM_CHANNELS)
         let sampleBits = Int(HardwareRefinement.physicalWidth[Int(format)] ?? 8)
-        let setup = Substream.Setup(access: lowest(ALSA_HW_PARAM_ACCESS), format: format, channels: channels,
-                                    rate: value(ALSA_HW_PARAM_RATE), periodSize: value(ALSA_HW_PARAM_PERIOD_SIZE),
+        let setup = Substream.Setup(access: lowest(ALSA_HW_PARAM_ACCESS), format: format, channelCount: channels,
+                                    sampleRate: value(ALSA_HW_PARAM_RATE), periodSize: value(ALSA_HW_PARAM_PERIOD_SIZE),
                                     bufferSize: value(ALSA_HW_PARAM_BUFFER_SIZE),
                                     frameBytes: sampleBits * channels / 8, sampleBytes: max(sampleBits / 8, 1))
         s.setup = setup
@@ -471,7 +471,7 @@ struct PCMCore {
     private func transfer(frames: Int, interleaved: Bool, user: [UnsafeMutableRawPointer?]?) throws(Errno) -> Int {
         guard let setup = s.setup, let dma = s.dma?.base else { throw .badFileDescriptorState }
         if interleaved {
-            guard setup.access == 3 || setup.channels == 1 else { throw .invalidArgument }
+            guard setup.access == 3 || setup.channelCount == 1 else { throw .invalidArgument }
         } else {
             guard setup.access == 4 else { throw .invalidArgument }
         }
@@ -548,7 +548,7 @@ struct PCMCore {
             if s.capture { other.copyMemory(from: ring, byteCount: bytes) } else { ring.copyMemory(from: other, byteCount: bytes) }
             return
         }
-        for channel in 0..<setup.channels {
+        for channel in 0..<setup.channelCount {
             let ring = dma + (channel * setup.bufferSize + ringOffset) * setup.sampleBytes
             let bytes = n * setup.sampleBytes
             // A missing channel buffer means silence for that channel, as in the kernel.

@@ -39,15 +39,15 @@ public struct SimulatedControlElement: Sendable, Equatable {
 
     /// A stereo volume with a DB_SCALE TLV, as snd-dummy and most codecs have.
     public static func volume(_ name: String, range: ClosedRange<Int>, value: Int, minimumGain: Int, step: Int,
-                              mutesAtMinimum: Bool = false, channels: Int = 2) -> SimulatedControlElement {
+                              mutesAtMinimum: Bool = false, channelCount: Int = 2) -> SimulatedControlElement {
         let scale: [UInt32] = [1, 8, UInt32(bitPattern: Int32(minimumGain)), UInt32(step) | (mutesAtMinimum ? 0x10000 : 0)]
         return SimulatedControlElement(name: name, type: .integer(minimum: range.lowerBound, maximum: range.upperBound, step: 1),
-                                       values: Array(repeating: value, count: channels), tlv: scale)
+                                       values: Array(repeating: value, count: channelCount), tlv: scale)
     }
 
     /// An on/off switch (true is on, which for a playback switch means not muted).
-    public static func toggle(_ name: String, on: Bool, channels: Int = 2) -> SimulatedControlElement {
-        SimulatedControlElement(name: name, type: .boolean, values: Array(repeating: on ? 1 : 0, count: channels))
+    public static func toggle(_ name: String, on: Bool, channelCount: Int = 2) -> SimulatedControlElement {
+        SimulatedControlElement(name: name, type: .boolean, values: Array(repeating: on ? 1 : 0, count: channelCount))
     }
 
     /// A PCM's channel map control as snd_pcm_add_chmap_ctls makes it (sound/core/pcm_lib.c):
@@ -64,7 +64,7 @@ public struct SimulatedControlElement: Sendable, Equatable {
             case .variable: ALSA_CTL_TLVT_CHMAP_VAR
             case .paired: ALSA_CTL_TLVT_CHMAP_PAIRED
             }
-            tlv += [type, UInt32(offer.map.channels * 4)] + offer.map.positions.map(\.rawValue)
+            tlv += [type, UInt32(offer.map.channelCount * 4)] + offer.map.positions.map(\.rawValue)
         }
         var access: ControlAccess = [.read, .volatile, .tlvRead]
         if writable { access.insert(.write) }

@@ -11,7 +11,7 @@ public struct SimulatedHardware: Sendable, Equatable {
     /// `SNDRV_PCM_FORMAT_*` values.
     public var formats: [Int32]
     /// The channel counts the device accepts.
-    public var channels: ClosedRange<UInt32>
+    public var channelCount: ClosedRange<UInt32>
     /// The rates the device accepts.
     public var rates: Rates
     /// The period sizes the device accepts, in bytes.
@@ -65,13 +65,13 @@ public struct SimulatedHardware: Sendable, Equatable {
     }
 
     /// A device with these limits; `.dummy`, `.explicitSync` and `.syncApplPtr` are ready-made ones.
-    public init(info: UInt32, accessMask: UInt32, formats: [Int32], channels: ClosedRange<UInt32>, rates: Rates,
+    public init(info: UInt32, accessMask: UInt32, formats: [Int32], channelCount: ClosedRange<UInt32>, rates: Rates,
                 periodBytes: ClosedRange<UInt32>, periods: ClosedRange<UInt32>, bufferBytesMax: UInt32,
                 architecture: Architecture = .x86, resume: ResumeBehaviour = .supported, name: String = "Simulated PCM") {
         self.info = info
         self.accessMask = accessMask
         self.formats = formats
-        self.channels = channels
+        self.channelCount = channelCount
         self.rates = rates
         self.periodBytes = periodBytes
         self.periods = periods
@@ -89,7 +89,7 @@ public struct SimulatedHardware: Sendable, Equatable {
     public static var dummy: SimulatedHardware {
         SimulatedHardware(info: ALSA_INFO_MMAP | ALSA_INFO_MMAP_VALID | ALSA_INFO_INTERLEAVED | ALSA_INFO_RESUME,
                           accessMask: 1 << 0 | 1 << 3,
-                          formats: [1, 2], channels: 1...2, rates: .continuous(5500...48000),
+                          formats: [1, 2], channelCount: 1...2, rates: .continuous(5500...48000),
                           periodBytes: 64...65536, periods: 1...1024, bufferBytesMax: 65536,
                           architecture: .x86, resume: .supported, name: "Simulated PCM")
     }
@@ -99,7 +99,7 @@ public struct SimulatedHardware: Sendable, Equatable {
         SimulatedHardware(info: ALSA_INFO_MMAP | ALSA_INFO_MMAP_VALID | ALSA_INFO_INTERLEAVED | ALSA_INFO_NONINTERLEAVED
                             | ALSA_INFO_PAUSE | ALSA_INFO_RESUME | ALSA_INFO_EXPLICIT_SYNC,
                           accessMask: mmapAccesses | readWriteAccesses,
-                          formats: [1, 2, 10, 14, 32], channels: 1...8,
+                          formats: [1, 2, 10, 14, 32], channelCount: 1...8,
                           rates: .list([8000, 11025, 16000, 22050, 32000, 44100, 48000, 88200, 96000, 192000]),
                           periodBytes: 64...262_144, periods: 2...1024, bufferBytesMax: 1 << 20,
                           architecture: .x86, resume: .supported, name: "ExplicitSync PCM")
@@ -112,7 +112,7 @@ public struct SimulatedHardware: Sendable, Equatable {
         var hardware = SimulatedHardware(info: ALSA_INFO_MMAP | ALSA_INFO_MMAP_VALID | ALSA_INFO_INTERLEAVED | ALSA_INFO_NONINTERLEAVED
                                             | ALSA_INFO_PAUSE | ALSA_INFO_RESUME,
                                          accessMask: mmapAccesses | readWriteAccesses,
-                                         formats: [2, 6, 10, 14, 32], channels: 1...32, rates: .continuous(8000...192_000),
+                                         formats: [2, 6, 10, 14, 32], channelCount: 1...32, rates: .continuous(8000...192_000),
                                          periodBytes: 64...1_048_576, periods: 1...1024, bufferBytesMax: 2 * 1_048_576,
                                          architecture: .x86, resume: .supported, name: "Loopback PCM")
         hardware.isLoopback = true

@@ -98,7 +98,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     public func advance(frames: Int) {
         locked {
             guard let reference = referenceSetup else { return clock.advance(frames: frames, rate: 48_000) }
-            passTime(frames: frames, rate: reference.rate)
+            passTime(frames: frames, rate: reference.sampleRate)
         }
     }
 
@@ -107,7 +107,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     public func advance(periods: Int) {
         locked {
             guard let reference = referenceSetup else { return }
-            passTime(frames: periods * reference.periodSize, rate: reference.rate)
+            passTime(frames: periods * reference.periodSize, rate: reference.sampleRate)
         }
     }
 
@@ -308,7 +308,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 }
             }
             guard let s = files[fd.rawValue] else { return try fail(&record, .badFileDescriptor) }
-            if framesPerCall > 0 && !isStalled { passTime(frames: framesPerCall, rate: s.setup?.rate ?? 48_000) }
+            if framesPerCall > 0 && !isStalled { passTime(frames: framesPerCall, rate: s.setup?.sampleRate ?? 48_000) }
             let result: Int32
             do throws(Errno) {
                 result = try PCMCore(kernel: self, s: s).ioctl(request, argument)
@@ -399,7 +399,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     /// checked at each step). When nothing simulated is moving, the call blocks in the host's poll
     /// on the host descriptors, without holding the kernel's lock; with none, it reports a timeout
     /// rather than hang.
-    public func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
+    public func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeout: Duration?) throws(Errno) -> Int32 {
+        let timeoutMilliseconds = timeout.pollMilliseconds
         let outcome = try locked { () throws(Errno) -> Int32? in
             var record = SimulatedCallRecord(call: .poll)
             try checkFault(&record, .poll, nil)
@@ -428,10 +429,10 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 if ready > 0 || timeoutMilliseconds == 0 { return ready }
                 let clocks = (0..<count).compactMap { files[descriptors[$0].fd] }.filter { $0.isRunning && !$0.disconnected }
                 guard !isStalled, let clock = clocks.first, let setup = clock.setup else { return nil }
-                let limit = timeoutMilliseconds < 0 ? setup.rate * 3600 : Int(timeoutMilliseconds) * setup.rate / 1000
+                let limit = timeoutMilliseconds < 0 ? setup.sampleRate * 3600 : Int(timeoutMilliseconds) * setup.sampleRate / 1000
                 if waitedFrames >= limit { return 0 }
-                let step = min(clock.referenceFramesToInterrupt(referenceRate: setup.rate), limit - waitedFrames)
-                passTime(frames: step, rate: setup.rate)
+                let step = min(clock.referenceFramesToInterrupt(referenceRate: setup.sampleRate), limit - waitedFrames)
+                passTime(frames: step, rate: setup.sampleRate)
                 waitedFrames += step
             }
         }
@@ -476,7 +477,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         if watchesControls && hostSet[count].revents != 0 {
             // A control event arrived: look at every descriptor again, without sleeping.
             controlWakeup.drain()
-            return try poll(descriptors, count: count, timeoutMilliseconds: 0)
+            return try poll(descriptors, count: count, timeout: .zero)
         }
         for i in 0..<count { descriptors[i].revents = hostSet[i].revents }
         return result
@@ -545,7 +546,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     /// Runs the clock to the next period interrupt of `s`: a caller sleeping in the kernel. Called
     /// from inside an ioctl, with the lock already held.
     func sleepOnePeriod(_ s: Substream) {
-        guard let rate = s.setup?.rate else { return }
+        guard let rate = s.setup?.sampleRate else { return }
         passTime(frames: s.referenceFramesToInterrupt(referenceRate: rate), rate: rate)
     }
 

@@ -52,8 +52,8 @@ final class Substream {
     struct Setup {
         var access: Int32
         var format: Int32
-        var channels: Int
-        var rate: Int
+        var channelCount: Int
+        var sampleRate: Int
         var periodSize: Int
         var bufferSize: Int
         var frameBytes: Int
@@ -308,7 +308,7 @@ final class Substream {
     func updateHardwarePointer() {
         guard let setup, isRunning else { return }
         hwPtr = dmaPosition
-        let audio = Self.clockTime(nanoseconds: UInt64(hwPtr) * 1_000_000_000 / UInt64(max(setup.rate, 1)))
+        let audio = Self.clockTime(nanoseconds: UInt64(hwPtr) * 1_000_000_000 / UInt64(max(setup.sampleRate, 1)))
         if audio.tv_sec != status.pointee.audio_tstamp.tv_sec || audio.tv_nsec != status.pointee.audio_tstamp.tv_nsec {
             status.pointee.audio_tstamp = audio
             status.pointee.tstamp = now
@@ -381,9 +381,9 @@ final class Substream {
     /// this device's clock (its rate and `clockRatio`), the fractions carried over.
     func framesDue(after referenceFrames: Int, referenceRate: Int) -> Int {
         guard let setup, referenceFrames > 0 else { return referenceFrames }
-        if setup.rate == referenceRate && clockRatio == .exact && clockPhase == 0 { return referenceFrames }
+        if setup.sampleRate == referenceRate && clockRatio == .exact && clockPhase == 0 { return referenceFrames }
         rebasePhase(referenceRate)
-        clockPhase += Int128(referenceFrames) * Int128(setup.rate) * Int128(clockRatio.numerator)
+        clockPhase += Int128(referenceFrames) * Int128(setup.sampleRate) * Int128(clockRatio.numerator)
         let unit = Int128(referenceRate) * Int128(clockRatio.denominator)
         let due = clockPhase / unit
         clockPhase -= due * unit
@@ -394,9 +394,9 @@ final class Substream {
     func referenceFramesToInterrupt(referenceRate: Int) -> Int {
         guard let setup else { return .max }
         let frames = setup.periodSize - framesIntoPeriod
-        if setup.rate == referenceRate && clockRatio == .exact && clockPhase == 0 { return max(frames, 1) }
+        if setup.sampleRate == referenceRate && clockRatio == .exact && clockPhase == 0 { return max(frames, 1) }
         rebasePhase(referenceRate)
-        let perReference = Int128(setup.rate) * Int128(clockRatio.numerator)
+        let perReference = Int128(setup.sampleRate) * Int128(clockRatio.numerator)
         let needed = Int128(frames) * Int128(referenceRate) * Int128(clockRatio.denominator) - clockPhase
         return max(Int((needed + perReference - 1) / perReference), 1)
     }

@@ -12,7 +12,7 @@ struct PeriodWaitTests {
     static func engine(_ kernel: SimulatedKernel, _ direction: StreamDirection, period: Int, buffer: Int,
                        access: AccessType = .readWriteInterleaved, format: SampleFormat = .s16LE) throws -> PeriodEngine {
         let pcm = try StreamNegotiation.open("hw:0,0", direction, transport: .direct, kernel: kernel)
-        var request = StreamRequest(rate: 48_000, channels: 2, formats: [format])
+        var request = StreamRequest(sampleRate: 48_000, channelCount: 2, formats: [format])
         request.preferMmap = access.isMmap
         let configuration = try StreamNegotiation.configure(pcm, direction, request, formats: [format], periodSize: period,
                                                             bufferSize: buffer)

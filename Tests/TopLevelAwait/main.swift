@@ -32,13 +32,13 @@ final class PollCountingKernel: KernelInterface {
         try base.mmap(fd, length: length, protection: protection, offset: offset)
     }
     func munmap(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno) { try base.munmap(address, length: length) }
-    func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
+    func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeout: Duration?) throws(Errno) -> Int32 {
         if pthread_equal(pthread_self(), mainThread) != 0 {
             mainThreadPolls.add(1, ordering: .relaxed)
         } else {
             otherThreadPolls.add(1, ordering: .relaxed)
         }
-        return try base.poll(descriptors, count: count, timeoutMilliseconds: timeoutMilliseconds)
+        return try base.poll(descriptors, count: count, timeout: timeout)
     }
     func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
         try base.read(fd, into: buffer)
@@ -50,10 +50,10 @@ final class PollCountingKernel: KernelInterface {
 }
 
 let kernel = PollCountingKernel(base: SimulatedKernel(card: 0, hardware: .dummy))
-let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(rate: 48_000, channels: 2, latency: .milliseconds(20)),
+let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(sampleRate: 48_000, channelCount: 2, latency: .milliseconds(20)),
                                 kernel: kernel)
 // A tenth of a second: five buffers, so the write must wait for room several times.
-let samples = try InterleavedAudioBuffer(channels: 2, samples: [Float](repeating: 0.25, count: 4_800 * 2))
+let samples = try InterleavedAudioBuffer(channelCount: 2, samples: [Float](repeating: 0.25, count: 4_800 * 2))
 try await stream.write(samples)
 let onMain = kernel.mainThreadPolls.load(ordering: .relaxed)
 let elsewhere = kernel.otherThreadPolls.load(ordering: .relaxed)

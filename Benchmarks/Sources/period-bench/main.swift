@@ -52,7 +52,7 @@ struct AlsaLoop: ParsableCommand {
                                      transport: backend == .alsaLib || backend == .asyncAlsaLib || !(name.hasPrefix("hw:")) ? .alsaLib : .direct,
                                      kernel: kernel)
         let request = HardwareRequest(access: access == .mmap ? .mmapInterleaved : .readWriteInterleaved, format: .s16LE,
-                                      channels: 2, rate: 48_000, periodSize: period, periodCount: 4)
+                                      channelCount: 2, sampleRate: 48_000, periodSize: period, periodCount: 4)
         let sync = pcm.syncReport.strategy.map { "\($0)" } ?? "n/a"
         let result: (allocations: UInt?, xruns: Int)
         switch backend {
@@ -103,7 +103,7 @@ struct AlsaLoop: ParsableCommand {
                 if mmap {
                     // poll returns at once while there is room (a prepared stream included), so no
                     // state query is needed: with SYNC_PTR records it would cost a call per period.
-                    _ = try pcm.wait(timeoutMilliseconds: 1000)
+                    _ = try pcm.wait(timeout: .milliseconds(1000))
                     let area = try pcm.beginTransfer(maxFrames: left)
                     let bytes = area.frames * 4
                     if playback {
@@ -123,16 +123,15 @@ struct AlsaLoop: ParsableCommand {
         }
         windowEnd()  // before reading the allocation counter, which is no part of a period
         let after = Allocations.count
-        if playback { _ = try? pcm.drain(timeoutMilliseconds: 2000) }
+        if playback { _ = try? pcm.drain(timeout: .milliseconds(2000)) }
         return (before.flatMap { b in after.map { $0 - b } }, pcm.xrunCount)
     }
 
     /// `PlaybackStream.write` awaited a period at a time: the poll reactor path.
     func asyncLoop(_ pcm: any PCM, kernel: any KernelInterface, total: Int) throws -> (UInt?, Int) {
         let periodTime = Duration.nanoseconds(Int64(period) * 4 * 1_000_000_000 / 48_000)
-        let stream = try PlaybackStream(pcm: pcm, request: StreamRequest(rate: 48_000, channels: 2, latency: periodTime,
-                                                                          formats: [.s16LE], preferMmap: access == .mmap),
-                                        kernel: kernel)
+        let stream = try PlaybackStream(pcm: pcm, request: StreamRequest(sampleRate: 48_000, channelCount: 2, latency: periodTime,
+                                                                          formats: [.s16LE], preferMmap: access == .mmap))
         let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: Int(stream.configuration.periodSize) * 2)
         defer { samples.deallocate() }
         samples.initialize(repeating: 0)
@@ -158,16 +157,15 @@ struct AlsaLoop: ParsableCommand {
         }
         done.wait()
         if let error = box.error { throw error }
-        _ = try? stream.drain(timeout: .seconds(2))
+        _ = try? stream.drainBlocking(timeout: .seconds(2))
         return (box.allocations, stream.xrunCount)
     }
 
     /// `CaptureStream.read` awaited a period at a time: the poll reactor path, capture.
     func asyncCaptureLoop(_ pcm: any PCM, kernel: any KernelInterface, total: Int) throws -> (UInt?, Int) {
         let periodTime = Duration.nanoseconds(Int64(period) * 4 * 1_000_000_000 / 48_000)
-        let stream = try CaptureStream(pcm: pcm, request: StreamRequest(rate: 48_000, channels: 2, latency: periodTime,
-                                                                        formats: [.s16LE], preferMmap: access == .mmap),
-                                       kernel: kernel)
+        let stream = try CaptureStream(pcm: pcm, request: StreamRequest(sampleRate: 48_000, channelCount: 2, latency: periodTime,
+                                                                        formats: [.s16LE], preferMmap: access == .mmap))
         let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: Int(stream.configuration.periodSize) * 2)
         defer { samples.deallocate() }
         samples.initialize(repeating: 0)

@@ -43,7 +43,7 @@ func write(_ samples: [Float], _ path: String) throws {
 
 /// The whole of `input` through a new resampler, chunk by chunk, then its drain.
 func convert(_ input: [Float], channels: Int, from: Int, to: Int, level: (name: String, quality: ResamplingQuality, adaptive: Bool)) throws -> [Float] {
-    let resampler = try Resampler(from: from, to: to, channels: channels, quality: level.quality, adaptive: level.adaptive,
+    let resampler = try Resampler(from: from, to: to, channelCount: channels, quality: level.quality, adaptive: level.adaptive,
                                   maximumFrames: chunk)
     let frames = input.count / channels
     var output = [Float](repeating: 0, count: (frames * to / from + 2 * chunk) * channels)
@@ -86,7 +86,7 @@ for level in levels {
         }
         var best = Double.infinity
         for _ in 0..<3 {
-            let resampler = try Resampler(from: from, to: to, channels: 2, quality: level.quality, adaptive: level.adaptive, maximumFrames: chunk)
+            let resampler = try Resampler(from: from, to: to, channelCount: 2, quality: level.quality, adaptive: level.adaptive, maximumFrames: chunk)
             var output = [Float](repeating: 0, count: (chunk * to / from + 2) * 2 * 2)
             let start = DispatchTime.now().uptimeNanoseconds
             try stereo.withUnsafeBufferPointer { input in
@@ -108,7 +108,7 @@ for level in levels {
         // Allocations in a render-callback-like loop: 256-frame periods, after creation.
         if let mallocCount, !speedOnly {
             let period = 256, periods = 20_000
-            let resampler = try Resampler(from: from, to: to, channels: 2, quality: level.quality, adaptive: level.adaptive, maximumFrames: chunk)
+            let resampler = try Resampler(from: from, to: to, channelCount: 2, quality: level.quality, adaptive: level.adaptive, maximumFrames: chunk)
             var input = [Float](repeating: 0.1, count: chunk * 2), output = [Float](repeating: 0, count: period * 2)
             var count: UInt = 0, resetCount: UInt = 0, afterReset: UInt = 0, drainCount: UInt = 0
             try input.withUnsafeMutableBufferPointer { input in

@@ -1,5 +1,5 @@
 /// Frames a player reads in order: a WAV file, a WAV stream on a pipe, or raw samples.
-public protocol AudioSource: AnyObject {
+package protocol AudioSource: AnyObject {
     /// The path, or `stdin`.
     var name: String { get }
     /// The layout of the frames `read` returns.
@@ -15,14 +15,14 @@ public protocol AudioSource: AnyObject {
 
 extension AudioSource {
     /// Raw samples declare no length: nothing can be missing.
-    public var truncation: WAVTruncation? { nil }
+    package var truncation: WAVTruncation? { nil }
 
     /// Seconds of audio, nil when the length is not known.
-    public var totalDuration: Double? { totalFrames.map { Double($0) / Double(format.sampleRate) } }
+    package var totalDuration: Double? { totalFrames.map { Double($0) / Double(format.sampleRate) } }
 }
 
 /// Where a recorder puts the frames it captured: a WAV file or stream, or raw samples.
-public protocol AudioSink: AnyObject {
+package protocol AudioSink: AnyObject {
     /// Whole frames appended so far.
     var framesWritten: Int { get }
     /// Appends whole frames; a trailing partial frame is not written.

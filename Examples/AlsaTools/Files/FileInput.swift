@@ -9,15 +9,15 @@ import Glibc
 /// Reads go on until the buffer is full or the input ends, so a pipe that delivers a few bytes at a
 /// time still yields whole frames. A read that Ctrl-C interrupts is not retried: the tool sees the
 /// stop instead of waiting on for a writer that may never come.
-public final class FileInput {
+package final class FileInput {
     /// The path, or `stdin` for `-`.
-    public let name: String
+    package let name: String
     /// The open descriptor: the file's, or standard input's.
-    public let descriptor: FileDescriptor
+    package let descriptor: FileDescriptor
     private let owned: Bool
 
     /// Opens `path`, or takes standard input for `-`.
-    public init(path: String) throws(WAVError) {
+    package init(path: String) throws(WAVError) {
         if path == "-" {
             name = "stdin"
             descriptor = .standardInput
@@ -38,14 +38,14 @@ public final class FileInput {
 
     /// Whether the input can be read at any offset (a regular file), rather than only in order (a
     /// pipe, a FIFO, a terminal).
-    public var isSeekable: Bool {
+    package var isSeekable: Bool {
         var status = stat()
         guard fstat(descriptor.rawValue, &status) == 0 else { return false }
         return status.st_mode & S_IFMT == S_IFREG
     }
 
     /// The bytes from the current offset to the end of a regular file; nil for a pipe.
-    public var remainingBytes: Int64? {
+    package var remainingBytes: Int64? {
         guard isSeekable else { return nil }
         let here = lseek(descriptor.rawValue, 0, SEEK_CUR)
         var status = stat()
@@ -54,7 +54,7 @@ public final class FileInput {
     }
 
     /// Reads until `buffer` is full or the input ends; returns the bytes read (fewer only at the end).
-    public func readFully(into buffer: UnsafeMutableRawBufferPointer) throws(WAVError) -> Int {
+    package func readFully(into buffer: UnsafeMutableRawBufferPointer) throws(WAVError) -> Int {
         var done = 0
         while done < buffer.count {
             let got: Int

@@ -10,20 +10,20 @@ import Glibc
 /// patched in place; a pipe, a FIFO, a terminal or an appending descriptor only in order.
 /// Writes that Ctrl-C interrupts are not retried once a stop was asked: a tool stuck on a full pipe
 /// still ends.
-public final class FileOutput {
+package final class FileOutput {
     /// The path, or `stdout` for `-`.
-    public let name: String
+    package let name: String
     /// The open descriptor: the file's, or standard output's.
-    public let descriptor: FileDescriptor
+    package let descriptor: FileDescriptor
     /// Whether writes may go to any offset (and a header be patched).
-    public let isSeekable: Bool
+    package let isSeekable: Bool
     /// Where this output's bytes begin in the descriptor (standard output may already hold some).
-    public let baseOffset: Int64
+    package let baseOffset: Int64
     private let owned: Bool
     private var closed = false
 
     /// Creates (truncating) `path`, or takes standard output for `-`.
-    public init(path: String) throws(WAVError) {
+    package init(path: String) throws(WAVError) {
         if path == "-" {
             name = "stdout"
             descriptor = .standardOutput
@@ -52,14 +52,14 @@ public final class FileOutput {
     deinit { close() }
 
     /// Closes the file (never standard output). Safe to call twice.
-    public func close() {
+    package func close() {
         guard owned, !closed else { return }
         closed = true
         try? descriptor.close()
     }
 
     /// Writes all of `bytes` at `offset` from the start of this output, or next in order when nil.
-    public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64? = nil) throws(WAVError) {
+    package func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64? = nil) throws(WAVError) {
         var done = 0
         while done < bytes.count {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[done...])
@@ -78,7 +78,7 @@ public final class FileOutput {
     }
 
     /// Writes all of `bytes` (a header, a pad byte) at `offset`, or next in order when nil.
-    public func write(_ bytes: [UInt8], at offset: Int64? = nil) throws(WAVError) {
+    package func write(_ bytes: [UInt8], at offset: Int64? = nil) throws(WAVError) {
         let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
         defer { copy.deallocate() }
         copy.copyBytes(from: bytes)

@@ -1,14 +1,14 @@
 /// Headerless samples (`-t raw`), written in order as they arrive: to a file or standard output.
-public final class RawWriter: AudioSink {
+package final class RawWriter: AudioSink {
     /// Bytes in one frame: only whole frames are written.
-    public let frameBytes: Int
+    package let frameBytes: Int
     /// Whole frames written so far.
-    public private(set) var framesWritten = 0
+    package private(set) var framesWritten = 0
     private let output: FileOutput
     private var finished = false
 
     /// Raw frames of `frameBytes` bytes to `output`.
-    public init(output: FileOutput, frameBytes: Int) {
+    package init(output: FileOutput, frameBytes: Int) {
         self.output = output
         self.frameBytes = frameBytes
     }
@@ -16,7 +16,7 @@ public final class RawWriter: AudioSink {
     deinit { try? finish() }
 
     /// Writes the whole frames of `bytes`, in order.
-    public func append(_ bytes: UnsafeRawBufferPointer) throws(WAVError) {
+    package func append(_ bytes: UnsafeRawBufferPointer) throws(WAVError) {
         let frames = bytes.count / frameBytes
         guard frames > 0 else { return }
         try output.write(UnsafeRawBufferPointer(rebasing: bytes[0..<frames * frameBytes]))
@@ -24,7 +24,7 @@ public final class RawWriter: AudioSink {
     }
 
     /// Closes the file (raw samples need no header). Safe to call twice.
-    public func finish() throws(WAVError) {
+    package func finish() throws(WAVError) {
         guard !finished else { return }
         finished = true
         output.close()

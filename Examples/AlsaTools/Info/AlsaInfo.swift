@@ -5,35 +5,35 @@ import Foundation
 
 /// `alsa-info`: cards, PCM devices and capabilities, whether each requires explicit sync, and the
 /// record paths AlsaSwift would use.
-public struct AlsaInfo: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct AlsaInfo: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "alsa-info",
         abstract: "List sound cards, PCM devices, their capabilities and their explicit-sync needs.")
 
     @Option(name: [.customShort("D"), .long],
             help: "What to list: a card (hw:1) or device (hw:1,0, hw:CARD=PCH,DEV=0) of this machine; a name alsa-lib serves (default, plughw:0,0, dmix, null), opened for a moment in each direction; or the simulated machine (sim, or one of its devices, sim:hw:1,0). Without it, every card of this machine.")
-    public var device: String?
+    package var device: String?
 
     @Flag(help: "Print JSON for scripts.")
-    public var json = false
+    package var json = false
 
     @Flag(help: "Do not open the PCM devices (no capabilities).")
-    public var noProbe = false
+    package var noProbe = false
 
     @Flag(help: "Also list the PCM names alsa-lib's configuration advertises (the simulated machine's names with -D sim).")
-    public var hints = false
+    package var hints = false
 
     @Flag(help: "List where default leads and every name that can be opened (alsa-lib's and the kernel's, merged), instead of the cards; the simulated machine's with -D sim.")
-    public var names = false
+    package var names = false
 
-    public init() {}
+    package init() {}
 
-    public func validate() throws {
+    package func validate() throws {
         // The name is checked as ALSA would: an hw: name with numbers out of range is refused here.
         if let device { _ = try Self.target(device) }
     }
 
-    public func run() throws {
+    package func run() throws {
         Interruption.install()
         try Interruption.running(list)
         // Output to a full pipe that a signal cut short is not a listing.
@@ -64,7 +64,7 @@ public struct AlsaInfo: ParsableCommand {
     }
 
     /// What `-D` asks for.
-    public enum Target: Equatable, Sendable {
+    package enum Target: Equatable, Sendable {
         /// Every card of a machine (the simulated one when `simulated`).
         case machine(simulated: Bool)
         /// One card, or one device of it, by `hw:` name.
@@ -74,7 +74,7 @@ public struct AlsaInfo: ParsableCommand {
     }
 
     /// The target `device` names, or why it names none.
-    public static func target(_ device: String?) throws(ValidationError) -> Target {
+    package static func target(_ device: String?) throws(ValidationError) -> Target {
         guard let device else { return .machine(simulated: false) }
         if device == SimulatedMachine.name { return .machine(simulated: true) }
         let simulated = SimulatedMachine.hardwareName(for: device)
@@ -94,17 +94,17 @@ public struct AlsaInfo: ParsableCommand {
     }
 
     /// The report for this machine, or for the simulated one every tool shares (`-D sim`).
-    public static func report(simulated: Bool, probe: Bool, hints: Bool) throws -> DeviceReport {
+    package static func report(simulated: Bool, probe: Bool, hints: Bool) throws -> DeviceReport {
         try report(device: simulated ? SimulatedMachine.name : nil, probe: probe, hints: hints)
     }
 
     /// This machine's kernel, or the simulated machine every tool shares (`-D sim`).
-    public static func kernel(simulated: Bool) -> any KernelInterface {
+    package static func kernel(simulated: Bool) -> any KernelInterface {
         simulated ? SimulatedMachine.make() : LinuxKernel.shared
     }
 
     /// The report for what `device` names (see `target`).
-    public static func report(device: String?, probe: Bool, hints: Bool) throws -> DeviceReport {
+    package static func report(device: String?, probe: Bool, hints: Bool) throws -> DeviceReport {
         switch try target(device) {
         case .machine(let simulated):
             let listing = DeviceDiscovery(kernel: kernel(simulated: simulated)).listing(probeCapabilities: probe)

@@ -1,80 +1,80 @@
 import AlsaSwift
 
 /// What `alsa-info` reports, as plain values that encode to JSON for scripts.
-public struct DeviceReport: Encodable, Sendable {
-    public var cards: [Card]
-    public var hints: [Hint]?
+package struct DeviceReport: Encodable, Sendable {
+    package var cards: [Card]
+    package var hints: [Hint]?
     /// A name served by alsa-lib (`-D default`, `-D plughw:0,0`), probed in each direction.
-    public var pcm: NamedPCM?
+    package var pcm: NamedPCM?
 
-    public struct Card: Encodable, Sendable {
-        public var index: Int
-        public var id: String
-        public var driver: String
-        public var name: String
-        public var longName: String
-        public var problem: String?
-        public var devices: [Device]
+    package struct Card: Encodable, Sendable {
+        package var index: Int
+        package var id: String
+        package var driver: String
+        package var name: String
+        package var longName: String
+        package var problem: String?
+        package var devices: [Device]
     }
 
-    public struct Device: Encodable, Sendable {
-        public var name: String
-        public var device: Int
-        public var id: String
-        public var deviceName: String
-        public var playback: Stream?
-        public var capture: Stream?
+    package struct Device: Encodable, Sendable {
+        package var name: String
+        package var device: Int
+        package var id: String
+        package var deviceName: String
+        package var playback: Stream?
+        package var capture: Stream?
     }
 
-    public struct Stream: Encodable, Sendable {
+    package struct Stream: Encodable, Sendable {
         /// nil for a name alsa-lib serves, which has no subdevices of its own.
-        public var subdevices: Int?
-        public var subdevicesAvailable: Int?
+        package var subdevices: Int?
+        package var subdevicesAvailable: Int?
         /// available, busy, failed or not-probed
-        public var probe: String
-        public var error: String?
-        public var formats: [String]?
-        public var access: [String]?
-        public var channels: [Int]?
-        public var rate: [Int]?
-        public var periodSize: [Int]?
-        public var periods: [Int]?
-        public var bufferSize: [Int]?
-        public var info: [String]?
-        public var explicitSync: Bool?
-        public var syncApplPtr: Bool?
-        public var noRewinds: Bool?
+        package var probe: String
+        package var error: String?
+        package var formats: [String]?
+        package var access: [String]?
+        package var channels: [Int]?
+        package var rate: [Int]?
+        package var periodSize: [Int]?
+        package var periods: [Int]?
+        package var bufferSize: [Int]?
+        package var info: [String]?
+        package var explicitSync: Bool?
+        package var syncApplPtr: Bool?
+        package var noRewinds: Bool?
         /// The path each record would take with the direct transport: mapped, or SYNC_PTR and why.
-        public var statusRecord: String?
-        public var controlRecord: String?
+        package var statusRecord: String?
+        package var controlRecord: String?
         /// For a name alsa-lib serves: what `PCM.syncReport` says (the kernel PCM behind it, if any).
-        public var sync: String?
+        package var sync: String?
     }
 
     /// One ALSA name opened through alsa-lib for a moment in each direction.
-    public struct NamedPCM: Encodable, Sendable {
+    package struct NamedPCM: Encodable, Sendable {
         /// The name as given (`default`, `plughw:0,0`).
-        public var name: String
+        package var name: String
         /// What the name offers for playback, or why it could not be opened.
-        public var playback: Stream
+        package var playback: Stream
         /// What the name offers for capture, or why it could not be opened.
-        public var capture: Stream
+        package var capture: Stream
     }
 
-    public struct Hint: Encodable, Sendable {
-        public var name: String
-        public var description: String
+    package struct Hint: Encodable, Sendable {
+        package var name: String
+        package var description: String
         /// playback or capture when the name serves one direction only.
-        public var direction: String?
+        package var direction: String?
     }
 
     /// The report for a name alsa-lib serves.
-    public init(pcm: NamedPCM) {
+    package init(pcm: NamedPCM) {
         cards = []
         self.pcm = pcm
     }
 
-    public init(listing: [CardListing], hints: [PCMNameHint]?) {
+    package init(listing: [CardListing], hints: [PCMNameHint]?) {
         cards = listing.map { entry in
             Card(index: entry.card.index, id: entry.card.id, driver: entry.card.driver, name: entry.card.name,
                  longName: entry.card.longName, problem: entry.problem?.description,
@@ -128,7 +128,7 @@ public struct DeviceReport: Encodable, Sendable {
     }
 
     /// The human-readable listing.
-    public var text: String {
+    package var text: String {
         var lines: [String] = []
         if cards.isEmpty && pcm == nil { lines.append("no sound cards") }
         for card in cards {
@@ -167,10 +167,10 @@ extension DeviceReport.Stream {
     mutating func describe(_ c: HardwareCapabilities) {
         formats = c.formats.map(\.name)
         access = c.accessTypes.map(\.description)
-        channels = [c.channels.lowerBound, c.channels.upperBound]
-        rate = [c.rate.lowerBound, c.rate.upperBound]
+        channels = [c.channelCount.lowerBound, c.channelCount.upperBound]
+        rate = [c.sampleRate.lowerBound, c.sampleRate.upperBound]
         periodSize = [c.periodSize.lowerBound, c.periodSize.upperBound]
-        periods = [c.periods.lowerBound, c.periods.upperBound]
+        periods = [c.periodCount.lowerBound, c.periodCount.upperBound]
         bufferSize = [c.bufferSize.lowerBound, c.bufferSize.upperBound]
         info = c.info.description.split(separator: "|").map(String.init)
         explicitSync = c.info.contains(.explicitSync)

@@ -2,22 +2,22 @@ import AlsaSwift
 
 /// What `alsa-info --names` reports: where the default devices lead and every name that can be
 /// opened, each with its directions and, when probed, what it offers. Encodes to JSON for scripts.
-public struct NameReport: Encodable, Sendable {
-    public var defaults: [String]
-    public var names: [Name]
+package struct NameReport: Encodable, Sendable {
+    package var defaults: [String]
+    package var names: [Name]
 
-    public struct Name: Encodable, Sendable {
-        public var name: String
-        public var directions: [String]
-        public var title: String
-        public var details: String
-        public var transport: String
-        public var problem: String?
+    package struct Name: Encodable, Sendable {
+        package var name: String
+        package var directions: [String]
+        package var title: String
+        package var details: String
+        package var transport: String
+        package var problem: String?
         /// One line per direction probed: `playback: U8,S16_LE, 1-2 ch, ...`.
-        public var capabilities: [String]?
+        package var capabilities: [String]?
     }
 
-    public init(devices: AudioDevices, probe: Bool) {
+    package init(devices: AudioDevices, probe: Bool) {
         defaults = [StreamDirection.playback, .capture].map { devices.defaultDevice($0).description }
         names = devices.list().map { device in
             Name(name: device.name, directions: device.directions.map(\.description), title: device.title, details: device.details,
@@ -26,7 +26,7 @@ public struct NameReport: Encodable, Sendable {
         }
     }
 
-    public var text: String {
+    package var text: String {
         var lines = defaults
         let width = min(names.map(\.name.count).max() ?? 0, 40)
         for name in names {

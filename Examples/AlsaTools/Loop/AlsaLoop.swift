@@ -8,8 +8,8 @@ import Glibc
 
 /// `alsa-loop -C CAPTURE -P PLAYBACK`: what is captured is played back, a round trip later, as
 /// alsaloop does; the round trip achieved and the xruns go to standard error.
-public struct AlsaLoop: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct AlsaLoop: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "alsa-loop",
         abstract: "Play what one ALSA device captures on another, as alsaloop does, with the round trip it achieves.",
         discussion: """
@@ -23,48 +23,48 @@ public struct AlsaLoop: ParsableCommand {
         """)
 
     @Option(name: [.customShort("C"), .long], help: "The capture device: an ALSA PCM name, or sim (sim:hw:1,0) for the simulated machine.")
-    public var capture: String
+    package var capture: String
 
     @Option(name: [.customShort("P"), .long], help: "The playback device: an ALSA PCM name, or sim (sim:hw:1,0) for the simulated machine.")
-    public var playback: String
+    package var playback: String
 
     // Numbers are taken as they come (`.unconditional`), so that a negative one is refused with a
     // reason rather than read as an option.
     @Option(name: [.customShort("t"), .long], parsing: .unconditional,
             help: "The round trip asked for, in microseconds as alsaloop takes it (two periods), 100 to 10000000.")
-    public var latency: Int = 10_000
+    package var latency: Int = 10_000
 
     @Option(name: [.short, .long], help: FormatOption.help)
-    public var format: FormatOption?
+    package var format: FormatOption?
 
     @Option(name: [.short, .long], parsing: .unconditional, help: "Frames per second, 1 to 4294967295 (default 48000, or the rate of -f cd/dat).")
-    public var rate: Int?
+    package var rate: Int?
 
     @Option(name: [.short, .long], parsing: .unconditional, help: "Channels, 1 to 65535 (default 2).")
-    public var channels: Int?
+    package var channels: Int?
 
     @Option(name: [.customShort("d"), .long], parsing: .unconditional, help: "Seconds to run; without it, until Ctrl-C.")
-    public var duration: Double?
+    package var duration: Double?
 
     @Option(help: "auto (hw: names on AlsaSwift's direct kernel transport, others on alsa-lib), alsa-lib or direct.")
-    public var transport: DeviceOptions.TransportName = .auto
+    package var transport: DeviceOptions.TransportName = .auto
 
     @Flag(help: "Move samples through the mmapped buffers (begin/commit) instead of read/write calls.")
-    public var mmap = false
+    package var mmap = false
 
-    @OptionGroup public var report: ReportOptions
+    @OptionGroup package var report: ReportOptions
 
-    public init() {}
+    package init() {}
 
     /// The round trips `-t` accepts, in microseconds: from a few frames to ten seconds.
-    public static let latencies = 100...10_000_000
+    package static let latencies = 100...10_000_000
 
     /// `-r`, else the `-f cd`/`dat` rate, else 48 kHz.
-    public var sampleRate: Int { rate ?? format?.presetRate ?? 48_000 }
+    package var sampleRate: Int { rate ?? format?.presetRate ?? 48_000 }
     /// `-c`, else the `-f cd`/`dat` count, else 2.
-    public var channelCount: Int { channels ?? format?.presetChannels ?? 2 }
+    package var channelCount: Int { channels ?? format?.presetChannels ?? 2 }
 
-    public func validate() throws {
+    package func validate() throws {
         try ToolLimits.check(rate: rate, channels: channels)
         if !Self.latencies.contains(latency) {
             throw ValidationError("-t \(latency) is out of range (\(Self.latencies.lowerBound) to \(Self.latencies.upperBound) microseconds)")
@@ -78,16 +78,16 @@ public struct AlsaLoop: ParsableCommand {
 
     /// `--duration` in frames, nil when running until Ctrl-C.
     func frameLimit() throws -> Int? {
-        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, rate: sampleRate) }
+        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, sampleRate: sampleRate) }
     }
 
     /// What both devices are asked for.
-    public var request: StreamRequest {
-        StreamRequest(rate: sampleRate, channels: channelCount, latency: .microseconds(latency),
+    package var request: StreamRequest {
+        StreamRequest(sampleRate: sampleRate, channelCount: channelCount, latency: .microseconds(latency),
                       formats: [format?.sampleFormat ?? .s16LE], preferMmap: mmap)
     }
 
-    public func run() throws {
+    package func run() throws {
         Interruption.install()
         try Interruption.running(loop)
         // Stopped by a signal: 128 + its number, as for every tool.
@@ -124,7 +124,7 @@ public struct AlsaLoop: ParsableCommand {
                 report.status("xrun: \(xruns)")
                 lastXruns = xruns
             }
-            status.update("⇄ \(clock(Double(thread.periodCount * got.periodSize) / Double(got.rate)))  \(xruns)")
+            status.update("⇄ \(clock(Double(thread.periodCount * got.periodSize) / Double(got.sampleRate)))  \(xruns)")
         }
         let timing = try? thread.timing()
         let drift = try? thread.drift()

@@ -10,8 +10,8 @@ import Foundation
 ///     alsa-mixer set Master 50% unmute     50%, -6dB, 3dB+ / +3dB, 3dB-, 27, mute, unmute, toggle
 ///     alsa-mixer -D default set Master -6dB   names that are not a card go through alsa-lib
 ///     alsa-mixer monitor                   print changes as they happen
-public struct AlsaMixer: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct AlsaMixer: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "alsa-mixer",
         abstract: "List, read and set a card's mixer controls, and watch them change.",
         discussion: """
@@ -21,32 +21,32 @@ public struct AlsaMixer: AsyncParsableCommand {
         """)
 
     @Option(name: .customShort("c"), parsing: .unconditional, help: "The card number.")
-    public var card: Int?
+    package var card: Int?
 
     @Option(name: [.customShort("D"), .long], help: "hw:N for card N, another ALSA name (default, a softvol) for alsa-lib's simple mixer, or sim for the simulated machine's card 0 (sim:hw:1 for its card 1).")
-    public var device: String?
+    package var device: String?
 
     @Flag(help: "Print JSON for scripts (monitor: one JSON object per line, as each change comes).")
-    public var json = false
+    package var json = false
 
     @Flag(name: .customShort("M"), help: "Percentages on alsamixer's perceptual scale instead of the raw range.")
-    public var mapped = false
+    package var mapped = false
 
     @Flag(help: "The capture volume of NAME rather than its playback volume.")
-    public var capture = false
+    package var capture = false
 
     @Option(parsing: .unconditional, help: "monitor: stop after this many events.")
-    public var count: Int?
+    package var count: Int?
 
     @Argument(parsing: .allUnrecognized, help: "list | get NAME | set NAME SETTING... | monitor")
-    public var words: [String] = ["list"]
+    package var words: [String] = ["list"]
 
-    public init() {}
+    package init() {}
 
     /// The card numbers `-c` takes: what the kernel's int holds.
-    public static let cards = 0...Int(Int32.max)
+    package static let cards = 0...Int(Int32.max)
 
-    public func validate() throws {
+    package func validate() throws {
         if card != nil && device != nil { throw ValidationError("give -c or -D, not both") }
         if let card, !Self.cards.contains(card) { throw ValidationError("-c \(card) is not a card number (0 to \(Self.cards.upperBound))") }
         if let count, count <= 0 { throw ValidationError("--count must be positive") }
@@ -69,14 +69,14 @@ public struct AlsaMixer: AsyncParsableCommand {
     }
 
     /// Where the controls are: a card through the kernel seam, or an alsa-lib name.
-    public enum Target: Sendable {
+    package enum Target: Sendable {
         case card(Int, any KernelInterface)
         case alsaLib(String)
     }
 
     /// The simulated machine's card 0 for `sim`, its card N for `sim:hw:N`; a card of this machine
     /// for `hw:N` or `-c N`; alsa-lib's simple mixer for other names.
-    public var target: Target {
+    package var target: Target {
         get throws(ValidationError) {
             if let device, let name = SimulatedMachine.hardwareName(for: device) {
                 guard let number = try Self.cardNumber(name) else { throw ValidationError("\(device): the simulated machine's cards are sim:hw:0 and sim:hw:1") }
@@ -103,11 +103,11 @@ public struct AlsaMixer: AsyncParsableCommand {
     }
 
     /// The simulated machine every tool shares (`-D sim`): its card 0 has the mixer.
-    public static func simulatedMachine() -> SimulatedKernel { SimulatedMachine.make() }
+    package static func simulatedMachine() -> SimulatedKernel { SimulatedMachine.make() }
 
     /// Ctrl-C and SIGTERM end the command with 128 + the signal; `monitor` first prints what it
     /// has (each change is printed as it comes).
-    public func run() async throws {
+    package func run() async throws {
         Interruption.install()
         do {
             let text = try await output(try target)
@@ -120,7 +120,7 @@ public struct AlsaMixer: AsyncParsableCommand {
 
     /// The executable's entry: parse, run, and exit as ArgumentParser does (the executable's
     /// top-level code would otherwise pick the synchronous `main`).
-    public static func runAsMain() async {
+    package static func runAsMain() async {
         do {
             let command = try parseAsRoot()
             guard let mixer = command as? AlsaMixer else {
@@ -136,7 +136,7 @@ public struct AlsaMixer: AsyncParsableCommand {
 
     /// What the command prints, for `target`. `monitor` hands each change to `emit` as it comes
     /// (a line of text, or of JSON) and returns the count of events, or nothing with `--json`.
-    public func output(_ target: Target, emit: @escaping @Sendable (String) -> Void = { Say.line($0) }) async throws -> String {
+    package func output(_ target: Target, emit: @escaping @Sendable (String) -> Void = { Say.line($0) }) async throws -> String {
         guard words.first == "monitor" else { return try report(target) }
         guard case .card(let number, let kernel) = target else {
             throw ToolFailure("monitor needs a card (-c N or -D hw:N); \(device ?? "") is served by alsa-lib's simple mixer, which offers get and set")
@@ -151,7 +151,7 @@ public struct AlsaMixer: AsyncParsableCommand {
     }
 
     /// What `list`, `get` and `set` print, for `target`.
-    public func report(_ target: Target) throws -> String {
+    package func report(_ target: Target) throws -> String {
         let command = words.first ?? "list"
         guard command == "list" || (["get", "set"].contains(command) && words.count >= 2) else {
             throw ToolFailure("a report is list, get NAME or set NAME SETTING..., not \(words.joined(separator: " "))")

@@ -2,26 +2,26 @@ import AlsaSwift
 import Foundation
 
 /// One element as `alsa-mixer list` prints it: amixer's `contents` lines, or JSON.
-public struct ElementReport: Codable, Equatable, Sendable {
-    public var numid: Int
-    public var iface: String
-    public var name: String
-    public var index: Int
-    public var type: String
-    public var access: String
-    public var count: Int
-    public var minimum: Int?
-    public var maximum: Int?
-    public var step: Int?
-    public var items: [String]?
-    public var values: [String]
+package struct ElementReport: Codable, Equatable, Sendable {
+    package var numid: Int
+    package var iface: String
+    package var name: String
+    package var index: Int
+    package var type: String
+    package var access: String
+    package var count: Int
+    package var minimum: Int?
+    package var maximum: Int?
+    package var step: Int?
+    package var items: [String]?
+    package var values: [String]
     /// Hundredths of a dB; nil without a dB scale. The minimum is -9999999 when it mutes.
-    public var gainMinimum: Int?
-    public var gainMaximum: Int?
+    package var gainMinimum: Int?
+    package var gainMaximum: Int?
     /// Each value's gain in hundredths of a dB, for volumes with a dB scale.
-    public var gains: [Int]?
+    package var gains: [Int]?
 
-    public init(_ element: ControlElement, controls: CardControls) throws {
+    package init(_ element: ControlElement, controls: CardControls) throws {
         numid = element.id.numericID
         iface = element.id.interface.name
         name = element.id.name
@@ -62,7 +62,7 @@ public struct ElementReport: Codable, Equatable, Sendable {
         return String(marks.map { access.contains($0.0) ? $0.1 : "-" })
     }
 
-    public var text: String {
+    package var text: String {
         var lines = ["numid=\(numid),iface=\(iface),name='\(name)'" + (index != 0 ? ",index=\(index)" : "")]
         var info = "  ; type=\(type),access=\(access),values=\(count)"
         if let minimum, let maximum, let step { info += ",min=\(minimum),max=\(maximum),step=\(step)" }
@@ -83,19 +83,19 @@ public struct ElementReport: Codable, Equatable, Sendable {
 }
 
 /// One change as `alsa-mixer monitor` prints it: a line of text, or of JSON with `--json`.
-public struct EventReport: Codable, Equatable, Sendable {
+package struct EventReport: Codable, Equatable, Sendable {
     /// VALUE, INFO, ADD, TLV, or REMOVE alone.
-    public var changes: [String]
+    package var changes: [String]
     /// The element in amixer's form: `numid=3,iface=MIXER,name='PCM Playback Volume'`.
-    public var element: String
-    public var numid: Int
-    public var name: String
+    package var element: String
+    package var numid: Int
+    package var name: String
     /// The new values, for a value change of an element that can be read.
-    public var values: [String]?
+    package var values: [String]?
     /// Their gains in hundredths of a dB, for volumes with a dB scale.
-    public var gains: [Int]?
+    package var gains: [Int]?
 
-    public init(_ event: ControlEvent, values report: ElementReport?) {
+    package init(_ event: ControlEvent, values report: ElementReport?) {
         changes = Self.names(event.changes)
         element = event.element.description
         numid = event.element.numericID
@@ -111,7 +111,7 @@ public struct EventReport: Codable, Equatable, Sendable {
     }
 
     /// `event VALUE: numid=3,iface=MIXER,name='PCM Playback Volume' values=5,5 [-27.00dB,-27.00dB]`
-    public var text: String {
+    package var text: String {
         var line = "event \(changes.joined(separator: ",")): \(element)"
         if let values { line += " values=" + values.joined(separator: ",") }
         if let gains { line += " [" + gains.map(ElementReport.decibels).joined(separator: ",") + "]" }
@@ -120,21 +120,21 @@ public struct EventReport: Codable, Equatable, Sendable {
 }
 
 /// A simple volume as `alsa-mixer get` prints it (amixer's `sget`).
-public struct VolumeReport: Codable, Equatable, Sendable {
-    public var name: String
-    public var direction: String
-    public var value: Int
-    public var minimum: Int
-    public var maximum: Int
-    public var percent: Int
+package struct VolumeReport: Codable, Equatable, Sendable {
+    package var name: String
+    package var direction: String
+    package var value: Int
+    package var minimum: Int
+    package var maximum: Int
+    package var percent: Int
     /// alsamixer's 0–1 slider position.
-    public var perceptual: Double
-    public var gain: Int?
-    public var gainMinimum: Int?
-    public var gainMaximum: Int?
-    public var muted: Bool?
+    package var perceptual: Double
+    package var gain: Int?
+    package var gainMinimum: Int?
+    package var gainMaximum: Int?
+    package var muted: Bool?
 
-    public init(_ volume: any VolumeControl, direction: StreamDirection) throws {
+    package init(_ volume: any VolumeControl, direction: StreamDirection) throws {
         name = volume.name
         self.direction = direction == .playback ? "playback" : "capture"
         value = try volume.value()
@@ -150,7 +150,7 @@ public struct VolumeReport: Codable, Equatable, Sendable {
         muted = volume.hasSwitch ? try volume.isMuted() : nil
     }
 
-    public var text: String {
+    package var text: String {
         var line = "Simple mixer control '\(name)' (\(direction)): \(value) [\(percent)%]"
         if let gain { line += " [\(ElementReport.decibels(gain))]" }
         if let muted { line += muted ? " [off]" : " [on]" }

@@ -2,8 +2,8 @@ import AlsaSwift
 
 /// One word of `alsa-mixer set`, in amixer's spelling: `50%`, `-6dB`, `+3dB` or `3dB+` (up),
 /// `3dB-` (down), `27` (raw), `mute`, `unmute`, `toggle`, `on`, `off`, or an item name.
-public enum VolumeSetting: Equatable, Sendable {
-    public enum Amount: Equatable, Sendable {
+package enum VolumeSetting: Equatable, Sendable {
+    package enum Amount: Equatable, Sendable {
         case percent(Double)
         case decibels(Double)
         case raw(Int)
@@ -16,9 +16,9 @@ public enum VolumeSetting: Equatable, Sendable {
 
     /// The gains a setting may name, in hundredths of a dB: ALSA's dB values are 32-bit counts of
     /// hundredths (TLV data, alsa-lib's `long`s), so no control has a gain beyond them.
-    public static let gains = Int(Int32.min)...Int(Int32.max)
+    package static let gains = Int(Int32.min)...Int(Int32.max)
 
-    public static func parse(_ text: String) throws(ToolFailure) -> VolumeSetting {
+    package static func parse(_ text: String) throws(ToolFailure) -> VolumeSetting {
         let lower = text.lowercased()
         switch lower {
         case "mute": return .mute
@@ -123,9 +123,9 @@ extension Int {
 }
 
 /// Applies settings to a simple volume, as amixer's `sset` does.
-public enum VolumeAdjuster {
+package enum VolumeAdjuster {
     /// `mapped`: percentages on alsamixer's perceptual scale (amixer -M) instead of the raw range.
-    public static func apply(_ setting: VolumeSetting, to volume: any VolumeControl, mapped: Bool) throws {
+    package static func apply(_ setting: VolumeSetting, to volume: any VolumeControl, mapped: Bool) throws {
         switch setting {
         case .mute: try volume.setMuted(true)
         case .unmute: try volume.setMuted(false)

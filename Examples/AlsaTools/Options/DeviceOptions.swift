@@ -3,33 +3,33 @@ import AlsaSwift
 import ArgumentParser
 
 /// How every tool names and opens a device.
-public struct DeviceOptions: ParsableArguments, Sendable {
+package struct DeviceOptions: ParsableArguments, Sendable {
     @Option(name: [.customShort("D"), .long], help: "An ALSA PCM name (default, plughw:1,0, hw:0,0…), or sim for the simulated machine's explicit-sync card (sim:hw:1,0 for its coherent card).")
-    public var device: String = "default"
+    package var device: String = "default"
 
     @Option(help: "auto (hw: names on AlsaSwift's direct kernel transport, others on alsa-lib), alsa-lib or direct.")
-    public var transport: TransportName = .auto
+    package var transport: TransportName = .auto
 
     @Flag(help: "Exchange the status and control records through SYNC_PTR even where the kernel would map them (direct transport).")
-    public var forceSyncPtr = false
+    package var forceSyncPtr = false
 
     @Flag(help: "Move samples through the mmapped buffer (begin/commit) instead of read/write calls.")
-    public var mmap = false
+    package var mmap = false
 
     // Numbers are taken as they come (`.unconditional`), so that a negative one is refused with a
     // reason rather than read as an option.
     @Option(parsing: .unconditional, help: "Frames per period, 1 to 4294967295.")
-    public var period: Int?
+    package var period: Int?
 
     @Option(parsing: .unconditional, help: "Frames in the ring buffer, 1 to 4294967295.")
-    public var buffer: Int?
+    package var buffer: Int?
 
     @Option(parsing: .unconditional, help: "Buffer length in milliseconds (1 to 60000), when --buffer is not given.")
-    public var latency: Int?
+    package var latency: Int?
 
-    public init() {}
+    package init() {}
 
-    public enum TransportName: String, ExpressibleByArgument, Sendable, CaseIterable {
+    package enum TransportName: String, ExpressibleByArgument, Sendable, CaseIterable {
         case auto
         case alsaLib = "alsa-lib"
         case direct
@@ -43,7 +43,7 @@ public struct DeviceOptions: ParsableArguments, Sendable {
         }
     }
 
-    public func validate() throws {
+    package func validate() throws {
         for (name, frames) in [("--period", period), ("--buffer", buffer)] {
             if let frames, !ToolLimits.frameCounts.contains(frames) {
                 throw ValidationError("\(name) \(frames) is out of range (\(ToolLimits.frameCounts.lowerBound) to \(ToolLimits.frameCounts.upperBound) frames)")
@@ -58,12 +58,12 @@ public struct DeviceOptions: ParsableArguments, Sendable {
     }
 
     /// Whether `--device` names the simulated machine (`sim`, `sim:hw:1,0`).
-    public var isSimulated: Bool { SimulatedMachine.names(device) }
+    package var isSimulated: Bool { SimulatedMachine.names(device) }
 
     /// Opens the device: a device of the simulated machine for `sim` and `sim:hw:…` (the simulated
     /// kernel is returned so the tool can read the device-side checksum), else the name on the
     /// chosen transport.
-    public func open(_ direction: StreamDirection, nonBlocking: Bool = false) throws(AlsaError) -> OpenedDevice {
+    package func open(_ direction: StreamDirection, nonBlocking: Bool = false) throws(AlsaError) -> OpenedDevice {
         let options = PCMOpenOptions(nonBlocking: nonBlocking, forceSyncPtr: forceSyncPtr ? .both : [], recovery: .automatic)
         if let name = SimulatedMachine.hardwareName(for: device) {
             let kernel = SimulatedMachine.make()
@@ -73,11 +73,12 @@ public struct DeviceOptions: ParsableArguments, Sendable {
         return OpenedDevice(pcm: try PCMDevice.open(device, direction: direction, options: options, transport: transport.choice), simulator: nil)
     }
 
-    /// A request for `format`, `channels` and `rate` with this command line's access and sizes.
+    /// A request for `format`, `channelCount` and `sampleRate` with this command line's access and sizes.
     /// A buffer derived from a time holds at least `ToolLimits.smallestBuffer` frames, so that at a
     /// low rate (100 ms at 9 Hz is not one frame) the request still asks for one the device can
     /// weigh, and the device's answer says which rates it plays.
-    public func request(format: SampleFormat, channels: UInt32, rate: UInt32) -> HardwareRequest {
+    package func request(format: SampleFormat, channelCount: UInt32, sampleRate: UInt32) -> HardwareRequest {
+        let (channels, rate) = (channelCount, sampleRate)
         var bufferSize = buffer
         // Clamped: at a rate in the GHz even the bounded latency holds more frames than a UInt32;
         // the device then grants its largest buffer. Validation keeps the latency within a minute.
@@ -87,13 +88,13 @@ public struct DeviceOptions: ParsableArguments, Sendable {
         }
         if bufferSize == nil && period == nil { bufferSize = max(Int(rate / 10), ToolLimits.smallestBuffer) }  // 100 ms unless told
         let periodSize = period ?? bufferSize.map { max($0 / 4, 1) }
-        return HardwareRequest(access: mmap ? .mmapInterleaved : .readWriteInterleaved, format: format, channels: Int(channels),
-                               rate: Int(rate), periodSize: periodSize, bufferSize: bufferSize)
+        return HardwareRequest(access: mmap ? .mmapInterleaved : .readWriteInterleaved, format: format, channelCount: Int(channels),
+                               sampleRate: Int(rate), periodSize: periodSize, bufferSize: bufferSize)
     }
 }
 
 /// An opened PCM, and the simulated kernel behind it when the device is `sim`.
-public struct OpenedDevice {
-    public let pcm: any PCM
-    public let simulator: SimulatedKernel?
+package struct OpenedDevice {
+    package let pcm: any PCM
+    package let simulator: SimulatedKernel?
 }

@@ -3,19 +3,19 @@ import ArgumentParser
 
 /// What `-f` names, as aplay and arecord read it: a sample format, and for `cd` and `dat` a rate
 /// and channel count too, which `-r` and `-c` still override.
-public struct FormatOption: ExpressibleByArgument, Sendable, Equatable {
+package struct FormatOption: ExpressibleByArgument, Sendable, Equatable {
     /// The format of the samples.
-    public let sampleFormat: SampleFormat
+    package let sampleFormat: SampleFormat
     /// The rate `cd` (44100) and `dat` (48000) imply; nil for a plain format.
-    public let presetRate: Int?
+    package let presetRate: Int?
     /// The channels `cd` and `dat` imply (2); nil for a plain format.
-    public let presetChannels: Int?
+    package let presetChannels: Int?
 
     /// S16_LE, a recording's default.
-    public static let s16 = FormatOption(sampleFormat: .s16LE, presetRate: nil, presetChannels: nil)
+    package static let s16 = FormatOption(sampleFormat: .s16LE, presetRate: nil, presetChannels: nil)
 
     /// A format, and what a preset implies.
-    public init(sampleFormat: SampleFormat, presetRate: Int?, presetChannels: Int?) {
+    package init(sampleFormat: SampleFormat, presetRate: Int?, presetChannels: Int?) {
         self.sampleFormat = sampleFormat
         self.presetRate = presetRate
         self.presetChannels = presetChannels
@@ -29,7 +29,7 @@ public struct FormatOption: ExpressibleByArgument, Sendable, Equatable {
     ]
 
     /// `cd`, `dat`, or a format by ALSA name or short name, in any case; nil for anything else.
-    public init?(argument: String) {
+    package init?(argument: String) {
         switch argument.lowercased() {
         case "cd": self.init(sampleFormat: .s16LE, presetRate: 44_100, presetChannels: 2)
         case "dat": self.init(sampleFormat: .s16LE, presetRate: 48_000, presetChannels: 2)
@@ -40,7 +40,7 @@ public struct FormatOption: ExpressibleByArgument, Sendable, Equatable {
     }
 
     /// What `--help` and shell completion offer.
-    public static var allValueStrings: [String] {
+    package static var allValueStrings: [String] {
         ["U8", "S16_LE", "S24_3LE", "S32_LE", "FLOAT_LE", "FLOAT64_LE", "u8", "s16", "s24", "s32", "float", "cd", "dat"]
     }
 

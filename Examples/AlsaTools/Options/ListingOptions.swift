@@ -2,26 +2,26 @@ import AlsaSwift
 import ArgumentParser
 
 /// `-l` and `-L`, as aplay and arecord have them: list instead of playing or recording.
-public struct ListingOptions: ParsableArguments, Sendable {
+package struct ListingOptions: ParsableArguments, Sendable {
     @Flag(name: [.customShort("l"), .customLong("list-devices")],
           help: "List the sound cards and their PCM devices for this direction, as aplay -l does (the simulated machine's with -D sim).")
     /// `-l`.
-    public var listDevices = false
+    package var listDevices = false
 
     @Flag(name: [.customShort("L"), .customLong("list-pcms")],
           help: "List the PCM names alsa-lib's configuration defines for this direction, as aplay -L does (the simulated machine's with -D sim).")
     /// `-L`.
-    public var listNames = false
+    package var listNames = false
 
     /// No listing unless asked.
-    public init() {}
+    package init() {}
 
     /// Whether a listing replaces the tool's work (no file is needed then).
-    public var lists: Bool { listDevices || listNames }
+    package var lists: Bool { listDevices || listNames }
 
     /// Prints what was asked for `direction` on the machine `device` names, to standard output
     /// (a listing is the tool's output, as aplay's is).
-    public func run(_ direction: StreamDirection, device: DeviceOptions) throws {
+    package func run(_ direction: StreamDirection, device: DeviceOptions) throws {
         if listDevices {
             let kernel: any KernelInterface = device.isSimulated ? SimulatedMachine.make() : LinuxKernel.shared
             let listing = DeviceDiscovery(kernel: kernel).listing(probeCapabilities: false)
@@ -41,28 +41,28 @@ public struct ListingOptions: ParsableArguments, Sendable {
 
 /// `-q` and `-v`: how much a player or recorder says, on standard error (standard output may
 /// carry the audio).
-public struct ReportOptions: ParsableArguments, Sendable {
+package struct ReportOptions: ParsableArguments, Sendable {
     @Flag(name: .shortAndLong, help: "Print only errors: no status lines, no progress.")
-    public var quiet = false
+    package var quiet = false
 
     @Flag(name: .shortAndLong, help: "Also print the hardware and software parameters the device granted, as aplay -v does.")
-    public var verbose = false
+    package var verbose = false
 
     /// Status lines, no parameters.
-    public init() {}
+    package init() {}
 
     /// Refuses `-q` with `-v`.
-    public func validate() throws {
+    package func validate() throws {
         if quiet && verbose { throw ValidationError("-q and -v contradict each other") }
     }
 
     /// Prints a status line to standard error unless `-q`.
-    public func status(_ text: @autoclosure () -> String) {
+    package func status(_ text: @autoclosure () -> String) {
         if !quiet { Say.error(text()) }
     }
 
     /// Prints what `pcm` was granted to standard error with `-v`.
-    public func setup(of pcm: any PCM) {
+    package func setup(of pcm: any PCM) {
         if verbose { Say.error(DeviceListing.setup(of: pcm)) }
     }
 }

@@ -3,26 +3,26 @@ import ArgumentParser
 
 /// Numbers from the command line that become frame counts or device sizes, checked where they are
 /// parsed so that no later conversion can trap on them.
-public enum ToolLimits {
-    /// The whole frames `seconds` last at `rate`; nil unless that is a finite count an `Int` holds
-    /// (`inf`, `nan` and `1e15` seconds at 48 kHz are not).
-    public static func frames(seconds: Double, rate: Int) -> Int? {
-        Int(exactly: (seconds * Double(rate)).rounded(.down))
+package enum ToolLimits {
+    /// The whole frames `seconds` last at `sampleRate`; nil unless that is a finite count an `Int`
+    /// holds (`inf`, `nan` and `1e15` seconds at 48 kHz are not).
+    package static func frames(seconds: Double, sampleRate: Int) -> Int? {
+        Int(exactly: (seconds * Double(sampleRate)).rounded(.down))
     }
 
     /// `--duration` as frames, or the reason it is refused.
-    static func durationFrames(_ seconds: Double, rate: Int) throws(ValidationError) -> Int {
+    static func durationFrames(_ seconds: Double, sampleRate: Int) throws(ValidationError) -> Int {
         guard seconds > 0 else { throw ValidationError("--duration must be positive") }
-        guard let frames = frames(seconds: seconds, rate: rate) else {
-            throw ValidationError("--duration \(seconds) is too long to count in frames at \(rate) Hz")
+        guard let frames = frames(seconds: seconds, sampleRate: sampleRate) else {
+            throw ValidationError("--duration \(seconds) is too long to count in frames at \(sampleRate) Hz")
         }
         return frames
     }
 
     /// The rates `-r` accepts: what a hardware request carries.
-    public static let rates = 1...Int(UInt32.max)
+    package static let rates = 1...Int(UInt32.max)
     /// The channels `-c` accepts: what a WAV header holds, far above any device.
-    public static let channels = 1...Int(UInt16.max)
+    package static let channels = 1...Int(UInt16.max)
 
     /// Refuses a `--rate` outside `rates`, or a `--channels` outside `channels` (either may be nil).
     static func check(rate: Int?, channels: Int?) throws(ValidationError) {
@@ -36,18 +36,18 @@ public enum ToolLimits {
 
     /// The longest `--latency` the tools accept. No ALSA device buffers anywhere near a minute, and
     /// the bound keeps latency × rate far inside 64 bits.
-    public static let maximumLatencyMilliseconds = 60_000
+    package static let maximumLatencyMilliseconds = 60_000
 
     /// The frames `--period` and `--buffer` accept: what the kernel's 32-bit fields hold.
-    public static let frameCounts = 1...Int(UInt32.max)
+    package static let frameCounts = 1...Int(UInt32.max)
 
     /// The fewest frames a buffer derived from a time asks for (as `PlaybackStream` asks at least).
-    public static let smallestBuffer = 16
+    package static let smallestBuffer = 16
 
-    /// The WAV file the tools would write for `format`, `channels` and `rate`, refused when its
-    /// header cannot describe it or `frames` would not fit in it.
-    static func wavFormat(storing format: SampleFormat, channels: Int, rate: Int, frames: Int?) throws(ValidationError) -> WAVFormat {
-        guard let wav = WAVFormat(storing: format, channels: channels, sampleRate: rate) else {
+    /// The WAV file the tools would write for `format`, `channelCount` and `sampleRate`, refused
+    /// when its header cannot describe it or `frames` would not fit in it.
+    static func wavFormat(storing format: SampleFormat, channelCount: Int, sampleRate: Int, frames: Int?) throws(ValidationError) -> WAVFormat {
+        guard let wav = WAVFormat(storing: format, channelCount: channelCount, sampleRate: sampleRate) else {
             throw ValidationError("a WAV file cannot store \(format)")
         }
         if let why = wav.headerLimitViolation { throw ValidationError("a WAV file cannot hold \(why)") }

@@ -3,8 +3,8 @@ import ArgumentParser
 
 /// `alsa-play FILE…`: plays WAV files or raw samples, from files or standard input, to any ALSA
 /// device or to the simulated machine (`-D sim`), with aplay's options.
-public struct AlsaPlay: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct AlsaPlay: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "alsa-play",
         abstract: "Play WAV files or raw samples through ALSA, as aplay does.",
         discussion: """
@@ -15,26 +15,26 @@ public struct AlsaPlay: ParsableCommand {
         the checksum of what it received.
         """)
 
-    @OptionGroup public var device: DeviceOptions
-    @OptionGroup public var samples: SampleOptions
-    @OptionGroup public var listing: ListingOptions
-    @OptionGroup public var report: ReportOptions
+    @OptionGroup package var device: DeviceOptions
+    @OptionGroup package var samples: SampleOptions
+    @OptionGroup package var listing: ListingOptions
+    @OptionGroup package var report: ReportOptions
 
     @Argument(help: ArgumentHelp("Files to play, in order; - for standard input.", valueName: "file"))
-    public var files: [String] = []
+    package var files: [String] = []
 
-    public init() {}
+    package init() {}
 
-    public var quiet: Bool { report.quiet }
+    package var quiet: Bool { report.quiet }
 
-    public func validate() throws {
+    package func validate() throws {
         if listing.lists { return }
         if files.isEmpty { throw ValidationError("give at least one file (- for standard input), or -l or -L to list devices") }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be played once") }
         _ = try samples.rawInputFormat()
     }
 
-    public func run() throws {
+    package func run() throws {
         if listing.lists { return try listing.run(.playback, device: device) }
         Interruption.install()
         try Interruption.running(play)

@@ -5,49 +5,49 @@ import AlsaSwift
 /// own format when the device has it
 /// (the bytes then go to the device untouched), else the best format it has, converting through
 /// `Float`. Channels and rate must be the device's: only alsa-lib's plug names resample.
-public struct Player {
-    public struct Report: Sendable {
-        public var setup: HardwareSetup
-        public var converted: Bool
-        public var frames: Int
-        public var xruns: Int
-        public var interrupted: Bool
+package struct Player {
+    package struct Report: Sendable {
+        package var setup: HardwareSetup
+        package var converted: Bool
+        package var frames: Int
+        package var xruns: Int
+        package var interrupted: Bool
         /// FNV-1a 64 of the bytes sent to the device, in order: what a device that played them all saw.
-        public var checksum: UInt64
+        package var checksum: UInt64
     }
 
     /// The device format for `file` among `offered`, and whether samples must be converted.
-    public static func deviceFormat(for file: WAVFormat, offered: [SampleFormat]) -> (format: SampleFormat, convert: Bool)? {
+    package static func deviceFormat(for file: WAVFormat, offered: [SampleFormat]) -> (format: SampleFormat, convert: Bool)? {
         if offered.contains(file.sampleFormat) { return (file.sampleFormat, false) }
         let candidates: [SampleFormat] = [.floatLE, .s32LE, .s24_3LE, .s24LE, .s16LE, .u8]
         return candidates.first(where: offered.contains).map { ($0, true) }
     }
 
-    public let pcm: any PCM
-    public let options: DeviceOptions
-    public var status: StatusLine
-    public var onConfigured: (HardwareSetup, Bool) -> Void = { _, _ in }
+    package let pcm: any PCM
+    package let options: DeviceOptions
+    package var status: StatusLine
+    package var onConfigured: (HardwareSetup, Bool) -> Void = { _, _ in }
 
-    public init(pcm: any PCM, options: DeviceOptions, status: StatusLine) {
+    package init(pcm: any PCM, options: DeviceOptions, status: StatusLine) {
         self.pcm = pcm
         self.options = options
         self.status = status
     }
 
-    public func play(_ file: any AudioSource) throws -> Report {
+    package func play(_ file: any AudioSource) throws -> Report {
         let format = file.format
         guard let (deviceFormat, convert) = Self.deviceFormat(for: format, offered: pcm.capabilities.formats) else {
             throw ToolFailure("\(pcm.name) offers no format this player can convert to (it offers \(pcm.capabilities.formats.map(\.name).joined(separator: ", ")))")
         }
-        guard let channels = UInt32(exactly: format.channels), let rate = UInt32(exactly: format.sampleRate) else {
+        guard let channels = UInt32(exactly: format.channelCount), let rate = UInt32(exactly: format.sampleRate) else {
             throw ToolFailure("\(format) is beyond what a device can be asked for")
         }
-        let setup = try pcm.configure(options.request(format: deviceFormat, channels: channels, rate: rate))
-        guard setup.channels == UInt32(format.channels) else {
-            throw ToolFailure("\(pcm.name) cannot play \(format.channels) channels (it offers \(pcm.capabilities.channels)); try a plughw: or default device")
+        let setup = try pcm.configure(options.request(format: deviceFormat, channelCount: channels, sampleRate: rate))
+        guard setup.channelCount == UInt32(format.channelCount) else {
+            throw ToolFailure("\(pcm.name) cannot play \(format.channelCount) channels (it offers \(pcm.capabilities.channelCount)); try a plughw: or default device")
         }
-        guard setup.rate == UInt32(format.sampleRate) else {
-            throw ToolFailure("\(pcm.name) runs at \(setup.rate) Hz, the file at \(format.sampleRate) Hz; try a plughw: or default device, which resample")
+        guard setup.sampleRate == UInt32(format.sampleRate) else {
+            throw ToolFailure("\(pcm.name) runs at \(setup.sampleRate) Hz, the file at \(format.sampleRate) Hz; try a plughw: or default device, which resample")
         }
         onConfigured(setup, convert)
 
@@ -56,7 +56,7 @@ public struct Player {
         let length = file.totalDuration.map { " / " + clock($0) } ?? ""
         let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * format.bytesPerFrame, alignment: 16)
         let device = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * setup.frameBytes, alignment: 16)
-        let floats = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk * format.channels)
+        let floats = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk * format.channelCount)
         defer {
             raw.deallocate()
             device.deallocate()
@@ -69,7 +69,7 @@ public struct Player {
             if frames == 0 { break }
             var bytes = UnsafeRawBufferPointer(rebasing: raw[0..<frames * format.bytesPerFrame])
             if convert {
-                let samples = UnsafeMutableBufferPointer(rebasing: floats[0..<frames * format.channels])
+                let samples = UnsafeMutableBufferPointer(rebasing: floats[0..<frames * format.channelCount])
                 try SampleConversion.decode(bytes, as: format.sampleFormat, into: samples)
                 let out = UnsafeMutableRawBufferPointer(rebasing: device[0..<frames * setup.frameBytes])
                 try SampleConversion.encode(UnsafeBufferPointer(samples), as: deviceFormat, into: out)
@@ -78,15 +78,15 @@ public struct Player {
             FrameChecksum.fnv1a(bytes, into: &checksum)
             try write(bytes, frameBytes: setup.frameBytes)
             played += frames
-            status.update("▶ \(clock(Double(played) / Double(setup.rate)))\(length)  frame \(played)\(total)  xruns \(pcm.xrunCount)")
+            status.update("▶ \(clock(Double(played) / Double(setup.sampleRate)))\(length)  frame \(played)\(total)  xruns \(pcm.xrunCount)")
         }
         let interrupted = Interruption.requested
         if interrupted {
             try pcm.drop()
         } else {
-            try pcm.drain(timeoutMilliseconds: Int(setup.bufferDuration.components.seconds) * 1000 + 2000)
+            try pcm.drain(timeout: setup.bufferDuration + .seconds(2))
         }
-        status.update("▶ \(clock(Double(played) / Double(setup.rate)))\(length)  frame \(played)\(total)  xruns \(pcm.xrunCount)", force: true)
+        status.update("▶ \(clock(Double(played) / Double(setup.sampleRate)))\(length)  frame \(played)\(total)  xruns \(pcm.xrunCount)", force: true)
         status.finish()
         return Report(setup: setup, converted: convert, frames: played, xruns: pcm.xrunCount, interrupted: interrupted, checksum: checksum)
     }
@@ -96,7 +96,7 @@ public struct Player {
         var offset = 0
         if pcm.setup?.access.isMmap == true {
             while offset < bytes.count && !Interruption.requested {
-                _ = try pcm.wait(timeoutMilliseconds: 500)  // at once while there is room
+                _ = try pcm.wait(timeout: .milliseconds(500))  // at once while there is room
                 let area = try pcm.beginTransfer(maxFrames: (bytes.count - offset) / frameBytes)
                 let count = area.frames * frameBytes
                 area.interleaved.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
@@ -107,7 +107,7 @@ public struct Player {
             while offset < bytes.count && !Interruption.requested {
                 // A bounded wait, then a write that takes what fits: a blocking write would sit in
                 // the kernel on a stalled device, retrying the EINTR of a Ctrl-C.
-                _ = try pcm.wait(timeoutMilliseconds: 500)
+                _ = try pcm.wait(timeout: .milliseconds(500))
                 let written: Int
                 do {
                     written = try pcm.writeInterleaved(UnsafeRawBufferPointer(rebasing: bytes[offset...]))

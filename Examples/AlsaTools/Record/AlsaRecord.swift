@@ -4,8 +4,8 @@ import Foundation
 
 /// `alsa-record FILE`: captures to a WAV file or raw samples, to a file or standard output, for a
 /// duration or until Ctrl-C, with arecord's options.
-public struct AlsaRecord: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct AlsaRecord: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "alsa-record",
         abstract: "Record from an ALSA device into a WAV file or raw samples, as arecord does.",
         discussion: """
@@ -16,35 +16,35 @@ public struct AlsaRecord: ParsableCommand {
         go to standard error; -q silences them, -v adds the parameters the device granted.
         """)
 
-    @OptionGroup public var device: DeviceOptions
-    @OptionGroup public var samples: SampleOptions
-    @OptionGroup public var listing: ListingOptions
-    @OptionGroup public var report: ReportOptions
+    @OptionGroup package var device: DeviceOptions
+    @OptionGroup package var samples: SampleOptions
+    @OptionGroup package var listing: ListingOptions
+    @OptionGroup package var report: ReportOptions
 
     @Option(name: [.customShort("d"), .long], parsing: .unconditional, help: "Seconds to record; without it, record until Ctrl-C.")
-    public var duration: Double?
+    package var duration: Double?
 
     @Argument(help: ArgumentHelp("The file to write; - for standard output.", valueName: "file"))
-    public var file: String?
+    package var file: String?
 
-    public init() {}
+    package init() {}
 
-    public var quiet: Bool { report.quiet }
+    package var quiet: Bool { report.quiet }
     /// The sample format to record: `-f`, else S16_LE.
-    public var format: FormatOption { samples.format ?? .s16 }
+    package var format: FormatOption { samples.format ?? .s16 }
     /// The rate to record at: `-r`, else the `-f cd`/`dat` rate, else 48 kHz.
-    public var sampleRate: Int { samples.givenRate ?? 48_000 }
+    package var sampleRate: Int { samples.givenRate ?? 48_000 }
     /// The channels to record: `-c`, else the `-f cd`/`dat` count, else 2.
-    public var channelCount: Int { samples.givenChannels ?? 2 }
+    package var channelCount: Int { samples.givenChannels ?? 2 }
 
-    public func validate() throws {
+    package func validate() throws {
         if listing.lists { return }
         guard file != nil else { throw ValidationError("give the file to write (- for standard output), or -l or -L to list devices") }
         let frames = try frameLimit()
         switch samples.fileType {
-        case .wav: _ = try ToolLimits.wavFormat(storing: format.sampleFormat, channels: channelCount, rate: sampleRate, frames: frames)
+        case .wav: _ = try ToolLimits.wavFormat(storing: format.sampleFormat, channelCount: channelCount, sampleRate: sampleRate, frames: frames)
         case .raw:
-            guard WAVFormat(storing: format.sampleFormat, channels: channelCount, sampleRate: sampleRate) != nil else {
+            guard WAVFormat(storing: format.sampleFormat, channelCount: channelCount, sampleRate: sampleRate) != nil else {
                 throw ValidationError("-f \(format.sampleFormat) cannot be recorded")
             }
         }
@@ -52,10 +52,10 @@ public struct AlsaRecord: ParsableCommand {
 
     /// `--duration` in frames, nil when recording until Ctrl-C.
     func frameLimit() throws -> Int? {
-        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, rate: sampleRate) }
+        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, sampleRate: sampleRate) }
     }
 
-    public func run() throws {
+    package func run() throws {
         if listing.lists { return try listing.run(.capture, device: device) }
         Interruption.install()
         try Interruption.running(record)
@@ -70,11 +70,11 @@ public struct AlsaRecord: ParsableCommand {
         let name = file == "-" ? "stdout" : file
         let kind = fileType == .raw ? "raw data" : "WAVE"
         let result = try Recorder(pcm: opened.pcm, options: device, status: StatusLine(quiet: quiet))
-            .record(format: format.sampleFormat, channels: channelCount, rate: sampleRate, frames: limit,
+            .record(format: format.sampleFormat, channelCount: channelCount, sampleRate: sampleRate, frames: limit,
                     to: { layout throws(WAVError) in try fileType.sink(file, format: layout, expectedFrames: limit) },
                     onConfigured: { setup in
-                        let channels = "\(setup.channels) channel\(setup.channels == 1 ? "" : "s")"
-                        report.status("Recording \(kind) '\(name)': \(setup.format), \(setup.rate) Hz, \(channels)")
+                        let channels = "\(setup.channelCount) channel\(setup.channelCount == 1 ? "" : "s")"
+                        report.status("Recording \(kind) '\(name)': \(setup.format), \(setup.sampleRate) Hz, \(channels)")
                         report.status("  \(opened.pcm.name) via \(opened.pcm.transport): \(setup)")
                         report.status("  sync: \(opened.pcm.syncReport)")
                         report.setup(of: opened.pcm)
@@ -89,44 +89,45 @@ public struct AlsaRecord: ParsableCommand {
 }
 
 /// Captures into a WAV file or raw samples, the device's format stored as it is.
-public struct Recorder {
-    public struct Report: Sendable {
-        public var frames: Int
-        public var xruns: Int
-        public var interrupted: Bool
+package struct Recorder {
+    package struct Report: Sendable {
+        package var frames: Int
+        package var xruns: Int
+        package var interrupted: Bool
     }
 
-    public let pcm: any PCM
-    public let options: DeviceOptions
-    public let status: StatusLine
+    package let pcm: any PCM
+    package let options: DeviceOptions
+    package let status: StatusLine
 
-    public init(pcm: any PCM, options: DeviceOptions, status: StatusLine) {
+    package init(pcm: any PCM, options: DeviceOptions, status: StatusLine) {
         self.pcm = pcm
         self.options = options
         self.status = status
     }
 
     /// Records `frames` frames (nil: until interrupted) into `path`, a WAV file.
-    public func record(to path: String, format: SampleFormat, channels: Int, rate: Int, frames limit: Int?,
+    package func record(to path: String, format: SampleFormat, channelCount: Int, sampleRate: Int, frames limit: Int?,
                        onConfigured: (HardwareSetup) -> Void = { _ in }) throws -> Report {
-        try record(format: format, channels: channels, rate: rate, frames: limit,
+        try record(format: format, channelCount: channelCount, sampleRate: sampleRate, frames: limit,
                    to: { layout throws(WAVError) in try WAVWriter(path: path, format: layout) }, onConfigured: onConfigured)
     }
 
     /// Records `frames` frames (nil: until interrupted) into the sink `open` makes for the layout
     /// the device granted, once it is granted (a refused configuration leaves no file behind).
-    public func record(format: SampleFormat, channels: Int, rate: Int, frames limit: Int?,
+    package func record(format: SampleFormat, channelCount: Int, sampleRate: Int, frames limit: Int?,
                        to open: (WAVFormat) throws(WAVError) -> any AudioSink,
                        onConfigured: (HardwareSetup) -> Void = { _ in }) throws -> Report {
+        let (channels, rate) = (channelCount, sampleRate)
         guard let deviceChannels = UInt32(exactly: channels), let deviceRate = UInt32(exactly: rate) else {
             throw ToolFailure("\(channels) channels at \(rate) Hz are beyond what a device can be asked for")
         }
-        let setup = try pcm.configure(options.request(format: format, channels: deviceChannels, rate: deviceRate))
-        guard setup.channels == deviceChannels, setup.rate == deviceRate else {
-            throw ToolFailure("\(pcm.name) records \(setup.channels) channels at \(setup.rate) Hz, not \(channels) at \(rate); try a plughw: or default device")
+        let setup = try pcm.configure(options.request(format: format, channelCount: deviceChannels, sampleRate: deviceRate))
+        guard setup.channelCount == deviceChannels, setup.sampleRate == deviceRate else {
+            throw ToolFailure("\(pcm.name) records \(setup.channelCount) channels at \(setup.sampleRate) Hz, not \(channels) at \(rate); try a plughw: or default device")
         }
         onConfigured(setup)
-        guard let layout = WAVFormat(storing: setup.format, channels: channels, sampleRate: rate) else {
+        guard let layout = WAVFormat(storing: setup.format, channelCount: channels, sampleRate: rate) else {
             throw ToolFailure("\(setup.format) cannot be stored")
         }
         let writer = try open(layout)
@@ -164,7 +165,7 @@ public struct Recorder {
         var offset = 0
         while offset < buffer.count && !Interruption.requested {
             if pcm.setup?.access.isMmap == true {
-                _ = try pcm.wait(timeoutMilliseconds: 500)
+                _ = try pcm.wait(timeout: .milliseconds(500))
                 let area = try pcm.beginTransfer(maxFrames: (buffer.count - offset) / frameBytes)
                 let count = area.frames * frameBytes
                 UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + count]).copyMemory(from: UnsafeRawBufferPointer(area.interleaved))
@@ -173,7 +174,7 @@ public struct Recorder {
             } else {
                 // A bounded wait, then a read of what is there: a blocking read would sit in the
                 // kernel on a stalled device, retrying the EINTR of a Ctrl-C.
-                _ = try pcm.wait(timeoutMilliseconds: 500)
+                _ = try pcm.wait(timeout: .milliseconds(500))
                 let read: Int
                 do {
                     read = try pcm.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: buffer[offset...]))

@@ -1,9 +1,9 @@
 import AlsaSwift
 
 /// The text of `-l`, `-L` and `-v`, laid out as aplay lays out its own.
-public enum DeviceListing {
+package enum DeviceListing {
     /// `-l`: every device with a `direction` side, card by card; nil when there is no card.
-    public static func hardware(_ listing: [CardListing], direction: StreamDirection) -> String? {
+    package static func hardware(_ listing: [CardListing], direction: StreamDirection) -> String? {
         guard !listing.isEmpty else { return nil }
         var lines = ["**** List of \(direction.description.uppercased()) Hardware Devices ****"]
         for entry in listing {
@@ -23,7 +23,7 @@ public enum DeviceListing {
     }
 
     /// `-L`: each name that serves `direction`, its description indented below it.
-    public static func names(_ hints: [DeviceReport.Hint], direction: StreamDirection) -> String {
+    package static func names(_ hints: [DeviceReport.Hint], direction: StreamDirection) -> String {
         hints.filter { $0.direction == nil || $0.direction == direction.description }
             .map { hint in
                 ([hint.name] + hint.description.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 })
@@ -33,7 +33,7 @@ public enum DeviceListing {
     }
 
     /// `-v`: the parameters `pcm` was granted, and the path its records take.
-    public static func setup(of pcm: any PCM) -> String {
+    package static func setup(of pcm: any PCM) -> String {
         var lines = ["\(pcm.name) via \(pcm.transport), \(pcm.direction)"]
         guard let setup = pcm.setup else { return (lines + ["  (not configured)"]).joined(separator: "\n") }
         func field(_ name: String, _ value: Any) { lines.append("  " + name.padding(toLength: 17, withPad: " ", startingAt: 0) + ": \(value)") }
@@ -41,8 +41,8 @@ public enum DeviceListing {
         field("stream", pcm.direction.description.uppercased())
         field("access", setup.access)
         field("format", setup.format)
-        field("channels", setup.channels)
-        field("rate", setup.rate)
+        field("channels", setup.channelCount)
+        field("rate", setup.sampleRate)
         if let fraction = setup.rateFraction, fraction.denominator > 0 {
             let exact = fraction.numerator % fraction.denominator == 0 ? "\(fraction.numerator / fraction.denominator)"
                 : String(Double(fraction.numerator) / Double(fraction.denominator))

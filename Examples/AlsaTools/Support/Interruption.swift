@@ -23,14 +23,14 @@ import Glibc
 /// interval timer: from then on SIGALRM interrupts the handlers' thread every 20 ms, and a
 /// blocking call entered in that window fails with EINTR within one interval, with the flag
 /// already set. Code that retries EINTR while no stop was asked is unaffected until the stop.
-public enum Interruption {
+package enum Interruption {
     private static let flag = Atomic<Bool>(false)
     /// The signal that asked for the stop, 0 when none did (or `request()` did).
     private static let signalNumber = Atomic<Int32>(0)
     /// The thread that installed the handlers (a `pthread_t`, an integer on Linux).
     private static let target = Atomic<UInt>(0)
 
-    public static func install() {
+    package static func install() {
         // The statics are initialised lazily, which is not async-signal-safe; touching them here
         // leaves only atomic loads and stores for the handler.
         _ = flag.load(ordering: .relaxed)
@@ -89,18 +89,18 @@ public enum Interruption {
         }
     }
 
-    public static var requested: Bool { flag.load(ordering: .relaxed) }
+    package static var requested: Bool { flag.load(ordering: .relaxed) }
 
     /// The status a tool ends with when interrupted: 128 + the signal, as a shell reports a process
     /// the signal killed (130 for Ctrl-C, 143 for SIGTERM); 130 for a stop asked from inside.
-    public static var exitCode: ExitCode {
+    package static var exitCode: ExitCode {
         let number = signalNumber.load(ordering: .relaxed)
         return ExitCode(128 + (number == 0 ? SIGINT : number))
     }
 
     /// Runs a tool's body. An error thrown once a stop was asked (a blocking call that the signal
     /// ended with EINTR, and what follows from it) ends the tool as interrupted, not as a failure.
-    public static func running(_ body: () throws -> Void) throws {
+    package static func running(_ body: () throws -> Void) throws {
         do {
             try body()
         } catch let error as ExitCode {
@@ -114,7 +114,7 @@ public enum Interruption {
     /// Runs `body` in a task of its own, cancelled once a stop is asked: for a tool that waits in
     /// async code (alsa-mixer's monitor), where no EINTR reaches the wait. A signal handler cannot
     /// resume a task, so a watcher looks at the flag every 50 ms until `body` ends.
-    public static func cancellingOnStop<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    package static func cancellingOnStop<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let work = Task { try await body() }
         let watcher = Task {
             while !requested && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(50)) }
@@ -125,8 +125,8 @@ public enum Interruption {
     }
 
     /// Ask for a stop from inside the process (tests, a duration that ran out).
-    public static func request() { flag.store(true, ordering: .relaxed) }
-    public static func reset() {
+    package static func request() { flag.store(true, ordering: .relaxed) }
+    package static func reset() {
         flag.store(false, ordering: .relaxed)
         signalNumber.store(0, ordering: .relaxed)
     }

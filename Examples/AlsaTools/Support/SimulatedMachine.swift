@@ -13,36 +13,36 @@ import AlsaSwift
 /// `sim` names card 0, device 0; `sim:` followed by a `hw:` name picks another device of the same
 /// machine (`sim:hw:1,0`, `sim:hw:CARD=SimCoherent,DEV=0`). Each use builds a new machine: a
 /// tool's process has it to itself.
-public enum SimulatedMachine {
+package enum SimulatedMachine {
     /// The name every tool takes for the simulated machine's default device.
-    public static let name = "sim"
+    package static let name = "sim"
     /// The prefix of a simulated machine's `hw:` names: `sim:hw:1,0`.
-    public static let prefix = "sim:"
+    package static let prefix = "sim:"
 
     /// Card 0: what its control device reports.
-    public static let explicitSyncCard = SimulatedCardIdentity(
+    package static let explicitSyncCard = SimulatedCardIdentity(
         id: "SimSync", driver: "AlsaSwiftSim", name: "Simulated explicit-sync card",
         longName: "AlsaSwift simulated explicit-sync card (non-coherent DMA buffers)", mixerName: "Simulated AC97")
     /// Card 1: what its control device reports.
-    public static let coherentCard = SimulatedCardIdentity(
+    package static let coherentCard = SimulatedCardIdentity(
         id: "SimCoherent", driver: "AlsaSwiftSim", name: "Simulated coherent card",
         longName: "AlsaSwift simulated coherent card (like snd-dummy)")
 
     /// Whether `device` names the simulated machine (`sim` or `sim:…`).
-    public static func names(_ device: String) -> Bool {
+    package static func names(_ device: String) -> Bool {
         device == name || device.hasPrefix(prefix)
     }
 
     /// The `hw:` name inside the simulated machine that `device` (`sim` or `sim:hw:…`) stands for;
     /// nil when `device` is not a simulated name.
-    public static func hardwareName(for device: String) -> String? {
+    package static func hardwareName(for device: String) -> String? {
         if device == name { return "hw:0,0" }
         guard device.hasPrefix(prefix) else { return nil }
         return String(device.dropFirst(prefix.count))
     }
 
     /// A new machine: the explicit-sync card 0 with its mixer, the coherent card 1.
-    public static func make() -> SimulatedKernel {
+    package static func make() -> SimulatedKernel {
         var explicitSync = SimulatedHardware.explicitSync
         explicitSync.name = "Simulated explicit-sync PCM"
         let kernel = SimulatedKernel(card: 0, hardware: explicitSync)
@@ -69,7 +69,7 @@ public enum SimulatedMachine {
     }
 
     /// The names `-L` lists for the simulated machine, as alsa-lib's hints list a real one's.
-    public static var nameHints: [DeviceReport.Hint] {
+    package static var nameHints: [DeviceReport.Hint] {
         [
             DeviceReport.Hint(name: name, description: "AlsaSwift simulated machine, default device\nThe explicit-sync card, as sim:hw:0,0"),
             DeviceReport.Hint(name: prefix + "hw:0,0", description: "\(explicitSyncCard.name), Simulated explicit-sync PCM\nDirect hardware device"),

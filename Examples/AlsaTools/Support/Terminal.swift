@@ -4,17 +4,17 @@ import Glibc
 
 /// A progress line redrawn in place on standard error when it is a terminal, and nothing otherwise
 /// (logs and pipes get the summary lines only). Never on standard output, which may carry audio.
-public final class StatusLine {
-    public let enabled: Bool
+package final class StatusLine {
+    package let enabled: Bool
     private var lastDraw = ContinuousClock.now - .seconds(1)
     private var drawn = false
 
-    public init(quiet: Bool = false) {
+    package init(quiet: Bool = false) {
         enabled = !quiet && isatty(STDERR_FILENO) == 1
     }
 
     /// Redraws at most ten times a second unless `force`.
-    public func update(_ text: @autoclosure () -> String, force: Bool = false) {
+    package func update(_ text: @autoclosure () -> String, force: Bool = false) {
         guard enabled else { return }
         let now = ContinuousClock.now
         guard force || now - lastDraw >= .milliseconds(100) else { return }
@@ -24,7 +24,7 @@ public final class StatusLine {
     }
 
     /// Leaves the line and moves to the next.
-    public func finish() {
+    package func finish() {
         guard enabled, drawn else { return }
         Say.write("\n", to: STDERR_FILENO)
         drawn = false
@@ -37,9 +37,9 @@ public final class StatusLine {
 /// Straight to the descriptor with write(2), unbuffered: a write blocked on a full pipe that a
 /// signal interrupts gives up once a stop was asked, where stdio would keep the text for exit to
 /// flush (blocking again) and FileHandle would retry EINTR for ever.
-public enum Say {
-    public static func line(_ text: String) { write(text + "\n", to: STDOUT_FILENO) }
-    public static func error(_ text: String) { write(text + "\n", to: STDERR_FILENO) }
+package enum Say {
+    package static func line(_ text: String) { write(text + "\n", to: STDOUT_FILENO) }
+    package static func error(_ text: String) { write(text + "\n", to: STDERR_FILENO) }
 
     static func write(_ text: String, to descriptor: Int32) {
         var text = text
@@ -61,7 +61,7 @@ public enum Say {
 }
 
 /// Time as the tools print it: m:ss.t
-public func clock(_ seconds: Double) -> String {
+package func clock(_ seconds: Double) -> String {
     // A time no Int can count (a file with an absurd length) prints as such instead of trapping.
     guard let tenths = Int(exactly: (seconds * 10).rounded(.down)) else { return "-:--.-" }
     let minutes = tenths / 600, rest = tenths % 600

@@ -2,47 +2,47 @@ import AlsaSwift
 import ArgumentParser
 
 /// `alsa-tone`: test signals (like speaker-test), for a duration or until Ctrl-C.
-public struct AlsaTone: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct AlsaTone: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "alsa-tone",
         abstract: "Play a test signal: sine, sweep, white or pink noise, or each channel in turn.")
 
-    @OptionGroup public var device: DeviceOptions
+    @OptionGroup package var device: DeviceOptions
 
     @Option(name: [.short, .long], help: "sine, sweep, white, pink or channels.")
-    public var signal: ToneGenerator.Signal = .sine
+    package var signal: ToneGenerator.Signal = .sine
 
     // Numbers are taken as they come (`.unconditional`): every useful level is negative, and a
     // negative frequency or duration is refused with a reason rather than read as an option.
     @Option(name: [.short, .long], parsing: .unconditional, help: "Hz (the start of a sweep).")
-    public var frequency: Double = 440
+    package var frequency: Double = 440
 
     @Option(parsing: .unconditional, help: "Hz at the end of a sweep.")
-    public var to: Double = 8_000
+    package var to: Double = 8_000
 
     @Option(parsing: .unconditional, help: "Level in dBFS, 0 or below (-inf is silence).")
-    public var level: Double = -12
+    package var level: Double = -12
 
     @Option(name: [.customShort("d"), .long], parsing: .unconditional, help: "Seconds; without it, until Ctrl-C.")
-    public var duration: Double?
+    package var duration: Double?
 
     @Option(name: [.short, .long], parsing: .unconditional, help: "Frames per second, 1 to 4294967295.")
-    public var rate: Int = 48_000
+    package var rate: Int = 48_000
 
     @Option(name: [.short, .long], parsing: .unconditional, help: "Channels, 1 to 65535 (with -s channels, each in turn).")
-    public var channels: Int = 2
+    package var channels: Int = 2
 
-    @OptionGroup public var report: ReportOptions
+    @OptionGroup package var report: ReportOptions
 
     /// `-q`: errors only.
-    public var quiet: Bool { report.quiet }
+    package var quiet: Bool { report.quiet }
 
     @Option(name: [.short, .long], help: "Write the signal to this 16-bit WAV file instead of playing it (needs --duration); - for standard output.")
-    public var output: String?
+    package var output: String?
 
-    public init() {}
+    package init() {}
 
-    public func validate() throws {
+    package func validate() throws {
         try ToolLimits.check(rate: rate, channels: channels)
         let frames = try totalFrames()
         if !(frequency > 0 && frequency < Double(rate) / 2) || !(to > 0 && to < Double(rate) / 2) {
@@ -52,21 +52,21 @@ public struct AlsaTone: ParsableCommand {
         if !(level <= 0) { throw ValidationError("--level is in dBFS and must be 0 or below, not \(level)") }
         if output != nil {
             guard let frames else { throw ValidationError("--output needs --duration") }
-            _ = try ToolLimits.wavFormat(storing: .s16LE, channels: channels, rate: rate, frames: frames)
+            _ = try ToolLimits.wavFormat(storing: .s16LE, channelCount: channels, sampleRate: rate, frames: frames)
         }
     }
 
     /// `--duration` in frames, nil when playing until Ctrl-C.
     func totalFrames() throws -> Int? {
-        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, rate: rate) }
+        try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, sampleRate: rate) }
     }
 
     /// Renders the signal into a 16-bit WAV file, or a WAV stream on standard output for `-`, whose
     /// header says the length (it is known). Ctrl-C ends it early, leaving a valid file.
     func write(to path: String, seconds: Double, frames total: Int) throws {
-        var generator = ToneGenerator(signal: signal, rate: rate, channels: channels, frequency: frequency,
+        var generator = ToneGenerator(signal: signal, sampleRate: rate, channelCount: channels, frequency: frequency,
                                       sweepTo: to, segment: signal == .channels ? 1 : seconds, levelDB: level)
-        let format = WAVFormat(encoding: .integer, channels: channels, sampleRate: rate, containerBits: 16)
+        let format = WAVFormat(encoding: .integer, channelCount: channels, sampleRate: rate, containerBits: 16)
         let writer = try FileType.wav.sink(path, format: format, expectedFrames: total)
         var samples = [Float](repeating: 0, count: 1024 * channels)
         var bytes = [UInt8](repeating: 0, count: samples.count * 2)
@@ -89,7 +89,7 @@ public struct AlsaTone: ParsableCommand {
         report.status("\(name): \(signal), \(clock(Double(done) / Double(rate))), \(format)\(Interruption.requested ? ", interrupted" : "")")
     }
 
-    public func run() throws {
+    package func run() throws {
         Interruption.install()
         try Interruption.running {
             if let output, let duration, let frames = try totalFrames() {
@@ -105,15 +105,15 @@ public struct AlsaTone: ParsableCommand {
     private func play() throws {
         let opened = try device.open(.playback)
         let latency = device.latency.map { Duration.milliseconds($0) } ?? .milliseconds(100)
-        let stream = try PlaybackStream(pcm: opened.pcm, request: StreamRequest(rate: rate, channels: channels, latency: latency,
+        let stream = try PlaybackStream(pcm: opened.pcm, request: StreamRequest(sampleRate: rate, channelCount: channels, latency: latency,
                                                                                  preferMmap: device.mmap))
         let got = stream.configuration
-        guard got.rate == rate, got.channels == channels else {
-            throw ToolFailure("\(got.deviceName) plays \(got.channels) channels at \(got.rate) Hz, not \(channels) at \(rate)")
+        guard got.sampleRate == rate, got.channelCount == channels else {
+            throw ToolFailure("\(got.deviceName) plays \(got.channelCount) channels at \(got.sampleRate) Hz, not \(channels) at \(rate)")
         }
         report.status("\(signal) at \(level) dBFS: \(got)")
         report.setup(of: opened.pcm)
-        var generator = ToneGenerator(signal: signal, rate: rate, channels: channels, frequency: frequency,
+        var generator = ToneGenerator(signal: signal, sampleRate: rate, channelCount: channels, frequency: frequency,
                                       sweepTo: to, segment: signal == .channels ? 1 : 2, levelDB: level)
         let period = Int(got.periodSize)
         let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: period * channels)
@@ -126,7 +126,7 @@ public struct AlsaTone: ParsableCommand {
             let chunk = UnsafeMutableBufferPointer(rebasing: samples[0..<frames * channels])
             // Wait for room here, for half a second at most, rather than in the stream's write, whose
             // wait has no limit: on a stalled device the loop still sees a Ctrl-C.
-            guard try opened.pcm.wait(timeoutMilliseconds: 500) else { continue }
+            guard try opened.pcm.wait(timeout: .milliseconds(500)) else { continue }
             generator.fill(chunk)
             try stream.writeBlocking(UnsafeBufferPointer(chunk))
             played += frames

@@ -2,29 +2,29 @@ import Foundation
 
 /// Test signals, generated a period at a time with no allocation: sine, a logarithmic sweep, white
 /// and pink noise, and a speaker test that plays each channel in turn.
-public struct ToneGenerator: Sendable {
-    public enum Signal: String, Sendable, CaseIterable {
+package struct ToneGenerator: Sendable {
+    package enum Signal: String, Sendable, CaseIterable {
         case sine, sweep, white, pink, channels
     }
 
-    public let signal: Signal
-    public let rate: Double
-    public let channels: Int
-    public let frequency: Double
-    public let sweepTo: Double
+    package let signal: Signal
+    package let sampleRate: Double
+    package let channelCount: Int
+    package let frequency: Double
+    package let sweepTo: Double
     /// Seconds a sweep takes, or each channel sounds in the speaker test.
-    public let segment: Double
-    public let amplitude: Float
+    package let segment: Double
+    package let amplitude: Float
     private var phase = 0.0
     private var frame = 0
     private var noise: UInt64 = 0x9E37_79B9_7F4A_7C15
     private var pink = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
-    public init(signal: Signal, rate: Int, channels: Int, frequency: Double = 440, sweepTo: Double = 8_000,
+    package init(signal: Signal, sampleRate: Int, channelCount: Int, frequency: Double = 440, sweepTo: Double = 8_000,
                 segment: Double = 2, levelDB: Double = -12) {
         self.signal = signal
-        self.rate = Double(rate)
-        self.channels = channels
+        self.sampleRate = Double(sampleRate)
+        self.channelCount = channelCount
         self.frequency = frequency
         self.sweepTo = sweepTo
         self.segment = segment
@@ -32,32 +32,32 @@ public struct ToneGenerator: Sendable {
     }
 
     /// Fills `samples` (interleaved, a whole number of frames).
-    public mutating func fill(_ samples: UnsafeMutableBufferPointer<Float>) {
-        let frames = samples.count / channels
+    package mutating func fill(_ samples: UnsafeMutableBufferPointer<Float>) {
+        let frames = samples.count / channelCount
         for f in 0..<frames {
-            let t = Double(frame) / rate
+            let t = Double(frame) / sampleRate
             var value: Float
             var only: Int? = nil
             switch signal {
             case .sine:
                 value = Float(sin(phase))
-                phase += 2 * .pi * frequency / rate
+                phase += 2 * .pi * frequency / sampleRate
             case .sweep:
                 // Exponential sweep from `frequency` to `sweepTo` over `segment` seconds, repeating.
                 let position = t.truncatingRemainder(dividingBy: segment) / segment
-                phase += 2 * .pi * frequency * pow(sweepTo / frequency, position) / rate
+                phase += 2 * .pi * frequency * pow(sweepTo / frequency, position) / sampleRate
                 value = Float(sin(phase))
             case .white:
                 value = nextNoise()
             case .pink:
                 value = nextPink()
             case .channels:
-                only = Int(t / segment) % channels
+                only = Int(t / segment) % channelCount
                 value = Float(sin(phase))
-                phase += 2 * .pi * frequency / rate
+                phase += 2 * .pi * frequency / sampleRate
             }
             if phase > 2 * .pi { phase -= 2 * .pi }
-            for c in 0..<channels { samples[f * channels + c] = only == nil || only == c ? value * amplitude : 0 }
+            for c in 0..<channelCount { samples[f * channelCount + c] = only == nil || only == c ? value * amplitude : 0 }
             frame += 1
         }
     }

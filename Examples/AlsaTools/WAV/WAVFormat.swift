@@ -2,38 +2,38 @@ import AlsaSwift
 import SystemPackage
 
 /// The sample layout of a WAV file, as its `fmt ` chunk describes it.
-public struct WAVFormat: Sendable, Equatable, CustomStringConvertible {
-    public enum Encoding: Sendable, Equatable {
+package struct WAVFormat: Sendable, Equatable, CustomStringConvertible {
+    package enum Encoding: Sendable, Equatable {
         /// Integer PCM: unsigned for 8 bits, signed little-endian above.
         case integer
         /// IEEE float, 32 or 64 bits.
         case float
     }
 
-    public var encoding: Encoding
-    public var channels: Int
-    public var sampleRate: Int
+    package var encoding: Encoding
+    package var channelCount: Int
+    package var sampleRate: Int
     /// Bits each sample occupies in the file (8, 16, 24, 32, 64).
-    public var containerBits: Int
+    package var containerBits: Int
     /// Bits that carry signal (WAVE_FORMAT_EXTENSIBLE may say fewer than the container).
-    public var validBits: Int
+    package var validBits: Int
     /// Speaker positions (WAVE_FORMAT_EXTENSIBLE), 0 when not given.
-    public var channelMask: UInt32
+    package var channelMask: UInt32
 
-    public init(encoding: Encoding, channels: Int, sampleRate: Int, containerBits: Int, validBits: Int? = nil, channelMask: UInt32 = 0) {
+    package init(encoding: Encoding, channelCount: Int, sampleRate: Int, containerBits: Int, validBits: Int? = nil, channelMask: UInt32 = 0) {
         self.encoding = encoding
-        self.channels = channels
+        self.channelCount = channelCount
         self.sampleRate = sampleRate
         self.containerBits = containerBits
         self.validBits = validBits ?? containerBits
         self.channelMask = channelMask
     }
 
-    public var bytesPerSample: Int { containerBits / 8 }
-    public var bytesPerFrame: Int { channels * bytesPerSample }
+    package var bytesPerSample: Int { containerBits / 8 }
+    package var bytesPerFrame: Int { channelCount * bytesPerSample }
 
     /// The ALSA sample format with the same bytes in memory, so frames can go to a device as they are.
-    public var sampleFormat: SampleFormat {
+    package var sampleFormat: SampleFormat {
         switch (encoding, containerBits) {
         case (.integer, 8): .u8
         case (.integer, 16): .s16LE
@@ -45,7 +45,7 @@ public struct WAVFormat: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The WAV layout that stores `format` unchanged, if there is one.
-    public init?(storing format: SampleFormat, channels: Int, sampleRate: Int) {
+    package init?(storing format: SampleFormat, channelCount: Int, sampleRate: Int) {
         let layout: (Encoding, Int)
         switch format {
         case .u8: layout = (.integer, 8)
@@ -56,20 +56,20 @@ public struct WAVFormat: Sendable, Equatable, CustomStringConvertible {
         case .float64LE: layout = (.float, 64)
         default: return nil
         }
-        self.init(encoding: layout.0, channels: channels, sampleRate: sampleRate, containerBits: layout.1)
+        self.init(encoding: layout.0, channelCount: channelCount, sampleRate: sampleRate, containerBits: layout.1)
     }
 
     /// Why a WAV header cannot describe this layout, or nil when it can: the `fmt ` chunk holds the
     /// channel count, block align and bit depths in 16 bits, the rate and byte rate in 32.
-    public var headerLimitViolation: String? {
+    package var headerLimitViolation: String? {
         // The sample sizes a WAV reader reads (WAVReader.parseFormat's): a 0-byte sample would
         // make every frame count a division by zero.
         guard (encoding == .float ? [32, 64] : [8, 16, 24, 32]).contains(containerBits), (1...containerBits).contains(validBits) else {
             return "\(validBits)-in-\(containerBits)-bit \(encoding == .float ? "float" : "integer") samples"
         }
-        guard (1...Int(UInt16.max)).contains(channels) else { return "\(channels) channels (a WAV header holds 1 to 65535)" }
+        guard (1...Int(UInt16.max)).contains(channelCount) else { return "\(channelCount) channels (a WAV header holds 1 to 65535)" }
         guard bytesPerFrame <= Int(UInt16.max) else {
-            return "\(channels) channels of \(containerBits)-bit samples make \(bytesPerFrame)-byte frames (a WAV header holds at most 65535)"
+            return "\(channelCount) channels of \(containerBits)-bit samples make \(bytesPerFrame)-byte frames (a WAV header holds at most 65535)"
         }
         guard (1...Int(UInt32.max)).contains(sampleRate) else { return "sample rate \(sampleRate) Hz (a WAV header holds 1 to \(UInt32.max))" }
         guard sampleRate.multipliedReportingOverflow(by: bytesPerFrame).partialValue <= Int(UInt32.max) else {
@@ -79,30 +79,30 @@ public struct WAVFormat: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The most frames one WAV file holds: its sizes are 32-bit, counted from the RIFF header on.
-    public var maximumFrames: Int {
+    package var maximumFrames: Int {
         bytesPerFrame > 0 ? (Int(UInt32.max) - WAVFormat.largestHeaderBytes) / bytesPerFrame : 0
     }
 
     /// RIFF, WAVE, an EXTENSIBLE `fmt ` chunk and the `data` chunk header, plus a pad byte.
     static let largestHeaderBytes = 12 + 8 + 40 + 8 + 1
 
-    public var description: String {
+    package var description: String {
         let kind = encoding == .float ? "float" : (containerBits == 8 ? "unsigned" : "signed")
         let bits = validBits == containerBits ? "\(containerBits)-bit" : "\(validBits)-in-\(containerBits)-bit"
-        return "\(bits) \(kind), \(channels) channel\(channels == 1 ? "" : "s"), \(sampleRate) Hz"
+        return "\(bits) \(kind), \(channelCount) channel\(channelCount == 1 ? "" : "s"), \(sampleRate) Hz"
     }
 }
 
 /// A WAV file or stream whose data ends before the length its header declares (a download cut
 /// short, a recording whose writer died): the players play the frames there are and say so, as
 /// aplay plays them, whether the file is read at any offset or as a stream on standard input.
-public struct WAVTruncation: Sendable, Equatable, CustomStringConvertible {
+package struct WAVTruncation: Sendable, Equatable, CustomStringConvertible {
     /// The size the data chunk declares, in bytes.
-    public var declaredBytes: UInt64
+    package var declaredBytes: UInt64
     /// The bytes of data there were.
-    public var availableBytes: UInt64
+    package var availableBytes: UInt64
 
-    public init(declaredBytes: UInt64, availableBytes: UInt64) {
+    package init(declaredBytes: UInt64, availableBytes: UInt64) {
         self.declaredBytes = declaredBytes
         self.availableBytes = availableBytes
     }
@@ -116,11 +116,11 @@ public struct WAVTruncation: Sendable, Equatable, CustomStringConvertible {
         return WAVTruncation(declaredBytes: declared, availableBytes: available)
     }
 
-    public var description: String { "the data chunk declares \(declaredBytes) bytes but holds \(availableBytes)" }
+    package var description: String { "the data chunk declares \(declaredBytes) bytes but holds \(availableBytes)" }
 }
 
 /// Why a file is not a WAV this library can play. Each case names what was wrong, where.
-public enum WAVError: Error, Equatable, CustomStringConvertible {
+package enum WAVError: Error, Equatable, CustomStringConvertible {
     case notRIFF
     case notWAVE
     /// The file ends inside the RIFF header or a chunk header.
@@ -141,7 +141,7 @@ public enum WAVError: Error, Equatable, CustomStringConvertible {
     /// Appending would take the file past the 4 GiB its 32-bit sizes can describe.
     case tooLarge(maximumFrames: Int)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .notRIFF: "not a WAV file: no RIFF header"
         case .notWAVE: "not a WAV file: the RIFF form is not WAVE"

@@ -9,25 +9,25 @@ import Glibc
 ///
 /// For a regular file (a path, or standard input redirected from one); a pipe is read in order by
 /// `WAVStreamReader`.
-public final class WAVReader: AudioSource {
-    public let path: String
-    public let format: WAVFormat
+package final class WAVReader: AudioSource {
+    package let path: String
+    package let format: WAVFormat
     /// Frames in the data chunk: those there are, when the file ends before its declared length.
-    public let frameCount: Int
+    package let frameCount: Int
     /// How the data falls short of its declared length; nil for a whole file.
-    public let truncation: WAVTruncation?
+    package let truncation: WAVTruncation?
     private let input: FileInput
     private var file: FileDescriptor { input.descriptor }
     private let dataOffset: Int64
     /// Frames read so far.
-    public private(set) var position = 0
+    package private(set) var position = 0
 
-    public convenience init(path: String) throws(WAVError) {
+    package convenience init(path: String) throws(WAVError) {
         try self.init(input: try FileInput(path: path))
     }
 
     /// Reads the header of the regular file `input` is open on.
-    public init(input: FileInput) throws(WAVError) {
+    package init(input: FileInput) throws(WAVError) {
         self.path = input.name
         self.input = input
         let header = try Self.parse(input.descriptor, path: input.name)
@@ -38,15 +38,15 @@ public final class WAVReader: AudioSource {
     }
 
     /// The path, or `stdin` when standard input is a redirected file.
-    public var name: String { path }
+    package var name: String { path }
     /// The frames in the data chunk: a file says how long it is.
-    public var totalFrames: Int? { frameCount }
+    package var totalFrames: Int? { frameCount }
     /// Seconds of audio.
-    public var duration: Double { Double(frameCount) / Double(format.sampleRate) }
+    package var duration: Double { Double(frameCount) / Double(format.sampleRate) }
 
     /// Reads up to `frames` frames of raw file bytes into `buffer`; returns the frames read (0 at
     /// the end).
-    public func read(frames: Int, into buffer: UnsafeMutableRawBufferPointer) throws(WAVError) -> Int {
+    package func read(frames: Int, into buffer: UnsafeMutableRawBufferPointer) throws(WAVError) -> Int {
         let wanted = min(frames, frameCount - position, buffer.count / format.bytesPerFrame)
         guard wanted > 0 else { return 0 }
         let bytes = wanted * format.bytesPerFrame
@@ -67,7 +67,7 @@ public final class WAVReader: AudioSource {
         return wanted
     }
 
-    public func rewind() { position = 0 }
+    package func rewind() { position = 0 }
 
     // MARK: parsing
 
@@ -161,7 +161,7 @@ public final class WAVReader: AudioSource {
             throw .malformedFormatChunk("block align \(blockAlign) for \(channels) × \(bits)-bit samples")
         }
         guard validBits <= bits else { throw .malformedFormatChunk("\(validBits) valid bits in a \(bits)-bit container") }
-        return WAVFormat(encoding: encoding, channels: channels, sampleRate: rate, containerBits: bits, validBits: validBits, channelMask: mask)
+        return WAVFormat(encoding: encoding, channelCount: channels, sampleRate: rate, containerBits: bits, validBits: validBits, channelMask: mask)
     }
 }
 

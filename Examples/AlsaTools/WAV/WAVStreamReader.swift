@@ -6,11 +6,11 @@
 /// without being held, and a data size written before the length was known (0 or 0xFFFFFFFF)
 /// ends where the stream ends. A stream that ends before a declared size is played as far as it
 /// goes, its `truncation` said, as a file of the same bytes is.
-public final class WAVStreamReader: AudioSource {
+package final class WAVStreamReader: AudioSource {
     /// The layout the `fmt ` chunk describes.
-    public let format: WAVFormat
+    package let format: WAVFormat
     /// The frames the data chunk declares; nil when it leaves the length to the end of the stream.
-    public let totalFrames: Int?
+    package let totalFrames: Int?
     private let input: FileInput
     /// Data bytes still to read, nil until the end of the stream.
     private var remainingBytes: UInt64?
@@ -19,16 +19,16 @@ public final class WAVStreamReader: AudioSource {
     /// Data bytes read so far, a partial last frame included.
     private var deliveredBytes: UInt64 = 0
     /// How the data fell short of its declared size, once the stream ended early.
-    public private(set) var truncation: WAVTruncation?
+    package private(set) var truncation: WAVTruncation?
 
     /// The largest `fmt ` chunk read: WAVE_FORMAT_EXTENSIBLE's is 40 bytes.
     static let largestFormatChunk: UInt64 = 1024
 
     /// The path, or `stdin`.
-    public var name: String { input.name }
+    package var name: String { input.name }
 
     /// Reads the header from `input`, up to the start of the data.
-    public init(input: FileInput) throws(WAVError) {
+    package init(input: FileInput) throws(WAVError) {
         self.input = input
         let riff = try input.read(12, orThrow: .truncatedHeader)
         guard riff[0..<4].elementsEqual("RIFF".utf8) else { throw .notRIFF }
@@ -64,7 +64,7 @@ public final class WAVStreamReader: AudioSource {
     }
 
     /// Reads up to `frames` whole frames of the data; 0 at its end or the stream's.
-    public func read(frames: Int, into buffer: UnsafeMutableRawBufferPointer) throws(WAVError) -> Int {
+    package func read(frames: Int, into buffer: UnsafeMutableRawBufferPointer) throws(WAVError) -> Int {
         var wanted = min(frames, buffer.count / format.bytesPerFrame)
         if let remainingBytes { wanted = min(wanted, Int(remainingBytes / UInt64(format.bytesPerFrame))) }
         guard wanted > 0 else { return 0 }

@@ -8,10 +8,10 @@ import SystemPackage
 /// once, first, as arecord writes it: with the size of `expectedFrames` when the length is known,
 /// else the largest sizes (0xFFFFFFFF, "until the end", which WAV readers and this library's
 /// `WAVReader` read to the end of the data).
-public final class WAVWriter: AudioSink {
-    public let path: String
-    public let format: WAVFormat
-    public private(set) var framesWritten = 0
+package final class WAVWriter: AudioSink {
+    package let path: String
+    package let format: WAVFormat
+    package private(set) var framesWritten = 0
     private let output: FileOutput
     private let headerBytes: Int
     private let patchInterval: Int
@@ -22,7 +22,7 @@ public final class WAVWriter: AudioSink {
     /// The data size a header written before the length is known declares: "until the end".
     static let unknownDataBytes = UInt64(UInt32.max)
 
-    public convenience init(path: String, format: WAVFormat, patchInterval: Int? = nil) throws(WAVError) {
+    package convenience init(path: String, format: WAVFormat, patchInterval: Int? = nil) throws(WAVError) {
         // Refused before the file is created: a layout no header describes leaves no file behind.
         if let why = format.headerLimitViolation { throw .unrepresentable(why) }
         try self.init(output: try FileOutput(path: path), format: format, expectedFrames: nil, patchInterval: patchInterval)
@@ -30,7 +30,7 @@ public final class WAVWriter: AudioSink {
 
     /// A WAV file on `output`; `expectedFrames` is what a header written once declares (the output
     /// cannot be patched), nil when the length is not known.
-    public init(output: FileOutput, format: WAVFormat, expectedFrames: Int?, patchInterval: Int? = nil) throws(WAVError) {
+    package init(output: FileOutput, format: WAVFormat, expectedFrames: Int?, patchInterval: Int? = nil) throws(WAVError) {
         if let why = format.headerLimitViolation { throw .unrepresentable(why) }
         if let expectedFrames, expectedFrames > format.maximumFrames { throw .tooLarge(maximumFrames: format.maximumFrames) }
         self.path = output.name
@@ -52,7 +52,7 @@ public final class WAVWriter: AudioSink {
     deinit { try? finish() }
 
     /// Appends whole frames of raw samples in `format`.
-    public func append(_ bytes: UnsafeRawBufferPointer) throws(WAVError) {
+    package func append(_ bytes: UnsafeRawBufferPointer) throws(WAVError) {
         let frames = bytes.count / format.bytesPerFrame
         guard frames > 0 else { return }
         // Past 4 GiB the header's sizes would wrap and describe a different, shorter file.
@@ -64,7 +64,7 @@ public final class WAVWriter: AudioSink {
     }
 
     /// Patches the sizes (on an output that can be patched) and closes the file. Safe to call twice.
-    public func finish() throws(WAVError) {
+    package func finish() throws(WAVError) {
         guard !finished else { return }
         finished = true
         defer { output.close() }
@@ -85,11 +85,11 @@ public final class WAVWriter: AudioSink {
     /// RIFF header, `fmt ` chunk (EXTENSIBLE above two channels or 16 bits, as Microsoft asks) and
     /// the `data` chunk header.
     static func header(_ format: WAVFormat, dataBytes: UInt64) -> [UInt8] {
-        let extensible = format.channels > 2 || format.containerBits > 16 || format.validBits != format.containerBits
+        let extensible = format.channelCount > 2 || format.containerBits > 16 || format.validBits != format.containerBits
         var fmt: [UInt8] = []
         let tag: UInt16 = format.encoding == .float ? 3 : 1
         fmt.appendLE16(extensible ? 0xFFFE : tag)
-        fmt.appendLE16(UInt16(format.channels))
+        fmt.appendLE16(UInt16(format.channelCount))
         fmt.appendLE32(UInt32(format.sampleRate))
         fmt.appendLE32(UInt32(format.sampleRate * format.bytesPerFrame))
         fmt.appendLE16(UInt16(format.bytesPerFrame))

@@ -45,9 +45,9 @@ extension AlsaLibPCM {
         try ChannelMapRules.checkSettable(map, setup: try requireSetup(.channelMap), state: try state)
         try ChannelMapRules.checkOffered(map, among: try channelMapOptions())
         // snd_pcm_chmap_t: the channel count, then one position per channel.
-        let words = UnsafeMutablePointer<UInt32>.allocate(capacity: 1 + map.channels)
+        let words = UnsafeMutablePointer<UInt32>.allocate(capacity: 1 + map.channelCount)
         defer { words.deallocate() }
-        words[0] = UInt32(map.channels)
+        words[0] = UInt32(map.channelCount)
         for (i, position) in map.positions.enumerated() { words[1 + i] = position.rawValue }
         try call(.channelMap) { pcm in
             UnsafeRawPointer(words).withMemoryRebound(to: snd_pcm_chmap_t.self, capacity: 1) { Int(snd_pcm_set_chmap(pcm, $0)) }

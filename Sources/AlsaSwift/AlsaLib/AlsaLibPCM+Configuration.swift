@@ -36,14 +36,16 @@ extension AlsaLibPCM {
                                     snd_pcm_hw_params_get_period_size_max(p, &highFrames, &dir))
         let bufferSize = frameRange(snd_pcm_hw_params_get_buffer_size_min(p, &lowFrames),
                                     snd_pcm_hw_params_get_buffer_size_max(p, &highFrames))
-        return HardwareCapabilities(accessTypes: accessTypes, formats: formats, channels: channels, rate: rate,
-                                    periodSize: periodSize, periods: periods, bufferSize: bufferSize,
-                                    periodTime: periodTime, bufferTime: bufferTime, info: infoFlags(p, accessTypes))
+        return HardwareCapabilities(accessTypes: accessTypes, formats: formats, channelCount: channels, sampleRate: rate,
+                                    periodSize: periodSize, periodCount: periods, bufferSize: bufferSize,
+                                    periodDuration: HardwareCapabilities.microseconds(periodTime),
+                                    bufferDuration: HardwareCapabilities.microseconds(bufferTime), info: infoFlags(p, accessTypes))
     }
 
     /// The info flags alsa-lib exposes through getters, the audio timestamp types included
     /// (`snd_pcm_hw_params_supports_audio_ts_type`). It strips EXPLICIT_SYNC and SYNC_APPLPTR
-    /// (explicit-sync.md §5); `syncReport` reads those from the kernel instead.
+    /// (alsa-lib's `src/pcm/pcm_hw.c` clears the top info bits; no getter covers them); `syncReport`
+    /// reads those from the kernel instead.
     static func infoFlags(_ p: OpaquePointer, _ accessTypes: [AccessType]) -> PCMInfoFlags {
         var flags: PCMInfoFlags = []
         if accessTypes.contains(where: \.isMmap) { flags.insert(.mmap) }
@@ -95,11 +97,11 @@ extension AlsaLibPCM {
                             context: "format \(request.format) is not supported by \(name) with \(request.access); it offers \(capabilities.formats.map(\.name).joined(separator: ", "))")
         }
         // validate() keeps every number within 1...UInt32.max: the conversions below cannot trap.
-        var channels = UInt32(request.channels)
-        try near(snd_pcm_hw_params_set_channels_near(pcm, p, &channels), "channels", request.channels)
-        var rate = UInt32(request.rate)
+        var channels = UInt32(request.channelCount)
+        try near(snd_pcm_hw_params_set_channels_near(pcm, p, &channels), "channels", request.channelCount)
+        var rate = UInt32(request.sampleRate)
         var dir: Int32 = 0
-        try near(snd_pcm_hw_params_set_rate_near(pcm, p, &rate, &dir), "rate", request.rate)
+        try near(snd_pcm_hw_params_set_rate_near(pcm, p, &rate, &dir), "rate", request.sampleRate)
         if let periodSize = request.periodSize {
             var frames = snd_pcm_uframes_t(periodSize)
             try near(snd_pcm_hw_params_set_period_size_near(pcm, p, &frames, &dir), "period size", periodSize)
@@ -115,7 +117,7 @@ extension AlsaLibPCM {
         let granted = try Self.readSetup(p, hardwareInfo: hardwareProbe?.info)
         if granted.access.isMmap {
             mmapAreas.deallocate()
-            mmapAreas = .allocate(capacity: granted.channels)
+            mmapAreas = .allocate(capacity: granted.channelCount)
             mmapAreas.initialize(repeating: (0, 0))
         }
         setConfiguration(granted, nil)
@@ -142,12 +144,12 @@ extension AlsaLibPCM {
     static func readSetup(_ p: OpaquePointer, hardwareInfo: PCMInfoFlags?) throws(AlsaError) -> HardwareSetup {
         var access = snd_pcm_access_t(rawValue: 0)
         var format = snd_pcm_format_t(rawValue: 0)
-        var channels: UInt32 = 0, rate: UInt32 = 0, periods: UInt32 = 0, numerator: UInt32 = 0, denominator: UInt32 = 0
+        var channelCount: UInt32 = 0, sampleRate: UInt32 = 0, periods: UInt32 = 0, numerator: UInt32 = 0, denominator: UInt32 = 0
         var periodSize: snd_pcm_uframes_t = 0, bufferSize: snd_pcm_uframes_t = 0
         var dir: Int32 = 0
         let results: [Int32] = [
             snd_pcm_hw_params_get_access(p, &access), snd_pcm_hw_params_get_format(p, &format),
-            snd_pcm_hw_params_get_channels(p, &channels), snd_pcm_hw_params_get_rate(p, &rate, &dir),
+            snd_pcm_hw_params_get_channels(p, &channelCount), snd_pcm_hw_params_get_rate(p, &sampleRate, &dir),
             snd_pcm_hw_params_get_period_size(p, &periodSize, &dir), snd_pcm_hw_params_get_buffer_size(p, &bufferSize),
         ]
         guard results.allSatisfy({ $0 >= 0 }), let accessType = AccessType(rawValue: Int32(access.rawValue)) else {
@@ -159,7 +161,7 @@ extension AlsaLibPCM {
         var info = infoFlags(p, accessTypes)
         if let hardwareInfo { info.formUnion(hardwareInfo.intersection([.explicitSync, .syncApplPtr, .noRewinds])) }
         return HardwareSetup(
-            access: accessType, format: SampleFormat(rawValue: format.rawValue), channels: Int(channels), rate: Int(rate),
+            access: accessType, format: SampleFormat(rawValue: format.rawValue), channelCount: Int(channelCount), sampleRate: Int(sampleRate),
             rateFraction: hasFraction ? (Int(numerator), Int(denominator)) : nil, periodSize: Int(clamping: periodSize),
             periodCount: hasPeriods ? Int(periods) : (periodSize == 0 ? 0 : Int(clamping: bufferSize / periodSize)),
             bufferSize: Int(clamping: bufferSize), significantBits: Int(max(snd_pcm_hw_params_get_sbits(p), 0)), info: info)

@@ -19,7 +19,7 @@ extension AlsaLibPCM {
         config.report_delay = 0
         snd_pcm_status_set_audio_htstamp_config(status, &config)
         try call(.status) { Int(snd_pcm_status($0, status)) }
-        let state = PCMState(kernelValue: Int32(snd_pcm_status_get_state(status).rawValue))
+        let state = StreamState(kernelValue: Int32(snd_pcm_status_get_state(status).rawValue))
         var stamp = timespec(), trigger = timespec(), audioStamp = timespec()
         snd_pcm_status_get_htstamp(status, &stamp)
         snd_pcm_status_get_trigger_htstamp(status, &trigger)
@@ -42,7 +42,7 @@ extension AlsaLibPCM {
             let accuracy: Duration? = report.valid != 0 && report.accuracy_report != 0 ? .nanoseconds(Int64(report.accuracy)) : nil
             audio = AudioTimestamp(time: Duration(audioStamp), source: source, accuracy: accuracy)
         }
-        return AudioTiming(direction: direction, state: state, rate: setup.rate,
+        return AudioTiming(direction: direction, state: state, sampleRate: setup.sampleRate,
                            clock: softwareParameters?.timestampType ?? options.timestampType,
                            timestamp: MonotonicInstant(sinceBoot: Duration(stamp)),
                            triggerTimestamp: MonotonicInstant(sinceBoot: Duration(trigger)),

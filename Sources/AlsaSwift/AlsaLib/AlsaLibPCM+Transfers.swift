@@ -42,7 +42,7 @@ extension AlsaLibPCM {
                                 _ body: (OpaquePointer, UnsafeMutablePointer<UnsafeMutableRawPointer?>, snd_pcm_uframes_t) -> Int) throws(AlsaError) -> Int {
         let setup = try requireSetup(operation)
         guard self.direction == direction, setup.access == .readWriteNonInterleaved else { throw AlsaError(operation, .invalidArgument) }
-        guard channels.count == Int(setup.channels), frames >= 0 else { throw AlsaError(.transfer, .invalidArgument) }
+        guard channels.count == Int(setup.channelCount), frames >= 0 else { throw AlsaError(.transfer, .invalidArgument) }
         guard frames > 0, let base = channels.baseAddress else { return 0 }
         let buffers = UnsafeMutablePointer(mutating: base)
         return try transfer(operation) { body($0, buffers, snd_pcm_uframes_t(frames)) }
@@ -165,16 +165,28 @@ extension AlsaLibPCM {
 
     // MARK: waiting
 
-    /// `snd_pcm_wait`: true when the PCM is ready, false on timeout. An xrun or suspend met while
-    /// waiting is recovered under the automatic policy (then true), else thrown.
-    public func wait(timeoutMilliseconds: Int32 = -1) throws(AlsaError) -> Bool {
+    /// `snd_pcm_wait`: true when the PCM is ready, false when `timeout` (nil: none) ran out. An
+    /// xrun or suspend met while waiting is recovered under the automatic policy (then true), else
+    /// thrown.
+    public func wait(timeout: Duration?) throws(AlsaError) -> Bool {
+        let milliseconds = waitMilliseconds(timeout)
         do {
-            return try call(.poll) { Int(snd_pcm_wait($0, timeoutMilliseconds)) } > 0
+            return try call(.poll) { Int(snd_pcm_wait($0, milliseconds)) } > 0
         } catch {
             if error.kind == .interrupted { return false }
             try RecoveryProcedure.absorb(self, error)
             return true
         }
+    }
+
+    /// `timeout` in snd_pcm_wait's milliseconds. A loop waits with the same timeout every period,
+    /// so the last conversion is kept: comparing two durations costs less than dividing one.
+    @inline(__always)
+    private func waitMilliseconds(_ timeout: Duration?) -> Int32 {
+        if timeout != lastWait.timeout {
+            lastWait = (timeout, timeout.pollMilliseconds)
+        }
+        return lastWait.milliseconds
     }
 
     public var pollDescriptorCount: Int { pollSet.count }

@@ -62,7 +62,8 @@ public final class AlsaLibPCM: PCM {
     /// behind the name requires explicit sync, or its status record is not mapped. Then
     /// `beginTransfer` asks `snd_pcm_avail` (a hwsync: SYNC_PTR with HWSYNC, or the HWSYNC ioctl)
     /// instead of `snd_pcm_avail_update`, which only pulls the pointers and syncs nothing
-    /// (explicit-sync.md §4, §8.4). Decided at configure, from the kernel PCM's own answers.
+    /// (alsa-lib's `src/pcm/pcm.c` documents it as "not synced with hardware"; the ExplicitSync
+    /// article has the two phases). Decided at configure, from the kernel PCM's own answers.
     @exclusivity(unchecked) var mmapQuerySyncsForCPU = false
     /// The configuration the PCM was opened with, kept while alsa-lib may refer to it.
     let localConfiguration: LocalConfiguration?
@@ -71,6 +72,8 @@ public final class AlsaLibPCM: PCM {
     /// Frames the app wrote (playback) or read (capture) since the last prepare: the application
     /// pointer, which alsa-lib's public status does not show (AlsaLibPCM+Timing.swift).
     @exclusivity(unchecked) var applicationPosition = 0
+    /// The last timeout `wait` converted to milliseconds, and the result (AlsaLibPCM+Transfers.swift).
+    @exclusivity(unchecked) var lastWait: (timeout: Duration?, milliseconds: Int32) = (nil, -1)
     /// alsa-lib's status record for `timing()`, allocated at its first call.
     @exclusivity(unchecked) var statusRecord: OpaquePointer?
 
@@ -185,10 +188,10 @@ public final class AlsaLibPCM: PCM {
     // MARK: state and position
 
     /// The stream's state now (`snd_pcm_state`).
-    public var state: PCMState {
+    public var state: StreamState {
         get throws(AlsaError) {
             let pcm = try live(.status)
-            let state = PCMState(kernelValue: Int32(snd_pcm_state(pcm).rawValue))
+            let state = StreamState(kernelValue: Int32(snd_pcm_state(pcm).rawValue))
             if state == .disconnected { isDisconnected = true }
             return state
         }

@@ -6,66 +6,68 @@
 /// `withUnsafeMutableSamples`.
 public struct InterleavedAudioBuffer: Sendable, Equatable {
     /// Samples per frame.
-    public let channels: Int
-    /// Frame-major: sample `c` of frame `f` is at `f * channels + c`.
+    public let channelCount: Int
+    /// Frame-major: sample `c` of frame `f` is at `f * channelCount + c`.
     public private(set) var samples: [Float]
 
     /// The number of frames.
-    public var frames: Int { samples.count / channels }
+    public var frameCount: Int { samples.count / channelCount }
 
-    /// `frames` frames of silence; refused unless there is at least one channel and the sample
+    /// `frameCount` frames of silence; refused unless there is at least one channel and the sample
     /// count is non-negative and countable.
-    public init(channels: Int, frames: Int) throws(AlsaError) {
-        try AudioBufferSize.check(channels: channels, frames: frames)
-        self.channels = channels
-        samples = [Float](repeating: 0, count: channels * frames)
+    public init(channelCount: Int, frameCount: Int) throws(AlsaError) {
+        try AudioBufferSize.check(channelCount: channelCount, frameCount: frameCount)
+        self.channelCount = channelCount
+        samples = [Float](repeating: 0, count: channelCount * frameCount)
     }
 
     /// Wraps `samples` without checking them, for callers whose layout is valid by construction.
-    init(unchecked channels: Int, samples: [Float]) {
-        self.channels = channels
+    init(unchecked channelCount: Int, samples: [Float]) {
+        self.channelCount = channelCount
         self.samples = samples
     }
 
     /// Wraps `samples`; refused unless there is at least one channel and the samples are a whole
-    /// number of `channels`-sample frames.
-    public init(channels: Int, samples: [Float]) throws(AlsaError) {
-        guard channels > 0 else { throw AlsaError(.transfer, .invalidArgument, context: "an audio buffer needs at least one channel, not \(channels)") }
-        guard samples.count % channels == 0 else {
-            throw AlsaError(.transfer, .invalidArgument, context: "\(samples.count) samples are not a whole number of \(channels)-channel frames")
+    /// number of `channelCount`-sample frames.
+    public init(channelCount: Int, samples: [Float]) throws(AlsaError) {
+        guard channelCount > 0 else {
+            throw AlsaError(.transfer, .invalidArgument, context: "an audio buffer needs at least one channel, not \(channelCount)")
         }
-        self.channels = channels
+        guard samples.count % channelCount == 0 else {
+            throw AlsaError(.transfer, .invalidArgument, context: "\(samples.count) samples are not a whole number of \(channelCount)-channel frames")
+        }
+        self.channelCount = channelCount
         self.samples = samples
     }
 
     /// Decodes interleaved device-format audio; `bytes` must be a whole number of frames.
-    public init(decoding bytes: UnsafeRawBufferPointer, format: SampleFormat, channels: Int) throws(AlsaError) {
-        let frames = try Self.wholeFrames(in: bytes.count, format: format, channels: channels)
-        try self.init(channels: channels, frames: frames)
+    public init(decoding bytes: UnsafeRawBufferPointer, format: SampleFormat, channelCount: Int) throws(AlsaError) {
+        let frameCount = try Self.wholeFrames(in: bytes.count, format: format, channelCount: channelCount)
+        try self.init(channelCount: channelCount, frameCount: frameCount)
         try samples.withUnsafeMutableBufferPointer { (output) throws(AlsaError) in
             try SampleConversion.decode(bytes, as: format, into: output)
         }
     }
 
     /// Decodes interleaved device-format audio held in an array.
-    public init(decoding bytes: [UInt8], format: SampleFormat, channels: Int) throws(AlsaError) {
+    public init(decoding bytes: [UInt8], format: SampleFormat, channelCount: Int) throws(AlsaError) {
         // Array.withUnsafeBytes only rethrows untyped errors, so the typed error travels as a Result.
         let decoded = bytes.withUnsafeBytes { raw -> Result<Self, AlsaError> in
-            do throws(AlsaError) { return .success(try Self(decoding: raw, format: format, channels: channels)) } catch { return .failure(error) }
+            do throws(AlsaError) { return .success(try Self(decoding: raw, format: format, channelCount: channelCount)) } catch { return .failure(error) }
         }
         self = try decoded.get()
     }
 
     /// The sample of `channel` in frame `frame`.
     public subscript(frame: Int, channel: Int) -> Float {
-        get { samples[frame * channels + channel] }
-        set { samples[frame * channels + channel] = newValue }
+        get { samples[frame * channelCount + channel] }
+        set { samples[frame * channelCount + channel] = newValue }
     }
 
     /// One channel's samples.
     public func channel(_ channel: Int) -> [Float] {
-        precondition((0..<channels).contains(channel), "channel \(channel) of a \(channels)-channel buffer")
-        return stride(from: channel, to: samples.count, by: channels).map { samples[$0] }
+        precondition((0..<channelCount).contains(channel), "channel \(channel) of a \(channelCount)-channel buffer")
+        return stride(from: channel, to: samples.count, by: channelCount).map { samples[$0] }
     }
 
     /// Lets `body` write the samples in place (a render callback filling a whole buffer). The count
@@ -78,7 +80,7 @@ public struct InterleavedAudioBuffer: Sendable, Equatable {
 
     /// The same audio, one array per channel.
     public var nonInterleaved: NonInterleavedAudioBuffer {
-        NonInterleavedAudioBuffer(unchecked: (0..<channels).map(channel))
+        NonInterleavedAudioBuffer(unchecked: (0..<channelCount).map(channel))
     }
 
     /// The audio in device format, interleaved. Allocates; for files and tests, not the audio path.
@@ -86,7 +88,7 @@ public struct InterleavedAudioBuffer: Sendable, Equatable {
         let width = try SampleConversion.bytesPerSample(format)
         var bytes = [UInt8](repeating: 0, count: samples.count * width)
         let outcome = bytes.withUnsafeMutableBytes { raw -> Result<Void, AlsaError> in
-            do throws(AlsaError) { return .success(try encode(frames: 0..<frames, as: format, into: raw)) } catch { return .failure(error) }
+            do throws(AlsaError) { return .success(try encode(frames: 0..<frameCount, as: format, into: raw)) } catch { return .failure(error) }
         }
         try outcome.get()
         return bytes
@@ -111,17 +113,19 @@ public struct InterleavedAudioBuffer: Sendable, Equatable {
     }
 
     private func sampleSpan(of range: Range<Int>) throws(AlsaError) -> Range<Int> {
-        guard range.lowerBound >= 0, range.upperBound <= frames else {
-            throw AlsaError(.transfer, .invalidArgument, context: "frames \(range) are outside a \(frames)-frame buffer")
+        guard range.lowerBound >= 0, range.upperBound <= frameCount else {
+            throw AlsaError(.transfer, .invalidArgument, context: "frames \(range) are outside a \(frameCount)-frame buffer")
         }
-        return range.lowerBound * channels..<range.upperBound * channels
+        return range.lowerBound * channelCount..<range.upperBound * channelCount
     }
 
     /// The frame count `byteCount` bytes of interleaved `format` audio hold, or an error if it is not
     /// a whole number.
-    private static func wholeFrames(in byteCount: Int, format: SampleFormat, channels: Int) throws(AlsaError) -> Int {
-        guard channels > 0 else { throw AlsaError(.transfer, .invalidArgument, context: "an audio buffer needs at least one channel, not \(channels)") }
-        let frameBytes = try channels * SampleConversion.bytesPerSample(format)
+    private static func wholeFrames(in byteCount: Int, format: SampleFormat, channelCount: Int) throws(AlsaError) -> Int {
+        guard channelCount > 0 else {
+            throw AlsaError(.transfer, .invalidArgument, context: "an audio buffer needs at least one channel, not \(channelCount)")
+        }
+        let frameBytes = try channelCount * SampleConversion.bytesPerSample(format)
         guard byteCount % frameBytes == 0 else {
             throw AlsaError(.transfer, .invalidArgument, context: "\(byteCount) bytes are not a whole number of \(frameBytes)-byte \(format) frames")
         }
@@ -138,14 +142,14 @@ public struct NonInterleavedAudioBuffer: Sendable, Equatable {
     /// The number of channels.
     public var channelCount: Int { channels.count }
     /// The number of frames (each channel holds this many samples).
-    public var frames: Int { channels.first?.count ?? 0 }
+    public var frameCount: Int { channels.first?.count ?? 0 }
 
-    /// `frames` frames of silence in each of `channelCount` channels; refused unless there is at
-    /// least one channel and the sample count is non-negative and countable.
-    public init(channelCount: Int, frames: Int) throws(AlsaError) {
-        try AudioBufferSize.check(channels: channelCount, frames: frames)
+    /// `frameCount` frames of silence in each of `channelCount` channels; refused unless there is
+    /// at least one channel and the sample count is non-negative and countable.
+    public init(channelCount: Int, frameCount: Int) throws(AlsaError) {
+        try AudioBufferSize.check(channelCount: channelCount, frameCount: frameCount)
         // One array each, not one shared copy-on-write array, so writing a channel copies nothing.
-        channels = (0..<channelCount).map { _ in [Float](repeating: 0, count: frames) }
+        channels = (0..<channelCount).map { _ in [Float](repeating: 0, count: frameCount) }
     }
 
     /// Refused unless there is at least one channel and every channel has the same number of frames.
@@ -169,7 +173,7 @@ public struct NonInterleavedAudioBuffer: Sendable, Equatable {
             throw AlsaError(.transfer, .invalidArgument,
                             context: "channel byte counts \(channelBytes.map(\.count)) are not equal whole numbers of \(width)-byte \(format) samples")
         }
-        try self.init(channelCount: channelBytes.count, frames: first.count / width)
+        try self.init(channelCount: channelBytes.count, frameCount: first.count / width)
         for (channel, bytes) in channelBytes.enumerated() {
             let outcome = bytes.withUnsafeBytes { raw -> Result<Void, AlsaError> in
                 do throws(AlsaError) {
@@ -196,7 +200,7 @@ public struct NonInterleavedAudioBuffer: Sendable, Equatable {
     /// The same audio, frame after frame.
     public var interleaved: InterleavedAudioBuffer {
         // Sizes already held by this buffer: the check cannot fail.
-        var result = InterleavedAudioBuffer(unchecked: channels.count, samples: [Float](repeating: 0, count: channels.count * frames))
+        var result = InterleavedAudioBuffer(unchecked: channels.count, samples: [Float](repeating: 0, count: channels.count * frameCount))
         let channelCount = channels.count
         result.withUnsafeMutableSamples { output in
             for (c, samples) in channels.enumerated() {
@@ -251,21 +255,21 @@ public struct NonInterleavedAudioBuffer: Sendable, Equatable {
         guard channels.indices.contains(channel) else {
             throw AlsaError(.transfer, .invalidArgument, context: "channel \(channel) of a \(channels.count)-channel buffer")
         }
-        guard range.lowerBound >= 0, range.upperBound <= frames else {
-            throw AlsaError(.transfer, .invalidArgument, context: "frames \(range) are outside a \(frames)-frame buffer")
+        guard range.lowerBound >= 0, range.upperBound <= frameCount else {
+            throw AlsaError(.transfer, .invalidArgument, context: "frames \(range) are outside a \(frameCount)-frame buffer")
         }
     }
 }
 
 /// The size checks both buffer types make on counts that may come from outside.
 enum AudioBufferSize {
-    static func check(channels: Int, frames: Int) throws(AlsaError) {
-        guard channels > 0 else {
-            throw AlsaError(.transfer, .invalidArgument, context: "an audio buffer needs at least one channel, not \(channels)")
+    static func check(channelCount: Int, frameCount: Int) throws(AlsaError) {
+        guard channelCount > 0 else {
+            throw AlsaError(.transfer, .invalidArgument, context: "an audio buffer needs at least one channel, not \(channelCount)")
         }
-        let (_, overflow) = channels.multipliedReportingOverflow(by: frames)
-        guard frames >= 0, !overflow else {
-            throw AlsaError(.transfer, .invalidArgument, context: "an audio buffer cannot have \(frames) frames of \(channels) channels")
+        let (_, overflow) = channelCount.multipliedReportingOverflow(by: frameCount)
+        guard frameCount >= 0, !overflow else {
+            throw AlsaError(.transfer, .invalidArgument, context: "an audio buffer cannot have \(frameCount) frames of \(channelCount) channels")
         }
     }
 }

@@ -159,7 +159,7 @@ final class PollReactor: TaskExecutor, Sendable {
     private let wakeupWriter: Int32
     private let state = HostLock(State())
     /// How long the thread lingers with nobody waiting before it ends.
-    private static let idleMilliseconds: Int32 = 2_000
+    private static let idleTimeout: Duration = .seconds(2)
 
     /// The reactors of kernels that have a stream, by kernel. Held strongly while leased, removed
     /// by the last lease's release.
@@ -354,7 +354,7 @@ final class PollReactor: TaskExecutor, Sendable {
             var failed = false
             if let base = set.baseAddress {
                 do {
-                    ready = try kernel.poll(base, count: count, timeoutMilliseconds: idle ? Self.idleMilliseconds : Self.timeout(until: deadline))
+                    ready = try kernel.poll(base, count: count, timeout: idle ? Self.idleTimeout : Self.timeout(until: deadline))
                 } catch {
                     // EINTR: go round. Anything else: hand the waiters back their (empty) events so
                     // each task looks at its PCM itself and reports what is wrong.
@@ -436,10 +436,8 @@ final class PollReactor: TaskExecutor, Sendable {
 
     /// poll(2)'s timeout for the earliest deadline: -1 for none, whole milliseconds rounded up so
     /// that the thread never wakes before it, at most a day (poll's argument is 32 bits).
-    private static func timeout(until deadline: MonotonicInstant?) -> Int32 {
-        guard let deadline else { return -1 }
-        let nanoseconds = (deadline - MonotonicInstant.now).nanosecondsSaturating
-        if nanoseconds <= 0 { return 0 }
-        return Int32(min((nanoseconds + 999_999) / 1_000_000, 86_400_000))
+    private static func timeout(until deadline: MonotonicInstant?) -> Duration? {
+        guard let deadline else { return nil }
+        return max(min(deadline - MonotonicInstant.now, .seconds(86_400)), .zero)
     }
 }

@@ -9,15 +9,15 @@ import CAlsaKernel
 /// What a render callback sees once a period: the period's samples, its position and the instant
 /// its first frame is heard (playback) or was captured (capture).
 ///
-/// `samples` is `Float` in [-1, 1), `frames × channels` long, laid out as the thread was asked
+/// `samples` is `Float` in [-1, 1), `frameCount × channelCount` long, laid out as the thread was asked
 /// (`layout`), owned by the thread and reused every call. For playback the callback fills it, and
 /// the thread converts it straight into the device buffer (the mmap area itself when the access is
 /// mmap); for capture it holds what the device delivered. Nothing in here allocates.
 public struct RenderContext: ~Copyable {
     /// Frames in this call: always one period.
-    public let frames: Int
+    public let frameCount: Int
     /// Samples per frame.
-    public let channels: Int
+    public let channelCount: Int
     /// Frames per second.
     public let sampleRate: Int
     /// Every sample of this call, in `layout` order.
@@ -31,11 +31,11 @@ public struct RenderContext: ~Copyable {
     /// The order of `samples`: frame after frame, or channel after channel.
     public let layout: SampleLayout
 
-    /// With a non-interleaved layout, the `frames` samples of channel `index`. Empty for an
+    /// With a non-interleaved layout, the `frameCount` samples of channel `index`. Empty for an
     /// interleaved layout (whose channels are not contiguous) or an index out of range.
     public func channel(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
-        guard layout == .nonInterleaved, index >= 0, index < channels else { return UnsafeMutableBufferPointer(start: nil, count: 0) }
-        return UnsafeMutableBufferPointer(rebasing: samples[index * frames..<(index + 1) * frames])
+        guard layout == .nonInterleaved, index >= 0, index < channelCount else { return UnsafeMutableBufferPointer(start: nil, count: 0) }
+        return UnsafeMutableBufferPointer(rebasing: samples[index * frameCount..<(index + 1) * frameCount])
     }
 }
 
@@ -85,8 +85,8 @@ public final class RenderThread: Sendable {
     private let drainOnStop = Atomic<Bool>(false)
     private let xruns = Atomic<Int>(0)
 
-    /// Periods the callback has rendered or consumed (one per call).
-    public var periodCount: Int { host.periodCount }
+    /// Calls of the callback so far: one per period rendered (playback) or consumed (capture).
+    public var callbackCount: Int { host.periodCount }
     /// Xruns met (and recovered) by the thread.
     public var xrunCount: Int { xruns.load(ordering: .relaxed) }
     /// What became of the priority request, once the thread has started.
@@ -174,7 +174,7 @@ private final class RenderLoop: AudioThreadLoop, @unchecked Sendable {
     let callback: RenderThread.Callback
     unowned(unsafe) let owner: RenderThread
     let priority: RenderThread.Priority
-    let channels: Int
+    let channelCount: Int
     let periodFrames: Int
     let frameBytes: Int
     /// One period for the callback.
@@ -191,10 +191,10 @@ private final class RenderLoop: AudioThreadLoop, @unchecked Sendable {
         self.callback = callback
         self.owner = owner
         self.priority = priority
-        channels = engine.channels
+        channelCount = engine.channelCount
         periodFrames = engine.periodFrames
         frameBytes = engine.frameBytes
-        period = PeriodSamples(frames: periodFrames, channels: channels, format: engine.configuration.format, frameBytes: frameBytes,
+        period = PeriodSamples(frames: periodFrames, channels: channelCount, format: engine.configuration.format, frameBytes: frameBytes,
                                layout: layout)
         // Playback renders a new period before its first frame moves; capture fills from the start.
         cursor = engine.direction == .playback ? periodFrames : 0
@@ -277,8 +277,8 @@ private final class RenderLoop: AudioThreadLoop, @unchecked Sendable {
     }
 
     private func render(time: MonotonicInstant) {
-        let context = RenderContext(frames: periodFrames, channels: channels, sampleRate: engine.configuration.rate, samples: period.floats,
-                                    framePosition: position, time: time, layout: period.layout)
+        let context = RenderContext(frameCount: periodFrames, channelCount: channelCount, sampleRate: engine.configuration.sampleRate,
+                                    samples: period.floats, framePosition: position, time: time, layout: period.layout)
         callback(context)
         position += periodFrames
         owner.host.notePeriod()

@@ -108,7 +108,7 @@ public struct ChannelMap: Sendable, Hashable, CustomStringConvertible, Expressib
     }
 
     /// How many channels the map describes.
-    public var channels: Int { positions.count }
+    public var channelCount: Int { positions.count }
 
     /// As `snd_pcm_chmap_print` writes it: `FL FR`.
     public var description: String { positions.map(\.description).joined(separator: " ") }
@@ -149,16 +149,16 @@ public struct ChannelMapOption: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether `candidate` is this map in an arrangement the device accepts.
     public func allows(_ candidate: ChannelMap) -> Bool {
-        guard candidate.channels == map.channels else { return false }
+        guard candidate.channelCount == map.channelCount else { return false }
         switch arrangement {
         case .fixed:
             return candidate == map
         case .variable:
             return candidate.positions.map(\.rawValue).sorted() == map.positions.map(\.rawValue).sorted()
         case .paired:
-            guard map.channels % 2 == 0 else { return candidate == map }
+            guard map.channelCount % 2 == 0 else { return candidate == map }
             func pairs(_ m: ChannelMap) -> [[UInt32]] {
-                stride(from: 0, to: m.channels, by: 2).map { [m.positions[$0].rawValue, m.positions[$0 + 1].rawValue] }
+                stride(from: 0, to: m.channelCount, by: 2).map { [m.positions[$0].rawValue, m.positions[$0 + 1].rawValue] }
             }
             return pairs(candidate).sorted { $0.lexicographicallyPrecedes($1) } == pairs(map).sorted { $0.lexicographicallyPrecedes($1) }
         }

@@ -92,7 +92,7 @@ public enum DeviceCapabilityProbe: Sendable, Equatable, CustomStringConvertible 
         switch self {
         case .available(let c, let sync):
             let formats = c.formats.map(\.description).joined(separator: ",")
-            return "\(formats), \(c.channels.lowerBound)-\(c.channels.upperBound) ch, \(c.rate.lowerBound)-\(c.rate.upperBound) Hz, "
+            return "\(formats), \(c.channelCount.lowerBound)-\(c.channelCount.upperBound) ch, \(c.sampleRate.lowerBound)-\(c.sampleRate.upperBound) Hz, "
                 + "period \(c.periodSize.lowerBound)-\(c.periodSize.upperBound) frames, buffer \(c.bufferSize.lowerBound)-\(c.bufferSize.upperBound) frames; \(sync)"
         case .busy: return "busy"
         case .failed(let error): return "failed: \(error)"

@@ -91,9 +91,9 @@ public struct DuplexConfiguration: Sendable, Equatable, CustomStringConvertible 
     public var samples: DuplexSamples
 
     /// Frames per second, on both sides.
-    public var rate: Int { capture.rate }
+    public var sampleRate: Int { capture.sampleRate }
     /// Samples per frame, on both sides.
-    public var channels: Int { capture.channels }
+    public var channelCount: Int { capture.channelCount }
     /// The device format, on both sides.
     public var format: SampleFormat { capture.format }
     /// Frames per period, on both sides: what each callback gets and gives.
@@ -107,7 +107,7 @@ public struct DuplexConfiguration: Sendable, Equatable, CustomStringConvertible 
     public var queuedFrames: Int
 
     public var description: String {
-        "\(format) \(channels)ch \(rate) Hz, period \(periodSize) frames, \(queuedFrames) frames queued; "
+        "\(format) \(channelCount)ch \(sampleRate) Hz, period \(periodSize) frames, \(queuedFrames) frames queued; "
             + "capture \(capture.deviceName) via \(capture.transport) (\(capture.setup.access)), "
             + "playback \(playback.deviceName) via \(playback.transport) (\(playback.setup.access)); \(start); \(compensation)"
     }

@@ -78,8 +78,8 @@ final class DuplexLoop {
             }
         }
         drift = compensation == .oneClock ? nil
-            : DriftTracker(compensation: compensation, rate: capture.configuration.rate, periodFrames: periodFrames, rateShift: rateShift)
-        buffers = DuplexBuffers(samples: options.samples, frames: periodFrames, channels: capture.channels,
+            : DriftTracker(compensation: compensation, rate: capture.configuration.sampleRate, periodFrames: periodFrames, rateShift: rateShift)
+        buffers = DuplexBuffers(samples: options.samples, frames: periodFrames, channels: capture.channelCount,
                                 format: capture.configuration.format, frameBytes: capture.frameBytes)
         let freeClocks = compensation == .frameAdjustment || compensation == .none
         let queued = (freeClocks && playback.bufferFrames >= 3 * periodFrames ? 3 : 2) * periodFrames
@@ -160,7 +160,7 @@ final class DuplexLoop {
                 buffers.repeatInputFrame(try buffers.quietestInputFrame(below: captured))
                 drift?.applied(.repeatInput)
             }
-            body(buffers.period(position: periods * periodFrames, rate: configuration.rate, inputTime: inputTime,
+            body(buffers.period(position: periods * periodFrames, rate: configuration.sampleRate, inputTime: inputTime,
                                 outputTime: playback.time(ofFrame: playback.position)))
             periods += 1
             side = .playback

@@ -20,7 +20,7 @@ enum DuplexNegotiation {
                             context: "no format of \(request.formats.map(\.name).joined(separator: ", ")) is offered by both sides: "
                                 + "capture \(capture.name) offers \(names(capture)), playback \(playback.name) offers \(names(playback))")
         }
-        let roundTrip = Int(min(max(StreamNegotiation.frames(in: request.latency, rate: request.rate), 2), Int64(UInt32.max)))
+        let roundTrip = Int(min(max(StreamNegotiation.frames(in: request.latency, sampleRate: request.sampleRate), 2), Int64(UInt32.max)))
         let period = max(roundTrip / 2, 1)
         var input = try StreamNegotiation.configure(capture, .capture, request, formats: formats, periodSize: period, bufferSize: 2 * period)
         var output: StreamConfiguration
@@ -28,8 +28,8 @@ enum DuplexNegotiation {
         repeat {
             // What the capture side got, within what the request lets the devices change.
             var asked = request
-            if request.mayAdapt.contains(.rate) { asked.rate = input.rate }
-            if request.mayAdapt.contains(.channels) { asked.channels = input.channels }
+            if request.mayAdapt.contains(.sampleRate) { asked.sampleRate = input.sampleRate }
+            if request.mayAdapt.contains(.channelCount) { asked.channelCount = input.channelCount }
             output = try StreamNegotiation.configure(playback, .playback, asked, formats: [input.format], periodSize: input.periodSize,
                                                      bufferSize: 3 * input.periodSize)
             output.adaptations = StreamAdaptation.differences(request, output.setup)
@@ -57,8 +57,8 @@ enum DuplexNegotiation {
         func compare(_ what: String, _ a: Int, _ b: Int, _ unit: String) {
             if a != b { found.append("\(what) \(a)\(unit) against \(b)\(unit)") }
         }
-        compare("rate", capture.rate, playback.rate, " Hz")
-        compare("channels", capture.channels, playback.channels, "")
+        compare("rate", capture.sampleRate, playback.sampleRate, " Hz")
+        compare("channels", capture.channelCount, playback.channelCount, "")
         compare("period", capture.periodSize, playback.periodSize, " frames")
         if capture.format != playback.format { found.append("format \(capture.format) against \(playback.format)") }
         for side in [capture, playback] where side.bufferSize < 2 * side.periodSize {

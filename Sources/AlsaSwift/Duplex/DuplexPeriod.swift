@@ -11,9 +11,9 @@
 ///     }
 public struct DuplexPeriod: ~Copyable {
     /// Frames in this period, on both sides.
-    public let frames: Int
+    public let frameCount: Int
     /// Samples per frame, on both sides.
-    public let channels: Int
+    public let channelCount: Int
     /// Frames per second.
     public let sampleRate: Int
     /// The devices' sample format (what `rawInput` and `rawOutput` hold).
@@ -38,16 +38,16 @@ public struct DuplexPeriod: ~Copyable {
 
     /// With a non-interleaved `Float` layout, the input samples of channel `index`; empty otherwise.
     public func inputChannel(_ index: Int) -> UnsafeBufferPointer<Float> {
-        guard samples == .float(.nonInterleaved), index >= 0, index < channels else { return UnsafeBufferPointer(start: nil, count: 0) }
-        return UnsafeBufferPointer(rebasing: input[index * frames..<(index + 1) * frames])
+        guard samples == .float(.nonInterleaved), index >= 0, index < channelCount else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(rebasing: input[index * frameCount..<(index + 1) * frameCount])
     }
 
     /// With a non-interleaved `Float` layout, the output samples of channel `index`; empty otherwise.
     public func outputChannel(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
-        guard samples == .float(.nonInterleaved), index >= 0, index < channels else {
+        guard samples == .float(.nonInterleaved), index >= 0, index < channelCount else {
             return UnsafeMutableBufferPointer(start: nil, count: 0)
         }
-        return UnsafeMutableBufferPointer(rebasing: output[index * frames..<(index + 1) * frames])
+        return UnsafeMutableBufferPointer(rebasing: output[index * frameCount..<(index + 1) * frameCount])
     }
 }
 
@@ -101,7 +101,7 @@ final class DuplexBuffers {
 
     /// The callback's view of the period.
     func period(position: Int, rate: Int, inputTime: MonotonicInstant, outputTime: MonotonicInstant) -> DuplexPeriod {
-        DuplexPeriod(frames: frames, channels: channels, sampleRate: rate, format: format, samples: samples,
+        DuplexPeriod(frameCount: frames, channelCount: channels, sampleRate: rate, format: format, samples: samples,
                      input: UnsafeBufferPointer(input?.floats ?? UnsafeMutableBufferPointer(start: nil, count: 0)),
                      output: output?.floats ?? UnsafeMutableBufferPointer(start: nil, count: 0),
                      rawInput: UnsafeRawBufferPointer(rawInput), rawOutput: rawOutput, framePosition: position,

@@ -14,19 +14,19 @@ public struct DuplexTiming: Sendable, Equatable, CustomStringConvertible {
     /// The round trip in frames.
     public var roundTripFrames: Int
     /// Frames per second.
-    public var rate: Int
+    public var sampleRate: Int
 
     /// Sums both sides' delays at the playback side's timestamp.
     public init(capture: AudioTiming, playback: AudioTiming) {
         self.capture = capture
         self.playback = playback
-        rate = playback.rate
-        let captureDelay = capture.delayFrames + AudioTiming.frames(in: playback.timestamp - capture.timestamp, rate: capture.rate)
+        sampleRate = playback.sampleRate
+        let captureDelay = capture.delayFrames + AudioTiming.frames(in: playback.timestamp - capture.timestamp, sampleRate: capture.sampleRate)
         roundTripFrames = playback.delayFrames + captureDelay
     }
 
     /// The round trip in time.
-    public var roundTrip: Duration { AudioTiming.duration(ofFrames: roundTripFrames, rate: rate) }
+    public var roundTrip: Duration { AudioTiming.duration(ofFrames: roundTripFrames, sampleRate: sampleRate) }
 
     public var description: String {
         "round trip \(roundTripFrames) frames (\(roundTrip)): playback delay \(playback.delayFrames), capture delay \(capture.delayFrames)"

@@ -22,7 +22,7 @@ final class PeriodEngine {
     let pcm: any PCM
     let configuration: StreamConfiguration
     let direction: StreamDirection
-    let channels: Int
+    let channelCount: Int
     let frameBytes: Int
     let periodFrames: Int
     let bufferFrames: Int
@@ -68,7 +68,7 @@ final class PeriodEngine {
         self.configuration = configuration
         direction = pcm.direction
         let setup = configuration.setup
-        channels = setup.channels
+        channelCount = setup.channelCount
         frameBytes = setup.frameBytes
         periodFrames = setup.periodSize
         bufferFrames = setup.bufferSize
@@ -420,7 +420,7 @@ final class PeriodEngine {
     /// rest. True when it all played. The stream can be written again afterwards.
     func drainBlocking(timeout: Duration) throws(AlsaError) -> Bool {
         guard try startForDrain() else { return true }
-        let done = try pcm.drain(timeoutMilliseconds: timeout.wholeMilliseconds)
+        let done = try pcm.drain(timeout: timeout)
         try pcm.prepare()
         prepared()
         return done
@@ -466,10 +466,10 @@ final class PeriodEngine {
     /// a second of audio, after a start and after a recovery (one STATUS call each time); before
     /// the stream runs, as if it started now.
     func time(ofFrame frame: Int) -> MonotonicInstant {
-        if clock.needsAnchor(at: position, rate: configuration.rate) {
+        if clock.needsAnchor(at: position, sampleRate: configuration.sampleRate) {
             clock.anchor(try? pcm.timing(), enginePosition: position)
         }
-        return clock.time(ofFrame: frame, rate: configuration.rate)
+        return clock.time(ofFrame: frame, sampleRate: configuration.sampleRate)
     }
 }
 
@@ -496,16 +496,16 @@ public struct TransferStatistics: Sendable, Equatable, CustomStringConvertible {
 extension PeriodEngine {
     /// Refuses a typed buffer whose channel count is not the stream's.
     func checkChannels(_ count: Int) throws(AlsaError) {
-        guard count == channels else {
-            throw AlsaError(.transfer, .invalidArgument, context: "a \(count)-channel buffer for a \(channels)-channel stream")
+        guard count == channelCount else {
+            throw AlsaError(.transfer, .invalidArgument, context: "a \(count)-channel buffer for a \(channelCount)-channel stream")
         }
     }
 
     /// Frames in `count` interleaved samples; refused unless whole.
     func frames(inSamples count: Int) throws(AlsaError) -> Int {
-        guard count % channels == 0 else {
-            throw AlsaError(.transfer, .invalidArgument, context: "\(count) samples are not a whole number of \(channels)-channel frames")
+        guard count % channelCount == 0 else {
+            throw AlsaError(.transfer, .invalidArgument, context: "\(count) samples are not a whole number of \(channelCount)-channel frames")
         }
-        return count / channels
+        return count / channelCount
     }
 }

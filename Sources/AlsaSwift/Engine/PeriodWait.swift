@@ -42,7 +42,7 @@ final class PeriodWait {
             let count = try fill(engines, pending)
             descriptors[count] = pollfd(fd: interrupt, events: Int16(POLLIN), revents: 0)
             do {
-                _ = try kernel.poll(descriptors.baseAddress!, count: count + 1, timeoutMilliseconds: -1)
+                _ = try kernel.poll(descriptors.baseAddress!, count: count + 1, timeout: nil)
             } catch {
                 if error == .interrupted { continue }
                 throw AlsaError(.poll, error)

@@ -14,8 +14,8 @@ struct PositionClock {
 
     mutating func invalidate() { valid = false }
 
-    func needsAnchor(at position: Int, rate: Int) -> Bool {
-        !valid || !running || position - takenAt >= rate
+    func needsAnchor(at position: Int, sampleRate: Int) -> Bool {
+        !valid || !running || position - takenAt >= sampleRate
     }
 
     /// Anchors at `timing` (nil when the status call failed: the anchor stays invalid), taken at
@@ -36,8 +36,8 @@ struct PositionClock {
     }
 
     /// When `frame` is (or was) at the device; now, when there is no anchor.
-    func time(ofFrame frame: Int, rate: Int) -> MonotonicInstant {
+    func time(ofFrame frame: Int, sampleRate: Int) -> MonotonicInstant {
         guard valid else { return .now }
-        return time + AudioTiming.duration(ofFrames: frame - deviceFrame, rate: rate)
+        return time + AudioTiming.duration(ofFrames: frame - deviceFrame, sampleRate: sampleRate)
     }
 }

@@ -1,23 +1,30 @@
 import SystemPackage
 
-/// An error from ALSA: which operation failed, and the kernel's errno.
+/// An error from ALSA: which operation failed, and the kernel's errno. Switch on `kind`; print it,
+/// or read `operationName`, to tell which call failed.
 ///
 /// It carries no heap storage on the audio path (`context` is only set during setup), so throwing
 /// it from a transfer loop allocates nothing.
 public struct AlsaError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The operation that failed.
-    public let operation: PCMOperation
+    /// The operation that failed. Package-only, so that a new call never breaks an app's `switch`:
+    /// apps read `operationName` and `kind`.
+    package let operation: PCMOperation
     /// The kernel's (or alsa-lib's) error number.
     public let errno: Errno
     /// Extra detail for setup errors, such as what was asked and what the device offers.
     public let context: String?
 
     /// An error of `operation` with `errno`, and detail for setup errors.
-    public init(_ operation: PCMOperation, _ errno: Errno, context: String? = nil) {
+    package init(_ operation: PCMOperation, _ errno: Errno, context: String? = nil) {
         self.operation = operation
         self.errno = errno
         self.context = context
     }
+
+    /// The name of the call that failed, as the description prints it: the kernel's ioctl
+    /// (`HW_PARAMS`, `SYNC_PTR`), alsa-lib's function (`snd_pcm_mmap_begin`) or the library's step
+    /// (`open`, `configure`, `transfer`). For messages and logs; switch on `kind`.
+    public var operationName: String { operation.rawValue }
 
     /// What the errno means for the stream, so callers can switch on it.
     public var kind: Kind {
@@ -78,15 +85,16 @@ public struct AlsaError: Error, Sendable, Equatable, CustomStringConvertible {
     public var remedy: String? {
         switch kind {
         case .permissionDenied: "add the user to the audio group (sudo usermod -aG audio $USER, then log in again)"
-        case .noSuchDevice where operation == .open: "no such sound device: see `alsa-info` or /proc/asound/cards for what this machine has"
+        case .noSuchDevice where operation == .open: "no such sound device: /proc/asound/cards lists the cards this machine has"
         default: nil
         }
     }
 }
 
 /// The operation an `AlsaError` came from. One case per kernel call the transport makes, plus the
-/// library-level steps that can refuse a request before the kernel sees it.
-public enum PCMOperation: String, Sendable, Equatable {
+/// library-level steps that can refuse a request before the kernel sees it. Package-only: an app
+/// reads the name (`AlsaError.operationName`), so adding a call adds a case without breaking it.
+package enum PCMOperation: String, Sendable, Equatable {
     /// Opening the device node.
     case open
     /// Closing it.

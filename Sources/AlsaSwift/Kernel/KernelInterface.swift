@@ -35,8 +35,9 @@ public protocol KernelInterface: AnyObject, Sendable {
     func mmap(_ fd: FileDescriptor, length: Int, protection: Int32, offset: Int) throws(Errno) -> UnsafeMutableRawPointer
     /// `munmap(2)`.
     func munmap(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno)
-    /// `poll(2)` on `count` descriptors; returns how many have events.
-    func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeoutMilliseconds: Int32) throws(Errno) -> Int32
+    /// `poll(2)` on `count` descriptors for at most `timeout` (nil: without limit, `.zero`: not at
+    /// all); returns how many have events.
+    func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeout: Duration?) throws(Errno) -> Int32
     /// `read(2)` into `buffer`; returns the bytes read. A control device hands out its events this
     /// way.
     func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int

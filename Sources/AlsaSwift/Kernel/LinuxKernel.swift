@@ -62,8 +62,8 @@ public final class LinuxKernel: KernelInterface {
         guard Glibc.munmap(address, length) == 0 else { throw Errno(rawValue: Glibc.errno) }
     }
 
-    public func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
-        let result = Glibc.poll(descriptors, nfds_t(count), timeoutMilliseconds)
+    public func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeout: Duration?) throws(Errno) -> Int32 {
+        let result = Glibc.poll(descriptors, nfds_t(count), timeout.pollMilliseconds)
         guard result >= 0 else { throw Errno(rawValue: Glibc.errno) }
         return result
     }

@@ -113,9 +113,9 @@ public struct AudioTiming: Sendable, Equatable, CustomStringConvertible {
     /// Playback or capture: which way the delay counts.
     public var direction: StreamDirection
     /// The stream's state when the look was taken.
-    public var state: PCMState
+    public var state: StreamState
     /// Frames per second, to turn frames into time.
-    public var rate: Int
+    public var sampleRate: Int
     /// The kernel clock of `timestamp` and `triggerTimestamp`: monotonic unless the app installed
     /// software parameters with another clock.
     public var clock: TimestampType
@@ -138,12 +138,12 @@ public struct AudioTiming: Sendable, Equatable, CustomStringConvertible {
     /// its timestamp only when the hardware position moves, so until the device moved after a
     /// start (or a resume) the record holds an older time, or zero; the position it reports is
     /// the one the device had at the trigger.
-    public init(direction: StreamDirection, state: PCMState, rate: Int, clock: TimestampType, timestamp: MonotonicInstant,
+    public init(direction: StreamDirection, state: StreamState, sampleRate: Int, clock: TimestampType, timestamp: MonotonicInstant,
                 triggerTimestamp: MonotonicInstant, applicationPosition: Int, delayFrames: Int, availableFrames: Int,
                 audioTimestamp: AudioTimestamp?) {
         self.direction = direction
         self.state = state
-        self.rate = rate
+        self.sampleRate = sampleRate
         self.clock = clock
         self.timestamp = max(timestamp, triggerTimestamp)
         self.triggerTimestamp = triggerTimestamp
@@ -163,7 +163,7 @@ public struct AudioTiming: Sendable, Equatable, CustomStringConvertible {
     /// (capture), at the nominal rate. Frames before `devicePosition` give instants before
     /// `timestamp`.
     public func time(ofFrame frame: Int) -> MonotonicInstant {
-        timestamp + Self.duration(ofFrames: frame - devicePosition, rate: rate)
+        timestamp + Self.duration(ofFrames: frame - devicePosition, sampleRate: sampleRate)
     }
 
     /// Playback: when the next frame written will be heard. Capture: when the next frame read
@@ -173,26 +173,26 @@ public struct AudioTiming: Sendable, Equatable, CustomStringConvertible {
     /// The frame at the device at `instant`, at the nominal rate (the inverse of `time(ofFrame:)`,
     /// rounded down).
     public func frame(at instant: MonotonicInstant) -> Int {
-        devicePosition + Self.frames(in: instant - timestamp, rate: rate)
+        devicePosition + Self.frames(in: instant - timestamp, sampleRate: sampleRate)
     }
 
     /// `frames` at `rate` as a duration, exact to the nanosecond (rounded toward zero).
-    public static func duration(ofFrames frames: Int, rate: Int) -> Duration {
-        guard rate > 0 else { return .zero }
-        let seconds = frames / rate
-        let rest = frames % rate  // |rest| < rate, so rest * 10^9 cannot overflow for any real rate
-        return .seconds(seconds) + .nanoseconds(rest * 1_000_000_000 / rate)
+    public static func duration(ofFrames frames: Int, sampleRate: Int) -> Duration {
+        guard sampleRate > 0 else { return .zero }
+        let seconds = frames / sampleRate
+        let rest = frames % sampleRate  // |rest| < rate, so rest * 10^9 cannot overflow for any real rate
+        return .seconds(seconds) + .nanoseconds(rest * 1_000_000_000 / sampleRate)
     }
 
     /// Whole frames `duration` lasts at `rate` (rounded toward minus infinity).
-    public static func frames(in duration: Duration, rate: Int) -> Int {
-        guard rate > 0 else { return 0 }
+    public static func frames(in duration: Duration, sampleRate: Int) -> Int {
+        guard sampleRate > 0 else { return 0 }
         let nanoseconds = duration.nanosecondsSaturating
         let seconds = nanoseconds / 1_000_000_000
         let rest = nanoseconds % 1_000_000_000
-        let (whole, overflow) = Int(seconds).multipliedReportingOverflow(by: rate)
+        let (whole, overflow) = Int(seconds).multipliedReportingOverflow(by: sampleRate)
         if overflow { return seconds < 0 ? .min : .max }
-        let part = Int(rest) * rate
+        let part = Int(rest) * sampleRate
         // Floor, not truncation: a frame starts at its first nanosecond.
         return whole + (part >= 0 ? part / 1_000_000_000 : (part - 999_999_999) / 1_000_000_000)
     }

@@ -2,9 +2,9 @@
 /// is for mmap commits).
 enum ChannelMapRules {
     /// A map is set on a prepared stream, before it starts, and names one position per channel.
-    static func checkSettable(_ map: ChannelMap, setup: HardwareSetup, state: PCMState) throws(AlsaError) {
-        guard map.channels == setup.channels else {
-            throw AlsaError(.channelMap, .invalidArgument, context: "a \(map.channels)-channel map (\(map)) for a \(setup.channels)-channel stream")
+    static func checkSettable(_ map: ChannelMap, setup: HardwareSetup, state: StreamState) throws(AlsaError) {
+        guard map.channelCount == setup.channelCount else {
+            throw AlsaError(.channelMap, .invalidArgument, context: "a \(map.channelCount)-channel map (\(map)) for a \(setup.channelCount)-channel stream")
         }
         guard state == .prepared else {
             throw AlsaError(.channelMap, .badFileDescriptorState, context: "a channel map is set on a prepared stream, before it starts")

@@ -10,7 +10,7 @@ enum MmapCommitRules {
     }
 
     /// A pointer move never starts a stream: playback starts once the start threshold is queued.
-    static func startPlaybackIfDue(_ pcm: some PCM, setup: HardwareSetup, state: PCMState, available: () throws(AlsaError) -> Int) throws(AlsaError) {
+    static func startPlaybackIfDue(_ pcm: some PCM, setup: HardwareSetup, state: StreamState, available: () throws(AlsaError) -> Int) throws(AlsaError) {
         guard pcm.direction == .playback, state == .prepared else { return }
         let queued = setup.bufferSize - (try available())
         if queued >= pcm.softwareParameters?.startThreshold ?? setup.bufferSize { try pcm.start() }

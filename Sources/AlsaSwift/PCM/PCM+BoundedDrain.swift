@@ -3,11 +3,11 @@ import Glibc
 #endif
 
 extension PCM {
-    /// Plays out what is queued, but for no longer than `timeoutMilliseconds`; past that the
-    /// stream is dropped. Returns true when the drain completed. Never hangs, even on a device that
+    /// Plays out what is queued, but for no longer than `timeout`; past that the stream is
+    /// dropped. Returns true when the drain completed. Never hangs, even on a device that
     /// has stopped moving: the PCM is switched to non-blocking mode for the drain and back after.
     @discardableResult
-    public func drain(timeoutMilliseconds: Int) throws(AlsaError) -> Bool {
+    public func drain(timeout: Duration) throws(AlsaError) -> Bool {
         let wasNonBlocking = isNonBlocking
         if !wasNonBlocking { try setNonBlocking(true) }
         defer { if !wasNonBlocking { try? setNonBlocking(false) } }
@@ -17,15 +17,15 @@ extension PCM {
         } catch {
             guard error.kind == .wouldBlock else { throw error }
         }
-        let deadline = ContinuousClock.now + .milliseconds(timeoutMilliseconds)
+        let deadline = MonotonicInstant.now + max(min(timeout, .seconds(86_400 * 365)), .zero)
         while try state == .draining {
-            let remaining = ContinuousClock.now.duration(to: deadline)
+            let remaining = deadline - MonotonicInstant.now
             if remaining <= .zero {
                 try drop()
                 return false
             }
             // The kernel wakes pollers when the drain ends; the cap only bounds a silent stall.
-            _ = try? wait(timeoutMilliseconds: Int32(max(1, min(remaining, .milliseconds(100)).wholeMilliseconds)))
+            _ = try? wait(timeout: min(remaining, .milliseconds(100)))
         }
         return true
     }

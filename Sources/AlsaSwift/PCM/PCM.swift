@@ -50,7 +50,7 @@ public protocol PCM: AnyObject {
     func freeHardware() throws(AlsaError)
 
     /// The stream's state now.
-    var state: PCMState { get throws(AlsaError) }
+    var state: StreamState { get throws(AlsaError) }
     /// Frames transferable now, after synchronising with the hardware.
     func avail() throws(AlsaError) -> Int
     /// Frames transferable now and the timestamp of that position.
@@ -104,8 +104,9 @@ public protocol PCM: AnyObject {
     /// Ends an mmap transfer of `frames` frames (at most what `beginTransfer` granted).
     func commitTransfer(_ frames: Int) throws(AlsaError)
 
-    /// Waits until `avail_min` frames can be transferred; false on timeout. -1 waits without limit.
-    func wait(timeoutMilliseconds: Int32) throws(AlsaError) -> Bool
+    /// Waits until `avail_min` frames can be transferred, for at most `timeout` (nil: without
+    /// limit); false when the time ran out.
+    func wait(timeout: Duration?) throws(AlsaError) -> Bool
     /// How many descriptors `fillPollDescriptors` writes.
     var pollDescriptorCount: Int { get }
     /// Writes the descriptors and events to poll for this PCM into `descriptors`; returns the count.
@@ -135,7 +136,7 @@ extension PCM {
     /// Starts an mmap transfer of as many contiguous frames as can be transferred now.
     public func beginTransfer() throws(AlsaError) -> MmapArea { try beginTransfer(maxFrames: .max) }
     /// Waits without a time limit until `avail_min` frames can be transferred.
-    public func wait() throws(AlsaError) -> Bool { try wait(timeoutMilliseconds: -1) }
+    public func wait() throws(AlsaError) -> Bool { try wait(timeout: nil) }
 }
 
 /// Which code moves the samples.

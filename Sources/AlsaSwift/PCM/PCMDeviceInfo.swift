@@ -37,9 +37,9 @@ public struct PCMDeviceInfo: Sendable, Equatable {
 /// The kernel's STATUS record: positions, counts and timestamps at one instant.
 public struct PCMStatus: Sendable, Equatable {
     /// The stream's state.
-    public var state: PCMState
+    public var state: StreamState
     /// The state before a suspend, while suspended.
-    public var suspendedState: PCMState
+    public var suspendedState: StreamState
     /// Where the app is in the stream, in frames (wraps at the boundary).
     public var applPtr: Int
     /// Where the hardware is, in frames (wraps at the boundary).
@@ -58,8 +58,8 @@ public struct PCMStatus: Sendable, Equatable {
     public var audioTimestamp: Duration
 
     init(_ r: snd_pcm_status) {
-        state = PCMState(kernelValue: r.state)
-        suspendedState = PCMState(kernelValue: r.suspended_state)
+        state = StreamState(kernelValue: r.state)
+        suspendedState = StreamState(kernelValue: r.suspended_state)
         // Kernel pointers stay below its boundary (< LONG_MAX); clamp against nonsense answers.
         applPtr = Int(clamping: r.appl_ptr)
         hwPtr = Int(clamping: r.hw_ptr)

@@ -7,19 +7,19 @@ public struct HardwareCapabilities: Sendable, Equatable {
     /// The sample formats offered.
     public var formats: [SampleFormat]
     /// The channel counts offered.
-    public var channels: ClosedRange<Int>
-    /// The rates offered, in frames per second.
-    public var rate: ClosedRange<Int>
+    public var channelCount: ClosedRange<Int>
+    /// The sample rates offered, in frames per second.
+    public var sampleRate: ClosedRange<Int>
     /// The period sizes offered, in frames.
     public var periodSize: ClosedRange<Int>
     /// The numbers of periods per buffer offered.
-    public var periods: ClosedRange<Int>
+    public var periodCount: ClosedRange<Int>
     /// The buffer sizes offered, in frames.
     public var bufferSize: ClosedRange<Int>
-    /// Microseconds.
-    public var periodTime: ClosedRange<Int>
-    /// The buffer lengths offered, in microseconds.
-    public var bufferTime: ClosedRange<Int>
+    /// The period lengths offered, to the microsecond (the kernel's unit).
+    public var periodDuration: ClosedRange<Duration>
+    /// The buffer lengths offered, to the microsecond (the kernel's unit).
+    public var bufferDuration: ClosedRange<Duration>
     /// The driver's info flags (mmap, pause, explicit sync...).
     public var info: PCMInfoFlags
 
@@ -28,19 +28,24 @@ public struct HardwareCapabilities: Sendable, Equatable {
     public var requiresExplicitSync: Bool { info.contains(.explicitSync) }
 
     /// Capabilities with these ranges; PCMs read their own at open (`PCM.capabilities`).
-    public init(accessTypes: [AccessType], formats: [SampleFormat], channels: ClosedRange<Int>, rate: ClosedRange<Int>,
-                periodSize: ClosedRange<Int>, periods: ClosedRange<Int>, bufferSize: ClosedRange<Int>,
-                periodTime: ClosedRange<Int>, bufferTime: ClosedRange<Int>, info: PCMInfoFlags) {
+    public init(accessTypes: [AccessType], formats: [SampleFormat], channelCount: ClosedRange<Int>, sampleRate: ClosedRange<Int>,
+                periodSize: ClosedRange<Int>, periodCount: ClosedRange<Int>, bufferSize: ClosedRange<Int>,
+                periodDuration: ClosedRange<Duration>, bufferDuration: ClosedRange<Duration>, info: PCMInfoFlags) {
         self.accessTypes = accessTypes
         self.formats = formats
-        self.channels = channels
-        self.rate = rate
+        self.channelCount = channelCount
+        self.sampleRate = sampleRate
         self.periodSize = periodSize
-        self.periods = periods
+        self.periodCount = periodCount
         self.bufferSize = bufferSize
-        self.periodTime = periodTime
-        self.bufferTime = bufferTime
+        self.periodDuration = periodDuration
+        self.bufferDuration = bufferDuration
         self.info = info
+    }
+
+    /// Microseconds, the kernel's unit for period and buffer time, as durations.
+    static func microseconds(_ range: ClosedRange<Int>) -> ClosedRange<Duration> {
+        .microseconds(range.lowerBound) ... .microseconds(range.upperBound)
     }
 
     init(refined p: HardwareParameters) {
@@ -50,13 +55,13 @@ public struct HardwareCapabilities: Sendable, Equatable {
             guard let r = p.range(parameter) else { return 0...0 }
             return Int(r.lowerBound)...Int(r.upperBound)
         }
-        channels = range(ALSA_HW_PARAM_CHANNELS)
-        rate = range(ALSA_HW_PARAM_RATE)
+        channelCount = range(ALSA_HW_PARAM_CHANNELS)
+        sampleRate = range(ALSA_HW_PARAM_RATE)
         periodSize = range(ALSA_HW_PARAM_PERIOD_SIZE)
-        periods = range(ALSA_HW_PARAM_PERIODS)
+        periodCount = range(ALSA_HW_PARAM_PERIODS)
         bufferSize = range(ALSA_HW_PARAM_BUFFER_SIZE)
-        periodTime = range(ALSA_HW_PARAM_PERIOD_TIME)
-        bufferTime = range(ALSA_HW_PARAM_BUFFER_TIME)
+        periodDuration = Self.microseconds(range(ALSA_HW_PARAM_PERIOD_TIME))
+        bufferDuration = Self.microseconds(range(ALSA_HW_PARAM_BUFFER_TIME))
         info = p.info
     }
 }

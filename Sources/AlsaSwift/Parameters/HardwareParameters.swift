@@ -3,13 +3,13 @@ import CAlsaKernel
 /// The kernel's `struct snd_pcm_hw_params`: a configuration space of masks (access, format,
 /// subformat) and intervals (channels, rate, period and buffer sizes...). HW_REFINE narrows it,
 /// HW_PARAMS fixes it. A value type, 608 bytes on 64-bit Linux.
-public struct HardwareParameters: @unchecked Sendable {
+struct HardwareParameters: @unchecked Sendable {
     // `@unchecked`: the C struct holds only integers, so copies share nothing.
     var raw = snd_pcm_hw_params()
 
     /// The whole space: every mask bit set, every interval [0, UInt32.max], every parameter asked
     /// to be refined.
-    public static var any: HardwareParameters {
+    static var any: HardwareParameters {
         var p = HardwareParameters()
         // Only the first 64 bits of each mask: the kernel constrains formats as a 64-bit mask and
         // leaves higher bits as they came, so filling all 256 would report formats that do not exist.
@@ -31,15 +31,15 @@ public struct HardwareParameters: @unchecked Sendable {
     }
 
     /// The info word the kernel returned with the last refine or hw_params.
-    public var info: PCMInfoFlags { PCMInfoFlags(rawValue: raw.info) }
+    var info: PCMInfoFlags { PCMInfoFlags(rawValue: raw.info) }
     /// Significant bits per sample the kernel reported (0 when unknown).
-    public var significantBits: UInt32 { raw.msbits }
+    var significantBits: UInt32 { raw.msbits }
     /// The exact rate's numerator, once the rate is fixed (rate = numerator / denominator).
-    public var rateNumerator: UInt32 { raw.rate_num }
+    var rateNumerator: UInt32 { raw.rate_num }
     /// The exact rate's denominator.
-    public var rateDenominator: UInt32 { raw.rate_den }
+    var rateDenominator: UInt32 { raw.rate_den }
     /// The device's FIFO size, in frames, as the driver reports it.
-    public var fifoSize: UInt { raw.fifo_size }
+    var fifoSize: UInt { raw.fifo_size }
 
     // MARK: masks
 

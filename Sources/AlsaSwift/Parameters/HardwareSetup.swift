@@ -8,9 +8,9 @@ public struct HardwareRequest: Sendable, Equatable {
     /// The sample format. Granted exactly or refused.
     public var format: SampleFormat
     /// Samples per frame.
-    public var channels: Int
+    public var channelCount: Int
     /// Frames per second.
-    public var rate: Int
+    public var sampleRate: Int
     /// Frames per period; nil lets the driver choose.
     public var periodSize: Int?
     /// Periods per buffer; ignored when `bufferSize` is set; nil lets the driver choose.
@@ -20,12 +20,12 @@ public struct HardwareRequest: Sendable, Equatable {
 
     /// A request; every number is checked when a PCM is configured with it.
     public init(access: AccessType = .readWriteInterleaved, format: SampleFormat = .s16LE,
-                channels: Int = 2, rate: Int = 48_000, periodSize: Int? = nil,
+                channelCount: Int = 2, sampleRate: Int = 48_000, periodSize: Int? = nil,
                 periodCount: Int? = nil, bufferSize: Int? = nil) {
         self.access = access
         self.format = format
-        self.channels = channels
-        self.rate = rate
+        self.channelCount = channelCount
+        self.sampleRate = sampleRate
         self.periodSize = periodSize
         self.periodCount = periodCount
         self.bufferSize = bufferSize
@@ -36,7 +36,7 @@ extension HardwareRequest {
     /// Refuses what no device can grant, before any transport sees it: zero, negative, or
     /// beyond the kernel's 32-bit intervals.
     func validate() throws(AlsaError) {
-        let numbers: [(String, Int?)] = [("channels", channels), ("rate", rate), ("period size", periodSize),
+        let numbers: [(String, Int?)] = [("channels", channelCount), ("rate", sampleRate), ("period size", periodSize),
                                          ("period count", periodCount), ("buffer size", bufferSize)]
         for (name, value) in numbers {
             guard let value else { continue }
@@ -58,9 +58,9 @@ public struct HardwareSetup: Sendable, Equatable, CustomStringConvertible {
     /// The sample format granted.
     public var format: SampleFormat
     /// Samples per frame.
-    public var channels: Int
+    public var channelCount: Int
     /// Frames per second (rounded when the device's rate is a fraction).
-    public var rate: Int
+    public var sampleRate: Int
     /// The exact rate as the fraction the kernel reported (numerator / denominator), when it did.
     public var rateFraction: (numerator: Int, denominator: Int)?
     /// Frames per period: the unit the device wakes the app in.
@@ -75,16 +75,16 @@ public struct HardwareSetup: Sendable, Equatable, CustomStringConvertible {
     public var info: PCMInfoFlags
 
     /// Bytes one frame occupies in the buffer.
-    public var frameBytes: Int { channels * (format.physicalBits ?? 0) / 8 }
+    public var frameBytes: Int { channelCount * (format.physicalBits ?? 0) / 8 }
     /// Bytes the ring buffer occupies.
     public var bufferBytes: Int { bufferSize * frameBytes }
     /// The buffer's length in time, the worst-case output latency.
-    public var bufferDuration: Duration { .nanoseconds(Int64(bufferSize) * 1_000_000_000 / Int64(max(rate, 1))) }
+    public var bufferDuration: Duration { .nanoseconds(Int64(bufferSize) * 1_000_000_000 / Int64(max(sampleRate, 1))) }
     /// A period's length in time.
-    public var periodDuration: Duration { .nanoseconds(Int64(periodSize) * 1_000_000_000 / Int64(max(rate, 1))) }
+    public var periodDuration: Duration { .nanoseconds(Int64(periodSize) * 1_000_000_000 / Int64(max(sampleRate, 1))) }
 
     public static func == (a: HardwareSetup, b: HardwareSetup) -> Bool {
-        a.access == b.access && a.format == b.format && a.channels == b.channels && a.rate == b.rate
+        a.access == b.access && a.format == b.format && a.channelCount == b.channelCount && a.sampleRate == b.sampleRate
             && a.periodSize == b.periodSize && a.periodCount == b.periodCount && a.bufferSize == b.bufferSize
             && a.significantBits == b.significantBits && a.info == b.info
             && a.rateFraction?.numerator == b.rateFraction?.numerator
@@ -92,17 +92,17 @@ public struct HardwareSetup: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(access) \(format) \(channels)ch \(rate)Hz, period \(periodSize) x \(periodCount) = buffer \(bufferSize) frames, info \(info)"
+        "\(access) \(format) \(channelCount)ch \(sampleRate)Hz, period \(periodSize) x \(periodCount) = buffer \(bufferSize) frames, info \(info)"
     }
 
     /// A setup as a transport reports it.
-    public init(access: AccessType, format: SampleFormat, channels: Int, rate: Int,
+    public init(access: AccessType, format: SampleFormat, channelCount: Int, sampleRate: Int,
                 rateFraction: (numerator: Int, denominator: Int)? = nil, periodSize: Int, periodCount: Int,
                 bufferSize: Int, significantBits: Int, info: PCMInfoFlags) {
         self.access = access
         self.format = format
-        self.channels = channels
-        self.rate = rate
+        self.channelCount = channelCount
+        self.sampleRate = sampleRate
         self.rateFraction = rateFraction
         self.periodSize = periodSize
         self.periodCount = periodCount
@@ -121,8 +121,8 @@ public struct HardwareSetup: Sendable, Equatable, CustomStringConvertible {
         }
         self.access = access
         self.format = SampleFormat(rawValue: formatBit)
-        self.channels = Int(channels)
-        self.rate = Int(rate)
+        self.channelCount = Int(channels)
+        self.sampleRate = Int(rate)
         self.rateFraction = p.rateDenominator == 0 ? nil : (Int(p.rateNumerator), Int(p.rateDenominator))
         self.periodSize = Int(periodSize)
         self.periodCount = Int(p.value(ALSA_HW_PARAM_PERIODS) ?? (periodSize == 0 ? 0 : bufferSize / periodSize))

@@ -33,8 +33,8 @@ struct Negotiation {
         p.setMaskOnly(ALSA_HW_PARAM_FORMAT, request.format.rawValue)
         try refine(&p)
 
-        try near(&p, ALSA_HW_PARAM_CHANNELS, request.channels, name: "channels")
-        try near(&p, ALSA_HW_PARAM_RATE, request.rate, name: "rate")
+        try near(&p, ALSA_HW_PARAM_CHANNELS, request.channelCount, name: "channels")
+        try near(&p, ALSA_HW_PARAM_RATE, request.sampleRate, name: "rate")
         if let periodSize = request.periodSize {
             try near(&p, ALSA_HW_PARAM_PERIOD_SIZE, periodSize, name: "period size")
         }

@@ -41,7 +41,7 @@ public final class Resampler {
     /// Output frames per second (before any `ratioAdjustment`).
     public let outputRate: Int
     /// Samples per frame.
-    public let channels: Int
+    public let channelCount: Int
     /// How the input and output samples are laid out.
     public let layout: SampleLayout
     /// The filter's guarantees.
@@ -88,7 +88,7 @@ public final class Resampler {
     /// A resampler from `inputRate` to `outputRate`. `maximumFrames` bounds the input frames one
     /// `process` call takes (a period's worth, or more); `adaptive` allows `adjustRatio(_:)`.
     /// Throws `.invalidArgument` for a rate, channel count or frame bound out of range.
-    public init(from inputRate: Int, to outputRate: Int, channels: Int, layout: SampleLayout = .interleaved,
+    public init(from inputRate: Int, to outputRate: Int, channelCount channels: Int, layout: SampleLayout = .interleaved,
                 quality: ResamplingQuality = .standard, adaptive: Bool = false,
                 maximumFrames: Int = 8192) throws(AlsaError) {
         func refuse(_ what: String) -> AlsaError { AlsaError(.resampling, .invalidArgument, context: what) }
@@ -103,7 +103,7 @@ public final class Resampler {
         }
         self.inputRate = inputRate
         self.outputRate = outputRate
-        self.channels = channels
+        self.channelCount = channels
         self.layout = layout
         self.quality = quality
         self.isAdaptive = adaptive
@@ -176,7 +176,7 @@ public final class Resampler {
     }
 
     /// Converts from the front of `input` into the front of `output`, both in `layout` with
-    /// `channels` samples per frame (non-interleaved: channel `c` of a buffer of `n` frames starts
+    /// `channelCount` samples per frame (non-interleaved: channel `c` of a buffer of `n` frames starts
     /// at sample `c × n`). Takes the input that fills the output (at most `maximumFrames`): given
     /// `inputFrames(forOutput: n)` frames and room for `n`, all of them, producing `n`; given `m`
     /// frames and room for `outputFrames(forInput: m)`, all `m`, filling the room. A frame due
@@ -184,11 +184,11 @@ public final class Resampler {
     /// a whole number of frames, and after `drain` until `reset`.
     public func process(_ input: UnsafeBufferPointer<Float>,
                         into output: UnsafeMutableBufferPointer<Float>) throws(AlsaError) -> ResamplerProgress {
-        guard input.count % channels == 0, output.count % channels == 0, drainEnd == nil,
+        guard input.count % channelCount == 0, output.count % channelCount == 0, drainEnd == nil,
               let inputBase = input.baseAddress ?? (input.isEmpty ? UnsafePointer(zeros) : nil),
               let outputBase = output.baseAddress ?? (output.isEmpty ? scratch : nil)
         else { throw AlsaError(.resampling, .invalidArgument) }
-        let offered = input.count / channels, room = output.count / channels
+        let offered = input.count / channelCount, room = output.count / channelCount
         guard let converter else {
             let frames = min(offered, room, maximumFrames)
             copyFrames(frames, from: inputBase, stride: offered, to: outputBase, stride: room)
@@ -210,12 +210,12 @@ public final class Resampler {
     /// last frame) into `output` and returns how many; call it until it returns 0. `process` then
     /// refuses input until `reset`.
     public func drain(into output: UnsafeMutableBufferPointer<Float>) throws(AlsaError) -> Int {
-        guard output.count % channels == 0, let outputBase = output.baseAddress ?? (output.isEmpty ? scratch : nil)
+        guard output.count % channelCount == 0, let outputBase = output.baseAddress ?? (output.isEmpty ? scratch : nil)
         else { throw AlsaError(.resampling, .invalidArgument) }
         guard let converter else { return 0 }
         let end = drainEnd ?? outputTime(after: 0)
         drainEnd = end
-        let room = output.count / channels
+        let room = output.count / channelCount
         let wanted = min(room, end - produced)
         guard wanted > 0 else { return 0 }
         // Silence after the last frame pushes the held-back frames out, as soxr's own flush would,
@@ -281,7 +281,7 @@ public final class Resampler {
         if layout == .interleaved {
             error = soxr_process(converter, base, frames, nil, scratch, 0, nil)
         } else {
-            for channel in 0..<channels { inputPlanes[channel] = UnsafeRawPointer(base + channel * stride) }
+            for channel in 0..<channelCount { inputPlanes[channel] = UnsafeRawPointer(base + channel * stride) }
             error = soxr_process(converter, inputPlanes, frames, nil, outputPlanes, 0, nil)
         }
         guard error == nil else { throw AlsaError(.resampling, .ioError) }
@@ -310,7 +310,7 @@ public final class Resampler {
         if layout == .interleaved {
             error = soxr_process(converter, zeros, 0, nil, base, frames, &made)
         } else {
-            for channel in 0..<channels {
+            for channel in 0..<channelCount {
                 inputPlanes[channel] = UnsafeRawPointer(zeros)
                 outputPlanes[channel] = UnsafeMutableRawPointer(base + channel * stride)
             }
@@ -323,9 +323,9 @@ public final class Resampler {
     private func copyFrames(_ frames: Int, from source: UnsafePointer<Float>, stride sourceStride: Int,
                             to target: UnsafeMutablePointer<Float>, stride targetStride: Int) {
         if layout == .interleaved {
-            target.update(from: source, count: frames * channels)
+            target.update(from: source, count: frames * channelCount)
         } else {
-            for channel in 0..<channels {
+            for channel in 0..<channelCount {
                 (target + channel * targetStride).update(from: source + channel * sourceStride, count: frames)
             }
         }

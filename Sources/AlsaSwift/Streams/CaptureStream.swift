@@ -3,7 +3,7 @@
 /// `avail_min`), then takes whole periods, so it wakes once a period however it is called.
 ///
 /// ```swift
-/// let stream = try CaptureStream(device: "default", request: StreamRequest(rate: 48_000, channels: 1))
+/// let stream = try CaptureStream(device: "default", request: StreamRequest(sampleRate: 48_000, channelCount: 1))
 /// for try await buffer in stream.buffers(frames: 4800) { meter(buffer) }
 /// ```
 ///
@@ -56,7 +56,7 @@ public final class CaptureStream {
         let storage = try allocateSamples(frames: frames)
         defer { storage.deallocate() }
         try await read(into: storage)
-        return try InterleavedAudioBuffer(channels: core.channels, samples: Array(storage))
+        return try InterleavedAudioBuffer(channelCount: core.channelCount, samples: Array(storage))
     }
 
     /// Reads `frames` frames into a new buffer, blocking the calling thread while waiting.
@@ -64,7 +64,7 @@ public final class CaptureStream {
         let storage = try allocateSamples(frames: frames)
         defer { storage.deallocate() }
         try readBlocking(into: storage)
-        return try InterleavedAudioBuffer(channels: core.channels, samples: Array(storage))
+        return try InterleavedAudioBuffer(channelCount: core.channelCount, samples: Array(storage))
     }
 
     /// Reads `frames` frames as one array per channel, suspending the task while waiting. Each
@@ -111,15 +111,15 @@ public final class CaptureStream {
     }
 
     private func decode(_ bytes: UnsafeRawBufferPointer, into samples: UnsafeMutableBufferPointer<Float>, frames range: Range<Int>) throws(AlsaError) {
-        let channels = core.channels
+        let channels = core.channelCount
         try SampleConversion.decode(bytes, as: configuration.format,
                                     into: UnsafeMutableBufferPointer(rebasing: samples[range.lowerBound * channels..<range.upperBound * channels]))
     }
 
     private func decode(_ bytes: UnsafeRawBufferPointer, into buffer: inout NonInterleavedAudioBuffer, frames range: Range<Int>) throws(AlsaError) {
         guard let base = bytes.baseAddress, !range.isEmpty else { return }
-        let sampleBytes = core.frameBytes / core.channels
-        for channel in 0..<core.channels {
+        let sampleBytes = core.frameBytes / core.channelCount
+        for channel in 0..<core.channelCount {
             try buffer.decode(channel: channel, frames: range, as: configuration.format, from: base + channel * sampleBytes,
                               strideBytes: core.frameBytes)
         }
@@ -128,9 +128,9 @@ public final class CaptureStream {
     /// Zeroed storage for `frames` interleaved frames; the caller's count is refused, not trapped
     /// on, when negative or too large to multiply.
     private func allocateSamples(frames: Int) throws(AlsaError) -> UnsafeMutableBufferPointer<Float> {
-        let (samples, overflow) = frames.multipliedReportingOverflow(by: core.channels)
+        let (samples, overflow) = frames.multipliedReportingOverflow(by: core.channelCount)
         guard frames >= 0, !overflow else {
-            throw AlsaError(.transfer, .invalidArgument, context: "cannot read \(frames) frames of \(core.channels) channels")
+            throw AlsaError(.transfer, .invalidArgument, context: "cannot read \(frames) frames of \(core.channelCount) channels")
         }
         let storage = UnsafeMutableBufferPointer<Float>.allocate(capacity: samples)
         storage.initialize(repeating: 0)
@@ -138,10 +138,10 @@ public final class CaptureStream {
     }
 
     private func emptyChannels(frames: Int) throws(AlsaError) -> NonInterleavedAudioBuffer {
-        guard frames >= 0, frames <= Int.max / max(core.channels, 1) else {
-            throw AlsaError(.transfer, .invalidArgument, context: "cannot read \(frames) frames of \(core.channels) channels")
+        guard frames >= 0, frames <= Int.max / max(core.channelCount, 1) else {
+            throw AlsaError(.transfer, .invalidArgument, context: "cannot read \(frames) frames of \(core.channelCount) channels")
         }
-        return try NonInterleavedAudioBuffer(channelCount: core.channels, frames: frames)
+        return try NonInterleavedAudioBuffer(channelCount: core.channelCount, frameCount: frames)
     }
 }
 

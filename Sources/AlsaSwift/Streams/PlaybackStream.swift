@@ -1,7 +1,7 @@
 /// The simple way to play sound: open a device by name, write `Float` samples, drain.
 ///
 /// ```swift
-/// let stream = try PlaybackStream(device: "default", request: StreamRequest(rate: 48_000, channels: 2))
+/// let stream = try PlaybackStream(device: "default", request: StreamRequest(sampleRate: 48_000, channelCount: 2))
 /// try await stream.write(samples)     // interleaved Float; suspends the task until queued
 /// try stream.writeBlocking(samples)   // the same, blocking the calling thread
 /// _ = try await stream.drain(timeout: .seconds(2))
@@ -58,14 +58,14 @@ public final class PlaybackStream {
     /// Queues a typed buffer, blocking the calling thread; refused unless it has the stream's
     /// channel count.
     public func writeBlocking(_ buffer: InterleavedAudioBuffer) throws(AlsaError) {
-        try core.checkChannels(buffer.channels)
-        try writeBlocking(.buffer(buffer), frames: buffer.frames)
+        try core.checkChannels(buffer.channelCount)
+        try writeBlocking(.buffer(buffer), frames: buffer.frameCount)
     }
 
     /// Queues a typed buffer, suspending the task; refused unless it has the stream's channel count.
     nonisolated(nonsending) public func write(_ buffer: InterleavedAudioBuffer) async throws(AlsaError) {
-        try core.checkChannels(buffer.channels)
-        try await write(.buffer(buffer), frames: buffer.frames)
+        try core.checkChannels(buffer.channelCount)
+        try await write(.buffer(buffer), frames: buffer.frameCount)
     }
 
     /// Queues one array per channel, blocking the calling thread; refused unless it has the
@@ -73,14 +73,14 @@ public final class PlaybackStream {
     /// frames: no interleaved copy is made.
     public func writeBlocking(_ buffer: NonInterleavedAudioBuffer) throws(AlsaError) {
         try core.checkChannels(buffer.channelCount)
-        try writeBlocking(.channels(buffer), frames: buffer.frames)
+        try writeBlocking(.channels(buffer), frames: buffer.frameCount)
     }
 
     /// Queues one array per channel, suspending the task; refused unless it has the stream's
     /// channel count.
     nonisolated(nonsending) public func write(_ buffer: NonInterleavedAudioBuffer) async throws(AlsaError) {
         try core.checkChannels(buffer.channelCount)
-        try await write(.channels(buffer), frames: buffer.frames)
+        try await write(.channels(buffer), frames: buffer.frameCount)
     }
 
     /// Plays out what is queued, suspending the task, for at most `timeout`; then drops the rest.
@@ -131,7 +131,7 @@ public final class PlaybackStream {
     /// Converts `range` of the source into interleaved device frames.
     private func encode(_ source: Source, frames range: Range<Int>, into bytes: UnsafeMutableRawBufferPointer) throws(AlsaError) {
         let format = configuration.format
-        let channels = core.channels
+        let channels = core.channelCount
         switch source {
         case .interleaved(let samples):
             try SampleConversion.encode(UnsafeBufferPointer(rebasing: samples[range.lowerBound * channels..<range.upperBound * channels]),

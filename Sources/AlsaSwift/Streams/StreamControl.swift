@@ -20,7 +20,7 @@ public enum PauseMethod: Sendable, Equatable, CustomStringConvertible {
 /// the xruns so far.
 public struct StreamStatus: Sendable, Equatable, CustomStringConvertible {
     /// The stream's state.
-    public var state: PCMState
+    public var state: StreamState
     /// Paused by `pause()` and not yet resumed.
     public var isPaused: Bool
     /// Frames that can be written (playback) or read (capture) without waiting.

@@ -15,8 +15,8 @@ enum StreamNegotiation {
     static func configure(_ pcm: any PCM, _ direction: StreamDirection, _ request: StreamRequest) throws(AlsaError) -> StreamConfiguration {
         // Saturated to the kernel's 32-bit intervals; an impossible rate or channel count is
         // refused by `configure` with the name of the parameter.
-        let bufferFrames = Int(min(max(frames(in: request.latency, rate: request.rate), 16), Int64(UInt32.max)))
-        let periods = max(request.periodsPerBuffer, 2)
+        let bufferFrames = Int(min(max(frames(in: request.latency, sampleRate: request.sampleRate), 16), Int64(UInt32.max)))
+        let periods = max(request.periodCount, 2)
         return try configure(pcm, direction, request, formats: request.formats, periodSize: max(bufferFrames / periods, 1),
                              bufferSize: bufferFrames)
     }
@@ -43,10 +43,10 @@ enum StreamNegotiation {
         case (false, false):
             throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) offers no interleaved access")
         }
-        let setup = try pcm.configure(HardwareRequest(access: access, format: format, channels: request.channels, rate: request.rate,
-                                                      periodSize: periodSize, bufferSize: bufferSize))
+        let setup = try pcm.configure(HardwareRequest(access: access, format: format, channelCount: request.channelCount,
+                                                      sampleRate: request.sampleRate, periodSize: periodSize, bufferSize: bufferSize))
         let adaptations = StreamAdaptation.differences(request, setup)
-        let refused = adaptations.filter { !request.mayAdapt.contains($0.parameter == .rate ? .rate : .channels) }
+        let refused = adaptations.filter { !request.mayAdapt.contains($0.parameter) }
         guard refused.isEmpty else {
             try? pcm.freeHardware()
             throw AlsaError(.configure, .invalidArgument, context: refusal(pcm, request, refused))
@@ -58,7 +58,7 @@ enum StreamNegotiation {
 
     /// The frames `latency` lasts at `rate`, saturating: a latency too long to count asks for the
     /// largest buffer the device has, instead of overflowing.
-    static func frames(in latency: Duration, rate requested: Int) -> Int64 {
+    static func frames(in latency: Duration, sampleRate requested: Int) -> Int64 {
         let rate = Int64(min(max(requested, 0), Int(UInt32.max)))
         let (seconds, attoseconds) = latency.components
         let (whole, overflow) = seconds.multipliedReportingOverflow(by: Int64(rate))
@@ -71,11 +71,11 @@ enum StreamNegotiation {
     /// Why a request was refused: what differs, what the device offers, and the two ways on.
     private static func refusal(_ pcm: any PCM, _ request: StreamRequest, _ refused: [StreamAdaptation]) -> String {
         let offers = pcm.capabilities
-        let what = refused.map { $0.parameter == .rate ? "\($0.requested) Hz" : "\($0.requested) channels" }.joined(separator: " at ")
+        let what = refused.map { $0.parameter == .sampleRate ? "\($0.requested) Hz" : "\($0.requested) channels" }.joined(separator: " at ")
         let granted = refused.map(\.description).joined(separator: ", ")
         var text = "\(pcm.name) cannot run \(what) as asked: the device would give \(granted) "
-            + "(it offers \(offers.channels.lowerBound)-\(offers.channels.upperBound) channels, "
-            + "\(offers.rate.lowerBound)-\(offers.rate.upperBound) Hz)"
+            + "(it offers \(offers.channelCount.lowerBound)-\(offers.channelCount.upperBound) channels, "
+            + "\(offers.sampleRate.lowerBound)-\(offers.sampleRate.upperBound) Hz)"
         if pcm.transport == .direct, let address = pcm.syncReport.hardware {
             text += "; open plughw:\(address.card),\(address.device) to have alsa-lib convert"
         }

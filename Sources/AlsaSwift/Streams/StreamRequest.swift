@@ -1,38 +1,38 @@
-/// What an app asks of a `PlaybackStream` or `CaptureStream`. The rate and the channel count are
-/// met exactly, or the stream refuses to open and says what the device offers, unless `mayAdapt`
-/// lets the device change them; the latency and the format are met as closely as the device allows.
-/// `StreamConfiguration` tells what the stream got.
+/// What an app asks of a `PlaybackStream` or `CaptureStream`. The sample rate and the channel
+/// count are met exactly, or the stream refuses to open and says what the device offers, unless
+/// `mayAdapt` lets the device change them; the latency and the format are met as closely as the
+/// device allows. `StreamConfiguration` tells what the stream got.
 public struct StreamRequest: Sendable, Equatable {
     /// Frames per second.
-    public var rate: Int
+    public var sampleRate: Int
     /// Samples per frame.
-    public var channels: Int
-    /// What the device may change from `rate` and `channels`. Empty by default: a stereo 48 kHz
-    /// device asked for 6 channels at 96 kHz is an error naming both differences, never a stream
-    /// that silently plays 6-channel data as stereo. Allowed differences are listed in
-    /// `StreamConfiguration.adaptations`. (For conversion by alsa-lib, open a `plughw:` or `default`
-    /// name: its plug then grants the rate and channels asked for.)
-    public var mayAdapt: StreamAdaptations
+    public var channelCount: Int
+    /// What the device may change from `sampleRate` and `channelCount`. Empty by default: a stereo
+    /// 48 kHz device asked for 6 channels at 96 kHz is an error naming both differences, never a
+    /// stream that silently plays 6-channel data as stereo. Allowed differences are listed in
+    /// `StreamConfiguration.adaptations`. (For conversion by alsa-lib, open a `plughw:` or
+    /// `default` name: its plug then grants the rate and channels asked for.)
+    public var mayAdapt: Set<StreamAdaptation.Parameter>
     /// The buffer's length in time: the worst-case latency, and the margin against xruns.
     public var latency: Duration
-    /// How many wake-ups per buffer (more: steadier, costlier).
-    public var periodsPerBuffer: Int
+    /// Periods per buffer: how many wake-ups per buffer (more: steadier, costlier).
+    public var periodCount: Int
     /// Sample formats to try on the device, best first. The stream converts from and to `Float`,
     /// so any of them works for the app; the first the device offers wins.
     public var formats: [SampleFormat]
     /// Prefer mmap access (the device buffer is filled in place) over read/write when offered.
     public var preferMmap: Bool
 
-    /// A request; by default 48 kHz stereo, 100 ms of buffer in 4 periods, the best format the device has,
-    /// exact rate and channels.
-    public init(rate: Int = 48_000, channels: Int = 2, latency: Duration = .milliseconds(100),
-                periodsPerBuffer: Int = 4, formats: [SampleFormat] = StreamRequest.defaultFormats, preferMmap: Bool = false,
-                mayAdapt: StreamAdaptations = []) {
-        self.rate = rate
-        self.channels = channels
+    /// A request; by default 48 kHz stereo, 100 ms of buffer in 4 periods, the best format the
+    /// device has, exact sample rate and channel count.
+    public init(sampleRate: Int = 48_000, channelCount: Int = 2, latency: Duration = .milliseconds(100),
+                periodCount: Int = 4, formats: [SampleFormat] = StreamRequest.defaultFormats, preferMmap: Bool = false,
+                mayAdapt: Set<StreamAdaptation.Parameter> = []) {
+        self.sampleRate = sampleRate
+        self.channelCount = channelCount
         self.mayAdapt = mayAdapt
         self.latency = latency
-        self.periodsPerBuffer = periodsPerBuffer
+        self.periodCount = periodCount
         self.formats = formats
         self.preferMmap = preferMmap
     }
@@ -41,25 +41,17 @@ public struct StreamRequest: Sendable, Equatable {
     public static let defaultFormats: [SampleFormat] = [.floatLE, .s32LE, .s24_3LE, .s24LE, .s16LE, .u8]
 }
 
-/// The parameters of a `StreamRequest` that the device may be allowed to change.
-public struct StreamAdaptations: OptionSet, Sendable, Hashable {
-    public let rawValue: Int
-    public init(rawValue: Int) { self.rawValue = rawValue }
-
-    /// The device may run at another rate.
-    public static let rate = StreamAdaptations(rawValue: 1 << 0)
-    /// The device may run with another channel count.
-    public static let channels = StreamAdaptations(rawValue: 1 << 1)
-}
-
 /// A parameter the stream runs with that differs from the request (allowed by `mayAdapt`).
 public struct StreamAdaptation: Sendable, Equatable, CustomStringConvertible {
-    /// A parameter the device may change.
-    public enum Parameter: String, Sendable, Equatable {
-        /// The rate.
-        case rate
+    /// A parameter of a `StreamRequest` that the device may be allowed to change.
+    public enum Parameter: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+        /// The sample rate.
+        case sampleRate
         /// The channel count.
-        case channels
+        case channelCount
+
+        /// `sample rate` or `channel count`.
+        public var description: String { self == .sampleRate ? "sample rate" : "channel count" }
     }
     /// Which parameter differs.
     public var parameter: Parameter
@@ -68,16 +60,19 @@ public struct StreamAdaptation: Sendable, Equatable, CustomStringConvertible {
     /// What the device runs with.
     public var granted: Int
 
+    /// `44100 Hz instead of 48000 Hz`, or `2 channels instead of 6`.
     public var description: String {
-        parameter == .rate ? "\(granted) Hz instead of \(requested) Hz" : "\(granted) channels instead of \(requested)"
+        parameter == .sampleRate ? "\(granted) Hz instead of \(requested) Hz" : "\(granted) channels instead of \(requested)"
     }
 
-    /// The differences between `request` and `setup`, in the order rate, channels.
+    /// The differences between `request` and `setup`, in the order sample rate, channel count.
     static func differences(_ request: StreamRequest, _ setup: HardwareSetup) -> [StreamAdaptation] {
         var found: [StreamAdaptation] = []
-        if setup.rate != request.rate { found.append(StreamAdaptation(parameter: .rate, requested: request.rate, granted: setup.rate)) }
-        if setup.channels != request.channels {
-            found.append(StreamAdaptation(parameter: .channels, requested: request.channels, granted: setup.channels))
+        if setup.sampleRate != request.sampleRate {
+            found.append(StreamAdaptation(parameter: .sampleRate, requested: request.sampleRate, granted: setup.sampleRate))
+        }
+        if setup.channelCount != request.channelCount {
+            found.append(StreamAdaptation(parameter: .channelCount, requested: request.channelCount, granted: setup.channelCount))
         }
         return found
     }
@@ -97,9 +92,9 @@ public struct StreamConfiguration: Sendable, Equatable, CustomStringConvertible 
     public var adaptations: [StreamAdaptation]
 
     /// Frames per second.
-    public var rate: Int { setup.rate }
+    public var sampleRate: Int { setup.sampleRate }
     /// Samples per frame.
-    public var channels: Int { setup.channels }
+    public var channelCount: Int { setup.channelCount }
     /// The device's sample format, which the stream converts to and from `Float`.
     public var format: SampleFormat { setup.format }
     /// Frames per period.
@@ -112,6 +107,6 @@ public struct StreamConfiguration: Sendable, Equatable, CustomStringConvertible 
     public var description: String {
         let ms = Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15
         let adapted = adaptations.isEmpty ? "" : " (adapted: \(adaptations.map(\.description).joined(separator: ", ")))"
-        return "\(deviceName) via \(transport): \(format) \(channels)ch \(rate) Hz\(adapted), \(setup.access), period \(periodSize) frames, buffer \(bufferSize) frames (\(Int(ms.rounded())) ms); \(syncReport)"
+        return "\(deviceName) via \(transport): \(format) \(channelCount)ch \(sampleRate) Hz\(adapted), \(setup.access), period \(periodSize) frames, buffer \(bufferSize) frames (\(Int(ms.rounded())) ms); \(syncReport)"
     }
 }

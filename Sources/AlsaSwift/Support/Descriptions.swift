@@ -2,7 +2,7 @@
 
 extension HardwareRequest: CustomStringConvertible {
     public var description: String {
-        var text = "\(access) \(format) \(channels)ch \(rate) Hz"
+        var text = "\(access) \(format) \(channelCount)ch \(sampleRate) Hz"
         if let periodSize { text += ", period \(periodSize) frames" }
         if let periodCount { text += " x \(periodCount)" }
         if let bufferSize { text += ", buffer \(bufferSize) frames" }
@@ -12,7 +12,7 @@ extension HardwareRequest: CustomStringConvertible {
 
 extension HardwareCapabilities: CustomStringConvertible {
     public var description: String {
-        "\(formats.map(\.name).joined(separator: "|")), \(Self.range(channels)) channels, \(Self.range(rate)) Hz, "
+        "\(formats.map(\.name).joined(separator: "|")), \(Self.range(channelCount)) channels, \(Self.range(sampleRate)) Hz, "
             + "\(accessTypes.map(\.description).joined(separator: "|")), period \(Self.range(periodSize)) frames, "
             + "buffer \(Self.range(bufferSize)) frames, info \(info)"
     }
@@ -31,11 +31,10 @@ extension SoftwareParameters: CustomStringConvertible {
 
 extension StreamRequest: CustomStringConvertible {
     public var description: String {
-        var text = "\(channels)ch \(rate) Hz, latency \(latency), \(periodsPerBuffer) periods, formats \(formats.map(\.name).joined(separator: "|"))"
+        var text = "\(channelCount)ch \(sampleRate) Hz, latency \(latency), \(periodCount) periods, formats \(formats.map(\.name).joined(separator: "|"))"
         if preferMmap { text += ", mmap preferred" }
         if !mayAdapt.isEmpty {
-            text += ", may adapt " + [(StreamAdaptations.rate, "rate"), (.channels, "channels")]
-                .filter { mayAdapt.contains($0.0) }.map(\.1).joined(separator: " and ")
+            text += ", may adapt " + StreamAdaptation.Parameter.allCases.filter(mayAdapt.contains).map(\.description).joined(separator: " and ")
         }
         return text
     }
@@ -72,4 +71,55 @@ extension TimestampType: CustomStringConvertible {
 
 extension RecoveryPolicy: CustomStringConvertible {
     public var description: String { self == .report ? "report" : "automatic" }
+}
+
+extension ControlChanges: CustomStringConvertible {
+    /// The changes by name, in the kernel's order: `value`, `value, info`, `removed`; `none` when empty.
+    public var description: String {
+        let names: [(ControlChanges, String)] = [(.value, "value"), (.info, "info"), (.added, "added"), (.tlv, "TLV"), (.removed, "removed")]
+        let present = names.filter { contains($0.0) }.map(\.1)
+        return present.isEmpty ? "none" : present.joined(separator: ", ")
+    }
+}
+
+extension ControlEvent: CustomStringConvertible {
+    /// The element in amixer's form, then what changed: `numid=3,iface=MIXER,name='Master Playback Volume': value`.
+    public var description: String { "\(element): \(changes)" }
+}
+
+extension ControlInterface: CustomStringConvertible {
+    /// amixer's spelling: `MIXER`, `PCM`, `CARD`.
+    public var description: String { name }
+}
+
+extension ControlAccess: CustomStringConvertible {
+    /// The flags by name: `read, write, TLV read`; `none` when empty.
+    public var description: String {
+        let names: [(ControlAccess, String)] = [(.read, "read"), (.write, "write"), (.volatile, "volatile"), (.tlvRead, "TLV read"),
+                                               (.tlvWrite, "TLV write"), (.inactive, "inactive"), (.locked, "locked")]
+        let present = names.filter { contains($0.0) }.map(\.1)
+        return present.isEmpty ? "none" : present.joined(separator: ", ")
+    }
+}
+
+extension DeviceChange: CustomStringConvertible {
+    /// `card 1 added`, `playback PCM hw:1,0 removed`.
+    public var description: String {
+        switch self {
+        case .cardAdded(let card): "card \(card) added"
+        case .cardRemoved(let card): "card \(card) removed"
+        case .pcmAdded(let card, let device, let direction): "\(direction) PCM hw:\(card),\(device) added"
+        case .pcmRemoved(let card, let device, let direction): "\(direction) PCM hw:\(card),\(device) removed"
+        }
+    }
+}
+
+extension InterleavedAudioBuffer: CustomStringConvertible {
+    /// Its shape, not its samples: `2 channels x 480 frames, interleaved`.
+    public var description: String { "\(channelCount) channels x \(frameCount) frames, interleaved" }
+}
+
+extension NonInterleavedAudioBuffer: CustomStringConvertible {
+    /// Its shape, not its samples: `2 channels x 480 frames, non-interleaved`.
+    public var description: String { "\(channelCount) channels x \(frameCount) frames, non-interleaved" }
 }

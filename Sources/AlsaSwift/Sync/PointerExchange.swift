@@ -130,7 +130,7 @@ final class PointerExchange {
 
     // MARK: the named exchanges
 
-    var state: PCMState { PCMState(kernelValue: status.pointee.state) }
+    var state: StreamState { StreamState(kernelValue: status.pointee.state) }
     var hwPtr: UInt { status.pointee.hw_ptr }
     var applPtr: UInt { control.pointee.appl_ptr }
     var availMin: UInt { control.pointee.avail_min }

@@ -17,8 +17,8 @@ import Testing
         return kernel
     }
 
-    private func request(channels: Int) -> HardwareRequest {
-        HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: channels, rate: 48_000, periodSize: 256, periodCount: 4)
+    private func request(channelCount: Int) -> HardwareRequest {
+        HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channelCount: channelCount, sampleRate: 48_000, periodSize: 256, periodCount: 4)
     }
 
     @Test func positionsHaveAlsaLibsNames() {
@@ -70,13 +70,13 @@ import Testing
         #expect(try pcm.channelMapOptions() == [Self.mono, Self.stereo])
         #expect(throws: AlsaError(.channelMap, .badFileDescriptorState,
                                   context: "the PCM has no hardware configuration; call configure first")) { try pcm.channelMap() }
-        try pcm.configure(request(channels: 2))
+        try pcm.configure(request(channelCount: 2))
         #expect(try pcm.channelMap() == [.frontLeft, .frontRight])
-        try pcm.configure(request(channels: 1))
+        try pcm.configure(request(channelCount: 1))
         #expect(try pcm.channelMap() == [.mono])
         // The capture substream has no map control: nothing offered, nothing reported.
         let capture = try openPCM(kernel, .capture)
-        try capture.configure(request(channels: 2))
+        try capture.configure(request(channelCount: 2))
         #expect(try capture.channelMapOptions().isEmpty)
         #expect(try capture.channelMap() == nil)
         #expect { try capture.setChannelMap([.frontLeft, .frontRight]) } throws: { ($0 as? AlsaError)?.errno == .noSuchAddressOrDevice }
@@ -87,7 +87,7 @@ import Testing
     @Test func aFixedMapAcceptsOnlyItself() throws {
         let kernel = kernel()
         let pcm = try openPCM(kernel)
-        try pcm.configure(request(channels: 2))
+        try pcm.configure(request(channelCount: 2))
         try pcm.setChannelMap([.frontLeft, .frontRight])
         #expect { try pcm.setChannelMap([.frontRight, .frontLeft]) } throws: { ($0 as? AlsaError)?.errno == .invalidArgument }
         #expect { try pcm.setChannelMap([.frontLeft]) } throws: { ($0 as? AlsaError)?.errno == .invalidArgument }
@@ -99,7 +99,7 @@ import Testing
     @Test func aWritableMapReadsBackWhatWasSet() throws {
         let kernel = kernel(offers: [ChannelMapOption(arrangement: .variable, map: [.frontLeft, .frontRight])], writable: true)
         let pcm = try openPCM(kernel)
-        try pcm.configure(request(channels: 2))
+        try pcm.configure(request(channelCount: 2))
         #expect(try pcm.channelMap() == [.frontLeft, .frontRight])
         try pcm.setChannelMap([.frontRight, .frontLeft])
         #expect(try pcm.channelMap() == [.frontRight, .frontLeft])
@@ -119,14 +119,14 @@ import Testing
         let zero = try openPCM(kernel)
         #expect(try zero.channelMapOptions().isEmpty)
         let one = try KernelPCM(card: 0, device: 1, direction: .playback, kernel: kernel)
-        try one.configure(request(channels: 2))
+        try one.configure(request(channelCount: 2))
         #expect(try one.channelMapOptions() == [Self.stereo])
         #expect(try one.channelMap() == [.frontLeft, .frontRight])
     }
 
     @Test func streamsAnswerChannelMaps() throws {
         let kernel = kernel(direction: .capture)
-        let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(rate: 48_000, channels: 1), kernel: kernel)
+        let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(sampleRate: 48_000, channelCount: 1), kernel: kernel)
         #expect(try stream.channelMapOptions() == [Self.mono, Self.stereo])
         #expect(try stream.channelMap() == [.mono])
         try stream.setChannelMap([.mono])

@@ -12,7 +12,7 @@ struct DuplexDriftTests {
     static let period = 256
     static let seconds = 20
     /// Two periods of 256 frames at 48 kHz (10.667 ms, rounded up to a whole frame).
-    static let request = StreamRequest(rate: 48_000, channels: 2, latency: .microseconds(10_667), formats: [.s16LE])
+    static let request = StreamRequest(sampleRate: 48_000, channelCount: 2, latency: .microseconds(10_667), formats: [.s16LE])
 
     /// Playback on card 1, 300 ppm fast, against capture on card 0.
     static func twoCards() -> SimulatedKernel {

@@ -13,7 +13,7 @@ import Testing
 struct DuplexTests {
     static let period = 256
     /// The round trip asked for: two periods of 256 frames at 48 kHz.
-    static let request = StreamRequest(rate: 48_000, channels: 2, latency: .microseconds(10_667), formats: [.s16LE])
+    static let request = StreamRequest(sampleRate: 48_000, channelCount: 2, latency: .microseconds(10_667), formats: [.s16LE])
 
     static func request(mmap: Bool) -> StreamRequest {
         var request = Self.request
@@ -54,7 +54,7 @@ struct DuplexTests {
         #expect(duplex.xruns == DuplexXruns() && duplex.periodCount == 40)
         let timing = try duplex.timing()
         #expect(timing.roundTripFrames == 2 * Self.period, "\(timing)")
-        #expect(timing.roundTrip == AudioTiming.duration(ofFrames: 2 * Self.period, rate: 48_000))
+        #expect(timing.roundTrip == AudioTiming.duration(ofFrames: 2 * Self.period, sampleRate: 48_000))
         #expect(timing.capture.triggerTimestamp == timing.playback.triggerTimestamp)
         // The device played silence, then the input, frame for frame.
         let played = kernel.playbackObservation()
@@ -72,7 +72,7 @@ struct DuplexTests {
         var positions: [Int] = []
         var times: [MonotonicInstant] = []
         try duplex.processBlocking(periods: 20) { period in
-            #expect(period.frames == Self.period && period.input.count == Self.period * 2 && period.rawInput.isEmpty)
+            #expect(period.frameCount == Self.period && period.input.count == Self.period * 2 && period.rawInput.isEmpty)
             if layout == .nonInterleaved {
                 #expect(period.inputChannel(1).count == Self.period && period.outputChannel(0).count == Self.period)
                 for channel in 0..<2 { _ = period.outputChannel(channel).update(fromContentsOf: period.inputChannel(channel)) }
@@ -85,7 +85,7 @@ struct DuplexTests {
         }
         #expect(positions == (0..<20).map { $0 * Self.period })
         // Each output period is heard a period after the one before.
-        let step = AudioTiming.duration(ofFrames: Self.period, rate: 48_000)
+        let step = AudioTiming.duration(ofFrames: Self.period, sampleRate: 48_000)
         for k in 4..<times.count - 1 { #expect(abs((times[k + 1] - times[k] - step).nanosecondsSaturating) < 1_000) }
         // S16_LE survives the round trip through Float exactly.
         let played = kernel.playbackObservation()
@@ -216,7 +216,7 @@ struct DuplexTests {
         kernel.addDevice(card: 3, device: 0, hardware: fast)
         let rate = #expect(throws: AlsaError.self) {
             _ = try DuplexStream(capture: "hw:2,0", playback: "hw:3,0",
-                                 request: StreamRequest(rate: 48_000, channels: 2, mayAdapt: .rate), kernel: kernel)
+                                 request: StreamRequest(sampleRate: 48_000, channelCount: 2, mayAdapt: [.sampleRate]), kernel: kernel)
         }
         #expect(rate?.context?.contains("rate 44100 Hz against 48000 Hz") == true, "\(String(describing: rate))")
         // Both PCMs were released: the device can be opened again.

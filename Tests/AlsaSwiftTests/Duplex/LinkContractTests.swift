@@ -11,7 +11,7 @@ struct LinkContractTests {
     @Test("a capture and a playback PCM link, or are refused with ENOSYS", arguments: TransportUnderTest.available)
     func linkOrRefuse(_ transport: TransportUnderTest) throws {
         let (capture, playback) = try transport.openPair()
-        let request = HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2, rate: 48_000, periodSize: 256,
+        let request = HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channelCount: 2, sampleRate: 48_000, periodSize: 256,
                                       periodCount: 4)
         try capture.configure(request)
         try playback.configure(request)

@@ -10,7 +10,7 @@ extension ExplicitSyncDriverTests {
 @Suite(.serialized)
 struct ThroughAlsaLib {
     let card = RigEnvironment.explicitSync ?? 0
-    let request = HardwareRequest(access: .mmapInterleaved, format: .s16LE, channels: 2, rate: 48_000, periodSize: 1024, periodCount: 4)
+    let request = HardwareRequest(access: .mmapInterleaved, format: .s16LE, channelCount: 2, sampleRate: 48_000, periodSize: 1024, periodCount: 4)
 
     @Test("alsa-lib hides EXPLICIT_SYNC; the report reads it from the kernel and sees SYNC_PTR in effect",
           arguments: ["hw:%d,0", "plughw:%d,0", "default:CARD=%d"])
@@ -88,13 +88,13 @@ struct ThroughAlsaLib {
     func conversion(pattern: String) throws {
         let pcm = try AlsaLibPCM(name: String(format: pattern, card), direction: .playback)
         #expect(pcm.capabilities.formats.contains(.floatLE))
-        let setup = try pcm.configure(HardwareRequest(format: .floatLE, channels: 2, rate: 44_100, periodSize: 441, periodCount: 4))
-        #expect(setup.format == .floatLE && setup.rate == 44_100)
+        let setup = try pcm.configure(HardwareRequest(format: .floatLE, channelCount: 2, sampleRate: 44_100, periodSize: 441, periodCount: 4))
+        #expect(setup.format == .floatLE && setup.sampleRate == 44_100)
         let period = [Float](repeating: 0.25, count: Int(setup.periodSize) * 2)
         for _ in 0..<100 {
             _ = try period.withUnsafeBytes { try pcm.writeInterleaved($0) }
         }
-        #expect(try pcm.drain(timeoutMilliseconds: 5_000))
+        #expect(try pcm.drain(timeout: .seconds(5)))
         #expect(pcm.xrunCount == 0)
         let report = pcm.syncReport
         #expect(report.hardware?.card == card && report.deviceRequiresExplicitSync == false)
@@ -105,7 +105,7 @@ struct ThroughAlsaLib {
     func syncPtrOption() throws {
         let pcm = try AlsaLibPCM(name: "forced", direction: .playback,
                                  configuration: "pcm.forced { type hw card \(card) device 2 sync_ptr_ioctl 1 }")
-        try pcm.configure(HardwareRequest(format: .s16LE, channels: 2, rate: 48_000, periodSize: 256, periodCount: 4))
+        try pcm.configure(HardwareRequest(format: .s16LE, channelCount: 2, sampleRate: 48_000, periodSize: 256, periodCount: 4))
         #expect(pcm.syncReport.strategy?.status == .syncPtr(.libraryOption))
         #expect(pcm.syncReport.strategy?.control == .syncPtr(.libraryOption))
         #expect(pcm.syncReport.deviceRequiresExplicitSync == false)

@@ -10,7 +10,7 @@ import Testing
 /// The explicit-sync test card's writable one is `WritableChannelMapIntegrationTests`'s.
 @Suite(.enabled(if: RigEnvironment.dummy != nil, Comment(rawValue: RigEnvironment.skipMessage)), .serialized)
 struct ChannelMapIntegrationTests {
-    static let request = HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2, rate: 48_000,
+    static let request = HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channelCount: 2, sampleRate: 48_000,
                                          periodSize: 1024, periodCount: 4)
 
     /// alsa-lib's own answer, printed by alsa-lib: `snd_pcm_query_chmaps` and
@@ -70,7 +70,7 @@ struct ChannelMapIntegrationTests {
             try pcm.close()
         }
         // The stream API answers the same.
-        let stream = try PlaybackStream(device: "hw:\(card),0", request: StreamRequest(rate: 48_000, channels: 2))
+        let stream = try PlaybackStream(device: "hw:\(card),0", request: StreamRequest(sampleRate: 48_000, channelCount: 2))
         #expect(try stream.channelMap() == [.frontLeft, .frontRight])
         #expect(try stream.channelMapOptions().map(\.description) == ["FIXED: FL FR"])
     }

@@ -154,7 +154,7 @@ struct ControlIntegrationTests {
         let device = try #require(try FileManager.default.contentsOfDirectory(atPath: driver).first { $0.hasPrefix("snd_dummy.") })
         let card = dummy
         var pcm: KernelPCM? = try KernelPCM(card: dummy, device: 0, direction: .playback, options: PCMOpenOptions(recovery: .report))
-        _ = try pcm!.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2, rate: 48_000,
+        _ = try pcm!.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channelCount: 2, sampleRate: 48_000,
                                                periodSize: 1024, periodCount: 4))
         let silence = [Int16](repeating: 0, count: 2048)
         _ = try silence.withUnsafeBytes { try pcm!.writeInterleaved($0) }

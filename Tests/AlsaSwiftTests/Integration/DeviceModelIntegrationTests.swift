@@ -6,7 +6,7 @@ import Testing
 /// default devices, capabilities probed on demand. Rig cards: 0 snd-dummy (pcm_devs=4),
 /// 1 snd-aloop, 2 the explicit-sync test driver, 3 an emulated AC97.
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["ALSASWIFT_RIG"] == "1",
-                             "only the QEMU rig (Scripts/kernel-test) has this exact set of cards"))
+                             "only the QEMU rig (Rig/kernel-test) has this exact set of cards"))
 struct DeviceModelIntegrationTests {
     static let hardwareNames = ["hw:CARD=Dummy,DEV=0", "hw:CARD=Dummy,DEV=1", "hw:CARD=Dummy,DEV=2", "hw:CARD=Dummy,DEV=3",
                                 "hw:CARD=Loopback,DEV=0", "hw:CARD=Loopback,DEV=1", "hw:CARD=ExplicitSync,DEV=0",
@@ -65,10 +65,10 @@ struct DeviceModelIntegrationTests {
         let dummy = try #require(devices.capabilities(of: "hw:CARD=Dummy,DEV=0", direction: .playback).capabilities)
         // snd-dummy: U8 and S16_LE, 5500-48000 Hz, 1-2 channels; 64 KiB of buffer at most, periods
         // of 64 bytes to 64 KiB, 1-1024 of them (dummy_pcm_hardware).
-        #expect(dummy.formats == [.u8, .s16LE] && dummy.rate == 5500...48_000 && dummy.channels == 1...2)
+        #expect(dummy.formats == [.u8, .s16LE] && dummy.sampleRate == 5500...48_000 && dummy.channelCount == 1...2)
         #expect(dummy.bufferSize.upperBound == 65_536, "64 KiB of U8 mono")
         #expect(dummy.periodSize.lowerBound == 16, "64 bytes of S16_LE stereo")
-        #expect(dummy.periods == 1...1024)
+        #expect(dummy.periodCount == 1...1024)
 
         let viaLibrary = devices.capabilities(of: "sysdefault:CARD=Dummy", direction: .capture)
         #expect(viaLibrary.sync?.transport == .alsaLib)
@@ -82,15 +82,15 @@ struct DeviceModelIntegrationTests {
             }
         }
         let explicit = try #require(devices.capabilities(of: "hw:CARD=ExplicitSync,DEV=0", direction: .playback).capabilities)
-        #expect(explicit.formats == [.s16LE, .s32LE] && explicit.rate == 8000...48_000 && explicit.channels == 1...2)
+        #expect(explicit.formats == [.s16LE, .s32LE] && explicit.sampleRate == 8000...48_000 && explicit.channelCount == 1...2)
 
         // snd-aloop: 8000-192000 Hz, 1-32 channels.
         let loop = try #require(devices.capabilities(of: "hw:CARD=Loopback,DEV=0", direction: .capture).capabilities)
-        #expect(loop.rate == 8000...192_000 && loop.channels == 1...32)
+        #expect(loop.sampleRate == 8000...192_000 && loop.channelCount == 1...32)
 
         let ac97 = try #require(devices.capabilities(of: "hw:CARD=I82801AAICH,DEV=0", direction: .playback).capabilities)
-        print("device model: AC97 \(ac97.formats) \(ac97.rate) \(ac97.channels)")
-        #expect(ac97.formats == [.s16LE] && ac97.rate.upperBound == 48_000)
+        print("device model: AC97 \(ac97.formats) \(ac97.sampleRate) \(ac97.channelCount)")
+        #expect(ac97.formats == [.s16LE] && ac97.sampleRate.upperBound == 48_000)
     }
 
     @Test("probing every listed name in every direction answers each on its own, never aborting or waiting")

@@ -19,7 +19,7 @@ struct DiscoveryIntegrationTests {
         for device in dummy.devices {
             let capabilities = try #require(device.playback?.probe.capabilities, "hw:\(device.card),\(device.device)")
             #expect(capabilities.formats == [.u8, .s16LE])
-            #expect(capabilities.rate == 5500...48_000 && capabilities.channels == 1...2)
+            #expect(capabilities.sampleRate == 5500...48_000 && capabilities.channelCount == 1...2)
             #expect(!capabilities.info.contains(.explicitSync))
             #expect(device.capture?.probe.capabilities != nil)
         }
@@ -38,11 +38,11 @@ struct DiscoveryIntegrationTests {
         }
     }
 
-    /// The QEMU rig (Scripts/rig/init sets ALSASWIFT_RIG=1) loads its four cards at fixed indices,
+    /// The QEMU rig (Rig/init sets ALSASWIFT_RIG=1) loads its four cards at fixed indices,
     /// so there the listing must be exactly this, not merely whatever /proc shows.
     @Test("on the rig: snd-dummy, snd-aloop, the explicit-sync driver and AC97 at their indices",
           .enabled(if: ProcessInfo.processInfo.environment["ALSASWIFT_RIG"] == "1",
-                   "only the QEMU rig (Scripts/kernel-test) has this exact set of cards"))
+                   "only the QEMU rig (Rig/kernel-test) has this exact set of cards"))
     func rigCards() throws {
         let listing = DeviceDiscovery().listing()
         try #require(listing.map(\.card.index) == [0, 1, 2, 3])
@@ -65,7 +65,7 @@ struct DiscoveryIntegrationTests {
             let stream = try #require(stream)
             let capabilities = try #require(stream.probe.capabilities)
             #expect(capabilities.formats == [.s16LE, .s32LE])
-            #expect(capabilities.rate == 8000...48_000 && capabilities.channels == 1...2)
+            #expect(capabilities.sampleRate == 8000...48_000 && capabilities.channelCount == 1...2)
             #expect(capabilities.accessTypes == [.mmapInterleaved, .readWriteInterleaved])
             #expect(capabilities.info.contains(.explicitSync))
             #expect(stream.probe.syncStrategy?.status == .syncPtr(.explicitSync))
@@ -100,7 +100,7 @@ struct Streams {
     @Test("a PlaybackStream plays a second to each kind of name", arguments: ["hw:Dummy,0", "plughw:Dummy,0", "default:CARD=Dummy"])
     func playback(name: String) throws {
         let stream = try PlaybackStream(device: name)
-        #expect(stream.configuration.rate == 48_000 && stream.configuration.channels == 2)
+        #expect(stream.configuration.sampleRate == 48_000 && stream.configuration.channelCount == 2)
         try Self.second.withUnsafeBufferPointer { try stream.writeBlocking($0) }
         #expect(try stream.drainBlocking(timeout: .seconds(5)))
         #expect(stream.xrunCount == 0)
@@ -109,7 +109,7 @@ struct Streams {
     @Test("async playback on the real kernel, through the poll reactor")
     func asyncPlayback() async throws {
         let stream = try PlaybackStream(device: "hw:Dummy,0", request: StreamRequest(latency: .milliseconds(50)))
-        try await stream.write(try InterleavedAudioBuffer(channels: 2, samples: Self.second))
+        try await stream.write(try InterleavedAudioBuffer(channelCount: 2, samples: Self.second))
         #expect(try await stream.drain(timeout: .seconds(5)))
         #expect(stream.xrunCount == 0)
     }
@@ -117,7 +117,7 @@ struct Streams {
     @Test("a render thread drives snd-dummy in real time and stops promptly")
     func renderThread() throws {
         let pcm = try PCMDevice.open("hw:Dummy,0", direction: .playback)
-        try pcm.configure(HardwareRequest(access: .mmapInterleaved, format: .s16LE, channels: 2, rate: 48_000, periodSize: 1024, periodCount: 4))
+        try pcm.configure(HardwareRequest(access: .mmapInterleaved, format: .s16LE, channelCount: 2, sampleRate: 48_000, periodSize: 1024, periodCount: 4))
         let thread = try RenderThread(pcm: pcm, priority: .realtime(20)) { context in
             for i in 0..<context.samples.count { context.samples[i] = 0.1 }
         }
@@ -126,7 +126,7 @@ struct Streams {
         thread.stop()
         #expect(ContinuousClock.now - started < .milliseconds(500))
         #expect(thread.failure == nil)
-        #expect(thread.periodCount >= 30, "\(thread.periodCount) periods in a second")
+        #expect(thread.callbackCount >= 30, "\(thread.callbackCount) periods in a second")
         #expect(thread.priorityOutcome == .realtime(20), "the rig runs as root")
     }
 }
@@ -142,12 +142,12 @@ struct Streams {
     func captureExplicitSync() async throws {
         // Half a second of buffer: the guest is slow, and an overrun restarts the driver's signal.
         let stream = try CaptureStream(device: "hw:\(card),0",
-                                       request: StreamRequest(rate: 48_000, channels: 2, latency: .milliseconds(500), formats: [.s16LE]))
+                                       request: StreamRequest(sampleRate: 48_000, channelCount: 2, latency: .milliseconds(500), formats: [.s16LE]))
         var iterator = stream.buffers(frames: 4800).makeAsyncIterator()
         let buffer = try #require(try await iterator.next())
         var expected = [UInt8]()
         for f in 0..<4800 { for b in 0..<4 { expected.append(explicitSyncDriverSample(frame: UInt64(f), byte: b)) } }
-        let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channels: 2) }
+        let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channelCount: 2) }
         #expect(stream.xrunCount == 0)
         let mismatch = zip(buffer.samples, decoded.samples).enumerated().first { $0.element.0 != $0.element.1 }?.offset
         #expect(mismatch == nil, "first differing sample \(mismatch ?? -1) of \(decoded.samples.count)")
@@ -155,10 +155,10 @@ struct Streams {
 
     @Test("non-interleaved streams on the real kernel: capture reads each channel of the driver's signal exactly, and a write reaches the driver exactly")
     func nonInterleaved() async throws {
-        let request = StreamRequest(rate: 48_000, channels: 2, latency: .milliseconds(500), formats: [.s16LE])
+        let request = StreamRequest(sampleRate: 48_000, channelCount: 2, latency: .milliseconds(500), formats: [.s16LE])
         var expected = [UInt8]()
         for f in 0..<4800 { for b in 0..<4 { expected.append(explicitSyncDriverSample(frame: UInt64(f), byte: b)) } }
-        let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channels: 2) }
+        let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channelCount: 2) }
         do {
             let mic = try CaptureStream(device: "hw:\(card),0", request: request)
             let captured = try await mic.readNonInterleaved(frames: 4800)

@@ -10,14 +10,14 @@ struct DummyIntegrationTests {
     let card = RigEnvironment.dummy ?? 0
 
     func request(_ access: AccessType, period: Int = 1024) -> HardwareRequest {
-        HardwareRequest(access: access, format: .s16LE, channels: 2, rate: 48_000, periodSize: period, periodCount: 4)
+        HardwareRequest(access: access, format: .s16LE, channelCount: 2, sampleRate: 48_000, periodSize: period, periodCount: 4)
     }
 
     @Test func capabilitiesMatchTheDriver() throws {
         let pcm = try KernelPCM(card: card, device: 0, direction: .playback)
         #expect(pcm.capabilities.formats == [.u8, .s16LE])
-        #expect(pcm.capabilities.rate == 5500...48000)
-        #expect(pcm.capabilities.channels == 1...2)
+        #expect(pcm.capabilities.sampleRate == 5500...48000)
+        #expect(pcm.capabilities.channelCount == 1...2)
         #expect(pcm.capabilities.info.contains(.mmap))
         #expect(!pcm.capabilities.requiresExplicitSync)
         #expect(pcm.deviceInfo.name == "Dummy PCM")
@@ -32,7 +32,7 @@ struct DummyIntegrationTests {
     func playbackOnEveryVariant(device: Int, access: AccessType) throws {
         let pcm = try KernelPCM(card: card, device: device, direction: .playback, options: PCMOpenOptions(recovery: .report))
         let granted = try pcm.configure(request(access))
-        #expect(granted.access == access && granted.rate == 48000 && granted.periodSize == 1024)
+        #expect(granted.access == access && granted.sampleRate == 48000 && granted.periodSize == 1024)
         if access.isMmap {
             try playMmapAnyLayout(pcm, frames: 48_000)
         } else {
@@ -49,7 +49,7 @@ struct DummyIntegrationTests {
         if access.isMmap {
             var read = 0
             while read < 24_000 {
-                if try pcm.state == .running { _ = try pcm.wait(timeoutMilliseconds: 1000) }
+                if try pcm.state == .running { _ = try pcm.wait(timeout: .milliseconds(1000)) }
                 let area = try pcm.beginTransfer()
                 try pcm.commitTransfer(area.frames)
                 read += area.frames
@@ -93,7 +93,7 @@ struct DummyIntegrationTests {
         var chunks = 0
         var written = 0
         while written < 256 * 200 {
-            _ = try pcm.wait(timeoutMilliseconds: 1000)
+            _ = try pcm.wait(timeout: .milliseconds(1000))
             let area = try pcm.beginTransfer()
             try pcm.commitTransfer(area.frames)
             written += area.frames

@@ -20,7 +20,7 @@ struct DuplexIntegrationTests {
 
     static func request(period: Int) -> StreamRequest {
         // Two periods, rounded up to the next nanosecond so that they count as whole frames.
-        StreamRequest(rate: rate, channels: 2, latency: .nanoseconds((2 * period * 1_000_000_000 + rate - 1) / rate), formats: [.s16LE])
+        StreamRequest(sampleRate: rate, channelCount: 2, latency: .nanoseconds((2 * period * 1_000_000_000 + rate - 1) / rate), formats: [.s16LE])
     }
 
     static func cable(_ card: Int, transport: PCMDevice.TransportChoice = .direct,
@@ -37,7 +37,7 @@ struct DuplexIntegrationTests {
         var found: [Int] = []
         var reported: [Int] = []
         try duplex.processBlocking(periods: seconds * rate / period) { block in
-            for frame in 0..<block.frames {
+            for frame in 0..<block.frameCount {
                 let index = block.framePosition + frame
                 let input = block.input[frame * 2]
                 if input > 0.25 { found.append(index) }
@@ -89,7 +89,7 @@ struct DuplexIntegrationTests {
             let timing = try apart.timing()
             let gap = timing.playback.triggerTimestamp - timing.capture.triggerTimestamp
             print("duplex back-to-back start: playback started \(gap) after capture")
-            #expect(gap >= .zero && gap < AudioTiming.duration(ofFrames: 256, rate: Self.rate), "\(gap)")
+            #expect(gap >= .zero && gap < AudioTiming.duration(ofFrames: 256, sampleRate: Self.rate), "\(gap)")
         }
     }
 

@@ -14,7 +14,7 @@ struct ExplicitSyncDriverTests {
     var oracle: SyncOracle { .rig(card: card) }
 
     func request(_ access: AccessType) -> HardwareRequest {
-        HardwareRequest(access: access, format: .s16LE, channels: 2, rate: 48_000, periodSize: 1024, periodCount: 4)
+        HardwareRequest(access: access, format: .s16LE, channelCount: 2, sampleRate: 48_000, periodSize: 1024, periodCount: 4)
     }
 
     @Test func theFlagIsReadFromTheNegotiatedInfoAndNoRecordIsMapped() throws {

@@ -2,7 +2,7 @@ import AlsaSwift
 import Testing
 
 /// Substream 2 of the explicit-sync test card is fixed at 48 kHz (`fixed_rate=0,0,48000` in
-/// Scripts/kernel-test), as much real hardware is. Until streams resample, a 44.1 kHz request on its
+/// Rig/kernel-test), as much real hardware is. Until streams resample, a 44.1 kHz request on its
 /// `hw:` name is refused by the direct transport with what the device offers; these tests pin that
 /// behaviour down so the coming stream integration has a device to be measured on.
 @Suite(.enabled(if: RigEnvironment.explicitSync != nil, Comment(rawValue: RigEnvironment.skipMessage)), .serialized)
@@ -10,15 +10,15 @@ struct FixedRateCardIntegrationTests {
     let name = "hw:\(RigEnvironment.explicitSync ?? 0),0,2"
 
     @Test func fortyEightKilohertzOpensOnTheDirectTransport() throws {
-        let stream = try PlaybackStream(device: name, request: StreamRequest(rate: 48_000, channels: 2))
+        let stream = try PlaybackStream(device: name, request: StreamRequest(sampleRate: 48_000, channelCount: 2))
         #expect(stream.configuration.transport == .direct)
-        #expect(stream.configuration.rate == 48_000)
+        #expect(stream.configuration.sampleRate == 48_000)
         #expect(stream.configuration.setup.info.contains(.explicitSync))
     }
 
     @Test func fortyFourPointOneKilohertzIsRefusedWithWhatTheDeviceOffers() throws {
         let error = #expect(throws: AlsaError.self) {
-            _ = try PlaybackStream(device: name, request: StreamRequest(rate: 44_100, channels: 2))
+            _ = try PlaybackStream(device: name, request: StreamRequest(sampleRate: 44_100, channelCount: 2))
         }
         let context = error?.context ?? ""
         #expect(context.contains("44100 Hz"), "\(context)")
@@ -27,7 +27,7 @@ struct FixedRateCardIntegrationTests {
 
     @Test func theOtherSubstreamsStillTakeFortyFourPointOneKilohertz() throws {
         let stream = try PlaybackStream(device: "hw:\(RigEnvironment.explicitSync ?? 0),0,0",
-                                        request: StreamRequest(rate: 44_100, channels: 2))
-        #expect(stream.configuration.rate == 44_100)
+                                        request: StreamRequest(sampleRate: 44_100, channelCount: 2))
+        #expect(stream.configuration.sampleRate == 44_100)
     }
 }

@@ -11,7 +11,7 @@ func playReadWrite(_ pcm: any PCM, frames total: Int, firstByte: Int = 0) throws
     let frameBytes = setup.frameBytes
     var checksum = StreamChecksum()
     var interleaved = [UInt8](repeating: 0, count: period * frameBytes)
-    let channels = Int(setup.channels)
+    let channels = Int(setup.channelCount)
     let sampleBytes = frameBytes / channels
     let planes = (0..<channels).map { _ in UnsafeMutableRawPointer.allocate(byteCount: period * sampleBytes, alignment: 16) }
     defer { planes.forEach { $0.deallocate() } }
@@ -42,12 +42,12 @@ func playReadWrite(_ pcm: any PCM, frames total: Int, firstByte: Int = 0) throws
 func playMmapAnyLayout(_ pcm: any PCM, frames total: Int, firstByte: Int = 0) throws -> UInt64 {
     let setup = pcm.setup!
     let frameBytes = setup.frameBytes
-    let channels = Int(setup.channels)
+    let channels = Int(setup.channelCount)
     let sampleBytes = frameBytes / channels
     var checksum = StreamChecksum()
     var written = 0
     while written < total {
-        if try pcm.state == .running { _ = try pcm.wait(timeoutMilliseconds: 1000) }
+        if try pcm.state == .running { _ = try pcm.wait(timeout: .milliseconds(1000)) }
         let area = try pcm.beginTransfer(maxFrames: total - written)
         var bytes = [UInt8](repeating: 0, count: area.frames * frameBytes)
         for i in bytes.indices { bytes[i] = patternByte(firstByte + (written * frameBytes) + i) }

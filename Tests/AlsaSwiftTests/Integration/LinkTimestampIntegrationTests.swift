@@ -21,9 +21,9 @@ import Glibc
 /// taken by the core just after the driver's START).
 @Suite(.enabled(if: RigEnvironment.explicitSync != nil, Comment(rawValue: RigEnvironment.skipMessage)), .serialized)
 struct LinkTimestampIntegrationTests {
-    static let rate = 48_000
+    static let sampleRate = 48_000
     static let period = 1024
-    static let request = HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2, rate: 48_000,
+    static let request = HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channelCount: 2, sampleRate: 48_000,
                                          periodSize: 1024, periodCount: 4)
     static let positionBound = Duration.milliseconds(2)
     static let originDrift = Duration.microseconds(1)
@@ -63,7 +63,7 @@ struct LinkTimestampIntegrationTests {
 
         var buffer = [UInt8](repeating: 0, count: Self.period * 4)
         var samples: [Sample] = []
-        for _ in 0..<(Self.rate / Self.period) {
+        for _ in 0..<(Self.sampleRate / Self.period) {
             if testCase.direction == .playback {
                 _ = try buffer.withUnsafeBytes { try pcm.writeInterleaved($0) }
             } else {
@@ -99,8 +99,8 @@ struct LinkTimestampIntegrationTests {
             origins.append(origin)
             // Since START by the link clock, as frames, against the device's position.
             let sinceStart = audio.time - (timing.triggerTimestamp - origin)
-            let predicted = AudioTiming.frames(in: sinceStart, rate: Self.rate)
-            let error = AudioTiming.duration(ofFrames: abs(predicted - timing.devicePosition), rate: Self.rate)
+            let predicted = AudioTiming.frames(in: sinceStart, sampleRate: Self.sampleRate)
+            let error = AudioTiming.duration(ofFrames: abs(predicted - timing.devicePosition), sampleRate: Self.sampleRate)
             maxPositionError = max(maxPositionError, error)
         }
         #expect(wrongSource == 0, "\(wrongSource) of \(running.count) looks reported another source than the absolute link")

@@ -12,7 +12,7 @@ private final class WorkerResult: @unchecked Sendable {
 @Suite(.enabled(if: RigEnvironment.loopback != nil, Comment(rawValue: RigEnvironment.skipMessage)), .serialized)
 struct LoopbackIntegrationTests {
     let card = RigEnvironment.loopback ?? 0
-    static let request = HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2, rate: 48_000,
+    static let request = HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channelCount: 2, sampleRate: 48_000,
                                          periodSize: 1024, periodCount: 4)
 
     /// Who plays into the cable: the direct transport, alsa-lib on `hw:`, or alsa-lib's `plughw:`.
@@ -51,7 +51,7 @@ struct LoopbackIntegrationTests {
                 ready.signal()
                 if access.isMmap {
                     while captured.bytes.count < captureFrames * 4 {
-                        _ = try pcm.wait(timeoutMilliseconds: 1000)
+                        _ = try pcm.wait(timeout: .milliseconds(1000))
                         let area = try pcm.beginTransfer(maxFrames: captureFrames - captured.bytes.count / 4)
                         captured.bytes += UnsafeRawBufferPointer(area.interleaved)
                         try pcm.commitTransfer(area.frames)
@@ -98,12 +98,12 @@ extension LoopbackIntegrationTests {
     @Test("the card's default (dmix) plays, and reports that no kernel PCM is visible behind it")
     func defaultThroughDmix() throws {
         let pcm = try AlsaLibPCM(name: "default:CARD=\(card)", direction: .playback)
-        let setup = try pcm.configure(HardwareRequest(format: .s16LE, channels: 2, rate: 48_000, periodSize: 1024, periodCount: 4))
-        #expect(setup.rate == 48_000)
+        let setup = try pcm.configure(HardwareRequest(format: .s16LE, channelCount: 2, sampleRate: 48_000, periodSize: 1024, periodCount: 4))
+        #expect(setup.sampleRate == 48_000)
         let report = pcm.syncReport
         #expect(report.hardware == nil && report.deviceRequiresExplicitSync == nil && report.strategy == nil)
         try playReadWrite(pcm, frames: 48_000)
-        #expect(try pcm.drain(timeoutMilliseconds: 5_000))
+        #expect(try pcm.drain(timeout: .seconds(5)))
     }
 }
 
@@ -113,7 +113,7 @@ private func playSilence(_ pcm: any PCM, frames total: Int) throws {
     var written = 0
     while written < total {
         if pcm.setup!.access.isMmap {
-            if try pcm.state == .running { _ = try pcm.wait(timeoutMilliseconds: 1000) }
+            if try pcm.state == .running { _ = try pcm.wait(timeout: .milliseconds(1000)) }
             let area = try pcm.beginTransfer(maxFrames: total - written)
             area.interleaved.initializeMemory(as: UInt8.self, repeating: 0)
             try pcm.commitTransfer(area.frames)
@@ -132,15 +132,15 @@ struct PCICardIntegrationTests {
     @Test func playbackThroughARealDMADriver() throws {
         let pcm = try KernelPCM(card: RigEnvironment.ac97 ?? 0, device: 0, direction: .playback,
                                 options: PCMOpenOptions(recovery: .automatic))
-        let granted = try pcm.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2,
-                                                        rate: 48_000, periodSize: 1024, periodCount: 4))
+        let granted = try pcm.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channelCount: 2,
+                                                        sampleRate: 48_000, periodSize: 1024, periodCount: 4))
         #expect(granted.format == .s16LE)
-        try playReadWrite(pcm, frames: Int(granted.rate))
+        try playReadWrite(pcm, frames: Int(granted.sampleRate))
         try pcm.drain()
         try pcm.close()  // the substream is exclusive
         let mmap = try KernelPCM(card: RigEnvironment.ac97 ?? 0, device: 0, direction: .playback)
         if mmap.capabilities.accessTypes.contains(.mmapInterleaved) {
-            try mmap.configure(HardwareRequest(access: .mmapInterleaved, format: .s16LE, channels: 2, rate: 48_000,
+            try mmap.configure(HardwareRequest(access: .mmapInterleaved, format: .s16LE, channelCount: 2, sampleRate: 48_000,
                                                periodSize: 1024, periodCount: 4))
             try playMmapAnyLayout(mmap, frames: 48_000)
             try mmap.drain()

@@ -5,7 +5,7 @@ import Testing
 import Glibc
 #endif
 
-/// The rig's QEMU machine monitor, reached from inside the guest: `Scripts/kernel-test` gives the
+/// The rig's QEMU machine monitor, reached from inside the guest: `Rig/kernel-test` gives the
 /// guest a virtio serial port named `org.alsaswift.qmp` and joins it on the host to QEMU's QMP
 /// monitor, so that a test can plug devices in and pull them out (`device_add`, `device_del`)
 /// while it watches what the guest's kernel does.

@@ -3,7 +3,7 @@ import Foundation
 
 /// The ALSA cards of the machine the tests run on, read from /proc/asound/cards. The integration
 /// suites run where the kernel has snd-dummy (and optionally snd-aloop and the project's
-/// explicit-sync test driver): in the QEMU rig (`Scripts/kernel-test`) or on a Linux machine after
+/// explicit-sync test driver): in the QEMU rig (`Rig/kernel-test`) or on a Linux machine after
 /// `sudo modprobe snd-dummy pcm_devs=4`. Elsewhere they are skipped with a message saying so.
 enum RigEnvironment {
     struct Card: Sendable {
@@ -33,7 +33,7 @@ enum RigEnvironment {
     static var explicitSync: Int? { card(driver: "ExplicitSync") }
     static var ac97: Int? { card(driver: "ICH") ?? card(driver: "ICH4") ?? card(driver: "ENS1370") }
 
-    static let skipMessage = "needs an ALSA kernel device: run Scripts/kernel-test (QEMU rig) or `sudo modprobe snd-dummy pcm_devs=4`"
+    static let skipMessage = "needs an ALSA kernel device: run Rig/kernel-test (QEMU rig) or `sudo modprobe snd-dummy pcm_devs=4`"
 
     /// Counters of the explicit-sync test driver's `subdevice` (substream), from
     /// /proc/asound/card<N>/explicit_sync, under their plain names ("playback_frames", ...): the

@@ -13,9 +13,9 @@ import Testing
 struct TimingIntegrationTests {
     static let rate = 48_000
     static let period = 1024
-    static let request = HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2, rate: 48_000,
+    static let request = HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channelCount: 2, sampleRate: 48_000,
                                          periodSize: 1024, periodCount: 4)
-    static let tolerance = AudioTiming.duration(ofFrames: period, rate: rate) + .milliseconds(15)
+    static let tolerance = AudioTiming.duration(ofFrames: period, sampleRate: rate) + .milliseconds(15)
 
     enum Card: String, Sendable, CaseIterable { case dummy, loopback, explicitSync }
     enum Transport: String, Sendable, CaseIterable { case direct, alsaLib }

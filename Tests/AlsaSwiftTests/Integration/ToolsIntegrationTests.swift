@@ -24,7 +24,7 @@ extension LoopbackIntegrationTests {
     func playerToRecorder() throws {
         let card = RigEnvironment.loopback ?? 0
         let signalFrames = 48_000
-        let format = WAVFormat(encoding: .integer, channels: 2, sampleRate: 48_000, containerBits: 16)
+        let format = WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 48_000, containerBits: 16)
         let signal = (0..<signalFrames * 4).map(patternByte)
         // Silence after the signal: snd-aloop may drop what a draining stream had not yet passed over.
         let source = WAVTests.temporary("aloop-src")
@@ -44,7 +44,7 @@ extension LoopbackIntegrationTests {
             do {
                 let opened = try recordOptions.open(.capture)
                 _ = try Recorder(pcm: opened.pcm, options: recordOptions, status: StatusLine(quiet: true))
-                    .record(to: recorded, format: .s16LE, channels: 2, rate: 48_000, frames: 48_000 * 3)
+                    .record(to: recorded, format: .s16LE, channelCount: 2, sampleRate: 48_000, frames: 48_000 * 3)
             } catch {
                 failure.error = error
             }
@@ -70,7 +70,7 @@ extension LoopbackIntegrationTests {
 extension ExplicitSyncDriverTests {
     @Test("alsa-play to the explicit-sync driver: the device's checksum is the file's")
     func playerToExplicitSyncDriver() async throws {
-        let format = WAVFormat(encoding: .integer, channels: 2, sampleRate: 48_000, containerBits: 16)
+        let format = WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 48_000, containerBits: 16)
         let data = (0..<48_000 * 2 * 4).map(patternByte)
         let path = WAVTests.temporary("es")
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -158,7 +158,7 @@ extension LoopbackIntegrationTests {
         let signal = (0..<48_000 * 4).map(patternByte)
         let source = WAVTests.temporary("pipe-src"), recorded = WAVTests.temporary("pipe-rec")
         defer { unlink(source); unlink(recorded) }
-        let writer = try WAVWriter(path: source, format: WAVFormat(encoding: .integer, channels: 2, sampleRate: 48_000, containerBits: 16))
+        let writer = try WAVWriter(path: source, format: WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 48_000, containerBits: 16))
         try (signal + [UInt8](repeating: 0, count: 24_000 * 4)).withUnsafeBytes { try writer.append($0) }
         try writer.finish()
         let result = try await ToolShell.run("""

@@ -149,7 +149,7 @@ final class BlockingLoop: @unchecked Sendable {
 struct UnplugIntegrationTests {
     let dummy = RigEnvironment.dummy ?? 0
     /// Device 0 of snd-dummy: its odd devices are non-interleaved only, and 2 and 3 have no mmap.
-    static let request = StreamRequest(rate: 48_000, channels: 2, latency: .milliseconds(40))
+    static let request = StreamRequest(sampleRate: 48_000, channelCount: 2, latency: .milliseconds(40))
 
     @Test("a render thread ends with .disconnected", arguments: [
         (StreamDirection.playback, AccessType.readWriteInterleaved), (.playback, .mmapInterleaved),
@@ -158,12 +158,12 @@ struct UnplugIntegrationTests {
     func renderThread(direction: StreamDirection, access: AccessType) async throws {
         try await DummyUnplug.during(card: dummy) { unplug in
             let pcm = try KernelPCM(card: dummy, device: 0, direction: direction)
-            _ = try pcm.configure(HardwareRequest(access: access, format: .s16LE, channels: 2, rate: 48_000, periodSize: 480, periodCount: 4))
+            _ = try pcm.configure(HardwareRequest(access: access, format: .s16LE, channelCount: 2, sampleRate: 48_000, periodSize: 480, periodCount: 4))
             let thread = try RenderThread(pcm: pcm) { context in
                 for i in 0..<context.samples.count { context.samples[i] = 0 }
             }
-            for _ in 0..<200 where thread.periodCount < 10 { try await Task.sleep(for: .milliseconds(10)) }
-            #expect(thread.periodCount >= 10 && !thread.isFinished)
+            for _ in 0..<200 where thread.callbackCount < 10 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(thread.callbackCount >= 10 && !thread.isFinished)
             unplug.unbind()
             for _ in 0..<300 where !thread.isFinished { try await Task.sleep(for: .milliseconds(5)) }
             let took = ContinuousClock.now - unplug.startedAt!

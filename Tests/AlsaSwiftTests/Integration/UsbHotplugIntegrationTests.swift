@@ -11,7 +11,7 @@ import Glibc
 /// monitor (`MachineMonitor`). DeviceChanges sees the card and its PCM arrive and leave, and a
 /// stream playing on it ends with `.disconnected` when it is pulled out.
 @Suite(.enabled(if: MachineMonitor.portPath != nil && RigEnvironment.dummy != nil,
-                "needs the QEMU rig's monitor port and xHCI controller: run Scripts/kernel-test"),
+                "needs the QEMU rig's monitor port and xHCI controller: run Rig/kernel-test"),
        .serialized, .scaledTimeLimit(minutes: 1))
 struct UsbHotplugIntegrationTests {
     static let deviceID = "alsaswift-usb-audio"
@@ -48,7 +48,7 @@ struct UsbHotplugIntegrationTests {
         var ending: (AlsaError?, ContinuousClock.Instant)?
         var unplugged = ContinuousClock.now
         do {
-            let request = StreamRequest(rate: 48_000, channels: 2, latency: .milliseconds(40))
+            let request = StreamRequest(sampleRate: 48_000, channelCount: 2, latency: .milliseconds(40))
             switch player {
             case .blockingStream:
                 // Used by the loop's thread only, once made.
@@ -65,13 +65,13 @@ struct UsbHotplugIntegrationTests {
                 ending = try await loop.awaitEnd(within: .seconds(2))
             case .renderThread:
                 let pcm = try KernelPCM(card: usb, device: 0, direction: .playback)
-                _ = try pcm.configure(HardwareRequest(access: .mmapInterleaved, format: .s16LE, channels: 2, rate: 48_000,
+                _ = try pcm.configure(HardwareRequest(access: .mmapInterleaved, format: .s16LE, channelCount: 2, sampleRate: 48_000,
                                                       periodSize: 480, periodCount: 4))
                 let thread = try RenderThread(pcm: pcm) { context in
                     for i in 0..<context.samples.count { context.samples[i] = 0 }
                 }
-                for _ in 0..<300 where thread.periodCount < 20 { try await Task.sleep(for: .milliseconds(10)) }
-                #expect(thread.periodCount >= 20 && !thread.isFinished)
+                for _ in 0..<300 where thread.callbackCount < 20 { try await Task.sleep(for: .milliseconds(10)) }
+                #expect(thread.callbackCount >= 20 && !thread.isFinished)
                 unplugged = .now
                 try monitor.execute("device_del", ["id": Self.deviceID])
                 attached = false

@@ -20,8 +20,8 @@ import Glibc
 struct WritableChannelMapIntegrationTests {
     static let subdevice = 1
     static let swapped: ChannelMap = [.frontRight, .frontLeft]
-    static func request(channels: Int) -> HardwareRequest {
-        HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: channels, rate: 48_000, periodSize: 1024, periodCount: 4)
+    static func request(channelCount: Int) -> HardwareRequest {
+        HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channelCount: channelCount, sampleRate: 48_000, periodSize: 1024, periodCount: 4)
     }
 
     static func elementName(_ direction: StreamDirection) -> String {
@@ -72,7 +72,7 @@ struct WritableChannelMapIntegrationTests {
 
         let pcm = try Self.open(transport, card: card, direction: direction)
         #expect(try pcm.channelMapOptions().map(\.description) == reference.offers, "\(transport)")
-        try pcm.configure(Self.request(channels: 2))
+        try pcm.configure(Self.request(channelCount: 2))
         #expect(try pcm.channelMap() == [.frontLeft, .frontRight])
         try pcm.setChannelMap(Self.swapped)
         #expect(try pcm.channelMap() == Self.swapped, "AlsaSwift reads back what it set")
@@ -90,7 +90,7 @@ struct WritableChannelMapIntegrationTests {
         try pcm.close()
 
         let reopened = try Self.open(transport, card: card, direction: direction)
-        try reopened.configure(Self.request(channels: 2))
+        try reopened.configure(Self.request(channelCount: 2))
         #expect(try reopened.channelMap() == [.frontLeft, .frontRight], "each open starts with the default map")
         try reopened.close()
     }
@@ -125,7 +125,7 @@ struct WritableChannelMapIntegrationTests {
     @Test func theDriverRefusesWhatItDoesNotOffer() throws {
         let card = try #require(RigEnvironment.explicitSync)
         let pcm = try Self.open(.direct, card: card, direction: .playback)
-        try pcm.configure(Self.request(channels: 2))
+        try pcm.configure(Self.request(channelCount: 2))
         let controls = try CardControls(card: card)
         let element = try controls.element(named: Self.elementName(.playback), index: Self.subdevice, interface: .pcm)
         #expect(element.access.contains(.write))
@@ -149,7 +149,7 @@ struct WritableChannelMapIntegrationTests {
         try pcm.close()
 
         let mono = try Self.open(.direct, card: card, direction: .playback)
-        try mono.configure(Self.request(channels: 1))
+        try mono.configure(Self.request(channelCount: 1))
         #expect(try mono.channelMap() == [.mono])
         try mono.close()
     }

@@ -32,8 +32,8 @@ final class CountingKernel: ForwardingKernel, @unchecked Sendable {
         mmaps[offset, default: 0] += 1
         return try inner.mmap(fd, length: length, protection: protection, offset: offset)
     }
-    override func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
+    override func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeout: Duration?) throws(Errno) -> Int32 {
         polls += 1
-        return try inner.poll(descriptors, count: count, timeoutMilliseconds: timeoutMilliseconds)
+        return try inner.poll(descriptors, count: count, timeout: timeout)
     }
 }

@@ -105,7 +105,7 @@ final class RawSyncPtrClient {
     init(_ oracle: SyncOracle, direction: StreamDirection, periodFrames: Int, periods: Int, neverStop: Bool = false) throws {
         self.oracle = oracle
         pcm = try KernelPCM(card: oracle.card, device: 0, direction: direction, kernel: oracle.kernel)
-        let setup = try pcm.configure(HardwareRequest(access: .mmapInterleaved, format: .s16LE, channels: 2, rate: 48_000,
+        let setup = try pcm.configure(HardwareRequest(access: .mmapInterleaved, format: .s16LE, channelCount: 2, sampleRate: 48_000,
                                                       periodSize: periodFrames, periodCount: periods))
         if neverStop, var sw = pcm.softwareParameters {
             sw.stopThreshold = sw.boundary
@@ -153,7 +153,7 @@ final class RawSyncPtrClient {
 
     private func waitForRoom(_ events: Int16) throws(Errno) {
         var descriptor = pollfd(fd: fd.rawValue, events: events, revents: 0)
-        _ = try oracle.kernel.poll(&descriptor, count: 1, timeoutMilliseconds: 1000)
+        _ = try oracle.kernel.poll(&descriptor, count: 1, timeout: .milliseconds(1000))
         oracle.wakeUpLatency()
     }
 
@@ -166,11 +166,11 @@ final class RawSyncPtrClient {
         var written = 0
         while written < total {
             try query(cpuSync: true)
-            guard PCMState(kernelValue: record.s.status.state) != .xrun else { throw Errno.brokenPipe }
+            guard StreamState(kernelValue: record.s.status.state) != .xrun else { throw Errno.brokenPipe }
             // Whole periods only, so appl_ptr stays on the period boundaries that wake poll.
             let room = bufferFrames - Int((appl + boundary - record.s.status.hw_ptr) % boundary)
             if room < min(periodFrames, total - written) {
-                if PCMState(kernelValue: record.s.status.state) == .prepared { try ioctl(ALSA_IOCTL_START) }
+                if StreamState(kernelValue: record.s.status.state) == .prepared { try ioctl(ALSA_IOCTL_START) }
                 try waitForRoom(Int16(POLLOUT))
                 continue
             }
@@ -202,7 +202,7 @@ final class RawSyncPtrClient {
         }
         if [.commitBeforeWriting, .rewriteCommitted].contains(fault) { try commit(to: appl) }  // the trailing flush
         try query(cpuSync: true)
-        if PCMState(kernelValue: record.s.status.state) == .prepared { try ioctl(ALSA_IOCTL_START) }
+        if StreamState(kernelValue: record.s.status.state) == .prepared { try ioctl(ALSA_IOCTL_START) }
         try ioctl(ALSA_IOCTL_DRAIN)
         return checksum.value
     }
@@ -241,7 +241,7 @@ final class RawSyncPtrClient {
         var appl: UInt = 0
         while captured.count < total * frameBytes {
             try query(cpuSync: fault != .skipCpuSync)
-            guard PCMState(kernelValue: record.s.status.state) != .xrun else { throw Errno.brokenPipe }
+            guard StreamState(kernelValue: record.s.status.state) != .xrun else { throw Errno.brokenPipe }
             let available = Int((record.s.status.hw_ptr + boundary - appl) % boundary)
             if available < min(periodFrames, total - captured.count / frameBytes) {
                 try waitForRoom(Int16(POLLIN))

@@ -24,8 +24,8 @@ class ForwardingKernel: KernelInterface, @unchecked Sendable {
         try inner.mmap(fd, length: length, protection: protection, offset: offset)
     }
     func munmap(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno) { try inner.munmap(address, length: length) }
-    func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeoutMilliseconds: Int32) throws(Errno) -> Int32 {
-        try inner.poll(descriptors, count: count, timeoutMilliseconds: timeoutMilliseconds)
+    func poll(_ descriptors: UnsafeMutablePointer<pollfd>, count: Int, timeout: Duration?) throws(Errno) -> Int32 {
+        try inner.poll(descriptors, count: count, timeout: timeout)
     }
     func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int { try inner.read(fd, into: buffer) }
     func inotifyInit() throws(Errno) -> FileDescriptor { try inner.inotifyInit() }

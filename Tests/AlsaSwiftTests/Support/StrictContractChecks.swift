@@ -22,7 +22,7 @@ enum StrictContractChecks {
     /// mode, and the calls that do not sync are not; PREPARE starts the counters again.
     static func syncSitesAreSeen(_ oracle: SyncOracle) throws {
         let pcm = try KernelPCM(card: oracle.card, device: 0, direction: .playback, kernel: oracle.kernel)
-        try pcm.configure(HardwareRequest(access: .mmapInterleaved, format: .s16LE, channels: 2, rate: 48_000,
+        try pcm.configure(HardwareRequest(access: .mmapInterleaved, format: .s16LE, channelCount: 2, sampleRate: 48_000,
                                           periodSize: period, periodCount: 4))
         let fd = pcm.file.fd
         var expected = (cpu: UInt64(0), device: UInt64(0))
@@ -60,7 +60,7 @@ enum StrictContractChecks {
 
         // The transfer ioctls sync once per chunk: a write that does not wrap is one chunk.
         let writer = try KernelPCM(card: oracle.card, device: 0, direction: .playback, kernel: oracle.kernel)
-        let setup = try writer.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2, rate: 48_000,
+        let setup = try writer.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channelCount: 2, sampleRate: 48_000,
                                                          periodSize: period, periodCount: 4))
         let silence = [UInt8](repeating: 0, count: period * setup.frameBytes)
         _ = try silence.withUnsafeBytes { try writer.writeInterleaved($0) }
@@ -69,7 +69,7 @@ enum StrictContractChecks {
         try writer.close()
 
         let reader = try KernelPCM(card: oracle.card, device: 0, direction: .capture, kernel: oracle.kernel)
-        try reader.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channels: 2, rate: 48_000,
+        try reader.configure(HardwareRequest(access: .readWriteInterleaved, format: .s16LE, channelCount: 2, sampleRate: 48_000,
                                              periodSize: period, periodCount: 4))
         var buffer = [UInt8](repeating: 0, count: period * setup.frameBytes)
         let read = try buffer.withUnsafeMutableBytes { try reader.readInterleaved(into: $0) }
@@ -208,7 +208,7 @@ enum StrictContractChecks {
     static func libraryPlaysClean(_ oracle: SyncOracle, access: AccessType, frames: Int, periodFrames: Int = period) throws {
         let pcm = try KernelPCM(card: oracle.card, device: 0, direction: .playback, options: PCMOpenOptions(recovery: .report),
                                 kernel: oracle.kernel)
-        try pcm.configure(HardwareRequest(access: access, format: .s16LE, channels: 2, rate: 48_000,
+        try pcm.configure(HardwareRequest(access: access, format: .s16LE, channelCount: 2, sampleRate: 48_000,
                                           periodSize: periodFrames, periodCount: 4))
         try playsClean(pcm, oracle, frames: frames)
     }
@@ -216,7 +216,7 @@ enum StrictContractChecks {
     /// The library's direct transport captures the strict device's signal with every counter clean.
     static func libraryCapturesClean(_ oracle: SyncOracle, access: AccessType, frames: Int) throws {
         let pcm = try KernelPCM(card: oracle.card, device: 0, direction: .capture, kernel: oracle.kernel)
-        try pcm.configure(HardwareRequest(access: access, format: .s16LE, channels: 2, rate: 48_000,
+        try pcm.configure(HardwareRequest(access: access, format: .s16LE, channelCount: 2, sampleRate: 48_000,
                                           periodSize: period, periodCount: 4))
         try capturesClean(pcm, oracle, frames: frames)
     }
@@ -247,7 +247,7 @@ enum StrictContractChecks {
         var captured: [UInt8] = []
         if setup.access.isMmap {
             while captured.count < frames * setup.frameBytes {
-                if try pcm.state == .running { _ = try pcm.wait(timeoutMilliseconds: 1000) }
+                if try pcm.state == .running { _ = try pcm.wait(timeout: .milliseconds(1000)) }
                 let area = try pcm.beginTransfer(maxFrames: frames - captured.count / setup.frameBytes)
                 captured += UnsafeRawBufferPointer(area.interleaved)
                 try pcm.commitTransfer(area.frames)

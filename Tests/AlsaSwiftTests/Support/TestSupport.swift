@@ -17,7 +17,7 @@ func openPCM(_ kernel: SimulatedKernel, _ direction: StreamDirection = .playback
 
 /// S16_LE stereo 48 kHz, 256-frame periods, 4 periods: the benchmark configuration of the project.
 func standardRequest(_ access: AccessType) -> HardwareRequest {
-    HardwareRequest(access: access, format: .s16LE, channels: 2, rate: 48_000, periodSize: 256, periodCount: 4)
+    HardwareRequest(access: access, format: .s16LE, channelCount: 2, sampleRate: 48_000, periodSize: 256, periodCount: 4)
 }
 
 extension SimulatedKernel {

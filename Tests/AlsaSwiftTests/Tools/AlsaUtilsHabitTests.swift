@@ -26,7 +26,7 @@ struct AlsaUtilsHabitTests {
             let data = WAVTests.bytes(count: frames * 4, seed: 11)
             wav = WAVTests.temporary("habit")
             raw = WAVTests.temporary("habit-raw")
-            let writer = try WAVWriter(path: wav, format: WAVFormat(encoding: .integer, channels: 2, sampleRate: 48_000, containerBits: 16))
+            let writer = try WAVWriter(path: wav, format: WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 48_000, containerBits: 16))
             try data.withUnsafeBytes { try writer.append($0) }
             try writer.finish()
             try Data(data).write(to: URL(fileURLWithPath: raw))
@@ -95,7 +95,7 @@ struct AlsaUtilsHabitTests {
         #expect(bytes.count == 44 + 176_400)
         #expect(Array(bytes[40..<44]) == [0x10, 0xB1, 0x02, 0x00], "the data size is 176400")
         let reader = try WAVReader(path: path)
-        #expect(reader.format == WAVFormat(encoding: .integer, channels: 2, sampleRate: 44_100, containerBits: 16))
+        #expect(reader.format == WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 44_100, containerBits: 16))
         let data = try WAVTests.readAll(reader)
         let expected = expectedCapture(startFrame: 0, frames: 44_100, frameBytes: 4)
         #expect(data.count == expected.count && zip(data, expected).filter { $0 != $1 }.count == 0)

@@ -27,7 +27,7 @@ struct LoopToolTests {
     @Test("-f cd sets rate and channels; -r and -c override; -t is the round trip in microseconds")
     func request() throws {
         let cd = try AlsaLoop.parse(["-C", "sim", "-P", "sim", "-f", "cd", "-c", "1", "-t", "20000"])
-        #expect(cd.request.rate == 44_100 && cd.request.channels == 1 && cd.request.formats == [.s16LE])
+        #expect(cd.request.sampleRate == 44_100 && cd.request.channelCount == 1 && cd.request.formats == [.s16LE])
         #expect(cd.request.latency == .microseconds(20_000))
     }
 

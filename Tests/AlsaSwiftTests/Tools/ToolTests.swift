@@ -16,9 +16,9 @@ struct ToolTests {
         let play = try AlsaPlay.parse(["-D", "hw:1,0", "--transport", "direct", "--mmap", "--force-sync-ptr", "--period", "256", "--buffer", "1024", "-q", "a.wav", "b.wav"])
         #expect(play.device.device == "hw:1,0" && play.device.transport == .direct && play.device.mmap && play.device.forceSyncPtr)
         #expect(play.files == ["a.wav", "b.wav"] && play.quiet)
-        #expect(play.device.request(format: .s16LE, channels: 2, rate: 48_000)
-                == HardwareRequest(access: .mmapInterleaved, format: .s16LE, channels: 2, rate: 48_000, periodSize: 256, bufferSize: 1024))
-        #expect(try AlsaPlay.parse(["--latency", "40", "x.wav"]).device.request(format: .s16LE, channels: 2, rate: 48_000).bufferSize == 1920)
+        #expect(play.device.request(format: .s16LE, channelCount: 2, sampleRate: 48_000)
+                == HardwareRequest(access: .mmapInterleaved, format: .s16LE, channelCount: 2, sampleRate: 48_000, periodSize: 256, bufferSize: 1024))
+        #expect(try AlsaPlay.parse(["--latency", "40", "x.wav"]).device.request(format: .s16LE, channelCount: 2, sampleRate: 48_000).bufferSize == 1920)
         let bad: [(any ParsableCommand.Type, [String])] = [
             (AlsaPlay.self, []),
             (AlsaPlay.self, ["--period", "0", "x.wav"]),
@@ -58,10 +58,10 @@ struct ToolTests {
         #expect(throws: (any Error).self) { _ = try AlsaRecord.parse(["-f", "S16_BE", "x.wav"]) }
         // aplay's habits: -t raw with -f/-r/-c (or cd/dat), -l/-L without a file, - for stdin/stdout.
         let raw = try AlsaPlay.parse(["-t", "RAW", "-f", "dat", "-"])
-        #expect(try raw.samples.rawInputFormat() == WAVFormat(encoding: .integer, channels: 2, sampleRate: 48_000, containerBits: 16))
+        #expect(try raw.samples.rawInputFormat() == WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 48_000, containerBits: 16))
         #expect(raw.files == ["-"])
         #expect(try AlsaPlay.parse(["-t", "raw", "-f", "FLOAT_LE", "-r", "8000", "-c", "1", "x"]).samples.rawInputFormat()
-                == WAVFormat(encoding: .float, channels: 1, sampleRate: 8_000, containerBits: 32))
+                == WAVFormat(encoding: .float, channelCount: 1, sampleRate: 8_000, containerBits: 32))
         #expect(try AlsaPlay.parse(["-l"]).listing.listDevices && AlsaRecord.parse(["-L"]).listing.listNames)
         #expect(try AlsaRecord.parse(["-t", "raw", "-f", "cd", "-d", "1", "-"]).file == "-")
         let tone = try AlsaTone.parse(["-s", "sweep", "-f", "100", "--to", "1000", "--level=-6"])
@@ -80,7 +80,7 @@ struct ToolTests {
     @Test("the player sends a file's bytes untouched when the device has its format, and the device gets them all",
           arguments: [false, true])
     func playNative(mmap: Bool) throws {
-        let (path, data) = try Self.writeWAV(WAVFormat(encoding: .integer, channels: 2, sampleRate: 48_000, containerBits: 24), frames: 24_000)
+        let (path, data) = try Self.writeWAV(WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 48_000, containerBits: 24), frames: 24_000)
         defer { try? FileManager.default.removeItem(atPath: path) }
         var options = try DeviceOptions.parse(["-D", "sim"])
         options.mmap = mmap
@@ -97,7 +97,7 @@ struct ToolTests {
 
     @Test("a format the device lacks is converted through Float, and the whole command reports a match")
     func playConverted() throws {
-        let (path, _) = try Self.writeWAV(WAVFormat(encoding: .float, channels: 1, sampleRate: 44_100, containerBits: 64), frames: 10_000)
+        let (path, _) = try Self.writeWAV(WAVFormat(encoding: .float, channelCount: 1, sampleRate: 44_100, containerBits: 64), frames: 10_000)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let options = try DeviceOptions.parse(["-D", "sim"])
         let opened = try options.open(.playback)
@@ -124,7 +124,7 @@ struct ToolTests {
         let command = try AlsaRecord.parse(["-D", "sim", "-d", "0.25", "-q", path])
         try command.run()
         let reader = try WAVReader(path: path)
-        #expect(reader.format == WAVFormat(encoding: .integer, channels: 2, sampleRate: 48_000, containerBits: 16))
+        #expect(reader.format == WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 48_000, containerBits: 16))
         #expect(reader.frameCount == 12_000)
         #expect(try WAVTests.readAll(reader) == expectedCapture(startFrame: 0, frames: 12_000, frameBytes: 4))
 
@@ -140,7 +140,7 @@ struct ToolTests {
         let options = try DeviceOptions.parse(["-D", "sim"])
         let opened = try options.open(.capture)
         let report = try Recorder(pcm: opened.pcm, options: options, status: StatusLine(quiet: true))
-            .record(to: path, format: .s16LE, channels: 2, rate: 48_000, frames: nil)
+            .record(to: path, format: .s16LE, channelCount: 2, sampleRate: 48_000, frames: nil)
         Interruption.reset()
         #expect(report.interrupted && report.frames > 0)
         let stopped = try WAVReader(path: path)
@@ -150,9 +150,9 @@ struct ToolTests {
 
     @Test("tone signals are what they say")
     func tones() {
-        func render(_ signal: ToneGenerator.Signal, frames: Int, channels: Int = 2) -> [Float] {
-            var generator = ToneGenerator(signal: signal, rate: 8_000, channels: channels, frequency: 1_000, sweepTo: 3_000, segment: 0.5, levelDB: 0)
-            var samples = [Float](repeating: 9, count: frames * channels)
+        func render(_ signal: ToneGenerator.Signal, frames: Int, channelCount: Int = 2) -> [Float] {
+            var generator = ToneGenerator(signal: signal, sampleRate: 8_000, channelCount: channelCount, frequency: 1_000, sweepTo: 3_000, segment: 0.5, levelDB: 0)
+            var samples = [Float](repeating: 9, count: frames * channelCount)
             samples.withUnsafeMutableBufferPointer { generator.fill($0) }
             return samples
         }
@@ -161,15 +161,15 @@ struct ToolTests {
         for (f, value) in expected.enumerated() {
             #expect(abs(sine[2 * f] - value) < 1e-5 && sine[2 * f] == sine[2 * f + 1])
         }
-        let speakers = render(.channels, frames: 8_000, channels: 2)
+        let speakers = render(.channels, frames: 8_000, channelCount: 2)
         #expect(speakers[0..<8_000].enumerated().allSatisfy { $0.offset % 2 == 1 ? $0.element == 0 : true }, "first half second: left only")
         #expect(speakers[8_000...].enumerated().allSatisfy { $0.offset % 2 == 0 ? $0.element == 0 : true }, "then right only")
         for noise in [ToneGenerator.Signal.white, .pink] {
-            let samples = render(noise, frames: 4_000, channels: 1)
+            let samples = render(noise, frames: 4_000, channelCount: 1)
             #expect(samples.allSatisfy { $0 >= -1 && $0 <= 1 } && Set(samples).count > 3_000, "\(noise)")
-            #expect(samples == render(noise, frames: 4_000, channels: 1), "reproducible")
+            #expect(samples == render(noise, frames: 4_000, channelCount: 1), "reproducible")
         }
-        let sweep = render(.sweep, frames: 4_000, channels: 1)
+        let sweep = render(.sweep, frames: 4_000, channelCount: 1)
         let early = sweep[0..<400].indices.filter { $0 > 0 && sweep[$0 - 1] < 0 && sweep[$0] >= 0 }.count
         let late = sweep[3_600..<4_000].indices.filter { $0 > 3_600 && sweep[$0 - 1] < 0 && sweep[$0] >= 0 }.count
         #expect(late > early * 2, "the sweep rises: \(early) → \(late) crossings per 50 ms")
@@ -184,7 +184,7 @@ struct ToolTests {
         let writer = try AlsaTone.parse(["-s", "sine", "--to", "2000", "-d", "0.5", "-r", "8000", "-c", "1", "-q", "-o", path])
         try writer.run()
         let reader = try WAVReader(path: path)
-        #expect(reader.frameCount == 4_000 && reader.format.sampleRate == 8_000 && reader.format.channels == 1)
+        #expect(reader.frameCount == 4_000 && reader.format.sampleRate == 8_000 && reader.format.channelCount == 1)
     }
 
     @Test("info lists the simulated machine, with explicit sync and record paths, as text and JSON")
