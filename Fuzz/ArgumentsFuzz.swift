@@ -32,6 +32,7 @@ enum ArgumentsFuzz {
     static func play(_ arguments: [String]) {
         guard let command = try? AlsaPlay.parse(arguments) else { return }
         _ = try? command.samples.rawInputFormat()
+        _ = command.resample?.quality.description
         _ = command.device.request(format: .s16LE, channelCount: 2, sampleRate: 48_000)
         _ = command.device.request(format: .floatLE, channelCount: 64, sampleRate: 768_000)
         for rate in [1, 9, Int(UInt32.max)] { _ = command.device.request(format: .u8, channelCount: 1, sampleRate: deviceCount(rate, "rate")) }

@@ -222,6 +222,23 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         locked { substreams[Self.devicePath(card: card, device: device, capture: false)]?.observation ?? DeviceObservation() }
     }
 
+    /// Keeps every byte the playback substream plays from now on (until it is closed and opened
+    /// again), for `playedBytes`: a test that looks at the sound, not only its checksum.
+    public func recordPlayback(card: Int = 0, device: Int = 0) {
+        locked { substreams[Self.devicePath(card: card, device: device, capture: false)]?.played = [] }
+    }
+
+    /// The bytes the playback substream played since `recordPlayback`, in the device's format.
+    public func playedBytes(card: Int = 0, device: Int = 0) -> [UInt8] {
+        locked { substreams[Self.devicePath(card: card, device: device, capture: false)]?.played ?? [] }
+    }
+
+    /// Makes the capture substream capture `source(frame, byte)` (byte `byte` of frame `frame`, in
+    /// the format configured) instead of its pattern: a test signal such as a sine.
+    public func setCaptureSource(card: Int = 0, device: Int = 0, _ source: @escaping @Sendable (_ frame: UInt64, _ byte: Int) -> UInt8) {
+        locked { substreams[Self.devicePath(card: card, device: device, capture: true)]?.captureSource = source }
+    }
+
     /// What the device side of a capture substream produced since it was opened.
     public func captureObservation(card: Int = 0, device: Int = 0) -> DeviceObservation {
         locked { substreams[Self.devicePath(card: card, device: device, capture: true)]?.observation ?? DeviceObservation() }

@@ -106,6 +106,10 @@ final class Substream {
     /// runtime->audio_tstamp_config.type_requested, from the last STATUS_EXT.
     var audioTimestampRequest: UInt32 = 0
     var observation = DeviceObservation()
+    /// Playback: every byte the device played since the open, when the kernel records (`recordPlayback`).
+    var played: [UInt8]?
+    /// Capture: the byte the device captures for a frame and a byte of it, instead of the pattern.
+    var captureSource: (@Sendable (UInt64, Int) -> UInt8)?
     /// RESUME attempts refused since the last suspend, for `ResumeBehaviour.busy`.
     var resumeAttempts = 0
     /// The link group (snd_pcm_group) when LINK put this substream in one; nil: its own group.
@@ -431,7 +435,7 @@ final class Substream {
         let cpu = deviceCopy != nil ? dma?.base : nil
         if capture {
             for b in 0..<setup.frameBytes {
-                let sample = SimulatedKernel.captureSample(frame: captureFrame, byte: b)
+                let sample = captureSource?(captureFrame, b) ?? SimulatedKernel.captureSample(frame: captureFrame, byte: b)
                 let offset = byteOffset(position: position, byte: b, setup)
                 view.storeBytes(of: sample, toByteOffset: offset, as: UInt8.self)
                 // The CPU's cache lines for this memory are stale until its next CPU sync.
@@ -449,6 +453,7 @@ final class Substream {
                     let byte = view.load(fromByteOffset: offset, as: UInt8.self)
                     if let cpu, cpu.load(fromByteOffset: offset, as: UInt8.self) != byte { stale = true }
                     FrameChecksum.add(byte, into: &observation.checksum)
+                    played?.append(byte)
                 }
                 observation.frames += 1
                 if stale { observation.staleFrames += 1 }

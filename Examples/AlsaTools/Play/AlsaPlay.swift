@@ -20,6 +20,23 @@ package struct AlsaPlay: ParsableCommand {
     @OptionGroup package var listing: ListingOptions
     @OptionGroup package var report: ReportOptions
 
+    /// A quality of `ResamplingQuality`, by name.
+    package enum ResampleQuality: String, ExpressibleByArgument, Sendable, CaseIterable {
+        case fast, standard, high
+
+        /// The library's level of that name.
+        package var quality: ResamplingQuality {
+            switch self {
+            case .fast: .fast
+            case .standard: .standard
+            case .high: .high
+            }
+        }
+    }
+
+    @Option(help: ArgumentHelp("Play a file whose rate the device lacks at the device's nearest rate, resampled by AlsaSwift at this quality (fast, standard or high), on any transport.", valueName: "quality"))
+    package var resample: ResampleQuality?
+
     @Argument(help: ArgumentHelp("Files to play, in order; - for standard input.", valueName: "file"))
     package var files: [String] = []
 
@@ -46,13 +63,16 @@ package struct AlsaPlay: ParsableCommand {
             if Interruption.requested { break }
             let source = try samples.fileType.source(path, rawFormat: rawFormat)
             let opened = try device.open(.playback, nonBlocking: true)
-            var player = Player(pcm: opened.pcm, options: device, status: StatusLine(quiet: quiet))
+            var player = Player(pcm: opened.pcm, options: device, status: StatusLine(quiet: quiet), resampling: resample?.quality)
             let report = self.report
             let pcm = opened.pcm
             player.onConfigured = { setup, converted in
                 let length = source.totalDuration.map { ", " + clock($0) } ?? ""
                 report.status("Playing \(samples.fileType == .raw ? "raw data" : "WAVE") '\(source.name)': \(source.format)\(length)")
-                report.status("  \(pcm.name) via \(pcm.transport): \(setup)\(converted ? " (converted from \(source.format.sampleFormat))" : "")")
+                let resampled = setup.sampleRate != source.format.sampleRate
+                let conversion = resampled ? " (resampled from \(source.format.sampleRate) Hz \(source.format.sampleFormat), \(resample?.rawValue ?? "") quality)"
+                    : converted ? " (converted from \(source.format.sampleFormat))" : ""
+                report.status("  \(pcm.name) via \(pcm.transport): \(setup)\(conversion)")
                 report.status("  sync: \(pcm.syncReport)")
                 report.setup(of: pcm)
             }
@@ -64,8 +84,14 @@ package struct AlsaPlay: ParsableCommand {
             report.status("  played \(played.frames) frames, \(played.xruns) xrun\(played.xruns == 1 ? "" : "s")\(played.interrupted ? ", interrupted" : "")")
             if let simulator = opened.simulator, let address = pcm.syncReport.hardware {
                 let device = simulator.playbackObservation(card: address.card, device: address.device)
-                let match = device.checksum == played.checksum && device.frames == UInt64(played.frames)
-                report.status("  simulated device: \(device.frames) frames, checksum \(hex(device.checksum)) \(match ? "=" : "≠") sent \(hex(played.checksum))\(match ? " (match)" : "")")
+                // Resampled, the device gets other frames than the file's: only their count is known.
+                let match = played.resampledFrames.map { UInt64($0) == device.frames }
+                    ?? (device.checksum == played.checksum && device.frames == UInt64(played.frames))
+                if let resampled = played.resampledFrames {
+                    report.status("  simulated device: \(device.frames) frames \(match ? "=" : "≠") \(resampled) resampled frames sent\(match ? " (match)" : "")")
+                } else {
+                    report.status("  simulated device: \(device.frames) frames, checksum \(hex(device.checksum)) \(match ? "=" : "≠") sent \(hex(played.checksum))\(match ? " (match)" : "")")
+                }
                 if !match && !played.interrupted { throw ToolFailure("the simulated device did not receive what was sent") }
             }
         }

@@ -4,7 +4,8 @@ import AlsaSwift
 /// Plays one source (a WAV file or stream, raw samples) to an opened PCM: negotiates the source's
 /// own format when the device has it
 /// (the bytes then go to the device untouched), else the best format it has, converting through
-/// `Float`. Channels and rate must be the device's: only alsa-lib's plug names resample.
+/// `Float`. Channels must be the device's; the rate too, unless `resampling` lets a
+/// `PlaybackStream` convert it (alsa-lib's plug names resample as well).
 package struct Player {
     package struct Report: Sendable {
         package var setup: HardwareSetup
@@ -14,6 +15,9 @@ package struct Player {
         package var interrupted: Bool
         /// FNV-1a 64 of the bytes sent to the device, in order: what a device that played them all saw.
         package var checksum: UInt64
+        /// Resampled: the frames the device got (at its rate); `checksum` then covers the file's
+        /// samples as `Float`, not the device's bytes.
+        package var resampledFrames: Int?
     }
 
     /// The device format for `file` among `offered`, and whether samples must be converted.
@@ -27,11 +31,14 @@ package struct Player {
     package let options: DeviceOptions
     package var status: StatusLine
     package var onConfigured: (HardwareSetup, Bool) -> Void = { _, _ in }
+    /// When set, a file whose rate the device lacks is resampled at this quality.
+    package let resampling: ResamplingQuality?
 
-    package init(pcm: any PCM, options: DeviceOptions, status: StatusLine) {
+    package init(pcm: any PCM, options: DeviceOptions, status: StatusLine, resampling: ResamplingQuality? = nil) {
         self.pcm = pcm
         self.options = options
         self.status = status
+        self.resampling = resampling
     }
 
     package func play(_ file: any AudioSource) throws -> Report {
@@ -42,12 +49,16 @@ package struct Player {
         guard let channels = UInt32(exactly: format.channelCount), let rate = UInt32(exactly: format.sampleRate) else {
             throw ToolFailure("\(format) is beyond what a device can be asked for")
         }
+        if let resampling, !pcm.capabilities.sampleRate.contains(format.sampleRate) {
+            return try playResampled(file, quality: resampling)
+        }
         let setup = try pcm.configure(options.request(format: deviceFormat, channelCount: channels, sampleRate: rate))
         guard setup.channelCount == UInt32(format.channelCount) else {
             throw ToolFailure("\(pcm.name) cannot play \(format.channelCount) channels (it offers \(pcm.capabilities.channelCount)); try a plughw: or default device")
         }
         guard setup.sampleRate == UInt32(format.sampleRate) else {
-            throw ToolFailure("\(pcm.name) runs at \(setup.sampleRate) Hz, the file at \(format.sampleRate) Hz; try a plughw: or default device, which resample")
+            if let resampling { return try playResampled(file, quality: resampling) }
+            throw ToolFailure("\(pcm.name) runs at \(setup.sampleRate) Hz, the file at \(format.sampleRate) Hz; try --resample, or a plughw: or default device, which resample")
         }
         onConfigured(setup, convert)
 
@@ -89,6 +100,51 @@ package struct Player {
         status.update("▶ \(clock(Double(played) / Double(setup.sampleRate)))\(length)  frame \(played)\(total)  xruns \(pcm.xrunCount)", force: true)
         status.finish()
         return Report(setup: setup, converted: convert, frames: played, xruns: pcm.xrunCount, interrupted: interrupted, checksum: checksum)
+    }
+
+    /// Plays `file` through a `PlaybackStream` that resamples it to the device's nearest rate: the
+    /// stream's period engine converts each device period it moves.
+    private func playResampled(_ file: any AudioSource, quality: ResamplingQuality) throws -> Report {
+        let format = file.format
+        let probe = options.request(format: .floatLE, channelCount: 2, sampleRate: UInt32(clamping: format.sampleRate))
+        var request = StreamRequest(sampleRate: format.sampleRate, channelCount: format.channelCount, preferMmap: options.mmap, resampling: quality)
+        if let bufferSize = probe.bufferSize, format.sampleRate > 0 {
+            request.latency = .microseconds(Int64(bufferSize) * 1_000_000 / Int64(format.sampleRate))
+        }
+        if let periodSize = probe.periodSize, let bufferSize = probe.bufferSize { request.periodCount = max(bufferSize / max(periodSize, 1), 2) }
+        let stream = try PlaybackStream(pcm: pcm, request: request)
+        let setup = stream.configuration.setup
+        onConfigured(setup, true)
+
+        let chunk = setup.periodSize
+        let length = file.totalDuration.map { " / " + clock($0) } ?? ""
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * format.bytesPerFrame, alignment: 16)
+        let floats = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk * format.channelCount)
+        defer {
+            raw.deallocate()
+            floats.deallocate()
+        }
+        var checksum = FrameChecksum.seed
+        var played = 0
+        while !Interruption.requested {
+            let frames = try file.read(frames: chunk, into: raw)
+            if frames == 0 { break }
+            let samples = UnsafeMutableBufferPointer(rebasing: floats[0..<frames * format.channelCount])
+            try SampleConversion.decode(UnsafeRawBufferPointer(rebasing: raw[0..<frames * format.bytesPerFrame]), as: format.sampleFormat, into: samples)
+            FrameChecksum.fnv1a(UnsafeRawBufferPointer(samples), into: &checksum)
+            try stream.writeBlocking(UnsafeBufferPointer(samples))
+            played += frames
+            status.update("▶ \(clock(Double(played) / Double(format.sampleRate)))\(length)  frame \(played)  xruns \(stream.xrunCount)")
+        }
+        let interrupted = Interruption.requested
+        if interrupted {
+            try stream.stop()
+        } else {
+            try stream.drainBlocking(timeout: setup.bufferDuration + .seconds(2))
+        }
+        status.finish()
+        return Report(setup: setup, converted: true, frames: played, xruns: stream.xrunCount, interrupted: interrupted, checksum: checksum,
+                      resampledFrames: stream.statistics.frames)
     }
 
     /// Queues `bytes` (whole frames) with the access the PCM was configured for.

@@ -104,6 +104,9 @@ public final class RenderThread: Sendable {
                             transport: PCMDevice.TransportChoice = .automatic, kernel: any KernelInterface = LinuxKernel.shared,
                             priority: Priority = .normal, layout: SampleLayout = .interleaved,
                             callback: @escaping Callback) throws(AlsaError) {
+        guard request.resampling == nil else {
+            throw AlsaError(.configure, .invalidArgument, context: "a render thread runs at the device's rate; resample in a PlaybackStream or CaptureStream")
+        }
         let pcm = try StreamNegotiation.open(device, direction, transport: transport, kernel: kernel)
         let configuration = try StreamNegotiation.configure(pcm, direction, request)
         try self.init(engine: PeriodEngine(pcm: pcm, configuration: configuration, async: false), priority: priority, layout: layout,

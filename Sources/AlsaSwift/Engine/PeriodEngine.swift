@@ -14,6 +14,10 @@ import Glibc
 /// progress. It converts exactly the frames it moves, in the app's order: the caller's `convert`
 /// sees each chunk once, as device frames.
 ///
+/// A stream that resamples (`StreamConfiguration.resampling`) converts here too, through its
+/// `RateConversion`: a transfer's app frames are resampled to and from the device periods the
+/// engine moves, so the device side waits and moves exactly as without it.
+///
 /// xruns and suspends met anywhere (a wait, a transfer, `delay()`, `status()`) are recovered by
 /// `RecoveryProcedure` under its rule, with "in a row" counted since the last frame moved.
 ///
@@ -30,6 +34,13 @@ final class PeriodEngine {
     let reactor: PollReactor.Lease?
     /// Set by `pause()` until `resume()` (StreamControl.swift).
     var pausedBy: PauseMethod?
+    /// The sample-rate conversion of a stream that resamples; nil when the app runs at the device's rate.
+    let conversion: RateConversion?
+    /// The format a transfer's `convert` writes (playback) or reads (capture): the device's, or
+    /// native `Float`s at the app's rate when the stream resamples.
+    let appFormat: SampleFormat
+    /// Bytes per frame in `appFormat`.
+    let appFrameBytes: Int
     /// What the engine did so far (`TransferStatistics`).
     private(set) var statistics = TransferStatistics()
 
@@ -73,6 +84,17 @@ final class PeriodEngine {
         periodFrames = setup.periodSize
         bufferFrames = setup.bufferSize
         isMmap = setup.access.isMmap
+        if let quality = configuration.resampling {
+            conversion = try RateConversion(appRate: configuration.sampleRate, deviceRate: setup.sampleRate, channelCount: channelCount,
+                                            direction: direction, periodFrames: periodFrames, quality: quality)
+            // Linux runs little-endian on every architecture Swift supports: native Float is floatLE.
+            appFormat = .floatLE
+            appFrameBytes = channelCount * MemoryLayout<Float>.size
+        } else {
+            conversion = nil
+            appFormat = setup.format
+            appFrameBytes = frameBytes
+        }
         scratch = .allocate(byteCount: isMmap ? 0 : periodFrames * frameBytes, alignment: 16)
         wait = PeriodWait(engines: 1, descriptorCapacity: pcm.pollDescriptorCount)
         startThreshold = pcm.softwareParameters?.startThreshold ?? bufferFrames
@@ -321,6 +343,7 @@ final class PeriodEngine {
         try pcm.drop()
         try pcm.prepare()
         staged = 0..<0
+        conversion?.reset()
         prepared()
         pausedBy = nil
     }
@@ -372,14 +395,21 @@ final class PeriodEngine {
     // MARK: finite transfers
 
     /// Moves `total` frames, blocking the calling thread while it waits: wait, step, until every
-    /// frame is moved. `convert(bytes, frames)` gets each chunk with its range in the transfer.
+    /// frame is moved. `convert(bytes, frames)` gets each chunk with its range in the transfer, in
+    /// `appFormat`.
     func transferBlocking(frames total: Int, _ convert: (UnsafeMutableRawBufferPointer, Range<Int>) throws(AlsaError) -> Void) throws(AlsaError) {
         try checkNotPaused()
         var done = 0
-        while done < total || !staged.isEmpty {
+        while done < total || hasOutstandingFrames {
+            var offset = done
+            if let moved = try stepWithoutDevice(total - done, { (bytes, frames) throws(AlsaError) in
+                try convert(bytes, try chunk(&offset, frames, total))
+            }) {
+                done += moved
+                continue
+            }
             _ = try waitBlocking()
-            let start = done
-            done += try step(limit: total - done) { (bytes, frames) throws(AlsaError) in try convert(bytes, start..<start + frames) }
+            done += try transferStep(total - done) { (bytes, frames) throws(AlsaError) in try convert(bytes, try chunk(&offset, frames, total)) }
         }
     }
 
@@ -389,12 +419,74 @@ final class PeriodEngine {
                                           _ convert: (UnsafeMutableRawBufferPointer, Range<Int>) throws(AlsaError) -> Void) async throws(AlsaError) {
         try checkNotPaused()
         var done = 0
-        while done < total || !staged.isEmpty {
+        while done < total || hasOutstandingFrames {
             if Task.isCancelled { throw AlsaError(.poll, .canceled) }
+            var offset = done
+            if let moved = try stepWithoutDevice(total - done, { (bytes, frames) throws(AlsaError) in
+                try convert(bytes, try chunk(&offset, frames, total))
+            }) {
+                done += moved
+                continue
+            }
             try await waitSuspending()
-            let start = done
-            done += try step(limit: total - done) { (bytes, frames) throws(AlsaError) in try convert(bytes, start..<start + frames) }
+            done += try transferStep(total - done) { (bytes, frames) throws(AlsaError) in try convert(bytes, try chunk(&offset, frames, total)) }
         }
+    }
+
+    /// The range in a transfer of `total` frames of the next `frames` frames from `offset`, which
+    /// moves past them.
+    private func chunk(_ offset: inout Int, _ frames: Int, _ total: Int) throws(AlsaError) -> Range<Int> {
+        guard frames >= 0, frames <= total - offset else {
+            throw AlsaError(.transfer, .invalidArgument, context: "the engine asked for \(frames) frames at \(offset) of \(total)")
+        }
+        defer { offset += frames }
+        return offset..<offset + frames
+    }
+
+    /// Frames the device has yet to take though the app's are all given: converted but not taken
+    /// by a plugin, or a resampler's tail being drained.
+    private var hasOutstandingFrames: Bool { !staged.isEmpty || !(conversion?.isDrained ?? true) }
+
+    /// One step of a transfer with `remaining` app frames to go; returns the app frames it took
+    /// or gave. Without rate conversion, `step` itself. With it, playback moves the whole device
+    /// periods the staged and remaining app frames make (or a drain's tail), resampling each;
+    /// capture moves a device period into the resampler when none of its output waits, then hands
+    /// out what it can.
+    private func transferStep(_ remaining: Int, _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
+        guard let conversion else { return try step(limit: remaining, convert) }
+        let format = configuration.format
+        var taken = 0
+        if direction == .playback {
+            // The app frames are counted as they are taken: an xrun after them must not take them again.
+            _ = try step(limit: conversion.deviceFramesReady(withMore: remaining)) { (bytes, frames) throws(AlsaError) in
+                taken += try conversion.render(frames, as: format, into: bytes, from: convert)
+            }
+        } else {
+            if conversion.pending == 0 {
+                _ = try step(limit: periodFrames) { (bytes, frames) throws(AlsaError) in
+                    try conversion.capture(frames, as: format, from: UnsafeRawBufferPointer(bytes))
+                }
+            }
+            taken = min(conversion.pending, remaining)
+            try conversion.deliver(taken, to: convert)
+        }
+        return taken
+    }
+
+    /// With rate conversion, what a transfer does without waiting for the device: playback stages
+    /// app frames too few for a device period; capture hands out frames already resampled. nil
+    /// when the device is needed.
+    private func stepWithoutDevice(_ remaining: Int, _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int? {
+        guard let conversion, remaining > 0 else { return nil }
+        if direction == .playback {
+            guard staged.isEmpty, conversion.deviceFramesReady(withMore: remaining) == 0 else { return nil }
+            try conversion.stage(remaining, from: convert)
+            return remaining
+        }
+        guard conversion.pending > 0 else { return nil }
+        let frames = min(conversion.pending, remaining)
+        try conversion.deliver(frames, to: convert)
+        return frames
     }
 
     /// Refuses a transfer on a paused stream: it would wait for ever (hardware pause) or silently
@@ -419,6 +511,12 @@ final class PeriodEngine {
     /// Plays out what is queued, blocking the calling thread, for at most `timeout`; then drops the
     /// rest. True when it all played. The stream can be written again afterwards.
     func drainBlocking(timeout: Duration) throws(AlsaError) -> Bool {
+        if let conversion, direction == .playback {
+            // The resampler's tail first, as the last frames of the stream.
+            conversion.beginDrain()
+            defer { conversion.reset() }
+            try transferBlocking(frames: 0) { (_, _) throws(AlsaError) in }
+        }
         guard try startForDrain() else { return true }
         let done = try pcm.drain(timeout: timeout)
         try pcm.prepare()
@@ -429,6 +527,11 @@ final class PeriodEngine {
     /// Plays out what is queued, suspending the task, for at most `timeout`; then drops the rest.
     /// Cancelling the task drops the rest at once and throws ECANCELED (kind `.cancelled`).
     nonisolated(nonsending) func drain(timeout: Duration) async throws(AlsaError) -> Bool {
+        if let conversion, direction == .playback {
+            conversion.beginDrain()
+            defer { conversion.reset() }
+            try await transfer(frames: 0) { (_, _) throws(AlsaError) in }
+        }
         guard try startForDrain() else { return true }
         let deadline = MonotonicInstant.now + timeout
         do {
@@ -466,10 +569,10 @@ final class PeriodEngine {
     /// a second of audio, after a start and after a recovery (one STATUS call each time); before
     /// the stream runs, as if it started now.
     func time(ofFrame frame: Int) -> MonotonicInstant {
-        if clock.needsAnchor(at: position, sampleRate: configuration.sampleRate) {
+        if clock.needsAnchor(at: position, sampleRate: configuration.deviceSampleRate) {
             clock.anchor(try? pcm.timing(), enginePosition: position)
         }
-        return clock.time(ofFrame: frame, sampleRate: configuration.sampleRate)
+        return clock.time(ofFrame: frame, sampleRate: configuration.deviceSampleRate)
     }
 }
 

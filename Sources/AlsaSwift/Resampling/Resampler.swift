@@ -175,6 +175,14 @@ public final class Resampler {
         return max(0, outputTime(after: frames) - latency - produced)
     }
 
+    /// The output frames still to come if the stream ended after `frames` more input frames: what
+    /// `process` and then `drain` would hand out.
+    func framesUntilEnd(afterInput frames: Int) -> Int {
+        let frames = min(max(frames, 0), Self.frameLimit)
+        guard converter != nil else { return frames }
+        return max(0, (drainEnd ?? outputTime(after: frames)) - produced)
+    }
+
     /// Converts from the front of `input` into the front of `output`, both in `layout` with
     /// `channelCount` samples per frame (non-interleaved: channel `c` of a buffer of `n` frames starts
     /// at sample `c × n`). Takes the input that fills the output (at most `maximumFrames`): given

@@ -112,16 +112,16 @@ public final class CaptureStream {
 
     private func decode(_ bytes: UnsafeRawBufferPointer, into samples: UnsafeMutableBufferPointer<Float>, frames range: Range<Int>) throws(AlsaError) {
         let channels = core.channelCount
-        try SampleConversion.decode(bytes, as: configuration.format,
+        try SampleConversion.decode(bytes, as: core.appFormat,
                                     into: UnsafeMutableBufferPointer(rebasing: samples[range.lowerBound * channels..<range.upperBound * channels]))
     }
 
     private func decode(_ bytes: UnsafeRawBufferPointer, into buffer: inout NonInterleavedAudioBuffer, frames range: Range<Int>) throws(AlsaError) {
         guard let base = bytes.baseAddress, !range.isEmpty else { return }
-        let sampleBytes = core.frameBytes / core.channelCount
+        let sampleBytes = core.appFrameBytes / core.channelCount
         for channel in 0..<core.channelCount {
-            try buffer.decode(channel: channel, frames: range, as: configuration.format, from: base + channel * sampleBytes,
-                              strideBytes: core.frameBytes)
+            try buffer.decode(channel: channel, frames: range, as: core.appFormat, from: base + channel * sampleBytes,
+                              strideBytes: core.appFrameBytes)
         }
     }
 

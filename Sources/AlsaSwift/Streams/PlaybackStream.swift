@@ -130,7 +130,7 @@ public final class PlaybackStream {
 
     /// Converts `range` of the source into interleaved device frames.
     private func encode(_ source: Source, frames range: Range<Int>, into bytes: UnsafeMutableRawBufferPointer) throws(AlsaError) {
-        let format = configuration.format
+        let format = core.appFormat
         let channels = core.channelCount
         switch source {
         case .interleaved(let samples):
@@ -143,9 +143,9 @@ public final class PlaybackStream {
             }
         case .channels(let buffer):
             guard let base = bytes.baseAddress, !range.isEmpty else { return }
-            let sampleBytes = core.frameBytes / channels
+            let sampleBytes = core.appFrameBytes / channels
             for channel in 0..<channels {
-                try buffer.encode(channel: channel, frames: range, as: format, to: base + channel * sampleBytes, strideBytes: core.frameBytes)
+                try buffer.encode(channel: channel, frames: range, as: format, to: base + channel * sampleBytes, strideBytes: core.appFrameBytes)
             }
         }
     }

@@ -1,7 +1,8 @@
 /// How every stream kind (playback, capture, render threads) turns a `StreamRequest` into a
 /// configured PCM: the first convertible format the device offers, interleaved access (mmap when
 /// asked and offered), the buffer the latency asks for in the periods asked for, and the rate and
-/// channel count exactly, unless `mayAdapt` allows the device's own.
+/// channel count exactly, unless `mayAdapt` allows the device's own, or `resampling` lets the stream
+/// run the device at its nearest rate and convert.
 enum StreamNegotiation {
     /// Opens `device` the way streams want it: non-blocking (they wait on poll themselves), reporting
     /// xruns (their period engine recovers them, by the same procedure, whatever the PCM's policy).
@@ -15,10 +16,19 @@ enum StreamNegotiation {
     static func configure(_ pcm: any PCM, _ direction: StreamDirection, _ request: StreamRequest) throws(AlsaError) -> StreamConfiguration {
         // Saturated to the kernel's 32-bit intervals; an impossible rate or channel count is
         // refused by `configure` with the name of the parameter.
-        let bufferFrames = Int(min(max(frames(in: request.latency, sampleRate: request.sampleRate), 16), Int64(UInt32.max)))
+        // The buffer is counted in the frames the device will run at.
+        let bufferFrames = Int(min(max(frames(in: request.latency, sampleRate: deviceRate(pcm, request)), 16), Int64(UInt32.max)))
         let periods = max(request.periodCount, 2)
         return try configure(pcm, direction, request, formats: request.formats, periodSize: max(bufferFrames / periods, 1),
                              bufferSize: bufferFrames)
+    }
+
+    /// The rate to ask the device for: the request's, or for a stream that may resample the
+    /// device's nearest one.
+    static func deviceRate(_ pcm: any PCM, _ request: StreamRequest) -> Int {
+        guard request.resampling != nil else { return request.sampleRate }
+        let rates = pcm.capabilities.sampleRate
+        return min(max(request.sampleRate, rates.lowerBound), rates.upperBound)
     }
 
     /// Negotiates `request` on `pcm` with these sizes, the first of `formats` the device offers (a
@@ -43,9 +53,13 @@ enum StreamNegotiation {
         case (false, false):
             throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) offers no interleaved access")
         }
+        // A stream that may resample asks for the device's nearest rate (`deviceRate`).
+        let deviceRate = self.deviceRate(pcm, request)
         let setup = try pcm.configure(HardwareRequest(access: access, format: format, channelCount: request.channelCount,
-                                                      sampleRate: request.sampleRate, periodSize: periodSize, bufferSize: bufferSize))
-        let adaptations = StreamAdaptation.differences(request, setup)
+                                                      sampleRate: deviceRate, periodSize: periodSize, bufferSize: bufferSize))
+        let resampling = setup.sampleRate == request.sampleRate ? nil : request.resampling
+        // A resampling stream meets the app's rate itself: that is no adaptation.
+        let adaptations = StreamAdaptation.differences(request, setup).filter { resampling == nil || $0.parameter != .sampleRate }
         let refused = adaptations.filter { !request.mayAdapt.contains($0.parameter) }
         guard refused.isEmpty else {
             try? pcm.freeHardware()
@@ -53,7 +67,7 @@ enum StreamNegotiation {
         }
         try pcm.setNonBlocking(true)
         return StreamConfiguration(deviceName: pcm.name, transport: pcm.transport, setup: setup, syncReport: pcm.syncReport,
-                                   adaptations: adaptations)
+                                   adaptations: adaptations, resampling: resampling, sampleRate: request.sampleRate)
     }
 
     /// The frames `latency` lasts at `rate`, saturating: a latency too long to count asks for the
@@ -79,6 +93,6 @@ enum StreamNegotiation {
         if pcm.transport == .direct, let address = pcm.syncReport.hardware {
             text += "; open plughw:\(address.card),\(address.device) to have alsa-lib convert"
         }
-        return text + ", or allow the difference in StreamRequest.mayAdapt"
+        return text + ", or allow the difference in StreamRequest.mayAdapt (or the rate's in StreamRequest.resampling)"
     }
 }

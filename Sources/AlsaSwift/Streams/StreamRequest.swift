@@ -1,7 +1,8 @@
 /// What an app asks of a `PlaybackStream` or `CaptureStream`. The sample rate and the channel
 /// count are met exactly, or the stream refuses to open and says what the device offers, unless
-/// `mayAdapt` lets the device change them; the latency and the format are met as closely as the
-/// device allows. `StreamConfiguration` tells what the stream got.
+/// `mayAdapt` lets the device change them, or `resampling` lets the stream convert to the device's
+/// rate; the latency and the format are met as closely as the device allows. `StreamConfiguration`
+/// tells what the stream got.
 public struct StreamRequest: Sendable, Equatable {
     /// Frames per second.
     public var sampleRate: Int
@@ -22,12 +23,18 @@ public struct StreamRequest: Sendable, Equatable {
     public var formats: [SampleFormat]
     /// Prefer mmap access (the device buffer is filled in place) over read/write when offered.
     public var preferMmap: Bool
+    /// Whether, and how well, the stream may convert `sampleRate` to a rate the device has. nil by
+    /// default: a rate the device lacks is refused. With a quality, a device that lacks the rate runs
+    /// at its nearest one, and the stream resamples between the two as it moves each period
+    /// (`StreamConfiguration.resampling` then says so); the app still reads and writes frames at
+    /// `sampleRate`.
+    public var resampling: ResamplingQuality?
 
     /// A request; by default 48 kHz stereo, 100 ms of buffer in 4 periods, the best format the
-    /// device has, exact sample rate and channel count.
+    /// device has, exact sample rate and channel count, no resampling.
     public init(sampleRate: Int = 48_000, channelCount: Int = 2, latency: Duration = .milliseconds(100),
                 periodCount: Int = 4, formats: [SampleFormat] = StreamRequest.defaultFormats, preferMmap: Bool = false,
-                mayAdapt: Set<StreamAdaptation.Parameter> = []) {
+                mayAdapt: Set<StreamAdaptation.Parameter> = [], resampling: ResamplingQuality? = nil) {
         self.sampleRate = sampleRate
         self.channelCount = channelCount
         self.mayAdapt = mayAdapt
@@ -35,6 +42,7 @@ public struct StreamRequest: Sendable, Equatable {
         self.periodCount = periodCount
         self.formats = formats
         self.preferMmap = preferMmap
+        self.resampling = resampling
     }
 
     /// Float first (no quantisation in the library), then the deepest integer formats.
@@ -90,9 +98,30 @@ public struct StreamConfiguration: Sendable, Equatable, CustomStringConvertible 
     public var syncReport: SyncReport
     /// Where the stream differs from its request: empty unless `StreamRequest.mayAdapt` allowed it.
     public var adaptations: [StreamAdaptation]
+    /// The quality the stream converts between `sampleRate` and `deviceSampleRate` at; nil when
+    /// they are equal (no conversion).
+    public var resampling: ResamplingQuality?
+    /// The app's rate, when the stream resamples.
+    private var streamRate: Int?
 
-    /// Frames per second.
-    public var sampleRate: Int { setup.sampleRate }
+    /// A configuration; `resampling` and `sampleRate` only for a stream that converts the app's
+    /// `sampleRate` to the device's.
+    init(deviceName: String, transport: PCMTransport, setup: HardwareSetup, syncReport: SyncReport,
+         adaptations: [StreamAdaptation], resampling: ResamplingQuality? = nil, sampleRate: Int? = nil) {
+        self.deviceName = deviceName
+        self.transport = transport
+        self.setup = setup
+        self.syncReport = syncReport
+        self.adaptations = adaptations
+        self.resampling = resampling
+        streamRate = resampling == nil ? nil : sampleRate
+    }
+
+    /// The app's frames per second: what it reads and writes (the device's, unless the stream
+    /// resamples).
+    public var sampleRate: Int { streamRate ?? setup.sampleRate }
+    /// The device's frames per second.
+    public var deviceSampleRate: Int { setup.sampleRate }
     /// Samples per frame.
     public var channelCount: Int { setup.channelCount }
     /// The device's sample format, which the stream converts to and from `Float`.
@@ -107,6 +136,7 @@ public struct StreamConfiguration: Sendable, Equatable, CustomStringConvertible 
     public var description: String {
         let ms = Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15
         let adapted = adaptations.isEmpty ? "" : " (adapted: \(adaptations.map(\.description).joined(separator: ", ")))"
-        return "\(deviceName) via \(transport): \(format) \(channelCount)ch \(sampleRate) Hz\(adapted), \(setup.access), period \(periodSize) frames, buffer \(bufferSize) frames (\(Int(ms.rounded())) ms); \(syncReport)"
+        let rate = resampling.map { "\(sampleRate) Hz resampled to \(deviceSampleRate) Hz at \($0.name) quality" } ?? "\(sampleRate) Hz"
+        return "\(deviceName) via \(transport): \(format) \(channelCount)ch \(rate)\(adapted), \(setup.access), period \(periodSize) frames, buffer \(bufferSize) frames (\(Int(ms.rounded())) ms); \(syncReport)"
     }
 }

@@ -95,6 +95,30 @@ struct ToolTests {
         #expect(device.checksum == expected && device.frames == 24_000)
     }
 
+    /// The simulated coherent card runs at 5.5 to 48 kHz: a 96 kHz file is refused, unless
+    /// `--resample` lets a stream convert it to 48 kHz, read/write and mmap.
+    @Test("alsa-play --resample plays a 96 kHz file on a device that stops at 48 kHz, at the device's rate",
+          arguments: [false, true])
+    func playResampled(mmap: Bool) async throws {
+        try await onOwnThread {
+            let (path, _) = try Self.writeWAV(WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 96_000, containerBits: 16), frames: 24_000)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            var options = try DeviceOptions.parse(["-D", "sim:hw:1,0"])
+            options.mmap = mmap
+            #expect(throws: (any Error).self) {
+                _ = try Player(pcm: try options.open(.playback).pcm, options: options, status: StatusLine(quiet: true)).play(try WAVReader(path: path))
+            }
+            let opened = try options.open(.playback)
+            let report = try Player(pcm: opened.pcm, options: options, status: StatusLine(quiet: true), resampling: .fast)
+                .play(try WAVReader(path: path))
+            #expect(report.setup.sampleRate == 48_000 && report.frames == 24_000 && report.resampledFrames == 12_000)
+            #expect(report.setup.access == (mmap ? .mmapInterleaved : .readWriteInterleaved))
+            let device = try #require(opened.simulator).playbackObservation(card: 1)
+            #expect(device.frames == 12_000 && device.staleFrames == 0 && device.underrunFrames == 0, "\(device)")
+            try AlsaPlay.parse(["-D", "sim:hw:1,0", "--resample", "standard", "-q", path]).run()
+        }
+    }
+
     @Test("a format the device lacks is converted through Float, and the whole command reports a match")
     func playConverted() throws {
         let (path, _) = try Self.writeWAV(WAVFormat(encoding: .float, channelCount: 1, sampleRate: 44_100, containerBits: 64), frames: 10_000)

@@ -1,0 +1,191 @@
+/// The period engine's sample-rate conversion, for a stream whose app runs at another rate than its
+/// device (`StreamRequest.resampling`): a `Resampler` and the app-rate frames it waits on, all
+/// allocated here, at configure time.
+///
+/// Playback: the app's frames are staged here (as interleaved `Float`) until they make a whole
+/// device period; each device period is then resampled from them, converted to the device's format
+/// and moved by the engine like any other. Capture: each device period moved is resampled into
+/// app-rate frames, which the app's reads take from here. The engine still waits for and moves
+/// whole device periods; only the app's side of a transfer is counted in app frames.
+final class RateConversion {
+    let resampler: Resampler
+    let direction: StreamDirection
+    let channelCount: Int
+    let periodFrames: Int
+    /// Interleaved app-rate frames: playback, written and not yet resampled; capture, resampled and
+    /// not yet read. The first `pending` frames are valid.
+    private let appFrames: UnsafeMutableBufferPointer<Float>
+    private let appCapacity: Int
+    private(set) var pending = 0
+    /// One period of interleaved device-rate frames, between the resampler and the device's format.
+    private let deviceFrames: UnsafeMutableBufferPointer<Float>
+    /// Playback, once a drain began: the device frames still to come from the resampler's tail.
+    private(set) var tailFrames = 0
+    private var draining = false
+
+    /// Fails (without allocating) for rates the resampler refuses.
+    init(appRate: Int, deviceRate: Int, channelCount: Int, direction: StreamDirection, periodFrames: Int,
+         quality: ResamplingQuality) throws(AlsaError) {
+        // Playback stages up to a period's input, plus the latency's at the start, plus what the
+        // last period left; capture holds at most one period's output before a read takes it.
+        let appPerPeriod = Int((Double(periodFrames) * Double(appRate) / Double(deviceRate)).rounded(.up)) + 2
+        resampler = try Resampler(from: direction == .playback ? appRate : deviceRate, to: direction == .playback ? deviceRate : appRate,
+                                  channelCount: channelCount, quality: quality,
+                                  maximumFrames: direction == .playback ? 2 * appPerPeriod : periodFrames)
+        let latencyInApp = Int((Double(resampler.latency) * Double(appRate) / Double(deviceRate)).rounded(.up)) + 2
+        appCapacity = direction == .playback ? 2 * (appPerPeriod + latencyInApp) : appPerPeriod + 16
+        self.direction = direction
+        self.channelCount = channelCount
+        self.periodFrames = periodFrames
+        appFrames = .allocate(capacity: appCapacity * channelCount)
+        appFrames.initialize(repeating: 0)
+        deviceFrames = .allocate(capacity: periodFrames * channelCount)
+        deviceFrames.initialize(repeating: 0)
+    }
+
+    deinit {
+        appFrames.deallocate()
+        deviceFrames.deallocate()
+    }
+
+    /// Forgets what is staged and the resampler's history (a stop, or the end of a drain). Not on
+    /// the audio path: the resampler's reset may allocate.
+    func reset() {
+        pending = 0
+        tailFrames = 0
+        draining = false
+        resampler.reset()
+    }
+
+    // MARK: playback
+
+    /// The device frames the staged frames and `more` app frames make, in whole periods (during a
+    /// drain: the tail, to its last frame).
+    func deviceFramesReady(withMore more: Int) -> Int {
+        if draining { return tailFrames }
+        let frames = resampler.outputFrames(forInput: min(pending + max(more, 0), Resampler.frameLimit))
+        return frames - frames % periodFrames
+    }
+
+    /// Stages `frames` app frames, which make no whole device period with those staged before:
+    /// `source(bytes, frames)` fills them as native `Float`s.
+    func stage(_ frames: Int, from source: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) {
+        guard frames > 0 else { return }
+        try source(appBytes(pending..<pending + frames), frames)
+        pending += frames
+    }
+
+    /// Fills `frames` device frames of `format` at `bytes`, a period at a time: tops up the staged
+    /// app frames from `source` (native `Float`s) with what the resampler needs, resamples, converts.
+    /// Returns the app frames taken from `source`.
+    func render(_ frames: Int, as format: SampleFormat, into bytes: UnsafeMutableRawBufferPointer,
+                from source: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
+        let frameBytes = bytes.count / max(frames, 1)
+        var taken = 0, done = 0
+        while done < frames {
+            let chunk = min(periodFrames, frames - done)
+            let output = UnsafeMutableBufferPointer(rebasing: deviceFrames[0..<chunk * channelCount])
+            var made = 0
+            if draining {
+                made = try flush(into: output)
+                tailFrames -= made
+            } else {
+                let wanted = min(resampler.inputFrames(forOutput: chunk), appCapacity) - pending
+                if wanted > 0 {
+                    try source(appBytes(pending..<pending + wanted), wanted)
+                    pending += wanted
+                    taken += wanted
+                }
+                made = try resample(into: output)
+            }
+            // Never short but for a resampler fault: silence rather than stale samples.
+            if made < chunk { UnsafeMutableBufferPointer(rebasing: output[(made * channelCount)...]).update(repeating: 0) }
+            try SampleConversion.encode(UnsafeBufferPointer(output), as: format,
+                                        into: UnsafeMutableRawBufferPointer(rebasing: bytes[done * frameBytes..<(done + chunk) * frameBytes]))
+            done += chunk
+        }
+        return taken
+    }
+
+    /// Starts the end of the stream: what is staged and what the resampler holds become the tail.
+    func beginDrain() {
+        guard !draining else { return }
+        draining = true
+        tailFrames = resampler.framesUntilEnd(afterInput: pending)
+    }
+
+    /// Whether a drain's tail is written out (or none began).
+    var isDrained: Bool { !draining || tailFrames <= 0 }
+
+    /// Resamples staged frames into `output`, keeping what is left staged.
+    private func resample(into output: UnsafeMutableBufferPointer<Float>) throws(AlsaError) -> Int {
+        var made = 0
+        // More than one call only while the latency fills (a call takes at most `maximumFrames`).
+        while made * channelCount < output.count {
+            let progress = try resampler.process(UnsafeBufferPointer(rebasing: appFrames[0..<pending * channelCount]),
+                                                 into: UnsafeMutableBufferPointer(rebasing: output[(made * channelCount)...]))
+            consume(progress.consumed)
+            made += progress.produced
+            if progress.consumed == 0 && progress.produced == 0 { break }
+        }
+        return made
+    }
+
+    /// The tail: the staged frames first, then what the resampler's latency holds.
+    private func flush(into output: UnsafeMutableBufferPointer<Float>) throws(AlsaError) -> Int {
+        var made = 0
+        while made * channelCount < output.count {
+            let rest = UnsafeMutableBufferPointer(rebasing: output[(made * channelCount)...])
+            let step = pending > 0 ? try resample(into: rest) : try resampler.drain(into: rest)
+            if step == 0 { break }
+            made += step
+        }
+        return made
+    }
+
+    // MARK: capture
+
+    /// Resamples `frames` captured device frames of `format` at `bytes` into the staged app frames,
+    /// a period at a time.
+    func capture(_ frames: Int, as format: SampleFormat, from bytes: UnsafeRawBufferPointer) throws(AlsaError) {
+        let frameBytes = bytes.count / max(frames, 1)
+        var done = 0
+        while done < frames {
+            let chunk = min(periodFrames, frames - done)
+            let input = UnsafeMutableBufferPointer(rebasing: deviceFrames[0..<chunk * channelCount])
+            try SampleConversion.decode(UnsafeRawBufferPointer(rebasing: bytes[done * frameBytes..<(done + chunk) * frameBytes]),
+                                        as: format, into: input)
+            var offset = 0
+            while offset < chunk {
+                let progress = try resampler.process(UnsafeBufferPointer(rebasing: input[(offset * channelCount)...]),
+                                                     into: UnsafeMutableBufferPointer(rebasing: appFrames[(pending * channelCount)...]))
+                pending += progress.produced
+                offset += progress.consumed
+                // No room (a read that takes nothing): the rest of this period is dropped.
+                if progress.consumed == 0 { break }
+            }
+            done += chunk
+        }
+    }
+
+    /// Hands `frames` of the staged app frames (at most `pending`) to `deliver` as native `Float`s.
+    func deliver(_ frames: Int, to deliver: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) {
+        guard frames > 0 else { return }
+        try deliver(appBytes(0..<frames), frames)
+        consume(frames)
+    }
+
+    // MARK: staging
+
+    private func appBytes(_ frames: Range<Int>) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: appFrames[frames.lowerBound * channelCount..<frames.upperBound * channelCount]))
+    }
+
+    /// Drops the first `frames` staged frames, moving the rest to the front.
+    private func consume(_ frames: Int) {
+        guard frames > 0 else { return }
+        let base = appFrames.baseAddress!
+        base.update(from: base + frames * channelCount, count: (pending - frames) * channelCount)
+        pending -= frames
+    }
+}
