@@ -11,6 +11,11 @@ enum DuplexNegotiation {
     /// Configures both PCMs alike, leaves them prepared and non-blocking, and says what each got.
     static func configure(capture: any PCM, playback: any PCM,
                           request: StreamRequest) throws(AlsaError) -> (capture: StreamConfiguration, playback: StreamConfiguration) {
+        if case .timer = request.scheduling {
+            // Each side moves exactly a period when the other has one: the wakeups are the periods'.
+            throw AlsaError(.configure, .invalidArgument,
+                            context: "a duplex stream runs on its devices' periods, not on a timer: ask for StreamScheduling.periods")
+        }
         let formats = request.formats.filter {
             capture.capabilities.formats.contains($0) && playback.capabilities.formats.contains($0) && SampleConversion.isSupported($0)
         }
@@ -39,6 +44,16 @@ enum DuplexNegotiation {
                                                     bufferSize: 2 * output.periodSize)
             input.adaptations = StreamAdaptation.differences(request, input.setup)
         } while true
+        if input.resampling != nil || output.resampling != nil {
+            // The exact runs move device frames: a rate conversion would have nothing to hold its
+            // remainder in. The devices' own rate, or alsa-lib's plug, is the way on.
+            try? capture.freeHardware()
+            try? playback.freeHardware()
+            throw AlsaError(.configure, .invalidArgument,
+                            context: "a duplex stream cannot resample: capture \(capture.name) runs \(input.deviceSampleRate) Hz and playback "
+                                + "\(playback.name) \(output.deviceSampleRate) Hz, not \(request.sampleRate) Hz; "
+                                + "ask for the devices' rate, allow it in StreamRequest.mayAdapt, or open plughw")
+        }
         let differences = self.differences(input, output)
         guard differences.isEmpty else {
             try? capture.freeHardware()

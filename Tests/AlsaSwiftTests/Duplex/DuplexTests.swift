@@ -223,6 +223,28 @@ struct DuplexTests {
         _ = try DuplexStream(capture: "hw:0,0", playback: "hw:0,0", request: Self.request, kernel: kernel)
     }
 
+    @Test("a timer-scheduled or resampling request is refused with the way on, and both PCMs are released")
+    func schedulingAndResamplingRefusals() throws {
+        let kernel = makeKernel(.explicitSync)
+        var timed = Self.request
+        timed.scheduling = .timer()
+        let timer = #expect(throws: AlsaError.self) {
+            _ = try DuplexStream(capture: "hw:0,0", playback: "hw:0,0", request: timed, kernel: kernel)
+        }
+        #expect(timer?.context?.contains("not on a timer") == true, "\(String(describing: timer))")
+        var only48k = SimulatedHardware.explicitSync
+        only48k.rates = .list([48_000])
+        kernel.addDevice(card: 1, device: 0, hardware: only48k)
+        let resampled = #expect(throws: AlsaError.self) {
+            _ = try DuplexStream(capture: "hw:1,0", playback: "hw:1,0",
+                                 request: StreamRequest(sampleRate: 44_100, channelCount: 2, resampling: .standard), kernel: kernel)
+        }
+        #expect(resampled?.context?.contains("cannot resample") == true, "\(String(describing: resampled))")
+        // Both PCMs were released: the devices can be opened again.
+        _ = try DuplexStream(capture: "hw:0,0", playback: "hw:0,0", request: Self.request, kernel: kernel)
+        _ = try DuplexStream(capture: "hw:1,0", playback: "hw:1,0", request: Self.request, kernel: kernel)
+    }
+
     @Test("a duplex thread runs the callback on its own thread, answers timing(), and closes both PCMs")
     func thread() async throws {
         let kernel = makeKernel(.explicitSync)
