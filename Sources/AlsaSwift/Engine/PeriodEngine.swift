@@ -144,7 +144,6 @@ final class PeriodEngine {
                 timer = try pcm.kernel.timerCreate()
             } catch {
                 scratch.deallocate()
-                descriptors.deallocate()
                 throw AlsaError(.poll, error, context: "timerfd_create for a timer-scheduled stream")
             }
         } else {
