@@ -84,12 +84,7 @@ package struct AlsaMIDI: AsyncParsableCommand {
     /// Ctrl-C and SIGTERM end a dump with 128 + the signal, after what arrived was printed.
     package func run() async throws {
         Interruption.install()
-        do {
-            try await perform(on: kernel)
-        } catch where Interruption.requested {
-            throw Interruption.exitCode  // what the signal cut short is no failure of its own
-        }
-        if Interruption.requested { throw Interruption.exitCode }
+        try await Interruption.running { try await perform(on: kernel) }
     }
 
     /// The executable's entry: parse, run, and exit as ArgumentParser does.

@@ -109,13 +109,10 @@ package struct AlsaMixer: AsyncParsableCommand {
     /// has (each change is printed as it comes).
     package func run() async throws {
         Interruption.install()
-        do {
+        try await Interruption.running {
             let text = try await output(try target)
             if !text.isEmpty { Say.line(text) }
-        } catch where Interruption.requested {
-            throw Interruption.exitCode  // what the signal cut short is no failure of its own
         }
-        if Interruption.requested { throw Interruption.exitCode }
     }
 
     /// The executable's entry: parse, run, and exit as ArgumentParser does (the executable's

@@ -111,6 +111,18 @@ package enum Interruption {
         }
     }
 
+    /// `running(_:)` for a tool whose body is async (alsa-mixer, alsa-midi): once a stop was asked,
+    /// whatever the body threw, or its return, ends the tool as interrupted.
+    package static func running(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            if requested { throw exitCode }
+            throw error
+        }
+        if requested { throw exitCode }
+    }
+
     /// Runs `body` in a task of its own, cancelled once a stop is asked: for a tool that waits in
     /// async code (alsa-mixer's monitor), where no EINTR reaches the wait. A signal handler cannot
     /// resume a task, so a watcher looks at the flag every 50 ms until `body` ends.
