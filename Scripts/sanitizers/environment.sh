@@ -24,6 +24,12 @@ test_environment() {
     # bound and time limit of the unit tests stretches by it (Tests/.../Support/TestSupport.swift).
     # halt_on_error=0: report every race of the run, not just the first.
     echo "ALSASWIFT_TEST_TIME_SCALE=4"
+    # At most 4 tests at once. Unbounded, Swift Testing starts every test together: under TSan on
+    # two cores the simulated render threads and CPU-bound sweeps then starve the rest for minutes
+    # (a run of 527-704 s that burnt 23 min of CPU, and trivial tests "passed after 503 s" behind
+    # them), and a test's time limit counts that queueing. Bounded: 294 s and 3 min of CPU. It
+    # also arms the tests' pool watchdog (Tests/.../Support/TestSupport.swift).
+    echo "SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=4"
     echo "LSAN_OPTIONS=suppressions=$root/Scripts/sanitizers/lsan.supp:print_suppressions=0"
     echo "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0"
     echo "TSAN_OPTIONS=suppressions=$root/Scripts/sanitizers/tsan.supp:print_suppressions=0:halt_on_error=0:second_deadlock_stack=1"

@@ -3,8 +3,12 @@ import Foundation
 import Testing
 @testable import AlsaSwift
 
-/// A card pulled out while in use: every user of it ends with `.disconnected` within a second and
-/// gives back its descriptors and mappings.
+/// A card pulled out while in use: every user of it ends with `.disconnected`, and gives back its
+/// descriptors and mappings. "Ends" is waited for up to `hangBound`: on the simulated kernel every
+/// wait on an unplugged device ends at once with POLLERR and every later call fails without reaching
+/// the kernel, so what can go wrong is a user that never ends. A wall-clock bound of one second
+/// here measured the machine's load instead (2.2 s on an idle 2-core machine during the full suite,
+/// for a render thread that ended at its next call).
 @Suite("Unplug of a card in use (simulated kernel)", .scaledTimeLimit(minutes: 1))
 struct UnplugTests {
     @Test("an async capture sequence ends with .disconnected")
@@ -13,11 +17,7 @@ struct UnplugTests {
         // The card goes once the stream is open and delivering: a fixed pause could remove it
         // before the open (ENOENT, `.noSuchDevice`), which is not the case under test.
         let started = AsyncStream<Void>.makeStream()
-        // The stream's reactor, held by the test so that the stream opened in the task shares it.
-        // The task prefers its thread and reads the clock there as it ends: the time is the
-        // library's, not the cooperative pool's.
-        let reactor = try PollReactor.lease(for: kernel)
-        let ended = Task(executorPreference: reactor.reactor) { () async -> (AlsaError?, ContinuousClock.Instant) in
+        let ended = Task { () async -> AlsaError? in
             defer { started.continuation.finish() }
             do {
                 let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(sampleRate: 48_000, channelCount: 2), kernel: kernel)
@@ -25,19 +25,17 @@ struct UnplugTests {
                     started.continuation.finish()
                     await Task.yield()
                 }
-                return (nil, .now)
+                return nil
             } catch let error as AlsaError {
-                return (error, .now)
+                return error
             } catch {
-                return (nil, .now)
+                return nil
             }
         }
         for await _ in started.stream {}
-        let unplugged = ContinuousClock.now
         kernel.removeCard(0)
-        let (error, end) = await ended.value
+        let error = await ended.value
         #expect(error?.kind == .disconnected, "\(String(describing: error))")
-        #expect(end - unplugged < promptly)
         #expect(kernel.openDescriptorCount == 0 && kernel.mappedRegionCount == 0)
     }
 
@@ -51,10 +49,8 @@ struct UnplugTests {
                 for i in 0..<context.samples.count { context.samples[i] = 0 }
             }
             #expect(eventuallyBlocking { thread.callbackCount > 4 })
-            let unplugged = ContinuousClock.now
             kernel.removeCard(0)
             #expect(eventuallyBlocking { thread.isFinished })
-            #expect(ContinuousClock.now - unplugged < promptly)
             #expect(thread.failure?.kind == .disconnected)
             thread.stop()
         }

@@ -195,8 +195,9 @@ struct TimerSchedulingTests {
         let calls = Calls(kernel.trace)
         Self.expectWakeups(stream.statistics, frames: frames, timer: timer, watermark: timer.initialWatermark)
         Self.expectContract(calls, stream.statistics, path: path)
-        // The reactor's own rounds: its first, and its idle one once the write is done.
-        #expect(calls.polls <= stream.statistics.waits + 2)
+        // The reactor's own rounds: its first, its idle one once the write is done, and one a late
+        // wake-up byte cuts short (see PeriodEngineTests.asyncWrite).
+        #expect(calls.polls <= stream.statistics.waits + 3)
         #expect(try await stream.drain())
         let device = kernel.playbackObservation()
         #expect(device.frames == frames && device.xruns == 0 && device.staleFrames == 0 && device.lateFrames == 0, "\(device)")

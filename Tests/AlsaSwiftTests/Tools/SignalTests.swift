@@ -53,10 +53,24 @@ struct SignalTests {
             } else {
                 posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0)
             }
+            // The tool starts as from a shell: no signal blocked, and SIGINT, SIGTERM and SIGALRM at
+            // their defaults. The test process is no such parent: its pool threads block signals, and
+            // its in-process tool tests have installed handlers of their own.
+            var attributes = posix_spawnattr_t()
+            posix_spawnattr_init(&attributes)
+            defer { posix_spawnattr_destroy(&attributes) }
+            var unblocked = sigset_t()
+            sigemptyset(&unblocked)
+            posix_spawnattr_setsigmask(&attributes, &unblocked)
+            var defaults = sigset_t()
+            sigemptyset(&defaults)
+            for number in [SIGINT, SIGTERM, SIGALRM] { sigaddset(&defaults, number) }
+            posix_spawnattr_setsigdefault(&attributes, &defaults)
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
             let argv = ([path] + arguments).map { strdup($0) } + [nil]
             defer { argv.forEach { free($0) } }
             var pid: pid_t = 0
-            let spawned = argv.withUnsafeBufferPointer { posix_spawn(&pid, path, &actions, nil, $0.baseAddress!, environ) }
+            let spawned = argv.withUnsafeBufferPointer { posix_spawn(&pid, path, &actions, &attributes, $0.baseAddress!, environ) }
             try #require(spawned == 0, "posix_spawn \(path): \(spawned)")
             self.pid = pid
         }
@@ -116,6 +130,17 @@ struct SignalTests {
             try? await Task.sleep(for: .milliseconds(5))
         }
         Issue.record("the tool never installed its signal handlers")
+    }
+
+    /// Waits until `child` has written audio to `path`: the file is longer than a WAV header.
+    static func waitUntilWriting(_ child: Child, to path: String) async {
+        let deadline = ContinuousClock.now + scaled(.seconds(20))
+        while child.isRunning {
+            if ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) > 44 { return }
+            if ContinuousClock.now > deadline { break }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        Issue.record("the tool wrote no audio to \(path) before it ended or the deadline")
     }
 
     /// Where a thread of a tool can sit blocked: the kernel function it sleeps in (/proc/…/wchan),
@@ -217,12 +242,8 @@ struct SignalTests {
         let process = try Child("alsa-record", ["-D", "sim", "-r", "8000", "-c", "1", "-f", "u8", path], errors: log)
         close(log)
         await Self.waitUntilHandling(process)
-        // Frames counted before the stop: the file grows past its 44-byte header.
-        let deadline = ContinuousClock.now + scaled(.seconds(20))
-        while process.isRunning, ContinuousClock.now < deadline,
-              ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) <= 44 {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        // Frames counted before the stop.
+        await Self.waitUntilWriting(process, to: path)
         #expect(await Self.interrupt(process, with: signal) != nil, "alsa-record did not end within \(Self.bound)")
         // 128 + the signal, as every tool ends after one (it used to be 0 here, against the README).
         #expect(process.exitStatus == 128 + signal)
@@ -246,6 +267,8 @@ struct SignalTests {
         defer { unlink(path) }
         let writing = try Child("alsa-tone", ["-q", "-r", "8000", "-c", "1", "--to", "2000", "-d", "3000", "-o", path])
         await Self.waitUntilHandling(writing)
+        // Inside its loop: the file has grown past its header (a signal sent earlier proves less).
+        await Self.waitUntilWriting(writing, to: path)
         #expect(await Self.interrupt(writing, with: signal) != nil, "alsa-tone -o did not end within \(Self.bound)")
         #expect(writing.exitStatus == 128 + signal)
         let reader = try WAVReader(path: path)
