@@ -48,11 +48,18 @@ struct DuplexRecipeIntegrationTests {
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: logs) }
         let captureErrors = logs.appendingPathComponent("arecord.err").path, playbackErrors = logs.appendingPathComponent("aplay.err").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "{ arecord -D \(capture) \(format) -d \(seconds) 2>'\(captureErrors)'; } | aplay -D \(playback) \(format) 2>'\(playbackErrors)'"]
-        try process.run()
-        process.waitUntilExit()
+        // Spawned and waited for directly: Foundation's Process waits on a run-loop socket pair,
+        // which the guest sometimes could not make ("Could not create wakeup socket pair for
+        // CFSocket"), and waitUntilExit then never returned (the rig's 900 s timeout ended it).
+        let script = "{ arecord -D \(capture) \(format) -d \(seconds) 2>'\(captureErrors)'; } | aplay -D \(playback) \(format) 2>'\(playbackErrors)'"
+        let words: [String] = ["/bin/sh", "-c", script]
+        let argv = words.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = argv.withUnsafeBufferPointer { posix_spawn(&pid, "/bin/sh", nil, nil, $0.baseAddress!, environ) }
+        try #require(spawned == 0, "posix_spawn /bin/sh: \(spawned)")
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let captureLog = (try? String(contentsOfFile: captureErrors, encoding: .utf8)) ?? ""
         let playbackLog = (try? String(contentsOfFile: playbackErrors, encoding: .utf8)) ?? ""
         return PeerXruns(capture: captureLog.components(separatedBy: "overrun!!!").count - 1,

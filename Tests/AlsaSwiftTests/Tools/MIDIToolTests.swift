@@ -102,13 +102,7 @@ extension ToolTests {
             let process = try SignalTests.Child("alsa-midi", ["-D", "sim", "-p", "hw:1,0", "-S", "90 3C 7F", "-d", "--json"], output: output)
             close(output)
             await SignalTests.waitUntilHandling(process)
-            let deadline = ContinuousClock.now + scaled(.seconds(20))
-            var printed = ""
-            while process.isRunning, ContinuousClock.now < deadline {
-                printed = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-                if printed.hasSuffix("\n") { break }
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            let printed = try await SignalTests.firstLines(of: process, in: path)
             let line = try JSONDecoder().decode(MIDIDumpLine.self, from: Data(printed.utf8))
             #expect(line.event == "noteOn" && line.note == 60 && line.velocity == 127)
             #expect(await SignalTests.interrupt(process, with: SIGINT) != nil, "alsa-midi -d did not end within \(SignalTests.bound)")

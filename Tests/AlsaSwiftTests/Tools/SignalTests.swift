@@ -143,6 +143,18 @@ struct SignalTests {
         Issue.record("the tool wrote no audio to \(path) before it ended or the deadline")
     }
 
+    /// What `child` has printed to `path` once it ends a line (or ends, or 20 s scaled pass).
+    static func firstLines(of child: Child, in path: String) async throws -> String {
+        let deadline = ContinuousClock.now + scaled(.seconds(20))
+        var printed = ""
+        while child.isRunning, ContinuousClock.now < deadline {
+            printed = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            if printed.hasSuffix("\n") { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return printed
+    }
+
     /// Where a thread of a tool can sit blocked: the kernel function it sleeps in (/proc/…/wchan),
     /// with the system call that got it there as the fallback when the kernel hides wchan.
     struct BlockedIn: Sendable {
@@ -286,13 +298,7 @@ struct SignalTests {
         let process = try Child("alsa-mixer", ["-D", "sim", "--json", "--count", "100", "monitor"], output: output)
         close(output)
         await Self.waitUntilHandling(process)
-        let deadline = ContinuousClock.now + scaled(.seconds(20))
-        var printed = ""
-        while process.isRunning, ContinuousClock.now < deadline {
-            printed = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-            if printed.hasSuffix("\n") { break }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        let printed = try await Self.firstLines(of: process, in: path)
         #expect(!printed.isEmpty, "the first change was not printed as it came")
         #expect(await Self.interrupt(process, with: SIGINT) != nil, "alsa-mixer monitor did not end within \(Self.bound)")
         #expect(process.exitStatus == 130)
