@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "alsa-info", targets: ["alsa-info"]),
         .executable(name: "alsa-mixer", targets: ["alsa-mixer"]),
         .executable(name: "alsa-midi", targets: ["alsa-midi"]),
+        .executable(name: "alsa-loop", targets: ["alsa-loop"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
@@ -87,6 +88,8 @@ let package = Package(
         .executableTarget(name: "alsa-mixer", dependencies: ["AlsaTools"], path: "Examples/alsa-mixer",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(name: "alsa-midi", dependencies: ["AlsaTools"], path: "Examples/alsa-midi",
+                          swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(name: "alsa-loop", dependencies: ["AlsaTools"], path: "Examples/alsa-loop",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
         // Top-level code awaiting a stream's write: run by TopLevelAwaitTests.
         .executableTarget(name: "top-level-await", dependencies: ["AlsaSwift", "AlsaSimulation",

@@ -23,7 +23,7 @@ let package = Package(
         // The AlsaSwift side of the transport's per-period measurements: the same loop as
         // CBaseline/alsa_loop.c.
         .executableTarget(
-            name: "alsa-loop",
+            name: "period-bench",
             dependencies: [
                 "BenchmarkSupport",
                 .product(name: "AlsaSwift", package: "AlsaSwift"),

@@ -6,12 +6,13 @@ import Foundation
 
 /// Every tool's command line on any arguments (the first byte picks the tool, the rest are
 /// NUL-separated words): parsed and validated, and what a valid one computes before it would touch
-/// a real device. alsa-info reports and alsa-mixer runs `list`, `get`, `set` and `monitor` on the
+/// a real device. alsa-loop negotiates its duplex stream on the simulated machine (both sides at
+/// the rate, channels, format and round trip given, without running it); alsa-info reports and alsa-mixer runs `list`, `get`, `set` and `monitor` on the
 /// simulated machine, so a setting reaches the arithmetic that applies it. Bad command lines are
 /// refused with a reason, never a trap.
 enum ArgumentsFuzz {
     /// The tools by the first byte (modulo their count: seeds written for fewer tools keep theirs).
-    static let tools: [@Sendable ([String]) -> Void] = [play, record, tone, info, mixer, midi]
+    static let tools: [@Sendable ([String]) -> Void] = [play, record, tone, info, mixer, midi, loop]
 
     // libFuzzer runs one input at a time on one thread: scratch shared between inputs is safe.
     nonisolated(unsafe) static let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: 1 << 16)
@@ -105,5 +106,16 @@ enum ArgumentsFuzz {
             done.signal()
         }
         done.wait()
+    }
+
+    /// The request, and on `sim` both sides negotiated to it (opened, configured, linked, closed).
+    static func loop(_ arguments: [String]) {
+        guard let command = try? AlsaLoop.parse(arguments) else { return }
+        _ = deviceCount(command.sampleRate, "rate")
+        _ = deviceCount(command.channelCount, "channels")
+        let request = command.request
+        guard let capture = SimulatedMachine.hardwareName(for: command.capture),
+              let playback = SimulatedMachine.hardwareName(for: command.playback) else { return }
+        _ = try? DuplexStream(capture: capture, playback: playback, request: request, kernel: SimulatedMachine.make())
     }
 }

@@ -2,7 +2,7 @@
 """The instructions of a loop's measured window, from callgrind run with
 --zero-before=access --dump-before=faccessat.
 
-Both loops (alsa-loop and its C twin) call access("alsa-loop:window-start") after their warm-up
+Both loops (period-bench and its C twin) call access("alsa-loop:window-start") after their warm-up
 and faccessat(AT_FDCWD, "alsa-loop:window-end") after their last period. Callgrind zeroes its
 counters at every access() entry, which costs nothing while the stream runs, and writes a part at
 the faccessat() entry, so that part holds exactly the window: the periods, the start marker's own

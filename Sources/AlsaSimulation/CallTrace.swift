@@ -45,6 +45,8 @@ public struct SimulatedCallRecord: Sendable, Equatable {
     public var hardwareParameterFlags: UInt32?
     /// nil when the call succeeded.
     public var errno: Errno?
+    /// For an ioctl: the descriptor it was made on (which PCM, where several are open).
+    public var descriptor: Int32?
 
     /// A record of one call; the simulated kernel makes these, tests compare against them.
     public init(call: SimulatedCall, request: UInt? = nil, requestName: String? = nil, syncPtrFlags: UInt32? = nil,
@@ -72,7 +74,7 @@ enum RequestNames {
         ALSA_IOCTL_XRUN: "XRUN", ALSA_IOCTL_FORWARD: "FORWARD", ALSA_IOCTL_WRITEI_FRAMES: "WRITEI_FRAMES",
         ALSA_IOCTL_READI_FRAMES: "READI_FRAMES", ALSA_IOCTL_WRITEN_FRAMES: "WRITEN_FRAMES",
         ALSA_IOCTL_READN_FRAMES: "READN_FRAMES",
-        0x4004_4160: "LINK", 0x0000_4161: "UNLINK",
+        ALSA_IOCTL_LINK: "LINK", ALSA_IOCTL_UNLINK: "UNLINK",
         ALSA_IOCTL_RAWMIDI_PVERSION: "RAWMIDI_PVERSION", ALSA_IOCTL_RAWMIDI_INFO: "RAWMIDI_INFO",
         ALSA_IOCTL_RAWMIDI_PARAMS: "RAWMIDI_PARAMS", ALSA_IOCTL_RAWMIDI_STATUS: "RAWMIDI_STATUS",
         ALSA_IOCTL_RAWMIDI_DROP: "RAWMIDI_DROP", ALSA_IOCTL_RAWMIDI_DRAIN: "RAWMIDI_DRAIN",

@@ -56,6 +56,10 @@ struct PCMCore {
             case State.running: xrun()
             default: throw .badFileDescriptorState
             }
+        case ALSA_IOCTL_LINK: try link(Int32(truncatingIfNeeded: Int(bitPattern: argument)))
+        case ALSA_IOCTL_UNLINK:
+            guard s.linkGroup != nil else { throw .alreadyInProcess }
+            s.unlink()
         case ALSA_IOCTL_FORWARD, ALSA_IOCTL_REWIND: try move(argument.pointer(UInt.self), forward: request == ALSA_IOCTL_FORWARD)
         case ALSA_IOCTL_WRITEI_FRAMES, ALSA_IOCTL_READI_FRAMES:
             // The kernel picks the direction from the stream, not from the request number.
@@ -83,7 +87,7 @@ struct PCMCore {
                 throw error
             }
         default:
-            throw .inappropriateIOCTLForDevice  // ENOTTY: not a PCM ioctl (LINK needs a second device)
+            throw .inappropriateIOCTLForDevice  // ENOTTY: not a PCM ioctl
         }
         return 0
     }
@@ -301,123 +305,165 @@ struct PCMCore {
 
     // MARK: state changes
 
+    /// snd_pcm_prepare, a group action: every member must be preparable, then all are prepared.
     private func prepare() throws(Errno) {
-        switch s.state {
-        case State.open, State.disconnected: throw .badFileDescriptorState
-        case State.running: throw .resourceBusy
-        case State.draining where !s.capture: throw .resourceBusy
-        default: break
-        }
-        s.resetPointers()
-        s.observation.resetSyncCounters()
-        s.state = State.prepared
-    }
-
-    private func reset() throws(Errno) {
-        guard [State.running, State.prepared, State.paused, State.suspended].contains(s.state), let setup = s.setup else {
-            throw .badFileDescriptorState
-        }
-        if s.state == State.running {
-            s.updateHardwarePointer()
-            guard s.state == State.running else { throw .brokenPipe }
-            // snd_pcm_lib_ioctl_reset keeps only the position in the ring.
-            s.hwPtr %= UInt(setup.bufferSize)
-            s.dmaPosition %= UInt(setup.bufferSize)
-        }
-        s.applPtr = s.hwPtr
-        // The frames RESET skipped were not handed to the CPU (capture), and none is committed (playback).
-        s.ackedApplPtr = s.applPtr
-    }
-
-    func start() throws(Errno) {
-        guard s.state == State.prepared else { throw .badFileDescriptorState }
-        // snd_pcm_playback_data: nothing to play is EPIPE, unless the stream never stops.
-        if !s.capture && s.stopThreshold < s.boundary && s.hwAvail <= 0 { throw .brokenPipe }
-        s.state = State.running
-        s.captureFrame = 0
-        s.framesIntoPeriod = 0
-        s.trigger()
-    }
-
-    private func xrun() {
-        s.state = State.xrun
-        s.observation.xruns += 1
-        s.trigger()
-    }
-
-    private func drop() throws(Errno) {
-        guard s.state != State.open, s.state != State.disconnected else { throw .badFileDescriptorState }
-        if s.isRunning {
-            s.updateHardwarePointer()
-            s.trigger()
-        }
-        s.state = State.setup
-    }
-
-    private func drain() throws(Errno) {
-        switch s.state {
-        case State.open, State.disconnected, State.suspended: throw .badFileDescriptorState
-        case State.paused: s.state = State.running
-        default: break
-        }
-        if s.capture {
-            // A capture stream stops; what was captured stays readable until it is read.
-            if s.state == State.running {
-                s.updateHardwarePointer()
-                if s.state == State.running { s.state = s.avail > 0 ? State.draining : State.setup }
-            }
-        } else {
-            switch s.state {
-            case State.prepared:
-                if s.hwAvail > 0 {
-                    s.state = State.draining
-                    s.framesIntoPeriod = 0
-                } else {
-                    s.state = State.setup
-                }
-            case State.running: s.state = State.draining
-            case State.xrun: s.state = State.setup
+        for member in s.group {
+            switch member.state {
+            case State.open, State.disconnected: throw .badFileDescriptorState
+            case State.running: throw .resourceBusy
+            case State.draining where !member.capture: throw .resourceBusy
             default: break
             }
         }
+        for member in s.group {
+            member.resetPointers()
+            member.observation.resetSyncCounters()
+            member.state = State.prepared
+        }
+    }
+
+    /// snd_pcm_reset, a group action.
+    private func reset() throws(Errno) {
+        for member in s.group {
+            guard [State.running, State.prepared, State.paused, State.suspended].contains(member.state), member.setup != nil else {
+                throw .badFileDescriptorState
+            }
+        }
+        for member in s.group {
+            guard let setup = member.setup else { continue }
+            if member.state == State.running {
+                member.updateHardwarePointer()
+                guard member.state == State.running else { throw .brokenPipe }
+                // snd_pcm_lib_ioctl_reset keeps only the position in the ring.
+                member.hwPtr %= UInt(setup.bufferSize)
+                member.dmaPosition %= UInt(setup.bufferSize)
+            }
+            member.applPtr = member.hwPtr
+            // The frames RESET skipped were not handed to the CPU (capture), and none is committed (playback).
+            member.ackedApplPtr = member.applPtr
+        }
+    }
+
+    /// snd_pcm_start, a group action: every member must be prepared (and a playback member have
+    /// something to play); then all start with one trigger timestamp.
+    func start() throws(Errno) {
+        for member in s.group {
+            guard member.state == State.prepared else { throw .badFileDescriptorState }
+            // snd_pcm_playback_data: nothing to play is EPIPE, unless the stream never stops.
+            if !member.capture && member.stopThreshold < member.boundary && member.hwAvail <= 0 { throw .brokenPipe }
+        }
+        for member in s.group {
+            member.state = State.running
+            member.captureFrame = 0
+            member.framesIntoPeriod = 0
+            member.trigger()
+        }
+    }
+
+    /// XRUN: this stream's xrun stops its whole group.
+    private func xrun() { s.forceXrun() }
+
+    /// snd_pcm_drop: snd_pcm_stop(SETUP) on the group.
+    private func drop() throws(Errno) {
+        for member in s.group where member.state == State.open || member.state == State.disconnected { throw .badFileDescriptorState }
+        for member in s.group {
+            if member.isRunning {
+                member.updateHardwarePointer()
+                member.trigger()
+            }
+            member.state = State.setup
+        }
+    }
+
+    /// LINK: the substream behind descriptor `fd` joins this one's group (snd_pcm_link).
+    private func link(_ fd: Int32) throws(Errno) {
+        guard let other = kernel.substream(onDescriptor: fd) else { throw .badFileDescriptorState }
+        guard other !== s else { throw .invalidArgument }
+        guard s.state != State.open, s.state == other.state else { throw .badFileDescriptorState }
+        guard other.linkGroup == nil else { throw .alreadyInProcess }
+        let group = s.linkGroup ?? LinkGroup(members: [s])
+        s.linkGroup = group
+        group.members.append(other)
+        other.linkGroup = group
+    }
+
+    /// snd_pcm_drain: drain_init on the whole group (playback members drain, capture members
+    /// stop), then, blocking, a wait for every playback member's drain to end.
+    private func drain() throws(Errno) {
+        switch s.state {
+        case State.open, State.disconnected, State.suspended: throw .badFileDescriptorState
+        default: break
+        }
+        for member in s.group { beginDrain(member) }
         // Non-blocking: the caller polls for the end of the drain.
         if s.nonBlocking { throw .resourceTemporarilyUnavailable }
         var periods = 0
-        while s.state == State.draining && !s.capture {
-            kernel.sleepOnePeriod(s)
+        while let draining = s.group.first(where: { $0.state == State.draining && !$0.capture }) {
+            kernel.sleepOnePeriod(draining)
             periods += 1
             if periods > 1 << 20 { throw .ioError }
         }
         if s.state == State.suspended { throw .streamPipe }
     }
 
-    private func pause(push: Bool) throws(Errno) {
-        guard s.hardware.info & ALSA_INFO_PAUSE != 0 else { throw .noFunction }
-        if push {
-            guard s.state == State.running else { throw .badFileDescriptorState }
-            s.updateHardwarePointer()
-            if s.state == State.running {
-                s.state = State.paused
-                s.trigger()
+    private func beginDrain(_ m: Substream) {
+        if m.state == State.paused { m.state = State.running }
+        if m.capture {
+            // A capture stream stops; what was captured stays readable until it is read.
+            if m.state == State.running {
+                m.updateHardwarePointer()
+                if m.state == State.running { m.state = m.avail > 0 ? State.draining : State.setup }
             }
         } else {
-            guard s.state == State.paused else { throw .badFileDescriptorState }
-            s.state = State.running
-            s.trigger()
+            switch m.state {
+            case State.prepared:
+                if m.hwAvail > 0 {
+                    m.state = State.draining
+                    m.framesIntoPeriod = 0
+                } else {
+                    m.state = State.setup
+                }
+            case State.running: m.state = State.draining
+            case State.xrun: m.state = State.setup
+            default: break
+            }
         }
     }
 
-    private func resume() throws(Errno) {
-        guard s.hardware.info & ALSA_INFO_RESUME != 0 else { throw .noFunction }
-        guard s.state == State.suspended else { throw .badFileDescriptorState }
-        switch s.hardware.resume {
-        case .unsupported: throw .noFunction
-        case .busy(let times) where s.resumeAttempts < times:
-            s.resumeAttempts += 1
-            throw .resourceTemporarilyUnavailable
-        default: break
+    /// snd_pcm_pause, a group action.
+    private func pause(push: Bool) throws(Errno) {
+        for member in s.group {
+            guard member.hardware.info & ALSA_INFO_PAUSE != 0 else { throw .noFunction }
+            guard member.state == (push ? State.running : State.paused) else { throw .badFileDescriptorState }
         }
-        s.state = s.status.pointee.suspended_state
+        for member in s.group {
+            if push {
+                member.updateHardwarePointer()
+                if member.state == State.running {
+                    member.state = State.paused
+                    member.trigger()
+                }
+            } else {
+                member.state = State.running
+                member.trigger()
+            }
+        }
+    }
+
+    /// snd_pcm_resume, a group action.
+    private func resume() throws(Errno) {
+        for member in s.group {
+            guard member.hardware.info & ALSA_INFO_RESUME != 0 else { throw .noFunction }
+            guard member.state == State.suspended else { throw .badFileDescriptorState }
+            switch member.hardware.resume {
+            case .unsupported: throw .noFunction
+            case .busy(let times) where member.resumeAttempts < times:
+                member.resumeAttempts += 1
+                throw .resourceTemporarilyUnavailable
+            default: break
+            }
+        }
+        for member in s.group { member.state = member.status.pointee.suspended_state }
     }
 
     // MARK: read and write

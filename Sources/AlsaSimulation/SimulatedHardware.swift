@@ -29,6 +29,12 @@ public struct SimulatedHardware: Sendable, Equatable {
     /// runtime->delay: frames the driver declares between its buffer and the converter (a FIFO, a
     /// codec's pipeline). STATUS and DELAY add it to the delay of a running stream.
     public var extraDelayFrames: Int = 0
+    /// How far the device's crystal is off, in parts per million of its rate (positive: fast).
+    /// Two cards with different values are two clocks; one card's devices share its clock.
+    public var clockDeviation: Int = 0
+    /// A loopback card like snd-aloop: its clock follows the card's "PCM Rate Shift 100000"
+    /// controls (`SimulatedKernel.addLoopbackCard`).
+    public var isLoopback = false
     /// The accuracy the model reports for link timestamps (when `info` has HAS_LINK_ATIME).
     public static let linkTimestampAccuracyNanoseconds: UInt32 = 250
 
@@ -99,6 +105,20 @@ public struct SimulatedHardware: Sendable, Equatable {
                           rates: .list([8000, 11025, 16000, 22050, 32000, 44100, 48000, 88200, 96000, 192000]),
                           periodBytes: 64...262_144, periods: 2...1024, bufferBytesMax: 1 << 20,
                           architecture: .x86, resume: .supported, name: "ExplicitSync PCM")
+    }
+
+    /// Like snd-aloop: interleaved and non-interleaved, mmap and read/write, pause and resume,
+    /// S16 to FLOAT in 1-32 channels at 8-192 kHz, 2 MiB of buffer, and a clock its "PCM Rate
+    /// Shift 100000" controls slow or speed up.
+    public static var loopback: SimulatedHardware {
+        var hardware = SimulatedHardware(info: ALSA_INFO_MMAP | ALSA_INFO_MMAP_VALID | ALSA_INFO_INTERLEAVED | ALSA_INFO_NONINTERLEAVED
+                                            | ALSA_INFO_PAUSE | ALSA_INFO_RESUME,
+                                         accessMask: mmapAccesses | readWriteAccesses,
+                                         formats: [2, 6, 10, 14, 32], channelCount: 1...32, rates: .continuous(8000...192_000),
+                                         periodBytes: 64...1_048_576, periods: 1...1024, bufferBytesMax: 2 * 1_048_576,
+                                         architecture: .x86, resume: .supported, name: "Loopback PCM")
+        hardware.isLoopback = true
+        return hardware
     }
 
     /// A driver that must see every appl_ptr move (like SOF): SYNC_APPLPTR.

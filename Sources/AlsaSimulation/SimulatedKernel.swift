@@ -44,8 +44,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         return nextDescriptor
     }
     private var regions: [UnsafeMutableRawPointer: Region] = [:]
-    /// The machine's CLOCK_MONOTONIC: what PCM timestamps and timers read.
-    var clock = SimulatedClock()
+    /// The machine's monotonic clock, which every substream's timestamps and every timer read.
+    let clock = SimulatedClock()
     /// Open timer descriptors and their deadlines (nanoseconds since boot; nil: disarmed).
     var timers: [Int32: UInt64?] = [:]
     /// How late a timer wakes its sleeper, past its deadline (SimulatedKernel+Timers.swift).
@@ -83,7 +83,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
             for capture in directions.map({ $0 == .capture }) {
                 let path = Self.devicePath(card: card, device: device, capture: capture)
                 if substreams[path].map({ $0.removed }) ?? true { created.append(path) }
-                substreams[path] = Substream(card: card, device: device, capture: capture, hardware: hardware)
+                substreams[path] = Substream(card: card, device: device, capture: capture, hardware: hardware, clock: clock)
             }
             // The kernel registers a card's control device after its other devices.
             if cardIsNew { created.append(Self.controlPath(card: card)) }
@@ -106,14 +106,28 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
 
     // MARK: the test's controls
 
-    /// Moves every running DMA engine by `frames`, and the clock with them.
+    /// Lets the time `frames` frames last pass, at the rate of the first running stream (of the
+    /// first configured one when none runs): every running DMA engine moves, each by its own clock.
     public func advance(frames: Int) {
-        locked { elapse { _ in frames } }
+        locked {
+            guard let reference = referenceSetup else { return clock.advance(frames: frames, rate: 48_000) }
+            passTime(frames: frames, rate: reference.sampleRate)
+        }
     }
 
-    /// Moves every running DMA engine by `periods` of its own period size, and the clock with them.
+    /// Lets `periods` periods of the first running stream (of the first configured one when none
+    /// runs) pass.
     public func advance(periods: Int) {
-        locked { elapse { periods * ($0.setup?.periodSize ?? 0) } }
+        locked {
+            guard let reference = referenceSetup else { return }
+            passTime(frames: periods * reference.periodSize, rate: reference.sampleRate)
+        }
+    }
+
+    /// The setup whose rate measures time a test lets pass.
+    private var referenceSetup: Substream.Setup? {
+        let open = openSubstreams
+        return (open.first { $0.isRunning } ?? open.first { $0.setup != nil })?.setup
     }
 
     /// The next `times` calls of `call` (and `request`, for ioctls) fail with `errno` without running,
@@ -125,6 +139,18 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     /// Every matching call from the `skipped + 1`th on fails with `errno`: a device that broke for good.
     public func injectPersistently(_ errno: Errno, into call: SimulatedCall, request: UInt? = nil, after skipped: Int = 0) {
         locked { faults.arm(errno, call: call, request: request, after: skipped, times: nil) }
+    }
+
+    /// An xrun of a running substream as its driver would report it (snd_pcm_stop_xrun): the
+    /// substream and every substream linked to it stop in XRUN. False when it is not running.
+    @discardableResult
+    public func forceXrun(card: Int = 0, device: Int = 0, direction: StreamDirection) -> Bool {
+        locked {
+            guard let s = substreams[Self.devicePath(card: card, device: device, capture: direction == .capture)],
+                  s.isOpen, s.state == State.running else { return false }
+            s.forceXrun()
+            return true
+        }
     }
 
     /// A system suspend: every stream with a configuration in use goes to SUSPENDED, remembering
@@ -256,7 +282,6 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
             guard let s = substreams[path], !s.removed else { return try fail(&record, .noSuchFileOrDirectory) }
             guard !s.isOpen else { return try fail(&record, .resourceBusy) }
             s.open(nonBlocking: flags & O_NONBLOCK != 0)
-            s.clock = clock
             let fd = nextDescriptor
             nextDescriptor += 1
             files[fd] = s
@@ -307,6 +332,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         try locked { () throws(Errno) -> Int32 in
             var record = SimulatedCallRecord(call: .ioctl, request: request,
                                              requestName: RequestNames.table[request] ?? "0x\(String(request, radix: 16))")
+            record.descriptor = fd.rawValue
             if request == ALSA_IOCTL_SYNC_PTR, let argument {
                 let sync = argument.assumingMemoryBound(to: snd_pcm_sync_ptr.self).pointee
                 record.syncPtrFlags = sync.flags
@@ -338,7 +364,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 }
             }
             guard let s = files[fd.rawValue] else { return try fail(&record, .badFileDescriptor) }
-            if framesPerCall > 0 && !isStalled { elapse { _ in framesPerCall } }
+            if framesPerCall > 0 && !isStalled { passTime(frames: framesPerCall, rate: s.setup?.sampleRate ?? 48_000) }
             let result: Int32
             do throws(Errno) {
                 result = try PCMCore(kernel: self, s: s).ioctl(request, argument)
@@ -475,14 +501,12 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 let due = (0..<count).compactMap { timers[descriptors[$0].fd].flatMap { $0 } }.min().map { $0 + timerLatency }
                 if let pacing = clocks.first, let setup = pacing.setup {
                     // To the next period interrupt of the first running stream, the timer or the timeout.
-                    var step = min(setup.periodSize - pacing.framesIntoPeriod, clock.frames(until: end, rate: setup.sampleRate))
-                    if let due { step = min(step, max(clock.frames(until: due, rate: setup.sampleRate), 1)) }
-                    let before = clock
-                    elapse { _ in step }
-                    // A stream that stopped at once (an xrun) must not stop the clock: the wait goes on.
-                    if clock == before { clock.advance(frames: step, rate: setup.sampleRate) }
+                    let rate = setup.sampleRate
+                    var step = min(pacing.referenceFramesToInterrupt(referenceRate: rate), clock.frames(until: end, rate: rate))
+                    if let due { step = min(step, max(clock.frames(until: due, rate: rate), 1)) }
+                    passTime(frames: step, rate: rate)
                 } else if let due {
-                    elapse(until: min(due, end))
+                    passTime(until: min(due, end))
                 } else {
                     return nil
                 }
@@ -576,8 +600,12 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         !plugged(card).isEmpty || !pluggedMIDI(card).isEmpty
     }
 
-    /// Every open file's substream (each substream is open at most once).
-    private var openSubstreams: [Substream] { Array(files.values) }
+    /// Every open file's substream (each substream is open at most once), in the order opened, so
+    /// that time passes for them in the same order in every run.
+    private var openSubstreams: [Substream] { files.sorted { $0.key < $1.key }.map(\.value) }
+
+    /// The substream open on descriptor `fd`, for LINK. Lock held.
+    func substream(onDescriptor fd: Int32) -> Substream? { files[fd] }
 
     func locked<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         lock.lock()
@@ -605,34 +633,45 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     /// Runs the clock to the next period interrupt of `s`: a caller sleeping in the kernel. Called
     /// from inside an ioctl, with the lock already held.
     func sleepOnePeriod(_ s: Substream) {
-        let step = (s.setup?.periodSize ?? 1) - s.framesIntoPeriod
-        elapse { _ in step }
+        guard let rate = s.setup?.sampleRate else { return }
+        passTime(frames: s.referenceFramesToInterrupt(referenceRate: rate), rate: rate)
     }
 
-    /// Time passes: every running DMA engine moves `frames(substream)` frames from the machine's
-    /// clock, and the clock moves to the latest of them (it stays when nothing runs). Every
-    /// substream then reads the machine's clock again. Lock held.
-    func elapse(_ frames: (Substream) -> Int) {
-        var latest = clock
-        for s in openSubstreams where s.isRunning {
-            s.run(frames: frames(s))
-            if s.clock.isLater(than: latest) { latest = s.clock }
+    /// `frames` frames at `rate` pass: the clock moves, and every open substream's DMA engine with
+    /// it, by its own clock. Steps end at the next period interrupt of any running substream, so
+    /// that each interrupt is stamped at its own time. Lock held.
+    func passTime(frames: Int, rate: Int) {
+        let open = openSubstreams
+        for s in open { s.clockRatio = clockRatio(of: s) }
+        var remaining = frames
+        while remaining > 0 {
+            var step = remaining
+            for s in open where s.isRunning { step = min(step, s.referenceFramesToInterrupt(referenceRate: rate)) }
+            clock.advance(frames: step, rate: rate)
+            for s in open { s.run(frames: s.framesDue(after: step, referenceRate: rate)) }
+            remaining -= step
         }
-        clock = latest
-        for s in openSubstreams { s.clock = clock }
     }
 
-    /// Time passes up to `instant`: each running DMA engine moves as many frames as that takes at
-    /// its rate, and the clock reaches `instant` even when nothing runs. Lock held.
-    func elapse(until instant: UInt64) {
-        var latest = clock
-        for s in openSubstreams where s.isRunning {
-            guard let setup = s.setup else { continue }
-            s.run(frames: s.clock.frames(until: instant, rate: setup.sampleRate))
-            if s.clock.isLater(than: latest) { latest = s.clock }
+    /// Time passes up to `instant` (a sleeper on a timer): every running DMA engine moves as far as
+    /// that takes, and the clock reaches `instant` even when nothing runs. Lock held.
+    func passTime(until instant: UInt64) {
+        if let reference = referenceSetup {
+            passTime(frames: clock.frames(until: instant, rate: reference.sampleRate), rate: reference.sampleRate)
         }
-        latest.advance(to: instant)
-        clock = latest
-        for s in openSubstreams { s.clock = clock }
+        clock.advance(to: instant)
+    }
+
+    /// How fast `s`'s device runs against the machine's clock: its crystal, and for a loopback
+    /// card the "PCM Rate Shift 100000" control of its cable, which snd-aloop reads for both ends
+    /// (the control of the capture side's device: a playback substream's cable ends at device ^ 1).
+    private func clockRatio(of s: Substream) -> ClockRatio {
+        var shift = 100_000
+        if s.hardware.isLoopback, let mixer = mixers[s.card],
+           let control = mixer.element(where: { $0.name == SimulatedKernel.rateShiftControlName && $0.interface == .pcm
+                                                 && $0.device == (s.capture ? s.device : s.device ^ 1) && $0.subdevice == 0 }) {
+            shift = control.values.first ?? 100_000
+        }
+        return ClockRatio(ppm: s.hardware.clockDeviation, rateShift: shift)
     }
 }

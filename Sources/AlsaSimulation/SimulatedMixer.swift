@@ -55,6 +55,11 @@ final class SimulatedMixer {
         slots.first { $0.element.name == name && $0.element.index == index }?.element
     }
 
+    /// The first element that `matches` says is the one.
+    func element(where matches: (SimulatedControlElement) -> Bool) -> SimulatedControlElement? {
+        slots.first { matches($0.element) }?.element
+    }
+
     func unsubscribe(_ fd: Int32) { queues[fd] = nil }
 
     /// How many control files are subscribed.

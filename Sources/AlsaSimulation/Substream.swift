@@ -87,10 +87,16 @@ final class Substream {
     var framesIntoPeriod = 0
     /// Capture frames produced since the last START: the signal's frame number.
     var captureFrame: UInt64 = 0
-    /// The machine's clock as this substream sees it. The kernel sets it to its own before time
-    /// passes; while the DMA engine runs, it moves with the frames (period boundaries stamped
-    /// exactly), and the kernel's clock follows.
-    var clock = SimulatedClock()
+    /// The machine's clock, which timestamps read.
+    let clock: SimulatedClock
+    /// How fast this device's clock runs against the machine's (set by the kernel before time
+    /// passes: the hardware's crystal, a loopback card's rate shift).
+    var clockRatio = ClockRatio.exact
+    /// What the time passed so far leaves below a frame of this device, in units of
+    /// 1 / (reference rate × `clockRatio.denominator`) frame.
+    private var clockPhase: Int128 = 0
+    /// The reference rate `clockPhase` is counted in.
+    private var clockPhaseRate = 0
     /// runtime->no_period_wakeup: the stream asked for no period interrupts (HW_PARAMS flag
     /// NO_PERIOD_WAKEUP) and the device offers that (INFO_NO_PERIOD_WAKEUP). The DMA engine then
     /// moves on without ever updating hw_ptr or waking a poller; only the app's own pointer
@@ -111,12 +117,19 @@ final class Substream {
     var captureSource: (@Sendable (UInt64, Int) -> UInt8)?
     /// RESUME attempts refused since the last suspend, for `ResumeBehaviour.busy`.
     var resumeAttempts = 0
+    /// The link group (snd_pcm_group) when LINK put this substream in one; nil: its own group.
+    var linkGroup: LinkGroup?
 
-    init(card: Int, device: Int, capture: Bool, hardware: SimulatedHardware) {
+    /// The substreams the PCM core's group actions (START, DROP, PREPARE, an xrun...) act on:
+    /// the link group, or this substream alone.
+    var group: [Substream] { linkGroup?.members ?? [self] }
+
+    init(card: Int, device: Int, capture: Bool, hardware: SimulatedHardware, clock: SimulatedClock) {
         self.card = card
         self.device = device
         self.capture = capture
         self.hardware = hardware
+        self.clock = clock
     }
 
     var explicitSync: Bool { hardware.info & ALSA_INFO_EXPLICIT_SYNC != 0 }
@@ -171,6 +184,7 @@ final class Substream {
     }
 
     func close() {
+        unlink()
         isOpen = false
         disconnected = false
         setup = nil
@@ -312,12 +326,10 @@ final class Substream {
         updateState()
     }
 
-    /// The substream's clock now.
-    var now: timespec { Self.clockTime(nanoseconds: clock.nanoseconds) }
+    /// The machine's clock now.
+    var now: timespec { clock.now }
 
-    static func clockTime(nanoseconds: UInt64) -> Glibc.timespec {
-        Glibc.timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
-    }
+    static func clockTime(nanoseconds: UInt64) -> Glibc.timespec { SimulatedClock.time(nanoseconds) }
 
     /// snd_pcm_trigger_tstamp: at start, stop, pause and release, xrun.
     func trigger() {
@@ -333,9 +345,38 @@ final class Substream {
         if state == State.draining {
             if avail >= UInt(setup.bufferSize) { state = State.setup }
         } else if state == State.running && avail >= stopThreshold {
-            state = State.xrun
-            observation.xruns += 1
-            trigger()
+            stopGroupForXrun()
+        }
+    }
+
+    /// snd_pcm_stop(substream, XRUN) (__snd_pcm_xrun): the whole group stops in XRUN with one
+    /// trigger timestamp. A member counts the xrun only when its own buffer ran out, as the test
+    /// card counts at its STOP trigger.
+    func stopGroupForXrun() {
+        for member in group where member.state != State.open && member.state != State.disconnected {
+            if member.isRunning && member.setup != nil && UInt(max(member.avail, 0)) >= member.stopThreshold {
+                member.observation.xruns += 1
+            }
+            member.state = State.xrun
+            member.trigger()
+        }
+    }
+
+    /// An xrun its driver reports (the XRUN ioctl, snd_pcm_stop_xrun): the group stops. Counted on
+    /// this device side even when its buffer did not run out: it was told it had.
+    func forceXrun() {
+        if UInt(max(avail, 0)) < stopThreshold { observation.xruns += 1 }
+        stopGroupForXrun()
+    }
+
+    /// UNLINK, or a close: leaves the group; a group left with one member dissolves.
+    func unlink() {
+        guard let linkGroup else { return }
+        linkGroup.members.removeAll { $0 === self }
+        self.linkGroup = nil
+        if linkGroup.members.count == 1 {
+            linkGroup.members[0].linkGroup = nil
+            linkGroup.members.removeAll()
         }
     }
 
@@ -346,15 +387,46 @@ final class Substream {
         return (channel * setup.bufferSize + position) * setup.sampleBytes + byte % setup.sampleBytes
     }
 
+    /// The device frames `referenceFrames` frames at `referenceRate` of the machine's time last on
+    /// this device's clock (its rate and `clockRatio`), the fractions carried over.
+    func framesDue(after referenceFrames: Int, referenceRate: Int) -> Int {
+        guard let setup, referenceFrames > 0 else { return referenceFrames }
+        if setup.sampleRate == referenceRate && clockRatio == .exact && clockPhase == 0 { return referenceFrames }
+        rebasePhase(referenceRate)
+        clockPhase += Int128(referenceFrames) * Int128(setup.sampleRate) * Int128(clockRatio.numerator)
+        let unit = Int128(referenceRate) * Int128(clockRatio.denominator)
+        let due = clockPhase / unit
+        clockPhase -= due * unit
+        return Int(due)
+    }
+
+    /// Reference frames until this device's next period interrupt (at least 1).
+    func referenceFramesToInterrupt(referenceRate: Int) -> Int {
+        guard let setup else { return .max }
+        let frames = setup.periodSize - framesIntoPeriod
+        if setup.sampleRate == referenceRate && clockRatio == .exact && clockPhase == 0 { return max(frames, 1) }
+        rebasePhase(referenceRate)
+        let perReference = Int128(setup.sampleRate) * Int128(clockRatio.numerator)
+        let needed = Int128(frames) * Int128(referenceRate) * Int128(clockRatio.denominator) - clockPhase
+        return max(Int((needed + perReference - 1) / perReference), 1)
+    }
+
+    private func rebasePhase(_ referenceRate: Int) {
+        if clockPhaseRate != referenceRate {
+            if clockPhaseRate > 0 { clockPhase = clockPhase * Int128(referenceRate) / Int128(clockPhaseRate) }
+            clockPhaseRate = referenceRate
+        }
+    }
+
     /// The DMA engine moves `frames` frames, with a period interrupt at every period boundary
-    /// (none when the stream turned them off).
+    /// (none when the stream turned them off), stamped with the machine's clock (which the kernel
+    /// has already moved to the end of the step).
     func run(frames: Int) {
         guard let setup, let view = (deviceCopy ?? dma)?.base else { return }
         var remaining = frames
         while remaining > 0, isRunning {
             let step = min(remaining, setup.periodSize - framesIntoPeriod)
             for _ in 0..<step { moveOneFrame(setup, view) }
-            clock.advance(frames: step, rate: setup.sampleRate)
             remaining -= step
             framesIntoPeriod += step
             if framesIntoPeriod >= setup.periodSize {
@@ -412,6 +484,12 @@ final class Substream {
         applPtr = 0
         ackedApplPtr = 0
     }
+}
+
+/// A link group (struct snd_pcm_group): substreams that start, stop and prepare together.
+final class LinkGroup {
+    var members: [Substream]
+    init(members: [Substream]) { self.members = members }
 }
 
 /// SNDRV_PCM_STATE_* values.

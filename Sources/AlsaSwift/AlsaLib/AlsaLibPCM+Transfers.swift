@@ -113,7 +113,7 @@ extension AlsaLibPCM {
                     let current = try state
                     if let error = current.transferError { throw error }
                     if direction == .capture && current == .prepared { try start() }
-                    if current == .running { knownRunning = true }
+                    if current == .running && !isLinked { knownRunning = true }
                 }
                 return try call(.mmapBegin) { mmapQuerySyncsForCPU ? snd_pcm_avail($0) : snd_pcm_avail_update($0) }
             } catch {

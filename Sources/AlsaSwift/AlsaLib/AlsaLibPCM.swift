@@ -55,6 +55,9 @@ public final class AlsaLibPCM: PCM {
     /// True from a successful start until anything that can stop the stream: while it holds, the
     /// mmap path asks alsa-lib for no state (an xrun still shows in avail_update's answer).
     @exclusivity(unchecked) var knownRunning = false
+    /// Linked to another PCM (`link(to:)`), which can start and stop this one: `knownRunning` is
+    /// then never trusted.
+    @exclusivity(unchecked) var isLinked = false
     /// Phase 1 of an mmap transfer must make the kernel sync the buffer for the CPU: the kernel PCM
     /// behind the name requires explicit sync, or its status record is not mapped. Then
     /// `beginTransfer` asks `snd_pcm_avail` (a hwsync: SYNC_PTR with HWSYNC, or the HWSYNC ioctl)
@@ -226,7 +229,7 @@ public final class AlsaLibPCM: PCM {
     /// Starts the stream (`snd_pcm_start`).
     public func start() throws(AlsaError) {
         try call(.start) { Int(snd_pcm_start($0)) }
-        knownRunning = true
+        knownRunning = !isLinked
     }
 
     /// Stops at once, discarding pending frames (`snd_pcm_drop`).

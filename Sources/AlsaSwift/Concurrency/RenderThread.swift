@@ -78,36 +78,24 @@ public final class RenderThread: Sendable {
 
     /// What the device granted.
     public let configuration: StreamConfiguration
-    // Internal, not private: a test checks that a child process spawned meanwhile does not inherit them.
-    let wakeReader: Int32
-    let wakeWriter: Int32
-    /// The thread writes a byte here when it has answered a `timing()` request.
-    let answerReader: Int32
-    let answerWriter: Int32
-    private let stopRequested = Atomic<Bool>(false)
+    /// The thread, its pipes and its answers to `timing()`.
+    let host: AudioThreadHost<AudioTiming>
+    // Internal: a test checks that a child process spawned meanwhile does not inherit them.
+    var wakeReader: Int32 { host.wakeReader }
+    var wakeWriter: Int32 { host.wakeWriter }
     private let drainOnStop = Atomic<Bool>(false)
-    private let callbacks = Atomic<Int>(0)
     private let xruns = Atomic<Int>(0)
-    private let outcome = Mutex<(priority: PriorityOutcome?, failure: AlsaError?, finished: Bool)>((nil, nil, false))
-    private let thread = Mutex<pthread_t?>(nil)
-    /// `timing()` requests: the number asked for, the number answered, and the answer, which the
-    /// audio thread stores only when the lock is free (it never waits for it).
-    private let timingRequests = Atomic<Int>(0)
-    private let timingAnswers = Atomic<Int>(0)
-    private let timingAnswer = Mutex<Result<AudioTiming, AlsaError>?>(nil)
-    /// One `timing()` at a time, so that each answer byte belongs to its request.
-    private let timingCaller = Mutex<Void>(())
 
     /// Calls of the callback so far: one per period rendered (playback) or consumed (capture).
-    public var callbackCount: Int { callbacks.load(ordering: .relaxed) }
+    public var callbackCount: Int { host.periodCount }
     /// Xruns met (and recovered) by the thread.
     public var xrunCount: Int { xruns.load(ordering: .relaxed) }
     /// What became of the priority request, once the thread has started.
-    public var priorityOutcome: PriorityOutcome? { outcome.withLock { $0.priority } }
+    public var priorityOutcome: PriorityOutcome? { host.priorityOutcome }
     /// The error that ended the thread early (a vanished device...), if any.
-    public var failure: AlsaError? { outcome.withLock { $0.failure } }
+    public var failure: AlsaError? { host.failure }
     /// Whether the thread has ended (stopped, or failed: see `failure`).
-    public var isFinished: Bool { outcome.withLock { $0.finished } }
+    public var isFinished: Bool { host.isFinished }
 
     /// Opens `device` by name for `direction` (any ALSA name; `hw:` names use the direct kernel
     /// transport unless `transport` says otherwise), negotiates `request` as the streams do, and
@@ -147,44 +135,12 @@ public final class RenderThread: Sendable {
 
     private init(engine: sending PeriodEngine, priority: Priority, layout: SampleLayout, callback: @escaping Callback) throws(AlsaError) {
         configuration = engine.configuration
-        let wake = try Self.pipe("the render thread's wake-up")
-        let answer: (Int32, Int32)
-        do {
-            answer = try Self.pipe("the render thread's answers")
-        } catch {
-            Glibc.close(wake.0)
-            Glibc.close(wake.1)
-            throw error
-        }
-        (wakeReader, wakeWriter) = wake
-        (answerReader, answerWriter) = answer
-        let loop = RenderLoop(engine: engine, callback: callback, owner: self, priority: priority, layout: layout)
-        let context = Unmanaged.passRetained(loop).toOpaque()
-        var handle = pthread_t()
-        let created = pthread_create(&handle, nil, { context in
-            Unmanaged<RenderLoop>.fromOpaque(context!).takeRetainedValue().run()
-            return nil
-        }, context)
-        guard created == 0 else {
-            Unmanaged<RenderLoop>.fromOpaque(context).release()
-            throw AlsaError(.open, Errno(rawValue: created), context: "pthread_create for the render thread")
-        }
-        thread.withLock { $0 = handle }
-    }
-
-    /// A non-blocking pipe, close-on-exec from the start: a child the app spawns (on any thread, at
-    /// any moment) must not inherit it.
-    private static func pipe(_ purpose: String) throws(AlsaError) -> (Int32, Int32) {
-        var ends: (Int32, Int32) = (-1, -1)
-        let made = withUnsafeMutablePointer(to: &ends) { $0.withMemoryRebound(to: Int32.self, capacity: 2) { alsa_pipe_cloexec($0) } }
-        guard made == 0 else { throw AlsaError(.poll, Errno(rawValue: errno), context: "pipe for \(purpose)") }
-        for end in [ends.0, ends.1] { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK) }
-        return ends
+        host = try AudioThreadHost(name: "render thread")
+        try host.start(RenderLoop(engine: engine, callback: callback, owner: self, priority: priority, layout: layout))
     }
 
     deinit {
         stop()
-        for end in [wakeReader, wakeWriter, answerReader, answerWriter] { Glibc.close(end) }
     }
 
     /// Ends the thread and waits for it: at once (the queued frames are dropped), or after playing
@@ -192,37 +148,14 @@ public final class RenderThread: Sendable {
     public func stop(drain: Bool = false, drainTimeout: Duration = .seconds(2)) {
         drainOnStop.store(drain, ordering: .relaxed)
         drainTimeoutMilliseconds.store(drainTimeout.wholeMilliseconds, ordering: .relaxed)
-        stopRequested.store(true, ordering: .releasing)
-        wake()
-        if let handle = thread.withLock({ h -> pthread_t? in defer { h = nil }; return h }) {
-            pthread_join(handle, nil)
-        }
+        host.stop()
     }
 
     /// Where the stream is in time (see `AudioTiming`), asked of the thread, which answers between
     /// periods with one status call. Fails once the thread has ended, and after `timeout` if the
     /// thread does not answer (a callback that blocks).
     public func timing(timeout: Duration = .seconds(2)) throws(AlsaError) -> AudioTiming {
-        try timingCaller.withLock { _ throws(AlsaError) -> AudioTiming in
-            guard !isFinished else { throw AlsaError(.status, .badFileDescriptorState, context: "the render thread has ended") }
-            let request = timingRequests.add(1, ordering: .sequentiallyConsistent).newValue
-            wake()
-            let deadline = MonotonicInstant.now + timeout
-            while timingAnswers.load(ordering: .acquiring) < request {
-                guard !isFinished else { throw AlsaError(.status, .badFileDescriptorState, context: "the render thread has ended") }
-                let left = deadline - MonotonicInstant.now
-                guard left > .zero else { throw AlsaError(.status, .timedOut, context: "the render thread did not answer") }
-                var answer = pollfd(fd: answerReader, events: Int16(POLLIN), revents: 0)
-                // Bounded, so that a thread that ends without answering is noticed.
-                _ = Glibc.poll(&answer, 1, Int32(min(max(left.wholeMilliseconds, 1), 50)))
-                var drained = (UInt64(0), UInt64(0))
-                while Glibc.read(answerReader, &drained, 16) > 0 {}
-            }
-            guard let result = timingAnswer.withLock({ $0 }) else {
-                throw AlsaError(.status, .badFileDescriptorState, context: "the render thread has ended")
-            }
-            return try result.get()
-        }
+        try host.ask(timeout: timeout)
     }
 
     /// Frames between the app's callback and the device now: queued and not yet heard (playback),
@@ -231,58 +164,25 @@ public final class RenderThread: Sendable {
 
     private let drainTimeoutMilliseconds = Atomic<Int>(2000)
 
-    private func wake() {
-        var byte: UInt8 = 1
-        _ = Glibc.write(wakeWriter, &byte, 1)
-    }
-
     // MARK: what the loop reports back
 
-    fileprivate var wakeDescriptor: Int32 { wakeReader }
-    fileprivate var shouldStop: Bool { stopRequested.load(ordering: .acquiring) }
     fileprivate var shouldDrain: Bool { drainOnStop.load(ordering: .relaxed) }
     fileprivate var drainTimeout: Duration { .milliseconds(drainTimeoutMilliseconds.load(ordering: .relaxed)) }
-    fileprivate func noteCallback() { callbacks.wrappingAdd(1, ordering: .relaxed) }
     fileprivate func noteXruns(_ count: Int) { xruns.store(count, ordering: .relaxed) }
-    fileprivate func report(priority: PriorityOutcome) { outcome.withLock { $0.priority = priority } }
-    fileprivate func finish(_ failure: AlsaError?) {
-        outcome.withLock { $0.failure = failure; $0.finished = true }
-        var byte: UInt8 = 1
-        _ = Glibc.write(answerWriter, &byte, 1)
-    }
-
-    /// Answers the `timing()` requests made since the last call, from the thread; never waits for
-    /// the requester's lock (the requester holds it only to copy the answer, after this byte).
-    fileprivate func answerRequests(_ timing: () -> Result<AudioTiming, AlsaError>) {
-        let requested = timingRequests.load(ordering: .acquiring)
-        guard requested > timingAnswers.load(ordering: .relaxed) else { return }
-        let result = timing()
-        guard timingAnswer.withLockIfAvailable({ $0 = result }) != nil else { return }
-        timingAnswers.store(requested, ordering: .releasing)
-        var byte: UInt8 = 1
-        _ = Glibc.write(answerWriter, &byte, 1)
-    }
-
-    fileprivate func drainWakeups() {
-        var drained = (UInt64(0), UInt64(0))
-        while Glibc.read(wakeReader, &drained, 16) > 0 {}
-    }
 }
 
 /// The thread's side: the engine, and one period of `Float` for the callback, allocated before the
 /// loop starts.
-private final class RenderLoop: @unchecked Sendable {
+private final class RenderLoop: AudioThreadLoop, @unchecked Sendable {
     let engine: PeriodEngine
     let callback: RenderThread.Callback
     unowned(unsafe) let owner: RenderThread
     let priority: RenderThread.Priority
-    let layout: SampleLayout
     let channelCount: Int
     let periodFrames: Int
     let frameBytes: Int
-    let format: SampleFormat
     /// One period for the callback.
-    let floats: UnsafeMutableBufferPointer<Float>
+    let period: PeriodSamples
     /// Frames of `floats` already moved to (playback) or filled from (capture) the device: a period
     /// the ring buffer's wrap cut in two is rendered once and moved in two pieces.
     var cursor: Int
@@ -292,26 +192,20 @@ private final class RenderLoop: @unchecked Sendable {
     init(engine: sending PeriodEngine, callback: @escaping RenderThread.Callback, owner: RenderThread,
          priority: RenderThread.Priority, layout: SampleLayout) {
         self.engine = engine
-        self.layout = layout
         self.callback = callback
         self.owner = owner
         self.priority = priority
         channelCount = engine.channelCount
         periodFrames = engine.blockFrames
         frameBytes = engine.frameBytes
-        format = engine.configuration.format
-        floats = .allocate(capacity: periodFrames * channelCount)
-        floats.initialize(repeating: 0)
+        period = PeriodSamples(frames: periodFrames, channels: channelCount, format: engine.configuration.format, frameBytes: frameBytes,
+                               layout: layout)
         // Playback renders a new period before its first frame moves; capture fills from the start.
         cursor = engine.direction == .playback ? periodFrames : 0
     }
 
-    deinit {
-        floats.deallocate()
-    }
-
-    func run() {
-        owner.report(priority: elevate())
+    override func run() {
+        owner.host.elevate(priority)
         var failure: AlsaError?
         do {
             try loop()
@@ -319,24 +213,17 @@ private final class RenderLoop: @unchecked Sendable {
             failure = error
         }
         finishStream()
-        owner.answerRequests { .failure(failure ?? AlsaError(.status, .badFileDescriptorState, context: "the render thread has ended")) }
         try? engine.pcm.close()
-        owner.finish(failure)
-    }
-
-    private func elevate() -> RenderThread.PriorityOutcome {
-        guard case .realtime(let level) = priority else { return .normal }
-        var parameters = sched_param(sched_priority: level)
-        let result = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters)
-        return result == 0 ? .realtime(level) : .refused(Errno(rawValue: result))
+        owner.host.finish(failure)
     }
 
     /// Wait, move, until stopped: the engine's step, with the callback once a period.
     private func loop() throws(AlsaError) {
         let playback = engine.direction == .playback
-        while !owner.shouldStop {
-            guard try engine.waitBlocking(interrupt: owner.wakeDescriptor) else {
-                owner.drainWakeups()
+        let host = owner.host
+        while !host.shouldStop {
+            guard try engine.waitBlocking(interrupt: host.wakeDescriptor) else {
+                host.drainWakeups()
                 answerRequests()
                 continue
             }
@@ -351,7 +238,7 @@ private final class RenderLoop: @unchecked Sendable {
     }
 
     private func answerRequests() {
-        owner.answerRequests { () -> Result<AudioTiming, AlsaError> in
+        owner.host.answerRequests { () -> Result<AudioTiming, AlsaError> in
             do throws(AlsaError) {
                 return .success(try engine.recovering { () throws(AlsaError) in try engine.pcm.timing() })
             } catch {
@@ -370,7 +257,7 @@ private final class RenderLoop: @unchecked Sendable {
                 cursor = 0
             }
             let count = min(frames - done, periodFrames - cursor)
-            try convert(periodFrames: cursor..<cursor + count, device: bytes.baseAddress! + done * frameBytes, encode: true)
+            try period.encode(cursor..<cursor + count, to: bytes.baseAddress! + done * frameBytes)
             cursor += count
             done += count
         }
@@ -382,7 +269,7 @@ private final class RenderLoop: @unchecked Sendable {
         var done = 0
         while done < frames {
             let count = min(frames - done, periodFrames - cursor)
-            try convert(periodFrames: cursor..<cursor + count, device: bytes.baseAddress! + done * frameBytes, encode: false)
+            try period.decode(cursor..<cursor + count, from: bytes.baseAddress! + done * frameBytes)
             cursor += count
             done += count
             if cursor == periodFrames {
@@ -393,38 +280,12 @@ private final class RenderLoop: @unchecked Sendable {
         }
     }
 
-    /// Converts frames `range` of the callback's period to (encode) or from the device frames at
-    /// `device`: in one pass when interleaved, else channel by channel into each channel's place.
-    private func convert(periodFrames range: Range<Int>, device: UnsafeMutableRawPointer, encode: Bool) throws(AlsaError) {
-        let count = range.count
-        guard layout == .nonInterleaved else {
-            let samples = UnsafeMutableBufferPointer(rebasing: floats[range.lowerBound * channelCount..<range.upperBound * channelCount])
-            let bytes = UnsafeMutableRawBufferPointer(start: device, count: count * frameBytes)
-            if encode {
-                try SampleConversion.encode(UnsafeBufferPointer(samples), as: format, into: bytes)
-            } else {
-                try SampleConversion.decode(UnsafeRawBufferPointer(bytes), as: format, into: samples)
-            }
-            return
-        }
-        let sampleBytes = frameBytes / channelCount
-        for channel in 0..<channelCount {
-            let first = channel * periodFrames
-            let samples = UnsafeMutableBufferPointer(rebasing: floats[first + range.lowerBound..<first + range.upperBound])
-            if encode {
-                try SampleConversion.encode(UnsafeBufferPointer(samples), as: format, to: device + channel * sampleBytes, strideBytes: frameBytes)
-            } else {
-                try SampleConversion.decode(from: device + channel * sampleBytes, strideBytes: frameBytes, as: format, into: samples)
-            }
-        }
-    }
-
     private func render(time: MonotonicInstant) {
-        let context = RenderContext(frameCount: periodFrames, channelCount: channelCount, sampleRate: engine.configuration.sampleRate, samples: floats,
-                                    framePosition: position, time: time, layout: layout)
+        let context = RenderContext(frameCount: periodFrames, channelCount: channelCount, sampleRate: engine.configuration.sampleRate,
+                                    samples: period.floats, framePosition: position, time: time, layout: period.layout)
         callback(context)
         position += periodFrames
-        owner.noteCallback()
+        owner.host.notePeriod()
     }
 
     /// Drain (bounded) or drop, as `stop` asked.

@@ -150,6 +150,14 @@ public final class CardControls {
         try file.ioctl(.controlElementWrite, ALSA_IOCTL_CTL_ELEM_WRITE, &record)
     }
 
+    /// ELEM_WRITE of `value` as the first integer of `record`, which holds the element's id (from
+    /// `ControlElementID.record`): a write that allocates nothing, for the audio path (a duplex
+    /// stream moving a loopback card's rate shift).
+    func writeInteger(_ value: Int, into record: inout snd_ctl_elem_value) throws(AlsaError) {
+        alsa_ctl_value_integers(&record)[0] = value
+        try file.ioctl(.controlElementWrite, ALSA_IOCTL_CTL_ELEM_WRITE, &record)
+    }
+
     /// The element's TLV words (TLV_READ); nil when it has none.
     public func tlv(of element: ControlElement) throws(AlsaError) -> [UInt32]? {
         guard element.access.contains(.tlvRead) else { return nil }

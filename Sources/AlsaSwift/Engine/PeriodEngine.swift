@@ -69,16 +69,14 @@ final class PeriodEngine {
     /// Playback with read/write access: frames of `scratch` converted but not yet taken by the
     /// kernel (a plugin that took part of a period), written before anything else is converted.
     private var staged: Range<Int> = 0..<0
-    /// The PCM's descriptors, then one slot for the timer and one for a descriptor that interrupts
-    /// a blocking wait.
-    private let descriptors: UnsafeMutableBufferPointer<pollfd>
-    private let pcmDescriptorCount: Int
+    /// This engine's own waits (the streams', the render thread's).
+    private let wait: PeriodWait
     private var streak = RecoveryProcedure.Streak()
     /// Started (by the engine, or by the kernel at the start threshold) since the last prepare:
     /// waiting on a stream that does not run would never end.
-    private var started = false
+    private(set) var started = false
     /// Playback: the kernel starts the stream once this many frames are queued.
-    private let startThreshold: Int
+    private var startThreshold: Int
     /// Frames moved since the last prepare (the engine's count of the application pointer). While
     /// `convert` runs, the frames moved before its chunk.
     private(set) var position = 0
@@ -134,10 +132,9 @@ final class PeriodEngine {
         chunkFrames = configuration.timer.map { min($0.fillTarget, setup.bufferSize) } ?? setup.periodSize
         blockFrames = configuration.timer?.blockFrames ?? setup.periodSize
         clock = PositionClock(sampleRate: setup.sampleRate)
-        scratch = .allocate(byteCount: isMmap ? 0 : chunkFrames * frameBytes, alignment: 16)
-        pcmDescriptorCount = max(pcm.pollDescriptorCount, 1)
-        descriptors = .allocate(capacity: pcmDescriptorCount + 2)
-        descriptors.initialize(repeating: pollfd(fd: -1, events: 0, revents: 0))
+        // A chunk, or a period for an exact run (`transfer(exactly:)`), whichever is larger.
+        scratch = .allocate(byteCount: isMmap ? 0 : max(chunkFrames, periodFrames) * frameBytes, alignment: 16)
+        wait = PeriodWait(engines: 1, descriptorCapacity: pcm.pollDescriptorCount)
         startThreshold = pcm.softwareParameters?.startThreshold ?? bufferFrames
         xrunsSeen = pcm.xrunCount - pcm.suspendCount
         started = state != .prepared
@@ -147,7 +144,6 @@ final class PeriodEngine {
                 timer = try pcm.kernel.timerCreate()
             } catch {
                 scratch.deallocate()
-                descriptors.deallocate()
                 throw AlsaError(.poll, error, context: "timerfd_create for a timer-scheduled stream")
             }
         } else {
@@ -159,7 +155,6 @@ final class PeriodEngine {
         try? pcm.close()
         if let timer { try? pcm.kernel.close(timer) }
         scratch.deallocate()
-        descriptors.deallocate()
     }
 
     // MARK: the step
@@ -264,6 +259,112 @@ final class PeriodEngine {
         return read
     }
 
+    // MARK: explicit starts and exact runs (a duplex stream's two engines)
+
+    /// Keeps the kernel from starting the stream by itself (a transfer reaching the start
+    /// threshold): the start threshold becomes the boundary, which no queue reaches, so that the
+    /// stream starts when `start()` says. A duplex stream queues its silence, then starts both
+    /// sides at once.
+    func holdStart() throws(AlsaError) {
+        guard var software = pcm.softwareParameters else { return }
+        let never = software.boundary > 0 ? software.boundary : Int(Int32.max)
+        if software.startThreshold != never {
+            software.startThreshold = never
+            try pcm.installSoftwareParameters(software)
+        }
+        startThreshold = .max
+    }
+
+    /// Starts the stream now (START). A partner linked to it starts with it: `noteStarted()` tells
+    /// the partner's engine so.
+    func start() throws(AlsaError) {
+        try pcm.start()
+        started = true
+    }
+
+    /// The kernel started the stream with another (a linked START).
+    func noteStarted() { started = true }
+
+    /// Queues `frames` frames of silence without waiting (playback, before the start): the
+    /// latency a duplex stream keeps between its input and its output. Needs the room; returns
+    /// the frames queued, fewer only when the device has less room than asked.
+    func queueSilence(_ frames: Int) throws(AlsaError) -> Int {
+        let format = configuration.format
+        var queued = 0
+        while queued < frames {
+            let moved = try transfer(upTo: min(frames - queued, periodFrames), converting: false) { (bytes, _, _) throws(AlsaError) in
+                format.fillSilence(bytes)
+            }
+            if moved == 0 { break }
+            queued += moved
+        }
+        return queued
+    }
+
+    /// Moves up to `frames` frames (at most a period) now, without waiting, in as many pieces as
+    /// the ring buffer's wrap makes: a duplex stream hands its callback exactly one period of
+    /// input and takes exactly one period of output (one frame less where it drops or repeats
+    /// one), wherever the period lies in the ring. `convert(bytes, frames, offset)` sees each
+    /// piece once, `offset` frames into the run. After a wait for a period, the device has them
+    /// all: fewer move only when it has less (a plugin whose poll said ready too early). Returns
+    /// the frames moved. An xrun or a suspend is thrown, not recovered: the caller brings back
+    /// both sides of its pair.
+    func transfer(exactly frames: Int,
+                  _ convert: (UnsafeMutableRawBufferPointer, Int, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
+        try transfer(upTo: frames, converting: true, convert)
+    }
+
+    private func transfer(upTo frames: Int, converting: Bool,
+                          _ convert: (UnsafeMutableRawBufferPointer, Int, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
+        precondition(frames <= periodFrames, "an exact run is at most a period")
+        var moved = 0
+        if isMmap {
+            // A second piece only where the first ends at the ring's end.
+            while moved < frames {
+                let area = try pcm.beginTransfer(maxFrames: frames - moved)
+                statistics.transfers += 1
+                if area.frames > 0 { try convert(area.interleaved, area.frames, moved) }
+                try pcm.commitTransfer(area.frames)
+                moved += area.frames
+                position += area.frames
+                if area.frames == 0 || area.offset + area.frames != bufferFrames { break }
+            }
+        } else if direction == .playback {
+            // What an earlier run left staged goes first; the new frames only when it all went.
+            if !staged.isEmpty {
+                try writeStaged()
+                guard staged.isEmpty else { return 0 }
+            }
+            try convert(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<frames * frameBytes]), frames, 0)
+            staged = 0..<frames
+            let before = position
+            try writeStaged()
+            moved = position - before
+        } else {
+            statistics.transfers += 1
+            let read: Int
+            do {
+                read = try pcm.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<frames * frameBytes]))
+            } catch {
+                if error.kind == .wouldBlock { return 0 }
+                throw error
+            }
+            if read > 0 { try convert(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<read * frameBytes]), read, 0) }
+            moved = read
+            position += read
+        }
+        if moved > 0 {
+            statistics.frames += moved
+            // Silence queued at a start is not progress: a device that fails each time it is
+            // brought back must still meet the recovery rule's limit.
+            if converting {
+                streak.progressed()
+                statistics.convertedFrames += moved
+            }
+        }
+        return moved
+    }
+
     // MARK: recovery
 
     /// Recovers from `error` under `RecoveryProcedure`'s rule, or throws it.
@@ -319,7 +420,7 @@ final class PeriodEngine {
     /// once it has no room for another period, which the kernel's start threshold (the buffer's size)
     /// may never reach by whole periods (a buffer that is not a whole number of them, or a short
     /// write before). The engine counts what is queued itself, so this asks the kernel nothing.
-    private func startIfWaitingWouldNotEnd() throws(AlsaError) {
+    func startIfWaitingWouldNotEnd() throws(AlsaError) {
         guard !started else { return }
         // A timer-scheduled playback stream is filled, not waited on, until its fill target (its
         // start threshold) is queued.
@@ -341,19 +442,7 @@ final class PeriodEngine {
     func waitBlocking(interrupt: Int32 = -1) throws(AlsaError) -> Bool {
         if watermark != nil { return try timerWaitBlocking(interrupt: interrupt) }
         try startIfWaitingWouldNotEnd()
-        while true {
-            let count = try pcm.fillPollDescriptors(UnsafeMutableBufferPointer(rebasing: descriptors[0..<pcmDescriptorCount]))
-            descriptors[count] = pollfd(fd: interrupt, events: Int16(POLLIN), revents: 0)
-            do {
-                _ = try pcm.kernel.poll(descriptors.baseAddress!, count: count + 1, timeout: nil)
-            } catch {
-                if error == .interrupted { continue }
-                throw AlsaError(.poll, error)
-            }
-            statistics.waits += 1
-            if interrupt >= 0 && descriptors[count].revents != 0 { return false }
-            if try pcm.pollEvents(UnsafeMutableBufferPointer(rebasing: descriptors[0..<count])) != 0 { return true }
-        }
+        return try wait.blocking(CollectionOfOne(self), interrupt: interrupt)
     }
 
     /// Suspends the task, not a thread, until the device has a period of room or data (or an error
@@ -361,26 +450,17 @@ final class PeriodEngine {
     nonisolated(nonsending) func waitSuspending() async throws(AlsaError) {
         if watermark != nil { return try await timerWaitSuspending() }
         try startIfWaitingWouldNotEnd()
-        while true {
-            if try await suspend(until: nil) { return }
-        }
+        _ = try await wait.suspending(CollectionOfOne(self), reactor: try asyncReactor())
     }
 
-    /// One suspension on the reactor: true when the PCM has events, false when it woke without
-    /// them (a plugin's timer) or the deadline passed.
-    nonisolated(nonsending) private func suspend(until deadline: MonotonicInstant?) async throws(AlsaError) -> Bool {
+    /// The reactor `async` waits suspend on; engines driven by a thread of their own have none.
+    func asyncReactor() throws(AlsaError) -> PollReactor.Lease {
         guard let reactor else { throw AlsaError(.poll, .invalidArgument, context: "this stream waits on a thread of its own") }
-        let count = try pcm.fillPollDescriptors(UnsafeMutableBufferPointer(rebasing: descriptors[0..<pcmDescriptorCount]))
-        let set = UnsafeMutableBufferPointer(rebasing: descriptors[0..<count])
-        switch await reactor.wait(for: set, until: deadline) {
-        case .ready: break
-        case .timedOut: return false
-        case .cancelled: throw AlsaError(.poll, .canceled)
-        case .failed(let errno): throw AlsaError(.poll, errno, context: "no thread could be started to wait for the device")
-        }
-        statistics.waits += 1
-        return try pcm.pollEvents(set) != 0
+        return reactor
     }
+
+    /// A wait slept once (`PeriodWait` counts each engine it polled for).
+    func noteWait() { statistics.waits += 1 }
 
     // MARK: waiting on a timer
 
@@ -389,46 +469,28 @@ final class PeriodEngine {
     /// device reports an error, or `interrupt` is readable: then returns false), and looks again.
     private func timerWaitBlocking(interrupt: Int32) throws(AlsaError) -> Bool {
         while let deadline = try timerDeadline() {
-            let count = try armTimer(deadline)
-            descriptors[count + 1] = pollfd(fd: interrupt, events: Int16(POLLIN), revents: 0)
-            do {
-                _ = try pcm.kernel.poll(descriptors.baseAddress!, count: count + 2, timeout: nil)
-            } catch {
-                if error == .interrupted { continue }
-                throw AlsaError(.poll, error)
-            }
-            statistics.waits += 1
-            if interrupt >= 0 && descriptors[count + 1].revents != 0 { return false }
+            guard try wait.sleepOnTimer(self, timer: try armTimer(deadline), interrupt: interrupt) else { return false }
         }
         return true
     }
 
-    /// `timerWaitBlocking`, suspending the task on the reactor (the timer is one of its descriptors).
+    /// `timerWaitBlocking`, suspending the task on the reactor (`PeriodWait.sleepOnTimer`).
     nonisolated(nonsending) private func timerWaitSuspending() async throws(AlsaError) {
-        guard let reactor else { throw AlsaError(.poll, .invalidArgument, context: "this stream waits on a thread of its own") }
+        let reactor = try asyncReactor()
         while let deadline = try timerDeadline() {
-            let count = try armTimer(deadline)
-            switch await reactor.wait(for: UnsafeMutableBufferPointer(rebasing: descriptors[0..<count + 1])) {
-            case .ready, .timedOut: break
-            case .cancelled: throw AlsaError(.poll, .canceled)
-            case .failed(let errno): throw AlsaError(.poll, errno, context: "no thread could be started to wait for the device")
-            }
-            statistics.waits += 1
+            try await wait.sleepOnTimer(self, timer: try armTimer(deadline), reactor: reactor)
         }
     }
 
-    /// Arms the timer for `deadline` and fills the poll set: the PCM's descriptors (they report an
-    /// xrun or a vanished device at once), then the timer. Returns the PCM's descriptor count.
-    private func armTimer(_ deadline: MonotonicInstant) throws(AlsaError) -> Int {
+    /// Arms the timer for `deadline`; returns it, for `PeriodWait.sleepOnTimer`.
+    private func armTimer(_ deadline: MonotonicInstant) throws(AlsaError) -> FileDescriptor {
         guard let timer else { throw AlsaError(.poll, .invalidArgument, context: "this stream is not timer-scheduled") }
         do {
             try pcm.kernel.timerSet(timer, deadline: deadline)
         } catch {
             throw AlsaError(.poll, error, context: "timerfd_settime")
         }
-        let count = try pcm.fillPollDescriptors(UnsafeMutableBufferPointer(rebasing: descriptors[0..<pcmDescriptorCount]))
-        descriptors[count] = pollfd(fd: timer.rawValue, events: Int16(POLLIN), revents: 0)
-        return count
+        return timer
     }
 
     /// nil when the watermark calls for frames to move now; else the instant to sleep until. Looks
@@ -629,7 +691,7 @@ final class PeriodEngine {
                     done = false
                     break
                 }
-                _ = try await suspend(until: deadline)
+                _ = try await wait.suspending(CollectionOfOne(self), reactor: try asyncReactor(), until: deadline)
             }
         } catch {
             try? pcm.drop()
@@ -686,32 +748,20 @@ final class PeriodEngine {
         try beginTimerDrain()
         while let deadline = try drainDeadline() {
             guard MonotonicInstant.now < limit else { return try endTimerDrain(done: false) }
-            let count = try armTimer(deadline)
-            do {
-                _ = try pcm.kernel.poll(descriptors.baseAddress!, count: count + 1, timeout: nil)
-            } catch {
-                if error != .interrupted { throw AlsaError(.poll, error) }
-            }
-            statistics.waits += 1
+            _ = try wait.sleepOnTimer(self, timer: try armTimer(deadline))
         }
         return try endTimerDrain(done: true)
     }
 
     nonisolated(nonsending) private func timerDrain(timeout: Duration) async throws(AlsaError) -> Bool {
-        guard let reactor else { throw AlsaError(.poll, .invalidArgument, context: "this stream waits on a thread of its own") }
+        let reactor = try asyncReactor()
         let limit = MonotonicInstant.now + timeout
         try beginTimerDrain()
         do throws(AlsaError) {
             while let deadline = try drainDeadline() {
                 if Task.isCancelled { throw AlsaError(.drain, .canceled) }
                 guard MonotonicInstant.now < limit else { return try endTimerDrain(done: false) }
-                let count = try armTimer(deadline)
-                switch await reactor.wait(for: UnsafeMutableBufferPointer(rebasing: descriptors[0..<count + 1])) {
-                case .ready, .timedOut: break
-                case .cancelled: throw AlsaError(.drain, .canceled)
-                case .failed(let errno): throw AlsaError(.poll, errno, context: "no thread could be started to wait for the device")
-                }
-                statistics.waits += 1
+                try await wait.sleepOnTimer(self, timer: try armTimer(deadline), reactor: reactor, cancelling: .drain)
             }
         } catch {
             try? pcm.drop()

@@ -145,6 +145,10 @@ package enum PCMOperation: String, Sendable, Equatable {
     case rewind = "REWIND"
     /// Moving the application pointer forward (FORWARD).
     case forward = "FORWARD"
+    /// Linking two PCMs so that they start and stop together (LINK, `snd_pcm_link`).
+    case link = "LINK"
+    /// Taking a PCM out of its link group (UNLINK, `snd_pcm_unlink`).
+    case unlink = "UNLINK"
     /// Writing interleaved frames (WRITEI_FRAMES).
     case writeInterleaved = "WRITEI_FRAMES"
     /// Reading interleaved frames (READI_FRAMES).

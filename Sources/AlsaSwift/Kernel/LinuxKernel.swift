@@ -44,12 +44,9 @@ public final class LinuxKernel: KernelInterface {
     /// instance (a retain and a release around every period).
     @inline(__always)
     static func ioctl(_ fd: FileDescriptor, _ request: UInt, _ argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
-        let result: Int32
-        if let argument {
-            result = alsa_ioctl(fd.rawValue, request, argument)
-        } else {
-            result = Glibc.ioctl(fd.rawValue, request)
-        }
+        // Always three arguments: a nil argument is the value 0 (PAUSE release, LINK to descriptor 0),
+        // which the variadic two-argument call would leave to whatever the register held.
+        let result = alsa_ioctl(fd.rawValue, request, argument)
         guard result >= 0 else { throw Errno(rawValue: Glibc.errno) }
         return result
     }

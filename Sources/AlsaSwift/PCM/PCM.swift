@@ -115,6 +115,17 @@ public protocol PCM: AnyObject {
     /// POLLERR...). Plugins such as dmix poll a timer, so the raw events are not the PCM's.
     func pollEvents(_ descriptors: UnsafeMutableBufferPointer<pollfd>) throws(AlsaError) -> Int16
 
+    /// Links this PCM with `other`, so that the kernel starts, stops and prepares them together
+    /// (SNDRV_PCM_IOCTL_LINK, `snd_pcm_link`): one `start()` starts both, and `drop()`, `prepare()`
+    /// or an xrun on either acts on both, with one trigger timestamp. Both must be configured and in
+    /// the same state, on the same transport and kernel. Refused with ENOSYS by PCMs that cannot link
+    /// (dmix, dsnoop, the pulse, pipewire and jack plugins), EINVAL across transports or kernels,
+    /// EBADFD when the states differ, EALREADY when `other` is linked already.
+    func link(to other: any PCM) throws(AlsaError)
+    /// Takes this PCM out of its link group (SNDRV_PCM_IOCTL_UNLINK, `snd_pcm_unlink`); a group
+    /// left with one member dissolves. EALREADY when it is in none. Closing a PCM unlinks it too.
+    func unlink() throws(AlsaError)
+
     /// Brings the stream back after an xrun (PREPARE) or a suspend (RESUME, else PREPARE).
     func recover(from error: AlsaError) throws(AlsaError)
     /// Releases the device. Safe to call twice; deinit does it too.

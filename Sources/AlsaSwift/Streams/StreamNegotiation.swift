@@ -18,6 +18,38 @@ enum StreamNegotiation {
 
     /// Negotiates `request` on `pcm`, leaves it non-blocking and prepared, and says what it got.
     static func configure(_ pcm: any PCM, _ direction: StreamDirection, _ request: StreamRequest) throws(AlsaError) -> StreamConfiguration {
+        // Saturated to the kernel's 32-bit intervals; an impossible rate or channel count is
+        // refused by `configure` with the name of the parameter. The buffer is counted in the
+        // frames the device will run at.
+        let rate = deviceRate(pcm, request)
+        switch request.scheduling {
+        case .periods:
+            let bufferFrames = Int(min(max(frames(in: request.latency, sampleRate: rate), 16), Int64(UInt32.max)))
+            let periods = max(request.periodCount, 2)
+            return try configure(pcm, direction, request, formats: request.formats, periodSize: max(bufferFrames / periods, 1),
+                                 bufferSize: bufferFrames)
+        case .timer(_, let limit):
+            // The deepest buffer up to the limit, the largest period in it (at least two of them):
+            // near values the device then meets as closely as it can.
+            let bufferFrames = Int(min(max(frames(in: limit, sampleRate: rate), 16), Int64(UInt32.max)))
+            return try configure(pcm, direction, request, formats: request.formats,
+                                 periodSize: max(min(pcm.capabilities.periodSize.upperBound, bufferFrames / 2), 1),
+                                 bufferSize: bufferFrames)
+        }
+    }
+
+    /// The rate to ask the device for: the request's, or for a stream that may resample the
+    /// device's nearest one.
+    static func deviceRate(_ pcm: any PCM, _ request: StreamRequest) -> Int {
+        guard request.resampling != nil else { return request.sampleRate }
+        let rates = pcm.capabilities.sampleRate
+        return min(max(request.sampleRate, rates.lowerBound), rates.upperBound)
+    }
+
+    /// Negotiates `request` on `pcm` with these sizes, the first of `formats` the device offers (a
+    /// duplex stream passes those both its sides offer), and says what it got.
+    static func configure(_ pcm: any PCM, _ direction: StreamDirection, _ request: StreamRequest, formats: [SampleFormat],
+                          periodSize: Int, bufferSize: Int) throws(AlsaError) -> StreamConfiguration {
         guard pcm.direction == direction else {
             throw AlsaError(.configure, .invalidArgument, context: "\(pcm.name) is not a \(direction) PCM")
         }
@@ -26,9 +58,9 @@ enum StreamNegotiation {
             throw AlsaError(.configure, .invalidArgument, context: "a timer-scheduled stream cannot resample yet: ask for the device's rate, or for period scheduling")
         }
         let capabilities = pcm.capabilities
-        guard let format = request.formats.first(where: { capabilities.formats.contains($0) && SampleConversion.isSupported($0) }) else {
+        guard let format = formats.first(where: { capabilities.formats.contains($0) && SampleConversion.isSupported($0) }) else {
             throw AlsaError(.configure, .invalidArgument,
-                            context: "\(pcm.name) offers none of \(request.formats.map(\.name).joined(separator: ", ")); it offers \(capabilities.formats.map(\.name).joined(separator: ", "))")
+                            context: "\(pcm.name) offers none of \(formats.map(\.name).joined(separator: ", ")); it offers \(capabilities.formats.map(\.name).joined(separator: ", "))")
         }
         let access: AccessType
         let offersReadWrite = capabilities.accessTypes.contains(.readWriteInterleaved)
@@ -42,28 +74,11 @@ enum StreamNegotiation {
         }
         // Non-blocking before the hardware parameters: alsa-lib turns period interrupts off only then.
         try pcm.setNonBlocking(true)
-        // A stream that may resample asks for the device's nearest rate, so that the buffer is
-        // counted in the frames the device will run at.
-        let deviceRate = request.resampling == nil ? request.sampleRate
-            : min(max(request.sampleRate, capabilities.sampleRate.lowerBound), capabilities.sampleRate.upperBound)
-        let hardware: HardwareRequest
-        switch request.scheduling {
-        case .periods:
-            // Saturated to the kernel's 32-bit intervals; an impossible rate or channel count is
-            // refused by `configure` with the name of the parameter.
-            let bufferFrames = Int(min(max(frames(in: request.latency, sampleRate: deviceRate), 16), Int64(UInt32.max)))
-            let periods = max(request.periodCount, 2)
-            hardware = HardwareRequest(access: access, format: format, channelCount: request.channelCount, sampleRate: deviceRate,
-                                       periodSize: max(bufferFrames / periods, 1), bufferSize: bufferFrames)
-        case .timer(_, let limit):
-            // The deepest buffer up to the limit, the largest period in it (at least two of them):
-            // near values the device then meets as closely as it can.
-            let bufferFrames = Int(min(max(frames(in: limit, sampleRate: deviceRate), 16), Int64(UInt32.max)))
-            hardware = HardwareRequest(access: access, format: format, channelCount: request.channelCount, sampleRate: deviceRate,
-                                       periodSize: max(min(capabilities.periodSize.upperBound, bufferFrames / 2), 1),
-                                       bufferSize: bufferFrames,
-                                       periodWakeups: !capabilities.info.contains(.noPeriodWakeup))
-        }
+        // A stream that may resample asks for the device's nearest rate (`deviceRate`).
+        var hardware = HardwareRequest(access: access, format: format, channelCount: request.channelCount,
+                                       sampleRate: deviceRate(pcm, request), periodSize: periodSize, bufferSize: bufferSize)
+        // A timer-scheduled stream asks the device not to interrupt at all where it offers that.
+        if case .timer = request.scheduling { hardware.periodWakeups = !capabilities.info.contains(.noPeriodWakeup) }
         let setup = try pcm.configure(hardware)
         let resampling = setup.sampleRate == request.sampleRate ? nil : request.resampling
         // A resampling stream meets the app's rate itself: that is no adaptation.

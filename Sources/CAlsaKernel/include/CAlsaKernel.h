@@ -80,6 +80,9 @@ static const unsigned long ALSA_IOCTL_WRITEI_FRAMES = SNDRV_PCM_IOCTL_WRITEI_FRA
 static const unsigned long ALSA_IOCTL_READI_FRAMES = SNDRV_PCM_IOCTL_READI_FRAMES;
 static const unsigned long ALSA_IOCTL_WRITEN_FRAMES = SNDRV_PCM_IOCTL_WRITEN_FRAMES;
 static const unsigned long ALSA_IOCTL_READN_FRAMES = SNDRV_PCM_IOCTL_READN_FRAMES;
+/* LINK takes the other PCM's descriptor as its value argument, not through a pointer. */
+static const unsigned long ALSA_IOCTL_LINK = SNDRV_PCM_IOCTL_LINK;
+static const unsigned long ALSA_IOCTL_UNLINK = SNDRV_PCM_IOCTL_UNLINK;
 
 /* ---- control device (/dev/snd/controlC<card>): card identity and PCM enumeration -------- */
 static const unsigned long ALSA_IOCTL_CTL_PVERSION = SNDRV_CTL_IOCTL_PVERSION;

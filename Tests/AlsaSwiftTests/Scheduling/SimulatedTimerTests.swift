@@ -90,6 +90,22 @@ import Testing
         #expect(kernel.playbackObservation().frames == 301)
     }
 
+    /// The machine has one clock: a sleeper on a timer alone (the stream's descriptor not in its
+    /// set) lets the running DMA engines move for the same time.
+    @Test("a timer alone while a stream runs: the stream moves the frames to the deadline too")
+    func timerAloneBesideARunningStream() throws {
+        let raw = try Self.runningPlayback(.dummy)
+        let kernel = raw.kernel
+        let start = kernel.now
+        let timer = try kernel.timerCreate()
+        try kernel.timerSet(timer, deadline: start + AudioTiming.duration(ofFrames: 300, sampleRate: 48_000) + .nanoseconds(5))
+        var set = pollfd(fd: timer.rawValue, events: Int16(POLLIN), revents: 0)
+        #expect(try kernel.poll(&set, count: 1, timeout: nil) == 1)
+        #expect(kernel.now == start + AudioTiming.duration(ofFrames: 301, sampleRate: 48_000))
+        #expect(kernel.playbackObservation().frames == 301)
+        #expect(kernel.playbackObservation().periodInterrupts == 1)
+    }
+
     @Test("timer latency: the sleeper wakes that much past its deadline")
     func timerLatency() throws {
         let kernel = makeKernel()

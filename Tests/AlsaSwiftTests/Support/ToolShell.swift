@@ -25,7 +25,7 @@ struct ToolShell {
     static func run(_ command: String, timeout: Duration = scaled(.seconds(60))) async throws -> Result {
         // The tools are built next to the test bundle (`swift build --build-tests` builds both).
         var environment = ProcessInfo.processInfo.environment
-        for tool in ["alsa-play", "alsa-record", "alsa-tone", "alsa-info", "alsa-mixer", "alsa-midi"] {
+        for tool in ["alsa-play", "alsa-record", "alsa-tone", "alsa-info", "alsa-mixer", "alsa-midi", "alsa-loop"] {
             environment[tool.replacingOccurrences(of: "-", with: "_")] = try SignalTests.tool(tool)
         }
         let outputPath = WAVTests.temporary("shell-out"), errorPath = WAVTests.temporary("shell-err")

@@ -12,6 +12,7 @@ struct ManPageTests {
     static let tools: [(name: String, command: any ParsableCommand.Type)] = [
         ("alsa-play", AlsaPlay.self), ("alsa-record", AlsaRecord.self), ("alsa-tone", AlsaTone.self),
         ("alsa-info", AlsaInfo.self), ("alsa-mixer", AlsaMixer.self), ("alsa-midi", AlsaMIDI.self),
+        ("alsa-loop", AlsaLoop.self),
     ]
 
     static func page(_ tool: String) throws -> [Substring] {

@@ -10,7 +10,7 @@ import Foundation
 /// line of key=value pairs. With libmalloccount.so preloaded it counts heap allocations in the
 /// steady window (after the warm-up periods), the same way the baseline does.
 struct AlsaLoop: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "alsa-loop")
+    static let configuration = CommandConfiguration(commandName: "period-bench")
 
     /// The transport's own calls, as an app that drives a PCM itself makes them. (The streams and
     /// render threads are measured by `app-paths`.)

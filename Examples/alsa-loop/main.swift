@@ -1,0 +1,3 @@
+import AlsaTools
+
+AlsaLoop.main()
