@@ -223,6 +223,13 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     public func setFramesPerCall(_ frames: Int) { locked { framesPerCall = max(frames, 0) } }
     private var framesPerCall = 0
 
+    /// Callers asleep now in poll with no time limit and nothing simulated that can wake them: only
+    /// a host descriptor (a wake-up pipe) or a control, device or MIDI event ends their wait. A test
+    /// waits for it to know that a thread has gone to sleep for good, rather than watching for a
+    /// while that it does not move.
+    public var sleepersWithoutLimit: Int { locked { hostSleepers } }
+    private var hostSleepers = 0
+
     /// Every seam call served since the kernel was made or the trace cleared, in order.
     public var trace: [SimulatedCallRecord] { locked { records } }
     /// Empties `trace`, so a test can count the calls of one step.
@@ -554,8 +561,12 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
             pollfd(fd: simulated[i] || descriptors[i].fd < 0 ? -1 : descriptors[i].fd, events: descriptors[i].events, revents: 0)
         }
         if watchesControls { hostSet.append(pollfd(fd: controlWakeup.readEnd, events: Int16(POLLIN), revents: 0)) }
+        let unbounded = timeoutMilliseconds < 0
+        if unbounded { locked { hostSleepers += 1 } }
         let result = Glibc.poll(&hostSet, nfds_t(hostSet.count), timeoutMilliseconds)
-        if result < 0 { throw Errno(rawValue: Glibc.errno) }
+        let failure = result < 0 ? Glibc.errno : 0
+        if unbounded { locked { hostSleepers -= 1 } }
+        if result < 0 { throw Errno(rawValue: failure) }
         if watchesControls && hostSet[count].revents != 0 {
             // A control event arrived: look at every descriptor again, without sleeping.
             controlWakeup.drain()

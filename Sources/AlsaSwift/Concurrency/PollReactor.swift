@@ -57,6 +57,8 @@ final class PollReactor: TaskExecutor, Sendable {
         var makePipe: @Sendable () -> Result<(Int32, Int32), Errno>
         /// Starts a detached thread running `body`; 0 or pthread_create's error number.
         var startThread: @Sendable (_ body: @escaping @Sendable () -> Void) -> Int32
+        /// How long the thread lingers with nobody waiting before it ends.
+        var idleTimeout: Duration = .seconds(2)
 
         static let system = Host(
             makePipe: {
@@ -158,8 +160,6 @@ final class PollReactor: TaskExecutor, Sendable {
     let wakeup: Int32
     private let wakeupWriter: Int32
     private let state = HostLock(State())
-    /// How long the thread lingers with nobody waiting before it ends.
-    private static let idleTimeout: Duration = .seconds(2)
 
     /// The reactors of kernels that have a stream, by kernel. Held strongly while leased, removed
     /// by the last lease's release.
@@ -354,7 +354,7 @@ final class PollReactor: TaskExecutor, Sendable {
             var failed = false
             if let base = set.baseAddress {
                 do {
-                    ready = try kernel.poll(base, count: count, timeout: idle ? Self.idleTimeout : Self.timeout(until: deadline))
+                    ready = try kernel.poll(base, count: count, timeout: idle ? host.idleTimeout : Self.timeout(until: deadline))
                 } catch {
                     // EINTR: go round. Anything else: hand the waiters back their (empty) events so
                     // each task looks at its PCM itself and reports what is wrong.

@@ -34,6 +34,11 @@ struct PollReactorLifecycleTests {
         var retired: [(reactor: () -> PollReactor?, inode: UInt, thread: pid_t)] = []
         for _ in 0..<12 {
             let kernel = makeKernel(.explicitSync)
+            // The test's own lease, taken first, makes the reactor with an idle time far beyond
+            // `hangBound`: only the last release's wake-up can end its thread within the bound.
+            var host = PollReactor.Host.system
+            host.idleTimeout = .seconds(3_600)
+            var held: PollReactor.Lease? = try PollReactor.lease(for: kernel, host: host)
             var stream: PlaybackStream? = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(20)), kernel: kernel)
             // More than the buffer holds: the write suspends on the reactor, whose thread then runs.
             let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: 9_600)
@@ -41,23 +46,26 @@ struct PollReactorLifecycleTests {
             samples.initialize(repeating: 0.25)
             try await stream!.write(UnsafeBufferPointer(samples))
             let reactor = stream!.core.reactor!.reactor
+            #expect(held?.reactor === reactor, "the stream leased the test's reactor")
             let thread = reactor.threadID
             #expect(thread != 0 && Self.threadExists(thread))
             weak let weakReactor = reactor
             retired.append(({ weakReactor }, Self.inode(of: reactor.wakeup), thread))
             // A second stream on the same kernel shares the reactor and keeps it.
-            let second = try CaptureStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(20)), kernel: kernel)
-            #expect(second.core.reactor!.reactor === reactor)
+            var second: CaptureStream? = try CaptureStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(20)), kernel: kernel)
+            #expect(second!.core.reactor!.reactor === reactor)
             try stream?.close()
             stream = nil
             #expect(weakReactor != nil)
-            _ = second
+            second = nil
+            #expect(weakReactor != nil, "the test's lease holds it")
+            held = nil
         }
         for (reactor, inode, thread) in retired {
-            #expect(await eventually(within: promptly) { reactor() == nil }, "the reactor outlived its streams")
+            #expect(await eventually { reactor() == nil }, "the reactor outlived its streams")
             // The pipe closes in the reactor's deinit, which may still be running on another thread.
-            #expect(await eventually(within: promptly) { !Self.pipeIsOpen(inode) }, "the reactor's pipe is still open")
-            #expect(await eventually(within: promptly) { !Self.threadExists(thread) }, "the reactor's thread \(thread) still runs")
+            #expect(await eventually { !Self.pipeIsOpen(inode) }, "the reactor's pipe is still open")
+            #expect(await eventually { !Self.threadExists(thread) }, "the reactor's thread \(thread) still runs")
         }
     }
 

@@ -89,13 +89,9 @@ struct StreamExecutorTests {
         #expect(value == 42)
     }
 
-    /// The task resumes on the reactor's own thread, with no pool in between: the time from
-    /// `cancel()` to the write's return is the library's (the cancellation handler wakes the
-    /// reactor, which ends the wait).
-    @Test("cancelling a suspended write of a task that prefers the executor ends it with ECANCELED, promptly")
+    /// The task resumes on the reactor's own thread, with no pool in between.
+    @Test("cancelling a suspended write of a task that prefers the executor ends it with ECANCELED")
     func preferredCancellation() async throws {
-        let (error, took) = try await StreamTests.cancelSuspendedWrite(onStreamExecutor: true)
-        #expect(error?.kind == .cancelled)
-        #expect(took < promptly)
+        #expect(try await StreamTests.cancelSuspendedWrite(onStreamExecutor: true)?.kind == .cancelled)
     }
 }

@@ -79,13 +79,6 @@ extension Trait where Self == TimeLimitTrait {
     }
 }
 
-/// How long "promptly" may take in a unit test on the simulated kernel: one second, stretched by
-/// `testTimeScale`. Only for a time read where the cooperative pool cannot stretch it (on the
-/// reactor's thread, on a thread of the test's own): a task resumed on the pool waits for whatever
-/// other tests run there, which says nothing about the library. The rig's integration tests keep
-/// the real second.
-let promptly: Duration = scaled(.seconds(1))
-
 /// How long a unit test waits for an event before it concludes that the event never comes: 30
 /// seconds, stretched by `testTimeScale`. It only tells "ends" from "never ends": what works ends
 /// orders of magnitude sooner, however loaded the machine.
@@ -94,8 +87,7 @@ let hangBound: Duration = scaled(.seconds(30))
 /// Waits until `condition` holds, looking again every millisecond; false when it still does not
 /// after `limit`. It looks once more after the limit, so a task resumed late by a busy pool does
 /// not give up without a last look: a late look can only pass, never fail, a condition that came
-/// true in time. `promptly` as the limit checks that something happens at once rather than after
-/// a timeout of the library's.
+/// true in time.
 func eventually(within limit: Duration = hangBound, _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + limit
     while !condition() {
