@@ -59,6 +59,9 @@ final class PollReactor: TaskExecutor, Sendable {
         var startThread: @Sendable (_ body: @escaping @Sendable () -> Void) -> Int32
         /// How long the thread lingers with nobody waiting before it ends.
         var idleTimeout: Duration = .seconds(2)
+        /// Runs as a wait is about to register its task: a test cancels the task here, where a
+        /// cancellation that comes before the registration must still end the wait.
+        var willRegister: @Sendable () -> Void = {}
 
         static let system = Host(
             makePipe: {
@@ -241,14 +244,19 @@ final class PollReactor: TaskExecutor, Sendable {
         }
         let outcome = await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Outcome, Never>) in
-                if Task.isCancelled {
-                    continuation.resume(returning: .cancelled)
-                    return
-                }
-                let (startThread, onThread) = state.withLock { s in
+                host.willRegister()
+                // Cancellation is looked at under the lock the handler takes: a cancel that lands
+                // before the waiter is in the list finds none to remove, so the wait must see it
+                // here, or it would wait for ever.
+                let registered = state.withLock { s -> (startThread: Bool, onThread: Bool)? in
+                    if Task.isCancelled { return nil }
                     s.waiters.append(Waiter(id: id, descriptors: descriptors, deadline: deadline, continuation: continuation))
                     defer { s.threadRunning = true }
                     return (!s.threadRunning, s.onThread)
+                }
+                guard let (startThread, onThread) = registered else {
+                    continuation.resume(returning: .cancelled)
+                    return
                 }
                 // The thread itself builds its next poll set after this job: no wake-up needed.
                 guard startThread else { return onThread ? () : wake() }

@@ -105,6 +105,32 @@ struct PollReactorLifecycleTests {
         #expect(descriptors[0].revents & Int16(POLLIN) != 0)
     }
 
+    /// The task cancels itself just before its wait registers: the cancellation handler then finds
+    /// no waiter to end, so the wait itself must see the cancellation. It looked before this point,
+    /// and waited for ever: alsa-mixer's monitor, cancelled by Ctrl-C at that moment, never ended.
+    @Test("defect: a cancellation that came just before a wait registered its task was lost, and the wait never ended")
+    func cancellationBeforeRegistering() async throws {
+        let kernel = makeKernel()
+        var host = PollReactor.Host.system
+        host.willRegister = { withUnsafeCurrentTask { $0?.cancel() } }
+        let lease = try PollReactor.lease(for: kernel, host: host)
+        // A pipe nobody writes to: only the cancellation can end the wait.
+        var ends: (Int32, Int32) = (-1, -1)
+        try #require(withUnsafeMutablePointer(to: &ends) { $0.withMemoryRebound(to: Int32.self, capacity: 2) { alsa_pipe_cloexec($0) } } == 0)
+        defer { close(ends.0); close(ends.1) }
+        let read = ends.0
+        let ended = ManagedCounter()
+        let waiter = Task { () -> PollReactor.Outcome in
+            defer { ended.add() }
+            let descriptors = UnsafeMutableBufferPointer<pollfd>.allocate(capacity: 1)
+            defer { descriptors.deallocate() }
+            descriptors[0] = pollfd(fd: read, events: Int16(POLLIN), revents: 0)
+            return await lease.wait(for: descriptors)
+        }
+        #expect(await eventually { ended.value == 1 }, "the cancelled wait never ended")
+        if ended.value == 1 { #expect(await waiter.value == .cancelled) }
+    }
+
     @Test("defect: a job queued on the executor while its thread failed to start waited for a later wait; now it goes to the global executor")
     func jobQueuedWhileThreadFails() async throws {
         let kernel = makeKernel()
