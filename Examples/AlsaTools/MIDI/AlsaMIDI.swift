@@ -87,21 +87,6 @@ package struct AlsaMIDI: AsyncParsableCommand {
         try await Interruption.running { try await perform(on: kernel) }
     }
 
-    /// The executable's entry: parse, run, and exit as ArgumentParser does.
-    package static func runAsMain() async {
-        do {
-            let command = try parseAsRoot()
-            guard let midi = command as? AlsaMIDI else {
-                var other = command
-                try other.run()
-                return
-            }
-            try await midi.run()
-        } catch {
-            exit(withError: error)
-        }
-    }
-
     /// Everything asked, in this order: connections, the listing, then sending and dumping on the
     /// port. Each line goes to `emit` as it is ready.
     package func perform(on kernel: any KernelInterface, emit: @escaping @Sendable (String) -> Void = { Say.line($0) }) async throws {

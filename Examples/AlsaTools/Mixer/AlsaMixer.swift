@@ -115,22 +115,6 @@ package struct AlsaMixer: AsyncParsableCommand {
         }
     }
 
-    /// The executable's entry: parse, run, and exit as ArgumentParser does (the executable's
-    /// top-level code would otherwise pick the synchronous `main`).
-    package static func runAsMain() async {
-        do {
-            let command = try parseAsRoot()
-            guard let mixer = command as? AlsaMixer else {
-                var other = command
-                try other.run()
-                return
-            }
-            try await mixer.run()
-        } catch {
-            exit(withError: error)
-        }
-    }
-
     /// What the command prints, for `target`. `monitor` hands each change to `emit` as it comes
     /// (a line of text, or of JSON) and returns the count of events, or nothing with `--json`.
     package func output(_ target: Target, emit: @escaping @Sendable (String) -> Void = { Say.line($0) }) async throws -> String {
