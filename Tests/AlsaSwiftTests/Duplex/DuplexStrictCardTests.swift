@@ -15,22 +15,17 @@ struct DuplexStrictCardTests {
     static let period = DuplexTests.period
     static let periods = 400
 
-    /// What a run left: the callback's checksums and bytes, and the stream's own SYNC_PTR calls.
+    /// What a run left: the callback, and the stream's own SYNC_PTR calls.
     struct Run {
         let kernel: SimulatedKernel
         let duplex: DuplexStream
-        /// Checksum of every input period the callback saw, in order.
-        let input: UInt64
-        /// Every output frame the callback produced, in order.
-        let produced: [UInt8]
+        let callback: StrictDuplexCallback
         let captureCalls: [SimulatedCallRecord]
         let playbackCalls: [SimulatedCallRecord]
         /// The card's account of each side once the stream was made, before it started.
         let made: (capture: DeviceObservation, playback: DeviceObservation)
     }
 
-    /// Runs `periods` periods of a raw duplex stream that produces its own pattern (not the input,
-    /// so that a fault on one side cannot pass for the other's).
     static func run(periods: Int = Self.periods) throws -> Run {
         let kernel = makeKernel(.explicitSync)
         let duplex = try DuplexStream(capture: "hw:0,0", playback: "hw:0,0", request: DuplexTests.request(mmap: true),
@@ -38,37 +33,13 @@ struct DuplexStrictCardTests {
         let capture = try #require(duplex.loop.capture.pcm as? KernelPCM)
         let playback = try #require(duplex.loop.playback.pcm as? KernelPCM)
         let made = (capture: kernel.captureObservation(), playback: kernel.playbackObservation())
+        let callback = StrictDuplexCallback(frames: periods * period)
         kernel.clearTrace()
-        var input = StreamChecksum()
-        var produced: [UInt8] = []
-        produced.reserveCapacity(periods * period * 4)
-        try duplex.processBlocking(periods: periods) { block in
-            input.add(UnsafeRawBufferPointer(block.rawInput))
-            let first = block.framePosition * 4
-            for i in block.rawOutput.indices { block.rawOutput[i] = patternByte(first + i) }
-            produced += block.rawOutput
-        }
+        try duplex.processBlocking(periods: periods) { block in callback(block) }
         let syncPtr = kernel.syncPtrCalls
-        return Run(kernel: kernel, duplex: duplex, input: input.value, produced: produced,
+        return Run(kernel: kernel, duplex: duplex, callback: callback,
                    captureCalls: syncPtr.filter { $0.descriptor == capture.file.fd.rawValue },
                    playbackCalls: syncPtr.filter { $0.descriptor == playback.file.fd.rawValue }, made: made)
-    }
-
-    /// The checksum of `frames` frames of the card's capture signal from START.
-    static func signalChecksum(frames: Int) -> UInt64 {
-        var checksum = StreamChecksum()
-        strictDeviceSignal(frames: frames, frameBytes: 4).withUnsafeBytes { checksum.add($0) }
-        return checksum.value
-    }
-
-    /// The checksum of what a stream that queued two periods of silence and then `produced` (S16
-    /// stereo) plays in its first `frames` frames.
-    static func playedChecksum(_ produced: [UInt8], frames: Int, period: Int = Self.period) -> UInt64 {
-        var checksum = StreamChecksum()
-        let silence = 2 * period
-        [UInt8](repeating: 0, count: min(frames, silence) * 4).withUnsafeBytes { checksum.add($0) }
-        produced.withUnsafeBytes { checksum.add(UnsafeRawBufferPointer(rebasing: $0[0..<max(0, frames - silence) * 4])) }
-        return checksum.value
     }
 
     @Test("linked through mmap: every counter clean, exact checksums both ways")
@@ -91,11 +62,11 @@ struct DuplexStrictCardTests {
         #expect(played.xruns == 0 && captured.xruns == 0 && played.underrunFrames == 0)
         // What the card played is two periods of silence, then what the callback produced, frame for frame.
         #expect(played.frames >= (Self.periods - 2) * Self.period, "\(played)")
-        #expect(played.checksum == Self.playedChecksum(run.produced, frames: played.frames))
+        #expect(played.checksum == run.callback.playedChecksum(frames: played.frames, silence: 2 * Self.period))
         // What the callback got is what the card captured, frame for frame from its START.
         #expect(captured.frames >= Self.periods * Self.period, "\(captured)")
-        #expect(captured.checksum == Self.signalChecksum(frames: captured.frames), "the card's own account of its signal")
-        #expect(run.input == Self.signalChecksum(frames: Self.periods * Self.period))
+        #expect(captured.checksum == StrictDuplexCallback.signalChecksum(frames: captured.frames), "the card's own account of its signal")
+        #expect(run.callback.inputChecksum == StrictDuplexCallback.signalChecksum(frames: Self.periods * Self.period))
     }
 
     @Test("exactly two SYNC_PTR a period on each side: query, then commit of the period moved")
@@ -136,5 +107,51 @@ struct DuplexStrictCardTests {
         #expect(captured.deviceSyncs - run.made.capture.deviceSyncs == Self.periods, "\(captured)")
         #expect(played.cpuSyncs - run.made.playback.cpuSyncs == Self.periods + 2, "\(played)")
         #expect(played.deviceSyncs - run.made.playback.deviceSyncs == Self.periods + 2, "\(played)")
+    }
+}
+
+/// The duplex callback run on the strict card, here and on the rig: it plays a pattern of its own
+/// (not its input, so that a fault on one side cannot pass for the other's), output frame n being
+/// bytes 4n..<4n + 4 of `pattern` wherever the period lies, and keeps every input byte it gets.
+/// S16 stereo, raw. It only copies: on the rig's emulated guest, a debug build's byte loops would
+/// take a good part of a period.
+final class StrictDuplexCallback {
+    let pattern: [UInt8]
+    private(set) var input: [UInt8] = []
+
+    init(frames: Int) {
+        pattern = (0..<frames * 4).map(patternByte)
+        input.reserveCapacity(frames * 4)
+    }
+
+    func callAsFunction(_ block: borrowing DuplexPeriod) {
+        let first = min(block.framePosition * 4, pattern.count)
+        let count = min(block.rawOutput.count, pattern.count - first)
+        pattern.withUnsafeBytes { block.rawOutput.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[first..<first + count])) }
+        input.append(contentsOf: block.rawInput)
+    }
+
+    var inputChecksum: UInt64 {
+        var checksum = StreamChecksum()
+        input.withUnsafeBytes { checksum.add($0) }
+        return checksum.value
+    }
+
+    /// The checksum of what a stream that queued `silence` frames of silence, then what this
+    /// callback produced, plays in its first `frames` frames (all it produced, if `frames` is more:
+    /// a device that played more does not match).
+    func playedChecksum(frames: Int, silence: Int) -> UInt64 {
+        var checksum = StreamChecksum()
+        [UInt8](repeating: 0, count: min(frames, silence) * 4).withUnsafeBytes { checksum.add($0) }
+        let produced = min(max(0, frames - silence) * 4, pattern.count)
+        pattern.withUnsafeBytes { checksum.add(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) }
+        return checksum.value
+    }
+
+    /// The checksum of `frames` frames of the strict card's capture signal from START.
+    static func signalChecksum(frames: Int) -> UInt64 {
+        var checksum = StreamChecksum()
+        strictDeviceSignal(frames: frames, frameBytes: 4).withUnsafeBytes { checksum.add($0) }
+        return checksum.value
     }
 }
