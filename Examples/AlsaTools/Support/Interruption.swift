@@ -1,3 +1,4 @@
+import AlsaSwift
 import ArgumentParser
 import Synchronization
 
@@ -123,17 +124,23 @@ package enum Interruption {
         if requested { throw exitCode }
     }
 
-    /// Runs `body` in a task of its own, cancelled once a stop is asked: for a tool that waits in
-    /// async code (alsa-mixer's monitor), where no EINTR reaches the wait. A signal handler cannot
-    /// resume a task, so a watcher looks at the flag every 50 ms until `body` ends.
+    /// Runs `body` cancelled by Ctrl-C or SIGTERM through the library's `StopSignal`, for a tool
+    /// that waits in async code (alsa-mixer's monitor, alsa-midi's dump), where no EINTR reaches
+    /// the wait. A signal that stopped it is this tool's stop: `requested` turns true, and
+    /// `running(_:)` ends the tool with 128 + the signal.
     package static func cancellingOnStop<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let work = Task { try await body() }
-        let watcher = Task {
-            while !requested && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(50)) }
-            if requested { work.cancel() }
+        let result = Mutex<T?>(nil)
+        let signal = try await StopSignal.cancelling {
+            let value = try await body()
+            result.withLock { $0 = value }
         }
-        defer { watcher.cancel() }
-        return try await withTaskCancellationHandler { try await work.value } onCancel: { work.cancel() }
+        if let signal {
+            signalNumber.store(signal.number, ordering: .relaxed)
+            flag.store(true, ordering: .relaxed)
+            throw CancellationError()
+        }
+        guard let value = result.withLock({ $0 }) else { throw CancellationError() }
+        return value
     }
 
     /// Ask for a stop from inside the process (tests, a duration that ran out).

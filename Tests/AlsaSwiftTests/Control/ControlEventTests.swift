@@ -15,7 +15,8 @@ struct ControlEventTests {
         let waiter = Task { try await events.next() }
         // The value changes once the task is suspended in the reactor, whose thread sleeps with no
         // time limit: only the event can wake it.
-        #expect(await eventually { reactor.waiterCount == 1 && kernel.sleepersWithoutLimit == 1 })
+        #expect(await eventually { reactor.waiterCount == 1 && kernel.sleepersWithoutLimit == 1 },
+                "waiters \(reactor.waiterCount), asleep without limit \(kernel.sleepersWithoutLimit)")
         kernel.setControl(named: "Line Volume", values: [10, 20])
         let event = try #require(try await waiter.value)
         #expect(event.element.name == "Line Volume" && event.element.numericID == 5)
@@ -100,7 +101,8 @@ struct ControlEventTests {
             }
         }
         // Asleep with no time limit, as in `valueFromElsewhere`: only the unplug can end the wait.
-        #expect(await eventually { reactor.waiterCount == 1 && kernel.sleepersWithoutLimit == 1 })
+        #expect(await eventually { reactor.waiterCount == 1 && kernel.sleepersWithoutLimit == 1 },
+                "waiters \(reactor.waiterCount), asleep without limit \(kernel.sleepersWithoutLimit)")
         kernel.disconnectAll()
         let error = try #require(await waiter.value)
         #expect(error.kind == .disconnected && error.operation == .controlReadEvents)

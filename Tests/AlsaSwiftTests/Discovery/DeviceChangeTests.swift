@@ -79,7 +79,8 @@ struct DeviceChangeTests {
         let waiter = Task { try await changes.next() }
         // The card arrives once the task is suspended in the reactor, whose thread sleeps with no
         // time limit: only the card's arrival can wake it.
-        #expect(await eventually { reactor.waiterCount == 1 && kernel.sleepersWithoutLimit == 1 })
+        #expect(await eventually { reactor.waiterCount == 1 && kernel.sleepersWithoutLimit == 1 },
+                "waiters \(reactor.waiterCount), asleep without limit \(kernel.sleepersWithoutLimit)")
         kernel.addDevice(card: 2, device: 0, hardware: .dummy)
         #expect(try await waiter.value == .pcmAdded(card: 2, device: 0, direction: .playback))
 

@@ -287,8 +287,11 @@ struct SignalTests {
         #expect(reader.frameCount < 24_000_000 && reader.truncation == nil)
     }
 
-    @Test("defect: alsa-mixer monitor --json printed nothing when interrupted; now each change is a JSON line as it comes, and Ctrl-C ends it with 130")
-    func mixerMonitorInterrupted() async throws {
+    /// The monitor waits in async code: the library's `StopSignal` turns the signal into the
+    /// cancellation of its wait.
+    @Test("defect: alsa-mixer monitor --json printed nothing when interrupted; now each change is a JSON line as it comes, and Ctrl-C or SIGTERM ends it with 128 + the signal",
+          arguments: [SIGINT, SIGTERM])
+    func mixerMonitorInterrupted(signal: Int32) async throws {
         let path = WAVTests.temporary("monitor")
         let output = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         try #require(output >= 0)
@@ -300,8 +303,8 @@ struct SignalTests {
         await Self.waitUntilHandling(process)
         let printed = try await Self.firstLines(of: process, in: path)
         #expect(!printed.isEmpty, "the first change was not printed as it came")
-        #expect(await Self.interrupt(process, with: SIGINT) != nil, "alsa-mixer monitor did not end within \(Self.bound)")
-        #expect(process.exitStatus == 130)
+        #expect(await Self.interrupt(process, with: signal) != nil, "alsa-mixer monitor did not end within \(Self.bound)")
+        #expect(process.exitStatus == 128 + signal)
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
         #expect(!lines.isEmpty)
         for line in lines {
