@@ -43,70 +43,74 @@ struct DuplexStrictCardTests {
     }
 
     @Test("linked through mmap: every counter clean, exact checksums both ways")
-    func countersAndChecksums() throws {
-        let run = try Self.run()
-        let configuration = run.duplex.configuration
-        #expect(configuration.start == .linked)
-        #expect(configuration.capture.setup.access == .mmapInterleaved && configuration.playback.setup.access == .mmapInterleaved)
-        #expect(configuration.capture.syncReport.strategy?.status == .syncPtr(.explicitSync))
-        #expect(configuration.playback.syncReport.strategy?.control == .syncPtr(.explicitSync))
-        #expect(run.kernel.ioctlNames.filter { $0 == "START" }.count == 1, "one START for both sides")
-        #expect(run.duplex.xruns == DuplexXruns() && run.duplex.periodCount == Self.periods)
+    func countersAndChecksums() async throws {
+        try await onOwnThread {
+            let run = try Self.run()
+            let configuration = run.duplex.configuration
+            #expect(configuration.start == .linked)
+            #expect(configuration.capture.setup.access == .mmapInterleaved && configuration.playback.setup.access == .mmapInterleaved)
+            #expect(configuration.capture.syncReport.strategy?.status == .syncPtr(.explicitSync))
+            #expect(configuration.playback.syncReport.strategy?.control == .syncPtr(.explicitSync))
+            #expect(run.kernel.ioctlNames.filter { $0 == "START" }.count == 1, "one START for both sides")
+            #expect(run.duplex.xruns == DuplexXruns() && run.duplex.periodCount == Self.periods)
 
-        let played = run.kernel.playbackObservation()
-        let captured = run.kernel.captureObservation()
-        StrictContractChecks.log("duplex playback", SyncOracle.simulated(run.kernel).counters(.playback))
-        StrictContractChecks.log("duplex capture", SyncOracle.simulated(run.kernel).counters(.capture))
-        #expect(played.staleFrames == 0 && played.lateFrames == 0, "\(played)")
-        #expect(captured.poisonedFrames == 0, "\(captured)")
-        #expect(played.xruns == 0 && captured.xruns == 0 && played.underrunFrames == 0)
-        // What the card played is two periods of silence, then what the callback produced, frame for frame.
-        #expect(played.frames >= (Self.periods - 2) * Self.period, "\(played)")
-        #expect(played.checksum == run.callback.playedChecksum(frames: played.frames, silence: 2 * Self.period))
-        // What the callback got is what the card captured, frame for frame from its START.
-        #expect(captured.frames >= Self.periods * Self.period, "\(captured)")
-        #expect(captured.checksum == StrictDuplexCallback.signalChecksum(frames: captured.frames), "the card's own account of its signal")
-        #expect(run.callback.inputChecksum == StrictDuplexCallback.signalChecksum(frames: Self.periods * Self.period))
+            let played = run.kernel.playbackObservation()
+            let captured = run.kernel.captureObservation()
+            StrictContractChecks.log("duplex playback", SyncOracle.simulated(run.kernel).counters(.playback))
+            StrictContractChecks.log("duplex capture", SyncOracle.simulated(run.kernel).counters(.capture))
+            #expect(played.staleFrames == 0 && played.lateFrames == 0, "\(played)")
+            #expect(captured.poisonedFrames == 0, "\(captured)")
+            #expect(played.xruns == 0 && captured.xruns == 0 && played.underrunFrames == 0)
+            // What the card played is two periods of silence, then what the callback produced, frame for frame.
+            #expect(played.frames >= (Self.periods - 2) * Self.period, "\(played)")
+            #expect(played.checksum == run.callback.playedChecksum(frames: played.frames, silence: 2 * Self.period))
+            // What the callback got is what the card captured, frame for frame from its START.
+            #expect(captured.frames >= Self.periods * Self.period, "\(captured)")
+            #expect(captured.checksum == StrictDuplexCallback.signalChecksum(frames: captured.frames), "the card's own account of its signal")
+            #expect(run.callback.inputChecksum == StrictDuplexCallback.signalChecksum(frames: Self.periods * Self.period))
+        }
     }
 
     @Test("exactly two SYNC_PTR a period on each side: query, then commit of the period moved")
-    func twoSyncPtrPerPeriodEachWay() throws {
-        let run = try Self.run()
-        let period = UInt(Self.period)
-        // Playback: the start's two periods of silence, then one period per callback.
-        #expect(run.playbackCalls.count == 2 * (Self.periods + 2), "\(run.playbackCalls.count) playback SYNC_PTR")
-        #expect(run.captureCalls.count == 2 * Self.periods, "\(run.captureCalls.count) capture SYNC_PTR")
-        for (side, calls) in [("capture", run.captureCalls), ("playback", run.playbackCalls)] {
-            let pairs = calls.count / 2
-            var wrong = 0
-            for k in 0..<pairs {
-                let query = calls[2 * k], commit = calls[2 * k + 1]
-                let ok = query.syncPtrFlags == syncPtrQueryFlags && query.applPtr == nil && query.errno == nil
-                    && commit.syncPtrFlags == syncPtrCommitFlags && commit.applPtr == UInt(k + 1) * period && commit.errno == nil
-                if !ok {
-                    if wrong == 0 { Issue.record("\(side) period \(k): \(query), then \(commit)") }
-                    wrong += 1
+    func twoSyncPtrPerPeriodEachWay() async throws {
+        try await onOwnThread {
+            let run = try Self.run()
+            let period = UInt(Self.period)
+            // Playback: the start's two periods of silence, then one period per callback.
+            #expect(run.playbackCalls.count == 2 * (Self.periods + 2), "\(run.playbackCalls.count) playback SYNC_PTR")
+            #expect(run.captureCalls.count == 2 * Self.periods, "\(run.captureCalls.count) capture SYNC_PTR")
+            for (side, calls) in [("capture", run.captureCalls), ("playback", run.playbackCalls)] {
+                let pairs = calls.count / 2
+                var wrong = 0
+                for k in 0..<pairs {
+                    let query = calls[2 * k], commit = calls[2 * k + 1]
+                    let ok = query.syncPtrFlags == syncPtrQueryFlags && query.applPtr == nil && query.errno == nil
+                        && commit.syncPtrFlags == syncPtrCommitFlags && commit.applPtr == UInt(k + 1) * period && commit.errno == nil
+                    if !ok {
+                        if wrong == 0 { Issue.record("\(side) period \(k): \(query), then \(commit)") }
+                        wrong += 1
+                    }
                 }
+                #expect(wrong == 0, "\(side): \(wrong) of \(pairs) periods not a query then its commit")
             }
-            #expect(wrong == 0, "\(side): \(wrong) of \(pairs) periods not a query then its commit")
+            // And in time: each period queries and commits its input, then queries and commits its output.
+            let names = run.kernel.trace.filter { $0.requestName == "SYNC_PTR" }
+                .map { call in
+                    (call.descriptor == run.captureCalls.first?.descriptor ? "c" : "p")
+                        + (call.syncPtrFlags == syncPtrQueryFlags ? "q" : call.syncPtrFlags == syncPtrCommitFlags ? "c" : "?")
+                }
+            let expected = ["pq", "pc", "pq", "pc"] + Array(repeating: ["cq", "cc", "pq", "pc"], count: Self.periods).flatMap { $0 }
+            let first = (0..<max(names.count, expected.count)).first { $0 >= names.count || $0 >= expected.count || names[$0] != expected[$0] }
+            let around = names[max(0, (first ?? 0) - 4)..<min(names.count, (first ?? 0) + 4)]
+            #expect(first == nil, "SYNC_PTR \(first ?? 0) of \(names.count) (\(expected.count) expected) breaks the rhythm: \(around)")
+            // The card's side of the same calls: a CPU sync per query, a device sync per commit, and
+            // none from anything else the stream did (its timing's STATUS_EXT, START, poll).
+            let played = run.kernel.playbackObservation(), captured = run.kernel.captureObservation()
+            #expect(captured.cpuSyncs - run.made.capture.cpuSyncs == Self.periods, "\(captured)")
+            #expect(captured.deviceSyncs - run.made.capture.deviceSyncs == Self.periods, "\(captured)")
+            #expect(played.cpuSyncs - run.made.playback.cpuSyncs == Self.periods + 2, "\(played)")
+            #expect(played.deviceSyncs - run.made.playback.deviceSyncs == Self.periods + 2, "\(played)")
         }
-        // And in time: each period queries and commits its input, then queries and commits its output.
-        let names = run.kernel.trace.filter { $0.requestName == "SYNC_PTR" }
-            .map { call in
-                (call.descriptor == run.captureCalls.first?.descriptor ? "c" : "p")
-                    + (call.syncPtrFlags == syncPtrQueryFlags ? "q" : call.syncPtrFlags == syncPtrCommitFlags ? "c" : "?")
-            }
-        let expected = ["pq", "pc", "pq", "pc"] + Array(repeating: ["cq", "cc", "pq", "pc"], count: Self.periods).flatMap { $0 }
-        let first = (0..<max(names.count, expected.count)).first { $0 >= names.count || $0 >= expected.count || names[$0] != expected[$0] }
-        let around = names[max(0, (first ?? 0) - 4)..<min(names.count, (first ?? 0) + 4)]
-        #expect(first == nil, "SYNC_PTR \(first ?? 0) of \(names.count) (\(expected.count) expected) breaks the rhythm: \(around)")
-        // The card's side of the same calls: a CPU sync per query, a device sync per commit, and
-        // none from anything else the stream did (its timing's STATUS_EXT, START, poll).
-        let played = run.kernel.playbackObservation(), captured = run.kernel.captureObservation()
-        #expect(captured.cpuSyncs - run.made.capture.cpuSyncs == Self.periods, "\(captured)")
-        #expect(captured.deviceSyncs - run.made.capture.deviceSyncs == Self.periods, "\(captured)")
-        #expect(played.cpuSyncs - run.made.playback.cpuSyncs == Self.periods + 2, "\(played)")
-        #expect(played.deviceSyncs - run.made.playback.deviceSyncs == Self.periods + 2, "\(played)")
     }
 }
 

@@ -81,18 +81,20 @@ struct PeriodEngineTests {
     }
 
     @Test("a blocking write waits once a period and writes whole periods", arguments: Path.allCases)
-    func blockingWrite(path: Path) throws {
-        let kernel = Self.movingKernel(path)
-        let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
-        let period = stream.configuration.periodSize
-        let samples = StreamTests.signal(frames: Self.periods * period)
-        kernel.clearTrace()
-        try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
-        Self.expectWaitsLikeTheKernel(Calls(kernel.trace), stream.statistics, frames: Self.periods * period, period: period, path: path)
-        #expect(try stream.drainBlocking())
-        let device = kernel.playbackObservation()
-        #expect(device.frames == UInt64(samples.count / 2) && device.xruns == 0)
-        #expect(device.checksum == (try StreamTests.deviceChecksum(samples, as: .s16LE)))
+    func blockingWrite(path: Path) async throws {
+        try await onOwnThread {
+            let kernel = Self.movingKernel(path)
+            let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
+            let period = stream.configuration.periodSize
+            let samples = StreamTests.signal(frames: Self.periods * period)
+            kernel.clearTrace()
+            try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
+            Self.expectWaitsLikeTheKernel(Calls(kernel.trace), stream.statistics, frames: Self.periods * period, period: period, path: path)
+            #expect(try stream.drainBlocking())
+            let device = kernel.playbackObservation()
+            #expect(device.frames == UInt64(samples.count / 2) && device.xruns == 0)
+            #expect(device.checksum == (try StreamTests.deviceChecksum(samples, as: .s16LE)))
+        }
     }
 
     /// On the stream's executor the task's next wait joins the reactor's next poll: the kernel sees

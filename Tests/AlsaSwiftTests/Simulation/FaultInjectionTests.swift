@@ -63,22 +63,24 @@ import Testing
     }
 
     @Test(arguments: sites, [AccessType.mmapInterleaved, .readWriteInterleaved])
-    func everyErrnoAtThisSite(site: Site, access: AccessType) {
-        for hardware in [SimulatedHardware.explicitSync, .dummy] {
-            for errno in Self.errnos {
-                for recovery in [RecoveryPolicy.report, .automatic] {
-                    let kernel = makeKernel(hardware)
-                    kernel.inject(errno, into: site.call, request: site.request)
-                    let error = Self.scenario(kernel, access: access, recovery: recovery)
-                    if let error {
-                        // The error names a real operation and carries an errno.
-                        #expect(error.errno.rawValue > 0, "\(site) \(errno)")
+    func everyErrnoAtThisSite(site: Site, access: AccessType) async {
+        await onOwnThread {
+            for hardware in [SimulatedHardware.explicitSync, .dummy] {
+                for errno in Self.errnos {
+                    for recovery in [RecoveryPolicy.report, .automatic] {
+                        let kernel = makeKernel(hardware)
+                        kernel.inject(errno, into: site.call, request: site.request)
+                        let error = Self.scenario(kernel, access: access, recovery: recovery)
+                        if let error {
+                            // The error names a real operation and carries an errno.
+                            #expect(error.errno.rawValue > 0, "\(site) \(errno)")
+                        }
+                        // Whatever happened, nothing is left open or mapped once the handle is gone; only a
+                        // mapping whose own munmap failed can remain, since nothing else can release it.
+                        let tolerated = site.call == .munmap ? 1 : 0
+                        #expect(kernel.openDescriptorCount == 0, "\(site) \(errno) \(recovery) leaked a descriptor")
+                        #expect(kernel.mappedRegionCount <= tolerated, "\(site) \(errno) \(recovery) leaked a mapping")
                     }
-                    // Whatever happened, nothing is left open or mapped once the handle is gone; only a
-                    // mapping whose own munmap failed can remain, since nothing else can release it.
-                    let tolerated = site.call == .munmap ? 1 : 0
-                    #expect(kernel.openDescriptorCount == 0, "\(site) \(errno) \(recovery) leaked a descriptor")
-                    #expect(kernel.mappedRegionCount <= tolerated, "\(site) \(errno) \(recovery) leaked a mapping")
                 }
             }
         }

@@ -9,41 +9,43 @@ struct RenderThreadTests {
 
     @Test("a callback fed through the lock-free ring plays every frame, in order, into the device buffer",
           arguments: [AccessType.mmapInterleaved, .readWriteInterleaved])
-    func ringFedPlayback(access: AccessType) throws {
-        let kernel = makeKernel(.explicitSync)
-        let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
-        let setup = try pcm.configure(HardwareRequest(access: access, format: .floatLE, channelCount: 2, sampleRate: 48_000, periodSize: 480, periodCount: 4))
-        let total = 48_000 * 2
-        let ring = SampleRing(minimumCapacity: total)
-        let producer = Thread {
-            let samples = (0..<total).map(Self.value)
-            var offset = 0
-            while offset < total { offset += samples[offset...].withUnsafeBufferPointer { ring.write($0) } }
-        }
-        producer.start()
-        #expect(eventuallyBlocking { ring.readable == total })
-        let starved = ManagedCounter()
-        let thread = try RenderThread(pcm: pcm) { context in
-            let got = ring.read(into: context.samples)
-            if got < context.samples.count {
-                starved.add()
-                for i in got..<context.samples.count { context.samples[i] = 0 }
+    func ringFedPlayback(access: AccessType) async throws {
+        try await onOwnThread {
+            let kernel = makeKernel(.explicitSync)
+            let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
+            let setup = try pcm.configure(HardwareRequest(access: access, format: .floatLE, channelCount: 2, sampleRate: 48_000, periodSize: 480, periodCount: 4))
+            let total = 48_000 * 2
+            let ring = SampleRing(minimumCapacity: total)
+            let producer = Thread {
+                let samples = (0..<total).map(Self.value)
+                var offset = 0
+                while offset < total { offset += samples[offset...].withUnsafeBufferPointer { ring.write($0) } }
             }
+            producer.start()
+            #expect(eventuallyBlocking { ring.readable == total })
+            let starved = ManagedCounter()
+            let thread = try RenderThread(pcm: pcm) { context in
+                let got = ring.read(into: context.samples)
+                if got < context.samples.count {
+                    starved.add()
+                    for i in got..<context.samples.count { context.samples[i] = 0 }
+                }
+            }
+            #expect(eventuallyBlocking { ring.readable == 0 })
+            thread.stop()
+            #expect(thread.isFinished && thread.failure == nil)
+            #expect(thread.priorityOutcome == .normal)
+            let device = kernel.playbackObservation()
+            let frames = Int(device.frames)
+            #expect(frames >= 24_000, "the device played \(frames) frames")
+            var expected = StreamChecksum()
+            let played = (0..<min(frames * 2, total)).map(Self.value)
+            played.withUnsafeBytes { expected.add($0) }
+            if frames * 2 <= total { #expect(device.checksum == expected.value) }
+            #expect(thread.xrunCount == 0)
+            #expect(kernel.openDescriptorCount == 0, "the thread closes the PCM it owns")
+            _ = setup
         }
-        #expect(eventuallyBlocking { ring.readable == 0 })
-        thread.stop()
-        #expect(thread.isFinished && thread.failure == nil)
-        #expect(thread.priorityOutcome == .normal)
-        let device = kernel.playbackObservation()
-        let frames = Int(device.frames)
-        #expect(frames >= 24_000, "the device played \(frames) frames")
-        var expected = StreamChecksum()
-        let played = (0..<min(frames * 2, total)).map(Self.value)
-        played.withUnsafeBytes { expected.add($0) }
-        if frames * 2 <= total { #expect(device.checksum == expected.value) }
-        #expect(thread.xrunCount == 0)
-        #expect(kernel.openDescriptorCount == 0, "the thread closes the PCM it owns")
-        _ = setup
     }
 
     /// The pipe behind descriptor `fd` of process `pid` ("pipe:[inode]"), or nil.
@@ -85,60 +87,64 @@ struct RenderThreadTests {
     /// avail, in the write itself or in poll, and the thread plays on.
     @Test("underruns met anywhere in the loop are recovered and the thread plays on",
           arguments: [AccessType.readWriteInterleaved, .mmapInterleaved])
-    func underrunsRecovered(access: AccessType) throws {
-        let kernel = makeKernel(.explicitSync)
-        let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
-        _ = try pcm.configure(HardwareRequest(access: access, format: .floatLE, channelCount: 2, sampleRate: 48_000,
-                                              periodSize: 480, periodCount: 4))
-        let thread = try RenderThread(pcm: pcm) { context in
-            for i in 0..<context.samples.count { context.samples[i] = 0 }
+    func underrunsRecovered(access: AccessType) async throws {
+        try await onOwnThread {
+            let kernel = makeKernel(.explicitSync)
+            let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
+            _ = try pcm.configure(HardwareRequest(access: access, format: .floatLE, channelCount: 2, sampleRate: 48_000,
+                                                  periodSize: 480, periodCount: 4))
+            let thread = try RenderThread(pcm: pcm) { context in
+                for i in 0..<context.samples.count { context.samples[i] = 0 }
+            }
+            #expect(eventuallyBlocking { thread.callbackCount > 4 })
+            var underruns = 0
+            for _ in 0..<100 where !thread.isFinished {
+                // The simulated clock moves only in the thread's polls, and only while the device runs:
+                // once the device has played a frame since the last recovery, it is running, and stays
+                // so until the jump. Every jump is then an underrun, whatever the host's load.
+                let played = kernel.playbackObservation().frames
+                #expect(eventuallyBlocking { kernel.playbackObservation().frames > played || thread.isFinished })
+                let xruns = thread.xrunCount
+                let deviceXruns = kernel.playbackObservation().xruns
+                kernel.advance(frames: 48_000)
+                #expect(kernel.playbackObservation().xruns == deviceXruns + 1, "the jump was not an underrun")
+                underruns += 1
+                #expect(eventuallyBlocking { thread.xrunCount > xruns || thread.isFinished })
+            }
+            #expect(!thread.isFinished, "\(String(describing: thread.failure))")
+            thread.stop()
+            #expect(thread.failure == nil && thread.xrunCount == underruns, "\(thread.xrunCount) xruns recovered of \(underruns)")
         }
-        #expect(eventuallyBlocking { thread.callbackCount > 4 })
-        var underruns = 0
-        for _ in 0..<100 where !thread.isFinished {
-            // The simulated clock moves only in the thread's polls, and only while the device runs:
-            // once the device has played a frame since the last recovery, it is running, and stays
-            // so until the jump. Every jump is then an underrun, whatever the host's load.
-            let played = kernel.playbackObservation().frames
-            #expect(eventuallyBlocking { kernel.playbackObservation().frames > played || thread.isFinished })
-            let xruns = thread.xrunCount
-            let deviceXruns = kernel.playbackObservation().xruns
-            kernel.advance(frames: 48_000)
-            #expect(kernel.playbackObservation().xruns == deviceXruns + 1, "the jump was not an underrun")
-            underruns += 1
-            #expect(eventuallyBlocking { thread.xrunCount > xruns || thread.isFinished })
-        }
-        #expect(!thread.isFinished, "\(String(describing: thread.failure))")
-        thread.stop()
-        #expect(thread.failure == nil && thread.xrunCount == underruns, "\(thread.xrunCount) xruns recovered of \(underruns)")
     }
 
     /// The thread's wait has no time limit: once the device stalls it sleeps in poll until stop
     /// writes its wake-up pipe. Asleep without a limit, it cannot end by any timeout of its own, so
     /// its ending at all shows that stop woke it; `hangBound` only tells "ends" from "never ends".
     @Test("stop wakes the thread even when the device has stalled, and a stalled device wakes nobody")
-    func stopWhenStalled() throws {
-        let kernel = makeKernel(.explicitSync)
-        let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
-        try pcm.configure(HardwareRequest(format: .floatLE, channelCount: 2, sampleRate: 48_000, periodSize: 480, periodCount: 4))
-        let rendered = ManagedCounter()
-        let thread = try RenderThread(pcm: pcm, priority: .realtime(10)) { context in
-            rendered.add()
-            for i in 0..<context.samples.count { context.samples[i] = 0 }
-        }
-        #expect(eventuallyBlocking { rendered.value > 10 })
-        kernel.stall(true)
-        #expect(eventuallyBlocking { kernel.sleepersWithoutLimit == 1 }, "the thread never went to sleep for good")
-        let before = rendered.value
-        kernel.clearTrace()
-        Thread.detachNewThread { thread.stop() }
-        #expect(eventuallyBlocking { thread.isFinished }, "stop did not wake the thread")
-        #expect(rendered.value == before, "a stalled device wakes nobody")
-        let polls = kernel.trace.filter { $0.call == .poll }.count
-        #expect(polls == 0, "\(polls) polls after the thread went to sleep")
-        switch thread.priorityOutcome {
-        case .realtime(10), .refused: break
-        default: Issue.record("priority outcome \(String(describing: thread.priorityOutcome))")
+    func stopWhenStalled() async throws {
+        try await onOwnThread {
+            let kernel = makeKernel(.explicitSync)
+            let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
+            try pcm.configure(HardwareRequest(format: .floatLE, channelCount: 2, sampleRate: 48_000, periodSize: 480, periodCount: 4))
+            let rendered = ManagedCounter()
+            let thread = try RenderThread(pcm: pcm, priority: .realtime(10)) { context in
+                rendered.add()
+                for i in 0..<context.samples.count { context.samples[i] = 0 }
+            }
+            #expect(eventuallyBlocking { rendered.value > 10 })
+            kernel.stall(true)
+            #expect(eventuallyBlocking { kernel.sleepersWithoutLimit == 1 }, "the thread never went to sleep for good")
+            let before = rendered.value
+            kernel.clearTrace()
+            Thread.detachNewThread { thread.stop() }
+            #expect(eventuallyBlocking { thread.isFinished }, "stop did not wake the thread")
+            #expect(rendered.value == before, "a stalled device wakes nobody")
+            let polls = kernel.trace.filter { $0.call == .poll }.count
+            #expect(polls == 0, "\(polls) polls after the thread went to sleep")
+            switch thread.priorityOutcome {
+            case .realtime(10), .refused: break
+            default: Issue.record("priority outcome \(String(describing: thread.priorityOutcome))")
+            }
         }
     }
 

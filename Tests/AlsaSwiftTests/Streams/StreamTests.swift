@@ -141,20 +141,22 @@ struct StreamTests {
 
     @Test("blocking writes reach the device exactly, read/write and mmap, plain and explicit-sync",
           arguments: [(SimulatedHardware.dummy, false), (.dummy, true), (.explicitSync, false), (.explicitSync, true)])
-    func blockingWrite(hardware: SimulatedHardware, mmap: Bool) throws {
-        let kernel = makeKernel(hardware)
-        let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(preferMmap: mmap), kernel: kernel)
-        #expect(stream.configuration.setup.access == (mmap ? .mmapInterleaved : .readWriteInterleaved))
-        let samples = Self.signal(frames: 48_000)
-        try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
-        #expect(try stream.drainBlocking(timeout: .seconds(5)))
-        let device = kernel.playbackObservation()
-        #expect(device.frames == 48_000)
-        #expect(device.checksum == (try Self.deviceChecksum(samples, as: stream.configuration.format)))
-        #expect(stream.xrunCount == 0 && device.xruns == 0)
-        if hardware == .explicitSync {
-            #expect(stream.configuration.format == .floatLE)
-            #expect(stream.configuration.syncReport.strategy?.control == .syncPtr(.explicitSync))
+    func blockingWrite(hardware: SimulatedHardware, mmap: Bool) async throws {
+        try await onOwnThread {
+            let kernel = makeKernel(hardware)
+            let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(preferMmap: mmap), kernel: kernel)
+            #expect(stream.configuration.setup.access == (mmap ? .mmapInterleaved : .readWriteInterleaved))
+            let samples = Self.signal(frames: 48_000)
+            try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
+            #expect(try stream.drainBlocking(timeout: .seconds(5)))
+            let device = kernel.playbackObservation()
+            #expect(device.frames == 48_000)
+            #expect(device.checksum == (try Self.deviceChecksum(samples, as: stream.configuration.format)))
+            #expect(stream.xrunCount == 0 && device.xruns == 0)
+            if hardware == .explicitSync {
+                #expect(stream.configuration.format == .floatLE)
+                #expect(stream.configuration.syncReport.strategy?.control == .syncPtr(.explicitSync))
+            }
         }
     }
 
@@ -209,17 +211,19 @@ struct StreamTests {
     }
 
     @Test("drain on a stalled device gives up at its timeout instead of hanging, and drops the rest")
-    func drainOnStalledDevice() throws {
-        let kernel = makeKernel()
-        let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(100)), kernel: kernel)
-        let samples = Self.signal(frames: 9600)
-        try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
-        kernel.stall(true)
-        let started = ContinuousClock.now
-        #expect(try stream.drainBlocking(timeout: .milliseconds(300)) == false)
-        let waited = ContinuousClock.now - started
-        #expect(waited >= .milliseconds(250) && waited < hangBound, "waited \(waited)")
-        #expect(try stream.core.pcm.state == .prepared, "dropped and prepared for the next write")
+    func drainOnStalledDevice() async throws {
+        try await onOwnThread {
+            let kernel = makeKernel()
+            let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(100)), kernel: kernel)
+            let samples = Self.signal(frames: 9600)
+            try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
+            kernel.stall(true)
+            let started = ContinuousClock.now
+            #expect(try stream.drainBlocking(timeout: .milliseconds(300)) == false)
+            let waited = ContinuousClock.now - started
+            #expect(waited >= .milliseconds(250) && waited < hangBound, "waited \(waited)")
+            #expect(try stream.core.pcm.state == .prepared, "dropped and prepared for the next write")
+        }
     }
 
     @Test("captured audio arrives as an AsyncSequence of buffers, exactly as the device produced it")

@@ -12,38 +12,48 @@ import Testing
         try StrictContractChecks.syncSitesAreSeen(Self.oracle())
     }
 
-    @Test func negativeControlCaptureWithoutPhase1() throws {
-        try StrictContractChecks.captureWithoutCpuSyncIsCaught(Self.oracle, frames: 48_000)
+    @Test func negativeControlCaptureWithoutPhase1() async throws {
+        try await onOwnThread {
+            try StrictContractChecks.captureWithoutCpuSyncIsCaught(Self.oracle, frames: 48_000)
+        }
     }
 
     /// Committing before writing, at every depth. From three periods queued the next commit's
     /// flush carries the late data before it plays: no stale frame, the right checksum, and only
     /// the late counter sees it (on the simulated clock this is exact).
     @Test(arguments: [2, 3, 4])
-    func negativeControlCommitBeforeWriting(periods: Int) throws {
-        let played = try StrictContractChecks.writesAfterCommitAreCaught(Self.oracle(), fault: .commitBeforeWriting,
-                                                                        periods: periods, frames: 48_000)
-        if periods >= 3 {
-            #expect(played.counters.staleFrames == 0, "\(played.counters)")
-            #expect(played.counters.checksum == played.sent)
+    func negativeControlCommitBeforeWriting(periods: Int) async throws {
+        try await onOwnThread {
+            let played = try StrictContractChecks.writesAfterCommitAreCaught(Self.oracle(), fault: .commitBeforeWriting,
+                                                                            periods: periods, frames: 48_000)
+            if periods >= 3 {
+                #expect(played.counters.staleFrames == 0, "\(played.counters)")
+                #expect(played.counters.checksum == played.sent)
+            }
         }
     }
 
     @Test(arguments: [2, 3, 4])
-    func negativeControlWritingACommittedPeriodAgain(periods: Int) throws {
-        try StrictContractChecks.writesAfterCommitAreCaught(Self.oracle(), fault: .rewriteCommitted, periods: periods,
-                                                            frames: 48_000)
+    func negativeControlWritingACommittedPeriodAgain(periods: Int) async throws {
+        _ = try await onOwnThread {
+            try StrictContractChecks.writesAfterCommitAreCaught(Self.oracle(), fault: .rewriteCommitted, periods: periods,
+                                                                frames: 48_000)
+        }
     }
 
     @Test(arguments: [2, 3, 4])
-    func compliantTwinWritesThenCommits(periods: Int) throws {
-        try StrictContractChecks.compliantPlaybackIsClean(Self.oracle(), periods: periods, frames: 48_000)
+    func compliantTwinWritesThenCommits(periods: Int) async throws {
+        try await onOwnThread {
+            try StrictContractChecks.compliantPlaybackIsClean(Self.oracle(), periods: periods, frames: 48_000)
+        }
     }
 
     @Test(arguments: [2, 3, 4])
-    func compliantTwinRewindsBeforeWritingAgain(periods: Int) throws {
-        try StrictContractChecks.compliantPlaybackIsClean(Self.oracle(), fault: .rewindThenRewrite, periods: periods,
-                                                          frames: 48_000)
+    func compliantTwinRewindsBeforeWritingAgain(periods: Int) async throws {
+        try await onOwnThread {
+            try StrictContractChecks.compliantPlaybackIsClean(Self.oracle(), fault: .rewindThenRewrite, periods: periods,
+                                                              frames: 48_000)
+        }
     }
 
     @Test func prepareForgetsTheCommittedFrames() throws {
@@ -55,12 +65,16 @@ import Testing
     }
 
     @Test(arguments: [AccessType.mmapInterleaved, .readWriteInterleaved])
-    func theLibraryPlaysWithEveryCounterClean(access: AccessType) throws {
-        try StrictContractChecks.libraryPlaysClean(Self.oracle(), access: access, frames: 48_000)
+    func theLibraryPlaysWithEveryCounterClean(access: AccessType) async throws {
+        try await onOwnThread {
+            try StrictContractChecks.libraryPlaysClean(Self.oracle(), access: access, frames: 48_000)
+        }
     }
 
     @Test(arguments: [AccessType.mmapInterleaved, .readWriteInterleaved])
-    func theLibraryCapturesWithEveryCounterClean(access: AccessType) throws {
-        try StrictContractChecks.libraryCapturesClean(Self.oracle(), access: access, frames: 48_000)
+    func theLibraryCapturesWithEveryCounterClean(access: AccessType) async throws {
+        try await onOwnThread {
+            try StrictContractChecks.libraryCapturesClean(Self.oracle(), access: access, frames: 48_000)
+        }
     }
 }

@@ -141,19 +141,21 @@ extension ToolTests {
 
         @Test("defect: --level -6 failed with 'Missing value'; now every option that takes a number takes -6 as '--opt -6' and '--opt=-6'",
               arguments: 0..<21)
-        func negativeValue(index: Int) throws {
-            let (tool, option, rest, refusal) = Self.negativeValues[index]
-            var spellings = [[option, "-6"]]
-            if option.hasPrefix("--") { spellings.append(["\(option)=-6"]) }
-            for spelling in spellings {
-                do {
-                    let command = try tool.parseAsRoot(spelling + rest)
-                    #expect(refusal == nil, "\(spelling) was accepted")
-                    if let tone = command as? AlsaTone { #expect(tone.level == -6) }
-                } catch {
-                    let message = tool.message(for: error)
-                    #expect(refusal.map { message.contains($0) } == true, "\(spelling): \(message)")
-                    #expect(tool.exitCode(for: error) == .validationFailure, "\(spelling): \(message)")
+        func negativeValue(index: Int) async {
+            await onOwnThread {
+                let (tool, option, rest, refusal) = Self.negativeValues[index]
+                var spellings = [[option, "-6"]]
+                if option.hasPrefix("--") { spellings.append(["\(option)=-6"]) }
+                for spelling in spellings {
+                    do {
+                        let command = try tool.parseAsRoot(spelling + rest)
+                        #expect(refusal == nil, "\(spelling) was accepted")
+                        if let tone = command as? AlsaTone { #expect(tone.level == -6) }
+                    } catch {
+                        let message = tool.message(for: error)
+                        #expect(refusal.map { message.contains($0) } == true, "\(spelling): \(message)")
+                        #expect(tool.exitCode(for: error) == .validationFailure, "\(spelling): \(message)")
+                    }
                 }
             }
         }

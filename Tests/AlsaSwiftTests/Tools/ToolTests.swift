@@ -12,60 +12,62 @@ struct ToolTests {
     init() { Interruption.reset() }
 
     @Test("arguments are parsed and bad ones refused with a reason")
-    func arguments() throws {
-        let play = try AlsaPlay.parse(["-D", "hw:1,0", "--transport", "direct", "--mmap", "--force-sync-ptr", "--period", "256", "--buffer", "1024", "-q", "a.wav", "b.wav"])
-        #expect(play.device.device == "hw:1,0" && play.device.transport == .direct && play.device.mmap && play.device.forceSyncPtr)
-        #expect(play.files == ["a.wav", "b.wav"] && play.quiet)
-        #expect(play.device.request(format: .s16LE, channelCount: 2, sampleRate: 48_000)
-                == HardwareRequest(access: .mmapInterleaved, format: .s16LE, channelCount: 2, sampleRate: 48_000, periodSize: 256, bufferSize: 1024))
-        #expect(try AlsaPlay.parse(["--latency", "40", "x.wav"]).device.request(format: .s16LE, channelCount: 2, sampleRate: 48_000).bufferSize == 1920)
-        let bad: [(any ParsableCommand.Type, [String])] = [
-            (AlsaPlay.self, []),
-            (AlsaPlay.self, ["--period", "0", "x.wav"]),
-            (AlsaPlay.self, ["--transport", "pulse", "x.wav"]),
-            (AlsaPlay.self, ["--transport", "alsa-lib", "--force-sync-ptr", "x.wav"]),
-            (AlsaRecord.self, ["--duration", "0", "x.wav"]),
-            (AlsaRecord.self, ["--format", "s12", "x.wav"]),
-            (AlsaRecord.self, []),
-            (AlsaTone.self, ["--frequency", "30000"]),
-            (AlsaTone.self, ["--level=3"]),
-            (AlsaTone.self, ["--output", "x.wav"]),
-            (AlsaInfo.self, ["-D", "hw:99999999999"]),
-            (AlsaInfo.self, ["-D", "sim:default"]),
-            (AlsaPlay.self, ["-t", "raw", "x.raw"]),
-            (AlsaPlay.self, ["-t", "raw", "-f", "s16", "-r", "8000", "x.raw"]),
-            (AlsaPlay.self, ["-f", "cd", "x.wav"]),
-            (AlsaPlay.self, ["-t", "mp3", "x.wav"]),
-            (AlsaPlay.self, ["-q", "-v", "x.wav"]),
-            (AlsaPlay.self, ["-", "-"]),
-            (AlsaRecord.self, ["-t", "raw", "-f", "S16_BE", "-"]),
-        ]
-        for (command, arguments) in bad {
-            #expect(throws: (any Error).self, "\(command) \(arguments)") { _ = try command.parseAsRoot(arguments) }
+    func arguments() async throws {
+        try await onOwnThread {
+            let play = try AlsaPlay.parse(["-D", "hw:1,0", "--transport", "direct", "--mmap", "--force-sync-ptr", "--period", "256", "--buffer", "1024", "-q", "a.wav", "b.wav"])
+            #expect(play.device.device == "hw:1,0" && play.device.transport == .direct && play.device.mmap && play.device.forceSyncPtr)
+            #expect(play.files == ["a.wav", "b.wav"] && play.quiet)
+            #expect(play.device.request(format: .s16LE, channelCount: 2, sampleRate: 48_000)
+                    == HardwareRequest(access: .mmapInterleaved, format: .s16LE, channelCount: 2, sampleRate: 48_000, periodSize: 256, bufferSize: 1024))
+            #expect(try AlsaPlay.parse(["--latency", "40", "x.wav"]).device.request(format: .s16LE, channelCount: 2, sampleRate: 48_000).bufferSize == 1920)
+            let bad: [(any ParsableCommand.Type, [String])] = [
+                (AlsaPlay.self, []),
+                (AlsaPlay.self, ["--period", "0", "x.wav"]),
+                (AlsaPlay.self, ["--transport", "pulse", "x.wav"]),
+                (AlsaPlay.self, ["--transport", "alsa-lib", "--force-sync-ptr", "x.wav"]),
+                (AlsaRecord.self, ["--duration", "0", "x.wav"]),
+                (AlsaRecord.self, ["--format", "s12", "x.wav"]),
+                (AlsaRecord.self, []),
+                (AlsaTone.self, ["--frequency", "30000"]),
+                (AlsaTone.self, ["--level=3"]),
+                (AlsaTone.self, ["--output", "x.wav"]),
+                (AlsaInfo.self, ["-D", "hw:99999999999"]),
+                (AlsaInfo.self, ["-D", "sim:default"]),
+                (AlsaPlay.self, ["-t", "raw", "x.raw"]),
+                (AlsaPlay.self, ["-t", "raw", "-f", "s16", "-r", "8000", "x.raw"]),
+                (AlsaPlay.self, ["-f", "cd", "x.wav"]),
+                (AlsaPlay.self, ["-t", "mp3", "x.wav"]),
+                (AlsaPlay.self, ["-q", "-v", "x.wav"]),
+                (AlsaPlay.self, ["-", "-"]),
+                (AlsaRecord.self, ["-t", "raw", "-f", "S16_BE", "-"]),
+            ]
+            for (command, arguments) in bad {
+                #expect(throws: (any Error).self, "\(command) \(arguments)") { _ = try command.parseAsRoot(arguments) }
+            }
+            let record = try AlsaRecord.parse(["-d", "2.5", "-f", "s24", "-r", "44100", "-c", "1", "out.wav"])
+            #expect(record.duration == 2.5 && record.format.sampleFormat == .s24_3LE && record.sampleRate == 44_100 && record.channelCount == 1)
+            // arecord's habits: ALSA format names, and cd/dat presets that -r and -c still override.
+            for (name, expected) in [("S16_LE", SampleFormat.s16LE), ("s24_3le", .s24_3LE), ("FLOAT_LE", .floatLE), ("U8", .u8)] {
+                #expect(try AlsaRecord.parse(["-f", name, "x.wav"]).format.sampleFormat == expected, "\(name)")
+            }
+            let cd = try AlsaRecord.parse(["-f", "cd", "x.wav"])
+            #expect(cd.format.sampleFormat == .s16LE && cd.sampleRate == 44_100 && cd.channelCount == 2)
+            let dat = try AlsaRecord.parse(["-f", "dat", "-c", "1", "x.wav"])
+            #expect(dat.sampleRate == 48_000 && dat.channelCount == 1)
+            let plain = try AlsaRecord.parse(["x.wav"])
+            #expect(plain.format.sampleFormat == .s16LE && plain.sampleRate == 48_000 && plain.channelCount == 2)
+            #expect(throws: (any Error).self) { _ = try AlsaRecord.parse(["-f", "S16_BE", "x.wav"]) }
+            // aplay's habits: -t raw with -f/-r/-c (or cd/dat), -l/-L without a file, - for stdin/stdout.
+            let raw = try AlsaPlay.parse(["-t", "RAW", "-f", "dat", "-"])
+            #expect(try raw.samples.rawInputFormat() == WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 48_000, containerBits: 16))
+            #expect(raw.files == ["-"])
+            #expect(try AlsaPlay.parse(["-t", "raw", "-f", "FLOAT_LE", "-r", "8000", "-c", "1", "x"]).samples.rawInputFormat()
+                    == WAVFormat(encoding: .float, channelCount: 1, sampleRate: 8_000, containerBits: 32))
+            #expect(try AlsaPlay.parse(["-l"]).listing.listDevices && AlsaRecord.parse(["-L"]).listing.listNames)
+            #expect(try AlsaRecord.parse(["-t", "raw", "-f", "cd", "-d", "1", "-"]).file == "-")
+            let tone = try AlsaTone.parse(["-s", "sweep", "-f", "100", "--to", "1000", "--level=-6"])
+            #expect(tone.signal == .sweep && tone.frequency == 100 && tone.to == 1000 && tone.level == -6 && tone.duration == nil)
         }
-        let record = try AlsaRecord.parse(["-d", "2.5", "-f", "s24", "-r", "44100", "-c", "1", "out.wav"])
-        #expect(record.duration == 2.5 && record.format.sampleFormat == .s24_3LE && record.sampleRate == 44_100 && record.channelCount == 1)
-        // arecord's habits: ALSA format names, and cd/dat presets that -r and -c still override.
-        for (name, expected) in [("S16_LE", SampleFormat.s16LE), ("s24_3le", .s24_3LE), ("FLOAT_LE", .floatLE), ("U8", .u8)] {
-            #expect(try AlsaRecord.parse(["-f", name, "x.wav"]).format.sampleFormat == expected, "\(name)")
-        }
-        let cd = try AlsaRecord.parse(["-f", "cd", "x.wav"])
-        #expect(cd.format.sampleFormat == .s16LE && cd.sampleRate == 44_100 && cd.channelCount == 2)
-        let dat = try AlsaRecord.parse(["-f", "dat", "-c", "1", "x.wav"])
-        #expect(dat.sampleRate == 48_000 && dat.channelCount == 1)
-        let plain = try AlsaRecord.parse(["x.wav"])
-        #expect(plain.format.sampleFormat == .s16LE && plain.sampleRate == 48_000 && plain.channelCount == 2)
-        #expect(throws: (any Error).self) { _ = try AlsaRecord.parse(["-f", "S16_BE", "x.wav"]) }
-        // aplay's habits: -t raw with -f/-r/-c (or cd/dat), -l/-L without a file, - for stdin/stdout.
-        let raw = try AlsaPlay.parse(["-t", "RAW", "-f", "dat", "-"])
-        #expect(try raw.samples.rawInputFormat() == WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 48_000, containerBits: 16))
-        #expect(raw.files == ["-"])
-        #expect(try AlsaPlay.parse(["-t", "raw", "-f", "FLOAT_LE", "-r", "8000", "-c", "1", "x"]).samples.rawInputFormat()
-                == WAVFormat(encoding: .float, channelCount: 1, sampleRate: 8_000, containerBits: 32))
-        #expect(try AlsaPlay.parse(["-l"]).listing.listDevices && AlsaRecord.parse(["-L"]).listing.listNames)
-        #expect(try AlsaRecord.parse(["-t", "raw", "-f", "cd", "-d", "1", "-"]).file == "-")
-        let tone = try AlsaTone.parse(["-s", "sweep", "-f", "100", "--to", "1000", "--level=-6"])
-        #expect(tone.signal == .sweep && tone.frequency == 100 && tone.to == 1000 && tone.level == -6 && tone.duration == nil)
     }
 
     static func writeWAV(_ format: WAVFormat, frames: Int) throws -> (path: String, data: [UInt8]) {
