@@ -201,6 +201,7 @@ final class SimulatedSequencer {
             throw .resourceBusy
         }
         subscriptions.append(subscription)
+        notifyEnds(ALSA_SEQ_EVENT_PORT_SUBSCRIBED, subscription, by: client)
         announceConnection(ALSA_SEQ_EVENT_PORT_SUBSCRIBED, subscription)
     }
 
@@ -211,7 +212,22 @@ final class SimulatedSequencer {
             throw .noSuchFileOrDirectory
         }
         let gone = subscriptions.remove(at: index)
+        notifyEnds(ALSA_SEQ_EVENT_PORT_UNSUBSCRIBED, gone, by: client)
         announceConnection(ALSA_SEQ_EVENT_PORT_UNSUBSCRIBED, gone)
+    }
+
+    /// snd_seq_port_connect and _disconnect: a user client whose port another client connected or
+    /// disconnected is told so at that port, from System:Announce, before the announcement to all
+    /// (snd_seq_client_notify_subscription). Ports that cannot be written to are not told.
+    private func notifyEnds(_ type: Int, _ subscription: SequencerSubscription, by connector: Int) {
+        for end in [subscription.sender, subscription.destination] where end.client != connector && clients[end.client]?.isKernel == false {
+            var event = SimulatedSequencerEvent(type: type, source: (0, ALSA_SEQ_PORT_SYSTEM_ANNOUNCE), destination: (end.client, end.port))
+            event.setDataByte(0, subscription.sender.client)
+            event.setDataByte(1, subscription.sender.port)
+            event.setDataByte(2, subscription.destination.client)
+            event.setDataByte(3, subscription.destination.port)
+            _ = try? deliver(event)
+        }
     }
 
     private func checkPermission(sender: SequencerPortState, destination: SequencerPortState, by client: Int) throws(Errno) {

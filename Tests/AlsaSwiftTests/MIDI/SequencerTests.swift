@@ -45,6 +45,9 @@ struct SequencerTests {
         let kernel = makeKernel()
         let (sender, out, receiver, input) = try pair(kernel)
         try sender.connect(from: out, to: input)
+        // Another client connected the receiver's port: the kernel tells it so, at that port, first.
+        let notice = try receiver.available()
+        #expect(notice.map(\.content) == [.change(.connected(from: out, to: input))] && notice.first?.source == .systemAnnounce)
         try sender.sendBlocking(.noteOn(channel: 9, note: 36, velocity: 120), from: out)
         try await sender.send(.controlChange(channel: 0, controller: 64, value: 127), from: out)
         try sender.sendBlocking(.pitchBend(channel: 1, value: -8192), from: out, to: input)
@@ -73,7 +76,9 @@ struct SequencerTests {
         let patchbay = try Sequencer(name: "aconnect", kernel: kernel)
         try patchbay.connect(from: .midiThrough, to: input)
         try sender.sendBlocking(.noteOn(channel: 0, note: 60, velocity: 1), from: out, to: .midiThrough)
-        let event = try #require(try receiver.available().first)
+        let events = try receiver.available()
+        #expect(events.first?.content == .change(.connected(from: .midiThrough, to: input)), "the connected port's client is told")
+        let event = try #require(events.last)
         #expect(event.source == .midiThrough && event.message == .noteOn(channel: 0, note: 60, velocity: 1))
         let busy = #expect(throws: AlsaError.self) { try patchbay.connect(from: .midiThrough, to: input) }
         #expect(busy?.kind == .busy)
@@ -92,7 +97,7 @@ struct SequencerTests {
     func longSystemExclusive() throws {
         let kernel = makeKernel()
         let (sender, out, receiver, input) = try pair(kernel)
-        try sender.connect(from: out, to: input)
+        try receiver.connect(from: out, to: input)
         let payload = (0..<5000).map { UInt8($0 % 128) }
         try sender.sendBlocking(.systemExclusive(payload), from: out)
         try sender.sendBlocking(.noteOn(channel: 0, note: 1, velocity: 1), from: out)
@@ -117,7 +122,7 @@ struct SequencerTests {
     func queueScheduling() async throws {
         let kernel = makeKernel()
         let (sender, out, receiver, input) = try pair(kernel)
-        try sender.connect(from: out, to: input)
+        try receiver.connect(from: out, to: input)
         let queue = try sender.makeQueue(name: "tempo test")
         #expect(try queue.tempo() == SequencerTempo(microsecondsPerQuarter: 500_000, ticksPerQuarter: 96))
         try queue.setTempo(SequencerTempo(beatsPerMinute: 60, ticksPerQuarter: 480))
