@@ -46,6 +46,16 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // MIDI write-to-read latency through virmidi and the sequencer, beside the same paths
+        // through alsa-lib (CBaseline/midi_latency.c), in the rig (Rig/measure-midi-latency).
+        .executableTarget(
+            name: "midi-latency",
+            dependencies: [
+                .product(name: "AlsaSwift", package: "AlsaSwift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         // AlsaSwift's Resampler beside soxr, libsamplerate, speexdsp and alsa-lib's rate plugin
         // (Benchmarks/Resampling/anchors.c); Benchmarks/Scripts/resampling.py makes the table.
         .executableTarget(

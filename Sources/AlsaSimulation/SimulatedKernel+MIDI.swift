@@ -149,20 +149,19 @@ extension SimulatedKernel {
         }
     }
 
-    /// A caller about to sleep in poll on `descriptors`: when one is a sequencer client and a
-    /// queue has an event due within the timeout, the sequencer's clock runs to it and true is
-    /// returned (look again). `waited` counts the virtual nanoseconds slept in this poll.
-    func advanceSequencer(waitingOn descriptors: [Int32], timeoutMilliseconds: Int32, waited: inout Int) -> Bool {
+    /// A caller about to sleep in poll on `descriptors` until `end` at the latest: when one is a
+    /// sequencer client and a queue has an event due by then, the machine's clock runs to it (the
+    /// DMA engines with it) and true is returned (look again).
+    func advanceSequencer(waitingOn descriptors: [Int32], until end: UInt64) -> Bool {
         let waitsOnSequencer = descriptors.contains { fd in
             if case .sequencer? = midiFiles[fd] { return true }
             return false
         }
-        guard waitsOnSequencer, let due = sequencer.nextDueTime else { return false }
-        let step = due - sequencer.now
-        if timeoutMilliseconds >= 0 && waited + step > Int(timeoutMilliseconds) * 1_000_000 { return false }
-        sequencer.advance(to: due)
-        waited += step
-        return true
+        guard waitsOnSequencer, let due = sequencer.nextDueTime, due <= end else { return false }
+        let before = clock.nanoseconds, pending = sequencer.pendingCount
+        passTime(until: due)
+        // Look again only if something changed: a wait that moves nothing ends as poll says.
+        return clock.nanoseconds > before || sequencer.pendingCount < pending
     }
 
     /// A device's buffered output goes out, unless it is stalled.

@@ -1,24 +1,14 @@
 import AlsaSwift
 import CAlsaKernel
 
-/// The test's hands on the simulated sequencer (/dev/snd/seq): its virtual clock, and kernel
-/// clients coming and going as a USB MIDI keyboard's would.
+/// The test's hands on the simulated sequencer (/dev/snd/seq): kernel clients coming and going as
+/// a USB MIDI keyboard's would.
 ///
-/// The sequencer's clock runs by itself only while a caller sleeps in poll on a sequencer client
-/// and a queue has an event due: the clock jumps to it, as the caller would have slept until then.
+/// The sequencer's queues keep time by the machine's one clock (`now`), which PCM positions and
+/// timers read too: a test lets time pass with `advance(by:)` (or `advance(frames:)`), and a
+/// caller sleeping in poll on a sequencer client while a queue has an event due sleeps until then.
+/// Whoever moves the clock, every queue event that falls due on the way goes out at its time.
 extension SimulatedKernel {
-    /// The sequencer's virtual clock: how long it has run since the kernel was made.
-    public var sequencerTime: Duration { locked { .nanoseconds(sequencer.now) } }
-
-    /// Runs the sequencer's clock forward by `duration`, dispatching every scheduled event that
-    /// falls due on the way.
-    public func advanceSequencer(by duration: Duration) {
-        locked {
-            let (seconds, attoseconds) = duration.components
-            sequencer.advance(to: sequencer.now + max(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000), 0))
-        }
-    }
-
     /// Adds a kernel client (a MIDI interface's, such as snd-virmidi's or a USB keyboard's) with
     /// ports that can be read and written by subscription and pass what they receive on to their
     /// subscribers, announced as the kernel announces them. False when the number is taken or is

@@ -59,7 +59,7 @@ extension SimulatedKernel {
 
 extension Duration {
     /// Whole nanoseconds, saturating.
-    fileprivate var nanosecondsValue: Int64 {
+    var nanosecondsValue: Int64 {
         let (seconds, attoseconds) = components
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return seconds < 0 ? .min : .max }

@@ -33,7 +33,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     /// Open MIDI files: raw MIDI devices and sequencer clients.
     var midiFiles: [Int32: SimulatedMIDIFile] = [:]
     /// The sequencer core behind /dev/snd/seq (SimulatedKernel+Sequencer.swift).
-    let sequencer = SimulatedSequencer()
+    let sequencer: SimulatedSequencer
     /// Simulated descriptors are numbered far above anything the host hands out, so a poll set may
     /// mix them with real descriptors (an eventfd that wakes a poller) without ambiguity.
     private var nextDescriptor: Int32 = 1 << 24
@@ -67,6 +67,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
 
     /// A kernel with one card, `card`, whose device 0 is `hardware` in both directions.
     public init(card: Int = 0, hardware: SimulatedHardware = .dummy) {
+        sequencer = SimulatedSequencer(clock: clock)
         let wakeup = controlWakeup
         sequencer.wake = { wakeup.signal() }
         addDevice(card: card, device: 0, hardware: hardware)
@@ -110,9 +111,16 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     /// first configured one when none runs): every running DMA engine moves, each by its own clock.
     public func advance(frames: Int) {
         locked {
-            guard let reference = referenceSetup else { return clock.advance(frames: frames, rate: 48_000) }
+            guard let reference = referenceSetup else { return passTime(frames: frames, rate: 48_000) }
             passTime(frames: frames, rate: reference.sampleRate)
         }
+    }
+
+    /// Lets `duration` pass on the machine's clock, the one clock PCM positions, timers and the
+    /// sequencer's queues run on: every running DMA engine moves, and every queue event that falls
+    /// due on the way goes out at its time.
+    public func advance(by duration: Duration) {
+        locked { passTime(until: clock.nanoseconds + UInt64(max(duration.nanosecondsValue, 0))) }
     }
 
     /// Lets `periods` periods of the first running stream (of the first configured one when none
@@ -469,7 +477,6 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
             var record = SimulatedCallRecord(call: .poll)
             try checkFault(&record, .poll, nil)
             records.append(record)
-            var waitedNanoseconds = 0
             // A wait without a limit ends after an hour of virtual time.
             let end = clock.nanoseconds + (timeoutMilliseconds < 0 ? SimulatedClock.hour : UInt64(timeoutMilliseconds) * 1_000_000)
             while true {
@@ -498,8 +505,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
                 }
                 if ready > 0 || timeoutMilliseconds == 0 { return ready }
                 // A sequencer queue with an event due: the caller sleeps until then (virtual time).
-                if !isStalled, advanceSequencer(waitingOn: (0..<count).map { descriptors[$0].fd },
-                                                   timeoutMilliseconds: timeoutMilliseconds, waited: &waitedNanoseconds) {
+                if !isStalled, advanceSequencer(waitingOn: (0..<count).map { descriptors[$0].fd }, until: end) {
                     continue
                 }
                 guard !isStalled else { return nil }
@@ -649,8 +655,9 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     }
 
     /// `frames` frames at `rate` pass: the clock moves, and every open substream's DMA engine with
-    /// it, by its own clock. Steps end at the next period interrupt of any running substream, so
-    /// that each interrupt is stamped at its own time. Lock held.
+    /// it, by its own clock. Steps end at the next period interrupt of any running substream and at
+    /// the next sequencer event due, so that each interrupt is stamped, and each event sent out, at
+    /// its own time. Lock held.
     func passTime(frames: Int, rate: Int) {
         let open = openSubstreams
         for s in open { s.clockRatio = clockRatio(of: s) }
@@ -658,19 +665,28 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         while remaining > 0 {
             var step = remaining
             for s in open where s.isRunning { step = min(step, s.referenceFramesToInterrupt(referenceRate: rate)) }
+            if let due = sequencer.nextDueTime { step = min(step, max(clock.frames(until: due, rate: rate), 1)) }
             clock.advance(frames: step, rate: rate)
             for s in open { s.run(frames: s.framesDue(after: step, referenceRate: rate)) }
+            sequencer.dispatchDue()
             remaining -= step
         }
     }
 
     /// Time passes up to `instant` (a sleeper on a timer): every running DMA engine moves as far as
-    /// that takes, and the clock reaches `instant` even when nothing runs. Lock held.
+    /// that takes, sequencer events due on the way go out at their times, and the clock reaches
+    /// `instant` even when nothing runs. Lock held.
     func passTime(until instant: UInt64) {
         if let reference = referenceSetup {
             passTime(frames: clock.frames(until: instant, rate: reference.sampleRate), rate: reference.sampleRate)
+        } else {
+            while let due = sequencer.nextDueTime, due > clock.nanoseconds, due < instant {
+                clock.advance(to: due)
+                sequencer.dispatchDue()
+            }
         }
         clock.advance(to: instant)
+        sequencer.dispatchDue()
     }
 
     /// How fast `s`'s device runs against the machine's clock: its crystal, and for a loopback

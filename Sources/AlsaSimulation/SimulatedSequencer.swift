@@ -66,8 +66,8 @@ struct SequencerAddressKey: Hashable, Comparable {
     static func < (a: Self, b: Self) -> Bool { (a.client, a.port) < (b.client, b.port) }
 }
 
-/// A simulated queue: its tempo, and its position in real time and in ticks, on the sequencer's
-/// virtual clock.
+/// A simulated queue: its tempo, and its position in real time and in ticks, on the machine's
+/// clock.
 final class SequencerQueueState {
     let id: Int
     let owner: Int
@@ -80,7 +80,7 @@ final class SequencerQueueState {
     /// Queue time (ns) and tick at the last start, tempo change or position set.
     var baseTime = 0
     var baseTick = 0
-    /// The virtual clock when the queue last started running (or its base was moved while running).
+    /// The machine's clock when the queue last started running (or its base was moved while running).
     var since = 0
     /// Scheduled events, in the order they were written; dispatched when their time comes.
     var pending: [SimulatedSequencerEvent] = []
@@ -92,9 +92,9 @@ final class SequencerQueueState {
         self.locked = locked
     }
 
-    /// Queue time, in nanoseconds, at virtual clock `now`.
+    /// Queue time, in nanoseconds, when the machine's clock reads `now`.
     func time(at now: Int) -> Int { running ? baseTime + (now - since) : baseTime }
-    /// Queue tick at virtual clock `now`.
+    /// Queue tick when the machine's clock reads `now`.
     func tick(at now: Int) -> Int { baseTick + (time(at: now) - baseTime) * ppq / (tempo * 1000) }
 
     /// Moves the base to `now`, so that a change of tempo applies from here on.
@@ -104,7 +104,7 @@ final class SequencerQueueState {
         since = now
     }
 
-    /// The virtual clock at which the queue reaches `event`'s time, if it is running.
+    /// The machine's clock reading at which the queue reaches `event`'s time, if it is running.
     func dueTime(of event: SimulatedSequencerEvent, now: Int) -> Int? {
         guard running else { return nil }
         // Rounded up, so that the tick has been reached at the time given.
@@ -120,7 +120,7 @@ final class SequencerQueueState {
 }
 
 /// The ALSA sequencer core (sound/core/seq, 6.1) as the simulated kernel models it: clients and
-/// their ports, subscriptions, queues on a virtual clock, delivery into the readers' FIFOs, and the
+/// their ports, subscriptions, queues on the machine's clock, delivery into the readers' FIFOs, and the
 /// System client's announcements. The kernel clients of a machine with snd-seq-dummy are there
 /// from the start: 0 "System" (0:0 Timer, 0:1 Announce) and 14 "Midi Through". Used under the
 /// kernel's lock.
@@ -128,12 +128,17 @@ final class SimulatedSequencer {
     var clients: [Int: SequencerClientState] = [:]
     var subscriptions: [SequencerSubscription] = []
     var queues: [Int: SequencerQueueState] = [:]
-    /// The sequencer's virtual clock, in nanoseconds.
-    var now = 0
+    /// The machine's clock, the one PCM positions and timers run on: the queues keep time by it.
+    /// Time passes only through the kernel (`SimulatedKernel.passTime`), which sends out what falls
+    /// due on the way.
+    private let clock: SimulatedClock
+    /// The machine's clock now, in nanoseconds since boot.
+    var now: Int { Int(clock.nanoseconds) }
     /// Called when a user client's FIFO gets an event (wakes pollers sleeping on host descriptors).
     var wake: () -> Void = {}
 
-    init() {
+    init(clock: SimulatedClock) {
+        self.clock = clock
         let system = SequencerClientState(number: ALSA_SEQ_CLIENT_SYSTEM, name: "System", isKernel: true)
         system.ports[0] = SequencerPortState(client: 0, port: 0, name: "Timer",
                                              capability: ALSA_SEQ_PORT_CAP_READ | ALSA_SEQ_PORT_CAP_WRITE | ALSA_SEQ_PORT_CAP_SUBS_READ,
@@ -196,6 +201,7 @@ final class SimulatedSequencer {
             throw .resourceBusy
         }
         subscriptions.append(subscription)
+        notifyEnds(ALSA_SEQ_EVENT_PORT_SUBSCRIBED, subscription, by: client)
         announceConnection(ALSA_SEQ_EVENT_PORT_SUBSCRIBED, subscription)
     }
 
@@ -206,7 +212,22 @@ final class SimulatedSequencer {
             throw .noSuchFileOrDirectory
         }
         let gone = subscriptions.remove(at: index)
+        notifyEnds(ALSA_SEQ_EVENT_PORT_UNSUBSCRIBED, gone, by: client)
         announceConnection(ALSA_SEQ_EVENT_PORT_UNSUBSCRIBED, gone)
+    }
+
+    /// snd_seq_port_connect and _disconnect: a user client whose port another client connected or
+    /// disconnected is told so at that port, from System:Announce, before the announcement to all
+    /// (snd_seq_client_notify_subscription). Ports that cannot be written to are not told.
+    private func notifyEnds(_ type: Int, _ subscription: SequencerSubscription, by connector: Int) {
+        for end in [subscription.sender, subscription.destination] where end.client != connector && clients[end.client]?.isKernel == false {
+            var event = SimulatedSequencerEvent(type: type, source: (0, ALSA_SEQ_PORT_SYSTEM_ANNOUNCE), destination: (end.client, end.port))
+            event.setDataByte(0, subscription.sender.client)
+            event.setDataByte(1, subscription.sender.port)
+            event.setDataByte(2, subscription.destination.client)
+            event.setDataByte(3, subscription.destination.port)
+            _ = try? deliver(event)
+        }
     }
 
     private func checkPermission(sender: SequencerPortState, destination: SequencerPortState, by client: Int) throws(Errno) {
@@ -379,22 +400,21 @@ final class SimulatedSequencer {
         }
     }
 
-    /// The virtual time at which the next scheduled event falls due, if any queue is running.
-    var nextDueTime: Int? {
-        queues.values.flatMap { queue in queue.pending.compactMap { queue.dueTime(of: $0, now: now) } }.min()
+    /// The clock reading at which the next scheduled event falls due, if any queue is running.
+    /// Asked at every step of the clock (PCM tests take thousands): it builds no array.
+    var nextDueTime: UInt64? {
+        var earliest: Int?
+        for queue in queues.values {
+            for event in queue.pending {
+                guard let due = queue.dueTime(of: event, now: now) else { break }
+                earliest = min(earliest ?? due, due)
+            }
+        }
+        return earliest.map { UInt64($0) }
     }
 
-    /// Runs the virtual clock to `time`, dispatching what falls due on the way.
-    func advance(to time: Int) {
-        while let due = nextDueTime, due <= time {
-            let waiting = queues.values.reduce(0) { $0 + $1.pending.count }
-            now = max(now, due)
-            dispatchDue()
-            if queues.values.reduce(0, { $0 + $1.pending.count }) == waiting { break }
-        }
-        now = max(now, time)
-        dispatchDue()
-    }
+    /// Events scheduled and not yet sent out, on every queue.
+    var pendingCount: Int { queues.values.reduce(0) { $0 + $1.pending.count } }
 
     // MARK: announcements
 

@@ -19,7 +19,8 @@ import Glibc
 /// Every call that waits has a blocking form, named `…Blocking`, which sleeps in poll(2), and an
 /// `async` one: the task is suspended on the kernel's poll reactor, and no thread is held. The file closes when the object
 /// goes away. One task at a time should use it; the messages and the bytes of the input are one
-/// stream, so read one way or the other.
+/// stream, so read one way or the other. As with every raw MIDI file, the kernel starts the input
+/// at the first read or wait (`available()` is one): what arrives before that is not kept.
 public final class RawMIDI {
     /// What the kernel says about the device this file holds.
     public let info: RawMIDIPortInfo

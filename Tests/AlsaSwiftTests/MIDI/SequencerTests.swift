@@ -45,6 +45,9 @@ struct SequencerTests {
         let kernel = makeKernel()
         let (sender, out, receiver, input) = try pair(kernel)
         try sender.connect(from: out, to: input)
+        // Another client connected the receiver's port: the kernel tells it so, at that port, first.
+        let notice = try receiver.available()
+        #expect(notice.map(\.content) == [.change(.connected(from: out, to: input))] && notice.first?.source == .systemAnnounce)
         try sender.sendBlocking(.noteOn(channel: 9, note: 36, velocity: 120), from: out)
         try await sender.send(.controlChange(channel: 0, controller: 64, value: 127), from: out)
         try sender.sendBlocking(.pitchBend(channel: 1, value: -8192), from: out, to: input)
@@ -73,7 +76,9 @@ struct SequencerTests {
         let patchbay = try Sequencer(name: "aconnect", kernel: kernel)
         try patchbay.connect(from: .midiThrough, to: input)
         try sender.sendBlocking(.noteOn(channel: 0, note: 60, velocity: 1), from: out, to: .midiThrough)
-        let event = try #require(try receiver.available().first)
+        let events = try receiver.available()
+        #expect(events.first?.content == .change(.connected(from: .midiThrough, to: input)), "the connected port's client is told")
+        let event = try #require(events.last)
         #expect(event.source == .midiThrough && event.message == .noteOn(channel: 0, note: 60, velocity: 1))
         let busy = #expect(throws: AlsaError.self) { try patchbay.connect(from: .midiThrough, to: input) }
         #expect(busy?.kind == .busy)
@@ -92,7 +97,7 @@ struct SequencerTests {
     func longSystemExclusive() throws {
         let kernel = makeKernel()
         let (sender, out, receiver, input) = try pair(kernel)
-        try sender.connect(from: out, to: input)
+        try receiver.connect(from: out, to: input)
         let payload = (0..<5000).map { UInt8($0 % 128) }
         try sender.sendBlocking(.systemExclusive(payload), from: out)
         try sender.sendBlocking(.noteOn(channel: 0, note: 1, velocity: 1), from: out)
@@ -113,17 +118,17 @@ struct SequencerTests {
         #expect(pieces.first?.first == 0xF0 && pieces.last?.last == 0xF7 && pieces.joined().count == 5002)
     }
 
-    @Test("a queue delivers events at their tick and real times, on the sequencer's clock")
+    @Test("a queue delivers events at their tick and real times, on the machine's clock")
     func queueScheduling() async throws {
         let kernel = makeKernel()
         let (sender, out, receiver, input) = try pair(kernel)
-        try sender.connect(from: out, to: input)
+        try receiver.connect(from: out, to: input)
         let queue = try sender.makeQueue(name: "tempo test")
         #expect(try queue.tempo() == SequencerTempo(microsecondsPerQuarter: 500_000, ticksPerQuarter: 96))
         try queue.setTempo(SequencerTempo(beatsPerMinute: 60, ticksPerQuarter: 480))
         #expect(try queue.tempo() == SequencerTempo(microsecondsPerQuarter: 1_000_000, ticksPerQuarter: 480))
         try queue.start()
-        let start = kernel.sequencerTime
+        let start = kernel.now
         // A quarter note at 60 BPM is a second: tick 240 is half a second in.
         try sender.sendBlocking(.noteOn(channel: 0, note: 60, velocity: 100), from: out, schedule: .at(.tick(240), on: queue))
         try sender.sendBlocking(.noteOff(channel: 0, note: 60, velocity: 0), from: out, schedule: .at(.real(.milliseconds(750)), on: queue))
@@ -133,7 +138,7 @@ struct SequencerTests {
 
         var arrivals: [(SequencerEvent, Duration)] = []
         for try await event in receiver.events {
-            arrivals.append((event, kernel.sequencerTime - start))
+            arrivals.append((event, kernel.now - start))
             if arrivals.count == 3 { break }
         }
         #expect(arrivals.map(\.0.message) == [.noteOn(channel: 0, note: 60, velocity: 100), .noteOff(channel: 0, note: 60, velocity: 0), .clock])
@@ -146,11 +151,39 @@ struct SequencerTests {
         // Stopped, a queue holds its events; resumed, it goes on from where it was.
         try queue.stop()
         try sender.sendBlocking(.start, from: out, schedule: .after(.real(.milliseconds(100)), on: queue))
-        kernel.advanceSequencer(by: .seconds(1))
+        kernel.advance(by: .seconds(1))
         #expect(try receiver.available().isEmpty)
         try queue.resume()
-        kernel.advanceSequencer(by: .milliseconds(100))
+        kernel.advance(by: .milliseconds(100))
         #expect(try receiver.available().map(\.message) == [.start])
+    }
+
+    @Test("the queues keep time by the machine's one clock: a timer's sleep and frames passing move them")
+    func oneClock() throws {
+        let kernel = makeKernel()
+        let (sender, out, receiver, input) = try pair(kernel)
+        try receiver.connect(from: out, to: input)
+        let queue = try sender.makeQueue()
+        try queue.start()
+        let start = kernel.now
+        try sender.sendBlocking(.noteOn(channel: 0, note: 60, velocity: 100), from: out, schedule: .at(.real(.milliseconds(250)), on: queue))
+        try sender.sendBlocking(.noteOff(channel: 0, note: 60, velocity: 0), from: out, schedule: .at(.real(.milliseconds(750)), on: queue))
+
+        // A timer's sleeper, not a sequencer client, lets 300 ms pass: the note due on the way goes out.
+        let timer = try kernel.timerCreate()
+        defer { try? kernel.close(timer) }
+        try kernel.timerSet(timer, deadline: start + .milliseconds(300))
+        var descriptor = pollfd(fd: timer.rawValue, events: Int16(POLLIN), revents: 0)
+        #expect(try kernel.poll(&descriptor, count: 1, timeout: nil) == 1)
+        #expect(kernel.now - start == .milliseconds(300))
+        #expect(try queue.status().time == .milliseconds(300))
+        #expect(try receiver.available().map(\.message) == [.noteOn(channel: 0, note: 60, velocity: 100)])
+
+        // Frames passing (48 kHz, no stream running): 24 000 are 500 ms, past the second note.
+        kernel.advance(frames: 24_000)
+        #expect(kernel.now - start == .milliseconds(800))
+        #expect(try queue.status().time == .milliseconds(800))
+        #expect(try receiver.available().map(\.message) == [.noteOff(channel: 0, note: 60, velocity: 0)])
     }
 
     @Test("a port that stamps arriving events gives them its queue's time")
@@ -162,7 +195,7 @@ struct SequencerTests {
         let sender = try Sequencer(kernel: kernel)
         let out = try sender.createPort(name: "out", capabilities: .output)
         try queue.start()
-        kernel.advanceSequencer(by: .milliseconds(1234))
+        kernel.advance(by: .milliseconds(1234))
         try sender.sendBlocking(.noteOn(channel: 0, note: 1, velocity: 1), from: out, to: input)
         let event = try #require(try receiver.available().first)
         #expect(event.time == .real(.milliseconds(1234)) && event.queue == queue.id)
