@@ -90,7 +90,7 @@ def main(argv):
                   f"| {ours.get('alsabat_period_buffer', 'x')}; {peer.get('alsabat_period_buffer', 'x')} "
                   f"| {ours.get('loop_xruns', 'x')}; {peer.get('loop_xruns', 'x')} |")
 
-    print("\n| client | try 1 | try 2 | try 3 | median lowest period (ms round trip) |")
+    print("\n| client | try 1 | try 2 | try 3 | median lowest period (round trip: two periods) |")
     print("|---|---|---|---|---|")
     medians = {}
     for tool in ("alsa-loop", "alsaloop"):
@@ -98,7 +98,7 @@ def main(argv):
         medians[tool] = median
         cells = [f"{row['lowest']} ({row['tried'].replace(',', ', ')})" for row in tries]
         cells += ["x"] * (3 - len(cells))
-        shown = "above the ladder (most tries passed no rung)" if median in (None, float("inf")) else f"{median} ({ms(median)} ms)"
+        shown = "above the ladder (most tries passed no rung)" if median in (None, float("inf")) else f"{median} ({ms(2 * median)} ms)"
         print(f"| {tool} | {' | '.join(cells)} | {shown} |")
     ours, peer = medians["alsa-loop"], medians["alsaloop"]
     if ours in (None, float("inf")) and peer in (None, float("inf")):
