@@ -18,7 +18,7 @@ package struct AlsaLoop: ParsableCommand {
         The two devices are linked where the kernel lets them (one start for both), else started back to back. \
         On two cards the drift between their clocks is measured and compensated: through snd-aloop's \
         "PCM Rate Shift 100000" control where one side is a loopback card, else by dropping or repeating one \
-        frame where the signal is quietest. The round trip, the xruns of each side and the drift go to standard \
+        frame where the signal is quietest. The round trip (and its range over the run), the xruns of each side and the drift go to standard \
         error; Ctrl-C stops it (status 130). -C sim -P sim loops the simulated machine's card.
         """)
 
@@ -114,10 +114,15 @@ package struct AlsaLoop: ParsableCommand {
         }
         let status = StatusLine(quiet: report.quiet)
         var lastXruns = thread.xruns
-        // The thread runs the loop; this one watches, waking every 50 ms (a signal ends the nap).
+        var range = RoundTripRange()
+        var naps = 0
+        // The thread runs the loop; this one watches, waking every 50 ms (a signal ends the nap),
+        // and asks for the round trip every 250 ms: its range over the run shows drift's effect.
         while !Interruption.requested && !thread.isFinished {
             if let limit, thread.periodCount * got.periodSize >= limit { break }
             _ = Glibc.poll(nil, 0, 50)
+            naps += 1
+            if naps % 5 == 0, let timing = try? thread.timing() { range.add(timing.roundTripFrames) }
             let xruns = thread.xruns
             if xruns != lastXruns {
                 status.finish()
@@ -132,7 +137,8 @@ package struct AlsaLoop: ParsableCommand {
         status.finish()
         if let failure = thread.failure { throw failure }
         if let timing {
-            report.status("round trip \(timing.roundTripFrames) frames (\(milliseconds(timing.roundTrip)) ms), \(thread.xruns)")
+            range.add(timing.roundTripFrames)
+            report.status("round trip \(timing.roundTripFrames) frames (\(milliseconds(timing.roundTrip)) ms), \(range), \(thread.xruns)")
         } else {
             report.status("\(thread.xruns)")
         }
@@ -142,5 +148,20 @@ package struct AlsaLoop: ParsableCommand {
     private func milliseconds(_ duration: Duration) -> String {
         let microseconds = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
         return "\(microseconds / 1000).\(String(repeating: "0", count: 3 - String(microseconds % 1000).count))\(microseconds % 1000)"
+    }
+}
+
+/// The smallest and largest round trip seen over a run, in frames.
+struct RoundTripRange: CustomStringConvertible {
+    private(set) var lowest = Int.max
+    private(set) var highest = Int.min
+
+    mutating func add(_ frames: Int) {
+        lowest = min(lowest, frames)
+        highest = max(highest, frames)
+    }
+
+    var description: String {
+        lowest > highest ? "no range measured" : "range \(lowest) to \(highest) frames over the run"
     }
 }

@@ -32,12 +32,14 @@ struct LoopToolTests {
     }
 
     /// 100 ms asked for: periods of 50 ms, which a loaded machine keeps up with.
-    @Test("on the simulated machine it loops for -d seconds and reports the round trip it asked for")
+    @Test("on the simulated machine it loops for -d seconds and reports the round trip it asked for, and its range")
     func runsOnSim() async throws {
         let result = try await ToolShell.run(#""$alsa_loop" -C sim -P sim -t 100000 -d 0.5"#)
         #expect(result.status == 0, "\(result.errors)")
         #expect(result.errors.contains("linked: one start for both sides"), "\(result.errors)")
         #expect(result.errors.contains("round trip 4800 frames (100.000 ms)"), "\(result.errors)")
+        // One clock, no xrun: the round trip never moved over the run.
+        #expect(result.errors.contains("range 4800 to 4800 frames over the run"), "\(result.errors)")
         #expect(result.output.isEmpty, "nothing on standard output")
     }
 
