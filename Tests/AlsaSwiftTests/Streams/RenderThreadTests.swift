@@ -117,24 +117,27 @@ struct RenderThreadTests {
         }
     }
 
-    /// The thread's wait has no time limit: once the device stalls it sleeps in poll until stop
+    /// The thread's wait has no time limit: on a stalled device it sleeps in poll until stop
     /// writes its wake-up pipe. Asleep without a limit, it cannot end by any timeout of its own, so
     /// its ending at all shows that stop woke it; `hangBound` only tells "ends" from "never ends".
+    /// The device is stalled before the thread starts: on the simulated kernel a running device
+    /// never makes its reader wait in real time, and a real-time thread that never waits would
+    /// hold a single CPU (`taskset -c 0`) against every other thread of the run.
     @Test("stop wakes the thread even when the device has stalled, and a stalled device wakes nobody")
     func stopWhenStalled() async throws {
         try await onOwnThread {
             let kernel = makeKernel(.explicitSync)
             let pcm = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: kernel)
             try pcm.configure(HardwareRequest(format: .floatLE, channelCount: 2, sampleRate: 48_000, periodSize: 480, periodCount: 4))
+            kernel.stall(true)
             let rendered = ManagedCounter()
             let thread = try RenderThread(pcm: pcm, priority: .realtime(10)) { context in
                 rendered.add()
                 for i in 0..<context.samples.count { context.samples[i] = 0 }
             }
-            #expect(eventuallyBlocking { rendered.value > 10 })
-            kernel.stall(true)
             #expect(eventuallyBlocking { kernel.sleepersWithoutLimit == 1 }, "the thread never went to sleep for good")
             let before = rendered.value
+            #expect(before == 4, "the thread fills the buffer, then waits: \(before) periods")
             kernel.clearTrace()
             Thread.detachNewThread { thread.stop() }
             #expect(eventuallyBlocking { thread.isFinished }, "stop did not wake the thread")
