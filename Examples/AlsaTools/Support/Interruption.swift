@@ -66,11 +66,7 @@ package enum Interruption {
             return
         }
         if Interruption.flag.exchange(true, ordering: .relaxed) {
-            var fallback = sigaction()
-            fallback.__sigaction_handler.sa_handler = SIG_DFL
-            sigemptyset(&fallback.sa_mask)
-            sigaction(number, &fallback, nil)
-            raise(number)
+            StopSignal.raiseWithDefaultAction(number)
             return
         }
         Interruption.signalNumber.store(number, ordering: .relaxed)

@@ -38,6 +38,16 @@ public enum StopSignal: Sendable, Equatable, CaseIterable, CustomStringConvertib
     /// "SIGINT" or "SIGTERM".
     public var description: String { self == .interrupt ? "SIGINT" : "SIGTERM" }
 
+    /// Puts signal `number` back to its default action and raises it again: a second stop signal
+    /// ends the process at once. Async-signal-safe (sigaction and raise only), for handlers.
+    package static func raiseWithDefaultAction(_ number: Int32) {
+        var fallback = sigaction()
+        fallback.__sigaction_handler.sa_handler = SIG_DFL
+        sigemptyset(&fallback.sa_mask)
+        sigaction(number, &fallback, nil)
+        raise(number)
+    }
+
     init?(number: Int32) {
         guard let signal = Self.allCases.first(where: { $0.number == number }) else { return nil }
         self = signal
@@ -181,11 +191,7 @@ enum StopSignalDispatch {
     /// Async-signal-safe: atomics, write, sigaction and raise only.
     private static let handle: @convention(c) (Int32) -> Void = { number in
         if StopSignalDispatch.signalled.exchange(true, ordering: .relaxed) {
-            var fallback = sigaction()
-            fallback.__sigaction_handler.sa_handler = SIG_DFL
-            sigemptyset(&fallback.sa_mask)
-            sigaction(number, &fallback, nil)
-            raise(number)
+            StopSignal.raiseWithDefaultAction(number)
             return
         }
         StopSignalDispatch.post(number)
