@@ -80,6 +80,9 @@ final class PeriodEngine {
     /// Frames moved since the last prepare (the engine's count of the application pointer). While
     /// `convert` runs, the frames moved before its chunk.
     private(set) var position = 0
+    /// With rate conversion, app frames taken (playback) or given (capture) since the last prepare:
+    /// the application position at the app's rate. Without, `position` counts both.
+    private(set) var appPosition = 0
     /// Maps frame positions to the monotonic clock: render callbacks' period times, and a timer
     /// schedule's deadlines.
     private var clock: PositionClock
@@ -186,6 +189,9 @@ final class PeriodEngine {
 
     /// Whether converted frames still wait for the kernel: a finite transfer is done only once none do.
     var hasStagedFrames: Bool { !staged.isEmpty }
+    /// Frames converted for the kernel that it has not taken yet: the app wrote them, so they count
+    /// in its delay.
+    var stagedFrames: Int { staged.count }
 
     private func mmapStep(_ limit: Int, _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
         let area = try pcm.beginTransfer(maxFrames: min(limit, watermark?.pending ?? .max))
@@ -376,6 +382,7 @@ final class PeriodEngine {
     /// The stream was prepared again (a recovery, a stop, a drain): nothing queued, not started.
     private func prepared() {
         position = 0
+        appPosition = 0
         started = false
         clock.invalidate()
         watermark?.forget()
@@ -611,6 +618,7 @@ final class PeriodEngine {
             taken = min(conversion.pending, remaining)
             try conversion.deliver(taken, to: convert)
         }
+        appPosition += taken
         return taken
     }
 
@@ -622,11 +630,13 @@ final class PeriodEngine {
         if direction == .playback {
             guard staged.isEmpty, conversion.deviceFramesReady(withMore: remaining) == 0 else { return nil }
             try conversion.stage(remaining, from: convert)
+            appPosition += remaining
             return remaining
         }
         guard conversion.pending > 0 else { return nil }
         let frames = min(conversion.pending, remaining)
         try conversion.deliver(frames, to: convert)
+        appPosition += frames
         return frames
     }
 

@@ -12,6 +12,8 @@ final class RateConversion {
     let direction: StreamDirection
     let channelCount: Int
     let periodFrames: Int
+    let appRate: Int
+    let deviceRate: Int
     /// Interleaved app-rate frames: playback, written and not yet resampled; capture, resampled and
     /// not yet read. The first `pending` frames are valid.
     private let appFrames: UnsafeMutableBufferPointer<Float>
@@ -37,6 +39,8 @@ final class RateConversion {
         self.direction = direction
         self.channelCount = channelCount
         self.periodFrames = periodFrames
+        self.appRate = appRate
+        self.deviceRate = deviceRate
         appFrames = .allocate(capacity: appCapacity * channelCount)
         appFrames.initialize(repeating: 0)
         deviceFrames = .allocate(capacity: periodFrames * channelCount)
@@ -173,6 +177,29 @@ final class RateConversion {
         guard frames > 0 else { return }
         try deliver(appBytes(0..<frames), frames)
         consume(frames)
+    }
+
+    // MARK: the app's view of the device
+
+    /// `deviceFrames` device frames as app frames, to the nearest.
+    func appFrames(fromDevice deviceFrames: Int) -> Int {
+        let (product, overflow) = deviceFrames.multipliedReportingOverflow(by: appRate)
+        if overflow { return Int((Double(deviceFrames) * Double(appRate) / Double(deviceRate)).rounded()) }
+        return (product + (product >= 0 ? deviceRate / 2 : -deviceRate / 2)) / deviceRate
+    }
+
+    /// The app's delay, in app frames, when `deviceDelay` device frames lie between the engine and
+    /// the device (the kernel's delay and what the engine holds for it). Playback adds the app
+    /// frames staged here and the output the resampler still owes for its input; capture adds what
+    /// was resampled and not read, and the output the resampler still owes for the device frames
+    /// it took.
+    func appDelay(deviceDelay: Int) -> Int {
+        switch direction {
+        case .playback:
+            appFrames(fromDevice: deviceDelay + (draining ? tailFrames : resampler.framesUntilEnd(afterInput: pending)))
+        case .capture:
+            appFrames(fromDevice: deviceDelay) + pending + resampler.framesUntilEnd(afterInput: 0)
+        }
     }
 
     // MARK: staging

@@ -86,9 +86,10 @@ public final class CaptureStream {
     /// is cancelled; throws when the device fails (a vanished device, a stream in the wrong state).
     public func buffers(frames: Int) -> CapturedBuffers { CapturedBuffers(stream: self, frames: frames) }
 
-    /// Frames captured and not yet read (the current input latency). An xrun met here is recovered
-    /// (the answer is then 0).
-    public func delay() throws(AlsaError) -> Int { try core.recovering { () throws(AlsaError) in try core.pcm.delay() } }
+    /// Frames captured and not yet read (the current input latency), in the stream's frames: at
+    /// `configuration.sampleRate`, with what a resampling stream holds in its converter. An xrun
+    /// met here is recovered (the device's part is then 0).
+    public func delay() throws(AlsaError) -> Int { try core.delay() }
 
     /// Stops capturing; the next read starts again.
     public func stop() throws(AlsaError) {

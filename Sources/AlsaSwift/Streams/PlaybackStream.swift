@@ -104,9 +104,10 @@ public final class PlaybackStream {
         try core.stop()
     }
 
-    /// Frames queued and not yet played (the current output latency). An xrun met here is recovered
-    /// (the answer is then 0).
-    public func delay() throws(AlsaError) -> Int { try core.recovering { () throws(AlsaError) in try core.pcm.delay() } }
+    /// Frames written and not yet played (the current output latency), in the stream's frames: at
+    /// `configuration.sampleRate`, with what a resampling stream holds in its converter. An xrun
+    /// met here is recovered (the device's part is then 0).
+    public func delay() throws(AlsaError) -> Int { try core.delay() }
 
     /// Releases the device now rather than at deinit.
     public func close() throws(AlsaError) { try core.pcm.close() }

@@ -57,7 +57,7 @@ extension PeriodEngine {
             try pcm.pause(true)
             method = .hardware
         } else {
-            let discarded = try pcm.state == .running ? try pcm.delay() : 0
+            let discarded = try pcm.state == .running ? appDelay(deviceDelay: try pcm.delay()) : 0
             try stop()
             method = .emulated(discardedFrames: max(discarded, 0))
         }
@@ -79,8 +79,9 @@ extension PeriodEngine {
             let state = try pcm.state
             if let error = state.transferError { throw error }
             let (available, timestamp) = try pcm.availWithTimestamp()
-            let delay = state == .running || state == .paused || state == .prepared || state == .draining ? try pcm.delay() : 0
-            return StreamStatus(state: state, isPaused: pausedBy != nil, availableFrames: available, delayFrames: delay,
+            let delay = state == .running || state == .paused || state == .prepared || state == .draining ? appDelay(deviceDelay: try pcm.delay()) : 0
+            return StreamStatus(state: state, isPaused: pausedBy != nil,
+                                availableFrames: conversion?.appFrames(fromDevice: available) ?? available, delayFrames: delay,
                                 xrunCount: pcm.xrunCount, timestamp: timestamp, statistics: statistics,
                                 watermarkFrames: watermark?.watermark, estimatedRate: estimatedRate)
         }

@@ -3,7 +3,7 @@ extension PlaybackStream {
     /// the monotonic clock. `timing().nextFrameTime` is when the next frame written will be heard;
     /// `timing().time(ofFrame:)` answers for any frame, counted from the last prepare (the open,
     /// `stop()`, an xrun, or a pause that had to stop the device).
-    public func timing() throws(AlsaError) -> AudioTiming { try core.pcm.timing() }
+    public func timing() throws(AlsaError) -> AudioTiming { try core.timing() }
 }
 
 extension CaptureStream {
@@ -11,5 +11,5 @@ extension CaptureStream {
     /// instant of the monotonic clock. `timing().nextFrameTime` is when the next frame read was
     /// captured; `timing().time(ofFrame:)` answers for any frame, counted from the last prepare
     /// (the open, `stop()`, an xrun, or a pause that had to stop the device).
-    public func timing() throws(AlsaError) -> AudioTiming { try core.pcm.timing() }
+    public func timing() throws(AlsaError) -> AudioTiming { try core.timing() }
 }

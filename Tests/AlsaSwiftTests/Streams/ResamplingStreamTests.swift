@@ -200,4 +200,58 @@ import Testing
             }
         }
     }
+
+    /// App frames from device frames at the test's rates, to the nearest.
+    static func appFrames(_ deviceFrames: Int) -> Int { (deviceFrames * appRate + deviceRate / 2) / deviceRate }
+
+    @Test("a resampling playback stream's delay and timing count the app's frames, held ones included",
+          arguments: [false, true])
+    func playbackDelayInAppFrames(mmap: Bool) async throws {
+        try await onOwnThread {
+            let kernel = makeKernel(Self.fixedRate(.explicitSync))
+            let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(sampleRate: Self.appRate, preferMmap: mmap, resampling: .standard),
+                                            kernel: kernel)
+            let period = stream.configuration.periodSize
+            let samples = Self.sine(frames: 8000, rate: Self.appRate)
+            // Less than the buffer: nothing plays yet, and most of it is no whole device period.
+            let first = Self.appFrames(period) * 2 + 300
+            try samples.withUnsafeBufferPointer { try stream.writeBlocking(UnsafeBufferPointer(rebasing: $0[0..<first * 2])) }
+            #expect(kernel.playbackObservation().frames == 0)
+            let delay = try stream.delay()
+            #expect(abs(delay - first) <= 1, "delay \(delay) for \(first) app frames written")
+            var timing = try stream.timing()
+            #expect(timing.sampleRate == Self.appRate && timing.applicationPosition == first, "\(timing)")
+            #expect(abs(timing.delayFrames - first) <= 1 && abs(timing.devicePosition) <= 1, "\(timing)")
+            #expect(abs(try stream.status().delayFrames - first) <= 1)
+            // Past the buffer: the device runs, and what it played leaves the delay, at the app's rate.
+            try samples.withUnsafeBufferPointer { try stream.writeBlocking(UnsafeBufferPointer(rebasing: $0[first * 2..<8000 * 2])) }
+            let played = kernel.playbackObservation().frames
+            #expect(played > 0)
+            timing = try stream.timing()
+            #expect(timing.applicationPosition == 8000, "\(timing)")
+            #expect(abs(timing.delayFrames - (8000 - Self.appFrames(played))) <= 2, "\(timing) with \(played) device frames played")
+            #expect(abs(try stream.delay() - timing.delayFrames) <= 1)
+        }
+    }
+
+    @Test("a resampling capture stream's delay and timing count the app's frames, held ones included",
+          arguments: [false, true])
+    func captureDelayInAppFrames(mmap: Bool) async throws {
+        try await onOwnThread {
+            let kernel = makeKernel(Self.fixedRate(.dummy))
+            let stream = try CaptureStream(device: "hw:0,0", request: StreamRequest(sampleRate: Self.appRate, formats: [.s16LE], preferMmap: mmap,
+                                                                                   resampling: .standard), kernel: kernel)
+            Self.captureTone(kernel)
+            var samples = [Float](repeating: 0, count: 1000 * 2)
+            // Fewer than a device period's worth: the rest of what was resampled stays held.
+            try samples.withUnsafeMutableBufferPointer { try stream.readBlocking(into: $0) }
+            let captured = kernel.captureObservation().frames
+            let timing = try stream.timing()
+            #expect(timing.sampleRate == Self.appRate && timing.applicationPosition == 1000, "\(timing)")
+            // Every device frame captured is the app's to read: read already, held, or in the kernel.
+            #expect(abs(timing.delayFrames - (Self.appFrames(captured) - 1000)) <= 2, "\(timing) with \(captured) device frames captured")
+            #expect(abs(try stream.delay() - timing.delayFrames) <= 1)
+            #expect(abs(try stream.status().delayFrames - timing.delayFrames) <= 1)
+        }
+    }
 }
