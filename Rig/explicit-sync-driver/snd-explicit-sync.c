@@ -47,7 +47,9 @@
  *
  * Counters, per substream, in /proc/asound/cardN/explicit_sync: frames, checksum (FNV-1a of what
  * the device played or produced), underrun frames and xruns since open; cpu_syncs, device_syncs,
- * stale_frames, late_frames (playback) and poisoned_frames (capture) since the last PREPARE.
+ * stale_frames, late_frames (playback) and poisoned_frames (capture) since the last PREPARE, and
+ * the same three since open as *_total (a stream's drain ends in a PREPARE: a test that reads the
+ * counters after it reads the totals).
  * Substream 0's lines are "playback_frames ..." and "capture_frames ..."; substream N's (N > 0)
  * carry the prefix "subN_". Each substream is a device of its own (own timer, own device copy, own
  * counters), so several clients can run at once, each on its own (the soak runs its cases
@@ -127,6 +129,10 @@ struct es_stats {
 	u64 stale_frames;		/* playback: played while the device copy differed from the CPU's */
 	u64 late_frames;		/* playback: committed, not yet played, changed after their commit */
 	u64 poisoned_frames;		/* capture: consumed while the CPU view differed from the device's */
+	/* the same three since open: a drain's PREPARE does not hide what came before it */
+	u64 stale_frames_total;
+	u64 late_frames_total;
+	u64 poisoned_frames_total;
 };
 
 struct es_stream {
@@ -234,8 +240,10 @@ static void es_advance(struct es_stream *s)
 			if (queued > 0 && queued <= runtime->buffer_size) {
 				s->stats.frames++;
 				s->stats.checksum = fnv1a(s->stats.checksum, device, frame_bytes);
-				if (memcmp(device, cpu, frame_bytes))
+				if (memcmp(device, cpu, frame_bytes)) {
 					s->stats.stale_frames++;
+					s->stats.stale_frames_total++;
+				}
 			} else {
 				s->stats.underrun_frames++;
 			}
@@ -512,6 +520,7 @@ static void es_count_late_frames(struct es_stream *s, struct snd_pcm_runtime *ru
 
 		if (memcmp(runtime->dma_area + offset, s->commit_copy + offset, frame_bytes)) {
 			s->stats.late_frames++;
+			s->stats.late_frames_total++;
 			memcpy(s->commit_copy + offset, runtime->dma_area + offset, frame_bytes);
 		}
 	}
@@ -561,8 +570,10 @@ static int es_ack(struct snd_pcm_substream *substream)
 		for (f = s->consumed; count > 0; count--, f++) {
 			unsigned int offset = (f % runtime->buffer_size) * frame_bytes;
 
-			if (memcmp(s->device_copy + offset, runtime->dma_area + offset, frame_bytes))
+			if (memcmp(s->device_copy + offset, runtime->dma_area + offset, frame_bytes)) {
 				s->stats.poisoned_frames++;
+				s->stats.poisoned_frames_total++;
+			}
 		}
 	}
 	s->consumed = appl;
@@ -806,6 +817,8 @@ static void es_proc_read(struct snd_info_entry *entry, struct snd_info_buffer *b
 		snd_iprintf(buffer, "%splayback_device_syncs %llu\n", prefix, p.device_syncs);
 		snd_iprintf(buffer, "%splayback_stale_frames %llu\n", prefix, p.stale_frames);
 		snd_iprintf(buffer, "%splayback_late_frames %llu\n", prefix, p.late_frames);
+		snd_iprintf(buffer, "%splayback_stale_frames_total %llu\n", prefix, p.stale_frames_total);
+		snd_iprintf(buffer, "%splayback_late_frames_total %llu\n", prefix, p.late_frames_total);
 		snd_iprintf(buffer, "%scapture_frames %llu\n", prefix, c.frames);
 		snd_iprintf(buffer, "%scapture_checksum 0x%016llx\n", prefix, c.checksum);
 		snd_iprintf(buffer, "%scapture_xruns %llu\n", prefix, c.xruns);
@@ -813,6 +826,7 @@ static void es_proc_read(struct snd_info_entry *entry, struct snd_info_buffer *b
 		snd_iprintf(buffer, "%scapture_cpu_syncs %llu\n", prefix, c.cpu_syncs);
 		snd_iprintf(buffer, "%scapture_device_syncs %llu\n", prefix, c.device_syncs);
 		snd_iprintf(buffer, "%scapture_poisoned_frames %llu\n", prefix, c.poisoned_frames);
+		snd_iprintf(buffer, "%scapture_poisoned_frames_total %llu\n", prefix, c.poisoned_frames_total);
 	}
 }
 
