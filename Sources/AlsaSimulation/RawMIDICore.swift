@@ -121,6 +121,7 @@ struct RawMIDICore {
         if file.disconnected { throw .noDevice }
         guard file.reads else { throw .invalidArgument }
         let input = file.device.input
+        input.triggered = true
         guard !input.bytes.isEmpty else { throw .resourceTemporarilyUnavailable }
         let count = min(buffer.count, input.bytes.count)
         for i in 0..<count { buffer[i] = input.bytes[i] }
@@ -141,11 +142,13 @@ struct RawMIDICore {
         return count
     }
 
-    /// snd_rawmidi_poll: readable at avail_min bytes, writable at avail_min bytes of room.
-    var events: Int16 {
+    /// snd_rawmidi_poll: readable at avail_min bytes, writable at avail_min bytes of room. A poll
+    /// starts the input, as the kernel's does.
+    func poll() -> Int16 {
         if file.disconnected { return Int16(POLLERR | POLLNVAL) }
         var events: Int32 = 0
         let device = file.device
+        if file.reads { device.input.triggered = true }
         if file.reads && device.input.avail(input: true) >= device.input.availMin { events |= POLLIN | POLLRDNORM }
         if file.writes && device.output.avail(input: false) >= device.output.availMin { events |= POLLOUT | POLLWRNORM }
         return Int16(events)

@@ -40,9 +40,9 @@ extension SimulatedKernel {
         }
     }
 
-    /// Bytes arriving at a device's MIDI IN, as a keyboard plugged into it sends them. While the
-    /// input is not open they are lost, as on a real interface; bytes beyond its buffer are
-    /// dropped and counted as xruns.
+    /// Bytes arriving at a device's MIDI IN, as a keyboard plugged into it sends them. Until the
+    /// input is open and has been read or polled once they are lost, as on a real interface;
+    /// bytes beyond its buffer are dropped and counted as xruns.
     public func receiveMIDI(_ bytes: [UInt8], card: Int, device: Int) {
         locked {
             guard let target = midiDevices[Self.midiPath(card: card, device: device)] else { return }
@@ -144,7 +144,7 @@ extension SimulatedKernel {
     /// What poll(2) reports for a MIDI file.
     func midiEvents(_ file: SimulatedMIDIFile) -> Int16 {
         switch file {
-        case .raw(let raw): RawMIDICore(kernel: self, file: raw).events
+        case .raw(let raw): RawMIDICore(kernel: self, file: raw).poll()
         case .sequencer(let client): SequencerCore(sequencer: sequencer, client: client).events
         }
     }
@@ -178,7 +178,7 @@ extension SimulatedKernel {
 
     /// snd_rawmidi_receive: into the input buffer while there is room; the rest counts as xruns.
     func deliverMIDI(_ bytes: [UInt8], to device: SimulatedRawMIDIDevice) {
-        guard !device.removed, device.input.file != nil else { return }
+        guard !device.removed, device.input.file != nil, device.input.triggered else { return }
         let input = device.input
         let room = input.bufferSize - input.bytes.count
         input.bytes += bytes.prefix(room)

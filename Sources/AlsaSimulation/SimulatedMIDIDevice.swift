@@ -36,6 +36,10 @@ final class RawMIDIStream {
     var noActiveSensing = false
     /// The open file holding this direction, if any.
     var file: Int32?
+    /// Input: started by the holder's first read or poll (snd_rawmidi_input_trigger). Until then
+    /// the driver drops what arrives, as virmidi and USB MIDI do: nothing is buffered for a file
+    /// that has not asked yet.
+    var triggered = false
 
     /// Input: bytes waiting. Output: room.
     func avail(input: Bool) -> Int { input ? bytes.count : bufferSize - bytes.count }
@@ -48,6 +52,7 @@ final class RawMIDIStream {
         xruns = 0
         noActiveSensing = false
         file = nil
+        triggered = false
     }
 }
 

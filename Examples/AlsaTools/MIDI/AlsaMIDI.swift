@@ -115,6 +115,9 @@ package struct AlsaMIDI: AsyncParsableCommand {
         if dump { directions.insert(.input) }
         if sendHex != nil || note { directions.insert(.output) }
         let midi = try RawMIDI(name, directions: directions, kernel: kernel)
+        // The kernel starts a raw MIDI input at its first read: start it before anything is sent,
+        // or an echo (a loop-back cable, a device's answer) arrives first and is lost.
+        let early = dump ? try midi.available() : []
         if let bytes = try bytes { try await midi.write(bytes) }
         if note {
             try await midi.send(Self.testNote.on)
@@ -124,10 +127,10 @@ package struct AlsaMIDI: AsyncParsableCommand {
         if directions.contains(.output) { try midi.drain() }
         guard dump else { return }
         let (json, count, timeout) = (self.json, self.count, self.timeout)
-        let handed = Handed(midi)
+        let handed = RawDump(midi, early: early)
         try await Interruption.cancellingOnStop {
             try await Self.dumping(count: count, timeout: timeout) { () async throws -> Bool in
-                guard let message = try await handed.value.next() else { return false }
+                guard let message = try await handed.next() else { return false }
                 emit(try MIDIDumpLine(source: name, message: message).printed(json: json))
                 return true
             }
@@ -195,4 +198,21 @@ package struct AlsaMIDI: AsyncParsableCommand {
 private final class Handed<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// The dump's raw MIDI device, with what the read that started its input already returned; only
+/// the dump's task uses it.
+private final class RawDump: @unchecked Sendable {
+    private let midi: RawMIDI
+    private var early: ArraySlice<MIDIMessage>
+
+    init(_ midi: RawMIDI, early: [MIDIMessage]) {
+        self.midi = midi
+        self.early = early[...]
+    }
+
+    func next() async throws -> MIDIMessage? {
+        if let message = early.popFirst() { return message }
+        return try await midi.next()
+    }
 }

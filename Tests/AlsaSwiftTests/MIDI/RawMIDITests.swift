@@ -28,6 +28,8 @@ struct RawMIDITests {
         let kernel = makeMIDIMachine()
         let a = try RawMIDI("hw:1,0", kernel: kernel)
         let b = try RawMIDI("hw:CARD=SimMIDI,DEV=1", directions: .input, kernel: kernel)
+        // The kernel starts an input at its first read or wait: before that, what arrives is lost.
+        #expect(try b.available().isEmpty)
         #expect(a.info.card == 1 && a.info.device == 0 && a.info.name == "Loop A" && a.directions == [.input, .output])
         #expect(b.info.description == "hw:1,1,0 I \"Loop B\"")
         try a.sendBlocking(.noteOn(channel: 0, note: 60, velocity: 100), .controlChange(channel: 3, controller: 7, value: 90))
@@ -52,6 +54,7 @@ struct RawMIDITests {
     func runningStatus() throws {
         let kernel = makeMIDIMachine()
         let keyboard = try RawMIDI(card: 1, device: 2, directions: .input, kernel: kernel)
+        _ = try keyboard.available()
         kernel.receiveMIDI([0x90, 60, 100, 64, 100, 67, 100, 60, 0, 0xF8, 64, 0], card: 1, device: 2)
         #expect(try keyboard.receiveBlocking() == [
             .noteOn(channel: 0, note: 60, velocity: 100), .noteOn(channel: 0, note: 64, velocity: 100),
@@ -60,12 +63,29 @@ struct RawMIDITests {
         ])
     }
 
+    @Test("bytes that arrive before the input's first read or wait are lost, as on the real kernel")
+    func inputStartsAtTheFirstReadOrWait() throws {
+        let kernel = makeMIDIMachine()
+        let keyboard = try RawMIDI(card: 1, device: 2, directions: .input, kernel: kernel)
+        kernel.receiveMIDI([0x90, 60, 100], card: 1, device: 2)
+        #expect(try keyboard.status(.input).available == 0, "not started: the driver drops what arrives")
+        #expect(try keyboard.available().isEmpty)
+        kernel.receiveMIDI([0x90, 62, 100], card: 1, device: 2)
+        #expect(try keyboard.receiveBlocking() == [.noteOn(channel: 0, note: 62, velocity: 100)])
+        // A new open starts stopped again.
+        try keyboard.close()
+        let reopened = try RawMIDI(card: 1, device: 2, directions: .input, kernel: kernel)
+        kernel.receiveMIDI([0x90, 64, 100], card: 1, device: 2)
+        #expect(try reopened.status(.input).available == 0)
+    }
+
     @Test("a SysEx longer than every read comes out as one message")
     func systemExclusiveAcrossReads() throws {
         let kernel = makeMIDIMachine()
         let a = try RawMIDI(card: 1, device: 0, directions: .output, kernel: kernel)
         let b = try RawMIDI(card: 1, device: 1, directions: .input, kernel: kernel)
         try b.setParameters(RawMIDIParameters(bufferSize: 1 << 20), for: .input)
+        _ = try b.available()
         let payload = (0..<100_000).map { UInt8($0 % 127) }
         try a.sendBlocking(.systemExclusive(payload), .noteOff(channel: 0, note: 1, velocity: 2))
         let before = kernel.trace.filter { $0.call == .read }.count
@@ -80,6 +100,8 @@ struct RawMIDITests {
     func waiting() async throws {
         let kernel = makeMIDIMachine()
         let keyboard = Shared(try RawMIDI(card: 1, device: 2, directions: .input, kernel: kernel))
+        // Started here, not by the task's first wait: the bytes may arrive before the task runs.
+        _ = try keyboard.value.available()
         let arrived = Task {
             var received: [MIDIMessage] = []
             for try await message in keyboard.value.messages {
@@ -100,6 +122,7 @@ struct RawMIDITests {
         let kernel = makeMIDIMachine()
         let keyboard = try RawMIDI(card: 1, device: 2, directions: .input, kernel: kernel)
         try keyboard.setParameters(RawMIDIParameters(bufferSize: 32), for: .input)
+        _ = try keyboard.available()
         kernel.receiveMIDI([UInt8](repeating: 0xF8, count: 40), card: 1, device: 2)
         #expect(try keyboard.status(.input) == RawMIDIStatus(available: 32, xruns: 8))
         #expect(try keyboard.status(.input).xruns == 0, "the kernel counts xruns since the last status")
@@ -116,6 +139,7 @@ struct RawMIDITests {
 
         // Closing an output sends active sensing, unless asked not to.
         let b = try RawMIDI(card: 1, device: 1, directions: .input, kernel: kernel)
+        #expect(try b.available().isEmpty)
         try RawMIDI(card: 1, device: 0, directions: .output, kernel: kernel).close()
         #expect(try b.available() == [.activeSensing])
         let quiet = try RawMIDI(card: 1, device: 0, directions: .output, kernel: kernel)
