@@ -211,7 +211,8 @@ public struct AudioDevices: Sendable {
     /// Opens `name` for a moment (non-blocking, nothing configured) on the transport
     /// `PCMDevice.open` would use, and reads what it offers: formats, rates, channels, period and
     /// buffer ranges, whether the kernel PCM behind it requires explicit sync and how this process
-    /// would move the records. A busy device is `.busy`, never a wait.
+    /// would move the records. A busy device is `.busy`, never a wait; a failure's error names the
+    /// device and direction (`hw:1,0 playback: …`).
     public func capabilities(of name: String, direction: StreamDirection) -> DeviceCapabilityProbe {
         do throws(AlsaError) {
             let options = PCMOpenOptions(nonBlocking: true)
@@ -224,12 +225,64 @@ public struct AudioDevices: Sendable {
             defer { try? pcm.close() }
             return .available(capabilities: pcm.capabilities, sync: pcm.syncReport)
         } catch {
-            return error.kind == .busy ? .busy : .failed(error)
+            return error.kind == .busy ? .busy : .failed(Self.naming(name, direction, in: error))
         }
     }
 
     /// `capabilities(of:direction:)` for every direction `device` serves, playback first.
     public func capabilities(of device: AudioDevice) -> [(direction: StreamDirection, probe: DeviceCapabilityProbe)] {
         device.directions.map { ($0, capabilities(of: device.name, direction: $0)) }
+    }
+
+    // MARK: exact support
+
+    /// Whether `name` can be configured with exactly `request` for `direction`, as the kernel's
+    /// HW_REFINE answers it: the question `snd_pcm_hw_params_test_rate` and `Pa_IsFormatSupported`
+    /// ask. Access, format, channel count and rate are taken as given, and so are the period size,
+    /// buffer size or period count when set; nothing is met by the nearest value, as `configure`
+    /// would. The device is opened for a moment, non-blocking, and configured with nothing.
+    ///
+    /// ```swift
+    /// let devices = AudioDevices(kernel: SimulatedKernel(card: 0, hardware: .dummy))
+    /// let request = HardwareRequest(format: .s16LE, channelCount: 2, sampleRate: 44_100)
+    /// print(try devices.supports(request, on: "hw:0,0", direction: .playback))   // true
+    /// ```
+    ///
+    /// - Throws: when the question has no answer: a name the direct transport does not serve
+    ///   (only `hw:` names), an absent or busy device, numbers no device can take (`rate 0`).
+    ///   A refusal is `false`; `requireSupport(_:on:direction:)` says which value was refused.
+    public func supports(_ request: HardwareRequest, on name: String, direction: StreamDirection) throws(AlsaError) -> Bool {
+        try refusal(of: request, on: name, direction: direction) == nil
+    }
+
+    /// Returns when `supports(_:on:direction:)` would say true; otherwise throws an
+    /// `.invalidArgument` error (operation `HW_REFINE`) that names the device and the first value
+    /// it refused with those before it, and what it allows there:
+    /// `hw:0,0 playback: rate 96000 is not supported with access …, format S16_LE, channels 2; the device allows rate 5500...48000`.
+    public func requireSupport(_ request: HardwareRequest, on name: String, direction: StreamDirection) throws(AlsaError) {
+        if let reason = try refusal(of: request, on: name, direction: direction) {
+            throw AlsaError(.hwRefine, .invalidArgument, context: "\(name) \(direction): \(reason)")
+        }
+    }
+
+    private func refusal(of request: HardwareRequest, on name: String, direction: StreamDirection) throws(AlsaError) -> String? {
+        do throws(AlsaError) {
+            guard case .hardware(let card, let device, let subdevice) = try PCMName(parsing: name) else {
+                throw AlsaError(.open, .invalidArgument, context: "the kernel is asked directly, so only hw: names are answered")
+            }
+            let pcm = try PCMDevice.openDirect(card: card, device: device, subdevice: subdevice, direction: direction,
+                                               options: PCMOpenOptions(nonBlocking: true), kernel: kernel)
+            defer { try? pcm.close() }
+            return try pcm.refusal(ofExactly: request)
+        } catch {
+            throw Self.naming(name, direction, in: error)
+        }
+    }
+
+    /// `error` with the device and direction it concerns at the head of its context.
+    private static func naming(_ name: String, _ direction: StreamDirection, in error: AlsaError) -> AlsaError {
+        let subject = "\(name) \(direction)"
+        if let context = error.context, context.hasPrefix(subject) { return error }
+        return AlsaError(error.operation, error.errno, context: error.context.map { "\(subject): \($0)" } ?? subject)
     }
 }

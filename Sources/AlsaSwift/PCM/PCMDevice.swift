@@ -38,7 +38,8 @@ public enum PCMDevice {
         }
     }
 
-    private static func openDirect(card reference: PCMName.CardReference, device: Int, subdevice: Int?, direction: StreamDirection,
+    /// Opens a `hw:` name on the direct transport, resolving a card id through the control devices.
+    static func openDirect(card reference: PCMName.CardReference, device: Int, subdevice: Int?, direction: StreamDirection,
                                    options: PCMOpenOptions, kernel: any KernelInterface) throws(AlsaError) -> KernelPCM {
         let card: Int
         switch reference {
