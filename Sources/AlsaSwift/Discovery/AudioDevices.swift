@@ -1,5 +1,5 @@
-/// The device model an app needs: the default devices, every name it can open, and what each
-/// offers, probed when asked.
+/// The device model an app needs: the default devices, the cards, every name it can open, what
+/// each offers, probed when asked, and whether one exact configuration is supported.
 ///
 /// ```swift
 /// let devices = AudioDevices()
@@ -11,7 +11,8 @@
 /// ```
 ///
 /// On the machine's kernel the listing merges alsa-lib's name hints with the kernel's PCM devices;
-/// on a simulated kernel (no alsa-lib) it lists the kernel's devices. Listing opens no PCM; a
+/// on a simulated kernel (no alsa-lib) it lists the kernel's devices. The cards and their devices
+/// are read through each card's control device, without /proc. Listing opens no PCM; a card or
 /// device that fails is reported on its own entry and never fails the listing.
 public struct AudioDevices: Sendable {
     /// The kernel listed: the machine's (`LinuxKernel.shared`), or a simulated one.
@@ -70,6 +71,7 @@ public struct AudioDevices: Sendable {
         return DefaultDevice(direction: direction, name: name, configuredType: nil, route: route)
     }
 
+    /// The card's identity only: its MIDI devices are not read.
     private func cardIdentity(_ index: Int) -> SoundCard? {
         guard let control = try? ControlFile(card: index, kernel: kernel) else { return nil }
         return try? control.cardInfo()
@@ -85,16 +87,16 @@ public struct AudioDevices: Sendable {
     /// hints cannot be read, the kernel devices are still listed and `hintProblem` says why.
     public func list() -> [AudioDevice] { listing().devices }
 
-    /// `list()` with the reason alsa-lib's hints are missing, if they are.
+    /// The cards and `list()`, with the reason alsa-lib's hints are missing, if they are.
     public func listing() -> AudioDeviceListing {
-        let hardware = hardwareEntries()
+        let (cards, hardware) = CardScan(kernel: kernel).scan()
         var hints: [PCMNameHint] = []
         var hintProblem: AlsaError?
         if isMachine {
             do throws(AlsaError) { hints = try PCMNameHint.all() } catch { hintProblem = error }
         }
         var cardsByID: [String: Int] = [:]
-        for entry in hardware { if let card = entry.card, let id = entry.cardID { cardsByID[id] = card } }
+        for card in cards where !card.id.isEmpty { cardsByID[card.id] = card.index }
 
         var devices: [AudioDevice] = []
         var position: [String: Int] = [:]
@@ -120,45 +122,8 @@ public struct AudioDevices: Sendable {
                             title: title, details: details, origin: .alsaLib, card: card, device: nil,
                             transport: Self.transport(of: hint.name)))
         }
-        for entry in hardware { add(entry.device) }
-        return AudioDeviceListing(devices: devices, hintProblem: hintProblem)
-    }
-
-    /// A kernel device as an entry, with the card id its name is made of.
-    private struct HardwareEntry {
-        var device: AudioDevice
-        var card: Int?
-        var cardID: String?
-    }
-
-    private func hardwareEntries() -> [HardwareEntry] {
-        var result: [HardwareEntry] = []
-        for card in DeviceDiscovery(kernel: kernel).listing(probeCapabilities: false) {
-            let id = card.card.id
-            if let problem = card.problem, card.devices.isEmpty {
-                let name = id.isEmpty ? "hw:\(card.card.index)" : "hw:CARD=\(id)"
-                result.append(HardwareEntry(device: AudioDevice(name: name, directions: [], title: card.card.name, details: "",
-                                                                origin: .hardware, card: card.card.index, device: nil,
-                                                                transport: .direct, problem: problem),
-                                            card: card.card.index, cardID: id.isEmpty ? nil : id))
-                continue
-            }
-            for pcm in card.devices {
-                var directions: [StreamDirection] = []
-                var problem: AlsaError?
-                for (direction, stream) in [(StreamDirection.playback, pcm.playback), (.capture, pcm.capture)] {
-                    guard let stream else { continue }
-                    if case .failed(let error) = stream.probe { problem = problem ?? error } else { directions.append(direction) }
-                }
-                let name = id.isEmpty ? pcm.hardwareName : "hw:CARD=\(id),DEV=\(pcm.device)"
-                let title = [card.card.name, pcm.name].filter { !$0.isEmpty }.joined(separator: ", ")
-                result.append(HardwareEntry(device: AudioDevice(name: name, directions: directions, title: title, details: "",
-                                                                origin: .hardware, card: card.card.index, device: pcm.device,
-                                                                transport: .direct, problem: problem),
-                                            card: card.card.index, cardID: id.isEmpty ? nil : id))
-            }
-        }
-        return result
+        for device in hardware { add(device) }
+        return AudioDeviceListing(cards: cards, devices: devices, hintProblem: hintProblem)
     }
 
     /// One entry for a name listed twice: the kernel's account of a device wins for what the kernel
@@ -203,7 +168,7 @@ public struct AudioDevices: Sendable {
     /// Every card's raw MIDI devices (`hw:<card>,<device>`, what `RawMIDI` opens), from the same
     /// control devices the PCM listing reads. Sequencer ports are listed by `Sequencer.clients()`.
     public func midiDevices() -> [RawMIDIDeviceEntry] {
-        DeviceDiscovery(kernel: kernel).listing(probeCapabilities: false).flatMap(\.midiDevices)
+        CardScan(kernel: kernel).scan().cards.flatMap(\.midiDevices)
     }
 
     // MARK: capabilities

@@ -44,7 +44,7 @@ public enum PCMDevice {
         let card: Int
         switch reference {
         case .index(let index): card = index
-        case .id(let id): card = try DeviceDiscovery(kernel: kernel).cardIndex(id: id)
+        case .id(let id): card = try CardScan(kernel: kernel).cardIndex(id: id)
         }
         guard let subdevice else {
             return try KernelPCM(card: card, device: device, direction: direction, options: options, kernel: kernel)
