@@ -107,8 +107,9 @@ package struct AlsaInfo: ParsableCommand {
     package static func report(device: String?, probe: Bool, hints: Bool) throws -> DeviceReport {
         switch try target(device) {
         case .machine(let simulated):
-            let listing = DeviceDiscovery(kernel: kernel(simulated: simulated)).listing(probeCapabilities: probe)
-            var report = DeviceReport(listing: listing, hints: hints && !simulated ? try PCMNameHint.all() : nil)
+            let devices = AudioDevices(kernel: kernel(simulated: simulated))
+            var report = DeviceReport(listing: devices.listing(), probing: probe ? devices : nil,
+                                      hints: hints && !simulated ? try PCMNameHint.all() : nil)
             if hints && simulated { report.hints = SimulatedMachine.nameHints }
             return report
         case .hardware(let name, let simulated):
@@ -133,22 +134,22 @@ package struct AlsaInfo: ParsableCommand {
         guard case .hardware(let reference, let device, _) = try PCMName(parsing: name) else {
             throw ToolFailure("\(name) is not a hw: name")
         }
-        let discovery = DeviceDiscovery(kernel: kernel)
+        let devices = AudioDevices(kernel: kernel)
+        var listing = devices.listing()
         let card: Int
         switch reference {
         case .index(let index): card = index
-        case .id(let id): card = try discovery.cardIndex(id: id)
+        case .id(let id):
+            guard let found = listing.cards.first(where: { $0.id == id }) else { throw ToolFailure("there is no card with id \(id)") }
+            card = found.index
         }
         // `hw:1` and `hw:CARD=x` name a card; PCMName reads a missing device as 0, so whether the
         // name gave one is read from the name itself.
         let namesDevice = name.contains(",") || name.contains("DEV=")
-        guard var entry = discovery.listing(probeCapabilities: probe).first(where: { $0.card.index == card }) else {
-            throw ToolFailure("there is no card \(card)")
-        }
-        if namesDevice {
-            entry.devices = entry.devices.filter { $0.device == device }
-            if entry.devices.isEmpty { throw ToolFailure("card \(card) has no PCM device \(device)") }
-        }
-        return DeviceReport(listing: [entry], hints: nil)
+        guard listing.cards.contains(where: { $0.index == card }) else { throw ToolFailure("there is no card \(card)") }
+        listing.cards = listing.cards.filter { $0.index == card }
+        listing.devices = listing.pcmDevices(card: card).filter { !namesDevice || $0.device == device }
+        if namesDevice && listing.devices.isEmpty { throw ToolFailure("card \(card) has no PCM device \(device)") }
+        return DeviceReport(listing: listing, probing: probe ? devices : nil, hints: nil)
     }
 }

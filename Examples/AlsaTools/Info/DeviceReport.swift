@@ -74,32 +74,46 @@ package struct DeviceReport: Encodable, Sendable {
         self.pcm = pcm
     }
 
-    package init(listing: [CardListing], hints: [PCMNameHint]?) {
-        cards = listing.map { entry in
-            Card(index: entry.card.index, id: entry.card.id, driver: entry.card.driver, name: entry.card.name,
-                 longName: entry.card.longName, problem: entry.problem?.description,
-                 devices: entry.devices.map { device in
-                     Device(name: device.hardwareName, device: device.device, id: device.id, deviceName: device.name,
-                            playback: device.playback.map(Self.stream), capture: device.capture.map(Self.stream))
+    /// The cards of `listing` with their kernel PCM devices; with `probing`, each direction the
+    /// kernel described is opened for a moment through it for its capabilities.
+    package init(listing: AudioDeviceListing, probing devices: AudioDevices?, hints: [PCMNameHint]?) {
+        cards = listing.cards.map { card in
+            Card(index: card.index, id: card.id, driver: card.driver, name: card.name,
+                 longName: card.longName, problem: card.problem?.description,
+                 devices: listing.pcmDevices(card: card.index).compactMap { entry in
+                     guard let number = entry.device, let info = entry.kernelInfo else { return nil }
+                     let name = "hw:\(card.index),\(number)"
+                     func stream(_ direction: StreamDirection) -> Stream? {
+                         info.substreams(direction).map { Self.stream($0, probe: devices?.capabilities(of: name, direction: direction)) }
+                     }
+                     return Device(name: name, device: number, id: info.id, deviceName: info.name,
+                                   playback: stream(.playback), capture: stream(.capture))
                  })
         }
         self.hints = hints?.map { Hint(name: $0.name, description: $0.description, direction: $0.direction?.description) }
     }
 
-    static func stream(_ entry: PCMStreamEntry) -> Stream {
-        var stream = Stream(subdevices: entry.subdeviceCount, subdevicesAvailable: entry.subdevicesAvailable, probe: "not-probed")
-        switch entry.probe {
-        case .available(let c, let sync):
+    /// One direction of a kernel device: its subdevices, and what the probe told, if there was one
+    /// (a direction the kernel would not describe is not probed).
+    static func stream(_ substreams: AudioDevice.Substreams, probe: @autoclosure () -> DeviceCapabilityProbe?) -> Stream {
+        var stream = Stream(subdevices: substreams.count, subdevicesAvailable: substreams.available, probe: "not-probed")
+        if let problem = substreams.problem {
+            stream.probe = "failed"
+            stream.error = problem.description
+            return stream
+        }
+        switch probe() {
+        case .available(let c, let sync)?:
             stream.probe = "available"
             stream.describe(c)
-            stream.statusRecord = sync.status.description
-            stream.controlRecord = sync.control.description
-        case .busy:
+            stream.statusRecord = sync.strategy?.status.description
+            stream.controlRecord = sync.strategy?.control.description
+        case .busy?:
             stream.probe = "busy"
-        case .failed(let error):
+        case .failed(let error)?:
             stream.probe = "failed"
             stream.error = error.description
-        case .notProbed:
+        case nil:
             break
         }
         return stream

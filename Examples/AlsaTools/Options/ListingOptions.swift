@@ -24,7 +24,7 @@ package struct ListingOptions: ParsableArguments, Sendable {
     package func run(_ direction: StreamDirection, device: DeviceOptions) throws {
         if listDevices {
             let kernel: any KernelInterface = device.isSimulated ? SimulatedMachine.make() : LinuxKernel.shared
-            let listing = DeviceDiscovery(kernel: kernel).listing(probeCapabilities: false)
+            let listing = AudioDevices(kernel: kernel).listing()
             if let text = DeviceListing.hardware(listing, direction: direction) {
                 Say.line(text)
             } else {

@@ -3,18 +3,18 @@ import AlsaSwift
 /// The text of `-l`, `-L` and `-v`, laid out as aplay lays out its own.
 package enum DeviceListing {
     /// `-l`: every device with a `direction` side, card by card; nil when there is no card.
-    package static func hardware(_ listing: [CardListing], direction: StreamDirection) -> String? {
-        guard !listing.isEmpty else { return nil }
+    package static func hardware(_ listing: AudioDeviceListing, direction: StreamDirection) -> String? {
+        guard !listing.cards.isEmpty else { return nil }
         var lines = ["**** List of \(direction.description.uppercased()) Hardware Devices ****"]
-        for entry in listing {
-            if let problem = entry.problem {
-                lines.append("card \(entry.card.index): listing incomplete: \(problem)")
+        for card in listing.cards {
+            if let problem = card.problem {
+                lines.append("card \(card.index): listing incomplete: \(problem)")
             }
-            for device in entry.devices {
-                guard let stream = direction == .playback ? device.playback : device.capture else { continue }
-                lines.append("card \(entry.card.index): \(entry.card.id) [\(entry.card.name)], device \(device.device): \(device.id) [\(device.name)]")
-                lines.append("  Subdevices: \(stream.subdevicesAvailable)/\(stream.subdeviceCount)")
-                for subdevice in 0..<max(stream.subdeviceCount, 0) {
+            for device in listing.pcmDevices(card: card.index) {
+                guard let number = device.device, let info = device.kernelInfo, let stream = info.substreams(direction) else { continue }
+                lines.append("card \(card.index): \(card.id) [\(card.name)], device \(number): \(info.id) [\(info.name)]")
+                lines.append("  Subdevices: \(stream.available)/\(stream.count)")
+                for subdevice in 0..<max(stream.count, 0) {
                     lines.append("  Subdevice #\(subdevice): subdevice #\(subdevice)")
                 }
             }

@@ -36,10 +36,14 @@ public struct AudioDevice: Sendable, Equatable, CustomStringConvertible {
     /// Why this entry is incomplete (a device whose details the kernel would not give); the rest of
     /// the listing is unaffected.
     public var problem: AlsaError?
+    /// What the card's control device says of the kernel PCM device behind a `.hardware` entry
+    /// (its id, name and subdevices per direction, as `aplay -l` prints them); nil for a name only
+    /// alsa-lib knows.
+    public var kernelInfo: KernelInfo?
 
     /// An entry as `AudioDevices.list()` makes it; public so apps and tests can build their own.
     public init(name: String, directions: [StreamDirection], title: String, details: String, origin: Origin,
-                card: Int?, device: Int?, transport: PCMTransport, problem: AlsaError? = nil) {
+                card: Int?, device: Int?, transport: PCMTransport, problem: AlsaError? = nil, kernelInfo: KernelInfo? = nil) {
         self.name = name
         self.directions = directions
         self.title = title
@@ -49,6 +53,7 @@ public struct AudioDevice: Sendable, Equatable, CustomStringConvertible {
         self.device = device
         self.transport = transport
         self.problem = problem
+        self.kernelInfo = kernelInfo
     }
 
     /// Whether the name can be opened for `direction`.
@@ -60,6 +65,51 @@ public struct AudioDevice: Sendable, Equatable, CustomStringConvertible {
         let ways = directions.map(\.description).joined(separator: "+")
         let problem = problem.map { " [\($0)]" } ?? ""
         return "\(name) (\(ways), \(transport)): \(title)\(problem)"
+    }
+}
+
+extension AudioDevice {
+    /// A kernel PCM device as its card's control device describes it (PCM_INFO), without opening it.
+    public struct KernelInfo: Sendable, Equatable {
+        /// The device's id, as PCM_INFO reports it.
+        public var id: String
+        /// The device's name, as PCM_INFO reports it (`Dummy PCM`).
+        public var name: String
+        /// Each direction the kernel lists for the device, playback first, including one whose
+        /// PCM_INFO failed (with its `problem`).
+        public var substreams: [Substreams]
+
+        /// A description as the control device gives it; public so apps and tests can build their own.
+        public init(id: String, name: String, substreams: [Substreams]) {
+            self.id = id
+            self.name = name
+            self.substreams = substreams
+        }
+
+        /// The subdevices of `direction`, nil when the device has no such direction.
+        public func substreams(_ direction: StreamDirection) -> Substreams? {
+            substreams.first { $0.direction == direction }
+        }
+    }
+
+    /// The subdevices of one direction of a kernel PCM device: how many streams can run at once.
+    public struct Substreams: Sendable, Equatable {
+        /// Playback or capture.
+        public var direction: StreamDirection
+        /// The number of subdevices.
+        public var count: Int
+        /// Subdevices no process holds right now.
+        public var available: Int
+        /// Why the kernel would not describe this direction (PCM_INFO failed); the counts are 0 then.
+        public var problem: AlsaError?
+
+        /// A direction's subdevices as PCM_INFO gives them; public so apps and tests can build their own.
+        public init(direction: StreamDirection, count: Int, available: Int, problem: AlsaError? = nil) {
+            self.direction = direction
+            self.count = count
+            self.available = available
+            self.problem = problem
+        }
     }
 }
 
@@ -100,18 +150,28 @@ public enum DeviceCapabilityProbe: Sendable, Equatable, CustomStringConvertible 
     }
 }
 
-/// Every name that can be opened (`AudioDevices.listing()`), and why alsa-lib's part is missing
-/// when it is.
+/// The machine's sound cards and every name that can be opened (`AudioDevices.listing()`), and why
+/// alsa-lib's part is missing when it is.
 public struct AudioDeviceListing: Sendable, Equatable, CustomStringConvertible {
+    /// Every card the kernel lists, by index, with its raw MIDI devices; a card that could not be
+    /// listed in full carries its `problem`.
+    public var cards: [SoundCard]
     /// Every name, `default` first (see `AudioDevices.list()`).
     public var devices: [AudioDevice]
     /// Why alsa-lib's name hints could not be read; the kernel's devices are listed regardless.
     public var hintProblem: AlsaError?
 
-    /// A listing of these devices; public so apps and tests can build their own.
-    public init(devices: [AudioDevice], hintProblem: AlsaError?) {
+    /// A listing of these cards and devices; public so apps and tests can build their own.
+    public init(cards: [SoundCard] = [], devices: [AudioDevice], hintProblem: AlsaError?) {
+        self.cards = cards
         self.devices = devices
         self.hintProblem = hintProblem
+    }
+
+    /// The kernel PCM devices of card `index` (the `.hardware` entries), in device order.
+    public func pcmDevices(card index: Int) -> [AudioDevice] {
+        devices.filter { $0.origin == .hardware && $0.card == index && $0.device != nil }
+            .sorted { ($0.device ?? 0) < ($1.device ?? 0) }
     }
 
     /// One device per line, then the hint problem, if any.

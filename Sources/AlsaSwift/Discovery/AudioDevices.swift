@@ -1,5 +1,5 @@
-/// The device model an app needs: the default devices, every name it can open, and what each
-/// offers, probed when asked.
+/// The device model an app needs: the default devices, the cards, every name it can open, what
+/// each offers, probed when asked, and whether one exact configuration is supported.
 ///
 /// ```swift
 /// let devices = AudioDevices()
@@ -11,7 +11,8 @@
 /// ```
 ///
 /// On the machine's kernel the listing merges alsa-lib's name hints with the kernel's PCM devices;
-/// on a simulated kernel (no alsa-lib) it lists the kernel's devices. Listing opens no PCM; a
+/// on a simulated kernel (no alsa-lib) it lists the kernel's devices. The cards and their devices
+/// are read through each card's control device, without /proc. Listing opens no PCM; a card or
 /// device that fails is reported on its own entry and never fails the listing.
 public struct AudioDevices: Sendable {
     /// The kernel listed: the machine's (`LinuxKernel.shared`), or a simulated one.
@@ -70,6 +71,7 @@ public struct AudioDevices: Sendable {
         return DefaultDevice(direction: direction, name: name, configuredType: nil, route: route)
     }
 
+    /// The card's identity only: its MIDI devices are not read.
     private func cardIdentity(_ index: Int) -> SoundCard? {
         guard let control = try? ControlFile(card: index, kernel: kernel) else { return nil }
         return try? control.cardInfo()
@@ -85,16 +87,16 @@ public struct AudioDevices: Sendable {
     /// hints cannot be read, the kernel devices are still listed and `hintProblem` says why.
     public func list() -> [AudioDevice] { listing().devices }
 
-    /// `list()` with the reason alsa-lib's hints are missing, if they are.
+    /// The cards and `list()`, with the reason alsa-lib's hints are missing, if they are.
     public func listing() -> AudioDeviceListing {
-        let hardware = hardwareEntries()
+        let (cards, hardware) = CardScan(kernel: kernel).scan()
         var hints: [PCMNameHint] = []
         var hintProblem: AlsaError?
         if isMachine {
             do throws(AlsaError) { hints = try PCMNameHint.all() } catch { hintProblem = error }
         }
         var cardsByID: [String: Int] = [:]
-        for entry in hardware { if let card = entry.card, let id = entry.cardID { cardsByID[id] = card } }
+        for card in cards where !card.id.isEmpty { cardsByID[card.id] = card.index }
 
         var devices: [AudioDevice] = []
         var position: [String: Int] = [:]
@@ -120,45 +122,8 @@ public struct AudioDevices: Sendable {
                             title: title, details: details, origin: .alsaLib, card: card, device: nil,
                             transport: Self.transport(of: hint.name)))
         }
-        for entry in hardware { add(entry.device) }
-        return AudioDeviceListing(devices: devices, hintProblem: hintProblem)
-    }
-
-    /// A kernel device as an entry, with the card id its name is made of.
-    private struct HardwareEntry {
-        var device: AudioDevice
-        var card: Int?
-        var cardID: String?
-    }
-
-    private func hardwareEntries() -> [HardwareEntry] {
-        var result: [HardwareEntry] = []
-        for card in DeviceDiscovery(kernel: kernel).listing(probeCapabilities: false) {
-            let id = card.card.id
-            if let problem = card.problem, card.devices.isEmpty {
-                let name = id.isEmpty ? "hw:\(card.card.index)" : "hw:CARD=\(id)"
-                result.append(HardwareEntry(device: AudioDevice(name: name, directions: [], title: card.card.name, details: "",
-                                                                origin: .hardware, card: card.card.index, device: nil,
-                                                                transport: .direct, problem: problem),
-                                            card: card.card.index, cardID: id.isEmpty ? nil : id))
-                continue
-            }
-            for pcm in card.devices {
-                var directions: [StreamDirection] = []
-                var problem: AlsaError?
-                for (direction, stream) in [(StreamDirection.playback, pcm.playback), (.capture, pcm.capture)] {
-                    guard let stream else { continue }
-                    if case .failed(let error) = stream.probe { problem = problem ?? error } else { directions.append(direction) }
-                }
-                let name = id.isEmpty ? pcm.hardwareName : "hw:CARD=\(id),DEV=\(pcm.device)"
-                let title = [card.card.name, pcm.name].filter { !$0.isEmpty }.joined(separator: ", ")
-                result.append(HardwareEntry(device: AudioDevice(name: name, directions: directions, title: title, details: "",
-                                                                origin: .hardware, card: card.card.index, device: pcm.device,
-                                                                transport: .direct, problem: problem),
-                                            card: card.card.index, cardID: id.isEmpty ? nil : id))
-            }
-        }
-        return result
+        for device in hardware { add(device) }
+        return AudioDeviceListing(cards: cards, devices: devices, hintProblem: hintProblem)
     }
 
     /// One entry for a name listed twice: the kernel's account of a device wins for what the kernel
@@ -203,7 +168,7 @@ public struct AudioDevices: Sendable {
     /// Every card's raw MIDI devices (`hw:<card>,<device>`, what `RawMIDI` opens), from the same
     /// control devices the PCM listing reads. Sequencer ports are listed by `Sequencer.clients()`.
     public func midiDevices() -> [RawMIDIDeviceEntry] {
-        DeviceDiscovery(kernel: kernel).listing(probeCapabilities: false).flatMap(\.midiDevices)
+        CardScan(kernel: kernel).scan().cards.flatMap(\.midiDevices)
     }
 
     // MARK: capabilities
@@ -211,7 +176,8 @@ public struct AudioDevices: Sendable {
     /// Opens `name` for a moment (non-blocking, nothing configured) on the transport
     /// `PCMDevice.open` would use, and reads what it offers: formats, rates, channels, period and
     /// buffer ranges, whether the kernel PCM behind it requires explicit sync and how this process
-    /// would move the records. A busy device is `.busy`, never a wait.
+    /// would move the records. A busy device is `.busy`, never a wait; a failure's error names the
+    /// device and direction (`hw:1,0 playback: …`).
     public func capabilities(of name: String, direction: StreamDirection) -> DeviceCapabilityProbe {
         do throws(AlsaError) {
             let options = PCMOpenOptions(nonBlocking: true)
@@ -224,12 +190,64 @@ public struct AudioDevices: Sendable {
             defer { try? pcm.close() }
             return .available(capabilities: pcm.capabilities, sync: pcm.syncReport)
         } catch {
-            return error.kind == .busy ? .busy : .failed(error)
+            return error.kind == .busy ? .busy : .failed(Self.naming(name, direction, in: error))
         }
     }
 
     /// `capabilities(of:direction:)` for every direction `device` serves, playback first.
     public func capabilities(of device: AudioDevice) -> [(direction: StreamDirection, probe: DeviceCapabilityProbe)] {
         device.directions.map { ($0, capabilities(of: device.name, direction: $0)) }
+    }
+
+    // MARK: exact support
+
+    /// Whether `name` can be configured with exactly `request` for `direction`, as the kernel's
+    /// HW_REFINE answers it: the question `snd_pcm_hw_params_test_rate` and `Pa_IsFormatSupported`
+    /// ask. Access, format, channel count and rate are taken as given, and so are the period size,
+    /// buffer size or period count when set; nothing is met by the nearest value, as `configure`
+    /// would. The device is opened for a moment, non-blocking, and configured with nothing.
+    ///
+    /// ```swift
+    /// let devices = AudioDevices(kernel: SimulatedKernel(card: 0, hardware: .dummy))
+    /// let request = HardwareRequest(format: .s16LE, channelCount: 2, sampleRate: 44_100)
+    /// print(try devices.supports(request, on: "hw:0,0", direction: .playback))   // true
+    /// ```
+    ///
+    /// - Throws: when the question has no answer: a name the direct transport does not serve
+    ///   (only `hw:` names), an absent or busy device, numbers no device can take (`rate 0`).
+    ///   A refusal is `false`; `requireSupport(_:on:direction:)` says which value was refused.
+    public func supports(_ request: HardwareRequest, on name: String, direction: StreamDirection) throws(AlsaError) -> Bool {
+        try refusal(of: request, on: name, direction: direction) == nil
+    }
+
+    /// Returns when `supports(_:on:direction:)` would say true; otherwise throws an
+    /// `.invalidArgument` error (operation `HW_REFINE`) that names the device and the first value
+    /// it refused with those before it, and what it allows there:
+    /// `hw:0,0 playback: rate 96000 is not supported with access …, format S16_LE, channels 2; the device allows rate 5500...48000`.
+    public func requireSupport(_ request: HardwareRequest, on name: String, direction: StreamDirection) throws(AlsaError) {
+        if let reason = try refusal(of: request, on: name, direction: direction) {
+            throw AlsaError(.hwRefine, .invalidArgument, context: "\(name) \(direction): \(reason)")
+        }
+    }
+
+    private func refusal(of request: HardwareRequest, on name: String, direction: StreamDirection) throws(AlsaError) -> String? {
+        do throws(AlsaError) {
+            guard case .hardware(let card, let device, let subdevice) = try PCMName(parsing: name) else {
+                throw AlsaError(.open, .invalidArgument, context: "the kernel is asked directly, so only hw: names are answered")
+            }
+            let pcm = try PCMDevice.openDirect(card: card, device: device, subdevice: subdevice, direction: direction,
+                                               options: PCMOpenOptions(nonBlocking: true), kernel: kernel)
+            defer { try? pcm.close() }
+            return try pcm.refusal(ofExactly: request)
+        } catch {
+            throw Self.naming(name, direction, in: error)
+        }
+    }
+
+    /// `error` with the device and direction it concerns at the head of its context.
+    private static func naming(_ name: String, _ direction: StreamDirection, in error: AlsaError) -> AlsaError {
+        let subject = "\(name) \(direction)"
+        if let context = error.context, context.hasPrefix(subject) { return error }
+        return AlsaError(error.operation, error.errno, context: error.context.map { "\(subject): \($0)" } ?? subject)
     }
 }

@@ -6,16 +6,16 @@ import Glibc
 
 /// A PCM name alsa-lib's configuration advertises (`snd_device_name_hint`): `default`,
 /// `sysdefault:CARD=...`, `front:...`, `dmix:...`, `null`, `pulse`...
-public struct PCMNameHint: Sendable, Equatable {
+package struct PCMNameHint: Sendable, Equatable {
     /// The name to open, such as `sysdefault:CARD=PCH`.
-    public var name: String
+    package var name: String
     /// Human-readable, possibly several lines.
-    public var description: String
+    package var description: String
     /// nil when the name serves both directions.
-    public var direction: StreamDirection?
+    package var direction: StreamDirection?
 
     /// The hints for PCMs of every card (and the cardless ones, such as `null`).
-    public static func all() throws(AlsaError) -> [PCMNameHint] {
+    package static func all() throws(AlsaError) -> [PCMNameHint] {
         LibraryCall.beginCapture()
         defer { LibraryCall.endCapture() }
         var hints: UnsafeMutablePointer<UnsafeMutableRawPointer?>?

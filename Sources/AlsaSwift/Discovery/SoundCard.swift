@@ -1,4 +1,5 @@
-/// A sound card, as its control device describes it (CARD_INFO).
+/// A sound card, as its control device describes it (CARD_INFO), with its raw MIDI devices. Its PCM
+/// devices are the `AudioDevice` entries of the same listing whose `card` is `index`.
 public struct SoundCard: Sendable, Equatable {
     /// The card's number, as in `hw:<index>,0`.
     public var index: Int
@@ -14,72 +15,11 @@ public struct SoundCard: Sendable, Equatable {
     public var mixerName: String
     /// The card's component list, such as codec ids.
     public var components: String
-}
-
-/// One PCM device of a card, with what each direction offers.
-public struct PCMDeviceEntry: Sendable, Equatable {
-    /// The card's index.
-    public var card: Int
-    /// The device's number on its card.
-    public var device: Int
-    /// The device's id, as INFO reports it.
-    public var id: String
-    /// The device's name, as INFO reports it.
-    public var name: String
-    /// Its playback direction, nil when it has none.
-    public var playback: PCMStreamEntry?
-    /// Its capture direction, nil when it has none.
-    public var capture: PCMStreamEntry?
-
-    /// The ALSA name that addresses it directly.
-    public var hardwareName: String { "hw:\(card),\(device)" }
-}
-
-/// One direction of a PCM device.
-public struct PCMStreamEntry: Sendable, Equatable {
-    /// The number of subdevices (streams that can run at once).
-    public var subdeviceCount: Int
-    /// Subdevices no process holds right now.
-    public var subdevicesAvailable: Int
-    /// What opening it for a moment told.
-    public var probe: PCMProbe
-}
-
-/// What opening a PCM for a moment told about it.
-public enum PCMProbe: Sendable, Equatable {
-    /// What the device offers, and the sync path this library would use for it.
-    case available(capabilities: HardwareCapabilities, syncStrategy: SyncStrategy)
-    /// Every subdevice is held by another process (EBUSY); nothing else was learned.
-    case busy
-    /// Opening or asking failed for another reason.
-    case failed(AlsaError)
-    /// Capabilities were not asked for.
-    case notProbed
-
-    /// The capabilities, when the probe got them.
-    public var capabilities: HardwareCapabilities? {
-        if case .available(let capabilities, _) = self { return capabilities }
-        return nil
-    }
-
-    /// The sync path this library would use, when the probe got it.
-    public var syncStrategy: SyncStrategy? {
-        if case .available(_, let strategy) = self { return strategy }
-        return nil
-    }
-}
-
-/// A card with its PCM and raw MIDI devices; `problem` says why the listing of this card is
-/// incomplete.
-public struct CardListing: Sendable, Equatable {
-    /// The card.
-    public var card: SoundCard
-    /// Its PCM devices, in device order.
-    public var devices: [PCMDeviceEntry]
-    /// Why the listing of this card is incomplete; nil when it is complete.
-    public var problem: AlsaError?
     /// Its raw MIDI devices, in device order.
     public var midiDevices: [RawMIDIDeviceEntry] = []
+    /// Why the listing of this card is incomplete (its control device would not open, describe
+    /// the card or list its devices); nil when it is complete.
+    public var problem: AlsaError?
 }
 
 /// One raw MIDI device of a card (`/dev/snd/midiC<card>D<device>`), as its control device

@@ -221,11 +221,6 @@ public final class KernelPCM: PCM {
         unmapData()
         setup = nil
         softwareParameters = nil
-        let file = self.file
-        let negotiation = Negotiation { (p: inout HardwareParameters) throws(AlsaError) in
-            p.requestFullRefine()
-            try file.ioctl(.hwRefine, ALSA_IOCTL_HW_REFINE, &p.raw)
-        }
         try request.checkPeriodWakeups(offered: capabilities.info, device: name)
         var params = try negotiation.run(request)
         if !request.periodWakeups { params.raw.flags |= ALSA_HW_PARAMS_NO_PERIOD_WAKEUP }
@@ -245,6 +240,28 @@ public final class KernelPCM: PCM {
             throw error
         }
         return granted
+    }
+
+    /// Negotiation through this PCM's HW_REFINE, which narrows a copy of the configuration space and
+    /// leaves the stream's own configuration and state as they are.
+    private var negotiation: Negotiation {
+        let file = self.file
+        return Negotiation { (p: inout HardwareParameters) throws(AlsaError) in
+            p.requestFullRefine()
+            try file.ioctl(.hwRefine, ALSA_IOCTL_HW_REFINE, &p.raw)
+        }
+    }
+
+    /// Why the device would refuse `request` taken exactly (see `Negotiation.refusal(ofExactly:)`),
+    /// or nil when it accepts it; configures nothing. Impossible numbers throw, as `configure` does.
+    func refusal(ofExactly request: HardwareRequest) throws(AlsaError) -> String? {
+        try request.validate()
+        do {
+            try request.checkPeriodWakeups(offered: capabilities.info, device: name)
+        } catch {
+            return "period wakeups off are not supported (no NO_PERIOD_WAKEUP in its info \(capabilities.info))"
+        }
+        return try negotiation.refusal(ofExactly: request)
     }
 
     /// Installs software parameters (thresholds, avail_min, timestamps). The kernel's `boundary` is

@@ -73,7 +73,7 @@ public final class RawMIDI {
         let card: Int
         switch reference {
         case .index(let index): card = index
-        case .id(let id): card = try DeviceDiscovery(kernel: kernel).cardIndex(id: id)
+        case .id(let id): card = try CardScan(kernel: kernel).cardIndex(id: id)
         }
         try self.init(card: card, device: device, subdevice: subdevice, directions: directions,
                       systemExclusiveLimit: systemExclusiveLimit, kernel: kernel)

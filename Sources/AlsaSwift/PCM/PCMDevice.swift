@@ -38,12 +38,13 @@ public enum PCMDevice {
         }
     }
 
-    private static func openDirect(card reference: PCMName.CardReference, device: Int, subdevice: Int?, direction: StreamDirection,
+    /// Opens a `hw:` name on the direct transport, resolving a card id through the control devices.
+    static func openDirect(card reference: PCMName.CardReference, device: Int, subdevice: Int?, direction: StreamDirection,
                                    options: PCMOpenOptions, kernel: any KernelInterface) throws(AlsaError) -> KernelPCM {
         let card: Int
         switch reference {
         case .index(let index): card = index
-        case .id(let id): card = try DeviceDiscovery(kernel: kernel).cardIndex(id: id)
+        case .id(let id): card = try CardScan(kernel: kernel).cardIndex(id: id)
         }
         guard let subdevice else {
             return try KernelPCM(card: card, device: device, direction: direction, options: options, kernel: kernel)

@@ -90,3 +90,61 @@ struct Negotiation {
         }
     }
 }
+
+extension Negotiation {
+    /// Why the device refuses `request` taken exactly, or nil when it accepts it: every asked value
+    /// fixed (access, format, channels, rate; period size, buffer size or period count when set),
+    /// nothing met by the nearest. One HW_REFINE answers; only after a refusal are the values
+    /// added one at a time, in negotiation's order, to name the first the device cannot take with
+    /// those before it, and what it would allow there. `request` must be validated.
+    func refusal(ofExactly request: HardwareRequest) throws(AlsaError) -> String? {
+        let steps = Self.exactSteps(request)
+        var whole = HardwareParameters.any
+        for step in steps { step.apply(&whole) }
+        if try attempt(whole, { _ in }) != nil { return nil }
+
+        var p = HardwareParameters.any
+        try refine(&p)
+        var taken: [String] = []
+        for step in steps {
+            guard let narrowed = try attempt(p, step.apply) else {
+                let with = taken.isEmpty ? "" : " with \(taken.joined(separator: ", "))"
+                return "\(step.label) is not supported\(with); the device allows \(step.allowed(p))"
+            }
+            p = narrowed
+            taken.append(step.label)
+        }
+        // Each value was taken in turn, yet not all at once: a driver whose rules are not monotonic.
+        return "\(taken.joined(separator: ", ")) are not supported together"
+    }
+
+    /// One asked value: how it reads, how it narrows the space, and what the space still allows.
+    private struct ExactStep {
+        let label: String
+        let apply: (inout HardwareParameters) -> Void
+        let allowed: (HardwareParameters) -> String
+    }
+
+    private static func exactSteps(_ request: HardwareRequest) -> [ExactStep] {
+        func interval(_ param: Int32, _ name: String, _ value: Int) -> ExactStep {
+            let fixed = UInt32(clamping: value)
+            return ExactStep(label: "\(name) \(value)", apply: { $0.setRange(param, fixed...fixed) },
+                             allowed: { $0.range(param).map { "\(name) \($0.lowerBound)...\($0.upperBound)" } ?? "no \(name)" })
+        }
+        var steps = [
+            ExactStep(label: "access \(request.access)", apply: { $0.setMaskOnly(ALSA_HW_PARAM_ACCESS, request.access.rawValue) },
+                      allowed: { HardwareCapabilities(refined: $0).accessTypes.map(\.description).joined(separator: ", ") }),
+            ExactStep(label: "format \(request.format.name)", apply: { $0.setMaskOnly(ALSA_HW_PARAM_FORMAT, request.format.rawValue) },
+                      allowed: { HardwareCapabilities(refined: $0).formats.map(\.name).joined(separator: ", ") }),
+            interval(ALSA_HW_PARAM_CHANNELS, "channels", request.channelCount),
+            interval(ALSA_HW_PARAM_RATE, "rate", request.sampleRate),
+        ]
+        if let periodSize = request.periodSize { steps.append(interval(ALSA_HW_PARAM_PERIOD_SIZE, "period size", periodSize)) }
+        if let bufferSize = request.bufferSize {
+            steps.append(interval(ALSA_HW_PARAM_BUFFER_SIZE, "buffer size", bufferSize))
+        } else if let periodCount = request.periodCount {
+            steps.append(interval(ALSA_HW_PARAM_PERIODS, "period count", periodCount))
+        }
+        return steps
+    }
+}

@@ -41,15 +41,16 @@ struct ControlFaultMatrixTests {
         Self.cases { errno, skipped, persistent in
             let kernel = Self.machine()
             Self.arm(kernel, errno, ALSA_IOCTL_CTL_CARD_INFO, after: skipped, persistent: persistent)
-            let listing = DeviceDiscovery(kernel: kernel).listing(probeCapabilities: false)
+            let listing = AudioDevices(kernel: kernel).listing()
             let label = "#\(skipped + 1) \(errno)\(persistent ? " persistent" : "")"
-            #expect(listing.count == 2, "\(label)")
-            for (index, card) in listing.enumerated() {
+            #expect(listing.cards.count == 2, "\(label)")
+            for (index, card) in listing.cards.enumerated() {
                 let failed = index == skipped || (persistent && index > skipped)
+                let devices = listing.pcmDevices(card: card.index)
                 if failed {
-                    #expect(card.problem == AlsaError(.controlCardInfo, errno) && card.devices.isEmpty, "\(label) card \(index)")
+                    #expect(card.problem == AlsaError(.controlCardInfo, errno) && devices.isEmpty, "\(label) card \(index)")
                 } else {
-                    #expect(card.problem == nil && card.devices.count == 1, "\(label) card \(index)")
+                    #expect(card.problem == nil && devices.count == 1, "\(label) card \(index)")
                 }
             }
             #expect(kernel.openDescriptorCount == 0, "\(label)")
@@ -69,14 +70,14 @@ struct ControlFaultMatrixTests {
         Self.cases { errno, skipped, persistent in
             let kernel = Self.machine()
             Self.arm(kernel, errno, ALSA_IOCTL_CTL_PCM_NEXT_DEVICE, after: skipped, persistent: persistent)
-            let listing = DeviceDiscovery(kernel: kernel).listing(probeCapabilities: false)
+            let listing = AudioDevices(kernel: kernel).listing()
             let label = "#\(skipped + 1) \(errno)\(persistent ? " persistent" : "")"
             // Card 0 asks twice (device 0, then the end): the first or second call fails there.
-            #expect(listing[0].problem == AlsaError(.controlNextDevice, errno), "\(label)")
-            #expect(listing[0].devices.isEmpty, "\(label)")
+            #expect(listing.cards[0].problem == AlsaError(.controlNextDevice, errno), "\(label)")
+            #expect(listing.pcmDevices(card: 0).isEmpty, "\(label)")
             // Card 1 is reached by a persistent fault only.
-            #expect(listing[1].problem == (persistent ? AlsaError(.controlNextDevice, errno) : nil), "\(label)")
-            #expect(listing[1].devices.count == (persistent ? 0 : 1), "\(label)")
+            #expect(listing.cards[1].problem == (persistent ? AlsaError(.controlNextDevice, errno) : nil), "\(label)")
+            #expect(listing.pcmDevices(card: 1).count == (persistent ? 0 : 1), "\(label)")
             #expect(kernel.openDescriptorCount == 0, "\(label)")
         }
     }
@@ -86,18 +87,18 @@ struct ControlFaultMatrixTests {
         Self.cases { errno, skipped, persistent in
             let kernel = Self.machine()
             Self.arm(kernel, errno, ALSA_IOCTL_CTL_PCM_INFO, after: skipped, persistent: persistent)
-            let listing = DeviceDiscovery(kernel: kernel).listing(probeCapabilities: false)
+            let listing = AudioDevices(kernel: kernel).listing()
             let label = "#\(skipped + 1) \(errno)\(persistent ? " persistent" : "")"
             // In order: card 0 playback, card 0 capture, card 1 playback, card 1 capture.
-            let streams = listing.flatMap { $0.devices }.flatMap { [$0.playback, $0.capture] }
+            let streams = listing.cards.flatMap { listing.pcmDevices(card: $0.index) }.flatMap { $0.kernelInfo?.substreams ?? [] }
             #expect(streams.count == 4, "\(label)")
             for (position, stream) in streams.enumerated() {
                 // ENODEV marks the card's control file dead: its later streams fail without a call.
                 let sameCardAfter = errno == .noDevice && position / 2 == skipped / 2 && position > skipped
                 let failed = position == skipped || (persistent && position > skipped) || sameCardAfter
-                #expect(stream?.probe == (failed ? .failed(AlsaError(.controlPCMInfo, errno)) : .notProbed), "\(label) stream \(position)")
+                #expect(stream.problem == (failed ? AlsaError(.controlPCMInfo, errno) : nil), "\(label) stream \(position)")
             }
-            #expect(listing.allSatisfy { $0.problem == nil }, "\(label)")
+            #expect(listing.cards.allSatisfy { $0.problem == nil }, "\(label)")
             #expect(kernel.openDescriptorCount == 0, "\(label)")
         }
     }

@@ -5,7 +5,7 @@ import SystemPackage
 import Testing
 @testable import AlsaSwift
 
-@Suite("Device discovery")
+@Suite("Device discovery: cards, kernel devices and their probes, through AudioDevices")
 struct DiscoveryTests {
     /// Card 0: two plain devices; card 1 absent; card 2: an explicit-sync device.
     func machine() -> SimulatedKernel { makeListingMachine() }
@@ -13,63 +13,64 @@ struct DiscoveryTests {
     @Test("cards, devices and capabilities are listed exactly, and nothing stays open")
     func listing() throws {
         let kernel = machine()
-        let discovery = DeviceDiscovery(kernel: kernel)
-        let cards = try discovery.cards()
+        let devices = AudioDevices(kernel: kernel)
+        let listing = devices.listing()
+        let cards = listing.cards
         try #require(cards.map(\.index) == [0, 2])
         #expect(cards.map(\.id) == ["Dummy", "ExplicitSync"])
         #expect(cards.map(\.driver) == ["Dummy", "ExplicitSync"])
         #expect(cards[0].name == "Dummy" && cards[0].longName == "Dummy 1")
-        let listing = discovery.listing()
-        try #require(listing.map(\.card) == cards)
-        #expect(listing.allSatisfy { $0.problem == nil })
+        #expect(cards.allSatisfy { $0.problem == nil && $0.midiDevices.isEmpty })
 
-        let plain = listing[0].devices
+        let plain = listing.pcmDevices(card: 0)
         try #require(plain.map(\.device) == [0, 1])
         #expect(plain.map(\.card) == [0, 0])
-        #expect(plain.map(\.name) == ["Simulated PCM", "Simulated PCM"])
-        #expect(plain.map(\.hardwareName) == ["hw:0,0", "hw:0,1"])
+        #expect(plain.map(\.kernelInfo?.name) == ["Simulated PCM", "Simulated PCM"])
+        #expect(plain.map(\.name) == ["hw:CARD=Dummy,DEV=0", "hw:CARD=Dummy,DEV=1"])
         for device in plain {
-            for stream in [device.playback, device.capture] {
-                let stream = try #require(stream, "\(device.hardwareName)")
-                #expect(stream.subdeviceCount == 1 && stream.subdevicesAvailable == 1)
-                let capabilities = try #require(stream.probe.capabilities, "\(device.hardwareName)")
+            let info = try #require(device.kernelInfo, "\(device.name)")
+            #expect(info.substreams.map(\.direction) == [.playback, .capture])
+            for substreams in info.substreams {
+                #expect(substreams.count == 1 && substreams.available == 1 && substreams.problem == nil)
+                let probe = devices.capabilities(of: device.name, direction: substreams.direction)
+                let capabilities = try #require(probe.capabilities, "\(device.name)")
                 #expect(capabilities.formats == [.u8, .s16LE])
                 #expect(capabilities.sampleRate == 5500...48_000)
                 #expect(capabilities.channelCount == 1...2)
                 #expect(capabilities.accessTypes == [.mmapInterleaved, .readWriteInterleaved])
                 #expect(!capabilities.info.contains(.explicitSync))
-                #expect(stream.probe.syncStrategy?.status == .mapped && stream.probe.syncStrategy?.control == .mapped)
+                #expect(probe.sync?.strategy?.status == .mapped && probe.sync?.strategy?.control == .mapped)
             }
         }
-        // What discovery read is what an application opening the device gets.
+        // What the probe read is what an application opening the device gets.
         let reference = try KernelPCM(card: 0, device: 0, direction: .playback, kernel: makeKernel()).capabilities
-        #expect(plain[0].playback?.probe.capabilities == reference)
+        #expect(devices.capabilities(of: "hw:0,0", direction: .playback).capabilities == reference)
 
-        let explicitDevices = listing[1].devices
+        let explicitDevices = listing.pcmDevices(card: 2)
         #expect(explicitDevices.map(\.device) == [0])
-        #expect(explicitDevices.first?.name == "ExplicitSync PCM")
-        for stream in [explicitDevices.first?.playback, explicitDevices.first?.capture] {
-            let stream = try #require(stream)
-            let capabilities = try #require(stream.probe.capabilities)
+        #expect(explicitDevices.first?.kernelInfo?.name == "ExplicitSync PCM")
+        for direction in [StreamDirection.playback, .capture] {
+            let probe = devices.capabilities(of: "hw:2,0", direction: direction)
+            let capabilities = try #require(probe.capabilities)
             #expect(capabilities.info.contains(.explicitSync))
             #expect(capabilities.formats == [.u8, .s16LE, .s32LE, .floatLE, .s24_3LE])
             #expect(capabilities.sampleRate == 8000...192_000)
             #expect(capabilities.channelCount == 1...8)
-            #expect(stream.probe.syncStrategy?.status == .syncPtr(.explicitSync))
-            #expect(stream.probe.syncStrategy?.control == .syncPtr(.explicitSync))
+            #expect(probe.sync?.strategy?.status == .syncPtr(.explicitSync))
+            #expect(probe.sync?.strategy?.control == .syncPtr(.explicitSync))
         }
         #expect(kernel.openDescriptorCount == 0)
         #expect(kernel.mappedRegionCount == 0)
     }
 
-    @Test("without probing, no PCM is opened and every stream says so")
+    @Test("listing opens no PCM: every direction is described through the control devices only")
     func listingWithoutProbe() throws {
         let kernel = machine()
         kernel.clearTrace()
-        let listing = DeviceDiscovery(kernel: kernel).listing(probeCapabilities: false)
-        let streams = listing.flatMap(\.devices).flatMap { [$0.playback, $0.capture] }
-        #expect(streams.count == 6)
-        #expect(streams.allSatisfy { $0?.probe == .notProbed })
+        let listing = AudioDevices(kernel: kernel).listing()
+        let substreams = listing.devices.flatMap { $0.kernelInfo?.substreams ?? [] }
+        #expect(substreams.count == 6)
+        #expect(substreams.allSatisfy { $0.problem == nil })
         let opened = kernel.trace.filter { $0.call == .open && $0.errno == nil }.count
         #expect(opened == 2)  // the two control devices, nothing else
         #expect(kernel.openDescriptorCount == 0)
@@ -79,17 +80,18 @@ struct DiscoveryTests {
     func busyDevice() throws {
         let kernel = machine()
         let holder = try KernelPCM(card: 0, device: 1, direction: .playback, kernel: kernel)
-        let listing = DeviceDiscovery(kernel: kernel).listing()
-        try #require(listing.count == 2 && listing[0].devices.count == 2)
-        #expect(listing.allSatisfy { $0.problem == nil })
-        let held = try #require(listing[0].devices[1].playback)
-        #expect(held.probe == .busy)
-        #expect(held.subdeviceCount == 1 && held.subdevicesAvailable == 0)
-        #expect(listing[0].devices[1].capture?.subdevicesAvailable == 1)
-        #expect(listing[0].devices[1].capture?.probe.capabilities != nil)
-        #expect(listing[0].devices[0].playback?.probe.capabilities != nil)
-        #expect(listing[1].devices.first?.playback?.probe.capabilities != nil)
-        #expect(kernel.openDescriptorCount == 1)  // the holder's, nothing of discovery's
+        let devices = AudioDevices(kernel: kernel)
+        let listing = devices.listing()
+        try #require(listing.cards.count == 2 && listing.pcmDevices(card: 0).count == 2)
+        #expect(listing.cards.allSatisfy { $0.problem == nil })
+        let held = try #require(listing.pcmDevices(card: 0)[1].kernelInfo)
+        #expect(held.substreams(.playback) == AudioDevice.Substreams(direction: .playback, count: 1, available: 0))
+        #expect(held.substreams(.capture)?.available == 1)
+        #expect(devices.capabilities(of: "hw:0,1", direction: .playback) == .busy)
+        #expect(devices.capabilities(of: "hw:0,1", direction: .capture).capabilities != nil)
+        #expect(devices.capabilities(of: "hw:0,0", direction: .playback).capabilities != nil)
+        #expect(devices.capabilities(of: "hw:2,0", direction: .playback).capabilities != nil)
+        #expect(kernel.openDescriptorCount == 1)  // the holder's, nothing of the listing's
         try holder.close()
         #expect(kernel.openDescriptorCount == 0)
     }
@@ -98,64 +100,68 @@ struct DiscoveryTests {
     func singleDirection() throws {
         let kernel = machine()
         kernel.addDevice(card: 2, device: 3, hardware: .dummy, directions: [.capture])
-        let devices = try DeviceDiscovery(kernel: kernel).pcmDevices(card: 2)
-        try #require(devices.map(\.device) == [0, 3])
-        #expect(devices[1].playback == nil)
-        #expect(devices[1].capture?.probe.capabilities?.formats == [.u8, .s16LE])
+        let devices = AudioDevices(kernel: kernel)
+        let listed = devices.listing().pcmDevices(card: 2)
+        try #require(listed.map(\.device) == [0, 3])
+        #expect(listed[1].directions == [.capture])
+        #expect(listed[1].kernelInfo?.substreams.map(\.direction) == [.capture])
+        #expect(listed[1].kernelInfo?.substreams(.playback) == nil)
+        #expect(devices.capabilities(of: listed[1].name, direction: .capture).capabilities?.formats == [.u8, .s16LE])
         #expect(kernel.openDescriptorCount == 0)
-        let missing = #expect(throws: AlsaError.self) { try DeviceDiscovery(kernel: kernel).pcmDevices(card: 1) }
-        #expect(missing?.errno == .noSuchFileOrDirectory)
+        #expect(devices.listing().pcmDevices(card: 1).isEmpty)
     }
 
     @Test("a failing control call is reported for that card only")
     func failingCard() throws {
         let kernel = machine()
+        let devices = AudioDevices(kernel: kernel)
         kernel.inject(.ioError, into: .ioctl, request: ALSA_IOCTL_CTL_PCM_NEXT_DEVICE)
-        let listing = DeviceDiscovery(kernel: kernel).listing(probeCapabilities: false)
-        try #require(listing.map(\.card.index) == [0, 2])
-        #expect(listing[0].problem?.errno == .ioError && listing[0].problem?.operation == .controlNextDevice)
-        #expect(listing[0].card.id == "Dummy" && listing[0].devices.isEmpty)
-        #expect(listing[1].problem == nil && listing[1].devices.count == 1)
-        #expect(listing[1].devices.first?.playback?.probe == .notProbed)
+        let listing = devices.listing()
+        try #require(listing.cards.map(\.index) == [0, 2])
+        #expect(listing.cards[0].problem?.errno == .ioError && listing.cards[0].problem?.operation == .controlNextDevice)
+        #expect(listing.cards[0].id == "Dummy" && listing.pcmDevices(card: 0).isEmpty)
+        #expect(listing.cards[1].problem == nil && listing.pcmDevices(card: 2).count == 1)
         #expect(kernel.openDescriptorCount == 0)
 
         kernel.inject(.ioError, into: .ioctl, request: ALSA_IOCTL_CTL_CARD_INFO)
-        let second = DeviceDiscovery(kernel: kernel).listing(probeCapabilities: false)
-        try #require(second.map(\.card.index) == [0, 2])
-        #expect(second[0].problem?.operation == .controlCardInfo && second[0].card.id.isEmpty)
-        #expect(second[1].problem == nil && second[1].card.id == "ExplicitSync")
+        let second = devices.listing()
+        try #require(second.cards.map(\.index) == [0, 2])
+        #expect(second.cards[0].problem?.operation == .controlCardInfo && second.cards[0].id.isEmpty)
+        #expect(second.cards[1].problem == nil && second.cards[1].id == "ExplicitSync")
         #expect(kernel.openDescriptorCount == 0)
 
         // PCM_INFO failing for one stream marks that stream; its device and card stay listed.
         kernel.inject(.ioError, into: .ioctl, request: ALSA_IOCTL_CTL_PCM_INFO)
-        let third = DeviceDiscovery(kernel: kernel).listing(probeCapabilities: false)
-        try #require(third.count == 2 && third[0].devices.count == 2)
-        #expect(third[0].problem == nil)
-        #expect(third[0].devices[0].playback?.probe == .failed(AlsaError(.controlPCMInfo, .ioError)))
-        #expect(third[0].devices[0].capture?.probe == .notProbed)
+        let third = devices.listing()
+        try #require(third.cards.count == 2 && third.pcmDevices(card: 0).count == 2)
+        #expect(third.cards[0].problem == nil)
+        let first = try #require(third.pcmDevices(card: 0)[0].kernelInfo)
+        #expect(first.substreams(.playback)?.problem == AlsaError(.controlPCMInfo, .ioError))
+        #expect(first.substreams(.capture)?.problem == nil)
     }
 
     @Test("a control device that cannot be opened is reported for that card; the others are listed")
     func unopenableControl() throws {
         let kernel = machine()
         kernel.inject(.permissionDenied, into: .open)  // the first open: card 0's control device
-        let listing = DeviceDiscovery(kernel: kernel).listing()
-        try #require(listing.map(\.card.index) == [0, 2])
-        #expect(listing[0].problem?.operation == .open && listing[0].problem?.errno == .permissionDenied)
-        #expect(listing[0].devices.isEmpty)
-        #expect(listing[1].problem == nil)
-        #expect(listing[1].devices.first?.playback?.probe.capabilities?.info.contains(.explicitSync) == true)
+        let devices = AudioDevices(kernel: kernel)
+        let listing = devices.listing()
+        try #require(listing.cards.map(\.index) == [0, 2])
+        #expect(listing.cards[0].problem?.operation == .open && listing.cards[0].problem?.errno == .permissionDenied)
+        #expect(listing.pcmDevices(card: 0).isEmpty)
+        #expect(listing.cards[1].problem == nil)
+        #expect(devices.capabilities(of: "hw:2,0", direction: .playback).capabilities?.info.contains(.explicitSync) == true)
         #expect(kernel.openDescriptorCount == 0)
     }
 
     @Test("an unplugged card disappears from the listing")
     func unplugged() throws {
         let kernel = machine()
+        let devices = AudioDevices(kernel: kernel)
         kernel.disconnectAll()
-        #expect(try DeviceDiscovery(kernel: kernel).cards().isEmpty)
-        #expect(DeviceDiscovery(kernel: kernel).listing().isEmpty)
+        #expect(devices.listing() == AudioDeviceListing(cards: [], devices: [], hintProblem: nil))
         kernel.addDevice(card: 2, device: 0, hardware: .explicitSync)
-        #expect(try DeviceDiscovery(kernel: kernel).cards().map(\.index) == [2])
+        #expect(devices.listing().cards.map(\.index) == [2])
     }
 
     @Test("names that fill their C array to the last byte are read without running past it")

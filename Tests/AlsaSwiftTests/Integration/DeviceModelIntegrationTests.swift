@@ -27,8 +27,8 @@ struct DeviceModelIntegrationTests {
             #expect(names.contains(expected), "\(expected) is missing")
         }
         // Every kernel device is one entry, merged with alsa-lib's hint for it.
-        let kernelDevices = DeviceDiscovery().listing(probeCapabilities: false).flatMap { card in
-            card.devices.map { "hw:CARD=\(card.card.id),DEV=\($0.device)" }
+        let kernelDevices = listing.cards.flatMap { card in
+            listing.pcmDevices(card: card.index).compactMap { $0.device.map { "hw:CARD=\(card.id),DEV=\($0)" } }
         }
         #expect(Set(devices.filter { $0.origin == .hardware }.map(\.name)) == Set(kernelDevices))
         #expect(devices.first?.name == "default")

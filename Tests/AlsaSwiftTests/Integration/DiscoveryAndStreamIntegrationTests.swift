@@ -8,34 +8,40 @@ import Testing
 struct DiscoveryIntegrationTests {
     @Test("every card of /proc/asound/cards is listed, with its devices and capabilities")
     func everyCard() throws {
-        let listing = DeviceDiscovery().listing()
-        #expect(listing.map(\.card.index) == RigEnvironment.cards.map(\.index))
-        #expect(listing.map(\.card.driver) == RigEnvironment.cards.map(\.driver))
+        let devices = AudioDevices()
+        let listing = devices.listing()
+        #expect(listing.cards.map(\.index) == RigEnvironment.cards.map(\.index))
+        #expect(listing.cards.map(\.driver) == RigEnvironment.cards.map(\.driver))
         // A card has PCM devices, raw MIDI devices (snd-virmidi's has only those), or both.
-        #expect(listing.allSatisfy { $0.problem == nil && !($0.devices.isEmpty && $0.midiDevices.isEmpty) })
+        #expect(listing.cards.allSatisfy { $0.problem == nil && !(listing.pcmDevices(card: $0.index).isEmpty && $0.midiDevices.isEmpty) })
 
-        let dummy = try #require(listing.first { $0.card.driver == "Dummy" })
-        #expect(dummy.card.id == "Dummy")
-        #expect(dummy.devices.map(\.device) == [0, 1, 2, 3])
-        for device in dummy.devices {
-            let capabilities = try #require(device.playback?.probe.capabilities, "hw:\(device.card),\(device.device)")
+        let dummy = try #require(listing.cards.first { $0.driver == "Dummy" })
+        #expect(dummy.id == "Dummy")
+        let dummyDevices = listing.pcmDevices(card: dummy.index)
+        #expect(dummyDevices.map(\.device) == [0, 1, 2, 3])
+        func probe(_ card: SoundCard, _ device: Int, _ direction: StreamDirection = .playback) -> DeviceCapabilityProbe {
+            devices.capabilities(of: "hw:\(card.index),\(device)", direction: direction)
+        }
+        for device in 0..<4 {
+            let capabilities = try #require(probe(dummy, device).capabilities, "hw:\(dummy.index),\(device)")
             #expect(capabilities.formats == [.u8, .s16LE])
             #expect(capabilities.sampleRate == 5500...48_000 && capabilities.channelCount == 1...2)
             #expect(!capabilities.info.contains(.explicitSync))
-            #expect(device.capture?.probe.capabilities != nil)
+            #expect(probe(dummy, device, .capture).capabilities != nil)
         }
-        #expect(dummy.devices[0].playback?.probe.capabilities?.accessTypes == [.mmapInterleaved, .readWriteInterleaved])
-        #expect(dummy.devices[2].playback?.probe.capabilities?.accessTypes == [.readWriteInterleaved])
+        #expect(probe(dummy, 0).capabilities?.accessTypes == [.mmapInterleaved, .readWriteInterleaved])
+        #expect(probe(dummy, 2).capabilities?.accessTypes == [.readWriteInterleaved])
 
-        if let explicit = listing.first(where: { $0.card.driver == "ExplicitSync" }) {
-            let playback = try #require(explicit.devices.first?.playback)
-            #expect(playback.probe.capabilities?.info.contains(.explicitSync) == true)
-            #expect(playback.probe.syncStrategy?.status == .syncPtr(.explicitSync))
-            #expect(playback.probe.syncStrategy?.control == .syncPtr(.explicitSync))
+        if let explicit = listing.cards.first(where: { $0.driver == "ExplicitSync" }) {
+            let playback = probe(explicit, 0)
+            #expect(playback.capabilities?.info.contains(.explicitSync) == true)
+            #expect(playback.sync?.strategy?.status == .syncPtr(.explicitSync))
+            #expect(playback.sync?.strategy?.control == .syncPtr(.explicitSync))
         }
-        if let loopback = listing.first(where: { $0.card.driver == "Loopback" }) {
-            #expect(loopback.devices.map(\.device) == [0, 1])
-            #expect((loopback.devices[0].playback?.subdeviceCount ?? 0) >= 1)
+        if let loopback = listing.cards.first(where: { $0.driver == "Loopback" }) {
+            let loops = listing.pcmDevices(card: loopback.index)
+            #expect(loops.map(\.device) == [0, 1])
+            #expect((loops.first?.kernelInfo?.substreams(.playback)?.count ?? 0) >= 1)
         }
     }
 
@@ -45,39 +51,63 @@ struct DiscoveryIntegrationTests {
           .enabled(if: ProcessInfo.processInfo.environment["ALSASWIFT_RIG"] == "1",
                    "only the QEMU rig (Rig/kernel-test) has this exact set of cards"))
     func rigCards() throws {
-        let listing = DeviceDiscovery().listing()
-        try #require(listing.map(\.card.index) == [0, 1, 2, 3, 4])
-        #expect(listing.allSatisfy { $0.problem == nil })
+        let devices = AudioDevices()
+        let listing = devices.listing()
+        let cards = listing.cards
+        try #require(cards.map(\.index) == [0, 1, 2, 3, 4])
+        #expect(cards.allSatisfy { $0.problem == nil })
         // snd-virmidi: a card with raw MIDI devices only, in the same listing.
-        #expect(listing[4].card.driver == "VirMIDI" && listing[4].devices.isEmpty && listing[4].midiDevices.map(\.device) == [0, 1])
+        #expect(cards[4].driver == "VirMIDI" && listing.pcmDevices(card: 4).isEmpty && cards[4].midiDevices.map(\.device) == [0, 1])
 
-        #expect(listing[0].card.id == "Dummy" && listing[0].card.driver == "Dummy")
-        #expect(listing[0].devices.map(\.device) == [0, 1, 2, 3])
+        #expect(cards[0].id == "Dummy" && cards[0].driver == "Dummy")
+        #expect(listing.pcmDevices(card: 0).map(\.device) == [0, 1, 2, 3])
 
-        #expect(listing[1].card.id == "Loopback" && listing[1].card.driver == "Loopback")
-        #expect(listing[1].devices.map(\.device) == [0, 1])
+        #expect(cards[1].id == "Loopback" && cards[1].driver == "Loopback")
+        let loops = listing.pcmDevices(card: 1)
+        #expect(loops.map(\.device) == [0, 1])
         // snd-aloop's default pcm_substreams=8, in each direction of both devices.
-        #expect(listing[1].devices.allSatisfy { $0.playback?.subdeviceCount == 8 && $0.capture?.subdeviceCount == 8 })
+        #expect(loops.allSatisfy { $0.kernelInfo?.substreams.map(\.count) == [8, 8] })
 
-        let explicit = listing[2]
-        #expect(explicit.card.id == "ExplicitSync" && explicit.card.driver == "ExplicitSync")
-        #expect(explicit.card.longName == "ExplicitSync test card (non-coherent DMA model)")
-        try #require(explicit.devices.map(\.device) == [0])
-        #expect(explicit.devices[0].name == "ExplicitSync PCM")
-        for stream in [explicit.devices[0].playback, explicit.devices[0].capture] {
-            let stream = try #require(stream)
-            let capabilities = try #require(stream.probe.capabilities)
+        let explicit = cards[2]
+        #expect(explicit.id == "ExplicitSync" && explicit.driver == "ExplicitSync")
+        #expect(explicit.longName == "ExplicitSync test card (non-coherent DMA model)")
+        let explicitDevices = listing.pcmDevices(card: 2)
+        try #require(explicitDevices.map(\.device) == [0])
+        #expect(explicitDevices[0].kernelInfo?.name == "ExplicitSync PCM")
+        for direction in [StreamDirection.playback, .capture] {
+            let probe = devices.capabilities(of: "hw:2,0", direction: direction)
+            let capabilities = try #require(probe.capabilities)
             #expect(capabilities.formats == [.s16LE, .s32LE])
             #expect(capabilities.sampleRate == 8000...48_000 && capabilities.channelCount == 1...2)
             #expect(capabilities.accessTypes == [.mmapInterleaved, .readWriteInterleaved])
             #expect(capabilities.info.contains(.explicitSync))
-            #expect(stream.probe.syncStrategy?.status == .syncPtr(.explicitSync))
-            #expect(stream.probe.syncStrategy?.control == .syncPtr(.explicitSync))
+            #expect(probe.sync?.strategy?.status == .syncPtr(.explicitSync))
+            #expect(probe.sync?.strategy?.control == .syncPtr(.explicitSync))
         }
 
         #expect(RigEnvironment.ac97 == 3)
-        let ac97 = try #require(listing[3].devices.first { $0.device == 0 }?.playback?.probe.capabilities)
+        #expect(listing.pcmDevices(card: 3).contains { $0.device == 0 })
+        let ac97 = try #require(devices.capabilities(of: "hw:3,0", direction: .playback).capabilities)
         #expect(ac97.formats.contains(.s16LE))
+    }
+
+    @Test("exact support on the real drivers: HW_REFINE answers, and a refusal names the value")
+    func exactSupport() throws {
+        let devices = AudioDevices()
+        let dummy = try #require(RigEnvironment.dummy)
+        let name = "hw:\(dummy),0"
+        // snd-dummy: U8 and S16_LE, 5500-48000 Hz, 1-2 channels (dummy_pcm_hardware).
+        #expect(try devices.supports(HardwareRequest(format: .s16LE, channelCount: 2, sampleRate: 44_100), on: name, direction: .playback))
+        #expect(try devices.supports(HardwareRequest(format: .u8, channelCount: 1, sampleRate: 5500), on: name, direction: .capture))
+        #expect(try !devices.supports(HardwareRequest(sampleRate: 96_000), on: name, direction: .playback))
+        #expect(try !devices.supports(HardwareRequest(channelCount: 3), on: name, direction: .playback))
+        #expect(try !devices.supports(HardwareRequest(format: .s32LE), on: name, direction: .playback))
+        let refused = #expect(throws: AlsaError.self) {
+            try devices.requireSupport(HardwareRequest(sampleRate: 96_000), on: name, direction: .playback)
+        }
+        print("exact support: \(refused.map(String.init(describing:)) ?? "no error")")
+        #expect(refused?.context?.hasPrefix("\(name) playback: rate 96000 is not supported") == true)
+        #expect(refused?.context?.hasSuffix("the device allows rate 5500...48000") == true)
     }
 
     @Test("hw:CARD=<id> opens the same device as its index")
@@ -89,7 +119,7 @@ struct DiscoveryIntegrationTests {
 
     @Test("alsa-lib's hints name the cards' PCMs")
     func hints() throws {
-        let names = try PCMNameHint.all().map(\.name)
+        let names = AudioDevices().list().filter { $0.origin == .alsaLib }.map(\.name)
         #expect(names.contains { $0.hasPrefix("sysdefault:CARD=Dummy") || $0.hasPrefix("default:CARD=Dummy") })
     }
 }

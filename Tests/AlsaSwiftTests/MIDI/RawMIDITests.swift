@@ -9,9 +9,10 @@ struct RawMIDITests {
     @Test("raw MIDI devices are listed with the cards, through the control device")
     func listing() throws {
         let kernel = makeMIDIMachine()
-        let cards = DeviceDiscovery(kernel: kernel).listing(probeCapabilities: false)
-        #expect(cards.map(\.card.index) == [0, 1])
-        #expect(cards[0].midiDevices.isEmpty && cards[1].devices.isEmpty)
+        let listing = AudioDevices(kernel: kernel).listing()
+        let cards = listing.cards
+        #expect(cards.map(\.index) == [0, 1])
+        #expect(cards[0].midiDevices.isEmpty && listing.pcmDevices(card: 1).isEmpty)
         let midi = cards[1].midiDevices
         #expect(midi.map(\.hardwareName) == ["hw:1,0", "hw:1,1", "hw:1,2"])
         #expect(midi.map(\.directions) == [[.input, .output], [.input, .output], .input])
@@ -19,7 +20,6 @@ struct RawMIDITests {
         #expect(midi[0].subdevices == [RawMIDISubdeviceEntry(number: 0, name: "Loop A", directions: [.input, .output])])
         #expect(midi[0].description == "IO  hw:1,0  Loop A")
         #expect(AudioDevices(kernel: kernel).midiDevices() == midi)
-        #expect(try DeviceDiscovery(kernel: kernel).rawMIDIDevices(card: 1) == midi)
         #expect(kernel.openDescriptorCount == 0)
     }
 
