@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "AlsaSwift", targets: ["AlsaSwift"]),
         .library(name: "AlsaSimulation", targets: ["AlsaSimulation"]),
+        .library(name: "AlsaSwiftFiles", targets: ["AlsaSwiftFiles"]),
         .executable(name: "alsa-play", targets: ["alsa-play"]),
         .executable(name: "alsa-record", targets: ["alsa-record"]),
         .executable(name: "alsa-tone", targets: ["alsa-tone"]),
@@ -64,13 +65,23 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
-        // The example tools: WAV files, the commands and what they share. Each executable is a thin
+        // Audio files for apps: WAV read and written as the file's own samples or as Float.
+        .target(
+            name: "AlsaSwiftFiles",
+            dependencies: [
+                "AlsaSwift",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // The example tools: the commands and what they share. Each executable is a thin
         // main over its command, so the tests can drive the commands in-process.
         .target(
             name: "AlsaTools",
             dependencies: [
                 "AlsaSwift",
                 "AlsaSimulation",
+                "AlsaSwiftFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -102,7 +113,7 @@ let package = Package(
         .plugin(name: "ReadmeExamplesPlugin", capability: .buildTool(), dependencies: ["readme-examples"]),
         .target(
             name: "ReadmeExamples",
-            dependencies: ["AlsaSwift", "AlsaSimulation"],
+            dependencies: ["AlsaSwift", "AlsaSimulation", "AlsaSwiftFiles"],
             path: "Tests/ReadmeExamples",
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: ["ReadmeExamplesPlugin"]
@@ -112,6 +123,7 @@ let package = Package(
             dependencies: [
                 "AlsaSwift",
                 "AlsaSimulation",
+                "AlsaSwiftFiles",
                 "AlsaTools",
                 "ReadmeExamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -134,6 +146,7 @@ if Context.environment["ALSASWIFT_FUZZ"] == "1" {
         dependencies: [
             "AlsaSwift",
             "AlsaSimulation",
+            "AlsaSwiftFiles",
             "AlsaTools",
             "CAlsaKernel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

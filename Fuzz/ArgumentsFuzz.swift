@@ -1,5 +1,6 @@
 import AlsaSimulation
 import AlsaSwift
+import AlsaSwiftFiles
 import AlsaTools
 import ArgumentParser
 import Foundation

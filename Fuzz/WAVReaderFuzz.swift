@@ -1,12 +1,11 @@
-import AlsaSwift
-import AlsaTools
+import AlsaSwiftFiles
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The WAV reader on any bytes: the header is parsed, every frame read and decoded to Float. It
-/// may refuse the file with a `WAVError`, never trap.
+/// AlsaSwiftFiles' WAV reader on any bytes: the header is parsed, every frame read as the file's
+/// samples and again as Float. It may refuse the file with a `WAVError`, never trap.
 enum WAVReaderFuzz {
     /// The reader reads a path: one file in /dev/shm per fuzzing process, rewritten per input.
     static let path = "/dev/shm/alsaswift-fuzz-\(getpid()).wav"
@@ -22,14 +21,11 @@ enum WAVReaderFuzz {
         if let base = bytes.baseAddress { _ = write(fd, base, bytes.count) }
         close(fd)
         guard let reader = try? WAVReader(path: path) else { return }
-        let format = reader.format
         _ = reader.duration
-        _ = "\(format)"
-        while let got = try? reader.read(frames: 4_096, into: frames), got > 0 {
-            let samples = got * format.channelCount
-            guard samples <= floats.count else { continue }
-            try? SampleConversion.decode(UnsafeRawBufferPointer(rebasing: frames[0..<got * format.bytesPerFrame]),
-                                         as: format.sampleFormat, into: UnsafeMutableBufferPointer(rebasing: floats[0..<samples]))
-        }
+        _ = "\(reader.format) \(reader.truncation.map { "\($0)" } ?? "")"
+        // The file's own samples, then the same frames again as Float: both reads to the end.
+        while let got = try? reader.read(frames: 4_096, into: frames), got > 0 {}
+        reader.rewind()
+        while let got = try? reader.read(into: floats), got > 0 {}
     }
 }

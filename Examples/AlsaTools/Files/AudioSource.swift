@@ -1,3 +1,5 @@
+import AlsaSwiftFiles
+
 /// Frames a player reads in order: a WAV file, a WAV stream on a pipe, or raw samples.
 package protocol AudioSource: AnyObject {
     /// The path, or `stdin`.
@@ -30,3 +32,17 @@ package protocol AudioSink: AnyObject {
     /// Completes the output (a WAV header's sizes) and closes it. Safe to call twice.
     func finish() throws(WAVError)
 }
+
+/// A WAV file read at any offset, as a player's source.
+extension WAVReader: AudioSource {
+    /// The path, or `stdin` when standard input is a redirected file.
+    package var name: String { path }
+    /// The frames in the data chunk: a file says how long it is.
+    package var totalFrames: Int? { frameCount }
+}
+
+/// A WAV stream on a pipe, read in order, as a player's source.
+extension WAVStreamReader: AudioSource {}
+
+/// A WAV file, or a WAV stream on an output that cannot be patched, as a recorder's sink.
+extension WAVWriter: AudioSink {}

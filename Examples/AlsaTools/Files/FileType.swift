@@ -1,3 +1,4 @@
+import AlsaSwiftFiles
 import ArgumentParser
 
 /// `-t`: what the samples are wrapped in, as aplay and arecord name it.
@@ -16,7 +17,7 @@ package enum FileType: String, ExpressibleByArgument, Sendable, CaseIterable {
     /// offset when it is a regular file, a WAV stream read in order when it is a pipe, or raw
     /// samples of `rawFormat`.
     package func source(_ path: String, rawFormat: WAVFormat?) throws(WAVError) -> any AudioSource {
-        let input = try FileInput(path: path)
+        let input = try FileInput(path: path, stopRequested: { Interruption.requested })
         switch self {
         case .wav: return input.isSeekable ? try WAVReader(input: input) : try WAVStreamReader(input: input)
         case .raw:
@@ -29,7 +30,7 @@ package enum FileType: String, ExpressibleByArgument, Sendable, CaseIterable {
     /// a WAV header declares when it cannot be patched later (nil: not known).
     package func sink(_ path: String, format: WAVFormat, expectedFrames: Int?) throws(WAVError) -> any AudioSink {
         if self == .wav, let why = format.headerLimitViolation { throw .unrepresentable(why) }
-        let output = try FileOutput(path: path)
+        let output = try FileOutput(path: path, stopRequested: { Interruption.requested })
         switch self {
         case .wav: return try WAVWriter(output: output, format: format, expectedFrames: expectedFrames)
         case .raw: return RawWriter(output: output, frameBytes: format.bytesPerFrame)

@@ -1,3 +1,5 @@
+import AlsaSwiftFiles
+
 /// Headerless samples (`-t raw`): the layout comes from the command line (`-f`, `-r`, `-c`), and
 /// the frames run to the end of the input. A trailing partial frame is dropped.
 package final class RawReader: AudioSource {

@@ -1,3 +1,5 @@
+import AlsaSwiftFiles
+
 /// Headerless samples (`-t raw`), written in order as they arrive: to a file or standard output.
 package final class RawWriter: AudioSink {
     /// Bytes in one frame: only whole frames are written.

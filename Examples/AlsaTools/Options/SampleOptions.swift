@@ -1,4 +1,5 @@
 import AlsaSwift
+import AlsaSwiftFiles
 import ArgumentParser
 
 /// `-t`, `-f`, `-r` and `-c`, as aplay and arecord take them: what the file holds (a WAV file, or

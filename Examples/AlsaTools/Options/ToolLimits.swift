@@ -1,4 +1,5 @@
 import AlsaSwift
+import AlsaSwiftFiles
 import ArgumentParser
 
 /// Numbers from the command line that become frame counts or device sizes, checked where they are

@@ -1,5 +1,6 @@
 import AlsaSimulation
 import AlsaSwift
+import AlsaSwiftFiles
 
 /// Plays one source (a WAV file or stream, raw samples) to an opened PCM: negotiates the source's
 /// own format when the device has it

@@ -1,4 +1,5 @@
 import AlsaSwift
+import AlsaSwiftFiles
 import ArgumentParser
 import Foundation
 
@@ -114,7 +115,7 @@ package struct Recorder {
     package func record(to path: String, format: SampleFormat, channelCount: Int, sampleRate: Int, frames limit: Int?,
                        onConfigured: (HardwareSetup) -> Void = { _ in }) throws -> Report {
         try record(format: format, channelCount: channelCount, sampleRate: sampleRate, frames: limit,
-                   to: { layout throws(WAVError) in try WAVWriter(path: path, format: layout) }, onConfigured: onConfigured)
+                   to: { layout throws(WAVError) in try FileType.wav.sink(path, format: layout, expectedFrames: nil) }, onConfigured: onConfigured)
     }
 
     /// Records `frames` frames (nil: until interrupted) into the sink `open` makes for the layout

@@ -1,4 +1,5 @@
 import AlsaSwift
+import AlsaSwiftFiles
 import ArgumentParser
 
 /// `alsa-tone`: test signals (like speaker-test), for a duration or until Ctrl-C.

@@ -1,8 +1,9 @@
 import AlsaSwift
+import AlsaSwiftFiles
 import CAlsaKernel
 import Foundation
 import Testing
-@testable import AlsaTools
+import AlsaTools
 
 #if canImport(Glibc)
 import Glibc

@@ -1,8 +1,9 @@
 import AlsaSwift
+import AlsaSwiftFiles
 import Foundation
 import Testing
-@testable import AlsaTools
 
+/// AlsaSwiftFiles' WAV reader and writer, through their public API.
 @Suite("WAV files")
 struct WAVTests {
     static func temporary(_ name: String = "t") -> String {
@@ -106,11 +107,19 @@ struct WAVTests {
             (Self.file([("fmt ", Self.fmt(blockAlign: 3)), data]), .malformedFormatChunk("block align 3 for 2 × 16-bit samples")),
             (Self.file([("fmt ", Array(Self.fmt().prefix(12))), data]), .malformedFormatChunk("12 bytes, at least 16 expected")),
             (Self.file([("fmt ", Self.fmt(channelCount: 0, blockAlign: 0)), data]), .malformedFormatChunk("0 channels")),
+            (Self.file([("fmt ", Self.fmt(channelCount: 65, blockAlign: 130)), data]), .malformedFormatChunk("65 channels")),
+            (Self.file([("fmt ", Self.fmt(sampleRate: 0)), data]), .malformedFormatChunk("sample rate 0")),
+            (Self.file([("fmt ", Self.fmt(sampleRate: 768_001)), data]), .malformedFormatChunk("sample rate 768001")),
+            (Self.file([("fmt ", Self.fmt(channelCount: 2, bits: 32, blockAlign: 4)), data]),
+             .malformedFormatChunk("block align 4 for 2 × 32-bit samples")),
+            (Self.file([("fmt ", Self.fmt(tag: 0xFFFE)), data]), .malformedFormatChunk("WAVE_FORMAT_EXTENSIBLE without its 22-byte extension")),
         ]
         for (bytes, expected) in cases {
             #expect(throws: expected) { try parse(bytes) }
         }
-        #expect(throws: WAVError.io(path: "/nonexistent/x.wav", errno: ENOENT)) { try WAVReader(path: "/nonexistent/x.wav") }
+        #expect(throws: WAVError.io(operation: "open", path: "/nonexistent/x.wav", errno: .noSuchFileOrDirectory)) {
+            try WAVReader(path: "/nonexistent/x.wav")
+        }
     }
 
     @Test("defect: a file that ends before its data chunk's declared size was refused; now its frames are read and the truncation said")
@@ -146,7 +155,7 @@ struct WAVTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let format = WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 1000, containerBits: 16)
         let data = Self.bytes(count: 2500 * 4)
-        var writer: WAVWriter? = try WAVWriter(path: path, format: format, patchInterval: 1000)
+        var writer: WAVWriter? = try WAVWriter(path: path, format: format, patchInterval: .seconds(1))
         for chunk in 0..<5 {
             try data.withUnsafeBytes { try writer!.append(UnsafeRawBufferPointer(rebasing: $0[(chunk * 2000)..<((chunk + 1) * 2000)])) }
         }
@@ -157,6 +166,13 @@ struct WAVTests {
         writer = nil  // deinit finishes
         #expect(try WAVReader(path: path).frameCount == 2500)
     }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends `value` as two little-endian bytes, as a RIFF header stores it.
+    mutating func appendLE16(_ value: UInt16) { append(UInt8(value & 0xFF)); append(UInt8(value >> 8)) }
+    /// Appends `value` as four little-endian bytes.
+    mutating func appendLE32(_ value: UInt32) { appendLE16(UInt16(value & 0xFFFF)); appendLE16(UInt16(value >> 16)) }
 }
 
 extension WAVFormat: CustomTestStringConvertible {

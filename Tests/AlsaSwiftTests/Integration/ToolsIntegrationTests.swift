@@ -1,5 +1,6 @@
 import AlsaSimulation
 import AlsaSwift
+import AlsaSwiftFiles
 import Foundation
 import Testing
 @testable import AlsaTools

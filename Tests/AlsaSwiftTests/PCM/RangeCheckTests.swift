@@ -1,3 +1,4 @@
+import AlsaSwiftFiles
 import AlsaSimulation
 import ArgumentParser
 import Foundation

@@ -1,3 +1,4 @@
+import AlsaSwiftFiles
 import Foundation
 import Testing
 import CAlsaKernel

@@ -1,5 +1,6 @@
 import AlsaSimulation
 import AlsaSwift
+import AlsaSwiftFiles
 import ArgumentParser
 import Foundation
 import Testing

@@ -6,7 +6,7 @@
 /// without being held, and a data size written before the length was known (0 or 0xFFFFFFFF)
 /// ends where the stream ends. A stream that ends before a declared size is played as far as it
 /// goes, its `truncation` said, as a file of the same bytes is.
-package final class WAVStreamReader: AudioSource {
+package final class WAVStreamReader {
     /// The layout the `fmt ` chunk describes.
     package let format: WAVFormat
     /// The frames the data chunk declares; nil when it leaves the length to the end of the stream.

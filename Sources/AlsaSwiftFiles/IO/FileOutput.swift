@@ -4,12 +4,12 @@ import SystemPackage
 import Glibc
 #endif
 
-/// Where a tool writes samples: a file it creates, or standard output for `-`, as arecord writes.
+/// Where samples are written: a file created for them, or standard output for `-`, as arecord writes.
 ///
 /// A regular file opened without O_APPEND can be written at any offset, so a WAV header can be
 /// patched in place; a pipe, a FIFO, a terminal or an appending descriptor only in order.
-/// Writes that Ctrl-C interrupts are not retried once a stop was asked: a tool stuck on a full pipe
-/// still ends.
+/// Writes that a signal interrupts are retried unless `stopRequested` says a stop was asked: a tool
+/// stuck on a full pipe still ends.
 package final class FileOutput {
     /// The path, or `stdout` for `-`.
     package let name: String
@@ -21,9 +21,12 @@ package final class FileOutput {
     package let baseOffset: Int64
     private let owned: Bool
     private var closed = false
+    private let stopRequested: () -> Bool
 
-    /// Creates (truncating) `path`, or takes standard output for `-`.
-    package init(path: String) throws(WAVError) {
+    /// Creates (truncating) `path`, or takes standard output for `-`. `stopRequested` tells an
+    /// interrupted write to give up rather than retry.
+    package init(path: String, stopRequested: @escaping () -> Bool = { false }) throws(WAVError) {
+        self.stopRequested = stopRequested
         if path == "-" {
             name = "stdout"
             descriptor = .standardOutput
@@ -38,7 +41,7 @@ package final class FileOutput {
                                                      // reader blocks, and Ctrl-C must end it.
                                                      retryOnInterrupt: false)
             } catch {
-                throw .io(path: path, errno: (error as? Errno)?.rawValue ?? Errno.ioError.rawValue)
+                throw .io("open", path, error)
             }
         }
         var status = stat()
@@ -71,8 +74,8 @@ package final class FileOutput {
                 }
             } catch {
                 let number = (error as? Errno) ?? .ioError
-                if number == .interrupted && !Interruption.requested { continue }
-                throw .io(path: name, errno: number.rawValue)
+                if number == .interrupted && !stopRequested() { continue }
+                throw .io(operation: "write", path: name, errno: number)
             }
         }
     }

@@ -4,10 +4,11 @@ import SystemPackage
 import Glibc
 #endif
 
-/// Where a tool reads samples from: a file, or standard input for `-`, as aplay reads them.
+/// Where samples are read from: a file, or standard input for `-`, as aplay reads them.
 ///
 /// Reads go on until the buffer is full or the input ends, so a pipe that delivers a few bytes at a
-/// time still yields whole frames. A read that Ctrl-C interrupts is not retried: the tool sees the
+/// time still yields whole frames. A read that a signal interrupts is retried unless
+/// `stopRequested` says the signal asked for a stop (a tool's Ctrl-C): then the caller sees the
 /// stop instead of waiting on for a writer that may never come.
 package final class FileInput {
     /// The path, or `stdin` for `-`.
@@ -15,9 +16,12 @@ package final class FileInput {
     /// The open descriptor: the file's, or standard input's.
     package let descriptor: FileDescriptor
     private let owned: Bool
+    private let stopRequested: () -> Bool
 
-    /// Opens `path`, or takes standard input for `-`.
-    package init(path: String) throws(WAVError) {
+    /// Opens `path`, or takes standard input for `-`. `stopRequested` tells an interrupted read to
+    /// give up rather than retry.
+    package init(path: String, stopRequested: @escaping () -> Bool = { false }) throws(WAVError) {
+        self.stopRequested = stopRequested
         if path == "-" {
             name = "stdin"
             descriptor = .standardInput
@@ -30,7 +34,7 @@ package final class FileInput {
             // Not retried on EINTR: the open of a FIFO with no writer blocks, and Ctrl-C must end it.
             descriptor = try FileDescriptor.open(path, .readOnly, options: .closeOnExec, retryOnInterrupt: false)
         } catch {
-            throw .io(path: path, errno: (error as? Errno)?.rawValue ?? Errno.ioError.rawValue)
+            throw .io("open", path, error)
         }
     }
 
@@ -62,8 +66,8 @@ package final class FileInput {
                 got = try descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]), retryOnInterrupt: false)
             } catch {
                 let number = (error as? Errno) ?? .ioError
-                if number == .interrupted && !Interruption.requested { continue }
-                throw .io(path: name, errno: number.rawValue)
+                if number == .interrupted && !stopRequested() { continue }
+                throw .io(operation: "read", path: name, errno: number)
             }
             if got == 0 { break }
             done += got

@@ -1,28 +1,41 @@
+import AlsaSwift
 import SystemPackage
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Reads a WAV file's header, then its frames in chunks, straight from the file. Every size the
-/// file declares is checked against the file's real length before it is believed.
+/// Reads a WAV file: its header when it opens, then its frames in chunks into the caller's buffer,
+/// straight from the file (the file is never held in memory). Every size the file declares is
+/// checked against the file's real length before it is believed, and every `fmt ` field is
+/// range-checked: a malformed file is refused with a `WAVError` naming what is wrong.
 ///
-/// For a regular file (a path, or standard input redirected from one); a pipe is read in order by
-/// `WAVStreamReader`.
-package final class WAVReader: AudioSource {
-    package let path: String
-    package let format: WAVFormat
+/// ```swift
+/// let file = try WAVReader(path: "take.wav")
+/// print("\(file.format), \(file.duration)")
+/// var samples = [Float](repeating: 0, count: 4_096 * file.format.channelCount)
+/// while try samples.withUnsafeMutableBufferPointer({ try file.read(into: $0) }) > 0 {
+///     // the frames read are at the start of `samples`, interleaved
+/// }
+/// ```
+///
+/// PCM of 8, 16, 24 and 32 bits, IEEE float of 32 and 64 bits, and WAVE_FORMAT_EXTENSIBLE with
+/// either are read. The file is closed when the reader is released.
+public final class WAVReader: CustomStringConvertible {
+    /// The path the reader was opened on (`stdin` for standard input).
+    public let path: String
+    /// The layout of the file's samples.
+    public let format: WAVFormat
     /// Frames in the data chunk: those there are, when the file ends before its declared length.
-    package let frameCount: Int
+    public let frameCount: Int
     /// How the data falls short of its declared length; nil for a whole file.
-    package let truncation: WAVTruncation?
+    public let truncation: WAVTruncation?
     private let input: FileInput
     private var file: FileDescriptor { input.descriptor }
     private let dataOffset: Int64
-    /// Frames read so far.
-    package private(set) var position = 0
+    /// The file's samples for a Float read, allocated at the first one.
+    private var scratch: UnsafeMutableRawBufferPointer?
+    /// Frames read so far: the next read starts here.
+    public private(set) var position = 0
 
-    package convenience init(path: String) throws(WAVError) {
+    /// Opens the WAV file at `path` and reads its header.
+    public convenience init(path: String) throws(WAVError) {
         try self.init(input: try FileInput(path: path))
     }
 
@@ -37,16 +50,14 @@ package final class WAVReader: AudioSource {
         truncation = header.truncation
     }
 
-    /// The path, or `stdin` when standard input is a redirected file.
-    package var name: String { path }
-    /// The frames in the data chunk: a file says how long it is.
-    package var totalFrames: Int? { frameCount }
-    /// Seconds of audio.
-    package var duration: Double { Double(frameCount) / Double(format.sampleRate) }
+    deinit { scratch?.deallocate() }
 
-    /// Reads up to `frames` frames of raw file bytes into `buffer`; returns the frames read (0 at
-    /// the end).
-    package func read(frames: Int, into buffer: UnsafeMutableRawBufferPointer) throws(WAVError) -> Int {
+    /// How long the frames play at the file's rate.
+    public var duration: Duration { AudioTiming.duration(ofFrames: frameCount, sampleRate: format.sampleRate) }
+
+    /// Reads up to `frames` frames of the file's own samples (`format.sampleFormat`, interleaved)
+    /// into `buffer`, as many as fit; returns the frames read, 0 at the end of the data.
+    public func read(frames: Int, into buffer: UnsafeMutableRawBufferPointer) throws(WAVError) -> Int {
         let wanted = min(frames, frameCount - position, buffer.count / format.bytesPerFrame)
         guard wanted > 0 else { return 0 }
         let bytes = wanted * format.bytesPerFrame
@@ -58,16 +69,50 @@ package final class WAVReader: AudioSource {
                 got = try file.read(fromAbsoluteOffset: offset + Int64(done),
                                     into: UnsafeMutableRawBufferPointer(rebasing: buffer[done..<bytes]))
             } catch {
-                throw .io(path: path, errno: (error as? Errno)?.rawValue ?? Errno.ioError.rawValue)
+                throw .io("read", path, error)
             }
-            if got == 0 { throw .truncatedData(declared: UInt64(frameCount * format.bytesPerFrame), available: UInt64(position * format.bytesPerFrame + done)) }
+            if got == 0 {
+                throw .truncatedData(declared: frameCount * format.bytesPerFrame, available: position * format.bytesPerFrame + done)
+            }
             done += got
         }
         position += wanted
         return wanted
     }
 
-    package func rewind() { position = 0 }
+    /// Reads as many whole frames as `samples` holds, as interleaved Float samples in [-1, 1)
+    /// (float files as they are); returns the frames read, 0 at the end of the data.
+    public func read(into samples: UnsafeMutableBufferPointer<Float>) throws(WAVError) -> Int {
+        let scratch = self.scratch ?? Self.allocateScratch(for: format)
+        self.scratch = scratch
+        var frames = 0
+        let wanted = samples.count / format.channelCount
+        while frames < wanted {
+            let got = try read(frames: wanted - frames, into: scratch)
+            guard got > 0 else { break }
+            let first = frames * format.channelCount, count = got * format.channelCount
+            // Both sizes are whole frames of formats SampleConversion has: it cannot throw here.
+            try? SampleConversion.decode(UnsafeRawBufferPointer(rebasing: scratch[0..<got * format.bytesPerFrame]), as: format.sampleFormat,
+                                         into: UnsafeMutableBufferPointer(rebasing: samples[first..<first + count]))
+            frames += got
+        }
+        return frames
+    }
+
+    /// Goes back to the first frame.
+    public func rewind() { position = 0 }
+
+    /// "take.wav: 16-bit signed, 2 channels, 48000 Hz, 48000 frames (1.0 seconds)", and the
+    /// truncation if there is one.
+    public var description: String {
+        "\(path): \(format), \(frameCount) frames (\(duration))" + (truncation.map { ", truncated: \($0)" } ?? "")
+    }
+
+    /// A Float read's room for the file's samples: 64 KiB, at least one frame.
+    static func allocateScratch(for format: WAVFormat) -> UnsafeMutableRawBufferPointer {
+        let frames = max(1, 65_536 / format.bytesPerFrame)
+        return .allocate(byteCount: frames * format.bytesPerFrame, alignment: 16)
+    }
 
     // MARK: parsing
 
@@ -84,7 +129,7 @@ package final class WAVReader: AudioSource {
         do {
             length = try file.seek(offset: 0, from: .end)
         } catch {
-            throw .io(path: path, errno: (error as? Errno)?.rawValue ?? Errno.ioError.rawValue)
+            throw .io("seek", path, error)
         }
         func bytes(_ offset: Int64, _ count: Int) throws(WAVError) -> [UInt8] {
             guard offset >= 0, offset + Int64(count) <= length else { throw .truncatedHeader }
@@ -93,7 +138,7 @@ package final class WAVReader: AudioSource {
             do {
                 got = try result.withUnsafeMutableBytes { try file.read(fromAbsoluteOffset: offset, into: $0) }
             } catch {
-                throw .io(path: path, errno: (error as? Errno)?.rawValue ?? Errno.ioError.rawValue)
+                throw .io("read", path, error)
             }
             guard got == count else { throw .truncatedHeader }
             return result
@@ -119,7 +164,7 @@ package final class WAVReader: AudioSource {
                 return Header(format: format, dataOffset: offset + 8, dataBytes: dataBytes - dataBytes % UInt64(format.bytesPerFrame),
                               truncation: WAVTruncation.of(declared: size, available: available, frameBytes: format.bytesPerFrame))
             }
-            guard size <= available else { throw .chunkBeyondEnd(chunk: id, declared: size, available: available) }
+            guard size <= available else { throw .chunkBeyondEnd(chunk: id, declared: Int(size), available: Int(available)) }
             if id == "fmt " {
                 format = try parseFormat(try bytes(offset + 8, Int(size)))
             }
@@ -163,9 +208,4 @@ package final class WAVReader: AudioSource {
         guard validBits <= bits else { throw .malformedFormatChunk("\(validBits) valid bits in a \(bits)-bit container") }
         return WAVFormat(encoding: encoding, channelCount: channels, sampleRate: rate, containerBits: bits, validBits: validBits, channelMask: mask)
     }
-}
-
-extension Array where Element == UInt8 {
-    func le16(_ at: Int) -> UInt16 { UInt16(self[at]) | UInt16(self[at + 1]) << 8 }
-    func le32(_ at: Int) -> UInt32 { UInt32(le16(at)) | UInt32(le16(at + 2)) << 16 }
 }
