@@ -102,6 +102,21 @@ let package = Package(
                           swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(name: "alsa-loop", dependencies: ["AlsaTools"], path: "Examples/alsa-loop",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
+        // The example apps a new user writes from the README and the DocC articles, on the public
+        // products only (and the options they share); ExampleAppTests runs each with --simulated.
+        .target(name: "ExampleAppOptions", dependencies: ["AlsaSimulation", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                path: "Examples/ExampleAppOptions", swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(name: "level-meter", dependencies: ["AlsaSwift", "AlsaSimulation", "ExampleAppOptions",
+                                                                 .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Examples/level-meter",
+                          swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(name: "pass-through", dependencies: ["AlsaSwift", "AlsaSimulation", "ExampleAppOptions",
+                                                                 .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Examples/pass-through",
+                          swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(name: "volume-watch", dependencies: ["AlsaSwift", "AlsaSimulation", "ExampleAppOptions",
+                                                                 .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Examples/volume-watch",
+                          swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(name: "sync-report", dependencies: ["AlsaSwift", "AlsaSimulation", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Examples/sync-report",
+                          swiftSettings: [.swiftLanguageMode(.v6)]),
         // Top-level code awaiting a stream's write: run by TopLevelAwaitTests.
         .executableTarget(name: "top-level-await", dependencies: ["AlsaSwift", "AlsaSimulation",
                                                                   .product(name: "SystemPackage", package: "swift-system")],

@@ -13,8 +13,9 @@ extension SimulatedKernel {
     public func addLoopbackCard(card: Int, clockDeviation: Int = 0) {
         var hardware = SimulatedHardware.loopback
         hardware.clockDeviation = clockDeviation
-        addDevice(card: card, device: 0, hardware: hardware)
-        addDevice(card: card, device: 1, hardware: hardware)
+        // snd-aloop has no mixer: only its rate-shift controls.
+        addDevice(card: card, device: 0, hardware: hardware, mixer: .none)
+        addDevice(card: card, device: 1, hardware: hardware, mixer: .none)
         setIdentity(SimulatedCardIdentity(id: "Loopback", driver: "Loopback", name: "Loopback", longName: "Loopback 1",
                                           mixerName: "Loopback Mixer"), card: card)
         addControls((0...1).map { device in

@@ -65,21 +65,27 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
     /// Always false: its descriptors mean nothing to the machine, so alsa-lib cannot serve names on it.
     public var servesMachineDevices: Bool { false }
 
-    /// A kernel with one card, `card`, whose device 0 is `hardware` in both directions.
-    public init(card: Int = 0, hardware: SimulatedHardware = .dummy) {
+    /// A kernel with one card, `card`, whose device 0 is `hardware` in both directions, and whose
+    /// mixer is `mixer` (the AC97-like one unless you ask for another or `.none`).
+    public init(card: Int = 0, hardware: SimulatedHardware = .dummy, mixer: SimulatedCardMixer = .ac97) {
         sequencer = SimulatedSequencer(clock: clock)
         let wakeup = controlWakeup
         sequencer.wake = { wakeup.signal() }
-        addDevice(card: card, device: 0, hardware: hardware)
+        addDevice(card: card, device: 0, hardware: hardware, mixer: mixer)
     }
 
     /// Adds (or, after an unplug, plugs in again) the nodes of a device: both directions unless
     /// `directions` says otherwise (many real devices are playback-only or capture-only, such as an
-    /// S/PDIF output or a microphone ADC).
+    /// S/PDIF output or a microphone ADC). A new card gets `mixer`'s controls, as its driver would
+    /// register them; a card that has controls keeps them.
     public func addDevice(card: Int, device: Int, hardware: SimulatedHardware,
-                          directions: [StreamDirection] = [.playback, .capture]) {
+                          directions: [StreamDirection] = [.playback, .capture], mixer: SimulatedCardMixer = .ac97) {
         locked {
             let cardIsNew = !cardIsPlugged(card)
+            if cardIsNew && mixers[card] == nil {
+                let controls = self.mixer(card)
+                for element in mixer.elements { controls.add(element) }
+            }
             var created: [String] = []
             for capture in directions.map({ $0 == .capture }) {
                 let path = Self.devicePath(card: card, device: device, capture: capture)
@@ -92,7 +98,8 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         }
     }
 
-    /// What card `card` reports through its control device.
+    /// What card `card` reports through its control device. A card without one reports an
+    /// identity of its own, id `Sim<card>` ("Sim0", "Sim1"...), so that listing shows every card.
     public func setIdentity(_ identity: SimulatedCardIdentity, card: Int) {
         locked { cardIdentities[card] = identity }
     }
@@ -263,10 +270,10 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
         locked { substreams[Self.devicePath(card: card, device: device, capture: false)]?.played ?? [] }
     }
 
-    /// Makes the capture substream capture `source(frame, byte)` (byte `byte` of frame `frame`, in
-    /// the format configured) instead of its pattern: a test signal such as a sine.
-    public func setCaptureSource(card: Int = 0, device: Int = 0, _ source: @escaping @Sendable (_ frame: UInt64, _ byte: Int) -> UInt8) {
-        locked { substreams[Self.devicePath(card: card, device: device, capture: true)]?.captureSource = source }
+    /// Makes the capture substream hear `signal` from now on (until the device is added again):
+    /// `.sine(frequency: 1_000, amplitude: 0.5)` for a tone an app's capture test can measure.
+    public func setCaptureSignal(_ signal: CaptureSignal, card: Int = 0, device: Int = 0) {
+        locked { substreams[Self.devicePath(card: card, device: device, capture: true)]?.captureSignal = signal }
     }
 
     /// What the device side of a capture substream produced since it was opened.
@@ -368,7 +375,7 @@ public final class SimulatedKernel: KernelInterface, @unchecked Sendable {
             }
             if let card = controls[fd.rawValue] {
                 if disconnectedControls.contains(fd.rawValue) { return try fail(&record, .noDevice) }
-                let device = ControlDevice(card: card, identity: cardIdentities[card] ?? SimulatedCardIdentity(), substreams: plugged(card),
+                let device = ControlDevice(card: card, identity: cardIdentities[card] ?? SimulatedCardIdentity(id: "Sim\(card)"), substreams: plugged(card),
                                            midiDevices: pluggedMIDI(card), mixer: mixer(card), fd: fd.rawValue)
                 do throws(Errno) {
                     let result = try device.ioctl(request, argument)

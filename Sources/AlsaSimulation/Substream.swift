@@ -113,8 +113,8 @@ final class Substream {
     var observation = DeviceObservation()
     /// Playback: every byte the device played since the open, when the kernel records (`recordPlayback`).
     var played: [UInt8]?
-    /// Capture: the byte the device captures for a frame and a byte of it, instead of the pattern.
-    var captureSource: (@Sendable (UInt64, Int) -> UInt8)?
+    /// Capture: what the device hears.
+    var captureSignal = CaptureSignal.pattern
     /// RESUME attempts refused since the last suspend, for `ResumeBehaviour.busy`.
     var resumeAttempts = 0
     /// The link group (snd_pcm_group) when LINK put this substream in one; nil: its own group.
@@ -445,8 +445,15 @@ final class Substream {
         // The CPU's view, when the device has a view of its own (a non-coherent buffer).
         let cpu = deviceCopy != nil ? dma?.base : nil
         if capture {
+            // A sound is the same sample in every channel: its bits, computed once a frame.
+            let bits = captureSignal.value(frame: captureFrame, sampleRate: setup.sampleRate)
+                .map { CaptureSignal.sampleBits($0, format: setup.format) }
             for b in 0..<setup.frameBytes {
-                let sample = captureSource?(captureFrame, b) ?? SimulatedKernel.captureSample(frame: captureFrame, byte: b)
+                let sample: UInt8 = switch captureSignal {
+                case .pattern: SimulatedKernel.captureSample(frame: captureFrame, byte: b)
+                case .bytes(let source): source(captureFrame, b)
+                case .silence, .sine: UInt8(truncatingIfNeeded: (bits ?? 0) >> (8 * UInt64(b % setup.sampleBytes)))
+                }
                 let offset = byteOffset(position: position, byte: b, setup)
                 view.storeBytes(of: sample, toByteOffset: offset, as: UInt8.self)
                 // The CPU's cache lines for this memory are stale until its next CPU sync.

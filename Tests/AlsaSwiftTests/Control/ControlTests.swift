@@ -7,8 +7,7 @@ import Testing
 
 /// A simulated card with snd-dummy's mixer, an enumerated element and a read-only meter.
 func makeMixerKernel() -> SimulatedKernel {
-    let kernel = makeKernel()
-    kernel.addControls(SimulatedControlElement.dummyMixer)
+    let kernel = makeKernel(mixer: .dummy)
     kernel.addControls([
         SimulatedControlElement(name: "Capture Source", type: .enumerated(items: ["Mic", "Line", "CD"]), values: [1, 1]),
         SimulatedControlElement(name: "Peak Meter", type: .integer(minimum: 0, maximum: 255, step: 0), values: [7],

@@ -6,7 +6,7 @@ import Testing
 /// A card laid out like an AC97 codec: Master and PCM playback volumes with switches, a capture
 /// volume and switch, and a Mic that only plays through.
 func makeAC97LikeKernel() -> SimulatedKernel {
-    let kernel = makeKernel()
+    let kernel = makeKernel(mixer: .none)
     kernel.addControls([
         .volume("Master Playback Volume", range: 0...31, value: 31, minimumGain: -4650, step: 150, mutesAtMinimum: true),
         .toggle("Master Playback Switch", on: true),
@@ -32,8 +32,7 @@ struct VolumeTests {
         #expect(capture.gainRange! == (0, 2250))
 
         // snd-dummy: "Master Volume" serves both directions and has no playback switch.
-        let dummyKernel = makeKernel()
-        dummyKernel.addControls(SimulatedControlElement.dummyMixer)
+        let dummyKernel = makeKernel(mixer: .dummy)
         let dummy = try #require(try CardControls(card: 0, kernel: dummyKernel).mainVolume(.playback))
         #expect(dummy.name == "Master" && dummy.volume.id.name == "Master Volume" && !dummy.hasSwitch)
         #expect(dummy.gainRange! == (-4500, 0) && dummy.valueRange == -50...100)
@@ -42,11 +41,11 @@ struct VolumeTests {
 
         for (names, expected) in [(["Headphone", "Speaker", "PCM"], "PCM"), (["Headphone", "Speaker"], "Speaker"),
                                   (["Headphone"], "Headphone"), (["Zither", "Bagpipe"], "Zither")] {
-            let kernel = makeKernel()
+            let kernel = makeKernel(mixer: .none)
             kernel.addControls(names.map { .volume("\($0) Playback Volume", range: 0...10, value: 5, minimumGain: -1000, step: 100) })
             #expect(try CardControls(card: 0, kernel: kernel).mainVolume(.playback)?.name == expected)
         }
-        let silent = makeKernel()
+        let silent = makeKernel(mixer: .none)
         silent.addControls([.toggle("IEC958 Playback Switch", on: true)])
         #expect(try CardControls(card: 0, kernel: silent).mainVolume(.playback) == nil)
     }
@@ -77,8 +76,7 @@ struct VolumeTests {
 
     @Test("alsamixer's perceptual scale: fixed points, and every value survives a round trip")
     func perceptual() throws {
-        let kernel = makeKernel()
-        kernel.addControls(SimulatedControlElement.dummyMixer)
+        let kernel = makeKernel(mixer: .dummy)
         let master = try #require(try CardControls(card: 0, kernel: kernel).mainVolume(.playback))
         // -45 dB..0: wider than 24 dB, so the cube-root-like curve, not linear in dB.
         try master.setPerceptualVolume(0.5)

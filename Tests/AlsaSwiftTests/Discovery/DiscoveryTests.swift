@@ -281,7 +281,7 @@ struct SimulatedControlDeviceTests {
         let fd = try plain.open(SimulatedKernel.controlPath(card: 5), flags: O_RDONLY)
         var defaults = snd_ctl_card_info()
         try Control(kernel: plain, fd: fd).ioctl(ALSA_IOCTL_CTL_CARD_INFO, &defaults)
-        #expect(defaults.card == 5 && CString.decode(defaults.id) == "Simulated" && CString.decode(defaults.driver) == "AlsaSwiftSim")
+        #expect(defaults.card == 5 && CString.decode(defaults.id) == "Sim5" && CString.decode(defaults.driver) == "AlsaSwiftSim")
     }
 
     @Test("PCM_NEXT_DEVICE gives the next device number above the one asked, then -1")

@@ -124,11 +124,11 @@ import Testing
 
     /// The capture device hears a 1 kHz tone at 48 kHz (S16_LE stereo).
     static func captureTone(_ kernel: SimulatedKernel) {
-        kernel.setCaptureSource { frame, byte in
+        kernel.setCaptureSignal(.bytes { frame, byte in
             let value = Int16((amplitude * sin(2 * Double.pi * tone * Double(frame) / Double(deviceRate)) * 32_767).rounded())
             let bits = UInt16(bitPattern: value)
             return UInt8(truncatingIfNeeded: byte % 2 == 0 ? bits : bits >> 8)
-        }
+        })
     }
 
     /// Checks one second of the app's capture at 44.1 kHz: the tone at 1 kHz without a

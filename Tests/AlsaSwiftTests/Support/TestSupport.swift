@@ -5,9 +5,10 @@ import AlsaSwift
 import CAlsaKernel
 import SystemPackage
 
-/// A fresh simulated machine with one card whose device 0 has `hardware`.
-func makeKernel(_ hardware: SimulatedHardware = .dummy) -> SimulatedKernel {
-    SimulatedKernel(card: 0, hardware: hardware)
+/// A fresh simulated machine with one card whose device 0 has `hardware`, and whose mixer is
+/// `mixer` (`.none` for a test that lays out every control itself).
+func makeKernel(_ hardware: SimulatedHardware = .dummy, mixer: SimulatedCardMixer = .ac97) -> SimulatedKernel {
+    SimulatedKernel(card: 0, hardware: hardware, mixer: mixer)
 }
 
 func openPCM(_ kernel: SimulatedKernel, _ direction: StreamDirection = .playback,
