@@ -115,6 +115,9 @@ let package = Package(
         .executableTarget(name: "volume-watch", dependencies: ["AlsaSwift", "AlsaSimulation", "ExampleAppOptions",
                                                                  .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Examples/volume-watch",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
+        .executableTarget(name: "play-file", dependencies: ["AlsaSwift", "AlsaSwiftFiles", "AlsaSimulation",
+                                                               .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Examples/play-file",
+                          swiftSettings: [.swiftLanguageMode(.v6)]),
         .executableTarget(name: "sync-report", dependencies: ["AlsaSwift", "AlsaSimulation", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Examples/sync-report",
                           swiftSettings: [.swiftLanguageMode(.v6)]),
         // Top-level code awaiting a stream's write: run by TopLevelAwaitTests.

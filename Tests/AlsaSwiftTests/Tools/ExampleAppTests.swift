@@ -1,4 +1,5 @@
 import AlsaSimulation
+import AlsaSwiftFiles
 import Foundation
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 import Glibc
 #endif
 
-/// The example apps (Examples/level-meter, pass-through, volume-watch, sync-report), built and run
+/// The example apps (Examples/level-meter, pass-through, volume-watch, sync-report, play-file), built and run
 /// as processes of their own with --simulated, as a user would run them: what they print must
 /// agree with what the simulated machine did.
 @Suite("Example apps")
@@ -100,12 +101,52 @@ struct ExampleAppTests {
         #expect(run.output.first?.hasSuffix("status and control: SYNC_PTR (device requires explicit sync)") == true, "\(run.output)")
     }
 
+    @Test("play-file plays a 44.1 kHz WAV to its end on card 0, with a progress line a second")
+    func playFile() async throws {
+        // 2.54 s of a 440 Hz tone (the last tenth of a second partial), 16-bit stereo: the device's
+        // format, so its checksum is the file's.
+        let frames = 112_000
+        let values = (0..<frames).flatMap { frame -> [Int16] in
+            let value = Int16((0.5 * 32_767 * sin(2 * Double.pi * 440 * Double(frame) / 44_100)).rounded())
+            return [value, value]
+        }
+        let path = WAVTests.temporary("play-file.wav")
+        defer { unlink(path) }
+        let writer = try WAVWriter(path: path, format: WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 44_100, containerBits: 16))
+        try values.withUnsafeBytes { try writer.append($0) }
+        try writer.finish()
+
+        let run = try await Self.run("play-file", ["--simulated", path])
+        #expect(run.exitStatus == 0, "\(run.errors)")
+        // Heard by each second of the file: what was written less the delay, at most a buffer (0.1 s) behind.
+        let heard = run.output.filter { $0.hasPrefix("heard") }.map(Self.numbers)
+        #expect(heard.count == 2, "\(run.output)")
+        for (second, line) in heard.enumerated() {
+            #expect(line.count == 2 && line[1] == 2.5 && line[0] < Double(second + 1) && line[0] >= Double(second + 1) - 0.2, "\(line)")
+        }
+        #expect(run.output.contains("played 2.5 s, 0 xruns"), "\(run.output)")
+        var expected = FrameChecksum.seed
+        values.withUnsafeBytes { FrameChecksum.fnv1a($0, into: &expected) }
+        #expect(run.output.last == "card 0 played \(frames) frames, checksum \(String(expected, radix: 16))", "\(run.output)")
+    }
+
+    @Test("play-file refuses a file that is no WAV with the reason, and plays nothing")
+    func playFileRefusesBadFile() async throws {
+        let path = WAVTests.temporary("not-a-wav.wav")
+        defer { unlink(path) }
+        try Data("RIFF\u{0}\u{0}\u{0}\u{0}AVI LIST".utf8).write(to: URL(fileURLWithPath: path))
+        let run = try await Self.run("play-file", ["--simulated", path])
+        #expect(run.exitStatus == 1 && run.errors.contains("\(path): not a WAV file"), "\(run.errors)")
+        #expect(run.output.isEmpty, "\(run.output)")
+    }
+
     @Test("the apps refuse a bad argument with the reason and exit status 64", arguments: [
         ("level-meter", ["--seconds", "0"], "--seconds must be from 0.1 to 3600"),
         ("pass-through", ["--seconds", "nan"], "--seconds must be from 0.1 to 3600"),
         ("volume-watch", ["--card", "99999999999999999999"], "--card"),
         ("volume-watch", ["--decibels", "-1e300"], "--decibels must be from -200 to 200"),
         ("sync-report", ["--loud"], "--loud"),
+        ("play-file", ["--loud", "x.wav"], "--loud"),
     ])
     func badArguments(_ app: String, _ arguments: [String], _ reason: String) async throws {
         let run = try await Self.run(app, arguments)
