@@ -56,6 +56,24 @@ struct TimerSchedulingIntegrationTests {
         print("timer rig explicit-sync capture \(mmap ? "mmap" : "read/write"): \(stream.statistics)")
     }
 
+    @Test("playback through alsa-lib on the explicit-sync driver: the contract kept at every timer wakeup", arguments: [false, true])
+    func explicitSyncPlaybackThroughAlsaLib(mmap: Bool) throws {
+        let card = try #require(RigEnvironment.explicitSync)
+        let stream = try PlaybackStream(device: "hw:\(card),0", request: Self.request(mmap: mmap), transport: .alsaLib)
+        #expect(stream.configuration.transport == .alsaLib, "\(stream.configuration)")
+        let timer = try #require(stream.configuration.timer)
+        try Self.signal.withUnsafeBufferPointer { try stream.writeBlocking($0) }
+        #expect(try stream.drainBlocking(timeout: .seconds(5)))
+        let counters = RigEnvironment.explicitSyncCounters(card: card)
+        // alsa-lib's own SYNC_PTR calls, at the wakeups the timer chose; the totals since open,
+        // as the drain ends in a PREPARE.
+        #expect(counters["playback_stale_frames_total"] == 0 && counters["playback_late_frames_total"] == 0, "\(counters)")
+        #expect(counters["playback_frames"].map { abs(Int($0) - 48_000 * Self.seconds) <= 64 } == true, "\(counters)")
+        #expect(stream.xrunCount == 0, "\(stream.xrunCount) xruns, \(counters)")
+        #expect(stream.statistics.waits <= Self.mostWakeups(48_000 * Self.seconds, timer), "\(stream.statistics), \(stream.configuration)")
+        print("timer rig explicit-sync alsa-lib \(mmap ? "mmap" : "read/write"): \(stream.statistics.waits) wakeups; \(stream.configuration)")
+    }
+
     @Test("playback on snd-dummy, which keeps its interrupts: the largest period, paced by the timer")
     func dummyPlayback() throws {
         let card = try #require(RigEnvironment.dummy)
