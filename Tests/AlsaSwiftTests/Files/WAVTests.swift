@@ -122,6 +122,31 @@ struct WAVTests {
         }
     }
 
+    @Test("an error's kind is what an app switches on; the sentence and the I/O fields say the rest")
+    func errorKinds() throws {
+        let kinds: [(WAVError, WAVError.Kind)] = [
+            (.notRIFF, .notWAV), (.notWAVE, .notWAV),
+            (.truncatedHeader, .malformed), (.missingFormatChunk, .malformed), (.missingDataChunk, .malformed),
+            (.chunkBeyondEnd(chunk: "data", declared: 9, available: 8), .malformed), (.malformedFormatChunk("0 channels"), .malformed),
+            (.truncatedData(declared: 9, available: 8), .malformed),
+            (.unsupportedEncoding(tag: 0x55), .unsupported), (.unsupportedBitDepth(bits: 12, encoding: .integer), .unsupported),
+            (.io(operation: "read", path: "x.wav", errno: .ioError), .io),
+            (.unrepresentable("65 channels"), .unrepresentable), (.tooLarge(maximumFrames: 7), .unrepresentable),
+        ]
+        for (error, kind) in kinds {
+            #expect(error.kind == kind, "\(error)")
+            #expect((error.operation != nil) == (kind == .io) && (error.path != nil) == (kind == .io) && (error.errno != nil) == (kind == .io))
+        }
+        #expect(Set(kinds.map(\.1)) == Set(WAVError.Kind.allCases))
+        let opened = #expect(throws: WAVError.self) { try WAVReader(path: "/nonexistent/x.wav") }
+        #expect(opened?.kind == .io && opened?.operation == "open" && opened?.path == "/nonexistent/x.wav" && opened?.errno == .noSuchFileOrDirectory)
+        #expect("\(try #require(opened))" == "/nonexistent/x.wav: open failed: No such file or directory")
+        let refused = #expect(throws: WAVError.self) { try parse(Array("not a wave file at all".utf8)) }
+        #expect(refused?.kind == .notWAV && refused?.description == "not a WAV file: no RIFF header")
+        // Errors of one kind are told apart by what they say.
+        #expect(WAVError.malformedFormatChunk("0 channels") != .malformedFormatChunk("65 channels"))
+    }
+
     @Test("defect: a file that ends before its data chunk's declared size was refused; now its frames are read and the truncation said")
     func truncatedFile() throws {
         let data = Self.bytes(count: 42, seed: 6)  // 10 frames and half of one
