@@ -184,8 +184,10 @@ def main():
         print(f"| 0 allocations per period (render-like loop from creation, every level and conversion) | all | "
               f"most: {allocations[worst] * 20000:.0f} in 20000 periods ({worst[0]}, {worst[1]}->{worst[2]}) | {verdict(max(counts) == 0)} |")
         worst = [max(v[i] for v in restarts.values()) for i in range(3)]
-        print(f"| 0 allocations in reset(), in the periods after it, in drain | all | at most {worst[0]} in a reset, "
-              f"{worst[1]} in the periods after it, {worst[2]} in a drain | {verdict(max(worst) == 0)} |")
+        # reset() itself may grow soxr's FIFOs (documented: not in a render callback); what follows must not.
+        print(f"| 0 allocations in the periods after reset() and in drain (reset itself may allocate) | all | "
+              f"{worst[1]} in the periods after a reset, {worst[2]} in a drain (at most {worst[0]} in the reset) | "
+              f"{verdict(max(worst[1], worst[2]) == 0)} |")
     else:
         print("| 0 allocations per period | all | no count (MallocCount not preloaded) | ERROR |")
 

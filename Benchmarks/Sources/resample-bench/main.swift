@@ -9,7 +9,8 @@
 //   speed converter=NAME from=F to=T mframes=M
 //   allocations converter=NAME from=F to=T periods=N count=C reset=R after-reset=A drain=D
 //
-//   resample-bench OUTDIR [speed]     (speed: the timing alone)
+//   resample-bench OUTDIR [speed|allocations]     (speed: the timing alone; allocations: the
+//                                                  counting alone, OUTDIR unused)
 import AlsaSwift
 import Foundation
 
@@ -19,12 +20,13 @@ let levels: [(name: String, quality: ResamplingQuality, adaptive: Bool)] =
     ResamplingQuality.all.map { ("alsaswift-\($0.name)", $0, false) } + [("alsaswift-adaptive", .standard, true)]
 let chunk = 1024
 
-guard (2...3).contains(CommandLine.arguments.count) else {
-    FileHandle.standardError.write("usage: resample-bench OUTDIR [speed]\n".data(using: .utf8)!)
+let mode = CommandLine.arguments.count == 3 ? CommandLine.arguments[2] : ""
+guard (2...3).contains(CommandLine.arguments.count), ["", "speed", "allocations"].contains(mode) else {
+    FileHandle.standardError.write("usage: resample-bench OUTDIR [speed|allocations]\n".data(using: .utf8)!)
     exit(2)
 }
 let directory = CommandLine.arguments[1]
-let speedOnly = CommandLine.arguments.count == 3 && CommandLine.arguments[2] == "speed"
+let speedOnly = mode == "speed", allocationsOnly = mode == "allocations"
 
 /// The process's allocation counter, when Benchmarks/MallocCount is preloaded.
 let mallocCount: (@convention(c) () -> UInt)? = {
@@ -72,7 +74,7 @@ func convert(_ input: [Float], channels: Int, from: Int, to: Int, level: (name: 
 
 for level in levels {
     for (from, to) in conversions {
-        for signal in signals where !speedOnly {
+        for signal in signals where mode == "" {
             let input = try read("\(directory)/input_\(from)_\(to)_\(signal).f32")
             try write(try convert(input, channels: 1, from: from, to: to, level: level), "\(directory)/\(level.name)_\(from)_\(to)_\(signal).f32")
         }
@@ -85,7 +87,7 @@ for level in levels {
             stereo[2 * frame + 1] = value
         }
         var best = Double.infinity
-        for _ in 0..<3 {
+        for _ in 0..<(allocationsOnly ? 0 : 3) {
             let resampler = try Resampler(from: from, to: to, channelCount: 2, quality: level.quality, adaptive: level.adaptive, maximumFrames: chunk)
             var output = [Float](repeating: 0, count: (chunk * to / from + 2) * 2 * 2)
             let start = DispatchTime.now().uptimeNanoseconds
@@ -103,7 +105,7 @@ for level in levels {
             }
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
-        print("speed converter=\(level.name) from=\(from) to=\(to) mframes=\(String(format: "%.2f", Double(frames) / best / 1e6))")
+        if !allocationsOnly { print("speed converter=\(level.name) from=\(from) to=\(to) mframes=\(String(format: "%.2f", Double(frames) / best / 1e6))") }
 
         // Allocations in a render-callback-like loop: 256-frame periods, after creation.
         if let mallocCount, !speedOnly {

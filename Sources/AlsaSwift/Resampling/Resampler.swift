@@ -27,12 +27,12 @@ public struct ResamplerProgress: Sendable, Equatable, CustomStringConvertible {
 /// before each period and get exactly one period back from `process`. Nothing is lost or invented:
 /// `drain` hands out what the latency holds at the end of a stream.
 ///
-/// Once created, `process`, `drain` and `adjustRatio` take no lock and make no system call, and the
-/// resampler itself allocates nothing. soxr's FIFOs grow by `realloc` when a chunk does not fit, so
-/// the initialiser runs it over silence in every chunk size up to `maximumFrames` first; the
-/// benchmark still counted up to 6 allocations in 20 000 periods in one run (0 in another), and
-/// `reset` may allocate (up to 12 measured): keep `reset` out of a render callback
-/// (BENCHMARKS.md, "Sample-rate conversion"). Use one resampler from one thread at a time.
+/// Once created, `process`, `drain` and `adjustRatio` take no lock, make no system call and
+/// allocate nothing, after creation and after `reset`: soxr grows its FIFOs by `realloc` when a
+/// write does not fit, so creation and `reset` first push one chunk through it that is larger than
+/// any later call can need, and the FIFOs never grow again. `reset` itself may allocate (that
+/// growth): keep it out of a render callback (BENCHMARKS.md, "Sample-rate conversion"). Use one
+/// resampler from one thread at a time.
 ///
 /// At equal rates a fixed resampler copies: bit-exact, with no latency.
 public final class Resampler {
@@ -82,6 +82,10 @@ public final class Resampler {
     private let scratch: UnsafeMutablePointer<Float>
     private let scratchFrames: Int
     private let zeros: UnsafeMutablePointer<Float>
+    /// The most output frames one call asks soxr for: a `process` call's worth, as `pull` splits it.
+    private let takeLimit: Int
+    /// The warm-up's one large feed (input frames), which sizes soxr's FIFOs for good (`warmUp`).
+    private let gulpFrames: Int
     private let inputPlanes: UnsafeMutablePointer<UnsafeRawPointer?>
     private let outputPlanes: UnsafeMutablePointer<UnsafeMutableRawPointer?>
 
@@ -114,14 +118,16 @@ public final class Resampler {
         outputPerInput = Double(outputRate) / Double(inputRate)
         inputPlanes = .allocate(capacity: channels)
         outputPlanes = .allocate(capacity: channels)
+        outputPlanes.initialize(repeating: nil, count: channels)
         zeros = .allocate(capacity: maximumFrames * channels)
         zeros.initialize(repeating: 0, count: maximumFrames * channels)
         inputPlanes.initialize(repeating: UnsafeRawPointer(zeros), count: channels)
-        outputPlanes.initialize(repeating: nil, count: channels)
 
         if inputRate == outputRate && !adaptive {
             converter = nil
             latency = 0
+            takeLimit = 0
+            gulpFrames = 0
             scratchFrames = 0
             scratch = .allocate(capacity: 1)
             return
@@ -138,7 +144,21 @@ public final class Resampler {
         // A margin over the lag measured at the nominal ratio, for adjusted ratios and for block
         // boundaries the probe did not happen to meet.
         latency = Int((Double(lag) * (1 + Self.maximumAdjustment)).rounded(.up)) + 16
-        scratchFrames = max(latency, maximumFrames) * 2
+        let widest = Double(outputRate) / Double(inputRate) * (1 + Self.maximumAdjustment)
+        let latencyInInput = Int((Double(latency) * Double(inputRate) / Double(outputRate) / (1 - Self.maximumAdjustment)).rounded(.up))
+        takeLimit = Int((Double(maximumFrames) * widest).rounded(.up)) + latency + 16
+        // soxr grows a FIFO (realloc) only while its read offset is at most FIFO_MIN (16 KiB, 4096
+        // floats) and a write does not fit; one that has once held FIFO_MIN plus the most a later
+        // write meets there (what it holds, plus the write) never grows again. The gulp holds more
+        // than that: in the input FIFO (a `process` call's input, plus the unconsumed input the
+        // latency keeps, plus soxr's block) and, taken at once, in the output FIFO (a take plus a
+        // block); the variable-rate engine's stages take all their input at once, so they follow.
+        let fifoMinimum = 4096, block = 16_384
+        gulpFrames = max(fifoMinimum + 2 * (maximumFrames + latencyInInput) + block,
+                         Int((Double(fifoMinimum + 2 * takeLimit + block + latency) * Double(inputRate) / Double(outputRate)
+                              / (1 - Self.maximumAdjustment)).rounded(.up)))
+        // The gulp's silence is fed from `scratch`, and its output taken there at once.
+        scratchFrames = max(gulpFrames, max(latency, maximumFrames) * 2 + Int((Double(gulpFrames) * widest).rounded(.up)) + 1)
         scratch = .allocate(capacity: scratchFrames * channels)
         for channel in 0..<channels { outputPlanes[channel] = UnsafeMutableRawPointer(scratch + channel * scratchFrames) }
         warmUp()
@@ -224,7 +244,7 @@ public final class Resampler {
         let end = drainEnd ?? outputTime(after: 0)
         drainEnd = end
         let room = output.count / channelCount
-        let wanted = min(room, end - produced)
+        let wanted = min(room, end - produced, takeLimit)
         guard wanted > 0 else { return 0 }
         // Silence after the last frame pushes the held-back frames out, as soxr's own flush would,
         // without ending the converter.
@@ -235,7 +255,8 @@ public final class Resampler {
     }
 
     /// Forgets every frame given so far, as if newly created (same ratio adjustment). Costs a
-    /// pass of silence through the filter, and soxr may grow its FIFOs in it (allocations).
+    /// pass of silence through the filter, and soxr may grow its FIFOs in it (allocations); the
+    /// calls after it allocate nothing, as after creation.
     public func reset() {
         drainEnd = nil
         guard converter != nil else {
@@ -300,11 +321,18 @@ public final class Resampler {
     private func pull(_ converter: OpaquePointer, _ frames: Int, into base: UnsafeMutablePointer<Float>,
                       stride: Int) throws(AlsaError) -> Int {
         while discard > 0 {
-            let made = try take(converter, min(discard, scratchFrames), into: scratch, stride: scratchFrames)
+            let made = try take(converter, min(discard, takeLimit), into: scratch, stride: scratchFrames)
             discard -= made
             if made == 0 { return 0 }
         }
-        let made = try take(converter, frames, into: base, stride: stride)
+        // At most `takeLimit` a call: soxr's output FIFO was sized for that (`warmUp`).
+        var made = 0
+        while made < frames {
+            let offset = layout == .interleaved ? made * channelCount : made
+            let got = try take(converter, min(frames - made, takeLimit), into: base + offset, stride: stride)
+            if got == 0 { break }
+            made += got
+        }
         produced += made
         return made
     }
@@ -339,26 +367,31 @@ public final class Resampler {
         }
     }
 
-    /// Runs silence through the converter in every chunk size up to `maximumFrames`, so its
-    /// buffers reach their final size now rather than in a render callback, and so any earlier
-    /// signal is gone; then starts the bookkeeping afresh. The silence still in the pipeline
-    /// (exactly `latency` frames, as from a new converter) is discarded by the next `pull`.
-    private func warmUp(growing: Bool = false) {
+    /// Runs silence through the converter, so its buffers reach their final size now rather than
+    /// in a render callback, and so any earlier signal is gone; then starts the bookkeeping afresh.
+    /// The silence still in the pipeline (exactly `latency` frames, as from a new converter) is
+    /// discarded by the next `pull`.
+    private func warmUp() {
         guard let converter else { return }
         whole = 0; phase = 0; fraction = 0; produced = 0; discard = 0
-        // Enough silence to flush the longest filter several times, in a whole number of ratio
-        // periods so that a fixed ratio's filter phase ends where a new converter's starts; when
-        // `growing`, also long enough for soxr's FIFOs to settle at their largest (they grow by
-        // realloc while their read offset is small, which takes many chunks to stop happening).
-        let sizes = [maximumFrames, 1, 61, min(maximumFrames, 1021), max(1, maximumFrames / 2), max(1, maximumFrames / 3),
-                     max(1, maximumFrames * 2 / 3), max(1, maximumFrames / 5), maximumFrames]
-        let flush = 8 * latency * max(1, inputRate / outputRate) + (growing ? 32 : 1) * sizes.reduce(0, +)
+        // The gulp first, fed and taken whole: it sizes soxr's FIFOs beyond what any later call
+        // can need (see `gulpFrames`). Then every chunk size up to `maximumFrames`, and enough
+        // silence to flush the longest filter several times, in a whole number of ratio periods so
+        // that a fixed ratio's filter phase ends where a new converter's starts.
+        let sizes = [gulpFrames, maximumFrames, 1, 61, min(maximumFrames, 1021), max(1, maximumFrames / 2),
+                     max(1, maximumFrames / 3), max(1, maximumFrames * 2 / 3), max(1, maximumFrames / 5), maximumFrames]
+        let flush = 8 * latency * max(1, inputRate / outputRate) + sizes.reduce(0, +)
         let total = (flush + period - 1) / period * period
         var fed = 0, index = 0
         while fed < total {
             let frames = min(sizes[index % sizes.count], total - fed)
             index += 1
-            try? feed(converter, zeros, frames: frames, stride: maximumFrames)
+            if frames > maximumFrames {
+                scratch.update(repeating: 0, count: frames * channelCount)
+                try? feed(converter, scratch, frames: frames, stride: frames)
+            } else {
+                try? feed(converter, zeros, frames: frames, stride: maximumFrames)
+            }
             fed += frames
             var due = outputTime(after: 0) - latency - produced
             while due > 0 {
