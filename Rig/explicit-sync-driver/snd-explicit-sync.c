@@ -113,7 +113,8 @@ static int fixed_rate[ES_SUBSTREAMS_MAX];
 module_param_array(fixed_rate, int, NULL, 0444);
 MODULE_PARM_DESC(fixed_rate, "Rate of each substream, by number (0: any of 8000-48000 Hz).");
 
-#define ES_BUFFER_BYTES_MAX (64 * 1024)
+/* Deep enough for a timer-scheduled stream's 2 s at 48 kHz S16 stereo (375 KiB), as HDA allows. */
+#define ES_BUFFER_BYTES_MAX (512 * 1024)
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 #define FNV_PRIME 0x100000001b3ULL
 
@@ -180,7 +181,7 @@ static const struct snd_pcm_hardware es_hardware = {
 	.channels_max = 2,
 	.buffer_bytes_max = ES_BUFFER_BYTES_MAX,
 	.period_bytes_min = 64,
-	.period_bytes_max = 32768,
+	.period_bytes_max = ES_BUFFER_BYTES_MAX / 2,
 	.periods_min = 2,
 	.periods_max = 1024,
 };
