@@ -92,6 +92,34 @@ extension ExplicitSyncDriverTests {
     }
 }
 
+extension ExplicitSyncDriverTests {
+    @Test("alsa-play --resample plays 44.1 and 96 kHz files on the 48 kHz-only substream: direct, no stale or late frame",
+          arguments: [44_100, 96_000])
+    func playerResamplesOnTheFixedRateSubstream(rate: Int) throws {
+        let format = WAVFormat(encoding: .integer, channelCount: 2, sampleRate: rate, containerBits: 16)
+        let samples = (0..<rate).flatMap { frame -> [Int16] in
+            let value = Int16((0.5 * 32_767 * sin(2 * Double.pi * 1000 * Double(frame) / Double(rate))).rounded())
+            return [value, value]
+        }
+        let path = WAVTests.temporary("es-\(rate)")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try WAVWriter(path: path, format: format)
+        try samples.withUnsafeBytes { try writer.append($0) }
+        try writer.finish()
+        // Substream 2 runs at 48 kHz only (fixed_rate in Rig/kernel-test): without --resample the file is refused.
+        #expect(throws: (any Error).self) { try AlsaPlay.parse(["-D", "hw:\(card),0,2", "-q", path]).run() }
+        try AlsaPlay.parse(["-D", "hw:\(card),0,2", "-q", "--latency", "400", "--resample", "standard", path]).run()
+        let device = RigEnvironment.explicitSyncCounters(card: card, subdevice: 2)
+        // A second of the file is a second at 48 kHz (the driver counts a frame when it next looks).
+        #expect(device["playback_frames"].map { abs(Int($0) - 48_000) <= 64 } == true, "\(device)")
+        #expect(device["playback_stale_frames_total"] == 0 && device["playback_late_frames_total"] == 0, "\(device)")
+        // Xruns are printed, not asserted: in a rig run of 2026-12-07 with the host loaded and a
+        // 100 ms buffer, both rates met one xrun of 214-266 frames where the player without
+        // resampling met none (0 on an idle host). The cause is not found yet.
+        print("alsa-play --resample \(rate) Hz on hw:\(card),0,2: \(device["playback_xruns"] ?? 0) xruns, \(device["playback_underrun_frames"] ?? 0) underrun frames")
+    }
+}
+
 extension DummyIntegrationTests {
     @Test("alsa-info lists every card of the machine, with the explicit-sync one flagged, as text and JSON")
     func infoListsEveryCard() async throws {
