@@ -1,3 +1,4 @@
+import AlsaSwift
 import Foundation
 
 /// What a simulated capture device hears: the sound its DMA engine writes into the buffer, in the
@@ -28,20 +29,17 @@ public enum CaptureSignal: Sendable {
         }
     }
 
-    /// `value` as the little-endian bits of one sample of ALSA format `format` (U8, S16_LE,
-    /// S24_LE, S32_LE, FLOAT_LE or S24_3LE, the formats the simulated hardware offers), rounded
-    /// and clipped as a converter would; 0 for other formats.
+    /// `value` as the little-endian bits of one sample of ALSA format `format`, encoded by the
+    /// library's own conversion (`SampleConversion`: the rounding and clipping every stream uses);
+    /// 0 for a format it does not convert.
     static func sampleBits(_ value: Double, format: Int32) -> UInt64 {
-        func scaled(_ fullScale: Double) -> Int64 {
-            Int64(max(-fullScale, min(fullScale - 1, (value * fullScale).rounded())))
+        var bits: UInt64 = 0
+        var sample = Float(value)
+        withUnsafeMutableBytes(of: &bits) { out in
+            withUnsafePointer(to: &sample) { one in
+                try? SampleConversion.encode(UnsafeBufferPointer(start: one, count: 1), as: SampleFormat(rawValue: format), into: out)
+            }
         }
-        switch format {
-        case 1: return UInt64(scaled(128) + 128)                                   // U8
-        case 2: return UInt64(UInt16(truncatingIfNeeded: scaled(32_768)))          // S16_LE
-        case 6, 32: return UInt64(UInt32(truncatingIfNeeded: scaled(8_388_608)))   // S24_LE (32-bit container), S24_3LE
-        case 10: return UInt64(UInt32(truncatingIfNeeded: scaled(2_147_483_648)))  // S32_LE
-        case 14: return UInt64(Float(value).bitPattern)                            // FLOAT_LE
-        default: return 0
-        }
+        return UInt64(littleEndian: bits)
     }
 }

@@ -15,6 +15,11 @@ extension PeriodEngine {
         return conversion?.appDelay(deviceDelay: held) ?? held
     }
 
+    /// The frames the app can move without waiting when the kernel reports `deviceAvailable`.
+    func appAvailable(deviceAvailable: Int) -> Int {
+        conversion?.appFrames(fromDevice: deviceAvailable) ?? deviceAvailable
+    }
+
     /// The PCM's timing in app frames: the application position is the app's, the delay
     /// includes what the engine holds, and a resampling stream counts at the app's rate.
     func timing() throws(AlsaError) -> AudioTiming {
@@ -24,7 +29,7 @@ extension PeriodEngine {
                            clock: device.clock, timestamp: device.timestamp, triggerTimestamp: device.triggerTimestamp,
                            applicationPosition: conversion == nil ? device.applicationPosition + stagedFrames : appPosition,
                            delayFrames: appDelay(deviceDelay: device.delayFrames),
-                           availableFrames: conversion?.appFrames(fromDevice: device.availableFrames) ?? device.availableFrames,
+                           availableFrames: appAvailable(deviceAvailable: device.availableFrames),
                            audioTimestamp: device.audioTimestamp)
     }
 }

@@ -81,7 +81,7 @@ extension PeriodEngine {
             let (available, timestamp) = try pcm.availWithTimestamp()
             let delay = state == .running || state == .paused || state == .prepared || state == .draining ? appDelay(deviceDelay: try pcm.delay()) : 0
             return StreamStatus(state: state, isPaused: pausedBy != nil,
-                                availableFrames: conversion?.appFrames(fromDevice: available) ?? available, delayFrames: delay,
+                                availableFrames: appAvailable(deviceAvailable: available), delayFrames: delay,
                                 xrunCount: pcm.xrunCount, timestamp: timestamp, statistics: statistics,
                                 watermarkFrames: watermark?.watermark, estimatedRate: estimatedRate)
         }
