@@ -1,7 +1,7 @@
 /// A duplex stream's two clocks, watched once a period from both sides' status: how far apart
 /// they run (the drift, in ppm), how far the round trip has moved from where it started, and what
-/// to do about it (`DriftCompensation`): ask for a frame to be dropped or repeated, or move a
-/// loopback card's rate shift. Allocates nothing once made.
+/// to do about it (`DriftCompensation`): ask for a frame to be dropped or repeated, move a
+/// loopback card's rate shift, or steer the input resampler's ratio. Allocates nothing once made.
 final class DriftTracker {
     /// What the next period does to the signal.
     enum Adjustment: Equatable {
@@ -16,6 +16,10 @@ final class DriftTracker {
     private let rate: Int
     private let periodSeconds: Double
     private let rateShift: RateShiftControl?
+    private let resampling: InputResampling?
+    /// How far the resampler's ratio may move from 1: 5000 ppm, beyond any crystal's error and
+    /// within what a period's read can take (`PeriodEngine.exactRunLimit`).
+    static let ratioBound = 0.005
 
     /// Each side's device position against the monotonic clock, its own (a rate shift's share
     /// taken out): the drift is the ratio of their slopes.
@@ -40,11 +44,12 @@ final class DriftTracker {
     private(set) var repeated = 0
     private(set) var pending = Adjustment.none
 
-    init(compensation: DriftCompensation, rate: Int, periodFrames: Int, rateShift: RateShiftControl?) {
+    init(compensation: DriftCompensation, rate: Int, periodFrames: Int, rateShift: RateShiftControl?, resampling: InputResampling?) {
         self.compensation = compensation
         self.rate = rate
         periodSeconds = Double(periodFrames) / Double(max(rate, 1))
         self.rateShift = rateShift
+        self.resampling = resampling
     }
 
     /// Both sides started again from position 0 (the start, a recovery): the round trip is
@@ -62,8 +67,8 @@ final class DriftTracker {
     /// The stream ends: a loopback card runs at its nominal rate again.
     func close() { rateShift?.restoreNominal() }
 
-    /// One look at both sides, after a period moved.
-    func observe(capture: AudioTiming, playback: AudioTiming) throws(AlsaError) {
+    /// One look at both sides, after a period moved, with `resamplerFrames` held between them.
+    func observe(capture: AudioTiming, playback: AudioTiming, resamplerFrames: Int) throws(AlsaError) {
         let shift = Double(rateShift?.value ?? 100_000) / 100_000
         let captureShare = rateShift?.side == .capture ? shift : 1
         let playbackShare = rateShift?.side == .playback ? shift : 1
@@ -76,7 +81,7 @@ final class DriftTracker {
         captureFit.add(x: capture.timestamp.seconds, y: captureNatural)
         playbackFit.add(x: playback.timestamp.seconds, y: playbackNatural)
 
-        let roundTrip = Double(DuplexTiming(capture: capture, playback: playback).roundTripFrames)
+        let roundTrip = Double(DuplexTiming(capture: capture, playback: playback, resamplerFrames: resamplerFrames).roundTripFrames)
         let now = playback.timestamp
         guard let target else {
             startedAt = startedAt ?? now
@@ -95,6 +100,8 @@ final class DriftTracker {
             pending = error >= 1.5 ? .dropOutput : error <= -1.5 ? .repeatInput : .none
         case .rateShift(let side, _):
             try steerRateShift(side: side, error: error, at: now)
+        case .resampling:
+            try steerResampling(error: error)
         case .oneClock, .none:
             break
         }
@@ -130,6 +137,17 @@ final class DriftTracker {
         try rateShift.set(Int(wanted.rounded()))
     }
 
+    /// Every period: the ratio at which the capture card's frames fill the playback card's time
+    /// (the measured drift), less what brings the round trip back to its start in about two
+    /// seconds. A smaller ratio reads more capture frames per period. The round trip is smoothed
+    /// over a second, so the loop settles without overshooting (damping about 0.7).
+    private func steerResampling(error: Double) throws(AlsaError) {
+        guard let resampling else { return }
+        let follow = ppm.map { 1 / (1 + $0 / 1_000_000) } ?? 1
+        let wanted = follow - error / (2 * Double(rate))
+        try resampling.setRatio(min(max(wanted, 1 - Self.ratioBound), 1 + Self.ratioBound))
+    }
+
     /// The capture clock against the playback clock, in ppm, once both fits span a second.
     var ppm: Double? {
         guard captureFit.span >= 1, playbackFit.span >= 1, let capture = captureFit.slope, let playback = playbackFit.slope,
@@ -139,7 +157,7 @@ final class DriftTracker {
 
     var report: DriftReport {
         DriftReport(compensation: compensation, ppm: ppm, droppedFrames: dropped, repeatedFrames: repeated,
-                    rateShift: rateShift?.value, latencyError: target == nil ? 0 : smoothed - (target ?? 0))
+                    rateShift: rateShift?.value, resamplingRatio: resampling?.ratio, latencyError: target == nil ? 0 : smoothed - (target ?? 0))
     }
 }
 

@@ -21,6 +21,11 @@ public enum DriftCompensation: Sendable, Equatable, CustomStringConvertible {
     /// The "PCM Rate Shift 100000" control of the snd-aloop card on `side` is adjusted so that
     /// its clock follows the other side's, as alsaloop does.
     case rateShift(side: StreamDirection, card: Int)
+    /// The input is resampled from the capture card's clock to the playback card's, at a ratio
+    /// steered every period from the measured drift and the round trip, as PipeWire resamples a
+    /// follower: no frame is dropped or repeated. Needs `DuplexSamples.float`. The resampler's
+    /// filter adds its latency (a few dozen frames at `quality`) to the round trip.
+    case resampling(quality: ResamplingQuality)
     /// A frame of output is dropped, or a frame of input repeated, where the signal is quietest.
     case frameAdjustment
     /// Not compensated (`DuplexOptions.compensation` said so): the round trip drifts.
@@ -28,8 +33,13 @@ public enum DriftCompensation: Sendable, Equatable, CustomStringConvertible {
 
     /// Which method a duplex stream may use.
     public enum Choice: Sendable, Equatable {
-        /// A loopback card's rate shift where one side is on snd-aloop, else frame adjustment.
+        /// A loopback card's rate shift where one side is on snd-aloop; else resampling the input
+        /// (`standard` quality) with `Float` samples, frame adjustment with raw ones, which must
+        /// reach the device untouched.
         case automatic
+        /// Resampling the input at `quality`, even where a rate shift is available. Refused with
+        /// `DuplexSamples.raw`.
+        case resampling(quality: ResamplingQuality = .standard)
         /// Frame adjustment, even where a rate shift is available.
         case frameAdjustment
         /// Measure the drift, compensate nothing.
@@ -40,6 +50,7 @@ public enum DriftCompensation: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .oneClock: "one clock (both sides on one card)"
         case .rateShift(let side, let card): "rate shift of the loopback card \(card) on the \(side) side"
+        case .resampling(let quality): "resampling the input to the playback clock (\(quality.name) quality)"
         case .frameAdjustment: "dropping or repeating a frame where the signal is quietest"
         case .none: "not compensated"
         }
@@ -99,8 +110,8 @@ public struct DuplexConfiguration: Sendable, Equatable, CustomStringConvertible 
     /// Frames per period, on both sides: what each callback gets and gives.
     public var periodSize: Int { capture.periodSize }
     /// The output queued ahead of the input at every start: two periods of silence, as alsa-lib's
-    /// test/latency.c queues them; three where two clocks run free of each other (frame adjustment,
-    /// or none) and the playback buffer holds three, because the two cards' period interrupts
+    /// test/latency.c queues them; three where two clocks run free of each other (resampling, frame
+    /// adjustment, or none) and the playback buffer holds three, because the two cards' period interrupts
     /// slide past each other and, at the crossing, a queue of two periods runs dry before the
     /// period that refills it is there. The round trip is this plus what the drivers declare
     /// beyond their buffers (`DuplexTiming` measures it).

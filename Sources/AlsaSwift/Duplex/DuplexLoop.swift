@@ -14,8 +14,9 @@
 /// rule, counted on the side that ran out, and both sides are brought back by the start
 /// procedure, with the same two periods queued: the round trip is what it was before.
 ///
-/// On two clocks (two cards), a `DriftTracker` watches both once a period and compensates: a
-/// frame dropped from the output or repeated in the input, or a loopback card's rate shift.
+/// On two clocks (two cards), a `DriftTracker` watches both once a period and compensates: the
+/// input resampled to the playback clock (`InputResampling`), a frame dropped from the output or
+/// repeated in the input, or a loopback card's rate shift.
 ///
 /// One owner at a time, like its engines. Everything is allocated here; a period allocates nothing.
 final class DuplexLoop {
@@ -27,6 +28,8 @@ final class DuplexLoop {
     private let wait: PeriodWait
     private let buffers: DuplexBuffers
     private let drift: DriftTracker?
+    /// The input's resampler, when it compensates drift.
+    private let resampling: InputResampling?
     private(set) var xruns = DuplexXruns()
     /// Started since the last prepare (the first period starts it).
     private(set) var running = false
@@ -64,6 +67,7 @@ final class DuplexLoop {
         let compensation: DriftCompensation
         var rateShift: RateShiftControl?
         let captureCard = capture.configuration.syncReport.hardware?.card
+        let floats = options.samples != .raw
         if captureCard != nil && captureCard == playback.configuration.syncReport.hardware?.card {
             compensation = .oneClock
         } else {
@@ -72,16 +76,32 @@ final class DuplexLoop {
                 compensation = .none
             case .frameAdjustment:
                 compensation = .frameAdjustment
+            case .resampling(let quality):
+                guard floats else {
+                    throw AlsaError(.configure, .invalidArgument,
+                                    context: "resampling the input needs Float samples: raw frames reach the device untouched; "
+                                        + "ask for DuplexSamples.float or for frame adjustment")
+                }
+                compensation = .resampling(quality: quality)
             case .automatic:
                 rateShift = RateShiftControl(for: capture.pcm) ?? RateShiftControl(for: playback.pcm)
-                compensation = rateShift.map { .rateShift(side: $0.side, card: $0.card) } ?? .frameAdjustment
+                compensation = rateShift.map { .rateShift(side: $0.side, card: $0.card) }
+                    ?? (floats ? .resampling(quality: .standard) : .frameAdjustment)
             }
         }
+        if case .resampling(let quality) = compensation {
+            resampling = try InputResampling(rate: capture.configuration.sampleRate, channelCount: capture.channelCount,
+                                             periodFrames: periodFrames, readLimit: capture.exactRunLimit,
+                                             format: capture.configuration.format, quality: quality)
+        } else {
+            resampling = nil
+        }
         drift = compensation == .oneClock ? nil
-            : DriftTracker(compensation: compensation, rate: capture.configuration.sampleRate, periodFrames: periodFrames, rateShift: rateShift)
+            : DriftTracker(compensation: compensation, rate: capture.configuration.sampleRate, periodFrames: periodFrames,
+                           rateShift: rateShift, resampling: resampling)
         buffers = DuplexBuffers(samples: options.samples, frames: periodFrames, channels: capture.channelCount,
                                 format: capture.configuration.format, frameBytes: capture.frameBytes)
-        let freeClocks = compensation == .frameAdjustment || compensation == .none
+        let freeClocks = compensation != .oneClock && rateShift == nil
         let queued = (freeClocks && playback.bufferFrames >= 3 * periodFrames ? 3 : 2) * periodFrames
         configuration = DuplexConfiguration(capture: capture.configuration, playback: playback.configuration, start: start,
                                             compensation: compensation, samples: options.samples, queuedFrames: queued)
@@ -104,6 +124,7 @@ final class DuplexLoop {
             try playback.start()
         }
         running = true
+        resampling?.restart()
         drift?.restart()
     }
 
@@ -148,17 +169,32 @@ final class DuplexLoop {
         if let starving { return try starve(starving) }
         do {
             let adjustment = drift?.pending ?? .none
-            let wanted = adjustment == .repeatInput ? periodFrames - 1 : periodFrames
-            let inputTime = capture.time(ofFrame: capture.position)
             let buffers = self.buffers
-            let captured = try capture.transfer(exactly: wanted) { (bytes, frames, offset) throws(AlsaError) in
-                try buffers.takeInput(bytes, frames, at: offset)
-            }
-            guard captured > 0 else { return }
-            buffers.silenceInput(from: captured)
-            if adjustment == .repeatInput && captured == wanted {
-                buffers.repeatInputFrame(try buffers.quietestInputFrame(below: captured))
-                drift?.applied(.repeatInput)
+            let inputTime: MonotonicInstant
+            if let resampling {
+                let wanted = resampling.framesToRead
+                if wanted > 0 {
+                    let captured = try capture.transfer(exactly: wanted) { (bytes, frames, offset) throws(AlsaError) in
+                        try resampling.take(bytes, frames, at: offset)
+                    }
+                    guard captured > 0 else { return }
+                    resampling.read(captured)
+                }
+                try buffers.resampleInput(resampling)
+                // The period's first frame was captured a period and what the resampler holds ago.
+                inputTime = capture.time(ofFrame: capture.position - periodFrames - resampling.heldFrames)
+            } else {
+                let wanted = adjustment == .repeatInput ? periodFrames - 1 : periodFrames
+                inputTime = capture.time(ofFrame: capture.position)
+                let captured = try capture.transfer(exactly: wanted) { (bytes, frames, offset) throws(AlsaError) in
+                    try buffers.takeInput(bytes, frames, at: offset)
+                }
+                guard captured > 0 else { return }
+                buffers.silenceInput(from: captured)
+                if adjustment == .repeatInput && captured == wanted {
+                    buffers.repeatInputFrame(try buffers.quietestInputFrame(below: captured))
+                    drift?.applied(.repeatInput)
+                }
             }
             body(buffers.period(position: periods * periodFrames, rate: configuration.sampleRate, inputTime: inputTime,
                                 outputTime: playback.time(ofFrame: playback.position)))
@@ -170,7 +206,10 @@ final class DuplexLoop {
                 try buffers.giveOutput(bytes, frames, at: offset, skipping: skipped)
             }
             if skipped != nil && queued == out { drift?.applied(.dropOutput) }
-            if let drift { try drift.observe(capture: try capture.pcm.timing(), playback: try playback.pcm.timing()) }
+            if let drift {
+                try drift.observe(capture: try capture.pcm.timing(), playback: try playback.pcm.timing(),
+                                  resamplerFrames: resampling?.heldFrames ?? 0)
+            }
         } catch {
             try recover(error, metOn: side)
         }
@@ -233,9 +272,13 @@ final class DuplexLoop {
 
     /// Both sides' timing and the round trip, from one status call each.
     func timing() throws(AlsaError) -> DuplexTiming {
-        DuplexTiming(capture: try capture.pcm.timing(), playback: try playback.pcm.timing())
+        DuplexTiming(capture: try capture.pcm.timing(), playback: try playback.pcm.timing(), resamplerFrames: resampling?.heldFrames ?? 0)
     }
 
     /// What the drift tracker measured; nil on one clock.
     var driftReport: DriftReport? { drift?.report }
+
+    /// Periods whose resampled input came short and ended in silence (none, unless the capture
+    /// card delivered less than its poll announced for longer than the reserve covers).
+    var shortInputPeriods: Int { resampling?.shortPeriods ?? 0 }
 }

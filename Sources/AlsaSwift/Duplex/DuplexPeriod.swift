@@ -118,6 +118,12 @@ final class DuplexBuffers {
         }
     }
 
+    /// Makes the input period from the capture frames `resampling` holds (`Float` samples only).
+    func resampleInput(_ resampling: InputResampling) throws(AlsaError) {
+        guard let input else { throw AlsaError(.resampling, .invalidArgument, context: "resampling the input needs Float samples") }
+        try resampling.produce(into: input.floats, layout: input.layout)
+    }
+
     /// Fills input frames `from..<frames` with silence (a run that came short).
     func silenceInput(from first: Int) {
         guard first < frames else { return }

@@ -16,8 +16,9 @@
 /// sides are linked where the kernel lets them (`DuplexConfiguration.start` says whether), so that
 /// one start starts both. An xrun on either side restarts both with the same silence queued,
 /// and is counted on the side that ran out (`xruns`). On two cards the stream measures their
-/// drift and holds the round trip (`drift`); where their clocks run free (no loopback rate shift)
-/// it queues a third period (`DuplexConfiguration.queuedFrames`). For a callback on a real-time thread use
+/// drift and holds the round trip (`drift`): by a loopback card's rate shift, by resampling the
+/// input (`Float` samples), or by dropping or repeating a frame (raw samples); where their clocks
+/// run free (no loopback rate shift) it queues a third period (`DuplexConfiguration.queuedFrames`). For a callback on a real-time thread use
 /// `DuplexThread`. Not `Sendable`: one task or thread uses a stream at a time.
 public final class DuplexStream {
     let loop: DuplexLoop

@@ -5,24 +5,29 @@
 /// not yet heard plus the input captured and not yet read, taken at one instant (the capture
 /// side's delay carried to the playback side's timestamp at the nominal rate). On one clock it
 /// stays at the queued two periods plus the latency the drivers declare beyond their buffers;
-/// started back to back, it also holds the gap between the two starts.
+/// started back to back, it also holds the gap between the two starts; with the input resampled
+/// (`DriftCompensation.resampling`), what the resampler holds between the two.
 public struct DuplexTiming: Sendable, Equatable, CustomStringConvertible {
     /// The input side.
     public var capture: AudioTiming
     /// The output side.
     public var playback: AudioTiming
+    /// Frames a drift-compensating resampler holds between input and output (its staged input
+    /// and its filter's latency); 0 without one.
+    public var resamplerFrames: Int
     /// The round trip in frames.
     public var roundTripFrames: Int
     /// Frames per second.
     public var sampleRate: Int
 
-    /// Sums both sides' delays at the playback side's timestamp.
-    public init(capture: AudioTiming, playback: AudioTiming) {
+    /// Sums both sides' delays at the playback side's timestamp, and `resamplerFrames` held between them.
+    public init(capture: AudioTiming, playback: AudioTiming, resamplerFrames: Int = 0) {
         self.capture = capture
         self.playback = playback
+        self.resamplerFrames = resamplerFrames
         sampleRate = playback.sampleRate
         let captureDelay = capture.delayFrames + AudioTiming.frames(in: playback.timestamp - capture.timestamp, sampleRate: capture.sampleRate)
-        roundTripFrames = playback.delayFrames + captureDelay
+        roundTripFrames = playback.delayFrames + captureDelay + resamplerFrames
     }
 
     /// The round trip in time.
@@ -30,6 +35,7 @@ public struct DuplexTiming: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         "round trip \(roundTripFrames) frames (\(roundTrip)): playback delay \(playback.delayFrames), capture delay \(capture.delayFrames)"
+            + (resamplerFrames == 0 ? "" : ", resampler \(resamplerFrames)")
     }
 }
 
@@ -47,6 +53,9 @@ public struct DriftReport: Sendable, Equatable, CustomStringConvertible {
     public var repeatedFrames: Int
     /// The loopback card's "PCM Rate Shift 100000" in force (100000 is nominal), when it is used.
     public var rateShift: Int?
+    /// Output frames per capture frame of the input's resampler (1 is nominal; below 1 when the
+    /// capture card runs fast), when it is used.
+    public var resamplingRatio: Double?
     /// The round trip now (smoothed) less the round trip at the start, in frames.
     public var latencyError: Double
 
@@ -55,6 +64,7 @@ public struct DriftReport: Sendable, Equatable, CustomStringConvertible {
         if let ppm { text += ", drift \(ppm.formatted(decimals: 1)) ppm" }
         if droppedFrames + repeatedFrames > 0 { text += ", \(droppedFrames) frames dropped, \(repeatedFrames) repeated" }
         if let rateShift { text += ", rate shift \(rateShift)" }
+        if let resamplingRatio { text += ", resampling ratio \(resamplingRatio.formatted(decimals: 6))" }
         return text + ", round trip \(latencyError.formatted(decimals: 1)) frames from its start"
     }
 }

@@ -36,6 +36,10 @@ final class PeriodEngine {
     let channelCount: Int
     let frameBytes: Int
     let periodFrames: Int
+    /// The most an exact run (`transfer(exactly:)`) moves: a period, and a 64th more (at least two
+    /// frames) for a duplex stream whose input is resampled to the other card's clock: it reads a
+    /// frame or two beyond a period when the capture card runs fast, or catches up after a short read.
+    let exactRunLimit: Int
     let bufferFrames: Int
     /// Frames a render callback gets per call: a period, or a timer schedule's block.
     let blockFrames: Int
@@ -118,6 +122,7 @@ final class PeriodEngine {
         channelCount = setup.channelCount
         frameBytes = setup.frameBytes
         periodFrames = setup.periodSize
+        exactRunLimit = setup.periodSize + max(2, setup.periodSize / 64)
         bufferFrames = setup.bufferSize
         isMmap = setup.access.isMmap
         if let quality = configuration.resampling {
@@ -135,8 +140,8 @@ final class PeriodEngine {
         chunkFrames = configuration.timer.map { min($0.fillTarget, setup.bufferSize) } ?? setup.periodSize
         blockFrames = configuration.timer?.blockFrames ?? setup.periodSize
         clock = PositionClock(sampleRate: setup.sampleRate)
-        // A chunk, or a period for an exact run (`transfer(exactly:)`), whichever is larger.
-        scratch = .allocate(byteCount: isMmap ? 0 : max(chunkFrames, periodFrames) * frameBytes, alignment: 16)
+        // A chunk, or the longest exact run (`transfer(exactly:)`), whichever is larger.
+        scratch = .allocate(byteCount: isMmap ? 0 : max(chunkFrames, exactRunLimit) * frameBytes, alignment: 16)
         wait = PeriodWait(engines: 1, descriptorCapacity: pcm.pollDescriptorCount)
         startThreshold = pcm.softwareParameters?.startThreshold ?? bufferFrames
         xrunsSeen = pcm.xrunCount - pcm.suspendCount
@@ -307,10 +312,11 @@ final class PeriodEngine {
         return queued
     }
 
-    /// Moves up to `frames` frames (at most a period) now, without waiting, in as many pieces as
-    /// the ring buffer's wrap makes: a duplex stream hands its callback exactly one period of
-    /// input and takes exactly one period of output (one frame less where it drops or repeats
-    /// one), wherever the period lies in the ring. `convert(bytes, frames, offset)` sees each
+    /// Moves up to `frames` frames (at most `exactRunLimit`) now, without waiting, in as many
+    /// pieces as the ring buffer's wrap makes: a duplex stream hands its callback exactly one
+    /// period of input and takes exactly one period of output (one frame less where it drops or
+    /// repeats one; a few frames more or less of input where it resamples it), wherever the
+    /// period lies in the ring. `convert(bytes, frames, offset)` sees each
     /// piece once, `offset` frames into the run. After a wait for a period, the device has them
     /// all: fewer move only when it has less (a plugin whose poll said ready too early). Returns
     /// the frames moved. An xrun or a suspend is thrown, not recovered: the caller brings back
@@ -322,7 +328,7 @@ final class PeriodEngine {
 
     private func transfer(upTo frames: Int, converting: Bool,
                           _ convert: (UnsafeMutableRawBufferPointer, Int, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
-        precondition(frames <= periodFrames, "an exact run is at most a period")
+        precondition(frames <= exactRunLimit, "an exact run is at most a period and a 64th")
         var moved = 0
         if isMmap {
             // A second piece only where the first ends at the ring's end.
