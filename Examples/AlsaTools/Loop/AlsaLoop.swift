@@ -16,9 +16,11 @@ package struct AlsaLoop: ParsableCommand {
         Both devices run one rate, channel count, period and format: a period is half the round trip asked \
         for (-t), and two periods of silence are queued before the start, as alsa-lib's test/latency.c does. \
         The two devices are linked where the kernel lets them (one start for both), else started back to back. \
-        On two cards the drift between their clocks is measured and compensated: through snd-aloop's \
-        "PCM Rate Shift 100000" control where one side is a loopback card, else by dropping or repeating one \
-        frame where the signal is quietest. The round trip (and its range over the run), the xruns of each side and the drift go to standard \
+        On two cards the drift between their clocks is measured and compensated (-S): through snd-aloop's \
+        "PCM Rate Shift 100000" control where one side is a loopback card, else by resampling the input to the \
+        playback card's clock; -S frames drops or repeats one frame where the signal is quietest instead. \
+        Samples pass through as they are, except while resampling (-S auto or resample), when they pass through \
+        Float, which is exact for formats of up to 24 bits. The round trip (and its range over the run), the xruns of each side and the drift go to standard \
         error; Ctrl-C stops it (status 130). -C sim -P sim loops the simulated machine's card.
         """)
 
@@ -49,6 +51,10 @@ package struct AlsaLoop: ParsableCommand {
     @Option(help: "auto (hw: names on AlsaSwift's direct kernel transport, others on alsa-lib), alsa-lib or direct.")
     package var transport: DeviceOptions.TransportName = .auto
 
+    @Option(name: [.customShort("S"), .long],
+            help: "How two cards' clocks are held, as alsaloop's -S: auto (a loopback card's rate shift, else resampling), resample, frames (one dropped or repeated where quietest), or off.")
+    package var sync: SyncName = .auto
+
     @Flag(help: "Move samples through the mmapped buffers (begin/commit) instead of read/write calls.")
     package var mmap = false
 
@@ -76,6 +82,26 @@ package struct AlsaLoop: ParsableCommand {
         _ = try frameLimit()
     }
 
+    /// `-S`: alsaloop's sync modes, in words.
+    package enum SyncName: String, ExpressibleByArgument, Sendable, CaseIterable {
+        case auto
+        case resample
+        case frames
+        case off
+
+        var choice: DriftCompensation.Choice {
+            switch self {
+            case .auto: .automatic
+            case .resample: .resampling()
+            case .frames: .frameAdjustment
+            case .off: .off
+            }
+        }
+
+        /// Resampling needs Float samples; the others pass the devices' frames untouched.
+        var samples: DuplexSamples { self == .auto || self == .resample ? .float(.interleaved) : .raw }
+    }
+
     /// `--duration` in frames, nil when running until Ctrl-C.
     func frameLimit() throws -> Int? {
         try duration.map { seconds throws(ValidationError) in try ToolLimits.durationFrames(seconds, sampleRate: sampleRate) }
@@ -96,8 +122,14 @@ package struct AlsaLoop: ParsableCommand {
 
     private func loop() throws {
         let limit = try frameLimit()
-        let options = DuplexOptions(samples: .raw)
-        let pass: DuplexThread.Callback = { period in period.rawOutput.copyMemory(from: period.rawInput) }
+        let options = DuplexOptions(samples: sync.samples, compensation: sync.choice)
+        let pass: DuplexThread.Callback = { period in
+            if period.samples == .raw {
+                period.rawOutput.copyMemory(from: period.rawInput)
+            } else {
+                _ = period.output.update(fromContentsOf: period.input)
+            }
+        }
         let thread: DuplexThread
         if let captureName = SimulatedMachine.hardwareName(for: capture), let playbackName = SimulatedMachine.hardwareName(for: playback) {
             thread = try DuplexThread(capture: captureName, playback: playbackName, request: request, options: options,

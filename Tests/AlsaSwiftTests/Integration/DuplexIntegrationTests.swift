@@ -148,4 +148,34 @@ struct DuplexIntegrationTests {
             }
         }
     }
+
+    /// Two clocks on the real kernel: capture from an snd-aloop cable (moved by the jiffy timer)
+    /// and playback on snd-dummy (an hrtimer), the input resampled to the playback clock (asked
+    /// for: the automatic choice would take the cable's rate shift). The drift is measured, nothing
+    /// is dropped or repeated, every period is resampled whole, and the round trip stays within
+    /// two of snd-aloop's 192-frame steps of where it started.
+    @Test("two cards: the input resampled to the playback clock holds the round trip")
+    func resampledAcrossCards() async throws {
+        let card = try #require(RigEnvironment.loopback)
+        let dummy = try #require(RigEnvironment.dummy)
+        try await onOwnThread {
+            let period = 1152
+            let duplex = try DuplexStream(capture: "hw:\(card),1,0", playback: "hw:\(dummy),0", request: Self.request(period: period),
+                                          options: DuplexOptions(compensation: .resampling()), transport: .direct)
+            #expect(duplex.configuration.compensation == .resampling(quality: .standard))
+            var errors: [Double] = []
+            for _ in 0..<20 {
+                try duplex.processBlocking(periods: Self.rate / period) { block in block.output.update(repeating: 0) }
+                errors.append(duplex.drift?.latencyError ?? .nan)
+            }
+            let drift = try #require(duplex.drift)
+            print("duplex two clocks, resampled: \(drift); \(duplex.xruns); \(try duplex.timing()); "
+                  + "round trip from its start, once a second: \(errors.map { $0.formatted(decimals: 1) })")
+            let ppm = try #require(drift.ppm)
+            #expect(abs(ppm) < 1000, "\(drift)")
+            #expect(drift.droppedFrames + drift.repeatedFrames == 0)
+            #expect(duplex.loop.shortInputPeriods == 0)
+            #expect(abs(drift.latencyError) <= 2 * 192, "\(drift)")
+        }
+    }
 }

@@ -13,6 +13,7 @@ struct LoopToolTests {
         (["-C", "sim", "-P", "sim", "-r", "0"], "--rate 0 is out of range"),
         (["-C", "sim", "-P", "sim", "--transport", "alsa-lib"], "no alsa-lib transport"),
         (["-C", "sim"], "Missing expected argument"),
+        (["-C", "sim", "-P", "sim", "-S", "5"], "-S"),
     ])
     func refusals(arguments: [String], reason: String) {
         do {
@@ -41,6 +42,19 @@ struct LoopToolTests {
         // One clock, no xrun: the round trip never moved over the run.
         #expect(result.errors.contains("range 4800 to 4800 frames over the run"), "\(result.errors)")
         #expect(result.output.isEmpty, "nothing on standard output")
+    }
+
+    /// The simulated machine's two cards, two clocks: -S picks how they are held, and the report says which.
+    @Test("across two cards -S auto resamples the input, -S frames drops or repeats frames", arguments: [
+        ("auto", "drift: resampling the input to the playback clock"),
+        ("resample", "drift: resampling the input to the playback clock"),
+        ("frames", "drift: dropping or repeating a frame"),
+        ("off", "drift: not compensated"),
+    ])
+    func syncModes(mode: String, report: String) async throws {
+        let result = try await ToolShell.run(#""$alsa_loop" -C sim:hw:0,0 -P sim:hw:1,0 -t 100000 -d 0.5 -S \#(mode)"#)
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.errors.contains(report), "\(result.errors)")
     }
 
     @Test("Ctrl-C stops it cleanly with status 130")
