@@ -46,7 +46,7 @@ public struct AudioDevices: Sendable {
                                      options: PCMOpenOptions(nonBlocking: true), kernel: kernel)
             defer { try? pcm.close() }
             if let address = pcm.syncReport.hardware {
-                route = .hardware(address, card: cardIdentity(address.card))
+                route = .hardware(address, card: CardScan(kernel: kernel).card(address.card))
             } else {
                 route = .plugin(card: pcm.libraryCard)
             }
@@ -64,17 +64,11 @@ public struct AudioDevices: Sendable {
             let pcm = try KernelPCM(card: 0, device: 0, direction: direction, options: PCMOpenOptions(nonBlocking: true), kernel: kernel)
             defer { try? pcm.close() }
             let address = pcm.syncReport.hardware ?? HardwareAddress(card: 0, device: 0, subdevice: Int(pcm.deviceInfo.subdevice))
-            route = .hardware(address, card: cardIdentity(address.card))
+            route = .hardware(address, card: CardScan(kernel: kernel).card(address.card))
         } catch {
             route = .unavailable(error)
         }
         return DefaultDevice(direction: direction, name: name, configuredType: nil, route: route)
-    }
-
-    /// The card's identity only: its MIDI devices are not read.
-    private func cardIdentity(_ index: Int) -> SoundCard? {
-        guard let control = try? ControlFile(card: index, kernel: kernel) else { return nil }
-        return try? control.cardInfo()
     }
 
     // MARK: listing
@@ -168,7 +162,7 @@ public struct AudioDevices: Sendable {
     /// Every card's raw MIDI devices (`hw:<card>,<device>`, what `RawMIDI` opens), from the same
     /// control devices the PCM listing reads. Sequencer ports are listed by `Sequencer.clients()`.
     public func midiDevices() -> [RawMIDIDeviceEntry] {
-        CardScan(kernel: kernel).scan().cards.flatMap(\.midiDevices)
+        CardScan(kernel: kernel).midiDevices()
     }
 
     // MARK: capabilities

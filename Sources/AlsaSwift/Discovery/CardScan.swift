@@ -24,6 +24,22 @@ struct CardScan: Sendable {
         return cards
     }
 
+    /// Card `index`'s identity only (no device is read); nil when it is absent or will not describe itself.
+    func card(_ index: Int) -> SoundCard? {
+        guard let control = try? ControlFile(card: index, kernel: kernel) else { return nil }
+        return try? control.cardInfo()
+    }
+
+    /// Every card's raw MIDI devices, reading nothing else of the cards (no PCM_INFO).
+    func midiDevices() -> [RawMIDIDeviceEntry] {
+        var entries: [RawMIDIDeviceEntry] = []
+        for index in cardRange {
+            guard let control = try? ControlFile(card: index, kernel: kernel) else { continue }
+            entries += midiDevices(of: control, card: index)
+        }
+        return entries
+    }
+
     /// The index of the card whose id is `id` (as in `hw:CARD=<id>`).
     func cardIndex(id: String) throws(AlsaError) -> Int {
         guard let card = try cards().first(where: { $0.id == id }) else {

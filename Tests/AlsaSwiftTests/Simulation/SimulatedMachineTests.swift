@@ -24,6 +24,15 @@ import Testing
         #expect(AudioDevices(kernel: SimulatedKernel(machine: .explicitSyncAndCoherent)).midiDevices().isEmpty)
     }
 
+    /// Listing MIDI devices reads the cards' MIDI answers only: no PCM is asked about.
+    @Test func listingMIDIDevicesAsksNothingOfThePCMs() {
+        let kernel = SimulatedKernel(machine: .explicitSyncAndCoherentWithMIDI)
+        #expect(AudioDevices(kernel: kernel).midiDevices().count == 1)
+        let asked = Set(kernel.trace.filter { $0.call == .ioctl }.compactMap(\.requestName))
+        #expect(asked.contains("CTL_RAWMIDI_INFO"), "\(asked)")
+        #expect(!asked.contains { $0.hasPrefix("CTL_PCM") }, "\(asked)")
+    }
+
     @Test func cardsWithoutAnIdentityGetDistinctIds() {
         let kernel = SimulatedKernel(card: 0, hardware: .dummy)
         kernel.addDevice(card: 1, device: 0, hardware: .explicitSync)
