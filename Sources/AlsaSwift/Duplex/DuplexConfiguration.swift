@@ -23,8 +23,9 @@ public enum DriftCompensation: Sendable, Equatable, CustomStringConvertible {
     case rateShift(side: StreamDirection, card: Int)
     /// The input is resampled from the capture card's clock to the playback card's, at a ratio
     /// steered every period from the measured drift and the round trip, as PipeWire resamples a
-    /// follower: no frame is dropped or repeated. Needs `DuplexSamples.float`. The resampler's
-    /// filter adds its latency (a few dozen frames at `quality`) to the round trip.
+    /// follower: no frame is dropped or repeated. Needs `DuplexSamples.float`. soxr's
+    /// variable-rate filter adds its latency to the round trip: 268 frames at 48 kHz, whatever
+    /// the `quality` (`DuplexTiming.resamplerFrames`).
     case resampling(quality: ResamplingQuality)
     /// A frame of output is dropped, or a frame of input repeated, where the signal is quietest.
     case frameAdjustment
