@@ -77,15 +77,19 @@ public struct TimerSchedule: Sendable, Equatable, CustomStringConvertible {
 /// it shrinks by 5 ms, between 4 ms (or its start, if lower) and three quarters of the fill target.
 ///
 /// Playback keeps the fill between the watermark and the target: it sleeps until the device has
-/// played down to the watermark, then tops the buffer up to the target in one go. Capture lets
+/// played down to the watermark, then tops the buffer up to the target in one wakeup. Capture lets
 /// the device fill to the target less the watermark, then reads everything. Either way a wakeup
 /// moves target - watermark frames, and once a move has begun it goes on until done, across the
 /// app's calls: a device that moves while the stream works never makes it chase a few frames.
+/// The move is committed in pieces of at most `pieceFrames`, so that the device gets its first
+/// frames while the margin it woke with lasts, however deep the buffer.
 struct TimerWatermark {
     let direction: StreamDirection
     let fillTarget: Int
     let rate: Int
     private(set) var watermark: Int
+    /// The watermark the stream started with.
+    let initial: Int
     let minimum: Int
     let maximum: Int
     /// Frames to move before the stream may sleep again (decided at the last wakeup).
@@ -106,6 +110,7 @@ struct TimerWatermark {
         fillTarget = schedule.fillTarget
         self.rate = rate
         watermark = schedule.initialWatermark
+        initial = schedule.initialWatermark
         minimum = min(AudioTiming.frames(in: .milliseconds(4), sampleRate: rate), schedule.initialWatermark)
         maximum = max(schedule.fillTarget * 3 / 4, schedule.initialWatermark)
     }
@@ -138,6 +143,14 @@ struct TimerWatermark {
             return .sleep(untilFrame: position + wake)
         }
     }
+
+    /// The most frames converted before their commit in one piece of a move. The stream wakes with
+    /// a watermark's margin (playback: queued; capture: room left), so a piece of at most the
+    /// watermark lands before the device has used the margin up whenever conversion runs faster
+    /// than real time, which any stream needs. One piece of the whole move (2 s less 20 ms, with a
+    /// 2 s buffer) would have to be converted within those 20 ms. Never more than the initial
+    /// watermark: one grown after xruns is there to cover late wakeups, not larger pieces.
+    var pieceFrames: Int { min(watermark, initial) }
 
     /// `frames` were moved: less to move now, and more audio since the last change.
     mutating func moved(_ frames: Int) {
