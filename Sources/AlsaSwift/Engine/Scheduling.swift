@@ -38,7 +38,9 @@ public struct TimerSchedule: Sendable, Equatable, CustomStringConvertible {
     /// queued, capture when this little room is left before the target. It grows after an xrun
     /// and shrinks again after 20 s without one (`StreamStatus.watermarkFrames` has it now).
     public var initialWatermark: Int
-    /// Frames a render callback gets per call (`RenderContext.frameCount`).
+    /// Frames a render callback gets per call (`RenderContext.frameCount`): at most the initial
+    /// watermark, so that a callback run for a refill's first piece renders no more audio than
+    /// the device still has queued.
     public var blockFrames: Int
     /// false: the device was told not to interrupt at period boundaries (NO_PERIOD_WAKEUP): only
     /// the stream's timer wakes it. true: the device cannot turn its interrupts off, so the stream
@@ -67,7 +69,7 @@ public struct TimerSchedule: Sendable, Equatable, CustomStringConvertible {
         // A target beyond the buffer is the buffer; below two frames it could not be kept.
         let target = latency.map { Int(min(max(StreamNegotiation.frames(in: $0, sampleRate: setup.sampleRate), 2), Int64(max(buffer, 2)))) } ?? buffer
         let watermark = TimerWatermark.initial(fillTarget: target, sampleRate: setup.sampleRate)
-        return TimerSchedule(fillTarget: target, initialWatermark: watermark, blockFrames: min(setup.periodSize, max(target / 4, 1)),
+        return TimerSchedule(fillTarget: target, initialWatermark: watermark, blockFrames: min(setup.periodSize, max(target / 4, 1), watermark),
                              periodWakeups: setup.periodWakeups, periodFrames: setup.periodSize)
     }
 }

@@ -372,12 +372,16 @@ struct TimerSchedulingTests {
         }
     }
 
+    /// Blocks of at most the watermark, so that a refill's first piece waits for no more rendered
+    /// audio than the device still has queued: between two commits, one block at most. 600 blocks
+    /// are 12 s of audio, six refills of the 2 s buffer.
     @Test("a render thread gets blocks on a timer, with no period interrupt", arguments: [AccessType.mmapInterleaved, .readWriteInterleaved])
     func renderThread(access: AccessType) async throws {
-        let kernel = Self.kernel(access.isMmap ? .mmapExplicitSync : .readWriteExplicitSync)
-        let blocks = Mutex<[(frames: Int, position: Int)]>([])
+        let path: Path = access.isMmap ? .mmapExplicitSync : .readWriteExplicitSync
+        let kernel = Self.kernel(path)
+        let blocks = Mutex<[(frames: Int, position: Int, traceIndex: Int)]>([])
         let enough = Signal()
-        var request = Self.request(access.isMmap ? .mmapExplicitSync : .readWriteExplicitSync)
+        var request = Self.request(path)
         request.formats = [.floatLE]  // the device's bytes are then the callback's floats, for the checksum
         let thread = try RenderThread(device: "hw:0,0", request: request, kernel: kernel) { context in
             for frame in 0..<context.frameCount {
@@ -385,7 +389,8 @@ struct TimerSchedulingTests {
                     context.samples[frame * 2 + channel] = RenderThreadTests.value((context.framePosition + frame) * 2 + channel)
                 }
             }
-            if blocks.withLock({ $0.append((context.frameCount, context.framePosition)); return $0.count }) == 40 {
+            let traceIndex = kernel.trace.count
+            if blocks.withLock({ $0.append((context.frameCount, context.framePosition, traceIndex)); return $0.count }) == 600 {
                 // Virtual time stops here: the thread sleeps on until stopped, however late that is
                 // (left running, the watermark would shrink every 20 s of audio until an xrun).
                 kernel.stall(true)
@@ -400,6 +405,7 @@ struct TimerSchedulingTests {
                 "\(thread.xrunCount) xruns after \(seen.count) blocks, \(kernel.playbackObservation()), \(String(describing: thread.failure))")
         #expect(seen.allSatisfy { $0.frames == timer.blockFrames })
         #expect(seen.enumerated().allSatisfy { $0.element.position == $0.offset * timer.blockFrames })
+        Self.expectPieces(seen.map { ($0.frames, $0.traceIndex) }, kernel.trace, path: path, piece: timer.initialWatermark)
         let device = kernel.playbackObservation()
         #expect(device.periodInterrupts == 0 && device.staleFrames == 0 && device.lateFrames == 0, "\(device)")
         let played = device.frames
