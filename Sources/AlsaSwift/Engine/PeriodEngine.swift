@@ -168,7 +168,8 @@ final class PeriodEngine {
     // MARK: the step
 
     /// Moves one chunk of at most `limit` frames, without waiting: whole periods, fewer only when
-    /// `limit` is less than a period or the ring buffer wraps inside one. `convert(bytes, frames)`
+    /// `limit` is less than a period or the ring buffer wraps inside one (on a timer: a piece of
+    /// the watermark's move, see the type's comment). `convert(bytes, frames)`
     /// sees the chunk's device frames once: playback fills them, capture reads them. Returns the
     /// frames converted; 0 when the device has no period of room or data now, or an xrun was
     /// recovered: the caller waits, then steps again.
