@@ -275,6 +275,17 @@ final class Substream {
         guard let setup, let commitCopy, let dma else { return }
         let queued = Int(wrap(Int(ackedApplPtr) - Int(dmaPosition)))
         guard queued <= setup.bufferSize else { return }  // the device ran past appl_ptr: nothing is committed
+        // Most syncs find nothing changed: the queued bytes compared at once first (a client that
+        // commits in small pieces syncs often, with a deep buffer queued), frame by frame only if
+        // they differ.
+        if setup.interleavedLayout {
+            let start = Int(dmaPosition % UInt(setup.bufferSize))
+            let first = min(queued, setup.bufferSize - start)
+            if memcmp(dma.base + start * setup.frameBytes, commitCopy.base + start * setup.frameBytes, first * setup.frameBytes) == 0
+                && memcmp(dma.base, commitCopy.base, (queued - first) * setup.frameBytes) == 0 {
+                return
+            }
+        }
         for f in 0..<queued {
             let position = Int((dmaPosition + UInt(f)) % UInt(setup.bufferSize))
             var changed = false

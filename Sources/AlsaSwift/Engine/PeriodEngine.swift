@@ -22,8 +22,13 @@ import Glibc
 /// policy and transfer size (`TimerWatermark`): a wait looks at the device once (a status call,
 /// which also feeds the position clock's delay-locked loop) and either lets the step move what the
 /// watermark calls for at once, or sleeps on a timer (the kernel seam's timerfd, beside the PCM's
-/// descriptors) until the instant the loop predicts for the watermark; the step then moves that
-/// many frames, through the same transfers, in as few chunks as the ring buffer allows.
+/// descriptors) until the instant the loop predicts for the watermark; the steps then move that
+/// many frames, through the same transfers, without sleeping in between, in pieces of at most
+/// `TimerWatermark.pieceFrames` each committed before the next is converted (and where the ring
+/// buffer wraps): the device gets the first frames of a refill while the watermark's margin
+/// lasts, however deep the buffer. A capture read by read/write calls reads the whole move at
+/// once: the kernel copies the frames out and frees their room within the call, before anything
+/// is converted.
 ///
 /// xruns and suspends met anywhere (a wait, a transfer, `delay()`, `status()`) are recovered by
 /// `RecoveryProcedure` under its rule, with "in a row" counted since the last frame moved.
@@ -168,7 +173,8 @@ final class PeriodEngine {
     // MARK: the step
 
     /// Moves one chunk of at most `limit` frames, without waiting: whole periods, fewer only when
-    /// `limit` is less than a period or the ring buffer wraps inside one. `convert(bytes, frames)`
+    /// `limit` is less than a period or the ring buffer wraps inside one (on a timer: a piece of
+    /// the watermark's move, see the type's comment). `convert(bytes, frames)`
     /// sees the chunk's device frames once: playback fills them, capture reads them. Returns the
     /// frames converted; 0 when the device has no period of room or data now, or an xrun was
     /// recovered: the caller waits, then steps again.
@@ -199,11 +205,11 @@ final class PeriodEngine {
     var stagedFrames: Int { staged.count }
 
     private func mmapStep(_ limit: Int, _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
-        let area = try pcm.beginTransfer(maxFrames: min(limit, watermark?.pending ?? .max))
+        let area = try pcm.beginTransfer(maxFrames: min(limit, timerPiece))
         let available = area.frames
         let frames: Int
         if watermark != nil {
-            // What the watermark called for, up to the ring buffer's end: the rest is the next chunk.
+            // A piece of what the watermark called for, up to the ring buffer's end: the rest is the next piece.
             frames = available
         } else if available >= periodFrames {
             frames = available - available % periodFrames
@@ -228,13 +234,20 @@ final class PeriodEngine {
             try writeStaged()
             return 0
         }
-        let frames = min(limit, chunkFrames, watermark?.pending ?? .max)
+        let frames = min(limit, chunkFrames, timerPiece)
         guard frames > 0 else { return 0 }
         try convert(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<frames * frameBytes]), frames)
         statistics.convertedFrames += frames
         staged = 0..<frames
         try writeStaged()
         return frames
+    }
+
+    /// The most frames a timer-scheduled step converts before its commit: a piece of the move under
+    /// way. Unlimited in period mode, where the step's own rules bound the chunk.
+    private var timerPiece: Int {
+        guard let watermark else { return .max }
+        return min(watermark.pending, watermark.pieceFrames)
     }
 
     /// Writes what `scratch` holds for the kernel; what it does not take stays staged.
@@ -252,6 +265,7 @@ final class PeriodEngine {
     }
 
     private func readStep(_ limit: Int, _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
+        // The whole move, not a piece: the read frees the device's room before `convert` runs.
         let frames = min(limit, chunkFrames, watermark?.pending ?? .max)
         guard frames > 0 else { return 0 }
         statistics.transfers += 1

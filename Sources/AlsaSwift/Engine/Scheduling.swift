@@ -38,7 +38,9 @@ public struct TimerSchedule: Sendable, Equatable, CustomStringConvertible {
     /// queued, capture when this little room is left before the target. It grows after an xrun
     /// and shrinks again after 20 s without one (`StreamStatus.watermarkFrames` has it now).
     public var initialWatermark: Int
-    /// Frames a render callback gets per call (`RenderContext.frameCount`).
+    /// Frames a render callback gets per call (`RenderContext.frameCount`): at most the initial
+    /// watermark, so that a callback run for a refill's first piece renders no more audio than
+    /// the device still has queued.
     public var blockFrames: Int
     /// false: the device was told not to interrupt at period boundaries (NO_PERIOD_WAKEUP): only
     /// the stream's timer wakes it. true: the device cannot turn its interrupts off, so the stream
@@ -67,7 +69,7 @@ public struct TimerSchedule: Sendable, Equatable, CustomStringConvertible {
         // A target beyond the buffer is the buffer; below two frames it could not be kept.
         let target = latency.map { Int(min(max(StreamNegotiation.frames(in: $0, sampleRate: setup.sampleRate), 2), Int64(max(buffer, 2)))) } ?? buffer
         let watermark = TimerWatermark.initial(fillTarget: target, sampleRate: setup.sampleRate)
-        return TimerSchedule(fillTarget: target, initialWatermark: watermark, blockFrames: min(setup.periodSize, max(target / 4, 1)),
+        return TimerSchedule(fillTarget: target, initialWatermark: watermark, blockFrames: min(setup.periodSize, max(target / 4, 1), watermark),
                              periodWakeups: setup.periodWakeups, periodFrames: setup.periodSize)
     }
 }
@@ -77,15 +79,19 @@ public struct TimerSchedule: Sendable, Equatable, CustomStringConvertible {
 /// it shrinks by 5 ms, between 4 ms (or its start, if lower) and three quarters of the fill target.
 ///
 /// Playback keeps the fill between the watermark and the target: it sleeps until the device has
-/// played down to the watermark, then tops the buffer up to the target in one go. Capture lets
+/// played down to the watermark, then tops the buffer up to the target in one wakeup. Capture lets
 /// the device fill to the target less the watermark, then reads everything. Either way a wakeup
 /// moves target - watermark frames, and once a move has begun it goes on until done, across the
 /// app's calls: a device that moves while the stream works never makes it chase a few frames.
+/// The move is committed in pieces of at most `pieceFrames`, so that the device gets its first
+/// frames while the margin it woke with lasts, however deep the buffer.
 struct TimerWatermark {
     let direction: StreamDirection
     let fillTarget: Int
     let rate: Int
     private(set) var watermark: Int
+    /// The watermark the stream started with.
+    let initial: Int
     let minimum: Int
     let maximum: Int
     /// Frames to move before the stream may sleep again (decided at the last wakeup).
@@ -106,6 +112,7 @@ struct TimerWatermark {
         fillTarget = schedule.fillTarget
         self.rate = rate
         watermark = schedule.initialWatermark
+        initial = schedule.initialWatermark
         minimum = min(AudioTiming.frames(in: .milliseconds(4), sampleRate: rate), schedule.initialWatermark)
         maximum = max(schedule.fillTarget * 3 / 4, schedule.initialWatermark)
     }
@@ -138,6 +145,14 @@ struct TimerWatermark {
             return .sleep(untilFrame: position + wake)
         }
     }
+
+    /// The most frames converted before their commit in one piece of a move. The stream wakes with
+    /// a watermark's margin (playback: queued; capture: room left), so a piece of at most the
+    /// watermark lands before the device has used the margin up whenever conversion runs faster
+    /// than real time, which any stream needs. One piece of the whole move (2 s less 20 ms, with a
+    /// 2 s buffer) would have to be converted within those 20 ms. Never more than the initial
+    /// watermark: one grown after xruns is there to cover late wakeups, not larger pieces.
+    var pieceFrames: Int { min(watermark, initial) }
 
     /// `frames` were moved: less to move now, and more audio since the last change.
     mutating func moved(_ frames: Int) {

@@ -7,8 +7,8 @@ import Testing
 
 /// Timer-scheduled streams on the one period engine, on the simulated kernel's virtual clock: a
 /// deep buffer, a sleep on a timer until the fill reaches the watermark, one move of target less
-/// watermark per wakeup, the explicit-sync contract kept at every wakeup (query, transfer, commit:
-/// two SYNC_PTR a chunk, no stale, late or poisoned frame), no period interrupt where the device
+/// watermark per wakeup, committed in pieces of at most the watermark, the explicit-sync contract
+/// kept at every wakeup (query, transfer, commit: two SYNC_PTR a piece, no stale, late or poisoned frame), no period interrupt where the device
 /// can turn them off and the largest period where it cannot, and a watermark that follows xruns.
 ///
 /// Every path runs on a device that moves 37 frames during each of the app's calls
@@ -56,11 +56,14 @@ struct TimerSchedulingTests {
         #expect(statistics.convertedFrames == frames, sourceLocation: sourceLocation)
     }
 
-    /// One query and one commit a chunk, at most three chunks a wakeup (the fill, and the ring's
-    /// wrap), and no other SYNC_PTR: the status call that looks at the device is not one.
-    static func expectContract(_ calls: Calls, _ statistics: TransferStatistics, path: Path,
+    /// One query and one commit a chunk, and no other SYNC_PTR: the status call that looks at the
+    /// device is not one. No more chunks than each move's pieces of `piece` frames make: whole
+    /// pieces but for the last of a move and the one the ring's wrap cuts (a move per wakeup, and
+    /// the first fill).
+    static func expectContract(_ calls: Calls, _ statistics: TransferStatistics, path: Path, piece: Int,
                                sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(statistics.transfers <= 2 * (statistics.waits + 1), "\(statistics)", sourceLocation: sourceLocation)
+        #expect(statistics.transfers <= statistics.convertedFrames / piece + 2 * (statistics.waits + 1), "\(statistics)",
+                sourceLocation: sourceLocation)
         if path.mmap && path.explicitSync {
             #expect(calls.syncPtrs == 2 * statistics.transfers && calls.commits == statistics.transfers,
                     "\(calls.syncPtrs) SYNC_PTR, \(calls.commits) commits for \(statistics.transfers) chunks", sourceLocation: sourceLocation)
@@ -87,12 +90,10 @@ struct TimerSchedulingTests {
             try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
             let statistics = stream.statistics
             Self.expectWakeups(statistics, frames: frames, timer: timer, watermark: timer.initialWatermark)
-            Self.expectContract(Calls(kernel.trace), statistics, path: path)
+            Self.expectContract(Calls(kernel.trace), statistics, path: path, piece: timer.initialWatermark)
             #expect(try stream.drainBlocking())
+            try Self.expectPlayedAll(samples, kernel, stream)
             let device = kernel.playbackObservation()
-            #expect(device.frames == frames && device.xruns == 0 && stream.xrunCount == 0, "\(device)")
-            #expect(device.checksum == (try StreamTests.deviceChecksum(samples, as: .s16LE)))
-            #expect(device.staleFrames == 0 && device.lateFrames == 0, "\(device)")
             #expect(path.explicitSync ? device.periodInterrupts == 0 : device.periodInterrupts > 0, "\(device)")
             print("timer playback \(path): \(frames) frames (\(frames / 8_000) s) in \(statistics.waits) wakeups, \(statistics.transfers) chunks; "
                   + "\(stream.configuration)")
@@ -115,7 +116,7 @@ struct TimerSchedulingTests {
             try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
             #expect(try stream.delay() <= 480)
             Self.expectWakeups(stream.statistics, frames: frames, timer: timer, watermark: timer.initialWatermark)
-            Self.expectContract(Calls(kernel.trace), stream.statistics, path: path)
+            Self.expectContract(Calls(kernel.trace), stream.statistics, path: path, piece: timer.initialWatermark)
             #expect(try stream.drainBlocking())
             let device = kernel.playbackObservation()
             #expect(device.maximumQueuedFrames <= 480, "the device saw \(device.maximumQueuedFrames) frames queued")
@@ -166,7 +167,7 @@ struct TimerSchedulingTests {
             let most = (frames + timer.fillTarget - timer.initialWatermark - 1) / (timer.fillTarget - timer.initialWatermark) + 1
             #expect(statistics.waits <= most && statistics.waits >= most / 2, "\(statistics)")
             #expect(statistics.convertedFrames == frames)
-            Self.expectContract(Calls(kernel.trace), statistics, path: path)
+            Self.expectContract(Calls(kernel.trace), statistics, path: path, piece: timer.initialWatermark)
             let device = kernel.captureObservation()
             #expect(device.poisonedFrames == 0 && device.xruns == 0 && stream.xrunCount == 0, "\(device)")
             // Every sample is the device's signal, from frame 0 of the start.
@@ -183,6 +184,140 @@ struct TimerSchedulingTests {
         }
     }
 
+    /// Transfers `frames` frames through `engine` with a conversion that takes half the audio's own
+    /// time (it lets the device play or capture half the frames it converts, on the virtual clock);
+    /// `body` moves each chunk's bytes. Returns each conversion's frames and the trace's length
+    /// when it began. Ends at the first xrun: recovered, a chunk too large for the margin would run
+    /// the device dry (or full) again at every wakeup, and the transfer might never end.
+    static func convertingSlowly(_ engine: PeriodEngine, _ kernel: SimulatedKernel, frames: Int,
+                                 _ body: (UnsafeMutableRawBufferPointer, Range<Int>) -> Void) throws -> [(frames: Int, traceIndex: Int)] {
+        var conversions: [(frames: Int, traceIndex: Int)] = []
+        kernel.clearTrace()
+        try engine.transferBlocking(frames: frames) { (buffer, range) throws(AlsaError) in
+            if engine.pcm.xrunCount > 0 {
+                let device = engine.direction == .playback ? kernel.playbackObservation() : kernel.captureObservation()
+                throw AlsaError(.transfer, .brokenPipe, context: "an xrun while converting slowly: \(device)")
+            }
+            conversions.append((range.count, kernel.trace.count))
+            body(buffer, range)
+            kernel.advance(frames: range.count / 2)
+        }
+        return conversions
+    }
+
+    /// The commits the kernel saw (SYNC_PTR commits, WRITEI or READI calls), in trace order; nil
+    /// where they are not calls (a plain mmap commit writes the mapped control record).
+    static func commitIndices(_ trace: [SimulatedCallRecord], path: Path) -> [Int]? {
+        guard !path.mmap || path.explicitSync else { return nil }
+        return trace.indices.filter { index in
+            let record = trace[index]
+            guard record.call == .ioctl else { return false }
+            if path.mmap { return record.request == ALSA_IOCTL_SYNC_PTR && (record.syncPtrFlags ?? 0) & ALSA_SYNC_PTR_APPL == 0 }
+            return record.request == ALSA_IOCTL_WRITEI_FRAMES || record.request == ALSA_IOCTL_READI_FRAMES
+        }
+    }
+
+    /// No conversion of more than `piece` frames, and, where the trace shows the commits, no more
+    /// than `piece` frames converted between two commits: each conversion is counted against the
+    /// commits made before it began (the trace's length then).
+    static func expectPieces(_ conversions: [(frames: Int, traceIndex: Int)], _ trace: [SimulatedCallRecord], path: Path, piece: Int,
+                             sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(conversions.allSatisfy { $0.frames <= piece }, "\(conversions.map(\.frames).max() ?? 0) frames converted at once",
+                sourceLocation: sourceLocation)
+        guard let commits = commitIndices(trace, path: path) else { return }
+        var byCommit: [Int: Int] = [:]
+        for conversion in conversions {
+            byCommit[commits.count { $0 < conversion.traceIndex }, default: 0] += conversion.frames
+        }
+        let most = byCommit.values.max() ?? 0
+        #expect(most <= piece, "\(most) frames converted before a commit; a piece is at most \(piece)", sourceLocation: sourceLocation)
+    }
+
+    /// The device played `samples` whole and in order, without an xrun or a frame flushed late.
+    static func expectPlayedAll(_ samples: [Float], _ kernel: SimulatedKernel, _ stream: PlaybackStream,
+                                sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let device = kernel.playbackObservation()
+        #expect(device.frames == samples.count / 2 && device.xruns == 0 && stream.xrunCount == 0, "\(device)", sourceLocation: sourceLocation)
+        #expect(device.checksum == (try StreamTests.deviceChecksum(samples, as: .s16LE)), sourceLocation: sourceLocation)
+        #expect(device.staleFrames == 0 && device.lateFrames == 0, "\(device)", sourceLocation: sourceLocation)
+    }
+
+    /// A wakeup's refill is the whole buffer less the watermark (2 s less 20 ms here), but the
+    /// device, playing on, has only the watermark queued when the stream wakes: the refill is
+    /// committed in pieces of at most the watermark, each converted then committed before the next
+    /// is converted. Converting takes half the audio's time here: one chunk for the whole refill
+    /// would take 990 ms with 20 ms queued, and the device would run dry.
+    @Test("a refill commits in pieces of at most the watermark: a slow conversion never runs the device dry",
+          arguments: Path.allCases)
+    func refillInPieces(path: Path) async throws {
+        try await onOwnThread {
+            let kernel = Self.kernel(path)
+            kernel.setFramesPerCall(0)
+            let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
+            let timer = try #require(stream.configuration.timer)
+            #expect(timer.fillTarget == stream.configuration.bufferSize && timer.fillTarget - timer.initialWatermark > 10 * timer.initialWatermark)
+            let frames = 4 * stream.configuration.bufferSize
+            let samples = StreamTests.signal(frames: frames)
+            let bytes = try InterleavedAudioBuffer(channelCount: 2, samples: samples).encoded(as: .s16LE)
+            let frameBytes = stream.core.frameBytes
+            let conversions = try Self.convertingSlowly(stream.core, kernel, frames: frames) { buffer, range in
+                bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[range.lowerBound * frameBytes..<range.upperBound * frameBytes])) }
+            }
+            let trace = kernel.trace
+            let statistics = stream.statistics
+            Self.expectPieces(conversions, trace, path: path, piece: timer.initialWatermark)
+            Self.expectWakeups(statistics, frames: frames, timer: timer, watermark: timer.initialWatermark)
+            Self.expectContract(Calls(trace), statistics, path: path, piece: timer.initialWatermark)
+            #expect(try stream.drainBlocking())
+            try Self.expectPlayedAll(samples, kernel, stream)
+            #expect(kernel.playbackObservation().underrunFrames == 0, "\(kernel.playbackObservation())")
+            print("timer refill \(path): \(frames) frames in \(statistics.waits) wakeups, \(statistics.transfers) pieces, "
+                  + "at most \(conversions.map(\.frames).max() ?? 0) frames converted before a commit")
+        }
+    }
+
+    /// Capture wakes with a watermark of room left. With mmap the frames are converted in place and
+    /// their room freed only by the commit after: the move is read in pieces of at most the
+    /// watermark, as playback's. A read/write call frees the room itself, before anything is
+    /// converted: it reads the whole move at once, one READI a wakeup, and a slow conversion
+    /// afterwards delays nothing on the device.
+    @Test("a captured fill is committed in pieces with mmap, and read at once by read/write: a slow conversion never overruns",
+          arguments: Path.allCases)
+    func captureInPieces(path: Path) async throws {
+        try await onOwnThread {
+            let kernel = Self.kernel(path)
+            kernel.setFramesPerCall(0)
+            let stream = try CaptureStream(device: "hw:0,0", request: Self.request(path), kernel: kernel)
+            let timer = try #require(stream.configuration.timer)
+            let frames = 4 * stream.configuration.bufferSize
+            let frameBytes = stream.core.frameBytes
+            var captured = [UInt8](repeating: 0, count: frames * frameBytes)
+            let conversions = try Self.convertingSlowly(stream.core, kernel, frames: frames) { buffer, range in
+                captured.replaceSubrange(range.lowerBound * frameBytes..<range.upperBound * frameBytes, with: buffer)
+            }
+            let trace = kernel.trace
+            let statistics = stream.statistics
+            let calls = Calls(trace)
+            if path.mmap {
+                Self.expectPieces(conversions, trace, path: path, piece: timer.initialWatermark)
+            } else {
+                #expect(calls.readWrites <= statistics.waits + 1, "one READI a wakeup: \(calls.readWrites) for \(statistics.waits) wakeups")
+                #expect(conversions.contains { $0.frames > 10 * timer.initialWatermark }, "the whole move at once")
+            }
+            #expect(statistics.convertedFrames == frames)
+            Self.expectContract(calls, statistics, path: path, piece: timer.initialWatermark)
+            let device = kernel.captureObservation()
+            #expect(device.poisonedFrames == 0 && device.xruns == 0 && stream.xrunCount == 0, "\(device)")
+            var expected = [UInt8](repeating: 0, count: frames * frameBytes)
+            for index in expected.indices {
+                expected[index] = SimulatedKernel.captureSample(frame: UInt64(index / frameBytes), byte: index % frameBytes)
+            }
+            #expect(captured == expected, "every frame is the device's signal, from frame 0 of the start")
+            print("timer capture \(path): \(frames) frames in \(statistics.waits) wakeups, \(statistics.transfers) chunks, "
+                  + "at most \(conversions.map(\.frames).max() ?? 0) frames converted at once")
+        }
+    }
+
     @Test("an async write sleeps on the reactor's timer as a blocking one does", arguments: [Path.readWrite, .mmapExplicitSync])
     func asyncPlayback(path: Path) async throws {
         let kernel = Self.kernel(path)
@@ -194,7 +329,7 @@ struct TimerSchedulingTests {
         try await withTaskExecutorPreference(stream.taskExecutor) { try await stream.write(samples) }
         let calls = Calls(kernel.trace)
         Self.expectWakeups(stream.statistics, frames: frames, timer: timer, watermark: timer.initialWatermark)
-        Self.expectContract(calls, stream.statistics, path: path)
+        Self.expectContract(calls, stream.statistics, path: path, piece: timer.initialWatermark)
         // At most two polls a wait, plus the reactor's first and idle rounds: a late wake-up byte
         // can cut any wait's poll short (see PeriodEngineTests.asyncWrite).
         #expect(calls.polls <= 2 * stream.statistics.waits + 2)
@@ -237,12 +372,16 @@ struct TimerSchedulingTests {
         }
     }
 
+    /// Blocks of at most the watermark, so that a refill's first piece waits for no more rendered
+    /// audio than the device still has queued: between two commits, one block at most. 600 blocks
+    /// are 12 s of audio, six refills of the 2 s buffer.
     @Test("a render thread gets blocks on a timer, with no period interrupt", arguments: [AccessType.mmapInterleaved, .readWriteInterleaved])
     func renderThread(access: AccessType) async throws {
-        let kernel = Self.kernel(access.isMmap ? .mmapExplicitSync : .readWriteExplicitSync)
-        let blocks = Mutex<[(frames: Int, position: Int)]>([])
+        let path: Path = access.isMmap ? .mmapExplicitSync : .readWriteExplicitSync
+        let kernel = Self.kernel(path)
+        let blocks = Mutex<[(frames: Int, position: Int, traceIndex: Int)]>([])
         let enough = Signal()
-        var request = Self.request(access.isMmap ? .mmapExplicitSync : .readWriteExplicitSync)
+        var request = Self.request(path)
         request.formats = [.floatLE]  // the device's bytes are then the callback's floats, for the checksum
         let thread = try RenderThread(device: "hw:0,0", request: request, kernel: kernel) { context in
             for frame in 0..<context.frameCount {
@@ -250,7 +389,8 @@ struct TimerSchedulingTests {
                     context.samples[frame * 2 + channel] = RenderThreadTests.value((context.framePosition + frame) * 2 + channel)
                 }
             }
-            if blocks.withLock({ $0.append((context.frameCount, context.framePosition)); return $0.count }) == 40 {
+            let traceIndex = kernel.trace.count
+            if blocks.withLock({ $0.append((context.frameCount, context.framePosition, traceIndex)); return $0.count }) == 600 {
                 // Virtual time stops here: the thread sleeps on until stopped, however late that is
                 // (left running, the watermark would shrink every 20 s of audio until an xrun).
                 kernel.stall(true)
@@ -265,6 +405,7 @@ struct TimerSchedulingTests {
                 "\(thread.xrunCount) xruns after \(seen.count) blocks, \(kernel.playbackObservation()), \(String(describing: thread.failure))")
         #expect(seen.allSatisfy { $0.frames == timer.blockFrames })
         #expect(seen.enumerated().allSatisfy { $0.element.position == $0.offset * timer.blockFrames })
+        Self.expectPieces(seen.map { ($0.frames, $0.traceIndex) }, kernel.trace, path: path, piece: timer.initialWatermark)
         let device = kernel.playbackObservation()
         #expect(device.periodInterrupts == 0 && device.staleFrames == 0 && device.lateFrames == 0, "\(device)")
         let played = device.frames

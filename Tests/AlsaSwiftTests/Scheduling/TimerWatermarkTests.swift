@@ -20,7 +20,7 @@ import Testing
         #expect(TimerWatermark.initial(fillTarget: 2, sampleRate: Self.rate) == 1)
     }
 
-    @Test("playback sleeps until the fill is down to the watermark, then tops it up to the target in one move")
+    @Test("playback sleeps until the fill is down to the watermark, then tops it up to the target in one wakeup")
     func playbackDecisions() {
         var plan = Self.plan(.playback, fillTarget: Self.ms(100))
         let w = plan.watermark
@@ -85,6 +85,19 @@ import Testing
         #expect(plan.watermark == Self.ms(10) * 3 / 4)
         plan.xrun()
         #expect(plan.watermark == Self.ms(10) * 3 / 4 && plan.raises == 1)
+    }
+
+    /// A move is committed in pieces no larger than the margin the stream woke with: they follow
+    /// the watermark down, but not up (a watermark raised after xruns covers late wakeups).
+    @Test("a move's pieces are at most the watermark, and at most the initial one")
+    func pieces() {
+        var plan = Self.plan(.playback, fillTarget: 96_000)
+        #expect(plan.pieceFrames == Self.ms(20))
+        plan.xrun()
+        #expect(plan.watermark == Self.ms(30) && plan.pieceFrames == Self.ms(20))
+        for _ in 0..<6 { plan.moved(20 * Self.rate) }
+        #expect(plan.watermark == Self.ms(4) && plan.pieceFrames == Self.ms(4))
+        #expect(Self.plan(.capture, fillTarget: Self.ms(10)).pieceFrames == Self.ms(5))
     }
 
     @Test("an xrun voids the move under way")
