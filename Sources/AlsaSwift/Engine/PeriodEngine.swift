@@ -24,9 +24,9 @@ import Glibc
 /// watermark calls for at once, or sleeps on a timer (the kernel seam's timerfd, beside the PCM's
 /// descriptors) until the instant the loop predicts for the watermark; the steps then move that
 /// many frames, through the same transfers, without sleeping in between, in pieces of at most
-/// `TimerWatermark.pieceFrames` each committed before the next is converted (and where the ring
-/// buffer wraps): the device gets the first frames of a refill while the watermark's margin
-/// lasts, however deep the buffer. A capture read by read/write calls reads the whole move at
+/// `TimerWatermark.pieceFrames` (the watermark first, then half of what the move has committed)
+/// each committed before the next is converted (and where the ring buffer wraps): the device gets
+/// the first frames of a refill while the watermark's margin lasts, however deep the buffer. A capture read by read/write calls reads the whole move at
 /// once: the kernel copies the frames out and frees their room within the call, before anything
 /// is converted.
 ///

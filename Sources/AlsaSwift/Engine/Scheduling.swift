@@ -84,7 +84,8 @@ public struct TimerSchedule: Sendable, Equatable, CustomStringConvertible {
 /// moves target - watermark frames, and once a move has begun it goes on until done, across the
 /// app's calls: a device that moves while the stream works never makes it chase a few frames.
 /// The move is committed in pieces of at most `pieceFrames`, so that the device gets its first
-/// frames while the margin it woke with lasts, however deep the buffer.
+/// frames while the margin it woke with lasts, however deep the buffer, and few enough that the
+/// commits (each flushes the whole buffer on an explicit-sync device) stay a dozen a refill.
 struct TimerWatermark {
     let direction: StreamDirection
     let fillTarget: Int
@@ -96,6 +97,8 @@ struct TimerWatermark {
     let maximum: Int
     /// Frames to move before the stream may sleep again (decided at the last wakeup).
     private(set) var pending = 0
+    /// Frames of the move under way moved so far.
+    private(set) var movedInMove = 0
     /// Frames moved since the watermark last changed: 20 s of them shrink it.
     private var sinceChange = 0
     /// Xruns seen, and what they did to the watermark.
@@ -133,6 +136,7 @@ struct TimerWatermark {
             // A stream that does not run yet is filled (it starts at the fill target): nothing to wait for.
             if fill <= watermark || !running, fillTarget - fill > 0 {
                 pending = fillTarget - fill
+                movedInMove = 0
                 return .move(pending)
             }
             return .sleep(untilFrame: position - watermark)
@@ -140,22 +144,35 @@ struct TimerWatermark {
             let wake = max(fillTarget - watermark, 1)
             if fill >= wake {
                 pending = fill
+                movedInMove = 0
                 return .move(pending)
             }
             return .sleep(untilFrame: position + wake)
         }
     }
 
-    /// The most frames converted before their commit in one piece of a move. The stream wakes with
-    /// a watermark's margin (playback: queued; capture: room left), so a piece of at most the
-    /// watermark lands before the device has used the margin up whenever conversion runs faster
-    /// than real time, which any stream needs. One piece of the whole move (2 s less 20 ms, with a
-    /// 2 s buffer) would have to be converted within those 20 ms. Never more than the initial
-    /// watermark: one grown after xruns is there to cover late wakeups, not larger pieces.
-    var pieceFrames: Int { min(watermark, initial) }
+    /// The most frames converted before their commit in the next piece of a move. The stream wakes
+    /// with a watermark's margin (playback: queued; capture: room left), so a first piece of at
+    /// most the watermark lands before the device has used the margin up whenever conversion runs
+    /// faster than real time, which any stream needs; one piece of the whole move (2 s less 20 ms,
+    /// with a 2 s buffer) would have to be converted within those 20 ms. Never more than the
+    /// initial watermark to start with: one grown after xruns covers late wakeups, not larger pieces.
+    ///
+    /// The margin grows with every frame committed, since conversion outruns the device: a later
+    /// piece may be half of what the move has committed so far. That holds the deadline while
+    /// conversion runs at 1.5 times real time or faster, and a 2 s refill at a 20 ms watermark
+    /// takes a dozen pieces instead of a hundred: on an explicit-sync device each commit flushes
+    /// the whole buffer (the kernel syncs `dmab->bytes`, not the range), so a hundred pieces cost
+    /// a hundred flushes of 384 KiB every refill.
+    /// Whole watermarks, so that a render callback's blocks (at most a watermark) fill pieces evenly.
+    var pieceFrames: Int {
+        let first = min(watermark, initial)
+        return max(first, movedInMove / 2 / first * first)
+    }
 
     /// `frames` were moved: less to move now, and more audio since the last change.
     mutating func moved(_ frames: Int) {
+        movedInMove += min(frames, pending)
         pending = max(pending - frames, 0)
         sinceChange += frames
         if sinceChange >= 20 * rate {
@@ -171,6 +188,7 @@ struct TimerWatermark {
     /// move under way is void.
     mutating func xrun() {
         pending = 0
+        movedInMove = 0
         sinceChange = 0
         let raised = min(min(watermark * 2, watermark + AudioTiming.frames(in: .milliseconds(10), sampleRate: rate)), maximum)
         if raised > watermark {
@@ -180,5 +198,8 @@ struct TimerWatermark {
     }
 
     /// The stream was stopped or drained: nothing is under way.
-    mutating func forget() { pending = 0 }
+    mutating func forget() {
+        pending = 0
+        movedInMove = 0
+    }
 }

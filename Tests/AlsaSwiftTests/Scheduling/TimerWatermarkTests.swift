@@ -100,6 +100,32 @@ import Testing
         #expect(Self.plan(.capture, fillTarget: Self.ms(10)).pieceFrames == Self.ms(5))
     }
 
+    /// Within a move the margin grows with what is committed: a piece may be half of it (in whole
+    /// watermarks); a new
+    /// move, an xrun or a stop starts again from the watermark.
+    @Test("a move's pieces grow to half of what it has committed, and start again with each move")
+    func piecesGrow() {
+        var plan = Self.plan(.playback, fillTarget: 96_000)
+        #expect(plan.decide(position: 0, fill: 0, running: false) == .move(96_000))
+        var sizes: [Int] = []
+        while plan.pending > 0 {
+            let piece = min(plan.pieceFrames, plan.pending)
+            sizes.append(piece)
+            plan.moved(piece)
+        }
+        #expect(sizes.prefix(4) == [Self.ms(20), Self.ms(20), Self.ms(20), Self.ms(20)] && sizes[4] == Self.ms(40), "\(sizes)")
+        #expect(sizes.dropLast().allSatisfy { $0 % Self.ms(20) == 0 }, "whole watermarks: \(sizes)")
+        #expect(sizes.count <= 14, "a 2 s fill in \(sizes.count) pieces: \(sizes)")
+        #expect(plan.decide(position: 96_000, fill: Self.ms(20), running: true) == .move(96_000 - Self.ms(20)))
+        #expect(plan.pieceFrames == Self.ms(20), "a new move starts from the watermark")
+        plan.moved(Self.ms(200))
+        plan.xrun()
+        #expect(plan.pieceFrames == Self.ms(20))
+        plan.moved(Self.ms(200))
+        plan.forget()
+        #expect(plan.pieceFrames == Self.ms(20))
+    }
+
     @Test("an xrun voids the move under way")
     func xrunVoidsTheMove() {
         var plan = Self.plan(.playback, fillTarget: Self.ms(50))
