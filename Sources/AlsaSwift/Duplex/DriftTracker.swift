@@ -67,8 +67,10 @@ final class DriftTracker {
     /// The stream ends: a loopback card runs at its nominal rate again.
     func close() { rateShift?.restoreNominal() }
 
-    /// One look at both sides, after a period moved, with `resamplerFrames` held between them.
-    func observe(capture: AudioTiming, playback: AudioTiming, resamplerFrames: Int) throws(AlsaError) {
+    /// One look at both sides, after a period moved (`DuplexLoop.timing()`: the round trip
+    /// includes what a resampler holds).
+    func observe(_ timing: DuplexTiming) throws(AlsaError) {
+        let capture = timing.capture, playback = timing.playback
         let shift = Double(rateShift?.value ?? 100_000) / 100_000
         let captureShare = rateShift?.side == .capture ? shift : 1
         let playbackShare = rateShift?.side == .playback ? shift : 1
@@ -81,7 +83,7 @@ final class DriftTracker {
         captureFit.add(x: capture.timestamp.seconds, y: captureNatural)
         playbackFit.add(x: playback.timestamp.seconds, y: playbackNatural)
 
-        let roundTrip = Double(DuplexTiming(capture: capture, playback: playback, resamplerFrames: resamplerFrames).roundTripFrames)
+        let roundTrip = Double(timing.roundTripFrames)
         let now = playback.timestamp
         guard let target else {
             startedAt = startedAt ?? now
@@ -140,7 +142,7 @@ final class DriftTracker {
     /// Every period: the ratio at which the capture card's frames fill the playback card's time
     /// (the measured drift), less what brings the round trip back to its start in about two
     /// seconds. A smaller ratio reads more capture frames per period. The round trip is smoothed
-    /// over a second, so the loop settles without overshooting (damping about 0.7).
+    /// over a second, so the loop settles with little overshoot (damping about 0.7).
     private func steerResampling(error: Double) throws(AlsaError) {
         guard let resampling else { return }
         let follow = ppm.map { 1 / (1 + $0 / 1_000_000) } ?? 1

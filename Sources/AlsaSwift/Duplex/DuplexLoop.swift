@@ -206,10 +206,7 @@ final class DuplexLoop {
                 try buffers.giveOutput(bytes, frames, at: offset, skipping: skipped)
             }
             if skipped != nil && queued == out { drift?.applied(.dropOutput) }
-            if let drift {
-                try drift.observe(capture: try capture.pcm.timing(), playback: try playback.pcm.timing(),
-                                  resamplerFrames: resampling?.heldFrames ?? 0)
-            }
+            if let drift { try drift.observe(try timing()) }
         } catch {
             try recover(error, metOn: side)
         }

@@ -26,9 +26,9 @@ import Glibc
 /// many frames, through the same transfers, without sleeping in between, in pieces of at most
 /// `TimerWatermark.pieceFrames` (the watermark first, then half of what the move has committed)
 /// each committed before the next is converted (and where the ring buffer wraps): the device gets
-/// the first frames of a refill while the watermark's margin lasts, however deep the buffer. A capture read by read/write calls reads the whole move at
-/// once: the kernel copies the frames out and frees their room within the call, before anything
-/// is converted.
+/// the first frames of a refill while the watermark's margin lasts, however deep the buffer. A
+/// capture read by read/write calls reads the whole move at once: the kernel copies the frames out
+/// and frees their room within the call, before anything is converted.
 ///
 /// xruns and suspends met anywhere (a wait, a transfer, `delay()`, `status()`) are recovered by
 /// `RecoveryProcedure` under its rule, with "in a row" counted since the last frame moved.

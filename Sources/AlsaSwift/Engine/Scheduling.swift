@@ -163,8 +163,8 @@ struct TimerWatermark {
     /// conversion runs at 1.5 times real time or faster, and a 2 s refill at a 20 ms watermark
     /// takes a dozen pieces instead of a hundred: on an explicit-sync device each commit flushes
     /// the whole buffer (the kernel syncs `dmab->bytes`, not the range), so a hundred pieces cost
-    /// a hundred flushes of 384 KiB every refill.
-    /// Whole watermarks, so that a render callback's blocks (at most a watermark) fill pieces evenly.
+    /// a hundred flushes of 384 KiB every refill. Pieces are whole watermarks, so that a render
+    /// callback's blocks (at most a watermark) fill them evenly.
     var pieceFrames: Int {
         let first = min(watermark, initial)
         return max(first, movedInMove / 2 / first * first)
