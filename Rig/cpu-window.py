@@ -7,10 +7,13 @@ STATUS_GLOB names the kernel's status files of the device's substreams (for exam
 /proc/asound/card0/pcm0p/sub*/status); the command's output goes to LOG. The window opens SKIP
 seconds after a substream first says "state: RUNNING" and closes LENGTH seconds later; the command
 must still run then (give it SKIP + LENGTH seconds of audio and more). Prints one line,
-"user=U sys=S seconds=W": the process's user and system time (all its threads, from
-/proc/PID/stat) used in the window, and the window's measured length. Start-up, warm-up, drain and
+"user=U sys=S oncpu=C seconds=W": the process's user and system time (all its threads, from
+/proc/PID/stat, counted in clock ticks of 10 ms) used in the window, its time on a CPU in the
+window (the sum of its threads' /proc/PID/task/TID/schedstat, counted in nanoseconds: a 10 s
+window of a client using 20 ms a second holds only 20 ticks, so a ratio of two clients would move
+by 5 % with one tick), and the window's measured length. Start-up, warm-up, drain and
 teardown are left out for every client alike: under the rig's emulation a program's start-up takes
-seconds to tens of seconds and varies by more than a stream's whole cost. Prints "user=x sys=x
+seconds to tens of seconds and varies by more than a stream's whole cost. Prints "user=x sys=x oncpu=x
 seconds=x" when the device never ran or the command ended first. Always waits for the command.
 """
 import glob
@@ -45,6 +48,20 @@ def cpu(pid):
     return int(fields[11]) / ticks, int(fields[12]) / ticks
 
 
+def oncpu(pid):
+    """Seconds the process's threads have spent on a CPU (the first field of each thread's
+    schedstat). A thread that ends inside the window takes its time with it; the clients measured
+    here keep their threads for the whole run."""
+    total = 0
+    for path in glob.glob(f"/proc/{pid}/task/*/schedstat"):
+        try:
+            with open(path) as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total / 1e9
+
+
 def ended():
     return os.waitpid(child, os.WNOHANG)[0] != 0
 
@@ -59,7 +76,7 @@ with open(log, "wb") as out:
         finally:
             os._exit(127)
 
-result = "user=x sys=x seconds=x"
+result = "user=x sys=x oncpu=x seconds=x"
 done = False
 try:
     while not running():
@@ -68,10 +85,11 @@ try:
             raise OSError("never ran")
         time.sleep(0.005)
     time.sleep(skip)
-    first, opened = cpu(child), time.monotonic()
+    first, on_first, opened = cpu(child), oncpu(child), time.monotonic()
     time.sleep(length)
-    last, closed = cpu(child), time.monotonic()
-    result = f"user={last[0] - first[0]:.2f} sys={last[1] - first[1]:.2f} seconds={closed - opened:.3f}"
+    last, on_last, closed = cpu(child), oncpu(child), time.monotonic()
+    result = (f"user={last[0] - first[0]:.2f} sys={last[1] - first[1]:.2f} oncpu={on_last - on_first:.4f}"
+              f" seconds={closed - opened:.3f}")
 except OSError:
     pass
 if not done:

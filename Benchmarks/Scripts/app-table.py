@@ -6,8 +6,9 @@ verdict per row against the goals of issue 20:
   transfers per period <= 1.00 (one move a period; a late wake-up may move two periods at once)
   waits per period <= 1.00
   frames converted = frames moved
-  CPU per second of audio <= 1.5x the peer's on read/write, <= 1.0x on mmap (user + system time of
-  the process over a window of its steady state: Benchmarks/Scripts/cpu-window.py)
+  CPU per second of audio <= 1.5x the peer's on read/write, <= 1.0x on mmap (the process's time on
+  a CPU over a window of its steady state, from its threads' schedstat in nanoseconds; user +
+  system clock ticks where a result has no such figure: Rig/cpu-window.py)
 
 Per-period figures are exact quotients of counts over the window's whole periods. A figure from a
 run with xruns is not judged (recovery costs calls and CPU of its own): the row says "not
@@ -60,7 +61,17 @@ def last_try_clean(fields):
 
 
 def cpu_per_second(fields):
-    """Milliseconds of CPU (user + system) per second of audio over the run's steady window."""
+    """Milliseconds of CPU per second of audio over the run's steady window: the threads' time on a
+    CPU (nanoseconds) where the window has it, else user + system (10 ms ticks)."""
+    fields = fields or {}
+    if fields.get("oncpu", "x") != "x":
+        try:
+            used, seconds = float(fields["oncpu"]), float(fields.get("seconds", "x"))
+        except ValueError:
+            raise Bad("no CPU window (the run ended before it closed, or never ran)")
+        if seconds <= 0 or used < 0:
+            raise Bad(f"impossible CPU window ({used} s on a CPU in {seconds} s)")
+        return used / seconds * 1000
     try:
         user, system, seconds = (float((fields or {}).get(key, "x")) for key in ("user", "sys", "seconds"))
     except ValueError:
