@@ -125,12 +125,26 @@ struct StagedFramesTests {
             case .firstMoreThanStaged: _ = staging.first(4)
             }
         }
+
+        /// What the precondition says: the process stopped at it, not at some later trap.
+        var message: String {
+            switch self {
+            case .consumeMoreThanStaged: "4 frames consumed of 3 staged"
+            case .commitBeyondRoom: "2 frames committed with 1 free"
+            case .spaceBeyondRoom: "1 frames at 1 asked of 1 free"
+            case .firstMoreThanStaged: "4 frames asked of 3 staged"
+            }
+        }
     }
 
     /// Clamping would lose or invent frames without a word; the caller's defect stops here instead.
     @Test("a step past an edge (consuming more than is staged, room beyond the capacity) stops at a precondition",
           arguments: Misuse.allCases)
     func pastAnEdge(misuse: Misuse) async {
-        await #expect(processExitsWith: .failure, "\(misuse)") { [misuse] in misuse.perform() }
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent], "\(misuse)") { [misuse] in
+            misuse.perform()
+        }
+        let said = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(said.contains(misuse.message), "\(said)")
     }
 }
