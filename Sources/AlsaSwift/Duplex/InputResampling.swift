@@ -22,9 +22,8 @@ final class InputResampling {
     let reserve: Int
     /// The most capture frames one period reads.
     private let readLimit: Int
-    /// Interleaved capture-clock frames, read and not yet resampled: the first `pending` are valid.
-    private let staged: UnsafeMutableBufferPointer<Float>
-    private(set) var pending = 0
+    /// Capture-clock frames, read and not yet resampled.
+    private let captured: StagedFrames
     /// One period of interleaved output, for a non-interleaved callback layout.
     private let interleaved: UnsafeMutableBufferPointer<Float>
     /// Periods whose input came short of the resampler's needs even with the reserve: their end
@@ -41,60 +40,53 @@ final class InputResampling {
         self.channelCount = channelCount
         self.format = format
         self.readLimit = readLimit
-        staged = .allocate(capacity: (readLimit + 2 * reserve) * channelCount)
-        staged.initialize(repeating: 0)
+        captured = StagedFrames(capacity: readLimit + 2 * reserve, channelCount: channelCount)
         interleaved = .allocate(capacity: periodFrames * channelCount)
         interleaved.initialize(repeating: 0)
         // Silence fills the filter's latency now, so that from the first period a period read
         // makes a period (else the first reads would come short by the latency).
-        let silence = UnsafeBufferPointer(staged)
+        captured.appendSilence(captured.capacity)
+        let silence = captured.samples
         while resampler.outputFrames(forInput: 1) == 0 {
             guard try resampler.process(silence, into: UnsafeMutableBufferPointer(start: nil, count: 0)).consumed > 0 else { break }
         }
         restart()
     }
 
-    deinit {
-        staged.deallocate()
-        interleaved.deallocate()
-    }
+    deinit { interleaved.deallocate() }
 
     /// Both sides started again: the reserve is silence, as the playback side's queued periods are.
     /// The resampler runs on (its filter holds the frames before; resetting it could allocate).
     func restart() {
-        pending = reserve
-        UnsafeMutableBufferPointer(rebasing: staged[0..<reserve * channelCount]).update(repeating: 0)
+        captured.clear()
+        captured.appendSilence(reserve)
     }
 
     /// Capture frames to read for the next period: what the resampler needs for a period, and the
     /// reserve topped up, at most `readLimit`.
     var framesToRead: Int {
-        min(max(resampler.inputFrames(forOutput: periodFrames) + reserve - pending, 0), readLimit)
+        min(max(resampler.inputFrames(forOutput: periodFrames) + reserve - captured.count, 0), readLimit)
     }
 
     /// Decodes `count` captured device frames, `offset` frames into this period's read, behind
     /// what is staged.
     func take(_ device: UnsafeMutableRawBufferPointer, _ count: Int, at offset: Int) throws(AlsaError) {
-        let first = (pending + offset) * channelCount
-        try SampleConversion.decode(UnsafeRawBufferPointer(device), as: format,
-                                    into: UnsafeMutableBufferPointer(rebasing: staged[first..<first + count * channelCount]))
+        try SampleConversion.decode(UnsafeRawBufferPointer(device), as: format, into: captured.space(count, at: offset))
     }
 
     /// The read of this period ended after `count` frames.
-    func read(_ count: Int) { pending += count }
+    func read(_ count: Int) { captured.commit(count) }
 
     /// Resamples one period from the staged frames into `output` (`periodFrames` frames in
     /// `layout`), keeping what is left staged.
     func produce(into output: UnsafeMutableBufferPointer<Float>, layout: SampleLayout) throws(AlsaError) {
         let target = layout == .interleaved ? output : interleaved
-        let progress = try resampler.process(UnsafeBufferPointer(rebasing: staged[0..<pending * channelCount]), into: target)
+        let progress = try resampler.process(captured.samples, into: target)
         if progress.produced < periodFrames {
             shortPeriods += 1
             UnsafeMutableBufferPointer(rebasing: target[(progress.produced * channelCount)...]).update(repeating: 0)
         }
-        let base = staged.baseAddress!
-        base.update(from: base + progress.consumed * channelCount, count: (pending - progress.consumed) * channelCount)
-        pending -= progress.consumed
+        captured.consume(progress.consumed)
         guard layout == .nonInterleaved else { return }
         for channel in 0..<channelCount {
             for frame in 0..<periodFrames { output[channel * periodFrames + frame] = interleaved[frame * channelCount + channel] }
@@ -103,7 +95,7 @@ final class InputResampling {
 
     /// Frames between the input read and the callback's period, at the output's clock: the staged
     /// frames and what the filter holds. Part of the round trip.
-    var heldFrames: Int { resampler.framesUntilEnd(afterInput: pending) }
+    var heldFrames: Int { resampler.framesUntilEnd(afterInput: captured.count) }
 
     /// The ratio in force: output frames per capture frame.
     var ratio: Double { resampler.ratioAdjustment }

@@ -15,10 +15,8 @@ final class RateConversion {
     let appRate: Int
     let deviceRate: Int
     /// Interleaved app-rate frames: playback, written and not yet resampled; capture, resampled and
-    /// not yet read. The first `pending` frames are valid.
-    private let appFrames: UnsafeMutableBufferPointer<Float>
-    private let appCapacity: Int
-    private(set) var pending = 0
+    /// not yet read.
+    private let staging: StagedFrames
     /// One period of interleaved device-rate frames, between the resampler and the device's format.
     private let deviceFrames: UnsafeMutableBufferPointer<Float>
     /// Playback, once a drain began: the device frames still to come from the resampler's tail.
@@ -35,27 +33,26 @@ final class RateConversion {
                                   channelCount: channelCount, quality: quality,
                                   maximumFrames: direction == .playback ? 2 * appPerPeriod : periodFrames)
         let latencyInApp = Int((Double(resampler.latency) * Double(appRate) / Double(deviceRate)).rounded(.up)) + 2
-        appCapacity = direction == .playback ? 2 * (appPerPeriod + latencyInApp) : appPerPeriod + 16
+        staging = StagedFrames(capacity: direction == .playback ? 2 * (appPerPeriod + latencyInApp) : appPerPeriod + 16,
+                               channelCount: channelCount)
         self.direction = direction
         self.channelCount = channelCount
         self.periodFrames = periodFrames
         self.appRate = appRate
         self.deviceRate = deviceRate
-        appFrames = .allocate(capacity: appCapacity * channelCount)
-        appFrames.initialize(repeating: 0)
         deviceFrames = .allocate(capacity: periodFrames * channelCount)
         deviceFrames.initialize(repeating: 0)
     }
 
-    deinit {
-        appFrames.deallocate()
-        deviceFrames.deallocate()
-    }
+    deinit { deviceFrames.deallocate() }
+
+    /// The app frames staged.
+    var pending: Int { staging.count }
 
     /// Forgets what is staged and the resampler's history (a stop, or the end of a drain). Not on
     /// the audio path: the resampler's reset may allocate.
     func reset() {
-        pending = 0
+        staging.clear()
         tailFrames = 0
         draining = false
         resampler.reset()
@@ -75,8 +72,8 @@ final class RateConversion {
     /// `source(bytes, frames)` fills them as native `Float`s.
     func stage(_ frames: Int, from source: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) {
         guard frames > 0 else { return }
-        try source(appBytes(pending..<pending + frames), frames)
-        pending += frames
+        try source(UnsafeMutableRawBufferPointer(staging.space(frames)), frames)
+        staging.commit(frames)
     }
 
     /// Fills `frames` device frames of `format` at `bytes`, a period at a time: tops up the staged
@@ -94,10 +91,10 @@ final class RateConversion {
                 made = try flush(into: output)
                 tailFrames -= made
             } else {
-                let wanted = min(resampler.inputFrames(forOutput: chunk), appCapacity) - pending
+                let wanted = min(resampler.inputFrames(forOutput: chunk), staging.capacity) - pending
                 if wanted > 0 {
-                    try source(appBytes(pending..<pending + wanted), wanted)
-                    pending += wanted
+                    try source(UnsafeMutableRawBufferPointer(staging.space(wanted)), wanted)
+                    staging.commit(wanted)
                     taken += wanted
                 }
                 made = try resample(into: output)
@@ -126,9 +123,8 @@ final class RateConversion {
         var made = 0
         // More than one call only while the latency fills (a call takes at most `maximumFrames`).
         while made * channelCount < output.count {
-            let progress = try resampler.process(UnsafeBufferPointer(rebasing: appFrames[0..<pending * channelCount]),
-                                                 into: UnsafeMutableBufferPointer(rebasing: output[(made * channelCount)...]))
-            consume(progress.consumed)
+            let progress = try resampler.process(staging.samples, into: UnsafeMutableBufferPointer(rebasing: output[(made * channelCount)...]))
+            staging.consume(progress.consumed)
             made += progress.produced
             if progress.consumed == 0 && progress.produced == 0 { break }
         }
@@ -162,8 +158,8 @@ final class RateConversion {
             var offset = 0
             while offset < chunk {
                 let progress = try resampler.process(UnsafeBufferPointer(rebasing: input[(offset * channelCount)...]),
-                                                     into: UnsafeMutableBufferPointer(rebasing: appFrames[(pending * channelCount)...]))
-                pending += progress.produced
+                                                     into: staging.space(staging.room))
+                staging.commit(progress.produced)
                 offset += progress.consumed
                 // No room (a read that takes nothing): the rest of this period is dropped.
                 if progress.consumed == 0 { break }
@@ -175,8 +171,9 @@ final class RateConversion {
     /// Hands `frames` of the staged app frames (at most `pending`) to `deliver` as native `Float`s.
     func deliver(_ frames: Int, to deliver: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) {
         guard frames > 0 else { return }
-        try deliver(appBytes(0..<frames), frames)
-        consume(frames)
+        // The transfer's one converter type takes mutable bytes; a capture converter only reads them.
+        try deliver(UnsafeMutableRawBufferPointer(mutating: UnsafeRawBufferPointer(staging.first(frames))), frames)
+        staging.consume(frames)
     }
 
     // MARK: the app's view of the device
@@ -200,19 +197,5 @@ final class RateConversion {
         case .capture:
             appFrames(fromDevice: deviceDelay) + pending + resampler.framesUntilEnd(afterInput: 0)
         }
-    }
-
-    // MARK: staging
-
-    private func appBytes(_ frames: Range<Int>) -> UnsafeMutableRawBufferPointer {
-        UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: appFrames[frames.lowerBound * channelCount..<frames.upperBound * channelCount]))
-    }
-
-    /// Drops the first `frames` staged frames, moving the rest to the front.
-    private func consume(_ frames: Int) {
-        guard frames > 0 else { return }
-        let base = appFrames.baseAddress!
-        base.update(from: base + frames * channelCount, count: (pending - frames) * channelCount)
-        pending -= frames
     }
 }
