@@ -61,14 +61,21 @@ public enum StopSignal: Sendable, Equatable, CaseIterable, CustomStringConvertib
     /// Calls may run at once, in several tasks: a signal cancels every one. The calling thread
     /// unblocks both signals, so that a process whose other threads all block them still receives
     /// them.
+    ///
+    /// The operation runs as a child task of the caller: it has the caller's priority, task-local
+    /// values and task executor preference (a task that prefers a stream's `taskExecutor` keeps
+    /// it), and the caller's cancellation reaches it at once.
     public static func cancelling(_ operation: sending @escaping () async throws -> Void) async throws -> StopSignal? {
         let registration = try StopSignalDispatch.register()
         defer { StopSignalDispatch.unregister(registration.id) }
-        // A task of its own, so that a signal can cancel the operation and not the caller.
-        let work = Task(operation: operation)
+        // `sending`: the caller has given it up, and the child below is the only code that calls
+        // it, once. The region checker cannot follow it through the group's body closure.
+        nonisolated(unsafe) let operation = operation
         return try await withThrowingTaskGroup(of: StopSignal?.self) { group in
+            // A child, not a task of its own: cancelling the group cancels the operation and not
+            // the caller, and the caller's cancellation needs no other task to run to reach it.
             group.addTask {
-                try await work.value
+                try await operation()
                 return nil
             }
             group.addTask {
@@ -84,10 +91,8 @@ public enum StopSignal: Sendable, Equatable, CaseIterable, CustomStringConvertib
                 case .failure(let error):
                     if failure == nil { failure = error }
                 }
-                // The operation ended (the watcher has nothing more to wait for), a signal came,
-                // or the caller was cancelled (the watcher's wait ends): the operation must stop,
-                // and is waited for.
-                work.cancel()
+                // The operation ended (the watcher has nothing more to wait for) or a signal
+                // came: the other child must stop, and is waited for.
                 group.cancelAll()
             }
             if let stoppedBy { return stoppedBy }

@@ -201,8 +201,10 @@ func onOwnThread<T>(_ body: () throws -> T) async rethrows -> T {
 }
 
 /// A task executor with one thread, which runs the jobs enqueued on it in order until `finish()`;
-/// jobs enqueued after that go to the global executor.
-private final class OwnThreadExecutor: TaskExecutor, @unchecked Sendable {
+/// jobs enqueued after that go to the global executor. Also for a task whose progress a test
+/// bounds in wall-clock time: on the cooperative pool, that time would include the wait behind
+/// every job the suite has queued there.
+final class OwnThreadExecutor: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var jobs: [UnownedJob] = []
