@@ -517,7 +517,9 @@ final class PeriodEngine {
     /// Xruns raised a playback schedule's fill target: the kernel's start threshold follows it, so
     /// that the device, prepared again, restarts once the raised target is queued. Started at the
     /// old one, it would run with less queued than the raised watermark, the margin that proved too
-    /// small. One SW_PARAMS call a raise; a start held for a partner (`holdStart()`) stays held.
+    /// small. One SW_PARAMS call a raise, after an xrun's recovery (allocation-free on the kernel
+    /// transport; alsa-lib's install allocates its record and looks at the process's mappings
+    /// again: a raise is rare); a start held for a partner (`holdStart()`) stays held.
     private func followFillTarget() throws(AlsaError) {
         guard direction == .playback, let target = watermark?.fillTarget, startThreshold < target,
               var software = pcm.softwareParameters else { return }
