@@ -28,7 +28,7 @@ package struct DeviceOptions: ParsableArguments, Sendable {
     @Option(parsing: .unconditional, help: "Buffer length in milliseconds (1 to 60000), when --buffer is not given; with --timer, the most audio kept queued ahead of the device.")
     package var latency: Int?
 
-    @Flag(help: "Sleep on a timer with the deepest buffer the device allows (up to 2 s), with no period interrupts where the device can turn them off, and print the wakeups per second on exit. Samples pass through Float.")
+    @Flag(help: "Sleep on a timer with the deepest buffer the device allows (up to 2 s), with no period interrupts where the device can turn them off, and print the wakeups per second on exit (and the latency kept, where xruns raised it). Samples pass through Float.")
     package var timer = false
 
     package init() {}
