@@ -28,7 +28,7 @@ package struct DeviceOptions: ParsableArguments, Sendable {
     @Option(parsing: .unconditional, help: "Buffer length in milliseconds (1 to 60000), when --buffer is not given; with --timer, the most audio kept queued ahead of the device.")
     package var latency: Int?
 
-    @Flag(help: "Sleep on a timer with the deepest buffer the device allows (up to 2 s), with no period interrupts where the device can turn them off, and print the wakeups per second on exit. Samples pass through Float.")
+    @Flag(help: "Sleep on a timer with the deepest buffer the device allows (up to 2 s), with no period interrupts where the device can turn them off, and print the wakeups per second on exit (and the latency kept, where xruns raised it). Samples pass through Float.")
     package var timer = false
 
     package init() {}
@@ -117,11 +117,22 @@ package struct WakeupReport: Sendable, CustomStringConvertible {
     package var seconds: Double
     /// What paced the device: whether its period interrupts stayed on.
     package var periodWakeups: Bool
+    /// When xruns raised the stream's latency: the fill target it negotiated and the one it kept
+    /// at the end, in milliseconds; nil when it kept the one asked for.
+    package var latencyRaise: (asked: Double, kept: Double)? = nil
 
     package var description: String {
         let perSecond = seconds > 0 ? Double(wakeups) / seconds : 0
         return "timer: \(wakeups) wakeups in \(String(format: "%.1f", seconds)) s of audio (\(String(format: "%.2f", perSecond))/s), "
             + (periodWakeups ? "period interrupts left on (the device cannot turn them off)" : "no period interrupts")
+            + (latencyRaise.map { String(format: ", latency raised by xruns from %.1f ms to %.1f ms", $0.asked, $0.kept) } ?? "")
+    }
+
+    /// The raise `status` reports (`StreamStatus.fillTargetFrames`) against the fill target of
+    /// `schedule`, both in frames at the device's `sampleRate`; nil when there was none.
+    package static func latencyRaise(_ status: StreamStatus?, schedule: TimerSchedule?, sampleRate: Int) -> (asked: Double, kept: Double)? {
+        guard let schedule, let kept = status?.fillTargetFrames, kept != schedule.fillTarget, sampleRate > 0 else { return nil }
+        return (1000 * Double(schedule.fillTarget) / Double(sampleRate), 1000 * Double(kept) / Double(sampleRate))
     }
 }
 

@@ -177,7 +177,8 @@ package struct Player {
         status.update(progress(), force: true)
         status.finish()
         let wakeups = configuration.timer.map {
-            WakeupReport(wakeups: stream.statistics.waits, seconds: Double(played) / Double(format.sampleRate), periodWakeups: $0.periodWakeups)
+            WakeupReport(wakeups: stream.statistics.waits, seconds: Double(played) / Double(format.sampleRate), periodWakeups: $0.periodWakeups,
+                         latencyRaise: WakeupReport.latencyRaise(try? stream.status(), schedule: $0, sampleRate: setup.sampleRate))
         }
         return Report(setup: setup, converted: converted, frames: played, xruns: stream.xrunCount, interrupted: interrupted,
                       checksum: checksum, resampledFrames: resampled ? stream.statistics.frames : nil, wakeups: wakeups)

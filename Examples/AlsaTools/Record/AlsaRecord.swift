@@ -205,7 +205,9 @@ package struct Recorder {
         try writer.finish()
         status.finish()
         let wakeups = WakeupReport(wakeups: stream.statistics.waits, seconds: Double(writer.framesWritten) / Double(rate),
-                                   periodWakeups: stream.configuration.timer?.periodWakeups ?? true)
+                                   periodWakeups: stream.configuration.timer?.periodWakeups ?? true,
+                                   latencyRaise: WakeupReport.latencyRaise(try? stream.status(), schedule: stream.configuration.timer,
+                                                                           sampleRate: setup.sampleRate))
         return Report(frames: writer.framesWritten, xruns: stream.xrunCount, interrupted: interrupted, wakeups: wakeups)
     }
 

@@ -141,7 +141,9 @@ package struct AlsaTone: ParsableCommand {
         report.status("played \(clock(Double(played) / Double(rate))), \(stream.xrunCount) xruns")
         if let timer = got.timer {
             // Asked for on the command line: printed even with -q.
-            Say.error(WakeupReport(wakeups: stream.statistics.waits, seconds: Double(played) / Double(rate), periodWakeups: timer.periodWakeups).description)
+            Say.error(WakeupReport(wakeups: stream.statistics.waits, seconds: Double(played) / Double(rate), periodWakeups: timer.periodWakeups,
+                                   latencyRaise: WakeupReport.latencyRaise(try? stream.status(), schedule: timer, sampleRate: got.setup.sampleRate))
+                .description)
         }
     }
 }

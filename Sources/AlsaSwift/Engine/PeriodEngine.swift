@@ -63,7 +63,8 @@ final class PeriodEngine {
     private(set) var statistics = TransferStatistics()
 
     private let isMmap: Bool
-    /// One chunk of device frames (a period, or a timer schedule's fill target), for read/write access.
+    /// One chunk of device frames (a period, or the highest fill target a timer schedule may be
+    /// raised to: allocated once, so that a raise allocates nothing), for read/write access.
     private let scratch: UnsafeMutableRawBufferPointer
     private let chunkFrames: Int
     /// Timer scheduling: the watermark's decisions, nil in period mode.
@@ -141,8 +142,12 @@ final class PeriodEngine {
             appFormat = setup.format
             appFrameBytes = frameBytes
         }
-        watermark = configuration.timer.map { TimerWatermark(direction: pcm.direction, schedule: $0, sampleRate: setup.sampleRate) }
-        chunkFrames = configuration.timer.map { min($0.fillTarget, setup.bufferSize) } ?? setup.periodSize
+        watermark = configuration.timer.map {
+            TimerWatermark(direction: pcm.direction, schedule: $0, bufferFrames: setup.bufferSize, sampleRate: setup.sampleRate)
+        }
+        chunkFrames = watermark.map { min($0.fillTargetLimit, setup.bufferSize) } ?? setup.periodSize
+        // A render callback's blocks stay as negotiated when xruns raise the fill target: at most
+        // the initial watermark, which a move's first piece stays at (`TimerWatermark.pieceFrames`).
         blockFrames = configuration.timer?.blockFrames ?? setup.periodSize
         clock = PositionClock(sampleRate: setup.sampleRate)
         // A chunk, or the longest exact run (`transfer(exactly:)`), whichever is larger.
@@ -509,6 +514,20 @@ final class PeriodEngine {
         }
     }
 
+    /// Xruns raised a playback schedule's fill target: the kernel's start threshold follows it, so
+    /// that the device, prepared again, restarts once the raised target is queued. Started at the
+    /// old one, it would run with less queued than the raised watermark, the margin that proved too
+    /// small. One SW_PARAMS call a raise, after an xrun's recovery (allocation-free on the kernel
+    /// transport; alsa-lib's install allocates its record and looks at the process's mappings
+    /// again: a raise is rare); a start held for a partner (`holdStart()`) stays held.
+    private func followFillTarget() throws(AlsaError) {
+        guard direction == .playback, let target = watermark?.fillTarget, startThreshold < target,
+              var software = pcm.softwareParameters else { return }
+        software.startThreshold = target
+        try pcm.installSoftwareParameters(software)
+        startThreshold = target
+    }
+
     /// Arms the timer for `deadline`; returns it, for `PeriodWait.sleepOnTimer`.
     private func armTimer(_ deadline: MonotonicInstant) throws(AlsaError) -> FileDescriptor {
         guard let timer else { throw AlsaError(.poll, .invalidArgument, context: "this stream is not timer-scheduled") }
@@ -525,6 +544,7 @@ final class PeriodEngine {
     /// clock, and lets the watermark decide.
     private func timerDeadline() throws(AlsaError) -> MonotonicInstant? {
         guard let plan = watermark, plan.pending == 0 else { return nil }
+        try followFillTarget()
         if direction == .capture { try startIfWaitingWouldNotEnd() }
         var timing = try currentTiming()
         if direction == .playback && timing.state == .prepared && position >= startThreshold {

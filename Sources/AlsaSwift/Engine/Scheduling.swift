@@ -32,7 +32,8 @@ public enum StreamScheduling: Sendable, Equatable, CustomStringConvertible {
 /// the watermark it starts with, and what paces the device.
 public struct TimerSchedule: Sendable, Equatable, CustomStringConvertible {
     /// Playback: the most frames kept queued (the latency target, or the whole buffer). Capture:
-    /// the most frames left waiting before they are read.
+    /// the most frames left waiting before they are read. As negotiated: playback xruns with the
+    /// watermark at its highest raise it later (`StreamStatus.fillTargetFrames` has it now).
     public var fillTarget: Int
     /// The margin the stream starts with, in frames: playback wakes when this little is left
     /// queued, capture when this little room is left before the target. It grows after an xrun
@@ -77,6 +78,10 @@ public struct TimerSchedule: Sendable, Equatable, CustomStringConvertible {
 /// The decision a timer-scheduled engine makes at each wakeup, and the watermark it adapts as
 /// PulseAudio's does: after an xrun it grows by min(×2, +10 ms), after 20 s of audio without one
 /// it shrinks by 5 ms, between 4 ms (or its start, if lower) and three quarters of the fill target.
+/// A playback xrun with the watermark already at that maximum raises the fill target itself by
+/// min(×2, +10 ms), up to the buffer, and the watermark grows under the new maximum: a stream that
+/// cannot be served at the latency it asked for settles at one it can be served at, instead of
+/// xrunning for ever at the same wakeups.
 ///
 /// Playback keeps the fill between the watermark and the target: it sleeps until the device has
 /// played down to the watermark, then tops the buffer up to the target in one wakeup. Capture lets
@@ -88,13 +93,23 @@ public struct TimerSchedule: Sendable, Equatable, CustomStringConvertible {
 /// commits (each flushes the whole buffer on an explicit-sync device) stay a dozen a refill.
 struct TimerWatermark {
     let direction: StreamDirection
-    let fillTarget: Int
+    /// The fill kept now: the schedule's (the app's request) until xruns at the highest watermark
+    /// raise it.
+    private(set) var fillTarget: Int
+    /// The fill the schedule asked for.
+    let requestedFillTarget: Int
+    /// The most the fill target may be raised to. Playback: the buffer, all the device can hold.
+    /// Capture: the schedule's target, never raised: its margin against an overrun is the room
+    /// left when it wakes, buffer - (target - watermark), which a higher target would shrink; only
+    /// a higher watermark (an earlier wakeup) widens it.
+    let fillTargetLimit: Int
     let rate: Int
     private(set) var watermark: Int
     /// The watermark the stream started with.
     let initial: Int
     let minimum: Int
-    let maximum: Int
+    /// The highest the watermark grows to: three quarters of the fill target in force.
+    var maximum: Int { max(fillTarget * 3 / 4, initial) }
     /// Frames to move before the stream may sleep again (decided at the last wakeup).
     private(set) var pending = 0
     /// Frames of the move under way moved so far.
@@ -104,20 +119,23 @@ struct TimerWatermark {
     /// Xruns seen, and what they did to the watermark.
     private(set) var raises = 0
     private(set) var drops = 0
+    /// Xruns that found the watermark at its maximum and raised the fill target.
+    private(set) var fillTargetRaises = 0
 
     /// Where the watermark starts: 20 ms, at most half the fill target.
     static func initial(fillTarget: Int, sampleRate rate: Int) -> Int {
         max(min(AudioTiming.frames(in: .milliseconds(20), sampleRate: rate), fillTarget / 2), 1)
     }
 
-    init(direction: StreamDirection, schedule: TimerSchedule, sampleRate rate: Int) {
+    init(direction: StreamDirection, schedule: TimerSchedule, bufferFrames: Int, sampleRate rate: Int) {
         self.direction = direction
         fillTarget = schedule.fillTarget
+        requestedFillTarget = schedule.fillTarget
+        fillTargetLimit = direction == .playback ? max(bufferFrames, schedule.fillTarget) : schedule.fillTarget
         self.rate = rate
         watermark = schedule.initialWatermark
         initial = schedule.initialWatermark
         minimum = min(AudioTiming.frames(in: .milliseconds(4), sampleRate: rate), schedule.initialWatermark)
-        maximum = max(schedule.fillTarget * 3 / 4, schedule.initialWatermark)
     }
 
     /// What to do now that the device holds `fill` frames (queued, or captured and not read), the
@@ -185,12 +203,23 @@ struct TimerWatermark {
     }
 
     /// An xrun: the stream woke too late for this watermark. The device was prepared again: the
-    /// move under way is void.
+    /// move under way is void. A watermark already at its maximum cannot cover a later wakeup: the
+    /// fill target is raised instead (up to its limit), and the watermark grows under the new one.
+    ///
+    /// The target is never lowered again, by the 20 s shrink or otherwise: the app asked for the
+    /// lower latency, but this stream, on this machine, has shown it cannot keep it; lowering it
+    /// would bring the same xruns back, then the same raise, in a cycle. The shrink lowers the
+    /// watermark only, which makes the wakeups rarer at the latency in force.
     mutating func xrun() {
         pending = 0
         movedInMove = 0
         sinceChange = 0
-        let raised = min(min(watermark * 2, watermark + AudioTiming.frames(in: .milliseconds(10), sampleRate: rate)), maximum)
+        let tenMilliseconds = AudioTiming.frames(in: .milliseconds(10), sampleRate: rate)
+        if watermark >= maximum, fillTarget < fillTargetLimit {
+            fillTarget = min(fillTarget * 2, fillTarget + tenMilliseconds, fillTargetLimit)
+            fillTargetRaises += 1
+        }
+        let raised = min(min(watermark * 2, watermark + tenMilliseconds), maximum)
         if raised > watermark {
             watermark = raised
             raises += 1

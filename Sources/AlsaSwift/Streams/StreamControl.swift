@@ -37,6 +37,11 @@ public struct StreamStatus: Sendable, Equatable, CustomStringConvertible {
     /// A timer-scheduled stream's watermark now, in frames (`TimerSchedule.initialWatermark` until
     /// an xrun raises it); nil when the stream wakes once a period.
     public var watermarkFrames: Int?
+    /// A timer-scheduled stream's fill target now, in frames: the latency it keeps (playback: the
+    /// most frames queued ahead of the device). `TimerSchedule.fillTarget`, the request, until
+    /// xruns with the watermark at its highest raise it; never lowered again. nil when the stream
+    /// wakes once a period.
+    public var fillTargetFrames: Int?
     /// The device's rate against CLOCK_MONOTONIC, in frames per second, as the stream's
     /// delay-locked loop estimates it from the device's timestamps (the nominal rate until it has
     /// two of them while the device runs).
@@ -45,6 +50,7 @@ public struct StreamStatus: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         "\(isPaused ? "paused" : state.description), \(availableFrames) frames available, delay \(delayFrames) frames, \(xrunCount) xruns"
             + (watermarkFrames.map { ", watermark \($0) frames" } ?? "")
+            + (fillTargetFrames.map { ", fill target \($0) frames" } ?? "")
     }
 }
 
@@ -83,7 +89,8 @@ extension PeriodEngine {
             return StreamStatus(state: state, isPaused: pausedBy != nil,
                                 availableFrames: appAvailable(deviceAvailable: available), delayFrames: delay,
                                 xrunCount: pcm.xrunCount, timestamp: timestamp, statistics: statistics,
-                                watermarkFrames: watermark?.watermark, estimatedRate: estimatedRate)
+                                watermarkFrames: watermark?.watermark, fillTargetFrames: watermark?.fillTarget,
+                                estimatedRate: estimatedRate)
         }
     }
 }

@@ -391,6 +391,49 @@ struct TimerSchedulingTests {
         }
     }
 
+    /// The rig's case, on the virtual clock: a 10 ms target on a machine that wakes the stream
+    /// 12 ms late. At 5 ms the watermark runs dry, and again at its highest, 7.5 ms (three quarters
+    /// of 10 ms): that xrun raises the target to 20 ms and the watermark to 15 ms, which covers the
+    /// lateness. The stream then plays on without an xrun at 20 ms, says so, restarts only once the
+    /// raised target is queued, and keeps the explicit-sync contract. (The device does not move
+    /// during the app's calls here: the arithmetic is exact.)
+    @Test("xruns at the highest watermark raise the latency until wakeups are in time, and the stream says so",
+          arguments: [Path.readWrite, .readWriteExplicitSync, .mmapExplicitSync])
+    func latencyRaised(path: Path) async throws {
+        try await onOwnThread {
+            let kernel = Self.kernel(path)
+            kernel.setFramesPerCall(0)
+            let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(path, latency: .milliseconds(10)), kernel: kernel)
+            let ms = 8  // frames per millisecond at 8 kHz
+            #expect(stream.configuration.timer?.fillTarget == 10 * ms && stream.configuration.bufferSize >= 40 * ms)
+            let asked = try stream.status()
+            #expect(asked.fillTargetFrames == 10 * ms && asked.watermarkFrames == 5 * ms, "\(asked)")
+            kernel.setTimerLatency(.milliseconds(12))
+            let second = StreamTests.signal(frames: 8_000)
+            try second.withUnsafeBufferPointer { try stream.writeBlocking($0) }
+            #expect(stream.xrunCount == 2, "\(stream.xrunCount) xruns")
+            let raised = try stream.status()
+            #expect(raised.fillTargetFrames == 20 * ms && raised.watermarkFrames == 15 * ms, "\(raised)")
+            #expect(raised.description.contains("fill target \(20 * ms) frames"), "\(raised)")
+            #expect(stream.core.pcm.softwareParameters?.startThreshold == 20 * ms, "the device restarts at the raised target")
+            // Ten more seconds, still 12 ms late: in time now, each wakeup moving 5 ms instead of 2.5.
+            let waits = stream.statistics.waits
+            for _ in 0..<10 { try second.withUnsafeBufferPointer { try stream.writeBlocking($0) } }
+            #expect(stream.xrunCount == 2, "\(stream.xrunCount) xruns after the raise")
+            #expect(stream.statistics.waits - waits <= 10 * 8_000 / (5 * ms) + 2, "\(stream.statistics.waits - waits) wakeups for 10 s")
+            #expect(stream.core.watermark?.fillTargetRaises == 1 && stream.core.watermark?.raises == 2)
+            let device = kernel.playbackObservation()
+            // The raised target is kept, not only reported: the refills reach 20 ms, never more.
+            #expect(device.xruns == 2 && device.maximumQueuedFrames == 20 * ms, "\(device)")
+            // Since the last prepare (the second xrun's recovery): every frame flushed before it played.
+            #expect(device.staleFrames == 0 && device.lateFrames == 0, "\(device)")
+            if path.explicitSync { #expect(device.deviceSyncs > 0, "\(device)") }
+            #expect(try stream.drainBlocking())
+            #expect(kernel.playbackObservation().frames == 11 * 8_000)
+            print("timer latency \(path): 10 ms asked, raised to \((raised.fillTargetFrames ?? 0) / ms) ms by \(stream.xrunCount) xruns at 12 ms late wakeups")
+        }
+    }
+
     /// Blocks of at most the watermark, so that a refill's first piece waits for no more rendered
     /// audio than the device still has queued: between two commits, one block at most. 600 blocks
     /// are 12 s of audio, six refills of the 2 s buffer.

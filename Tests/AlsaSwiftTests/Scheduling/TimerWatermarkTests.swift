@@ -10,7 +10,7 @@ import Testing
     static func plan(_ direction: StreamDirection, fillTarget: Int, buffer: Int = 96_000) -> TimerWatermark {
         let schedule = TimerSchedule(fillTarget: fillTarget, initialWatermark: TimerWatermark.initial(fillTarget: fillTarget, sampleRate: rate),
                                      blockFrames: 1024, periodWakeups: false, periodFrames: 8192)
-        return TimerWatermark(direction: direction, schedule: schedule, sampleRate: rate)
+        return TimerWatermark(direction: direction, schedule: schedule, bufferFrames: buffer, sampleRate: rate)
     }
 
     @Test("the watermark starts at 20 ms, at most half the fill target")
@@ -79,12 +79,76 @@ import Testing
 
     @Test("a small target's watermark doubles, up to three quarters of the target")
     func smallTarget() {
-        var plan = Self.plan(.playback, fillTarget: Self.ms(10))
+        var plan = Self.plan(.capture, fillTarget: Self.ms(10))
         #expect(plan.watermark == Self.ms(5))
         plan.xrun()
         #expect(plan.watermark == Self.ms(10) * 3 / 4)
         plan.xrun()
         #expect(plan.watermark == Self.ms(10) * 3 / 4 && plan.raises == 1)
+    }
+
+    /// PulseAudio's answer to a stream that xruns at its highest watermark: the latency grows by
+    /// min(x2, +10 ms), up to what the buffer holds, and the watermark grows under the new target
+    /// (three quarters of it): each wakeup then moves more, and the stream settles where it can be
+    /// served instead of xrunning for ever 2.5 ms apart.
+    @Test("xruns at the highest watermark raise a playback fill target by min(x2, +10 ms), up to the buffer")
+    func raisesTheTarget() {
+        let buffer = Self.ms(42)
+        var plan = Self.plan(.playback, fillTarget: Self.ms(10), buffer: buffer)
+        var targets = [plan.fillTarget]
+        var watermarks = [plan.watermark]
+        var moves: [Int] = []
+        for _ in 0..<8 {
+            // A wakeup at the watermark tops the fill up to the target in force: its move.
+            if case .move(let frames) = plan.decide(position: 0, fill: plan.watermark, running: true) { moves.append(frames) }
+            plan.xrun()
+            targets.append(plan.fillTarget)
+            watermarks.append(plan.watermark)
+        }
+        // 10 ms; the first xrun grows the watermark to its maximum (7.5 ms), the next ones the
+        // target: x2 (20 ms), then +10 ms (30, 40), then the buffer (42 ms), and no further.
+        #expect(targets == [10, 10, 20, 30, 40, 42, 42, 42, 42].map(Self.ms), "\(targets.map { $0 / Self.ms(1) })")
+        #expect(watermarks == [Self.ms(5), Self.ms(10) * 3 / 4, Self.ms(15), Self.ms(30) * 3 / 4, Self.ms(30),
+                               Self.ms(42) * 3 / 4, Self.ms(42) * 3 / 4, Self.ms(42) * 3 / 4, Self.ms(42) * 3 / 4], "\(watermarks)")
+        #expect(watermarks.indices.allSatisfy { watermarks[$0] <= max(targets[$0] * 3 / 4, Self.ms(5)) })
+        // A wakeup moves target less watermark: 5, 2.5, 5, 7.5, 10, then 10.5 ms.
+        #expect(moves == [Self.ms(5), Self.ms(10) - Self.ms(10) * 3 / 4, Self.ms(5), Self.ms(30) - Self.ms(30) * 3 / 4, Self.ms(10),
+                          Self.ms(42) - Self.ms(42) * 3 / 4, Self.ms(42) - Self.ms(42) * 3 / 4, Self.ms(42) - Self.ms(42) * 3 / 4],
+                "\(moves)")
+        #expect(plan.fillTargetRaises == 4 && plan.raises == 5 && plan.requestedFillTarget == Self.ms(10))
+        // The next wakeup sleeps until the watermark of the raised target, and fills to it.
+        #expect(plan.decide(position: Self.ms(100), fill: Self.ms(40), running: true) == .sleep(untilFrame: Self.ms(100) - Self.ms(42) * 3 / 4))
+        #expect(plan.decide(position: Self.ms(100), fill: 0, running: false) == .move(buffer))
+    }
+
+    /// The app asked for 10 ms, but the stream showed it cannot keep it: lowering the target again
+    /// would bring the xruns back. 20 s without one lowers the watermark only (larger wakeups).
+    @Test("a raised fill target stays raised; 20 s without an xrun lower only the watermark")
+    func raisedTargetStays() {
+        var plan = Self.plan(.playback, fillTarget: Self.ms(10))
+        for _ in 0..<3 { plan.xrun() }
+        #expect(plan.fillTarget == Self.ms(30) && plan.watermark == Self.ms(30) * 3 / 4)
+        for _ in 0..<10 { plan.moved(20 * Self.rate) }
+        #expect(plan.fillTarget == Self.ms(30) && plan.watermark == Self.ms(4), "down to 4 ms, the target kept")
+        // Below its maximum, an xrun grows the watermark first, and leaves the target.
+        plan.xrun()
+        #expect(plan.fillTarget == Self.ms(30) && plan.watermark == Self.ms(8) && plan.fillTargetRaises == 2)
+        // A stop forgets the move, not the target.
+        plan.forget()
+        #expect(plan.fillTarget == Self.ms(30))
+    }
+
+    /// Capture's margin against an overrun is the room left when it wakes, buffer - (target -
+    /// watermark): a higher target would narrow it. Only the watermark grows.
+    @Test("a capture fill target is never raised")
+    func captureTargetStays() {
+        var plan = Self.plan(.capture, fillTarget: Self.ms(10))
+        for _ in 0..<5 { plan.xrun() }
+        #expect(plan.fillTarget == Self.ms(10) && plan.watermark == Self.ms(10) * 3 / 4 && plan.fillTargetRaises == 0)
+        // A playback target that is the whole buffer has nowhere to go either.
+        var whole = Self.plan(.playback, fillTarget: 96_000)
+        for _ in 0..<200 { whole.xrun() }
+        #expect(whole.fillTarget == 96_000 && whole.watermark == 72_000 && whole.fillTargetRaises == 0)
     }
 
     /// A move is committed in pieces no larger than the margin the stream woke with: they follow

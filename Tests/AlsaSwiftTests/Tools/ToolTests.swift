@@ -157,6 +157,27 @@ struct ToolTests {
         }
     }
 
+    /// `--timer --latency 10` on a machine that wakes the stream 12 ms late: the stream raises its
+    /// latency to 20 ms after two xruns (see TimerSchedulingTests.latencyRaised), and the tool
+    /// prints it beside its wakeups, in the line the rig's scripts read.
+    @Test("--timer prints the latency xruns raised the stream to")
+    func playOnTimerRaisedLatency() async throws {
+        try await onOwnThread {
+            let (path, _) = try Self.writeWAV(WAVFormat(encoding: .integer, channelCount: 2, sampleRate: 48_000, containerBits: 16), frames: 48_000)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let options = try DeviceOptions.parse(["-D", "sim", "--timer", "--latency", "10"])
+            let opened = try options.open(.playback)
+            let kernel = try #require(opened.simulator)
+            kernel.setFramesPerCall(0)
+            kernel.setTimerLatency(.milliseconds(12))
+            let report = try Player(pcm: opened.pcm, options: options, status: StatusLine(quiet: true)).play(try WAVReader(path: path))
+            let wakeups = try #require(report.wakeups)
+            #expect(report.xruns == 2 && wakeups.latencyRaise?.asked == 10 && wakeups.latencyRaise?.kept == 20, "\(wakeups), \(report.xruns) xruns")
+            #expect(wakeups.description.hasPrefix("timer: \(wakeups.wakeups) wakeups in 1.0 s of audio ("), "\(wakeups)")
+            #expect(wakeups.description.hasSuffix("no period interrupts, latency raised by xruns from 10.0 ms to 20.0 ms"), "\(wakeups)")
+        }
+    }
+
     @Test("--timer records every frame exactly, in a few wakeups")
     func recordOnTimer() async throws {
         try await onOwnThread {
