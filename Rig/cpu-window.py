@@ -7,14 +7,16 @@ STATUS_GLOB names the kernel's status files of the device's substreams (for exam
 /proc/asound/card0/pcm0p/sub*/status); the command's output goes to LOG. The window opens SKIP
 seconds after a substream first says "state: RUNNING" and closes LENGTH seconds later; the command
 must still run then (give it SKIP + LENGTH seconds of audio and more). Prints one line,
-"user=U sys=S oncpu=C seconds=W": the process's user and system time (all its threads, from
-/proc/PID/stat, counted in clock ticks of 10 ms) used in the window, its time on a CPU in the
+"user=U sys=S oncpu=C sleeps=V seconds=W": the process's user and system time (all its threads,
+from /proc/PID/stat, counted in clock ticks of 10 ms) used in the window; its time on a CPU in the
 window (the sum of its threads' /proc/PID/task/TID/schedstat, counted in nanoseconds: a 10 s
-window of a client using 20 ms a second holds only 20 ticks, so a ratio of two clients would move
-by 5 % with one tick), and the window's measured length. Start-up, warm-up, drain and
-teardown are left out for every client alike: under the rig's emulation a program's start-up takes
-seconds to tens of seconds and varies by more than a stream's whole cost. Prints "user=x sys=x oncpu=x
-seconds=x" when the device never ran or the command ended first. Always waits for the command.
+window of a client using 20 ms a second holds only 20 ticks, so one tick would move a ratio of
+two clients by 5 %); the times its threads went to sleep in the window (their voluntary context
+switches: a poll that returns at once is no sleep); and the window's measured length. Start-up,
+warm-up, drain and teardown are left out for every client alike: under the rig's emulation a
+program's start-up takes seconds to tens of seconds and varies by more than a stream's whole
+cost. Prints "user=x sys=x oncpu=x sleeps=x seconds=x" when the device never ran or the command
+ended first. Always waits for the command.
 """
 import glob
 import os
@@ -62,6 +64,20 @@ def oncpu(pid):
     return total / 1e9
 
 
+def sleeps(pid):
+    """Voluntary context switches of the process's threads: each is one sleep."""
+    total = 0
+    for path in glob.glob(f"/proc/{pid}/task/*/status"):
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        total += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
 def ended():
     return os.waitpid(child, os.WNOHANG)[0] != 0
 
@@ -76,7 +92,7 @@ with open(log, "wb") as out:
         finally:
             os._exit(127)
 
-result = "user=x sys=x oncpu=x seconds=x"
+result = "user=x sys=x oncpu=x sleeps=x seconds=x"
 done = False
 try:
     while not running():
@@ -85,11 +101,11 @@ try:
             raise OSError("never ran")
         time.sleep(0.005)
     time.sleep(skip)
-    first, on_first, opened = cpu(child), oncpu(child), time.monotonic()
+    first, on_first, slept_first, opened = cpu(child), oncpu(child), sleeps(child), time.monotonic()
     time.sleep(length)
-    last, on_last, closed = cpu(child), oncpu(child), time.monotonic()
+    last, on_last, slept_last, closed = cpu(child), oncpu(child), sleeps(child), time.monotonic()
     result = (f"user={last[0] - first[0]:.2f} sys={last[1] - first[1]:.2f} oncpu={on_last - on_first:.4f}"
-              f" seconds={closed - opened:.3f}")
+              f" sleeps={slept_last - slept_first} seconds={closed - opened:.3f}")
 except OSError:
     pass
 if not done:

@@ -10,6 +10,9 @@ verdict per row against the goals of issue 20:
   a CPU over a window of its steady state, from its threads' schedstat in nanoseconds; user +
   system clock ticks where a result has no such figure: Rig/cpu-window.py)
 
+sleeps/period (shown, not judged) is the process's voluntary context switches per period in its CPU
+window: the sleeps the kernel saw, for the peers too.
+
 Per-period figures are exact quotients of counts over the window's whole periods. A figure from a
 run with xruns is not judged (recovery costs calls and CPU of its own): the row says "not
 judged" and counts as not met. A missing
@@ -81,13 +84,24 @@ def cpu_per_second(fields):
     return (user + system) / seconds * 1000
 
 
+def sleeps_per_period(fields):
+    """The process's sleeps (voluntary context switches) per period in its CPU window, or None
+    where the run has no such figure. Shown, not judged: it tells a poll that slept from one
+    that returned at once, which strace's call counts cannot, for the peers as for AlsaSwift."""
+    try:
+        slept, seconds, period = (float((fields or {}).get(key, "x")) for key in ("sleeps", "seconds", "period"))
+    except ValueError:
+        return None
+    return slept / (seconds * 48_000 / period) if seconds > 0 and period > 0 else None
+
+
 def fmt(value):
     return "—" if value is None else f"{float(value):.2f}"
 
 
 table = []
 unmet = []
-header = ("card", "client", "transport", "access", "transfers/period", "waits/period", "ioctl/period", "SYNC_PTR/period",
+header = ("card", "client", "transport", "access", "transfers/period", "waits/period", "sleeps/period", "ioctl/period", "SYNC_PTR/period",
           "converted/moved", "CPU ms per audio s", "× peer", "verdict")
 
 for card in dict.fromkeys(f["card"] for k, f in rows if k in ("app", "peer")):
@@ -122,7 +136,8 @@ for card in dict.fromkeys(f["card"] for k, f in rows if k in ("app", "peer")):
             transfer_key = "writei" if direction == "playback" else "readi"
             transfers = per.get(transfer_key) if access == "rw" else None
             label = f"{tool}{' -M' if access == 'mmap' else ''}"
-            table.append((card, label, "alsa-lib", access, fmt(transfers), fmt(per.get("poll")), fmt(per.get("ioctl")),
+            table.append((card, label, "alsa-lib", access, fmt(transfers), fmt(per.get("poll")), fmt(sleeps_per_period(peer)),
+                          fmt(per.get("ioctl")),
                           fmt(per.get("sync_ptr")), "—", "ERROR" if peer_cpu is None else f"{peer_cpu:.1f}", "",
                           "peer" + (f" ({'; '.join(notes)})" if notes else "")))
             if peer_cpu is None:
@@ -209,7 +224,7 @@ for card in dict.fromkeys(f["card"] for k, f in rows if k in ("app", "peer")):
                     if notes:
                         verdict += f" ({'; '.join(notes)})"
                     table.append((card, label, transport, access, fmt(cells.get("transfers")), fmt(cells.get("waits")),
-                                  fmt(cells.get("ioctl")), fmt(cells.get("sync_ptr")),
+                                  fmt(sleeps_per_period(app)), fmt(cells.get("ioctl")), fmt(cells.get("sync_ptr")),
                                   f"{float(cells['conversion']):.4f}" if cells.get("conversion") is not None else "—",
                                   f"{cells['cpu']:.1f}" if "cpu" in cells else "—", ratio, verdict))
 
