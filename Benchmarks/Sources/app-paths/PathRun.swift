@@ -185,8 +185,9 @@ struct PathRun: Sendable {
             thread = try RenderThread(pcm: pcm, priority: priority, callback: callback)
         }
         try check(thread.configuration)
-        // Woken a few times a second, to notice a thread that ended early.
-        while probe.done.wait(timeout: .now() + .milliseconds(200)) == .timedOut && !thread.isFinished {}
+        // Woken once a second, to notice a thread that ended early: each wake-up is a sleep of this
+        // process that the sleeps-per-period figure counts (five a second read 0.11 a period).
+        while probe.done.wait(timeout: .now() + .seconds(1)) == .timedOut && !thread.isFinished {}
         thread.stop()
         if let failure = thread.failure { throw failure }
         guard let start = probe.start, let end = probe.end else { throw Refused(description: "the render thread ended before the window did") }
