@@ -6,7 +6,7 @@ import Testing
 /// The streams' `taskExecutor`: the poll reactor's thread runs the tasks that prefer it, so the
 /// reactor resumes them without handing them to libdispatch (which allocates a continuation per
 /// resume from a thread that is not its worker: the async rows of BENCHMARKS.md).
-@Suite("Stream task executor", .scaledTimeLimit(minutes: 1))
+@Suite("Stream task executor", .hangTimeLimit)
 struct StreamExecutorTests {
     /// Where a task ran after its awaits: the reactor's thread or another.
     final class Observation: @unchecked Sendable {

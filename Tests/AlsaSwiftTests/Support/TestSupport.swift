@@ -78,6 +78,14 @@ extension Trait where Self == TimeLimitTrait {
         PoolWatchdog.start()
         return .timeLimit(.minutes(minutes * testTimeScale))
     }
+
+    /// The time limit of a suite whose limit only tells "ends" from "never ends": 10 minutes,
+    /// stretched like every bound. Swift Testing's clock for a test runs while the test's jobs
+    /// wait behind every job queued on the cooperative pool: in a whole suite with no limit on
+    /// concurrent tests on one CPU (`taskset -c 0 swift test`) a test waits there about as long as
+    /// the suite runs (80 s on an idle machine, minutes on a loaded one), so a 1-minute limit
+    /// failed tests that did nothing wrong. A hang still fails, within the 10 minutes.
+    static var hangTimeLimit: Self { scaledTimeLimit(minutes: 10) }
 }
 
 /// How long a unit test waits for an event before it concludes that the event never comes: 30
@@ -198,6 +206,52 @@ func onOwnThread<T>(_ body: () throws -> T) async rethrows -> T {
     let thread = OwnThreadExecutor()
     defer { thread.finish() }
     return try await withTaskExecutorPreference(thread, isolation: nil) { try body() }
+}
+
+/// `onOwnThread` for a blocking body that a defect could hang where no cancellation reaches (a
+/// blocking read that never returns): Swift Testing waits for a test's body to return even after
+/// the test's time limit cancelled it, so such a hang would hold the whole run. Here the test ends
+/// once cancelled, failing with its time limit's issue, and leaves the thread behind. `body` runs
+/// in a task of its own on the thread, with the test's task-locals, so its `#expect`s report to the
+/// test.
+func onOwnThreadUntilCancelled(_ body: @escaping @Sendable () throws -> Void) async throws {
+    let thread = OwnThreadExecutor()
+    let outcome = FirstOutcome()
+    Task(executorPreference: thread) {
+        defer { thread.finish() }
+        outcome.settle(Result { try body() })
+    }
+    try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { outcome.wait($0) }
+    } onCancel: {
+        outcome.settle(.failure(CancellationError()))
+    }
+}
+
+/// The first of the outcomes it is given, handed to the one waiter.
+private final class FirstOutcome: @unchecked Sendable {
+    private let lock = NSLock()
+    // Guarded by `lock`.
+    private var outcome: Result<Void, any Error>?
+    private var waiter: CheckedContinuation<Void, any Error>?
+
+    func settle(_ result: Result<Void, any Error>) {
+        let waiter = lock.withLock { () -> CheckedContinuation<Void, any Error>? in
+            guard outcome == nil else { return nil }
+            outcome = result
+            defer { self.waiter = nil }
+            return self.waiter
+        }
+        waiter?.resume(with: result)
+    }
+
+    func wait(_ continuation: CheckedContinuation<Void, any Error>) {
+        let settled = lock.withLock { () -> Result<Void, any Error>? in
+            if outcome == nil { waiter = continuation }
+            return outcome
+        }
+        if let settled { continuation.resume(with: settled) }
+    }
 }
 
 /// A task executor with one thread, which runs the jobs enqueued on it in order until `finish()`;
