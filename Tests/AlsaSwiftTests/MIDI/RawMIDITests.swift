@@ -4,7 +4,7 @@ import Foundation
 import Testing
 @testable import AlsaSwift
 
-@Suite("Raw MIDI on the simulated kernel", .scaledTimeLimit(minutes: 1))
+@Suite("Raw MIDI on the simulated kernel", .hangTimeLimit)
 struct RawMIDITests {
     @Test("raw MIDI devices are listed with the cards, through the control device")
     func listing() throws {

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 @testable import AlsaSwift
 
-@Suite("The ALSA sequencer on the simulated kernel", .scaledTimeLimit(minutes: 1))
+@Suite("The ALSA sequencer on the simulated kernel", .hangTimeLimit)
 struct SequencerTests {
     /// Two clients: `sender` with an output port, `receiver` with an input port.
     private func pair(_ kernel: SimulatedKernel) throws -> (sender: Sequencer, out: SequencerAddress, receiver: Sequencer, in: SequencerAddress) {

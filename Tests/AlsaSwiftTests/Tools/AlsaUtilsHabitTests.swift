@@ -13,7 +13,7 @@ import Glibc
 /// pipes, `-` for standard input and output, `-t raw`, `-l`, `-L`, `-v` and `-q`. Standard output
 /// carries only audio or the listing asked for; status goes to standard error. Every tool's `sim`
 /// is the same simulated machine.
-@Suite("Tools the alsa-utils way", .scaledTimeLimit(minutes: 2))
+@Suite("Tools the alsa-utils way", .hangTimeLimit)
 struct AlsaUtilsHabitTests {
     /// S16_LE stereo 48 kHz test data, as a WAV file and as raw samples, and its FNV-1a checksum.
     struct Sample {

@@ -15,7 +15,7 @@ import Glibc
 extension ToolTests {
     /// alsa-midi on the simulated machine (`-D sim`): raw MIDI hw:1,0 is cabled back into itself, the
     /// sequencer's Midi Through 14:0 passes on what it gets, so what the tool sends it also dumps.
-    @Suite("alsa-midi on the simulated machine", .scaledTimeLimit(minutes: 1))
+    @Suite("alsa-midi on the simulated machine", .hangTimeLimit)
     struct MIDIToolTests {
         /// The lines the command prints, run in this process on `kernel`.
         private func run(_ arguments: [String], on kernel: SimulatedKernel = SimulatedMachine.makeWithMIDI()) async throws -> [String] {
