@@ -377,8 +377,27 @@ struct SignalTests {
         ("alsa-record", ["-D", "sim", "-t", "raw", "-q", "-"], "full pipe", [130]),
     ]
 
+    /// Whether this process (and so the tools it built alongside it) runs under ThreadSanitizer.
+    /// Its runtime defers a signal that lands in ordinary code until the next interceptor it
+    /// counts as blocking, and it does not count `open`: a Ctrl-C landing just before a tool opens
+    /// a FIFO with no writer reaches the tool's handler only after the open returns, so the
+    /// handler cannot start the reminder that interrupts the open (a hang seen once in CI, attempt
+    /// 8 of 12). That is the sanitizer's delivery, not the tool's; `write`, which it counts as
+    /// blocking, is still tried.
+    static let underThreadSanitizer: Bool = {
+        guard let process = dlopen(nil, RTLD_NOW) else { return false }
+        defer { dlclose(process) }
+        return dlsym(process, "__tsan_init") != nil
+    }()
+
+    /// The `anyMomentCases` this build can judge (every one, except the FIFO opens under
+    /// ThreadSanitizer).
+    static var anyMomentIndices: [Int] {
+        anyMomentCases.indices.filter { !(underThreadSanitizer && anyMomentCases[$0].blocks == "FIFO") }
+    }
+
     @Test("defect: Ctrl-C landing between a tool's check of the stop flag and its blocking open or write was lost and the tool hung; now it ends wherever the signal lands",
-          arguments: 0..<4)
+          arguments: anyMomentIndices)
     func signalAtAnyMoment(index: Int) async throws {
         let (tool, arguments, blocks, statuses) = Self.anyMomentCases[index]
         // Twelve tries, the signal right after the handlers are in: before the fix, about one in
