@@ -93,8 +93,7 @@ final class RateConversion {
             } else {
                 let wanted = min(resampler.inputFrames(forOutput: chunk), staging.capacity) - pending
                 if wanted > 0 {
-                    try source(UnsafeMutableRawBufferPointer(staging.space(wanted)), wanted)
-                    staging.commit(wanted)
+                    try stage(wanted, from: source)
                     taken += wanted
                 }
                 made = try resample(into: output)
