@@ -120,7 +120,9 @@ struct MIDIIntegrationTests {
     /// emulated rig on a shared host the task's wake-up alone took 1 to 140 ms (the direct send to
     /// receive latency is BENCHMARKS.md's). The same stall delays the kernel's timer now and then
     /// (a note 50 to 150 ms late was seen), so the median note is judged, and no note may arrive early.
-    @Test("a note scheduled on a queue arrives at its time within 1 ms, by CLOCK_MONOTONIC on the receiving side")
+    /// The queue's timer ticks at the kernel's default 1 kHz, so a note lands up to one tick after
+    /// its time even on real hardware; the bound is two ticks (a median of 1.03 ms was seen in CI).
+    @Test("a note scheduled on a queue arrives at its time within two timer ticks, by CLOCK_MONOTONIC on the receiving side")
     func queueTiming() async throws {
         let sender = try Sequencer(name: "AlsaSwift queue")
         let output = try sender.createPort(name: "out", capabilities: .output)
@@ -162,7 +164,7 @@ struct MIDIIntegrationTests {
         print("queue delivery on CLOCK_MONOTONIC, kernel stamp minus due time (ms): \(Self.milliseconds(lateness)); median \(Self.milliseconds([median])[0]); zero within ±\(Self.milliseconds([zero.uncertainty])[0])")
         print("the receiving task woke (ms after due time): \(Self.milliseconds(woken))")
         #expect(lateness.allSatisfy { .zero - $0 <= zero.uncertainty }, "a note arrived before its time: \(lateness)")
-        #expect(median < .milliseconds(1), "median lateness \(median): \(lateness)")
+        #expect(median < .milliseconds(2), "median lateness \(median): \(lateness)")
     }
 
     /// Where `queue`'s time zero lies on CLOCK_MONOTONIC, and how far off that can be: its time
