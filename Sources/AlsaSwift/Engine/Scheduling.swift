@@ -96,8 +96,6 @@ struct TimerWatermark {
     /// The fill kept now: the schedule's (the app's request) until xruns at the highest watermark
     /// raise it.
     private(set) var fillTarget: Int
-    /// The fill the schedule asked for.
-    let requestedFillTarget: Int
     /// The most the fill target may be raised to. Playback: the buffer, all the device can hold.
     /// Capture: the schedule's target, never raised: its margin against an overrun is the room
     /// left when it wakes, buffer - (target - watermark), which a higher target would shrink; only
@@ -130,7 +128,6 @@ struct TimerWatermark {
     init(direction: StreamDirection, schedule: TimerSchedule, bufferFrames: Int, sampleRate rate: Int) {
         self.direction = direction
         fillTarget = schedule.fillTarget
-        requestedFillTarget = schedule.fillTarget
         fillTargetLimit = direction == .playback ? max(bufferFrames, schedule.fillTarget) : schedule.fillTarget
         self.rate = rate
         watermark = schedule.initialWatermark
