@@ -34,7 +34,7 @@ struct UnplugTests {
         }
         for await _ in started.stream {}
         kernel.removeCard(0)
-        let error = await ended.value
+        let error = await valuePassingCancellation(ended)
         #expect(error?.kind == .disconnected, "\(String(describing: error))")
         #expect(kernel.openDescriptorCount == 0 && kernel.mappedRegionCount == 0)
     }

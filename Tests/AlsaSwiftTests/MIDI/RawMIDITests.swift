@@ -111,7 +111,7 @@ struct RawMIDITests {
             return received
         }
         Thread.detachNewThread { kernel.receiveMIDI([0xC0, 5, 0xB0, 64, 127], card: 1, device: 2) }
-        #expect(try await arrived.value == [.programChange(channel: 0, program: 5), .controlChange(channel: 0, controller: 64, value: 127)])
+        #expect(try await valuePassingCancellation(arrived) == [.programChange(channel: 0, program: 5), .controlChange(channel: 0, controller: 64, value: 127)])
         let cancelled = Task { try await keyboard.value.next() }
         cancelled.cancel()
         #expect(try await cancelled.value == nil)
@@ -163,7 +163,7 @@ struct RawMIDITests {
         // A writer waiting for room is suspended, and resumes when the device sends again.
         let writer = Task { try await shared.value.write([0xF8, 0xF8]) }
         kernel.stallMIDIOutput(false, card: 1, device: 0)
-        try await writer.value
+        try await valuePassingCancellation(writer)
         #expect(kernel.sentMIDI(card: 1, device: 0).count == 4098)
         kernel.stallMIDIOutput(true, card: 1, device: 0)
         try a.writeBlocking([0xFA, 0xFA])
@@ -208,7 +208,7 @@ struct RawMIDITests {
         let keyboard = Shared(try RawMIDI(card: 1, device: 2, directions: .input, kernel: kernel))
         let reader = Task { () throws(AlsaError) -> MIDIMessage? in try await keyboard.value.next() }
         kernel.removeCard(1)
-        let error = await #expect(throws: AlsaError.self) { try await reader.value }
+        let error = await #expect(throws: AlsaError.self) { try await valuePassingCancellation(reader) }
         #expect(error?.kind == .disconnected)
         #expect(throws: AlsaError.self) { try keyboard.value.receiveBlocking() }
         #expect(try changes.available() == [.cardRemoved(card: 1), .midiRemoved(card: 1, device: 0), .midiRemoved(card: 1, device: 1),

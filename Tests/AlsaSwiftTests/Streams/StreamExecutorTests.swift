@@ -34,13 +34,13 @@ struct StreamExecutorTests {
         let samples = StreamTests.signal(frames: 9_600)
         let observation = Observation()
         nonisolated(unsafe) let unsafeStream = stream
-        try await Task(executorPreference: stream.taskExecutor) {
+        try await valuePassingCancellation(Task(executorPreference: stream.taskExecutor) {
             let copy = UnsafeMutableBufferPointer<Float>.allocate(capacity: samples.count)
             defer { copy.deallocate() }
             _ = copy.initialize(from: samples)
             try await unsafeStream.write(UnsafeBufferPointer(copy))
             try await Self.writeObserving(unsafeStream, periods: 40, observation)
-        }.value
+        })
         // Once the buffer is full every write waits for room: from then on the reactor resumes
         // the task onto its own thread. (The first writes may find room and never suspend.)
         #expect(observation.elsewhere == 0)
@@ -55,7 +55,7 @@ struct StreamExecutorTests {
         let stream = try PlaybackStream(device: "hw:0,0", request: StreamRequest(latency: .milliseconds(40)), kernel: kernel)
         let observation = Observation()
         nonisolated(unsafe) let unsafeStream = stream
-        try await Task { try await Self.writeObserving(unsafeStream, periods: 20, observation) }.value
+        try await valuePassingCancellation(Task { try await Self.writeObserving(unsafeStream, periods: 20, observation) })
         #expect(observation.onReactor == 0)
         #expect(observation.elsewhere == 20)
     }
@@ -67,12 +67,12 @@ struct StreamExecutorTests {
                                                                                 formats: [.s16LE]), kernel: kernel)
         nonisolated(unsafe) let unsafeStream = stream
         let frames = 4_800
-        let captured = try await Task(executorPreference: stream.taskExecutor) { () async throws -> [Float] in
+        let captured = try await valuePassingCancellation(Task(executorPreference: stream.taskExecutor) { () async throws -> [Float] in
             let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: frames * 2)
             defer { buffer.deallocate() }
             try await unsafeStream.read(into: buffer)
             return Array(buffer)
-        }.value
+        })
         let expected = expectedCapture(startFrame: 0, frames: frames, frameBytes: 4)
         let decoded = try expected.withUnsafeBytes { try InterleavedAudioBuffer(decoding: $0, format: .s16LE, channelCount: 2) }
         #expect(zip(captured, decoded.samples).filter { $0 != $1 }.count == 0)

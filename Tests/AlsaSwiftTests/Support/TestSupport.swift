@@ -228,6 +228,18 @@ func onOwnThreadUntilCancelled(_ body: @escaping @Sendable () throws -> Void) as
     }
 }
 
+/// `task`'s value, with the awaiting test's cancellation passed on to the task. An unstructured
+/// task is not cancelled with the test that made it: when a defect hangs it and the test's time
+/// limit cancels the test, awaiting `value` alone would hold the whole run until the task ended.
+func valuePassingCancellation<Success: Sendable>(_ task: Task<Success, any Error>) async throws -> Success {
+    try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+}
+
+/// `valuePassingCancellation(_:)` for a task that cannot throw.
+func valuePassingCancellation<Success: Sendable>(_ task: Task<Success, Never>) async -> Success {
+    await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+}
+
 /// The first of the outcomes it is given, handed to the one waiter.
 private final class FirstOutcome: @unchecked Sendable {
     private let lock = NSLock()

@@ -133,7 +133,7 @@ struct MixerToolTests {
         let lines = Lines()
         let printed = try await AlsaMixer.parse((json ? ["--json"] : []) + ["--count", "2", "monitor"])
             .output(.card(0, kernel), emit: { lines.append($0) })
-        try await changer.value
+        try await valuePassingCancellation(changer)
         let texts = ["event VALUE: numid=3,iface=MIXER,name='PCM Playback Volume' values=5,5 [-27.00dB,-27.00dB]",
                      "event REMOVE: numid=7,iface=MIXER,name='Capture Source'"]
         if json {
