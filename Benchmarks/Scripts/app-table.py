@@ -5,7 +5,7 @@ verdict per row against the goals of issue 20:
 
   transfers per period <= 1.00 (one move a period; a late wake-up may move two periods at once)
   waits per period <= 1.00
-  frames converted = frames moved
+  frames converted = frames moved (none on the -raw paths, which copy S16_LE frames as aplay does)
   CPU per second of audio <= 1.5x the peer's on read/write, <= 1.0x on mmap (the process's time on
   a CPU over a window of its steady state, from its threads' schedstat in nanoseconds; user +
   system clock ticks where a result has no such figure: Rig/cpu-window.py)
@@ -143,12 +143,15 @@ for card in dict.fromkeys(f["card"] for k, f in rows if k in ("app", "peer")):
             if peer_cpu is None:
                 unmet.append(f"{card} {label} CPU")
 
-            paths = ("write", "write-blocking", "render-playback") if direction == "playback" else ("read", "read-blocking", "render-capture")
+            paths = (("write", "write-blocking", "write-blocking-raw", "render-playback") if direction == "playback"
+                     else ("read", "read-blocking", "read-blocking-raw", "render-capture"))
             for transport in ("direct", "alsa-lib"):
                 for path in paths:
                     app = find("app", card=card, path=path, transport=transport, access=access)
                     label = {"write": "PlaybackStream.write", "write-blocking": "PlaybackStream.writeBlocking",
+                             "write-blocking-raw": "PlaybackStream.writeBlocking(frames:)",
                              "read": "CaptureStream.read", "read-blocking": "CaptureStream.readBlocking",
+                             "read-blocking-raw": "CaptureStream.readBlocking(framesInto:)",
                              "render-playback": "RenderThread playback", "render-capture": "RenderThread capture"}[path]
                     problems, notes, unjudged = [], [], []
                     cells = {}
@@ -203,7 +206,8 @@ for card in dict.fromkeys(f["card"] for k, f in rows if k in ("app", "peer")):
                             problems.append(f"transfers {float(cells['transfers']):.2f}")
                         if cells["waits"] > 1:
                             problems.append(f"waits {float(cells['waits']):.2f}")
-                        if cells["conversion"] != 1:
+                        # The raw paths copy the device's frames: nothing is converted.
+                        if cells["conversion"] != (0 if path.endswith("-raw") else 1):
                             problems.append(f"converted/moved {float(cells['conversion']):.4f}")
                         limit = 1.5 if access == "rw" else 1.0
                         if peer_cpu is None:

@@ -6,7 +6,8 @@ import Dispatch
 
 /// What an app pays for sound on each of AlsaSwift's app-facing paths, taken through the public API
 /// only: a stream or render thread opened by name, with a counting kernel passed as its `kernel:`.
-/// Plays zeros (or captures and discards) one period per call, S16_LE stereo, and prints one line
+/// Plays zeros (or captures and discards) one period per call, S16_LE stereo (`Float` samples
+/// converted, or with the `-raw` paths S16_LE frames copied as they are), and prints one line
 /// of key=value pairs: the window's counts (after the warm-up, up to the last period, before any
 /// drain), read at exact points (between two calls, or inside the render callback), so each figure
 /// divides by a whole number of periods. CPU time is the caller's to take (Scripts/benchmarks:
@@ -19,9 +20,14 @@ struct AppPaths: ParsableCommand {
 
     enum Path: String, ExpressibleByArgument, CaseIterable {
         case write, writeBlocking = "write-blocking", read, readBlocking = "read-blocking"
+        /// The blocking paths with raw S16_LE frames (`writeBlocking(frames:)`, `readBlocking(framesInto:)`):
+        /// copied, not converted, as aplay and arecord move them.
+        case writeBlockingRaw = "write-blocking-raw", readBlockingRaw = "read-blocking-raw"
         case renderPlayback = "render-playback", renderCapture = "render-capture"
 
-        var direction: StreamDirection { self == .write || self == .writeBlocking || self == .renderPlayback ? .playback : .capture }
+        var direction: StreamDirection {
+            [.write, .writeBlocking, .writeBlockingRaw, .renderPlayback].contains(self) ? .playback : .capture
+        }
     }
 
     enum Access: String, ExpressibleByArgument { case mmap, rw }
@@ -29,7 +35,8 @@ struct AppPaths: ParsableCommand {
 
     @Argument(help: "The device's ALSA name, e.g. hw:0,0; `sim` or `sim-explicit`: hw:0,0 of a simulated kernel (coherent, or explicit sync).")
     var device: String
-    @Argument(help: "write, write-blocking, read, read-blocking, render-playback or render-capture.") var path: Path
+    @Argument(help: "write, write-blocking, write-blocking-raw, read, read-blocking, read-blocking-raw, render-playback or render-capture.")
+    var path: Path
     @Option(help: "mmap or rw: the access the stream must get.") var access: Access = .rw
     @Option(help: "direct (the kernel ioctl transport) or alsa-lib.") var transport: Transport = .direct
     @Option(help: "Audio to move, in seconds (the warm-up included); overrides --periods.") var seconds: Double?
@@ -87,16 +94,24 @@ struct AppPaths: ParsableCommand {
         let priority: RenderThread.Priority = realtime.map { .realtime($0) } ?? .normal
         let outcome: PathRun.Outcome
         switch path {
-        case .write, .writeBlocking:
+        case .write, .writeBlocking, .writeBlockingRaw:
             let stream = try pcm.map { try PlaybackStream(pcm: $0, request: request) }
                 ?? PlaybackStream(device: device, request: request, transport: choice, kernel: kernel)
             try check(stream.configuration)
-            outcome = path == .write ? try run.write(stream, globalExecutor: globalExecutor) : try run.writeBlocking(stream)
-        case .read, .readBlocking:
+            switch path {
+            case .write: outcome = try run.write(stream, globalExecutor: globalExecutor)
+            case .writeBlockingRaw: outcome = try run.writeBlockingRaw(stream)
+            default: outcome = try run.writeBlocking(stream)
+            }
+        case .read, .readBlocking, .readBlockingRaw:
             let stream = try pcm.map { try CaptureStream(pcm: $0, request: request) }
                 ?? CaptureStream(device: device, request: request, transport: choice, kernel: kernel)
             try check(stream.configuration)
-            outcome = path == .read ? try run.read(stream, globalExecutor: globalExecutor) : try run.readBlocking(stream)
+            switch path {
+            case .read: outcome = try run.read(stream, globalExecutor: globalExecutor)
+            case .readBlockingRaw: outcome = try run.readBlockingRaw(stream)
+            default: outcome = try run.readBlocking(stream)
+            }
         case .renderPlayback, .renderCapture:
             if let pcm {
                 try pcm.configure(HardwareRequest(access: access == .mmap ? .mmapInterleaved : .readWriteInterleaved, format: .s16LE,

@@ -71,20 +71,35 @@ struct PathRun: Sendable {
 
     func writeBlocking(_ stream: PlaybackStream) throws -> Outcome {
         try blocking(configuration: stream.configuration, statistics: { stream.statistics }, xruns: { stream.xrunCount },
-                     transfer: { samples throws(AlsaError) in try stream.writeBlocking(UnsafeBufferPointer(samples)) },
+                     transfer: { (samples: UnsafeMutableBufferPointer<Float>) throws(AlsaError) in try stream.writeBlocking(UnsafeBufferPointer(samples)) },
                      finish: { () throws(AlsaError) in _ = try stream.drainBlocking(timeout: .seconds(10)) })
     }
 
     func readBlocking(_ stream: CaptureStream) throws -> Outcome {
         try blocking(configuration: stream.configuration, statistics: { stream.statistics }, xruns: { stream.xrunCount },
-                     transfer: { samples throws(AlsaError) in try stream.readBlocking(into: samples) }, finish: { () throws(AlsaError) in })
+                     transfer: { (samples: UnsafeMutableBufferPointer<Float>) throws(AlsaError) in try stream.readBlocking(into: samples) },
+                     finish: { () throws(AlsaError) in })
     }
 
-    /// The blocking paths' loop, on this thread.
-    private func blocking(configuration: StreamConfiguration, statistics: () -> TransferStatistics, xruns: () -> Int,
-                          transfer: (UnsafeMutableBufferPointer<Float>) throws(AlsaError) -> Void,
-                          finish: () throws(AlsaError) -> Void) throws -> Outcome {
-        let samples = Self.period(configuration)
+    /// `writeBlocking(frames:)` a period of raw frames (zeros in the device's format) at a time.
+    func writeBlockingRaw(_ stream: PlaybackStream) throws -> Outcome {
+        try blocking(configuration: stream.configuration, statistics: { stream.statistics }, xruns: { stream.xrunCount },
+                     transfer: { (frames: UnsafeMutableRawBufferPointer) throws(AlsaError) in try stream.writeBlocking(frames: UnsafeRawBufferPointer(frames)) },
+                     finish: { () throws(AlsaError) in _ = try stream.drainBlocking(timeout: .seconds(10)) })
+    }
+
+    /// `readBlocking(framesInto:)` a period of raw frames at a time.
+    func readBlockingRaw(_ stream: CaptureStream) throws -> Outcome {
+        try blocking(configuration: stream.configuration, statistics: { stream.statistics }, xruns: { stream.xrunCount },
+                     transfer: { (frames: UnsafeMutableRawBufferPointer) throws(AlsaError) in try stream.readBlocking(framesInto: frames) },
+                     finish: { () throws(AlsaError) in })
+    }
+
+    /// The blocking paths' loop, on this thread, with a period of `Float` samples or of raw frames.
+    private func blocking<Period: PeriodBuffer>(configuration: StreamConfiguration, statistics: () -> TransferStatistics, xruns: () -> Int,
+                                                transfer: (Period) throws(AlsaError) -> Void,
+                                                finish: () throws(AlsaError) -> Void) throws -> Outcome {
+        let samples = Period.period(configuration)
         defer { samples.deallocate() }
         var start: Snapshot?
         for i in 0..<(warmup + window) {
@@ -157,9 +172,7 @@ struct PathRun: Sendable {
 
     /// One period of interleaved zeros: the app's samples, made once.
     private static func period(_ configuration: StreamConfiguration) -> UnsafeMutableBufferPointer<Float> {
-        let samples = UnsafeMutableBufferPointer<Float>.allocate(capacity: configuration.periodSize * configuration.channelCount)
-        samples.initialize(repeating: 0)
-        return samples
+        UnsafeMutableBufferPointer<Float>.period(configuration)
     }
 
     // MARK: render threads
@@ -219,5 +232,29 @@ private final class RenderProbe: @unchecked Sendable {
             end = run.snapshot(nil, callbacks: call)
             done.signal()
         }
+    }
+}
+
+/// What a blocking path moves a period of: `Float` samples, or raw frames in the device's format.
+protocol PeriodBuffer {
+    /// One period of zeros for `configuration`, made once.
+    static func period(_ configuration: StreamConfiguration) -> Self
+    func deallocate()
+}
+
+extension UnsafeMutableBufferPointer<Float>: PeriodBuffer {
+    static func period(_ configuration: StreamConfiguration) -> Self {
+        let samples = Self.allocate(capacity: configuration.periodSize * configuration.channelCount)
+        samples.initialize(repeating: 0)
+        return samples
+    }
+}
+
+extension UnsafeMutableRawBufferPointer: PeriodBuffer {
+    /// Zeros are silence in S16_LE, the format every run is checked to have.
+    static func period(_ configuration: StreamConfiguration) -> Self {
+        let frames = Self.allocate(byteCount: configuration.periodSize * configuration.setup.frameBytes, alignment: 16)
+        frames.initializeMemory(as: UInt8.self, repeating: 0)
+        return frames
     }
 }

@@ -4,6 +4,14 @@ import SystemPackage
 import Glibc
 #endif
 
+/// What a transfer's `convert` closure does with the device frames it sees: converts them between
+/// the app's samples and the device's format, or copies them as they are (a stream's raw frames,
+/// already in the device's format). Only conversions count in `TransferStatistics.convertedFrames`.
+enum FrameHandling {
+    case converted
+    case copied
+}
+
 /// The one period engine: the transfer step every stream kind drives (the blocking and `async`
 /// streams, capture and playback, render threads), and the two ways of waiting for it.
 ///
@@ -180,13 +188,15 @@ final class PeriodEngine {
     /// Moves one chunk of at most `limit` frames, without waiting: whole periods, fewer only when
     /// `limit` is less than a period or the ring buffer wraps inside one (on a timer: a piece of
     /// the watermark's move, see the type's comment). `convert(bytes, frames)`
-    /// sees the chunk's device frames once: playback fills them, capture reads them. Returns the
-    /// frames converted; 0 when the device has no period of room or data now, or an xrun was
-    /// recovered: the caller waits, then steps again.
-    func step(limit: Int, _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
+    /// sees the chunk's device frames once: playback fills them, capture reads them; `handling`
+    /// says whether it converts them or copies them as they are. Returns the frames moved; 0 when
+    /// the device has no period of room or data now, or an xrun was recovered: the caller waits,
+    /// then steps again.
+    func step(limit: Int, handling: FrameHandling = .converted,
+              _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
         do {
-            let moved = isMmap ? try mmapStep(limit, convert) : direction == .playback ? try writeStep(limit, convert)
-                : try readStep(limit, convert)
+            let moved = isMmap ? try mmapStep(limit, handling, convert) : direction == .playback ? try writeStep(limit, handling, convert)
+                : try readStep(limit, handling, convert)
             if moved > 0 {
                 streak.progressed()
                 statistics.frames += moved
@@ -209,7 +219,8 @@ final class PeriodEngine {
     /// in its delay.
     var stagedFrames: Int { staged.count }
 
-    private func mmapStep(_ limit: Int, _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
+    private func mmapStep(_ limit: Int, _ handling: FrameHandling,
+                          _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
         let area = try pcm.beginTransfer(maxFrames: min(limit, timerPiece))
         let available = area.frames
         let frames: Int
@@ -227,14 +238,15 @@ final class PeriodEngine {
         statistics.transfers += 1
         if frames > 0 {
             try convert(UnsafeMutableRawBufferPointer(rebasing: area.interleaved[0..<frames * frameBytes]), frames)
-            statistics.convertedFrames += frames
+            if handling == .converted { statistics.convertedFrames += frames }
         }
         try pcm.commitTransfer(frames)
         position += frames
         return frames
     }
 
-    private func writeStep(_ limit: Int, _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
+    private func writeStep(_ limit: Int, _ handling: FrameHandling,
+                           _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
         if !staged.isEmpty {
             try writeStaged()
             return 0
@@ -242,7 +254,7 @@ final class PeriodEngine {
         let frames = min(limit, chunkFrames, timerPiece)
         guard frames > 0 else { return 0 }
         try convert(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<frames * frameBytes]), frames)
-        statistics.convertedFrames += frames
+        if handling == .converted { statistics.convertedFrames += frames }
         staged = 0..<frames
         try writeStaged()
         return frames
@@ -269,7 +281,8 @@ final class PeriodEngine {
         position += written
     }
 
-    private func readStep(_ limit: Int, _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
+    private func readStep(_ limit: Int, _ handling: FrameHandling,
+                          _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
         // The whole move, not a piece: the read frees the device's room before `convert` runs.
         let frames = min(limit, chunkFrames, watermark?.pending ?? .max)
         guard frames > 0 else { return 0 }
@@ -283,7 +296,7 @@ final class PeriodEngine {
         }
         if read > 0 {
             try convert(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<read * frameBytes]), read)
-            statistics.convertedFrames += read
+            if handling == .converted { statistics.convertedFrames += read }
         }
         position += read
         return read
@@ -584,8 +597,10 @@ final class PeriodEngine {
 
     /// Moves `total` frames, blocking the calling thread while it waits: wait, step, until every
     /// frame is moved. `convert(bytes, frames)` gets each chunk with its range in the transfer, in
-    /// `appFormat`.
-    func transferBlocking(frames total: Int, _ convert: (UnsafeMutableRawBufferPointer, Range<Int>) throws(AlsaError) -> Void) throws(AlsaError) {
+    /// `appFormat`; `handling` says whether it converts them or copies them (a raw transfer, which
+    /// only a stream that does not resample takes).
+    func transferBlocking(frames total: Int, handling: FrameHandling = .converted,
+                          _ convert: (UnsafeMutableRawBufferPointer, Range<Int>) throws(AlsaError) -> Void) throws(AlsaError) {
         try checkNotPaused()
         var done = 0
         while done < total || hasOutstandingFrames {
@@ -597,13 +612,15 @@ final class PeriodEngine {
                 continue
             }
             _ = try waitBlocking()
-            done += try transferStep(total - done) { (bytes, frames) throws(AlsaError) in try convert(bytes, try chunk(&offset, frames, total)) }
+            done += try transferStep(total - done, handling) { (bytes, frames) throws(AlsaError) in
+                try convert(bytes, try chunk(&offset, frames, total))
+            }
         }
     }
 
     /// `transferBlocking`, suspending the task instead of blocking a thread. Cancelling the task
     /// ends it with ECANCELED (kind `.cancelled`); the frames moved before stay moved.
-    nonisolated(nonsending) func transfer(frames total: Int,
+    nonisolated(nonsending) func transfer(frames total: Int, handling: FrameHandling = .converted,
                                           _ convert: (UnsafeMutableRawBufferPointer, Range<Int>) throws(AlsaError) -> Void) async throws(AlsaError) {
         try checkNotPaused()
         var done = 0
@@ -617,7 +634,9 @@ final class PeriodEngine {
                 continue
             }
             try await waitSuspending()
-            done += try transferStep(total - done) { (bytes, frames) throws(AlsaError) in try convert(bytes, try chunk(&offset, frames, total)) }
+            done += try transferStep(total - done, handling) { (bytes, frames) throws(AlsaError) in
+                try convert(bytes, try chunk(&offset, frames, total))
+            }
         }
     }
 
@@ -639,9 +658,10 @@ final class PeriodEngine {
     /// or gave. Without rate conversion, `step` itself. With it, playback moves the whole device
     /// periods the staged and remaining app frames make (or a drain's tail), resampling each;
     /// capture moves a device period into the resampler when none of its output waits, then hands
-    /// out what it can.
-    private func transferStep(_ remaining: Int, _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
-        guard let conversion else { return try step(limit: remaining, convert) }
+    /// out what it can (always converting: the device's frames are made from `Float`s).
+    private func transferStep(_ remaining: Int, _ handling: FrameHandling,
+                              _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
+        guard let conversion else { return try step(limit: remaining, handling: handling, convert) }
         let format = configuration.format
         var taken = 0
         if direction == .playback {
@@ -840,7 +860,7 @@ final class PeriodEngine {
 }
 
 /// What a stream's period engine did: the figures that show whether it waits like the kernel
-/// (one wait and one transfer a period, conversions equal to the frames moved).
+/// (one wait and one transfer a period, conversions equal to the frames moved, or none for raw frames).
 public struct TransferStatistics: Sendable, Equatable, CustomStringConvertible {
     /// Frames moved to or from the device.
     public var frames = 0
@@ -849,7 +869,9 @@ public struct TransferStatistics: Sendable, Equatable, CustomStringConvertible {
     /// Times the stream slept waiting for the device (a poll, or a suspension on the reactor): its
     /// wakeups. A timer-scheduled stream sleeps on its timer.
     public var waits = 0
-    /// Frames converted between `Float` and the device's format.
+    /// Frames converted between `Float` and the device's format. Raw frames, which a stream copies
+    /// as they are (`PlaybackStream.writeBlocking(frames:)`, `CaptureStream.readBlocking(framesInto:)`),
+    /// are moved but not converted: they count in `frames` only.
     public var convertedFrames = 0
 
     /// No transfer yet.

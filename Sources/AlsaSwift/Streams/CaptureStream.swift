@@ -7,6 +7,10 @@
 /// for try await buffer in stream.buffers(frames: 4800) { meter(buffer) }
 /// ```
 ///
+/// Samples are converted to `Float` from the device's format (`configuration.format`); an app that
+/// wants the device's own bytes (16-bit PCM for a WAV file or an encoder, say) reads raw frames
+/// instead, copied as they are: `readBlocking(framesInto:)` and `read(framesInto:)`.
+///
 /// Not `Sendable`: one task or thread uses a stream at a time.
 public final class CaptureStream {
     let core: PeriodEngine
@@ -49,6 +53,29 @@ public final class CaptureStream {
     nonisolated(nonsending) public func read(into samples: UnsafeMutableBufferPointer<Float>) async throws(AlsaError) {
         let total = try core.frames(inSamples: samples.count)
         try await read(frames: total) { (bytes, range) throws(AlsaError) in try decode(bytes, into: samples, frames: range) }
+    }
+
+    /// Fills `framesInto` with captured raw interleaved frames in the stream's own format
+    /// (`configuration.format`, `configuration.channelCount` samples a frame): the device's bytes,
+    /// copied as they are (no conversion, none counted in `statistics.convertedFrames`). Blocks the
+    /// calling thread until it is full; starts the stream on first use. Waits, recovery and
+    /// statistics are the `Float` reads'. Refused (kind `.invalidArgument`) before anything is read
+    /// when its size is not a whole number of frames, or when the stream resamples
+    /// (`configuration.resampling`: its reads are at the app's rate, not the device's); refused
+    /// while paused (kind `.badState`). From async code use `read(framesInto:)`.
+    public func readBlocking(framesInto frames: UnsafeMutableRawBufferPointer) throws(AlsaError) {
+        try core.transferBlocking(frames: try core.rawFrameCount(inBytes: frames.count), handling: .copied) { (chunk, range) throws(AlsaError) in
+            core.copyRaw(UnsafeRawBufferPointer(chunk), into: frames, range)
+        }
+    }
+
+    /// Fills `framesInto` with captured raw frames in the stream's own format, suspending the task
+    /// (no thread waits) until it is full; see `readBlocking(framesInto:)`. Cancellation throws
+    /// ECANCELED (kind `.cancelled`); the frames read so far are in the buffer.
+    nonisolated(nonsending) public func read(framesInto frames: UnsafeMutableRawBufferPointer) async throws(AlsaError) {
+        try await core.transfer(frames: try core.rawFrameCount(inBytes: frames.count), handling: .copied) { (chunk, range) throws(AlsaError) in
+            core.copyRaw(UnsafeRawBufferPointer(chunk), into: frames, range)
+        }
     }
 
     /// Reads `frames` frames into a new buffer, suspending the task while waiting.

@@ -8,7 +8,9 @@
 /// ```
 ///
 /// The format is negotiated with fallbacks (`StreamRequest.formats`) and converted from `Float`
-/// as it moves. A write sleeps until the device has a period of room (its `avail_min`), then
+/// as it moves. An app whose samples are already in the device's format (16-bit PCM from a WAV
+/// file or a codec, say) writes them as raw frames instead, copied as they are:
+/// `writeBlocking(frames:)` and `write(frames:)`. A write sleeps until the device has a period of room (its `avail_min`), then
 /// queues whole periods, so it wakes once a period however it is called. Xruns are recovered and
 /// counted (`RecoveryPolicy` gives the rule). Not `Sendable`: one task or thread uses a stream at a
 /// time. For a callback on a real-time thread, use `RenderThread`.
@@ -81,6 +83,31 @@ public final class PlaybackStream {
     nonisolated(nonsending) public func write(_ buffer: NonInterleavedAudioBuffer) async throws(AlsaError) {
         try core.checkChannels(buffer.channelCount)
         try await write(.channels(buffer), frames: buffer.frameCount)
+    }
+
+    /// Queues raw interleaved frames in the stream's own format (`configuration.format`,
+    /// `configuration.channelCount` samples a frame), blocking the calling thread until all are
+    /// queued. They are copied to the device as they are: no conversion, no quantisation, and none
+    /// counted in `statistics.convertedFrames`. Ask for the format your samples have
+    /// (`StreamRequest(formats: [.s16LE])`) and check `configuration.format` before writing.
+    /// Waits, recovery and statistics are the `Float` writes'. Refused (kind `.invalidArgument`)
+    /// before anything is queued when `frames` is not a whole number of frames, or when the stream
+    /// resamples (`configuration.resampling`: its writes are at the app's rate, not the device's);
+    /// refused while paused (kind `.badState`). From async code use `write(frames:)`.
+    public func writeBlocking(frames: UnsafeRawBufferPointer) throws(AlsaError) {
+        try core.transferBlocking(frames: try core.rawFrameCount(inBytes: frames.count), handling: .copied) { (chunk, range) throws(AlsaError) in
+            core.copyRaw(frames, range, into: chunk)
+        }
+    }
+
+    /// Queues raw interleaved frames in the stream's own format, suspending the task (no thread
+    /// waits) until all are queued; see `writeBlocking(frames:)`. `frames` must stay valid until
+    /// the write returns. Cancelling the task ends the write with ECANCELED (kind `.cancelled`);
+    /// frames queued before stay queued.
+    nonisolated(nonsending) public func write(frames: UnsafeRawBufferPointer) async throws(AlsaError) {
+        try await core.transfer(frames: try core.rawFrameCount(inBytes: frames.count), handling: .copied) { (chunk, range) throws(AlsaError) in
+            core.copyRaw(frames, range, into: chunk)
+        }
     }
 
     /// Plays out what is queued, suspending the task, for at most `timeout`; then drops the rest.

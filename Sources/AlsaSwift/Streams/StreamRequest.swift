@@ -19,7 +19,9 @@ public struct StreamRequest: Sendable, Equatable {
     /// Periods per buffer: how many wake-ups per buffer (more: steadier, costlier).
     public var periodCount: Int
     /// Sample formats to try on the device, best first. The stream converts from and to `Float`,
-    /// so any of them works for the app; the first the device offers wins.
+    /// so any of them works for the app; the first the device offers wins. An app that moves raw
+    /// frames (`PlaybackStream.writeBlocking(frames:)`, `CaptureStream.readBlocking(framesInto:)`)
+    /// asks for the format it has, `[.s16LE]` say, and checks `StreamConfiguration.format`.
     public var formats: [SampleFormat]
     /// Prefer mmap access (the device buffer is filled in place) over read/write when offered.
     public var preferMmap: Bool
@@ -136,7 +138,8 @@ public struct StreamConfiguration: Sendable, Equatable, CustomStringConvertible 
     public var deviceSampleRate: Int { setup.sampleRate }
     /// Samples per frame.
     public var channelCount: Int { setup.channelCount }
-    /// The device's sample format, which the stream converts to and from `Float`.
+    /// The device's sample format, which the stream converts to and from `Float`; raw frames are
+    /// in this format.
     public var format: SampleFormat { setup.format }
     /// Frames per period.
     public var periodSize: Int { setup.periodSize }
