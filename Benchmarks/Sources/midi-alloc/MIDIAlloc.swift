@@ -39,6 +39,7 @@ struct MIDIAlloc: AsyncParsableCommand {
 
     enum RawPath: String, CaseIterable {
         case blocking = "raw sendBlocking+receiveBlocking"
+        case nextBlocking = "raw sendBlocking+nextBlocking"
         case async = "raw send+next"
         case sequence = "raw send+messages"
         case receiveArray = "raw send+receive"
@@ -46,6 +47,7 @@ struct MIDIAlloc: AsyncParsableCommand {
 
     enum SequencerPath: String, CaseIterable {
         case blocking = "sequencer sendBlocking+receiveBlocking"
+        case nextBlocking = "sequencer sendBlocking+nextBlocking"
         case async = "sequencer send+next"
         case sequence = "sequencer send+events"
     }
@@ -58,12 +60,13 @@ struct MIDIAlloc: AsyncParsableCommand {
         var iterator = input.messages.makeAsyncIterator()
         try await measure(path.rawValue, bracket) { message in
             switch path {
-            case .blocking: try output.sendBlocking(message)
+            case .blocking, .nextBlocking: try output.sendBlocking(message)
             case .async, .sequence, .receiveArray: try await output.send(message)
             }
         } receive: {
             switch path {
             case .blocking: return try input.receiveBlocking().first
+            case .nextBlocking: return try input.nextBlocking()
             case .async: return try await input.next()
             case .sequence: return try await iterator.next()
             case .receiveArray: return try await input.receive().first
@@ -82,12 +85,13 @@ struct MIDIAlloc: AsyncParsableCommand {
         var iterator = receiver.events.makeAsyncIterator()
         try await measure(path.rawValue, bracket) { message in
             switch path {
-            case .blocking: try sender.sendBlocking(message, from: from)
+            case .blocking, .nextBlocking: try sender.sendBlocking(message, from: from)
             case .async, .sequence: try await sender.send(message, from: from)
             }
         } receive: {
             switch path {
             case .blocking: return try receiver.receiveBlocking().first?.message
+            case .nextBlocking: return try receiver.nextBlocking()?.message
             case .async: return try await receiver.next()?.message
             case .sequence: return try await iterator.next()?.message
             }
