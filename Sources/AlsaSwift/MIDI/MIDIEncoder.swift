@@ -65,7 +65,9 @@ enum MIDIEncoder {
         switch message {
         case .systemExclusive(let payload): payload.count + 2
         case .invalid(let invalid): invalid.bytes.count
-        default: (try? short(message))??.count ?? 0
+        default:
+            // Checked before: every other message encodes.
+            if let encoded = try? short(message) { encoded.count } else { 0 }
         }
     }
 
@@ -97,8 +99,8 @@ enum MIDIEncoder {
             }
             return count
         default:
-            guard let short = (try? short(message)) ?? nil else { return 0 }
-            for index in 0..<count { destination[index] = short.byte(start + index) }
+            guard let encoded = try? short(message) else { return 0 }
+            for index in 0..<count { destination[index] = encoded.byte(start + index) }
             return count
         }
     }

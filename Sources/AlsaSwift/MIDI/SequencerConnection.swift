@@ -21,8 +21,9 @@ final class SequencerConnection {
     private var decoded = 0
     /// Messages one SysEx piece completed beyond the first, not yet handed out.
     private var completed: [SequencerEvent] = []
-    /// The one fixed-length record a message is sent in, kept from the open.
-    private let record = UnsafeMutableRawBufferPointer.allocate(byteCount: SequencerRecords.size, alignment: 8)
+    /// The one fixed-length record a message is sent in, kept from the open; allocated last in
+    /// `init` with `buffer`, for the same reason.
+    private let record: UnsafeMutableRawBufferPointer
     /// SysEx pieces being joined, per sender.
     private var parsers: [SequencerAddress: MIDIParser] = [:]
     private let systemExclusiveLimit: Int
@@ -44,6 +45,7 @@ final class SequencerConnection {
         }
         client = Int(number)
         buffer = .allocate(byteCount: 64 * 1024, alignment: 8)
+        record = .allocate(byteCount: SequencerRecords.size, alignment: 8)
     }
 
     deinit {
