@@ -56,6 +56,19 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // Heap allocations and time per MIDI message through the public API, on the simulated
+        // kernel (its own allocations bracketed and taken off).
+        .executableTarget(
+            name: "midi-alloc",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "AlsaSwift", package: "AlsaSwift"),
+                .product(name: "AlsaSimulation", package: "AlsaSwift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         // AlsaSwift's Resampler beside soxr, libsamplerate, speexdsp and alsa-lib's rate plugin
         // (Benchmarks/Resampling/anchors.c); Benchmarks/Scripts/resampling.py makes the table.
         .executableTarget(

@@ -66,22 +66,43 @@ final class PolledEventQueue<Event> {
     /// The next event, suspending the task until the descriptor is readable; nil when the task is
     /// cancelled.
     nonisolated(nonsending) func next(_ readQueued: () throws(AlsaError) -> [Event]) async throws(AlsaError) -> Event? {
-        while pending.isEmpty {
-            if Task.isCancelled { return nil }
+        try await next(kept: { takePending() }, read: { () throws(AlsaError) in
             pending = try readQueued()
-            if !pending.isEmpty { break }
+            return takePending()
+        })
+    }
+
+    /// The next event, one at a time, for an owner that keeps what it read itself (and so need
+    /// not build an array per read): `kept` gives the next event read before, nil when there is
+    /// none; `read` reads now (without waiting) and gives the first event that completes, nil when
+    /// none does. Suspends the task until the descriptor is readable; nil when the task is
+    /// cancelled. Allocates nothing while an event is there to give.
+    nonisolated(nonsending) func next(kept: () throws(AlsaError) -> Event?,
+                                      read: () throws(AlsaError) -> Event?) async throws(AlsaError) -> Event? {
+        if let event = try kept() { return event }
+        while true {
+            if Task.isCancelled { return nil }
+            if let event = try read() { return event }
             guard try await waitReadable() else { return nil }
         }
-        return pending.removeFirst()
     }
 
     /// The next event, the calling thread sleeping in poll(2) until the descriptor is readable;
     /// nil when `timeout` (nil: no limit) passes first.
     func nextBlocking(timeout: Duration?, _ readQueued: () throws(AlsaError) -> [Event]) throws(AlsaError) -> Event? {
-        let deadline = timeout.map { MonotonicInstant.now + $0 }
-        while pending.isEmpty {
+        try nextBlocking(timeout: timeout, kept: { takePending() }, read: { () throws(AlsaError) in
             pending = try readQueued()
-            if !pending.isEmpty { break }
+            return takePending()
+        })
+    }
+
+    /// `nextBlocking(timeout:_:)` for an owner that keeps what it read (see `next(kept:read:)`).
+    func nextBlocking(timeout: Duration?, kept: () throws(AlsaError) -> Event?,
+                      read: () throws(AlsaError) -> Event?) throws(AlsaError) -> Event? {
+        if let event = try kept() { return event }
+        let deadline = timeout.map { MonotonicInstant.now + $0 }
+        while true {
+            if let event = try read() { return event }
             let left = deadline.map { max($0 - MonotonicInstant.now, .zero) }
             if left == .zero { return nil }
             descriptor[0].revents = 0
@@ -91,6 +112,7 @@ final class PolledEventQueue<Event> {
                 if error != .interrupted { throw AlsaError(.poll, error) }
             }
         }
-        return pending.removeFirst()
     }
+
+    private func takePending() -> Event? { pending.isEmpty ? nil : pending.removeFirst() }
 }

@@ -34,6 +34,9 @@ public struct MIDIParser: Sendable {
     private var systemExclusiveLength = 0
     /// Data bytes with no status, gathered until the next status byte or the end of the chunk.
     private var stray: [UInt8] = []
+    /// Messages one byte completed after the one `next(in:from:)` handed out (a byte completes at
+    /// most two, with the chunk's end one more), in order: given out before any more bytes are read.
+    private var held = Held()
 
     /// A parser with nothing pending; `systemExclusiveLimit` is clamped to at least 0.
     public init(systemExclusiveLimit: Int = MIDIParser.defaultSystemExclusiveLimit) {
@@ -58,8 +61,31 @@ public struct MIDIParser: Sendable {
 
     /// `parse(_:)` handing each message to `deliver` as it completes.
     public mutating func parse(_ bytes: some Sequence<UInt8>, _ deliver: (MIDIMessage) -> Void) {
+        while let message = held.take() { deliver(message) }
         for byte in bytes { parse(byte, deliver) }
         flushStray(deliver)
+    }
+
+    /// The next message `bytes` complete from `offset` on, one at a time and without building an
+    /// array: `offset` moves past the bytes used. Nil once the chunk is used up; as with
+    /// `parse(_:)`, data bytes without status at its end come out as one `.invalid` first. Give the
+    /// same chunk until it gives nil, then the next chunk from offset 0. Allocates nothing, except
+    /// for a system exclusive message (its payload grows as it arrives) and bytes that make no
+    /// message (`.invalid` keeps them).
+    public mutating func next(in bytes: UnsafeRawBufferPointer, from offset: inout Int) -> MIDIMessage? {
+        if let message = held.take() { return message }
+        while offset >= 0 && offset < bytes.count {
+            let byte = bytes[offset]
+            offset += 1
+            var completed = Held()
+            parse(byte) { completed.put($0) }
+            if offset == bytes.count { flushStray { completed.put($0) } }
+            if let first = completed.take() {
+                held = completed
+                return first
+            }
+        }
+        return nil
     }
 
     private mutating func parse(_ byte: UInt8, _ deliver: (MIDIMessage) -> Void) {
@@ -159,6 +185,22 @@ public struct MIDIParser: Sendable {
         guard !stray.isEmpty else { return }
         deliver(.invalid(InvalidMIDI(.dataWithoutStatus, bytes: stray)))
         stray = []
+    }
+
+    /// Up to three messages in order, kept in place (an array would allocate).
+    private struct Held: Sendable {
+        private var first: MIDIMessage?
+        private var second: MIDIMessage?
+        private var third: MIDIMessage?
+
+        mutating func put(_ message: MIDIMessage) {
+            if first == nil { first = message } else if second == nil { second = message } else { third = message }
+        }
+
+        mutating func take() -> MIDIMessage? {
+            defer { (first, second, third) = (second, third, nil) }
+            return first
+        }
     }
 
     /// Data bytes after a status byte (channel messages and system common).

@@ -18,7 +18,9 @@ import Glibc
 ///
 /// Every call that waits has a blocking form, named `…Blocking`, which sleeps in poll(2), and an
 /// `async` one: the task is suspended on the kernel's poll reactor, and no thread is held. The file closes when the object
-/// goes away. One task at a time should use it; the messages and the bytes of the input are one
+/// goes away. Sending and the one-at-a-time reads (`next()`, `nextBlocking(timeout:)`, `messages`)
+/// allocate nothing per message, but for SysEx, whose payload is an array, and `.invalid`: a
+/// synth's input thread may use them. The calls that hand out arrays allocate those arrays. One task at a time should use it; the messages and the bytes of the input are one
 /// stream, so read one way or the other. As with every raw MIDI file, the kernel starts the input
 /// at the first read or wait (`available()` is one): what arrives before that is not kept.
 public final class RawMIDI {
@@ -32,6 +34,12 @@ public final class RawMIDI {
     /// Room for one read(2): the kernel's default buffer. Allocated last in `init`, once nothing
     /// can throw: a throwing initializer runs no `deinit`, so an earlier allocation would leak.
     private let buffer: UnsafeMutableRawBufferPointer
+    /// The bytes the last read(2) put in `buffer`, and how many of them the parser has used: the
+    /// messages they complete are handed out one at a time, never gathered in an array.
+    private var readCount = 0
+    private var parsed = 0
+    /// Where sent messages are encoded on their way to write(2).
+    private let output = MIDIOutputStage(byteCount: 4096)
 
     /// Opens device `device` of card `card` for `directions`. `subdevice` picks one of a device's
     /// subdevices (virmidi has 16), nil for the first free one. A device another process holds
@@ -98,38 +106,79 @@ public final class RawMIDI {
 
     /// Sends `messages`, each whole with its status byte, waiting (in poll) for room as needed.
     /// A message with a value out of range sends nothing of the call.
-    public func sendBlocking(_ messages: MIDIMessage...) throws(AlsaError) { try writeBlocking(MIDIEncoder.bytes(of: messages)) }
+    public func sendBlocking(_ messages: MIDIMessage...) throws(AlsaError) { try sendStagedBlocking(messages) }
+
+    /// `sendBlocking(_:)` for one message; allocates nothing.
+    public func sendBlocking(_ message: MIDIMessage) throws(AlsaError) { try sendStagedBlocking(CollectionOfOne(message)) }
 
     /// `sendBlocking(_:)` for an array of messages.
-    public func sendBlocking(_ messages: [MIDIMessage]) throws(AlsaError) { try writeBlocking(MIDIEncoder.bytes(of: messages)) }
+    public func sendBlocking(_ messages: [MIDIMessage]) throws(AlsaError) { try sendStagedBlocking(messages) }
 
     /// Sends `messages`, suspending the task (not a thread) while the device has no room.
     nonisolated(nonsending) public func send(_ messages: MIDIMessage...) async throws(AlsaError) {
-        try await write(MIDIEncoder.bytes(of: messages))
+        try await sendStaged(messages)
+    }
+
+    /// `send(_:) async` for one message; allocates nothing.
+    nonisolated(nonsending) public func send(_ message: MIDIMessage) async throws(AlsaError) {
+        try await sendStaged(CollectionOfOne(message))
     }
 
     /// `send(_:) async` for an array of messages.
     nonisolated(nonsending) public func send(_ messages: [MIDIMessage]) async throws(AlsaError) {
-        try await write(MIDIEncoder.bytes(of: messages))
+        try await sendStaged(messages)
+    }
+
+    private func sendStagedBlocking<Messages: Collection<MIDIMessage>>(_ messages: Messages) throws(AlsaError) {
+        try output.check(messages)
+        try requireDirection(.output, .rawMIDIWrite)
+        var position = MIDIOutputStage.Position(message: messages.startIndex)
+        while true {
+            let piece = output.stage(messages, from: &position)
+            if piece.isEmpty { return }
+            try writeAllBlocking(count: piece.count) { offset throws(AlsaError) in try writeSome(piece, from: offset) }
+        }
+    }
+
+    nonisolated(nonsending) private func sendStaged<Messages: Collection<MIDIMessage>>(_ messages: Messages) async throws(AlsaError) {
+        try output.check(messages)
+        try requireDirection(.output, .rawMIDIWrite)
+        var position = MIDIOutputStage.Position(message: messages.startIndex)
+        while true {
+            let piece = output.stage(messages, from: &position)
+            if piece.isEmpty { return }
+            try await writeAll(count: piece.count) { offset throws(AlsaError) in try writeSome(piece, from: offset) }
+        }
     }
 
     /// Writes `bytes` as they are, waiting (in poll) for room as needed.
     public func writeBlocking(_ bytes: [UInt8]) throws(AlsaError) {
         try requireDirection(.output, .rawMIDIWrite)
-        var offset = 0
-        while offset < bytes.count {
-            let taken = try writeSome(bytes, from: offset)
-            if taken == 0 { try midi.waitBlocking(for: POLLOUT, .rawMIDIWrite) }
-            offset += taken
-        }
+        try writeAllBlocking(count: bytes.count) { offset throws(AlsaError) in try writeSome(bytes, from: offset) }
     }
 
     /// Writes `bytes` as they are, suspending the task while the device has no room.
     nonisolated(nonsending) public func write(_ bytes: [UInt8]) async throws(AlsaError) {
         try requireDirection(.output, .rawMIDIWrite)
+        try await writeAll(count: bytes.count) { offset throws(AlsaError) in try writeSome(bytes, from: offset) }
+    }
+
+    /// `count` bytes through `writeSome` (which writes from an offset and says how many the
+    /// kernel took), waiting in poll(2) while the device has no room.
+    private func writeAllBlocking(count: Int, _ writeSome: (Int) throws(AlsaError) -> Int) throws(AlsaError) {
         var offset = 0
-        while offset < bytes.count {
-            let taken = try writeSome(bytes, from: offset)
+        while offset < count {
+            let taken = try writeSome(offset)
+            if taken == 0 { try midi.waitBlocking(for: POLLOUT, .rawMIDIWrite) }
+            offset += taken
+        }
+    }
+
+    /// `writeAllBlocking`, suspending the task while the device has no room.
+    nonisolated(nonsending) private func writeAll(count: Int, _ writeSome: (Int) throws(AlsaError) -> Int) async throws(AlsaError) {
+        var offset = 0
+        while offset < count {
+            let taken = try writeSome(offset)
             if taken == 0 { try await midi.queue.waitWritable(.rawMIDIWrite) }
             offset += taken
         }
@@ -137,8 +186,12 @@ public final class RawMIDI {
 
     private func writeSome(_ bytes: [UInt8], from offset: Int) throws(AlsaError) -> Int {
         try bytes.withUnsafeBytes { all in
-            Result { () throws(AlsaError) in try midi.write(UnsafeRawBufferPointer(rebasing: all[offset...]), .rawMIDIWrite) }
+            Result { () throws(AlsaError) in try writeSome(all, from: offset) }
         }.get()
+    }
+
+    private func writeSome(_ bytes: UnsafeRawBufferPointer, from offset: Int) throws(AlsaError) -> Int {
+        try midi.write(UnsafeRawBufferPointer(rebasing: bytes[offset...]), .rawMIDIWrite)
     }
 
     /// Waits until everything written has left the device (RAWMIDI DRAIN). The kernel gives up
@@ -160,7 +213,11 @@ public final class RawMIDI {
 
     /// The messages the bytes waiting now complete, without waiting; empty when there are none.
     public func available() throws(AlsaError) -> [MIDIMessage] {
-        try midi.queue.available { () throws(AlsaError) in try readMessages() }
+        var messages: [MIDIMessage] = []
+        while let message = nextParsed() { messages.append(message) }
+        guard try readMore() else { return messages }
+        while let message = nextParsed() { messages.append(message) }
+        return messages
     }
 
     /// The next messages: waits (in poll) until the bytes read complete at least one.
@@ -180,8 +237,16 @@ public final class RawMIDI {
     }
 
     /// The next message, suspending the task until one is complete; nil when the task is cancelled.
+    /// Allocates nothing for a message other than SysEx and `.invalid`.
     nonisolated(nonsending) public func next() async throws(AlsaError) -> MIDIMessage? {
-        try await midi.queue.next { () throws(AlsaError) in try readMessages() }
+        try await midi.queue.next(kept: { nextParsed() }, read: { () throws(AlsaError) in try readNext() })
+    }
+
+    /// The next message, the calling thread sleeping in poll(2) until one is complete; nil when
+    /// `timeout` (nil: no limit) passes first. Allocates nothing for a message other than SysEx
+    /// and `.invalid`: the call for a synth's MIDI input thread.
+    public func nextBlocking(timeout: Duration? = nil) throws(AlsaError) -> MIDIMessage? {
+        try midi.queue.nextBlocking(timeout: timeout, kept: { nextParsed() }, read: { () throws(AlsaError) in try readNext() })
     }
 
     /// The incoming messages as an `AsyncSequence`, served by the kernel's poll reactor. It ends
@@ -208,19 +273,37 @@ public final class RawMIDI {
         }
     }
 
+    /// One read(2) of at most `maximum` bytes into an array of its own: the bytes read before and
+    /// not yet parsed stay in `buffer` for the message calls.
     private func readBytes(upTo maximum: Int) throws(AlsaError) -> [UInt8] {
         try requireDirection(.input, .rawMIDIRead)
         guard maximum > 0 else { throw AlsaError(.rawMIDIRead, .invalidArgument, context: "read up to \(maximum) bytes") }
-        let count = try midi.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(maximum, buffer.count)]), .rawMIDIRead)
-        return Array(buffer[..<count])
+        var bytes = [UInt8](repeating: 0, count: min(maximum, buffer.count))
+        let count = try bytes.withUnsafeMutableBytes { room in
+            Result { () throws(AlsaError) in try midi.read(into: room, .rawMIDIRead) }
+        }.get()
+        bytes.removeSubrange(count...)
+        return bytes
     }
 
-    /// One read(2) through the parser: the messages it completes (none when nothing waits).
-    private func readMessages() throws(AlsaError) -> [MIDIMessage] {
+    /// The next message the bytes read before complete; nil once they are used up.
+    private func nextParsed() -> MIDIMessage? {
+        parser.next(in: UnsafeRawBufferPointer(rebasing: buffer[..<readCount]), from: &parsed)
+    }
+
+    /// One read(2) into `buffer`, whose bytes must be used up: false when nothing waits.
+    private func readMore() throws(AlsaError) -> Bool {
         try requireDirection(.input, .rawMIDIRead)
         let count = try midi.read(into: buffer, .rawMIDIRead)
-        guard count > 0 else { return [] }
-        return parser.parse(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        readCount = count
+        parsed = 0
+        return count > 0
+    }
+
+    /// One read(2) and the first message it completes; nil when none does.
+    private func readNext() throws(AlsaError) -> MIDIMessage? {
+        guard try readMore() else { return nil }
+        return nextParsed()
     }
 
     // MARK: state

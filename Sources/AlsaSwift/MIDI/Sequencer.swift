@@ -118,22 +118,36 @@ public final class Sequencer {
     /// Sends `message` from this client's port `port`: to its subscribers, or to `destination`;
     /// at once, or on `schedule`. Waits (in poll) while this client's pool is full. A message
     /// out of range sends nothing.
+    /// Allocates nothing but for a SysEx message, which goes as an array of records.
     public func sendBlocking(_ message: MIDIMessage, from port: SequencerAddress, to destination: SequencerAddress? = nil,
                              schedule: SequencerSchedule? = nil) throws(AlsaError) {
-        try connection.writeBlocking(records(message, from: port, to: destination, schedule: schedule))
+        guard case .systemExclusive = message else {
+            try checkPort(port)
+            return try connection.sendBlocking(message, from: port, to: destination, schedule: schedule)
+        }
+        try connection.writeBlocking(systemExclusiveRecords(message, from: port, to: destination, schedule: schedule))
     }
 
     /// `sendBlocking`, suspending the task (not a thread) while this client's pool is full.
     nonisolated(nonsending) public func send(_ message: MIDIMessage, from port: SequencerAddress, to destination: SequencerAddress? = nil,
                                              schedule: SequencerSchedule? = nil) async throws(AlsaError) {
-        try await connection.write(records(message, from: port, to: destination, schedule: schedule))
+        guard case .systemExclusive = message else {
+            try checkPort(port)
+            return try await connection.send(message, from: port, to: destination, schedule: schedule)
+        }
+        try await connection.write(systemExclusiveRecords(message, from: port, to: destination, schedule: schedule))
     }
 
-    private func records(_ message: MIDIMessage, from port: SequencerAddress, to destination: SequencerAddress?,
-                         schedule: SequencerSchedule?) throws(AlsaError) -> [UInt8] {
+    private func checkPort(_ port: SequencerAddress) throws(AlsaError) {
         guard port.client == client else {
             throw AlsaError(.sequencerWrite, .invalidArgument, context: "\(port) is not a port of this client (\(client))")
         }
+    }
+
+    /// The records of a SysEx message, in pieces the kernel's MIDI drivers take.
+    private func systemExclusiveRecords(_ message: MIDIMessage, from port: SequencerAddress, to destination: SequencerAddress?,
+                         schedule: SequencerSchedule?) throws(AlsaError) -> [UInt8] {
+        try checkPort(port)
         var records: [UInt8] = []
         try SequencerRecords.encode(message, from: port, to: destination, schedule: schedule, into: &records)
         return records
@@ -142,9 +156,7 @@ public final class Sequencer {
     // MARK: receiving
 
     /// The events waiting now, without waiting; empty when there are none.
-    public func available() throws(AlsaError) -> [SequencerEvent] {
-        try connection.midi.queue.available { () throws(AlsaError) in try connection.readEvents() }
-    }
+    public func available() throws(AlsaError) -> [SequencerEvent] { try connection.available() }
 
     /// The next events: waits (in poll) until at least one has arrived.
     public func receiveBlocking() throws(AlsaError) -> [SequencerEvent] {
@@ -163,8 +175,18 @@ public final class Sequencer {
     }
 
     /// The next event, suspending the task until one arrives; nil when the task is cancelled.
+    /// Allocates nothing for an event other than a SysEx message.
     nonisolated(nonsending) public func next() async throws(AlsaError) -> SequencerEvent? {
-        try await connection.midi.queue.next { () throws(AlsaError) in try connection.readEvents() }
+        try await connection.midi.queue.next(kept: { () throws(AlsaError) in try connection.nextDecoded() },
+                                             read: { () throws(AlsaError) in try connection.readNext() })
+    }
+
+    /// The next event, the calling thread sleeping in poll(2) until one arrives; nil when
+    /// `timeout` (nil: no limit) passes first. Allocates nothing for an event other than a SysEx
+    /// message: the call for a synth's MIDI input thread.
+    public func nextBlocking(timeout: Duration? = nil) throws(AlsaError) -> SequencerEvent? {
+        try connection.midi.queue.nextBlocking(timeout: timeout, kept: { () throws(AlsaError) in try connection.nextDecoded() },
+                                               read: { () throws(AlsaError) in try connection.readNext() })
     }
 
     /// The events arriving at this client's ports, as an `AsyncSequence` served by the kernel's

@@ -15,6 +15,15 @@ final class SequencerConnection {
     /// so every event the kernel can queue for it fits. Allocated last in `init`, once nothing can
     /// throw: a throwing initializer runs no `deinit`, so an earlier allocation would leak.
     private let buffer: UnsafeMutableRawBufferPointer
+    /// The bytes the last read(2) put in `buffer`, and how many of them are decoded: events are
+    /// handed out one at a time, never gathered in an array.
+    private var readCount = 0
+    private var decoded = 0
+    /// Messages one SysEx piece completed beyond the first, not yet handed out.
+    private var completed: [SequencerEvent] = []
+    /// The one fixed-length record a message is sent in, kept from the open; allocated last in
+    /// `init` with `buffer`, for the same reason.
+    private let record: UnsafeMutableRawBufferPointer
     /// SysEx pieces being joined, per sender.
     private var parsers: [SequencerAddress: MIDIParser] = [:]
     private let systemExclusiveLimit: Int
@@ -36,9 +45,13 @@ final class SequencerConnection {
         }
         client = Int(number)
         buffer = .allocate(byteCount: 64 * 1024, alignment: 8)
+        record = .allocate(byteCount: SequencerRecords.size, alignment: 8)
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        record.deallocate()
+    }
 
     @discardableResult
     func ioctl<Record>(_ operation: PCMOperation, _ request: UInt, _ record: inout Record) throws(AlsaError) -> Int32 {
@@ -47,12 +60,51 @@ final class SequencerConnection {
 
     // MARK: writing
 
+    /// Sends `message` (anything but SysEx) in the record kept for it: allocates nothing.
+    func sendBlocking(_ message: MIDIMessage, from port: SequencerAddress, to destination: SequencerAddress?,
+                      schedule: SequencerSchedule?) throws(AlsaError) {
+        try SequencerRecords.encodeEvent(message, from: port, to: destination, schedule: schedule, into: record)
+        try writeBlocking(UnsafeRawBufferPointer(record))
+    }
+
+    /// `sendBlocking`, suspending the task while this client's pool is full.
+    nonisolated(nonsending) func send(_ message: MIDIMessage, from port: SequencerAddress, to destination: SequencerAddress?,
+                                      schedule: SequencerSchedule?) async throws(AlsaError) {
+        try SequencerRecords.encodeEvent(message, from: port, to: destination, schedule: schedule, into: record)
+        try await write(UnsafeRawBufferPointer(record))
+    }
+
     /// Writes whole event records, waiting (in poll) for room in this client's pool.
     func writeBlocking(_ records: [UInt8]) throws(AlsaError) {
+        try writeAllBlocking(count: records.count) { offset throws(AlsaError) in
+            try records.withUnsafeBytes { all in Result { () throws(AlsaError) in try writeSome(all, from: offset) } }.get()
+        }
+    }
+
+    /// `writeBlocking` for records in storage the caller keeps.
+    func writeBlocking(_ records: UnsafeRawBufferPointer) throws(AlsaError) {
+        try writeAllBlocking(count: records.count) { offset throws(AlsaError) in try writeSome(records, from: offset) }
+    }
+
+    /// Writes whole event records, suspending the task while this client's pool is full.
+    nonisolated(nonsending) func write(_ records: [UInt8]) async throws(AlsaError) {
+        try await writeAll(count: records.count) { offset throws(AlsaError) in
+            try records.withUnsafeBytes { all in Result { () throws(AlsaError) in try writeSome(all, from: offset) } }.get()
+        }
+    }
+
+    /// `write` for records in storage the caller keeps (and leaves alone until it returns).
+    nonisolated(nonsending) func write(_ records: UnsafeRawBufferPointer) async throws(AlsaError) {
+        try await writeAll(count: records.count) { offset throws(AlsaError) in try writeSome(records, from: offset) }
+    }
+
+    /// `count` bytes through `writeSome` (which writes from an offset and says how many the
+    /// kernel took), waiting in poll(2) for room.
+    private func writeAllBlocking(count: Int, _ writeSome: (Int) throws(AlsaError) -> Int) throws(AlsaError) {
         var offset = 0
         var waited = false
-        while offset < records.count {
-            let taken = try writeSome(records, from: offset)
+        while offset < count {
+            let taken = try writeSome(offset)
             if taken == 0 {
                 try checkStuck(waited)
                 try midi.waitBlocking(for: POLLOUT, .sequencerWrite)
@@ -62,12 +114,12 @@ final class SequencerConnection {
         }
     }
 
-    /// Writes whole event records, suspending the task while this client's pool is full.
-    nonisolated(nonsending) func write(_ records: [UInt8]) async throws(AlsaError) {
+    /// `writeAllBlocking`, suspending the task while this client's pool is full.
+    nonisolated(nonsending) private func writeAll(count: Int, _ writeSome: (Int) throws(AlsaError) -> Int) async throws(AlsaError) {
         var offset = 0
         var waited = false
-        while offset < records.count {
-            let taken = try writeSome(records, from: offset)
+        while offset < count {
+            let taken = try writeSome(offset)
             if taken == 0 {
                 try checkStuck(waited)
                 try await midi.queue.waitWritable(.sequencerWrite)
@@ -85,17 +137,61 @@ final class SequencerConnection {
                         context: "a receiving client's queue is full (it reads too slowly); the event was not delivered")
     }
 
-    private func writeSome(_ records: [UInt8], from offset: Int) throws(AlsaError) -> Int {
-        try records.withUnsafeBytes { all in
-            Result { () throws(AlsaError) in try midi.write(UnsafeRawBufferPointer(rebasing: all[offset...]), .sequencerWrite) }
-        }.get()
+    private func writeSome(_ records: UnsafeRawBufferPointer, from offset: Int) throws(AlsaError) -> Int {
+        try midi.write(UnsafeRawBufferPointer(rebasing: records[offset...]), .sequencerWrite)
     }
 
     // MARK: reading
 
-    /// The events one read(2) gives now (none when nothing waits). An overflow the kernel reports
-    /// (ENOSPC: events were lost, and the kernel emptied the queue) is counted in `overruns`.
-    func readEvents() throws(AlsaError) -> [SequencerEvent] {
+    /// The events waiting now, without waiting: those read before, then those of one read(2).
+    func available() throws(AlsaError) -> [SequencerEvent] {
+        var events: [SequencerEvent] = []
+        while let event = try nextDecoded() { events.append(event) }
+        guard try readMore() else { return events }
+        while let event = try nextDecoded() { events.append(event) }
+        return events
+    }
+
+    /// One read(2) and the first event it gives; nil when none.
+    func readNext() throws(AlsaError) -> SequencerEvent? {
+        guard try readMore() else { return nil }
+        return try nextDecoded()
+    }
+
+    /// The next event from what was read before; nil once it is used up. A record the kernel
+    /// should not have sent (cut short, or claiming more data than the read holds) is a typed
+    /// error, and the rest of that read is dropped with it.
+    func nextDecoded() throws(AlsaError) -> SequencerEvent? {
+        if !completed.isEmpty { return completed.removeFirst() }
+        let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<readCount])
+        while decoded < readCount {
+            let record: SequencerRecords.Record
+            do {
+                record = try SequencerRecords.record(in: bytes, at: &decoded)
+            } catch {
+                decoded = readCount
+                throw error
+            }
+            let time = SequencerRecords.time(of: record)
+            func event(_ content: SequencerEvent.Content) -> SequencerEvent {
+                SequencerEvent(content: content, source: record.source, destination: record.destination,
+                               time: time, queue: time == nil ? nil : record.queue)
+            }
+            guard record.type == ALSA_SEQ_EVENT_SYSEX else { return event(SequencerRecords.content(of: record)) }
+            var parser = parsers[record.source] ?? MIDIParser(systemExclusiveLimit: systemExclusiveLimit)
+            let messages = SequencerRecords.systemExclusive(in: record, parser: &parser)
+            parsers[record.source] = parser.hasPendingMessage ? parser : nil
+            guard let first = messages.first else { continue }
+            completed = messages.dropFirst().map { event(.midi($0)) }
+            return event(.midi(first))
+        }
+        return nil
+    }
+
+    /// One read(2) into `buffer`, whose events must be used up: false when nothing waits. An
+    /// overflow the kernel reports (ENOSPC: events were lost, and the kernel emptied the queue)
+    /// is counted in `overruns`.
+    private func readMore() throws(AlsaError) -> Bool {
         let count: Int
         do {
             count = try midi.read(into: buffer, .sequencerRead)
@@ -103,22 +199,12 @@ final class SequencerConnection {
             guard error.errno == .noSpace else { throw error }
             overruns += 1
             parsers.removeAll()
-            return []
+            readCount = 0
+            decoded = 0
+            return false
         }
-        guard count > 0 else { return [] }
-        var events: [SequencerEvent] = []
-        for record in try SequencerRecords.records(in: UnsafeRawBufferPointer(rebasing: buffer[..<count])) {
-            var parser = parsers[record.source] ?? MIDIParser(systemExclusiveLimit: systemExclusiveLimit)
-            let contents = SequencerRecords.content(of: record, parser: &parser)
-            if record.type == ALSA_SEQ_EVENT_SYSEX {
-                parsers[record.source] = parser.hasPendingMessage ? parser : nil
-            }
-            let time = SequencerRecords.time(of: record)
-            for content in contents {
-                events.append(SequencerEvent(content: content, source: record.source, destination: record.destination,
-                                             time: time, queue: time == nil ? nil : record.queue))
-            }
-        }
-        return events
+        readCount = count
+        decoded = 0
+        return count > 0
     }
 }

@@ -11,7 +11,8 @@ enum SequencerRecords {
 
     // MARK: reading
 
-    /// One record as read: its fields, and its variable data.
+    /// One record as read: its fields, and views of its data in the read buffer (valid until the
+    /// next read): nothing is copied, so reading a record allocates nothing.
     struct Record {
         var type: Int
         var flags: Int
@@ -22,89 +23,92 @@ enum SequencerRecords {
         var source: SequencerAddress
         var destination: SequencerAddress
         /// The 12-byte data union.
-        var payload: [UInt8]
-        var variable: [UInt8]
+        var payload: UnsafeRawBufferPointer
+        /// A variable-length event's data (empty for a fixed one).
+        var variable: UnsafeRawBufferPointer
 
         func byte(_ index: Int) -> Int { Int(payload[index]) }
         func word(_ index: Int) -> UInt32 { (0..<4).reduce(UInt32(0)) { $0 | UInt32(payload[index + $1]) << (8 * $1) } }
         func signedWord(_ index: Int) -> Int { Int(Int32(bitPattern: word(index))) }
     }
 
-    /// The records in `bytes` (what one read(2) gave), each variable one followed by its data
-    /// padded to 28-byte cells.
-    static func records(in bytes: UnsafeRawBufferPointer) throws(AlsaError) -> [Record] {
-        var records: [Record] = []
-        var offset = 0
-        while offset < bytes.count {
-            guard bytes.count - offset >= size else {
-                throw AlsaError(.sequencerRead, .badMessage, context: "\(bytes.count - offset) bytes left over after \(records.count) events")
-            }
-            let base = offset
-            func byte(_ at: Int) -> UInt8 { bytes[base + at] }
-            func word(_ at: Int) -> UInt32 { (0..<4).reduce(UInt32(0)) { $0 | UInt32(byte(at + $1)) << (8 * $1) } }
-            var record = Record(type: Int(byte(ALSA_SEQ_EVENT_OFFSET_TYPE)), flags: Int(byte(ALSA_SEQ_EVENT_OFFSET_FLAGS)),
-                                queue: Int(byte(ALSA_SEQ_EVENT_OFFSET_QUEUE)), tick: word(ALSA_SEQ_EVENT_OFFSET_TIME),
-                                seconds: word(ALSA_SEQ_EVENT_OFFSET_TIME), nanoseconds: word(ALSA_SEQ_EVENT_OFFSET_TIME + 4),
-                                source: SequencerAddress(client: Int(byte(ALSA_SEQ_EVENT_OFFSET_SOURCE)), port: Int(byte(ALSA_SEQ_EVENT_OFFSET_SOURCE + 1))),
-                                destination: SequencerAddress(client: Int(byte(ALSA_SEQ_EVENT_OFFSET_DEST)), port: Int(byte(ALSA_SEQ_EVENT_OFFSET_DEST + 1))),
-                                payload: Array(bytes[(base + ALSA_SEQ_EVENT_OFFSET_DATA)..<(base + size)]), variable: [])
-            offset += size
-            if record.flags & ALSA_SEQ_EVENT_LENGTH_MASK == ALSA_SEQ_EVENT_LENGTH_VARIABLE {
-                let length = Int(record.word(0) & ALSA_SEQ_EXT_LENGTH_MASK)
-                let padded = (length + size - 1) / size * size
-                guard padded <= bytes.count - offset else {
-                    throw AlsaError(.sequencerRead, .badMessage, context: "an event claims \(length) bytes of data; \(bytes.count - offset) follow it")
-                }
-                record.variable = Array(bytes[offset..<(offset + length)])
-                offset += padded
-            }
-            records.append(record)
+    /// The record at `offset` in `bytes` (what one read(2) gave), moving `offset` past it and, for
+    /// a variable one, past its data padded to 28-byte cells.
+    static func record(in bytes: UnsafeRawBufferPointer, at offset: inout Int) throws(AlsaError) -> Record {
+        guard offset >= 0, bytes.count - offset >= size else {
+            throw AlsaError(.sequencerRead, .badMessage, context: "\(bytes.count - offset) bytes left over after \(offset) bytes of events")
         }
-        return records
+        let base = offset
+        func byte(_ at: Int) -> UInt8 { bytes[base + at] }
+        func word(_ at: Int) -> UInt32 { (0..<4).reduce(UInt32(0)) { $0 | UInt32(byte(at + $1)) << (8 * $1) } }
+        var record = Record(type: Int(byte(ALSA_SEQ_EVENT_OFFSET_TYPE)), flags: Int(byte(ALSA_SEQ_EVENT_OFFSET_FLAGS)),
+                            queue: Int(byte(ALSA_SEQ_EVENT_OFFSET_QUEUE)), tick: word(ALSA_SEQ_EVENT_OFFSET_TIME),
+                            seconds: word(ALSA_SEQ_EVENT_OFFSET_TIME), nanoseconds: word(ALSA_SEQ_EVENT_OFFSET_TIME + 4),
+                            source: SequencerAddress(client: Int(byte(ALSA_SEQ_EVENT_OFFSET_SOURCE)), port: Int(byte(ALSA_SEQ_EVENT_OFFSET_SOURCE + 1))),
+                            destination: SequencerAddress(client: Int(byte(ALSA_SEQ_EVENT_OFFSET_DEST)), port: Int(byte(ALSA_SEQ_EVENT_OFFSET_DEST + 1))),
+                            payload: UnsafeRawBufferPointer(rebasing: bytes[(base + ALSA_SEQ_EVENT_OFFSET_DATA)..<(base + size)]),
+                            variable: UnsafeRawBufferPointer(start: nil, count: 0))
+        if record.flags & ALSA_SEQ_EVENT_LENGTH_MASK == ALSA_SEQ_EVENT_LENGTH_VARIABLE {
+            let length = Int(record.word(0) & ALSA_SEQ_EXT_LENGTH_MASK)
+            let padded = (length + size - 1) / size * size
+            guard padded <= bytes.count - base - size else {
+                throw AlsaError(.sequencerRead, .badMessage, context: "an event claims \(length) bytes of data; \(bytes.count - base - size) follow it")
+            }
+            record.variable = UnsafeRawBufferPointer(rebasing: bytes[(base + size)..<(base + size + length)])
+            offset = base + size + padded
+        } else {
+            offset = base + size
+        }
+        return record
     }
 
-    /// What a record carries, typed. SysEx pieces go through `parser` (one per source, so that
-    /// pieces from different senders never mix) and come out once whole.
-    static func content(of record: Record, parser: inout MIDIParser) -> [SequencerEvent.Content] {
+    /// What a record carries, typed, for every record but a SysEx piece (see
+    /// `systemExclusive(in:parser:)`): one event each, and nothing allocated.
+    static func content(of record: Record) -> SequencerEvent.Content {
         let channel = record.byte(0) & 0x0F
         switch record.type {
         case ALSA_SEQ_EVENT_NOTEON:
-            return [.midi(.noteOn(channel: channel, note: record.byte(1) & 0x7F, velocity: record.byte(2) & 0x7F))]
+            return .midi(.noteOn(channel: channel, note: record.byte(1) & 0x7F, velocity: record.byte(2) & 0x7F))
         case ALSA_SEQ_EVENT_NOTEOFF:
-            return [.midi(.noteOff(channel: channel, note: record.byte(1) & 0x7F, velocity: record.byte(2) & 0x7F))]
+            return .midi(.noteOff(channel: channel, note: record.byte(1) & 0x7F, velocity: record.byte(2) & 0x7F))
         case ALSA_SEQ_EVENT_KEYPRESS:
-            return [.midi(.polyphonicAftertouch(channel: channel, note: record.byte(1) & 0x7F, pressure: record.byte(2) & 0x7F))]
+            return .midi(.polyphonicAftertouch(channel: channel, note: record.byte(1) & 0x7F, pressure: record.byte(2) & 0x7F))
         case ALSA_SEQ_EVENT_CONTROLLER:
-            return [.midi(.controlChange(channel: channel, controller: Int(record.word(4) & 0x7F), value: record.signedWord(8) & 0x7F))]
+            return .midi(.controlChange(channel: channel, controller: Int(record.word(4) & 0x7F), value: record.signedWord(8) & 0x7F))
         case ALSA_SEQ_EVENT_PGMCHANGE:
-            return [.midi(.programChange(channel: channel, program: record.signedWord(8) & 0x7F))]
+            return .midi(.programChange(channel: channel, program: record.signedWord(8) & 0x7F))
         case ALSA_SEQ_EVENT_CHANPRESS:
-            return [.midi(.channelAftertouch(channel: channel, pressure: record.signedWord(8) & 0x7F))]
+            return .midi(.channelAftertouch(channel: channel, pressure: record.signedWord(8) & 0x7F))
         case ALSA_SEQ_EVENT_PITCHBEND:
-            return [.midi(.pitchBend(channel: channel, value: min(max(record.signedWord(8), -8192), 8191)))]
-        case ALSA_SEQ_EVENT_SONGPOS: return [.midi(.songPosition(record.signedWord(8) & 0x3FFF))]
-        case ALSA_SEQ_EVENT_SONGSEL: return [.midi(.songSelect(record.signedWord(8) & 0x7F))]
-        case ALSA_SEQ_EVENT_QFRAME: return [.midi(.timeCodeQuarterFrame(record.signedWord(8) & 0x7F))]
-        case ALSA_SEQ_EVENT_START: return [.midi(.start)]
-        case ALSA_SEQ_EVENT_CONTINUE: return [.midi(.continue)]
-        case ALSA_SEQ_EVENT_STOP: return [.midi(.stop)]
-        case ALSA_SEQ_EVENT_CLOCK: return [.midi(.clock)]
-        case ALSA_SEQ_EVENT_TUNE_REQUEST: return [.midi(.tuneRequest)]
-        case ALSA_SEQ_EVENT_RESET: return [.midi(.systemReset)]
-        case ALSA_SEQ_EVENT_SENSING: return [.midi(.activeSensing)]
-        case ALSA_SEQ_EVENT_SYSEX:
-            return parser.parse(record.variable).map { .midi($0) }
-        case ALSA_SEQ_EVENT_CLIENT_START: return [.change(.clientAdded(record.byte(0)))]
-        case ALSA_SEQ_EVENT_CLIENT_EXIT: return [.change(.clientRemoved(record.byte(0)))]
-        case ALSA_SEQ_EVENT_CLIENT_CHANGE: return [.change(.clientChanged(record.byte(0)))]
-        case ALSA_SEQ_EVENT_PORT_START: return [.change(.portAdded(address(record, 0)))]
-        case ALSA_SEQ_EVENT_PORT_EXIT: return [.change(.portRemoved(address(record, 0)))]
-        case ALSA_SEQ_EVENT_PORT_CHANGE: return [.change(.portChanged(address(record, 0)))]
-        case ALSA_SEQ_EVENT_PORT_SUBSCRIBED: return [.change(.connected(from: address(record, 0), to: address(record, 2)))]
-        case ALSA_SEQ_EVENT_PORT_UNSUBSCRIBED: return [.change(.disconnected(from: address(record, 0), to: address(record, 2)))]
+            return .midi(.pitchBend(channel: channel, value: min(max(record.signedWord(8), -8192), 8191)))
+        case ALSA_SEQ_EVENT_SONGPOS: return .midi(.songPosition(record.signedWord(8) & 0x3FFF))
+        case ALSA_SEQ_EVENT_SONGSEL: return .midi(.songSelect(record.signedWord(8) & 0x7F))
+        case ALSA_SEQ_EVENT_QFRAME: return .midi(.timeCodeQuarterFrame(record.signedWord(8) & 0x7F))
+        case ALSA_SEQ_EVENT_START: return .midi(.start)
+        case ALSA_SEQ_EVENT_CONTINUE: return .midi(.continue)
+        case ALSA_SEQ_EVENT_STOP: return .midi(.stop)
+        case ALSA_SEQ_EVENT_CLOCK: return .midi(.clock)
+        case ALSA_SEQ_EVENT_TUNE_REQUEST: return .midi(.tuneRequest)
+        case ALSA_SEQ_EVENT_RESET: return .midi(.systemReset)
+        case ALSA_SEQ_EVENT_SENSING: return .midi(.activeSensing)
+        case ALSA_SEQ_EVENT_CLIENT_START: return .change(.clientAdded(record.byte(0)))
+        case ALSA_SEQ_EVENT_CLIENT_EXIT: return .change(.clientRemoved(record.byte(0)))
+        case ALSA_SEQ_EVENT_CLIENT_CHANGE: return .change(.clientChanged(record.byte(0)))
+        case ALSA_SEQ_EVENT_PORT_START: return .change(.portAdded(address(record, 0)))
+        case ALSA_SEQ_EVENT_PORT_EXIT: return .change(.portRemoved(address(record, 0)))
+        case ALSA_SEQ_EVENT_PORT_CHANGE: return .change(.portChanged(address(record, 0)))
+        case ALSA_SEQ_EVENT_PORT_SUBSCRIBED: return .change(.connected(from: address(record, 0), to: address(record, 2)))
+        case ALSA_SEQ_EVENT_PORT_UNSUBSCRIBED: return .change(.disconnected(from: address(record, 0), to: address(record, 2)))
         default:
-            return [.other(type: record.type)]
+            return .other(type: record.type)
         }
+    }
+
+    /// The messages a SysEx piece completes, through `parser` (one per source, so that pieces from
+    /// different senders never mix): a SysEx comes out once whole. Its payload is an array, so
+    /// this allocates.
+    static func systemExclusive(in record: Record, parser: inout MIDIParser) -> [MIDIMessage] {
+        parser.parse(record.variable)
     }
 
     private static func address(_ record: Record, _ at: Int) -> SequencerAddress {
@@ -126,13 +130,43 @@ enum SequencerRecords {
     /// subscribers), at once or on `schedule`: each SysEx in pieces of at most 256 bytes.
     static func encode(_ message: MIDIMessage, from source: SequencerAddress, to destination: SequencerAddress?,
                        schedule: SequencerSchedule?, into bytes: inout [UInt8]) throws(AlsaError) {
+        guard case .systemExclusive = message else {
+            let start = bytes.count
+            bytes.append(contentsOf: repeatElement(0, count: size))
+            try bytes.withUnsafeMutableBytes { all in
+                Result { () throws(AlsaError) in
+                    try encodeEvent(message, from: source, to: destination, schedule: schedule,
+                                    into: UnsafeMutableRawBufferPointer(rebasing: all[start...]))
+                }
+            }.get()
+            return
+        }
         // The range checks of the wire encoding apply to events too.
-        var wire: [UInt8] = []
-        try MIDIEncoder.append(message, to: &wire)
-        func fixed(_ type: Int, _ fill: (inout [UInt8]) -> Void) throws(AlsaError) {
-            var payload = [UInt8](repeating: 0, count: 12)
-            fill(&payload)
-            try append(type: type, variable: nil, payload: payload, source: source, destination: destination, schedule: schedule, to: &bytes)
+        let wire = try message.bytes()
+        var start = 0
+        while start < wire.count {
+            let piece = Array(wire[start..<min(start + systemExclusiveChunk, wire.count)])
+            var record = [UInt8](repeating: 0, count: size)
+            try record.withUnsafeMutableBytes { record in
+                Result { () throws(AlsaError) in
+                    try write(type: ALSA_SEQ_EVENT_SYSEX, variableLength: piece.count, source: source, destination: destination,
+                              schedule: schedule, into: record) { _ in }
+                }
+            }.get()
+            bytes += record
+            bytes += piece
+            start += piece.count
+        }
+    }
+
+    /// The one fixed-length record that sends `message` (anything but SysEx) into `record` (28
+    /// bytes), without allocating.
+    static func encodeEvent(_ message: MIDIMessage, from source: SequencerAddress, to destination: SequencerAddress?,
+                            schedule: SequencerSchedule?, into record: UnsafeMutableRawBufferPointer) throws(AlsaError) {
+        // The range checks of the wire encoding apply to events too.
+        try MIDIEncoder.check(message)
+        func fixed(_ type: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) throws(AlsaError) {
+            try write(type: type, variableLength: nil, source: source, destination: destination, schedule: schedule, into: record, payload: fill)
         }
         func note(_ type: Int, _ channel: Int, _ note: Int, _ velocity: Int) throws(AlsaError) {
             try fixed(type) { $0[0] = UInt8(channel); $0[1] = UInt8(note); $0[2] = UInt8(velocity) }
@@ -140,8 +174,8 @@ enum SequencerRecords {
         func control(_ type: Int, _ channel: Int, parameter: Int, value: Int) throws(AlsaError) {
             try fixed(type) { payload in
                 payload[0] = UInt8(channel)
-                store(UInt32(parameter), at: 4, in: &payload)
-                store(UInt32(bitPattern: Int32(value)), at: 8, in: &payload)
+                store(UInt32(parameter), at: 4, in: payload)
+                store(UInt32(bitPattern: Int32(value)), at: 8, in: payload)
             }
         }
         switch message {
@@ -164,13 +198,7 @@ enum SequencerRecords {
         case .activeSensing: try fixed(ALSA_SEQ_EVENT_SENSING) { _ in }
         case .systemReset: try fixed(ALSA_SEQ_EVENT_RESET) { _ in }
         case .systemExclusive:
-            var start = 0
-            while start < wire.count {
-                let piece = Array(wire[start..<min(start + systemExclusiveChunk, wire.count)])
-                try append(type: ALSA_SEQ_EVENT_SYSEX, variable: piece, payload: [UInt8](repeating: 0, count: 12),
-                           source: source, destination: destination, schedule: schedule, to: &bytes)
-                start += piece.count
-            }
+            throw AlsaError(.midiMessage, .invalidArgument, context: "a system exclusive message takes records of variable length")
         case .invalid:
             throw AlsaError(.midiMessage, .invalidArgument, context: "bytes that make no MIDI message cannot be sent as a sequencer event")
         }
@@ -178,15 +206,23 @@ enum SequencerRecords {
 
     /// A queue control event (START, STOP, CONTINUE) for `queue`, to the System Timer port, at once.
     static func queueControl(_ type: Int, queue: Int, client: Int, into bytes: inout [UInt8]) throws(AlsaError) {
-        var payload = [UInt8](repeating: 0, count: 12)
-        payload[0] = UInt8(truncatingIfNeeded: queue)
-        try append(type: type, variable: nil, payload: payload, source: SequencerAddress(client: client, port: 0),
-                   destination: .systemTimer, schedule: nil, to: &bytes)
+        var record = [UInt8](repeating: 0, count: size)
+        try record.withUnsafeMutableBytes { record in
+            Result { () throws(AlsaError) in
+                try write(type: type, variableLength: nil, source: SequencerAddress(client: client, port: 0), destination: .systemTimer,
+                          schedule: nil, into: record) { $0[0] = UInt8(truncatingIfNeeded: queue) }
+            }
+        }.get()
+        bytes += record
     }
 
-    private static func append(type: Int, variable: [UInt8]?, payload: [UInt8], source: SequencerAddress,
-                               destination: SequencerAddress?, schedule: SequencerSchedule?, to bytes: inout [UInt8]) throws(AlsaError) {
-        var record = [UInt8](repeating: 0, count: size)
+    /// One record's 28 bytes into `record`: its header, `payload` filling the 12-byte data union
+    /// (zeroed first), and for a variable event the length of the data that follows it.
+    private static func write(type: Int, variableLength: Int?, source: SequencerAddress, destination: SequencerAddress?,
+                              schedule: SequencerSchedule?, into record: UnsafeMutableRawBufferPointer,
+                              payload: (UnsafeMutableRawBufferPointer) -> Void) throws(AlsaError) {
+        let record = UnsafeMutableRawBufferPointer(rebasing: record[..<size])
+        record.initializeMemory(as: UInt8.self, repeating: 0)
         var flags = 0
         record[ALSA_SEQ_EVENT_OFFSET_TYPE] = UInt8(type)
         record[ALSA_SEQ_EVENT_OFFSET_QUEUE] = UInt8(ALSA_SEQ_QUEUE_DIRECT)
@@ -201,15 +237,15 @@ enum SequencerRecords {
                 guard let value = UInt32(exactly: tick) else {
                     throw AlsaError(.sequencerWrite, .invalidArgument, context: "tick \(tick) is out of range (0-\(UInt32.max))")
                 }
-                store(value, at: ALSA_SEQ_EVENT_OFFSET_TIME, in: &record)
+                store(value, at: ALSA_SEQ_EVENT_OFFSET_TIME, in: record)
             case .real(let duration):
                 flags |= ALSA_SEQ_TIME_STAMP_REAL
                 let (seconds, attoseconds) = duration.components
                 guard let whole = UInt32(exactly: seconds), attoseconds >= 0 else {
                     throw AlsaError(.sequencerWrite, .invalidArgument, context: "time \(duration) is out of range (0 to \(UInt32.max) s)")
                 }
-                store(whole, at: ALSA_SEQ_EVENT_OFFSET_TIME, in: &record)
-                store(UInt32(attoseconds / 1_000_000_000), at: ALSA_SEQ_EVENT_OFFSET_TIME + 4, in: &record)
+                store(whole, at: ALSA_SEQ_EVENT_OFFSET_TIME, in: record)
+                store(UInt32(attoseconds / 1_000_000_000), at: ALSA_SEQ_EVENT_OFFSET_TIME + 4, in: record)
             }
         }
         let from = try source.record(.sequencerWrite)
@@ -223,17 +259,15 @@ enum SequencerRecords {
             record[ALSA_SEQ_EVENT_OFFSET_DEST] = UInt8(ALSA_SEQ_ADDRESS_SUBSCRIBERS)
             record[ALSA_SEQ_EVENT_OFFSET_DEST + 1] = UInt8(ALSA_SEQ_ADDRESS_UNKNOWN)
         }
-        for (i, byte) in payload.enumerated() { record[ALSA_SEQ_EVENT_OFFSET_DATA + i] = byte }
-        if let variable {
+        payload(UnsafeMutableRawBufferPointer(rebasing: record[ALSA_SEQ_EVENT_OFFSET_DATA..<size]))
+        if let variableLength {
             flags |= ALSA_SEQ_EVENT_LENGTH_VARIABLE
-            store(UInt32(variable.count), at: ALSA_SEQ_EVENT_OFFSET_DATA, in: &record)
+            store(UInt32(variableLength), at: ALSA_SEQ_EVENT_OFFSET_DATA, in: record)
         }
         record[ALSA_SEQ_EVENT_OFFSET_FLAGS] = UInt8(flags)
-        bytes += record
-        if let variable { bytes += variable }
     }
 
-    private static func store(_ value: UInt32, at offset: Int, in bytes: inout [UInt8]) {
+    private static func store(_ value: UInt32, at offset: Int, in bytes: UnsafeMutableRawBufferPointer) {
         for i in 0..<4 { bytes[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * i)) }
     }
 }
