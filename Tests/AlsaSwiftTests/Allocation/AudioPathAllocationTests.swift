@@ -133,6 +133,39 @@ struct AudioPathAllocationTests {
         }
     }
 
+    /// A timer-scheduled stream (`StreamScheduling.timer`): its waits sleep on the kernel's timer
+    /// until the instant the position clock predicts, and its steps move what the watermark calls
+    /// for, in pieces. 8 kHz keeps the virtual seconds cheap: 200 calls of 200 frames are 5 s.
+    @Test("timer-scheduled writeBlocking and readBlocking: 0 allocations a call, read/write and mmap, both cards",
+          arguments: [StreamDirection.playback, .capture], cards)
+    func timerScheduled(direction: StreamDirection, card: Card) async throws {
+        try await onOwnThread {
+            let kernel = UncountedKernel(makeKernel(card.hardware))
+            let request = StreamRequest(sampleRate: 8_000, formats: [.s16LE], preferMmap: card.mmap, scheduling: .timer())
+            let samples = Self.samples(200 * 2)
+            defer { samples.deallocate() }
+            let allocations: Int, sleeps: Int, xruns: Int
+            if direction == .playback {
+                let stream = try PlaybackStream(device: "hw:0,0", request: request, kernel: kernel)
+                #expect(stream.configuration.timer != nil && stream.configuration.setup.access.isMmap == card.mmap)
+                for _ in 0..<Self.warmup { try stream.writeBlocking(UnsafeBufferPointer(samples)) }
+                let waits = stream.statistics.waits
+                allocations = try Self.steadyState(warmup: 0, window: 200) { try stream.writeBlocking(UnsafeBufferPointer(samples)) }
+                (sleeps, xruns) = (stream.statistics.waits - waits, stream.xrunCount)
+            } else {
+                let stream = try CaptureStream(device: "hw:0,0", request: request, kernel: kernel)
+                #expect(stream.configuration.timer != nil && stream.configuration.setup.access.isMmap == card.mmap)
+                for _ in 0..<Self.warmup { try stream.readBlocking(into: samples) }
+                let waits = stream.statistics.waits
+                allocations = try Self.steadyState(warmup: 0, window: 200) { try stream.readBlocking(into: samples) }
+                (sleeps, xruns) = (stream.statistics.waits - waits, stream.xrunCount)
+            }
+            #expect(allocations == 0, "\(allocations) allocations in 200 calls")
+            #expect(sleeps > 0, "the window never slept on the timer")
+            #expect(xruns == 0)
+        }
+    }
+
     // MARK: render threads
 
     /// Counts inside the callback, on the render thread: at callback `warmup` and `warmup + window`,
