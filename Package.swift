@@ -136,6 +136,9 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: ["ReadmeExamplesPlugin"]
         ),
+        // The unit tests' per-thread allocation counter: malloc and its relatives, defined in the
+        // test executable only (not under a sanitizer), counting each thread's calls.
+        .target(name: "AllocationCounting", path: "Tests/AllocationCounting"),
         .testTarget(
             name: "AlsaSwiftTests",
             dependencies: [
@@ -144,6 +147,7 @@ let package = Package(
                 "AlsaSwiftFiles",
                 "AlsaTools",
                 "ReadmeExamples",
+                "AllocationCounting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "CAlsa",
                 "CAlsaKernel",

@@ -24,7 +24,7 @@ final class DuplexLoop {
     let playback: PeriodEngine
     let configuration: DuplexConfiguration
     let periodFrames: Int
-    private let engines: [PeriodEngine]
+    private let engines: WaitingEngines
     private let wait: PeriodWait
     private let buffers: DuplexBuffers
     private let drift: DriftTracker?
@@ -51,7 +51,7 @@ final class DuplexLoop {
         }
         self.capture = capture
         self.playback = playback
-        engines = [capture, playback]
+        engines = WaitingEngines(capture, playback)
         periodFrames = capture.periodFrames
         wait = PeriodWait(engines: 2, descriptorCapacity: capture.pcm.pollDescriptorCount + playback.pcm.pollDescriptorCount)
         try capture.holdStart()

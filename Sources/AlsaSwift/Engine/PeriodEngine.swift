@@ -487,7 +487,7 @@ final class PeriodEngine {
     func waitBlocking(interrupt: Int32 = -1) throws(AlsaError) -> Bool {
         if watermark != nil { return try timerWaitBlocking(interrupt: interrupt) }
         try startIfWaitingWouldNotEnd()
-        return try wait.blocking(CollectionOfOne(self), interrupt: interrupt)
+        return try wait.blocking(WaitingEngines(self), interrupt: interrupt)
     }
 
     /// Suspends the task, not a thread, until the device has a period of room or data (or an error
@@ -495,7 +495,7 @@ final class PeriodEngine {
     nonisolated(nonsending) func waitSuspending() async throws(AlsaError) {
         if watermark != nil { return try await timerWaitSuspending() }
         try startIfWaitingWouldNotEnd()
-        _ = try await wait.suspending(CollectionOfOne(self), reactor: try asyncReactor())
+        _ = try await wait.suspending(WaitingEngines(self), reactor: try asyncReactor())
     }
 
     /// The reactor `async` waits suspend on; engines driven by a thread of their own have none.
@@ -761,7 +761,7 @@ final class PeriodEngine {
                     done = false
                     break
                 }
-                _ = try await wait.suspending(CollectionOfOne(self), reactor: try asyncReactor(), until: deadline)
+                _ = try await wait.suspending(WaitingEngines(self), reactor: try asyncReactor(), until: deadline)
             }
         } catch {
             try? pcm.drop()

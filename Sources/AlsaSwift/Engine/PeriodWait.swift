@@ -38,10 +38,10 @@ final class PeriodWait {
     /// Blocks the calling thread in poll(2) until every engine of `engines` is ready, or until
     /// `interrupt` (a descriptor of the machine's, such as a pipe; -1: none) is readable: then
     /// returns false. EINTR waits again. Each poll counts as a wait of every engine it waited for.
-    func blocking(_ engines: some Collection<PeriodEngine>, interrupt: Int32 = -1) throws(AlsaError) -> Bool {
+    func blocking(_ engines: WaitingEngines, interrupt: Int32 = -1) throws(AlsaError) -> Bool {
         var pending = Self.all(engines.count)
+        let kernel = engines.first.pcm.kernel
         while pending != 0 {
-            let kernel = engines.first!.pcm.kernel
             let count = try fill(engines, pending)
             descriptors[count] = pollfd(fd: interrupt, events: Int16(POLLIN), revents: 0)
             do {
@@ -59,7 +59,7 @@ final class PeriodWait {
 
     /// Suspends the task, not a thread, on `reactor` until every engine of `engines` is ready
     /// (true), or `deadline` passes first (false). Cancellation ends the wait with ECANCELED.
-    nonisolated(nonsending) func suspending(_ engines: some Collection<PeriodEngine>, reactor: PollReactor.Lease,
+    nonisolated(nonsending) func suspending(_ engines: WaitingEngines, reactor: PollReactor.Lease,
                                             until deadline: MonotonicInstant? = nil) async throws(AlsaError) -> Bool {
         var pending = Self.all(engines.count)
         while pending != 0 {
@@ -121,29 +121,52 @@ final class PeriodWait {
     }
 
     /// Writes the descriptors of the `pending` engines one after another; returns how many.
-    private func fill(_ engines: some Collection<PeriodEngine>, _ pending: UInt64) throws(AlsaError) -> Int {
+    private func fill(_ engines: WaitingEngines, _ pending: UInt64) throws(AlsaError) -> Int {
         var count = 0
-        for (index, engine) in engines.enumerated() where pending & (1 << UInt64(index)) != 0 {
-            counts[index] = try engine.pcm.fillPollDescriptors(UnsafeMutableBufferPointer(rebasing: descriptors[count..<descriptors.count - 2]))
+        for index in 0..<engines.count where pending & (1 << UInt64(index)) != 0 {
+            counts[index] = try engines[index].pcm.fillPollDescriptors(UnsafeMutableBufferPointer(rebasing: descriptors[count..<descriptors.count - 2]))
             count += counts[index]
         }
         return count
     }
 
     /// Each engine polled for slept once.
-    private func note(_ engines: some Collection<PeriodEngine>, _ pending: UInt64) {
-        for (index, engine) in engines.enumerated() where pending & (1 << UInt64(index)) != 0 { engine.noteWait() }
+    private func note(_ engines: WaitingEngines, _ pending: UInt64) {
+        for index in 0..<engines.count where pending & (1 << UInt64(index)) != 0 { engines[index].noteWait() }
     }
 
     /// The `pending` engines whose descriptors, as poll left them, show no event yet.
-    private func stillPending(_ engines: some Collection<PeriodEngine>, _ pending: UInt64) throws(AlsaError) -> UInt64 {
+    private func stillPending(_ engines: WaitingEngines, _ pending: UInt64) throws(AlsaError) -> UInt64 {
         var left = pending
         var offset = 0
-        for (index, engine) in engines.enumerated() where pending & (1 << UInt64(index)) != 0 {
+        for index in 0..<engines.count where pending & (1 << UInt64(index)) != 0 {
             let slots = UnsafeMutableBufferPointer(rebasing: descriptors[offset..<offset + counts[index]])
-            if try engine.pcm.pollEvents(slots) != 0 { left &= ~(1 << UInt64(index)) }
+            if try engines[index].pcm.pollEvents(slots) != 0 { left &= ~(1 << UInt64(index)) }
             offset += counts[index]
         }
         return left
     }
+}
+
+/// The engines one wait is for: a stream's one, or a duplex stream's two (on one kernel). A
+/// concrete type read by index, not a generic collection: unspecialized (a debug build), generic
+/// code reads a collection's elements through an accessor coroutine whose frame is allocated on
+/// every read, an allocation a period.
+struct WaitingEngines {
+    let first: PeriodEngine
+    let second: PeriodEngine?
+
+    init(_ engine: PeriodEngine) {
+        first = engine
+        second = nil
+    }
+
+    init(_ first: PeriodEngine, _ second: PeriodEngine) {
+        self.first = first
+        self.second = second
+    }
+
+    var count: Int { second == nil ? 1 : 2 }
+
+    subscript(index: Int) -> PeriodEngine { index == 0 ? first : second! }
 }

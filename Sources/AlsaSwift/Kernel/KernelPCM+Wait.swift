@@ -19,7 +19,9 @@ extension KernelPCM {
 
     /// A kernel PCM's descriptor reports its own events: they need no translation.
     public func pollEvents(_ descriptors: UnsafeMutableBufferPointer<pollfd>) throws(AlsaError) -> Int16 {
-        descriptors.first?.revents ?? 0
+        // By index: `first` is generic code, which a debug build leaves unspecialized, and it
+        // allocates there (it reads through an accessor coroutine).
+        descriptors.isEmpty ? 0 : descriptors[0].revents
     }
 
     /// Waits until at least `avail_min` frames can be transferred, or the timeout passes.

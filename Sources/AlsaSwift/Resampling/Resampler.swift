@@ -378,13 +378,12 @@ public final class Resampler {
         // can need (see `gulpFrames`). Then every chunk size up to `maximumFrames`, and enough
         // silence to flush the longest filter several times, in a whole number of ratio periods so
         // that a fixed ratio's filter phase ends where a new converter's starts.
-        let sizes = [gulpFrames, maximumFrames, 1, 61, min(maximumFrames, 1021), max(1, maximumFrames / 2),
-                     max(1, maximumFrames / 3), max(1, maximumFrames * 2 / 3), max(1, maximumFrames / 5), maximumFrames]
-        let flush = 8 * latency * max(1, inputRate / outputRate) + sizes.reduce(0, +)
+        var flush = 8 * latency * max(1, inputRate / outputRate)
+        for index in 0..<Self.warmUpChunks { flush += warmUpChunk(index) }
         let total = (flush + period - 1) / period * period
         var fed = 0, index = 0
         while fed < total {
-            let frames = min(sizes[index % sizes.count], total - fed)
+            let frames = min(warmUpChunk(index), total - fed)
             index += 1
             if frames > maximumFrames {
                 scratch.update(repeating: 0, count: frames * channelCount)
@@ -405,6 +404,25 @@ public final class Resampler {
         // (`latency` frames, give or take what the last chunk left): the next `pull` discards it.
         discard = outputTime(after: 0) - produced
         whole = 0; phase = 0; fraction = 0; produced = 0
+    }
+
+    /// The warm-up's chunk sizes, in turn: the gulp, then every size up to `maximumFrames`.
+    private static let warmUpChunks = 10
+
+    /// The size of the warm-up's chunk `index` (taken modulo `warmUpChunks`). A function, not an
+    /// array: `reset` allocates nothing of its own.
+    private func warmUpChunk(_ index: Int) -> Int {
+        switch index % Self.warmUpChunks {
+        case 0: gulpFrames
+        case 1, 9: maximumFrames
+        case 2: 1
+        case 3: 61
+        case 4: min(maximumFrames, 1021)
+        case 5: max(1, maximumFrames / 2)
+        case 6: max(1, maximumFrames / 3)
+        case 7: max(1, maximumFrames * 2 / 3)
+        default: max(1, maximumFrames / 5)
+        }
     }
 
     // MARK: setup

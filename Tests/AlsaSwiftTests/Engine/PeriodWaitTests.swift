@@ -31,7 +31,7 @@ struct PeriodWaitTests {
         try capture.start()
         try playback.start()
         let wait = PeriodWait(engines: 2, descriptorCapacity: 2)
-        #expect(try wait.blocking([capture, playback]))
+        #expect(try wait.blocking(WaitingEngines(capture, playback)))
         let timing = try playback.pcm.timing()
         #expect(timing.devicePosition == 512, "the wait went on past the capture side's first period: \(timing)")
         #expect(try capture.pcm.timing().delayFrames == 512)
