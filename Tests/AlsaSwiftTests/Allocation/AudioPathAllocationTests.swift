@@ -95,6 +95,27 @@ struct AudioPathAllocationTests {
         }
     }
 
+    @Test("raw frames, PlaybackStream.writeBlocking(frames:) and CaptureStream.readBlocking(framesInto:): 0 allocations a period (S16_LE, copied), read/write and mmap, both cards",
+          arguments: cards)
+    func rawFrames(_ card: Card) async throws {
+        let (hardware, mmap) = (card.hardware, card.mmap)
+        try await onOwnThread {
+            let request = StreamRequest(latency: Self.latency, formats: [.s16LE], preferMmap: mmap)
+            let kernel = makeKernel(hardware)
+            let playback = try PlaybackStream(device: "hw:0,0", request: request, kernel: UncountedKernel(kernel))
+            let capture = try CaptureStream(device: "hw:0,0", request: request, kernel: UncountedKernel(kernel))
+            #expect(playback.configuration.format == .s16LE && capture.configuration.format == .s16LE)
+            let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: playback.configuration.periodSize * 4, alignment: 16)
+            defer { bytes.deallocate() }
+            bytes.initializeMemory(as: UInt8.self, repeating: 0x11)
+            let written = try Self.steadyState { try playback.writeBlocking(frames: UnsafeRawBufferPointer(bytes)) }
+            #expect(written == 0, "\(written) allocations in \(Self.window) periods of playback")
+            let read = try Self.steadyState { try capture.readBlocking(framesInto: bytes) }
+            #expect(read == 0, "\(read) allocations in \(Self.window) periods of capture")
+            #expect(playback.xrunCount == 0 && capture.xrunCount == 0 && playback.statistics.convertedFrames == 0)
+        }
+    }
+
     /// The app writes 1000 frames at a time (no whole number of device periods): each call stages
     /// some, resamples and converts others.
     @Test("a resampling PlaybackStream (44.1 kHz app, 48 kHz device): 0 allocations a write, read/write and mmap, both cards",
