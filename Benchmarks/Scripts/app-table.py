@@ -149,9 +149,9 @@ for card in dict.fromkeys(f["card"] for k, f in rows if k in ("app", "peer")):
                 for path in paths:
                     app = find("app", card=card, path=path, transport=transport, access=access)
                     label = {"write": "PlaybackStream.write", "write-blocking": "PlaybackStream.writeBlocking",
-                             "write-blocking-raw": "PlaybackStream.writeBlocking(frames:)",
+                             "write-blocking-raw": "PlaybackStream.writeBlocking(rawFrames:)",
                              "read": "CaptureStream.read", "read-blocking": "CaptureStream.readBlocking",
-                             "read-blocking-raw": "CaptureStream.readBlocking(framesInto:)",
+                             "read-blocking-raw": "CaptureStream.readBlocking(rawFramesInto:)",
                              "render-playback": "RenderThread playback", "render-capture": "RenderThread capture"}[path]
                     problems, notes, unjudged = [], [], []
                     cells = {}

@@ -20,7 +20,7 @@ struct AppPaths: ParsableCommand {
 
     enum Path: String, ExpressibleByArgument, CaseIterable {
         case write, writeBlocking = "write-blocking", read, readBlocking = "read-blocking"
-        /// The blocking paths with raw S16_LE frames (`writeBlocking(frames:)`, `readBlocking(framesInto:)`):
+        /// The blocking paths with raw S16_LE frames (`writeBlocking(rawFrames:)`, `readBlocking(rawFramesInto:)`):
         /// copied, not converted, as aplay and arecord move them.
         case writeBlockingRaw = "write-blocking-raw", readBlockingRaw = "read-blocking-raw"
         case renderPlayback = "render-playback", renderCapture = "render-capture"

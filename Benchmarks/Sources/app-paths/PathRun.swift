@@ -81,17 +81,17 @@ struct PathRun: Sendable {
                      finish: { () throws(AlsaError) in })
     }
 
-    /// `writeBlocking(frames:)` a period of raw frames (zeros in the device's format) at a time.
+    /// `writeBlocking(rawFrames:)` a period of raw frames (zeros in the device's format) at a time.
     func writeBlockingRaw(_ stream: PlaybackStream) throws -> Outcome {
         try blocking(configuration: stream.configuration, statistics: { stream.statistics }, xruns: { stream.xrunCount },
-                     transfer: { (frames: UnsafeMutableRawBufferPointer) throws(AlsaError) in try stream.writeBlocking(frames: UnsafeRawBufferPointer(frames)) },
+                     transfer: { (frames: UnsafeMutableRawBufferPointer) throws(AlsaError) in try stream.writeBlocking(rawFrames: UnsafeRawBufferPointer(frames)) },
                      finish: { () throws(AlsaError) in _ = try stream.drainBlocking(timeout: .seconds(10)) })
     }
 
-    /// `readBlocking(framesInto:)` a period of raw frames at a time.
+    /// `readBlocking(rawFramesInto:)` a period of raw frames at a time.
     func readBlockingRaw(_ stream: CaptureStream) throws -> Outcome {
         try blocking(configuration: stream.configuration, statistics: { stream.statistics }, xruns: { stream.xrunCount },
-                     transfer: { (frames: UnsafeMutableRawBufferPointer) throws(AlsaError) in try stream.readBlocking(framesInto: frames) },
+                     transfer: { (frames: UnsafeMutableRawBufferPointer) throws(AlsaError) in try stream.readBlocking(rawFramesInto: frames) },
                      finish: { () throws(AlsaError) in })
     }
 

@@ -870,7 +870,7 @@ public struct TransferStatistics: Sendable, Equatable, CustomStringConvertible {
     /// wakeups. A timer-scheduled stream sleeps on its timer.
     public var waits = 0
     /// Frames converted between `Float` and the device's format. Raw frames, which a stream copies
-    /// as they are (`PlaybackStream.writeBlocking(frames:)`, `CaptureStream.readBlocking(framesInto:)`),
+    /// as they are (`PlaybackStream.writeBlocking(rawFrames:)`, `CaptureStream.readBlocking(rawFramesInto:)`),
     /// are moved but not converted: they count in `frames` only.
     public var convertedFrames = 0
 

@@ -9,7 +9,7 @@
 ///
 /// Samples are converted to `Float` from the device's format (`configuration.format`); an app that
 /// wants the device's own bytes (16-bit PCM for a WAV file or an encoder, say) reads raw frames
-/// instead, copied as they are: `readBlocking(framesInto:)` and `read(framesInto:)`.
+/// instead, copied as they are: `readBlocking(rawFramesInto:)` and `read(rawFramesInto:)`.
 ///
 /// Not `Sendable`: one task or thread uses a stream at a time.
 public final class CaptureStream {
@@ -55,24 +55,24 @@ public final class CaptureStream {
         try await read(frames: total) { (bytes, range) throws(AlsaError) in try decode(bytes, into: samples, frames: range) }
     }
 
-    /// Fills `framesInto` with captured raw interleaved frames in the stream's own format
+    /// Fills `frames` with captured raw interleaved frames in the stream's own format
     /// (`configuration.format`, `configuration.channelCount` samples a frame): the device's bytes,
     /// copied as they are (no conversion, none counted in `statistics.convertedFrames`). Blocks the
     /// calling thread until it is full; starts the stream on first use. Waits, recovery and
     /// statistics are the `Float` reads'. Refused (kind `.invalidArgument`) before anything is read
     /// when its size is not a whole number of frames, or when the stream resamples
     /// (`configuration.resampling`: its reads are at the app's rate, not the device's); refused
-    /// while paused (kind `.badState`). From async code use `read(framesInto:)`.
-    public func readBlocking(framesInto frames: UnsafeMutableRawBufferPointer) throws(AlsaError) {
+    /// while paused (kind `.badState`). From async code use `read(rawFramesInto:)`.
+    public func readBlocking(rawFramesInto frames: UnsafeMutableRawBufferPointer) throws(AlsaError) {
         try core.transferBlocking(frames: try core.rawFrameCount(inBytes: frames.count), handling: .copied) { (chunk, range) throws(AlsaError) in
             core.copyRaw(UnsafeRawBufferPointer(chunk), into: frames, range)
         }
     }
 
-    /// Fills `framesInto` with captured raw frames in the stream's own format, suspending the task
-    /// (no thread waits) until it is full; see `readBlocking(framesInto:)`. Cancellation throws
+    /// Fills `frames` with captured raw frames in the stream's own format, suspending the task
+    /// (no thread waits) until it is full; see `readBlocking(rawFramesInto:)`. Cancellation throws
     /// ECANCELED (kind `.cancelled`); the frames read so far are in the buffer.
-    nonisolated(nonsending) public func read(framesInto frames: UnsafeMutableRawBufferPointer) async throws(AlsaError) {
+    nonisolated(nonsending) public func read(rawFramesInto frames: UnsafeMutableRawBufferPointer) async throws(AlsaError) {
         try await core.transfer(frames: try core.rawFrameCount(inBytes: frames.count), handling: .copied) { (chunk, range) throws(AlsaError) in
             core.copyRaw(UnsafeRawBufferPointer(chunk), into: frames, range)
         }

@@ -10,7 +10,7 @@
 /// The format is negotiated with fallbacks (`StreamRequest.formats`) and converted from `Float`
 /// as it moves. An app whose samples are already in the device's format (16-bit PCM from a WAV
 /// file or a codec, say) writes them as raw frames instead, copied as they are:
-/// `writeBlocking(frames:)` and `write(frames:)`. A write sleeps until the device has a period of room (its `avail_min`), then
+/// `writeBlocking(rawFrames:)` and `write(rawFrames:)`. A write sleeps until the device has a period of room (its `avail_min`), then
 /// queues whole periods, so it wakes once a period however it is called. Xruns are recovered and
 /// counted (`RecoveryPolicy` gives the rule). Not `Sendable`: one task or thread uses a stream at a
 /// time. For a callback on a real-time thread, use `RenderThread`.
@@ -93,18 +93,18 @@ public final class PlaybackStream {
     /// Waits, recovery and statistics are the `Float` writes'. Refused (kind `.invalidArgument`)
     /// before anything is queued when `frames` is not a whole number of frames, or when the stream
     /// resamples (`configuration.resampling`: its writes are at the app's rate, not the device's);
-    /// refused while paused (kind `.badState`). From async code use `write(frames:)`.
-    public func writeBlocking(frames: UnsafeRawBufferPointer) throws(AlsaError) {
+    /// refused while paused (kind `.badState`). From async code use `write(rawFrames:)`.
+    public func writeBlocking(rawFrames frames: UnsafeRawBufferPointer) throws(AlsaError) {
         try core.transferBlocking(frames: try core.rawFrameCount(inBytes: frames.count), handling: .copied) { (chunk, range) throws(AlsaError) in
             core.copyRaw(frames, range, into: chunk)
         }
     }
 
     /// Queues raw interleaved frames in the stream's own format, suspending the task (no thread
-    /// waits) until all are queued; see `writeBlocking(frames:)`. `frames` must stay valid until
+    /// waits) until all are queued; see `writeBlocking(rawFrames:)`. `frames` must stay valid until
     /// the write returns. Cancelling the task ends the write with ECANCELED (kind `.cancelled`);
     /// frames queued before stay queued.
-    nonisolated(nonsending) public func write(frames: UnsafeRawBufferPointer) async throws(AlsaError) {
+    nonisolated(nonsending) public func write(rawFrames frames: UnsafeRawBufferPointer) async throws(AlsaError) {
         try await core.transfer(frames: try core.rawFrameCount(inBytes: frames.count), handling: .copied) { (chunk, range) throws(AlsaError) in
             core.copyRaw(frames, range, into: chunk)
         }

@@ -20,7 +20,7 @@ public struct StreamRequest: Sendable, Equatable {
     public var periodCount: Int
     /// Sample formats to try on the device, best first. The stream converts from and to `Float`,
     /// so any of them works for the app; the first the device offers wins. An app that moves raw
-    /// frames (`PlaybackStream.writeBlocking(frames:)`, `CaptureStream.readBlocking(framesInto:)`)
+    /// frames (`PlaybackStream.writeBlocking(rawFrames:)`, `CaptureStream.readBlocking(rawFramesInto:)`)
     /// asks for the format it has, `[.s16LE]` say, and checks `StreamConfiguration.format`.
     public var formats: [SampleFormat]
     /// Prefer mmap access (the device buffer is filled in place) over read/write when offered.

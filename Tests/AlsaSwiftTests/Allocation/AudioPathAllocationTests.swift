@@ -95,7 +95,7 @@ struct AudioPathAllocationTests {
         }
     }
 
-    @Test("raw frames, PlaybackStream.writeBlocking(frames:) and CaptureStream.readBlocking(framesInto:): 0 allocations a period (S16_LE, copied), read/write and mmap, both cards",
+    @Test("raw frames, PlaybackStream.writeBlocking(rawFrames:) and CaptureStream.readBlocking(rawFramesInto:): 0 allocations a period (S16_LE, copied), read/write and mmap, both cards",
           arguments: cards)
     func rawFrames(_ card: Card) async throws {
         let (hardware, mmap) = (card.hardware, card.mmap)
@@ -108,9 +108,9 @@ struct AudioPathAllocationTests {
             let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: playback.configuration.periodSize * 4, alignment: 16)
             defer { bytes.deallocate() }
             bytes.initializeMemory(as: UInt8.self, repeating: 0x11)
-            let written = try Self.steadyState { try playback.writeBlocking(frames: UnsafeRawBufferPointer(bytes)) }
+            let written = try Self.steadyState { try playback.writeBlocking(rawFrames: UnsafeRawBufferPointer(bytes)) }
             #expect(written == 0, "\(written) allocations in \(Self.window) periods of playback")
-            let read = try Self.steadyState { try capture.readBlocking(framesInto: bytes) }
+            let read = try Self.steadyState { try capture.readBlocking(rawFramesInto: bytes) }
             #expect(read == 0, "\(read) allocations in \(Self.window) periods of capture")
             #expect(playback.xrunCount == 0 && capture.xrunCount == 0 && playback.statistics.convertedFrames == 0)
         }

@@ -3,8 +3,8 @@ import CAlsaKernel
 import Testing
 @testable import AlsaSwift
 
-/// Streams that take and give raw frames in the device's own format (`writeBlocking(frames:)`,
-/// `write(frames:)`, `readBlocking(framesInto:)`, `read(framesInto:)`): the bytes reach the device
+/// Streams that take and give raw frames in the device's own format (`writeBlocking(rawFrames:)`,
+/// `write(rawFrames:)`, `readBlocking(rawFramesInto:)`, `read(rawFramesInto:)`): the bytes reach the device
 /// bit for bit, and capture hands out the device's bytes, on both accesses, plain and explicit
 /// sync (no stale, late or poisoned frame), through the one period engine: one wait and one
 /// transfer a period, as the `Float` paths, and no frame counted as converted. What cannot be
@@ -68,7 +68,7 @@ struct RawFrameStreamTests {
             let bytes = Self.pattern(Self.periods * period * frameBytes)
             kernel.recordPlayback()
             kernel.clearTrace()
-            try bytes.withUnsafeBytes { try stream.writeBlocking(frames: $0) }
+            try bytes.withUnsafeBytes { try stream.writeBlocking(rawFrames: $0) }
             PeriodEngineTests.expectWaitsLikeTheKernel(Calls(kernel.trace), stream.statistics, frames: Self.periods * period, period: period,
                                                        path: raw.path, converted: 0)
             #expect(try stream.drainBlocking())
@@ -93,7 +93,7 @@ struct RawFrameStreamTests {
         var written = 0
         for size in [1, 700, 333, 2_000, 1_111] + Array(repeating: 999, count: 20) where written < frames {
             let end = min(written + size, frames)
-            try await stream.write(frames: UnsafeRawBufferPointer(rebasing: copy[written * frameBytes..<end * frameBytes]))
+            try await stream.write(rawFrames: UnsafeRawBufferPointer(rebasing: copy[written * frameBytes..<end * frameBytes]))
             written = end
         }
         #expect(written == frames)
@@ -124,7 +124,7 @@ struct RawFrameStreamTests {
             let frameBytes = stream.configuration.setup.frameBytes
             var captured = [UInt8](repeating: 0, count: Self.periods * period * frameBytes)
             kernel.clearTrace()
-            try captured.withUnsafeMutableBytes { try stream.readBlocking(framesInto: $0) }
+            try captured.withUnsafeMutableBytes { try stream.readBlocking(rawFramesInto: $0) }
             PeriodEngineTests.expectWaitsLikeTheKernel(Calls(kernel.trace), stream.statistics, frames: Self.periods * period, period: period,
                                                        path: raw.path, converted: 0)
             Self.expectCapturedExactly(captured, kernel, frameBytes: frameBytes, path: raw.path)
@@ -144,7 +144,7 @@ struct RawFrameStreamTests {
         var read = 0
         for size in [1, 700, 333, 2_000, 1_111] + Array(repeating: 999, count: 20) where read < frames {
             let end = min(read + size, frames)
-            try await stream.read(framesInto: UnsafeMutableRawBufferPointer(rebasing: buffer[read * frameBytes..<end * frameBytes]))
+            try await stream.read(rawFramesInto: UnsafeMutableRawBufferPointer(rebasing: buffer[read * frameBytes..<end * frameBytes]))
             read = end
         }
         #expect(read == frames)
@@ -163,7 +163,7 @@ struct RawFrameStreamTests {
             let kernel = makeKernel(.explicitSync)
             let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(.s24_3LE, .readWriteExplicitSync), kernel: kernel)
             if raw {
-                try encoded.withUnsafeBytes { try stream.writeBlocking(frames: $0) }
+                try encoded.withUnsafeBytes { try stream.writeBlocking(rawFrames: $0) }
             } else {
                 try samples.withUnsafeBufferPointer { try stream.writeBlocking($0) }
             }
@@ -182,24 +182,24 @@ struct RawFrameStreamTests {
         let playback = try PlaybackStream(device: "hw:0,0", request: Self.request(.s24_3LE, .mmapExplicitSync), kernel: kernel)
         #expect(playback.configuration.setup.frameBytes == 6)
         let bytes = Self.pattern(6 * 480 + 3)
-        let refused = #expect(throws: AlsaError.self) { try bytes.withUnsafeBytes { try playback.writeBlocking(frames: $0) } }
+        let refused = #expect(throws: AlsaError.self) { try bytes.withUnsafeBytes { try playback.writeBlocking(rawFrames: $0) } }
         #expect(refused?.kind == .invalidArgument)
         #expect(refused?.context == "2883 bytes are not a whole number of 6-byte S24_3LE frames of 2 channels", "\(String(describing: refused))")
         let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
         defer { copy.deallocate() }
         copy.copyBytes(from: bytes)
-        await #expect(throws: AlsaError.self) { try await playback.write(frames: UnsafeRawBufferPointer(copy)) }
+        await #expect(throws: AlsaError.self) { try await playback.write(rawFrames: UnsafeRawBufferPointer(copy)) }
         #expect(playback.statistics.frames == 0 && playback.statistics.transfers == 0)
         #expect(try playback.delay() == 0, "nothing queued")
 
         let capture = try CaptureStream(device: "hw:0,0", request: Self.request(.s24_3LE, .mmapExplicitSync), kernel: kernel)
-        let short = #expect(throws: AlsaError.self) { try capture.readBlocking(framesInto: UnsafeMutableRawBufferPointer(rebasing: copy[0..<5])) }
+        let short = #expect(throws: AlsaError.self) { try capture.readBlocking(rawFramesInto: UnsafeMutableRawBufferPointer(rebasing: copy[0..<5])) }
         #expect(short?.kind == .invalidArgument)
-        await #expect(throws: AlsaError.self) { try await capture.read(framesInto: copy) }
+        await #expect(throws: AlsaError.self) { try await capture.read(rawFramesInto: copy) }
         #expect(capture.statistics.frames == 0 && capture.statistics.transfers == 0)
         #expect(try capture.status().state == .prepared, "not started by a refused read")
         // The same streams take whole frames afterwards.
-        try bytes.withUnsafeBytes { try playback.writeBlocking(frames: UnsafeRawBufferPointer(rebasing: $0[0..<6 * 480])) }
+        try bytes.withUnsafeBytes { try playback.writeBlocking(rawFrames: UnsafeRawBufferPointer(rebasing: $0[0..<6 * 480])) }
         #expect(playback.statistics.frames == 480)
     }
 
@@ -212,20 +212,20 @@ struct RawFrameStreamTests {
         let playback = try PlaybackStream(device: "hw:0,0", request: request, kernel: kernel)
         #expect(playback.configuration.resampling != nil)
         let bytes = Self.pattern(4 * 480)
-        let refused = #expect(throws: AlsaError.self) { try bytes.withUnsafeBytes { try playback.writeBlocking(frames: $0) } }
+        let refused = #expect(throws: AlsaError.self) { try bytes.withUnsafeBytes { try playback.writeBlocking(rawFrames: $0) } }
         #expect(refused?.kind == .invalidArgument)
         let context = refused?.context ?? ""
         #expect(context.contains("resamples 44100 Hz") && context.contains("48000 Hz") && context.contains("write Float samples"), "\(context)")
         let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
         defer { copy.deallocate() }
         copy.copyBytes(from: bytes)
-        await #expect(throws: AlsaError.self) { try await playback.write(frames: UnsafeRawBufferPointer(copy)) }
+        await #expect(throws: AlsaError.self) { try await playback.write(rawFrames: UnsafeRawBufferPointer(copy)) }
         #expect(playback.statistics.frames == 0 && kernel.playbackObservation().frames == 0)
 
         let capture = try CaptureStream(device: "hw:0,0", request: request, kernel: kernel)
-        let read = #expect(throws: AlsaError.self) { try capture.readBlocking(framesInto: copy) }
+        let read = #expect(throws: AlsaError.self) { try capture.readBlocking(rawFramesInto: copy) }
         #expect(read?.kind == .invalidArgument && read?.context?.contains("read Float samples") == true, "\(String(describing: read))")
-        await #expect(throws: AlsaError.self) { try await capture.read(framesInto: copy) }
+        await #expect(throws: AlsaError.self) { try await capture.read(rawFramesInto: copy) }
         #expect(capture.statistics.frames == 0)
     }
 
@@ -235,28 +235,28 @@ struct RawFrameStreamTests {
         let stream = try PlaybackStream(device: "hw:0,0", request: Self.request(.s16LE, .mmapExplicitSync), kernel: kernel)
         kernel.recordPlayback()
         let bytes = Self.pattern(4 * 4_800)
-        try bytes.withUnsafeBytes { try stream.writeBlocking(frames: $0) }
+        try bytes.withUnsafeBytes { try stream.writeBlocking(rawFrames: $0) }
         #expect(try stream.pause() == .hardware)
-        let refused = #expect(throws: AlsaError.self) { try bytes.withUnsafeBytes { try stream.writeBlocking(frames: $0) } }
+        let refused = #expect(throws: AlsaError.self) { try bytes.withUnsafeBytes { try stream.writeBlocking(rawFrames: $0) } }
         #expect(refused?.kind == .badState)
         let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
         defer { copy.deallocate() }
         copy.copyBytes(from: bytes)
-        let refusedAsync = await #expect(throws: AlsaError.self) { try await stream.write(frames: UnsafeRawBufferPointer(copy)) }
+        let refusedAsync = await #expect(throws: AlsaError.self) { try await stream.write(rawFrames: UnsafeRawBufferPointer(copy)) }
         #expect(refusedAsync?.kind == .badState)
         try stream.resume()
-        try bytes.withUnsafeBytes { try stream.writeBlocking(frames: $0) }
+        try bytes.withUnsafeBytes { try stream.writeBlocking(rawFrames: $0) }
         #expect(try await stream.drain())
         Self.expectPlayedExactly(bytes + bytes, kernel, frameBytes: 4, path: .mmapExplicitSync)
 
         let capture = try CaptureStream(device: "hw:0,0", request: Self.request(.s16LE, .mmapExplicitSync), kernel: kernel)
-        try capture.readBlocking(framesInto: copy)
+        try capture.readBlocking(rawFramesInto: copy)
         #expect(try capture.pause() == .hardware)
-        let paused = #expect(throws: AlsaError.self) { try capture.readBlocking(framesInto: copy) }
+        let paused = #expect(throws: AlsaError.self) { try capture.readBlocking(rawFramesInto: copy) }
         #expect(paused?.kind == .badState)
         try capture.resume()
         try capture.stop()
-        try capture.readBlocking(framesInto: copy)
+        try capture.readBlocking(rawFramesInto: copy)
         #expect(capture.statistics.frames == 2 * 4_800 && capture.xrunCount == 0)
     }
 
@@ -291,7 +291,7 @@ struct RawFrameStreamTests {
             #expect(stream.configuration.timer != nil)
             let bytes = Self.pattern(4 * 48_000)
             kernel.recordPlayback()
-            try bytes.withUnsafeBytes { try stream.writeBlocking(frames: $0) }
+            try bytes.withUnsafeBytes { try stream.writeBlocking(rawFrames: $0) }
             #expect(try stream.delay() <= 480)
             #expect(try stream.drainBlocking())
             Self.expectPlayedExactly(bytes, kernel, frameBytes: 4, path: path)
