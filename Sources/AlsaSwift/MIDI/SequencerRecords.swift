@@ -131,14 +131,13 @@ enum SequencerRecords {
     static func encode(_ message: MIDIMessage, from source: SequencerAddress, to destination: SequencerAddress?,
                        schedule: SequencerSchedule?, into bytes: inout [UInt8]) throws(AlsaError) {
         guard case .systemExclusive = message else {
-            let start = bytes.count
-            bytes.append(contentsOf: repeatElement(0, count: size))
-            try bytes.withUnsafeMutableBytes { all in
-                Result { () throws(AlsaError) in
-                    try encodeEvent(message, from: source, to: destination, schedule: schedule,
-                                    into: UnsafeMutableRawBufferPointer(rebasing: all[start...]))
-                }
+            // Encoded apart and appended once whole, as the SysEx pieces below: a message out of
+            // range leaves `bytes` as it was.
+            var record = [UInt8](repeating: 0, count: size)
+            try record.withUnsafeMutableBytes { record in
+                Result { () throws(AlsaError) in try encodeEvent(message, from: source, to: destination, schedule: schedule, into: record) }
             }.get()
+            bytes += record
             return
         }
         // The range checks of the wire encoding apply to events too.

@@ -190,4 +190,16 @@ struct MIDIOneAtATimeTests {
             #expect(error?.errno == .badMessage)
         }
     }
+
+    @Test("a message out of range adds no record: the records encoded before it stay as they were")
+    func sequencerEncodeRefusalAddsNothing() throws {
+        var records: [UInt8] = []
+        let from = SequencerAddress(client: 128, port: 0)
+        try SequencerRecords.encode(.clock, from: from, to: nil, schedule: nil, into: &records)
+        let before = records
+        #expect(throws: AlsaError.self) {
+            try SequencerRecords.encode(.noteOn(channel: 16, note: 60, velocity: 100), from: from, to: nil, schedule: nil, into: &records)
+        }
+        #expect(records == before)
+    }
 }
