@@ -94,7 +94,9 @@ void *calloc(size_t elements, size_t size)
 
 void *realloc(void *pointer, size_t size)
 {
-	counted();
+	/* realloc(p, 0) frees p (glibc) and returns NULL: no allocation. */
+	if (size != 0 || !pointer)
+		counted();
 	return __libc_realloc(pointer, size);
 }
 
@@ -124,10 +126,11 @@ void *aligned_alloc(size_t alignment, size_t size)
 
 int posix_memalign(void **result, size_t alignment, size_t size)
 {
-	counted();
-	/* A power of two and a multiple of sizeof(void *), as glibc's own checks. */
+	/* A power of two and a multiple of sizeof(void *), as glibc's own checks: a refused
+	 * alignment allocates nothing and is not counted. */
 	if (alignment % sizeof(void *) != 0 || (alignment & (alignment - 1)) != 0 || alignment == 0)
 		return EINVAL;
+	counted();
 	int saved = errno;
 	void *pointer = __libc_memalign(alignment, size);
 	if (!pointer) {

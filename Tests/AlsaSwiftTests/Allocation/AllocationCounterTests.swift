@@ -46,6 +46,22 @@ struct AllocationCounterTests {
         #expect(counted == 6, "6 allocating calls counted as \(counted)")
     }
 
+    @Test("calls that allocate nothing are not counted: a refused posix_memalign, and realloc(p, 0), which frees p")
+    func nonAllocatingCallsNotCounted() {
+        let a = malloc(32)
+        let before = Allocations.count
+        var refused: UnsafeMutableRawPointer?
+        let status = posix_memalign(&refused, 3, 100)
+        let freed = realloc(a, 0)
+        let counted = Allocations.count - before
+        let grown = realloc(nil, 16)  // realloc of nothing is a malloc: counted
+        let afterGrown = Allocations.count - before
+        free(freed); free(grown)
+        #expect(status == EINVAL && refused == nil && freed == nil)
+        #expect(counted == 0, "a refused posix_memalign and a realloc to 0 bytes counted as \(counted)")
+        #expect(afterGrown == 1, "realloc(nil, 16) counted as \(afterGrown)")
+    }
+
     @Test("another thread's allocations are not counted on this thread")
     func otherThreadsNotCounted() {
         let go = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
