@@ -15,69 +15,73 @@ enum MIDIEncoder {
         func byte(_ index: Int) -> UInt8 { index == 0 ? bytes.0 : index == 1 ? bytes.1 : bytes.2 }
     }
 
-    /// The encoding of a message that has a fixed length, after its range checks; nil for SysEx and
-    /// `.invalid`, whose bytes are the app's own.
-    static func short(_ message: MIDIMessage) throws(AlsaError) -> Short? {
+    /// A checked message's bytes, worked out once per message staged: a fixed-length message's
+    /// encoded in place, SysEx's payload (framed by F0 and F7 on the wire), `.invalid`'s as they came.
+    enum Encoded {
+        case short(Short)
+        case systemExclusive([UInt8])
+        case verbatim([UInt8])
+
+        /// How many bytes the message takes on the wire.
+        var count: Int {
+            switch self {
+            case .short(let short): short.count
+            case .systemExclusive(let payload): payload.count + 2
+            case .verbatim(let bytes): bytes.count
+            }
+        }
+    }
+
+    /// The bytes of `message`, after its range checks: a value out of range throws.
+    static func encoded(_ message: MIDIMessage) throws(AlsaError) -> Encoded {
         switch message {
         case .noteOff(let channel, let note, let velocity):
-            return Short(try status(0x80, channel), try dataByte(note, "note"), try dataByte(velocity, "velocity"))
+            return .short(Short(try status(0x80, channel), try dataByte(note, "note"), try dataByte(velocity, "velocity")))
         case .noteOn(let channel, let note, let velocity):
-            return Short(try status(0x90, channel), try dataByte(note, "note"), try dataByte(velocity, "velocity"))
+            return .short(Short(try status(0x90, channel), try dataByte(note, "note"), try dataByte(velocity, "velocity")))
         case .polyphonicAftertouch(let channel, let note, let pressure):
-            return Short(try status(0xA0, channel), try dataByte(note, "note"), try dataByte(pressure, "pressure"))
+            return .short(Short(try status(0xA0, channel), try dataByte(note, "note"), try dataByte(pressure, "pressure")))
         case .controlChange(let channel, let controller, let value):
-            return Short(try status(0xB0, channel), try dataByte(controller, "controller"), try dataByte(value, "value"))
+            return .short(Short(try status(0xB0, channel), try dataByte(controller, "controller"), try dataByte(value, "value")))
         case .programChange(let channel, let program):
-            return Short(try status(0xC0, channel), try dataByte(program, "program"))
+            return .short(Short(try status(0xC0, channel), try dataByte(program, "program")))
         case .channelAftertouch(let channel, let pressure):
-            return Short(try status(0xD0, channel), try dataByte(pressure, "pressure"))
+            return .short(Short(try status(0xD0, channel), try dataByte(pressure, "pressure")))
         case .pitchBend(let channel, let value):
             guard (-8192...8191).contains(value) else { throw outOfRange("pitch bend", value, "-8192...8191") }
             let raw = value + 8192
-            return Short(try status(0xE0, channel), UInt8(raw & 0x7F), UInt8(raw >> 7))
-        case .timeCodeQuarterFrame(let value): return Short(0xF1, try dataByte(value, "time code quarter frame"))
+            return .short(Short(try status(0xE0, channel), UInt8(raw & 0x7F), UInt8(raw >> 7)))
+        case .timeCodeQuarterFrame(let value): return .short(Short(0xF1, try dataByte(value, "time code quarter frame")))
         case .songPosition(let beats):
             guard (0...16383).contains(beats) else { throw outOfRange("song position", beats, "0...16383") }
-            return Short(0xF2, UInt8(beats & 0x7F), UInt8(beats >> 7))
-        case .songSelect(let song): return Short(0xF3, try dataByte(song, "song"))
-        case .tuneRequest: return Short(0xF6)
-        case .clock: return Short(0xF8)
-        case .start: return Short(0xFA)
-        case .continue: return Short(0xFB)
-        case .stop: return Short(0xFC)
-        case .activeSensing: return Short(0xFE)
-        case .systemReset: return Short(0xFF)
-        case .systemExclusive, .invalid: return nil
+            return .short(Short(0xF2, UInt8(beats & 0x7F), UInt8(beats >> 7)))
+        case .songSelect(let song): return .short(Short(0xF3, try dataByte(song, "song")))
+        case .tuneRequest: return .short(Short(0xF6))
+        case .clock: return .short(Short(0xF8))
+        case .start: return .short(Short(0xFA))
+        case .continue: return .short(Short(0xFB))
+        case .stop: return .short(Short(0xFC))
+        case .activeSensing: return .short(Short(0xFE))
+        case .systemReset: return .short(Short(0xFF))
+        case .systemExclusive(let payload):
+            if let index = payload.firstIndex(where: { $0 >= 0x80 }) {
+                throw AlsaError(.midiMessage, .invalidArgument,
+                                context: "system exclusive byte \(index) is \(hexByte(payload[index])): its bytes must be 00-7F")
+            }
+            return .systemExclusive(payload)
+        case .invalid(let invalid): return .verbatim(invalid.bytes)
         }
     }
 
-    /// Checks every value of `message` is in range, without encoding it.
-    static func check(_ message: MIDIMessage) throws(AlsaError) {
-        if case .systemExclusive(let payload) = message, let index = payload.firstIndex(where: { $0 >= 0x80 }) {
-            throw AlsaError(.midiMessage, .invalidArgument,
-                            context: "system exclusive byte \(index) is \(hexByte(payload[index])): its bytes must be 00-7F")
-        }
-        _ = try short(message)
-    }
+    /// Checks every value of `message` is in range, without keeping its bytes.
+    static func check(_ message: MIDIMessage) throws(AlsaError) { _ = try encoded(message) }
 
-    /// How many bytes `message` takes on the wire (it must have passed `check`).
-    static func length(of message: MIDIMessage) -> Int {
-        switch message {
-        case .systemExclusive(let payload): payload.count + 2
-        case .invalid(let invalid): invalid.bytes.count
-        default:
-            // Checked before: every other message encodes.
-            if let encoded = try? short(message) { encoded.count } else { 0 }
-        }
-    }
-
-    /// Copies the bytes of `message` (checked before) from its byte `start` on into `destination`,
-    /// as many as fit; returns how many were copied.
-    static func copy(_ message: MIDIMessage, from start: Int, into destination: UnsafeMutableRawBufferPointer) -> Int {
-        let total = length(of: message)
-        let count = min(total - start, destination.count)
+    /// Copies the bytes of `encoded` from its byte `start` on into `destination`, as many as fit;
+    /// returns how many were copied.
+    static func copy(_ encoded: Encoded, from start: Int, into destination: UnsafeMutableRawBufferPointer) -> Int {
+        let count = min(encoded.count - start, destination.count)
         guard count > 0 else { return 0 }
-        switch message {
+        switch encoded {
         case .systemExclusive(let payload):
             // F0, the payload, F7: positions 1...payload.count are the payload's 0..<payload.count.
             var copied = 0
@@ -93,25 +97,23 @@ enum MIDIEncoder {
             }
             if copied < count { destination[copied] = 0xF7; copied += 1 }
             return copied
-        case .invalid(let invalid):
-            invalid.bytes.withUnsafeBytes { source in
+        case .verbatim(let bytes):
+            bytes.withUnsafeBytes { source in
                 destination.baseAddress!.copyMemory(from: source.baseAddress!.advanced(by: start), byteCount: count)
             }
             return count
-        default:
-            guard let encoded = try? short(message) else { return 0 }
-            for index in 0..<count { destination[index] = encoded.byte(start + index) }
+        case .short(let short):
+            for index in 0..<count { destination[index] = short.byte(start + index) }
             return count
         }
     }
 
     static func append(_ message: MIDIMessage, to bytes: inout [UInt8]) throws(AlsaError) {
-        try check(message)
-        let length = length(of: message)
+        let encoded = try encoded(message)
         let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: length))
+        bytes.append(contentsOf: repeatElement(0, count: encoded.count))
         bytes.withUnsafeMutableBytes { all in
-            _ = copy(message, from: 0, into: UnsafeMutableRawBufferPointer(rebasing: all[start...]))
+            _ = copy(encoded, from: 0, into: UnsafeMutableRawBufferPointer(rebasing: all[start...]))
         }
     }
 

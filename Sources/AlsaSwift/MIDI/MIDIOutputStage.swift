@@ -4,9 +4,31 @@
 final class MIDIOutputStage {
     private let storage: UnsafeMutableRawBufferPointer
 
+    /// The messages of one send: one message (no array is made for it) or the app's array. A
+    /// concrete type rather than a generic collection: unspecialized generic code (a debug build,
+    /// or a call the optimizer does not see through) allocates for its values as it iterates.
+    enum Messages {
+        case one(MIDIMessage)
+        case many([MIDIMessage])
+
+        var count: Int {
+            switch self {
+            case .one: 1
+            case .many(let messages): messages.count
+            }
+        }
+
+        subscript(index: Int) -> MIDIMessage {
+            switch self {
+            case .one(let message): message
+            case .many(let messages): messages[index]
+            }
+        }
+    }
+
     /// Where staging stopped: the message, and the byte within it.
-    struct Position<Index> {
-        var message: Index
+    struct Position {
+        var message = 0
         var byte = 0
     }
 
@@ -15,23 +37,23 @@ final class MIDIOutputStage {
     deinit { storage.deallocate() }
 
     /// Checks every message; one out of range throws and nothing is to be sent.
-    func check(_ messages: some Collection<MIDIMessage>) throws(AlsaError) {
-        for message in messages { try MIDIEncoder.check(message) }
+    func check(_ messages: Messages) throws(AlsaError) {
+        for index in 0..<messages.count { try MIDIEncoder.check(messages[index]) }
     }
 
     /// The next piece of `messages`' bytes from `position` on, encoded into the storage: as many
     /// whole or partial messages as fit. Empty once every byte has been staged. The piece is valid
     /// until the next call.
-    func stage<Messages: Collection<MIDIMessage>>(_ messages: Messages, from position: inout Position<Messages.Index>) -> UnsafeRawBufferPointer {
+    func stage(_ messages: Messages, from position: inout Position) -> UnsafeRawBufferPointer {
         var filled = 0
-        while filled < storage.count && position.message != messages.endIndex {
-            let message = messages[position.message]
-            let copied = MIDIEncoder.copy(message, from: position.byte,
-                                          into: UnsafeMutableRawBufferPointer(rebasing: storage[filled...]))
+        while filled < storage.count && position.message < messages.count {
+            // Checked before (`check`): a message that would not encode now has no bytes to send.
+            let encoded = try? MIDIEncoder.encoded(messages[position.message])
+            let copied = encoded.map { MIDIEncoder.copy($0, from: position.byte, into: UnsafeMutableRawBufferPointer(rebasing: storage[filled...])) } ?? 0
             filled += copied
             position.byte += copied
-            if position.byte >= MIDIEncoder.length(of: message) {
-                position.message = messages.index(after: position.message)
+            if position.byte >= encoded?.count ?? 0 {
+                position.message += 1
                 position.byte = 0
             }
         }

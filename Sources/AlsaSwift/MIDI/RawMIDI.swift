@@ -106,33 +106,33 @@ public final class RawMIDI {
 
     /// Sends `messages`, each whole with its status byte, waiting (in poll) for room as needed.
     /// A message with a value out of range sends nothing of the call.
-    public func sendBlocking(_ messages: MIDIMessage...) throws(AlsaError) { try sendStagedBlocking(messages) }
+    public func sendBlocking(_ messages: MIDIMessage...) throws(AlsaError) { try sendStagedBlocking(.many(messages)) }
 
     /// `sendBlocking(_:)` for one message; allocates nothing.
-    public func sendBlocking(_ message: MIDIMessage) throws(AlsaError) { try sendStagedBlocking(CollectionOfOne(message)) }
+    public func sendBlocking(_ message: MIDIMessage) throws(AlsaError) { try sendStagedBlocking(.one(message)) }
 
     /// `sendBlocking(_:)` for an array of messages.
-    public func sendBlocking(_ messages: [MIDIMessage]) throws(AlsaError) { try sendStagedBlocking(messages) }
+    public func sendBlocking(_ messages: [MIDIMessage]) throws(AlsaError) { try sendStagedBlocking(.many(messages)) }
 
     /// Sends `messages`, suspending the task (not a thread) while the device has no room.
     nonisolated(nonsending) public func send(_ messages: MIDIMessage...) async throws(AlsaError) {
-        try await sendStaged(messages)
+        try await sendStaged(.many(messages))
     }
 
     /// `send(_:) async` for one message; allocates nothing.
     nonisolated(nonsending) public func send(_ message: MIDIMessage) async throws(AlsaError) {
-        try await sendStaged(CollectionOfOne(message))
+        try await sendStaged(.one(message))
     }
 
     /// `send(_:) async` for an array of messages.
     nonisolated(nonsending) public func send(_ messages: [MIDIMessage]) async throws(AlsaError) {
-        try await sendStaged(messages)
+        try await sendStaged(.many(messages))
     }
 
-    private func sendStagedBlocking<Messages: Collection<MIDIMessage>>(_ messages: Messages) throws(AlsaError) {
+    private func sendStagedBlocking(_ messages: MIDIOutputStage.Messages) throws(AlsaError) {
         try output.check(messages)
         try requireDirection(.output, .rawMIDIWrite)
-        var position = MIDIOutputStage.Position(message: messages.startIndex)
+        var position = MIDIOutputStage.Position()
         while true {
             let piece = output.stage(messages, from: &position)
             if piece.isEmpty { return }
@@ -140,10 +140,10 @@ public final class RawMIDI {
         }
     }
 
-    nonisolated(nonsending) private func sendStaged<Messages: Collection<MIDIMessage>>(_ messages: Messages) async throws(AlsaError) {
+    nonisolated(nonsending) private func sendStaged(_ messages: MIDIOutputStage.Messages) async throws(AlsaError) {
         try output.check(messages)
         try requireDirection(.output, .rawMIDIWrite)
-        var position = MIDIOutputStage.Position(message: messages.startIndex)
+        var position = MIDIOutputStage.Position()
         while true {
             let piece = output.stage(messages, from: &position)
             if piece.isEmpty { return }

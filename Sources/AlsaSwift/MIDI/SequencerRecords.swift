@@ -28,7 +28,8 @@ enum SequencerRecords {
         var variable: UnsafeRawBufferPointer
 
         func byte(_ index: Int) -> Int { Int(payload[index]) }
-        func word(_ index: Int) -> UInt32 { (0..<4).reduce(UInt32(0)) { $0 | UInt32(payload[index + $1]) << (8 * $1) } }
+        // A load, not a fold over the bytes: a closure per word allocated in unoptimized builds.
+        func word(_ index: Int) -> UInt32 { UInt32(littleEndian: payload.loadUnaligned(fromByteOffset: index, as: UInt32.self)) }
         func signedWord(_ index: Int) -> Int { Int(Int32(bitPattern: word(index))) }
     }
 
@@ -40,7 +41,7 @@ enum SequencerRecords {
         }
         let base = offset
         func byte(_ at: Int) -> UInt8 { bytes[base + at] }
-        func word(_ at: Int) -> UInt32 { (0..<4).reduce(UInt32(0)) { $0 | UInt32(byte(at + $1)) << (8 * $1) } }
+        func word(_ at: Int) -> UInt32 { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: base + at, as: UInt32.self)) }
         var record = Record(type: Int(byte(ALSA_SEQ_EVENT_OFFSET_TYPE)), flags: Int(byte(ALSA_SEQ_EVENT_OFFSET_FLAGS)),
                             queue: Int(byte(ALSA_SEQ_EVENT_OFFSET_QUEUE)), tick: word(ALSA_SEQ_EVENT_OFFSET_TIME),
                             seconds: word(ALSA_SEQ_EVENT_OFFSET_TIME), nanoseconds: word(ALSA_SEQ_EVENT_OFFSET_TIME + 4),

@@ -84,11 +84,11 @@ struct MIDIOneAtATimeTests {
         let expected = try MIDIEncoder.bytes(of: messages)
         for size in [1, 2, 3, 5, 64, 4096] {
             let stage = MIDIOutputStage(byteCount: size)
-            try stage.check(messages)
-            var position = MIDIOutputStage.Position(message: messages.startIndex)
+            try stage.check(.many(messages))
+            var position = MIDIOutputStage.Position()
             var staged: [UInt8] = []
             while true {
-                let piece = stage.stage(messages, from: &position)
+                let piece = stage.stage(.many(messages), from: &position)
                 if piece.isEmpty { break }
                 #expect(piece.count <= size)
                 staged += piece
@@ -96,8 +96,8 @@ struct MIDIOneAtATimeTests {
             #expect(staged == expected, "pieces of \(size)")
         }
         let stage = MIDIOutputStage(byteCount: 16)
-        #expect(throws: AlsaError.self) { try stage.check([.clock, .noteOn(channel: 0, note: 128, velocity: 0)]) }
-        #expect(throws: AlsaError.self) { try stage.check([.systemExclusive([1, 0x80])]) }
+        #expect(throws: AlsaError.self) { try stage.check(.many([.clock, .noteOn(channel: 0, note: 128, velocity: 0)])) }
+        #expect(throws: AlsaError.self) { try stage.check(.one(.systemExclusive([1, 0x80]))) }
     }
 
     @Test("raw MIDI: next, nextBlocking, available and raw reads share one read buffer and lose nothing")
