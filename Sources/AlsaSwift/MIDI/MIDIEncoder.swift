@@ -15,8 +15,9 @@ enum MIDIEncoder {
         func byte(_ index: Int) -> UInt8 { index == 0 ? bytes.0 : index == 1 ? bytes.1 : bytes.2 }
     }
 
-    /// A checked message's bytes, worked out once per message staged: a fixed-length message's
-    /// encoded in place, SysEx's payload (framed by F0 and F7 on the wire), `.invalid`'s as they came.
+    /// A checked message's bytes: a fixed-length message's encoded in place, SysEx's payload
+    /// (framed by F0 and F7 on the wire), `.invalid`'s as they came. A send works them out twice a
+    /// message: once to check every message before any byte goes, once when staging reaches it.
     enum Encoded {
         case short(Short)
         case systemExclusive([UInt8])

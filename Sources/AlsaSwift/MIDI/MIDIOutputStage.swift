@@ -30,6 +30,9 @@ final class MIDIOutputStage {
     struct Position {
         var message = 0
         var byte = 0
+        /// The bytes of message `message`, worked out when staging reached it: a SysEx that spans
+        /// many pieces is checked and measured once, not once a piece.
+        var encoded: MIDIEncoder.Encoded?
     }
 
     init(byteCount: Int) { storage = .allocate(byteCount: max(byteCount, 1), alignment: 8) }
@@ -48,13 +51,14 @@ final class MIDIOutputStage {
         var filled = 0
         while filled < storage.count && position.message < messages.count {
             // Checked before (`check`): a message that would not encode now has no bytes to send.
-            let encoded = try? MIDIEncoder.encoded(messages[position.message])
-            let copied = encoded.map { MIDIEncoder.copy($0, from: position.byte, into: UnsafeMutableRawBufferPointer(rebasing: storage[filled...])) } ?? 0
+            if position.encoded == nil { position.encoded = try? MIDIEncoder.encoded(messages[position.message]) }
+            let copied = position.encoded.map { MIDIEncoder.copy($0, from: position.byte, into: UnsafeMutableRawBufferPointer(rebasing: storage[filled...])) } ?? 0
             filled += copied
             position.byte += copied
-            if position.byte >= encoded?.count ?? 0 {
+            if position.byte >= position.encoded?.count ?? 0 {
                 position.message += 1
                 position.byte = 0
+                position.encoded = nil
             }
         }
         return UnsafeRawBufferPointer(rebasing: storage[..<filled])

@@ -81,7 +81,10 @@ struct MIDIOneAtATimeTests {
             .systemExclusive([]), .invalid(InvalidMIDI(.dataWithoutStatus, bytes: [1, 2, 3])), .songPosition(300), .tuneRequest,
             .invalid(InvalidMIDI(.systemExclusiveTooLong(limit: 4), bytes: [], length: 9)), .programChange(channel: 3, program: 4),
         ]
-        let expected = try MIDIEncoder.bytes(of: messages)
+        // The wire bytes written out by hand, not by the encoder under test.
+        let expected: [UInt8] = [0x91, 60, 100, 0xF0] + (0..<100).map { UInt8($0) } + [0xF7, 0xF8, 0xE2, 0x00, 0x00, 0xF0, 0xF7, 1, 2, 3,
+                                                                                      0xF2, 44, 2, 0xF6, 0xC3, 4]   // song position 300 = 2 × 128 + 44
+        #expect(try MIDIEncoder.bytes(of: messages) == expected)
         for size in [1, 2, 3, 5, 64, 4096] {
             let stage = MIDIOutputStage(byteCount: size)
             try stage.check(.many(messages))
