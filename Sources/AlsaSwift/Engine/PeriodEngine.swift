@@ -281,19 +281,24 @@ final class PeriodEngine {
         position += written
     }
 
+    /// One read/write-access capture transfer of at most `frames` into the scratch buffer: the
+    /// frames the kernel gave, 0 when it had none (EAGAIN).
+    private func readIntoScratch(_ frames: Int) throws(AlsaError) -> Int {
+        statistics.transfers += 1
+        do {
+            return try pcm.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<frames * frameBytes]))
+        } catch {
+            if error.kind == .wouldBlock { return 0 }
+            throw error
+        }
+    }
+
     private func readStep(_ limit: Int, _ handling: FrameHandling,
                           _ convert: (UnsafeMutableRawBufferPointer, Int) throws(AlsaError) -> Void) throws(AlsaError) -> Int {
         // The whole move, not a piece: the read frees the device's room before `convert` runs.
         let frames = min(limit, chunkFrames, watermark?.pending ?? .max)
         guard frames > 0 else { return 0 }
-        statistics.transfers += 1
-        let read: Int
-        do {
-            read = try pcm.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<frames * frameBytes]))
-        } catch {
-            if error.kind == .wouldBlock { return 0 }
-            throw error
-        }
+        let read = try readIntoScratch(frames)
         if read > 0 {
             try convert(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<read * frameBytes]), read)
             if handling == .converted { statistics.convertedFrames += read }
@@ -385,14 +390,7 @@ final class PeriodEngine {
             try writeStaged()
             moved = position - before
         } else {
-            statistics.transfers += 1
-            let read: Int
-            do {
-                read = try pcm.readInterleaved(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<frames * frameBytes]))
-            } catch {
-                if error.kind == .wouldBlock { return 0 }
-                throw error
-            }
+            let read = try readIntoScratch(frames)
             if read > 0 { try convert(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<read * frameBytes]), read, 0) }
             moved = read
             position += read
