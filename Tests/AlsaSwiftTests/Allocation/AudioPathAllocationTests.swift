@@ -44,10 +44,7 @@ struct AudioPathAllocationTests {
 
     /// The allocations `body` makes on this thread in `window` calls after `warmup` calls.
     static func steadyState(warmup: Int = warmup, window: Int = window, _ body: () throws -> Void) rethrows -> Int {
-        for _ in 0..<warmup { try body() }
-        let start = Allocations.windowStart()
-        for _ in 0..<window { try body() }
-        return Allocations.windowEnd(start)
+        try Allocations.steadyState(warmup: warmup, window: window, body)
     }
 
     /// `count` samples of a quiet constant, made before any window.

@@ -15,14 +15,6 @@ struct MIDIAllocationTests {
     static let warmup = 16
     static let window = 200
 
-    /// The allocations `body` makes on this thread in `window` calls after `warmup` calls.
-    static func steadyState(_ body: () throws -> Void) rethrows -> Int {
-        for _ in 0..<warmup { try body() }
-        let start = Allocations.windowStart()
-        for _ in 0..<window { try body() }
-        return Allocations.windowEnd(start)
-    }
-
     /// The messages a window cycles through: every fixed-length kind the encoder stages in place.
     static let messages: [MIDIMessage] = [
         .noteOn(channel: 1, note: 60, velocity: 100), .noteOff(channel: 1, note: 60, velocity: 0), .clock,
@@ -39,14 +31,14 @@ struct MIDIAllocationTests {
             var index = 0
             var received: [MIDIMessage] = []
             received.reserveCapacity((Self.warmup + Self.window) * (1 + Self.messages.count))
-            let one = try Self.steadyState {
+            let one = try Allocations.steadyState(warmup: Self.warmup, window: Self.window) {
                 let message = Self.messages[index % Self.messages.count]
                 index += 1
                 try sender.sendBlocking(message)
                 if let got = try receiver.nextBlocking(timeout: .zero) { received.append(got) }
             }
             #expect(one == 0, "\(one) allocations in \(Self.window) one-message sends and reads")
-            let batch = try Self.steadyState {
+            let batch = try Allocations.steadyState(warmup: Self.warmup, window: Self.window) {
                 try sender.sendBlocking(Self.messages)
                 // As many reads as messages: a read that found nothing would throw EAGAIN inside
                 // the library, and Swift Testing's will-throw hook allocates for every throw.
@@ -74,7 +66,7 @@ struct MIDIAllocationTests {
             var index = 0
             var received: [MIDIMessage?] = []
             received.reserveCapacity(Self.warmup + Self.window)
-            let allocations = try Self.steadyState {
+            let allocations = try Allocations.steadyState(warmup: Self.warmup, window: Self.window) {
                 let message = Self.messages[index % Self.messages.count]
                 index += 1
                 try sender.sendBlocking(message, from: out)

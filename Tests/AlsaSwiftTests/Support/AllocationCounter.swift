@@ -40,6 +40,15 @@ enum Allocations {
         return end - start
     }
 
+    /// The allocations `body` makes on this thread in `window` calls after `warmup` calls (the
+    /// first calls instantiate generic metadata and fill caches; they are not the steady state).
+    static func steadyState(warmup: Int, window: Int, _ body: () throws -> Void) rethrows -> Int {
+        for _ in 0..<warmup { try body() }
+        let start = windowStart()
+        for _ in 0..<window { try body() }
+        return windowEnd(start)
+    }
+
     /// Runs `body` without counting this thread's allocations in it.
     static func uncounted<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         allocation_counting_pause()
